@@ -1,0 +1,142 @@
+"""Dates of a term: which days are closed (helligdage, school holidays) and the cadence periods.
+
+A series is planned as one meeting per *period*: a week, a fortnight, a month, an N-th of the
+term. A period whose days are all closed has no meeting, and that exception is reported
+(`SkippedPeriod`), so "every other Tuesday" can be kept and its gaps explained.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from scheduler.model import CadenceKind, MunicipalityConfig, Series, Term, Weekday
+
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+@cache
+def danish_public_holidays(year: int, include_optional: bool) -> dict[date, str]:
+    """Helligdage with Danish names; 'optional' adds Grundlovsdag, juleaften, nytårsaften, 1. maj."""
+    categories = ("public", "optional") if include_optional else ("public",)
+    found = holidays_lib.country_holidays("DK", years=year, language="da", categories=categories)
+    return dict(found.items())
+
+
+def closed_days(config: MunicipalityConfig, term: Term) -> dict[date, str]:
+    """Every day of the term without meetings, with the holiday's name."""
+    closed: dict[date, str] = {}
+    for year in range(term.start.year, term.end.year + 1):
+        for day, name in danish_public_holidays(year, config.public_holidays.include_optional).items():
+            if term.start <= day <= term.end:
+                closed[day] = name
+    for extra in config.public_holidays.extra:
+        if term.start <= extra.date <= term.end:
+            closed[extra.date] = extra.name
+    for holiday in term.school_holidays:
+        day = holiday.start
+        while day <= holiday.end:
+            closed.setdefault(day, holiday.name)
+            day += timedelta(days=1)
+    return closed
+
+
+def term_days(term: Term) -> list[date]:
+    return [term.start + timedelta(days=i) for i in range((term.end - term.start).days + 1)]
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Period:
+    """One cadence period of a series: at most one meeting, on one of `days`."""
+
+    index: int
+    start: date
+    end: date
+    days: tuple[date, ...]
+    """open days in the period on which the series may meet (weekday allowed, not closed)"""
+    phase_origin: date
+    """the day phases are counted from: the period's first Monday, or the 1st of the month"""
+
+
+def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[Period]:
+    """Split the term into the series' cadence periods and list the usable days of each."""
+    cadence = series.cadence
+    spans: list[tuple[date, date, date]] = []  # (start, end, phase origin)
+    first_monday = week_monday(term.start)
+    if cadence.kind in (CadenceKind.weekly, CadenceKind.fortnightly, CadenceKind.every_n_weeks):
+        weeks = {CadenceKind.weekly: 1, CadenceKind.fortnightly: 2}.get(cadence.kind, cadence.n or 1)
+        start = first_monday
+        while start <= term.end:
+            spans.append((start, start + timedelta(days=7 * weeks - 1), start))
+            start += timedelta(days=7 * weeks)
+    elif cadence.kind == CadenceKind.monthly:
+        start = term.start.replace(day=1)
+        while start <= term.end:
+            nxt = (start + timedelta(days=32)).replace(day=1)
+            spans.append((start, nxt - timedelta(days=1), start))
+            start = nxt
+    elif cadence.kind == CadenceKind.daily:
+        spans = [(d, d, d) for d in term_days(term)]
+    else:  # per_term: count equal slices of the term
+        count = cadence.count or 1
+        total = (term.end - term.start).days + 1
+        for k in range(count):
+            a = term.start + timedelta(days=math.floor(k * total / count))
+            b = term.start + timedelta(days=math.floor((k + 1) * total / count) - 1)
+            spans.append((a, b, week_monday(a)))
+
+    allowed = {wd.index for wd in series.weekdays}
+    periods: list[Period] = []
+    for start, end, origin in spans:
+        inside_start, inside_end = max(start, term.start), min(end, term.end)
+        span_len = (end - start).days + 1
+        inside_len = (inside_end - inside_start).days + 1
+        if cadence.kind != CadenceKind.daily and inside_len * 2 < span_len:
+            continue  # a period mostly outside the term belongs to the neighbouring term
+        days = tuple(
+            inside_start + timedelta(days=i)
+            for i in range(inside_len)
+            if (inside_start + timedelta(days=i)).weekday() in allowed
+            and (inside_start + timedelta(days=i)) not in closed
+        )
+        if cadence.kind == CadenceKind.daily and not days and (
+            start.weekday() not in allowed
+        ):
+            continue  # weekends are not periods of a daily series
+        periods.append(Period(len(periods), inside_start, inside_end, days, origin))
+    return periods
+
+
+def skip_reason(period: Period, closed: dict[date, str], series: Series) -> str:
+    """Why a period has no usable day, in Danish."""
+    names = sorted(
+        {
+            closed[d]
+            for d in (period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1))
+            if d in closed and Weekday.of(d) in series.weekdays
+        }
+    )
+    return "udgår: " + (", ".join(names) if names else "ingen tilladte ugedage i perioden")
+
+
+def phase_of(day: date, period: Period, kind: CadenceKind) -> int:
+    """Where in its period a day lies, for regularity: week number, or n-th weekday of the month."""
+    if kind == CadenceKind.monthly:
+        return min((day.day - 1) // 7, 3)
+    if kind in (CadenceKind.fortnightly, CadenceKind.every_n_weeks):
+        return (day - period.phase_origin).days // 7
+    return 0
+
+
+def local_datetime(day: date, minute_of_day: int) -> datetime:
+    """A wall-clock time in Copenhagen; 13:00 stays 13:00 across summer time."""
+    return datetime(day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60, tzinfo=TZ)

@@ -1,0 +1,272 @@
+"""Load a municipality config and check it, reporting every problem with its place in the YAML.
+
+Pydantic checks each object on its own; this module adds what needs the whole config: ids that
+must exist, roles that must be known, holidays that must fit their term, and seats that somebody
+must be able to fill. Errors read like `staff[12].roles[0]: unknown role 'psykolg' (did you mean
+'psykolog'?)`, so a district leader can fix the file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scheduler.model import MunicipalityConfig, Person, Seat, Series, Unit
+from scheduler.roles import KNOWN_ROLES
+
+
+class ConfigError(Exception):
+    """A config that cannot be planned; `problems` are 'path: message' lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_config(path: str | Path) -> MunicipalityConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc})"]) from None
+    return parse_config(text, source=str(path))
+
+
+def parse_config(text: str, source: str = "config") -> MunicipalityConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        raise ConfigError([f"{source}: not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
+    return config_from_data(raw)
+
+
+def config_from_data(raw: Any) -> MunicipalityConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(["(top): the config must be a mapping with keys such as 'districts' and 'staff'"])
+    try:
+        config = MunicipalityConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([_format_pydantic_error(err) for err in exc.errors()]) from None
+    problems = list(cross_check(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _format_pydantic_error(err: Any) -> str:
+    path = format_path(err["loc"])
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling)"
+    return f"{path}: {message}"
+
+
+def format_path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top)"
+
+
+def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {kind} '{value}'{hint}"
+
+
+def all_roles(config: MunicipalityConfig) -> dict[str, str]:
+    return {**KNOWN_ROLES, **config.extra_roles}
+
+
+def unit_districts(unit: Unit) -> set[str]:
+    return set(unit.districts)
+
+
+def may_serve(person: Person, unit: Unit) -> bool:
+    """Whether a person may be booked for meetings of this unit."""
+    serves = person.serves
+    return serves.all or unit.id in serves.units or bool(unit_districts(unit) & set(serves.districts))
+
+
+def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[str]:
+    """The people who may fill a seat of a series, in config order."""
+    if seat.person is not None:
+        return [seat.person]
+    unit = next(u for u in config.units if u.id == series.unit)
+    people = config.staff
+    if seat.people is not None:
+        wanted = set(seat.people)
+        people = [p for p in people if p.id in wanted]
+        if seat.role is None:
+            return [p.id for p in people]
+    return [p.id for p in people if seat.role in p.roles and may_serve(p, unit)]
+
+
+def cross_check(config: MunicipalityConfig) -> Iterable[str]:
+    """Every cross-reference problem, as 'path: message'."""
+    roles = all_roles(config)
+    district_ids = [d.id for d in config.districts]
+    site_ids = [s.id for s in config.sites]
+    unit_ids = [u.id for u in config.units]
+    person_ids = [p.id for p in config.staff]
+    term_ids = [t.id for t in config.terms]
+
+    for name, ids in [
+        ("districts", district_ids),
+        ("sites", site_ids),
+        ("units", unit_ids),
+        ("staff", person_ids),
+        ("terms", term_ids),
+        ("series", [s.id for s in config.series]),
+    ]:
+        for value, n in Counter(ids).items():
+            if n > 1:
+                yield f"{name}[{ids.index(value)}].id: '{value}' is used {n} times; ids must be unique"
+
+    for i, unit in enumerate(config.units):
+        for j, d in enumerate(unit.districts):
+            if d not in district_ids:
+                yield f"units[{i}].districts[{j}]: {_unknown('district', d, district_ids)}"
+        for j, s in enumerate(unit.sites):
+            if s not in site_ids:
+                yield f"units[{i}].sites[{j}]: {_unknown('site', s, site_ids)}"
+
+    for i, pair in enumerate(config.travel.pairs):
+        for j, s in enumerate(pair.sites):
+            if s not in site_ids:
+                yield f"travel.pairs[{i}].sites[{j}]: {_unknown('site', s, site_ids)}"
+
+    for i, person in enumerate(config.staff):
+        for j, role in enumerate(person.roles):
+            if role not in roles:
+                yield f"staff[{i}].roles[{j}]: {_unknown('role', role, roles)}"
+        for j, d in enumerate(person.serves.districts):
+            if d not in district_ids:
+                yield f"staff[{i}].serves.districts[{j}]: {_unknown('district', d, district_ids)}"
+        for j, u in enumerate(person.serves.units):
+            if u not in unit_ids:
+                yield f"staff[{i}].serves.units[{j}]: {_unknown('unit', u, unit_ids)}"
+
+    for i, term in enumerate(config.terms):
+        holidays = sorted(term.school_holidays, key=lambda h: h.start)
+        for j, holiday in enumerate(term.school_holidays):
+            if holiday.start < term.start or holiday.end > term.end:
+                yield (
+                    f"terms[{i}].school_holidays[{j}]: '{holiday.name}' ({holiday.start} to "
+                    f"{holiday.end}) lies outside the term ({term.start} to {term.end})"
+                )
+        for a, b in zip(holidays, holidays[1:], strict=False):
+            if b.start <= a.end:
+                yield f"terms[{i}].school_holidays: '{a.name}' and '{b.name}' overlap"
+    for a_i, a in enumerate(config.terms):
+        for b in config.terms[a_i + 1 :]:
+            if a.start <= b.end and b.start <= a.end:
+                yield f"terms[{a_i}]: '{a.id}' overlaps term '{b.id}'"
+
+    for weight_name in config.weights:
+        from scheduler.rules import soft_rule_names  # late: the catalogue loads the rule modules
+
+        names = soft_rule_names()
+        if weight_name not in names:
+            yield f"weights.{weight_name}: {_unknown('soft rule', weight_name, names)}"
+
+    for i, series in enumerate(config.series):
+        yield from _check_series(config, i, series, roles, site_ids, unit_ids, person_ids, term_ids)
+
+
+def _check_series(
+    config: MunicipalityConfig,
+    i: int,
+    series: Series,
+    roles: dict[str, str],
+    site_ids: list[str],
+    unit_ids: list[str],
+    person_ids: list[str],
+    term_ids: list[str],
+) -> Iterable[str]:
+    at = f"series[{i}]"
+    if series.unit not in unit_ids:
+        yield f"{at}.unit: {_unknown('unit', series.unit, unit_ids)}"
+        return
+    unit = next(u for u in config.units if u.id == series.unit)
+    if series.site is not None:
+        if series.site not in site_ids:
+            yield f"{at}.site: {_unknown('site', series.site, site_ids)}"
+        elif series.site not in unit.sites:
+            yield f"{at}.site: '{series.site}' is not one of {unit.id}'s sites ({', '.join(unit.sites)})"
+    for j, t in enumerate(series.terms or []):
+        if t not in term_ids:
+            yield f"{at}.terms[{j}]: {_unknown('term', t, term_ids)}"
+
+    fits = False
+    for weekday in series.weekdays:
+        window = series.window_on(weekday)
+        if window and window.minutes >= series.duration_minutes:
+            fits = True
+    if not fits:
+        yield (
+            f"{at}: no allowed weekday has a time window long enough for "
+            f"{series.duration_minutes} minutes"
+        )
+
+    for j, pid in enumerate(series.required_people):
+        if pid not in person_ids:
+            yield f"{at}.required_people[{j}]: {_unknown('person', pid, person_ids)}"
+    for j, pid in enumerate(series.optional_people):
+        if pid not in person_ids:
+            yield f"{at}.optional_people[{j}]: {_unknown('person', pid, person_ids)}"
+
+    seats: list[tuple[str, Seat]] = []
+    if series.chair:
+        seats.append((f"{at}.chair", series.chair))
+    if series.minute_taker:
+        seats.append((f"{at}.minute_taker", series.minute_taker))
+    seats += [(f"{at}.required_roles[{j}]", s) for j, s in enumerate(series.required_roles)]
+    if series.rota:
+        seats.append((f"{at}.rota", series.rota))
+
+    for where, seat in seats:
+        if seat.person is not None and seat.person not in person_ids:
+            yield f"{where}.person: {_unknown('person', seat.person, person_ids)}"
+            continue
+        if seat.role is not None and seat.role not in roles:
+            yield f"{where}.role: {_unknown('role', seat.role, roles)}"
+            continue
+        bad = [p for p in seat.people or [] if p not in person_ids]
+        if bad:
+            yield f"{where}.people: {_unknown('person', bad[0], person_ids)}"
+            continue
+        pool = seat_pool(config, series, seat)
+        if len(pool) < seat.count:
+            who = f"role '{seat.role}' serving {unit.id}" if seat.role else "the listed people"
+            yield (
+                f"{where}: nobody can fill this seat: needs {seat.count}, but {len(pool)} of "
+                f"{who} exist (check staff[].serves)"
+            )
+
+    if (
+        series.chair
+        and series.minute_taker
+        and series.chair.person is not None
+        and series.chair.person == series.minute_taker.person
+    ):
+        yield f"{at}.minute_taker: '{series.chair.person}' is also the chair; they must be different people"
+    fixed = [s.person for _, s in seats if s.person] + list(series.required_people)
+    for pid, n in Counter(fixed).items():
+        if n > 1 and not (series.chair and series.minute_taker and series.chair.person == pid):
+            yield f"{at}: '{pid}' holds {n} seats at one meeting; a person fills one seat"

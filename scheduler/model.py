@@ -1,0 +1,526 @@
+"""The domain as pure data: the municipality config a district leader writes, and the plan we return.
+
+Nothing here imports the solver or any other moedeplan module, so every package (the rules, the
+verifier, calendar delivery, the API) can share these types without dragging CP-SAT along.
+Cross-references between objects (a series naming a unit, a person serving a district) are
+checked in `scheduler.config`, which reports every problem with its path in the YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        max_length=80,
+        description="Lower-case ASCII id: letters, digits, '-', '_' and '.'; write æ/ø/å as ae/oe/aa.",
+    ),
+]
+
+
+class Weekday(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+    @property
+    def index(self) -> int:
+        """Monday is 0, as in `date.weekday()`."""
+        return list(Weekday).index(self)
+
+    @classmethod
+    def of(cls, day: date) -> Weekday:
+        return list(Weekday)[day.weekday()]
+
+    @property
+    def danish(self) -> str:
+        return WEEKDAY_DA[self.index]
+
+
+WEEKDAY_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+WORKDAYS = [Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri]
+
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(text: str) -> int:
+    """'13:30' -> minutes after midnight."""
+    match = _TIME_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time of day like '13:30'")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class TimeRange(BaseModel):
+    """A span within one day, written '12:30-16:00' in YAML."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(description="minutes after midnight")
+    end: int = Field(description="minutes after midnight")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = value.split("-")
+            if len(parts) != 2:
+                raise ValueError(f"'{value}' is not a time span like '12:30-16:00'")
+            return {"start": parse_clock(parts[0]), "end": parse_clock(parts[1])}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end <= self.start:
+            raise ValueError(
+                f"the span ends ({format_clock(self.end)}) before it starts ({format_clock(self.start)})"
+            )
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+    def __str__(self) -> str:
+        return f"{format_clock(self.start)}-{format_clock(self.end)}"
+
+
+class Strict(BaseModel):
+    """Base for config objects: unknown keys are errors, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- organisation
+
+
+class UnitKind(StrEnum):
+    skole = "skole"
+    dagtilbud = "dagtilbud"
+    klub = "klub"
+    socialafsnit = "socialafsnit"
+    ppr = "ppr"
+    sundhedspleje = "sundhedspleje"
+    forvaltning = "forvaltning"
+    andet = "andet"
+
+
+class District(Strict):
+    id: Identifier
+    name: str
+
+
+class Site(Strict):
+    id: Identifier
+    name: str
+    address: str = ""
+    rooms: int = Field(default=1, ge=1, description="meeting rooms; two meetings at once need two")
+
+
+class Unit(Strict):
+    """An institution: a district school, club or day-care, or a service such as Socialafsnittet."""
+
+    id: Identifier
+    name: str
+    kind: UnitKind
+    districts: list[Identifier] = Field(
+        default_factory=list, description="a club may serve two districts (Klub Syd)"
+    )
+    sites: list[Identifier] = Field(min_length=1)
+
+
+class TravelPair(Strict):
+    sites: tuple[Identifier, Identifier]
+    minutes: int = Field(ge=0, le=240)
+
+
+class Travel(Strict):
+    default_minutes: int = Field(default=20, ge=0, le=240)
+    pairs: list[TravelPair] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Serves(Strict):
+    """Where a person may be booked. Empty lists with all=false means: only where named."""
+
+    all: bool = False
+    districts: list[Identifier] = Field(default_factory=list)
+    units: list[Identifier] = Field(default_factory=list)
+
+
+class Commitment(Strict):
+    """A fixed recurring engagement that blocks time, e.g. the PPR team meeting Monday 9-11."""
+
+    title: str
+    weekday: Weekday
+    time: TimeRange
+    every_weeks: int = Field(default=1, ge=1, le=8)
+    first_date: date | None = Field(
+        default=None, description="the first date it happens; sets the phase of every_weeks > 1"
+    )
+
+
+class Absence(Strict):
+    start: date
+    end: date
+    time: TimeRange | None = Field(default=None, description="part of each day only; whole days if absent")
+    reason: str = Field(default="", description="kept internal; never put in invitations")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError(f"the absence ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+def _default_hours() -> dict[Weekday, TimeRange]:
+    return {day: TimeRange(start=8 * 60, end=16 * 60) for day in WORKDAYS}
+
+
+class Person(Strict):
+    id: Identifier
+    name: str = Field(description="a role label such as 'Psykolog A' in examples; never a child's name")
+    roles: list[str] = Field(min_length=1)
+    email: str | None = None
+    serves: Serves = Field(default_factory=Serves)
+    working_hours: dict[Weekday, TimeRange] = Field(
+        default_factory=_default_hours, description="weekday -> '08:00-15:30'; days left out are days off"
+    )
+    weekly_hours: float = Field(default=37.0, gt=0, le=60)
+    max_meetings_per_week: int | None = Field(default=None, ge=0)
+    commitments: list[Commitment] = Field(default_factory=list)
+    absences: list[Absence] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+class Holiday(Strict):
+    name: str
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Holiday:
+        if self.end < self.start:
+            raise ValueError(f"'{self.name}' ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Term(Strict):
+    id: Identifier
+    name: str
+    start: date
+    end: date
+    school_holidays: list[Holiday] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.end < self.start:
+            raise ValueError(f"the term ends ({self.end}) before it starts ({self.start})")
+        if (self.end - self.start).days > 400:
+            raise ValueError("a term longer than a year is surely a typo")
+        return self
+
+
+class ExtraClosedDay(Strict):
+    date: date
+    name: str
+
+
+class PublicHolidays(Strict):
+    country: Literal["DK"] = "DK"
+    include_optional: bool = Field(
+        default=True, description="Grundlovsdag, juleaften, nytårsaften, 1. maj (holidays' 'optional')"
+    )
+    extra: list[ExtraClosedDay] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- meeting series
+
+
+class SeriesType(StrEnum):
+    koordineringskonference_skole = "koordineringskonference_skole"
+    koordineringskonference_dagtilbud = "koordineringskonference_dagtilbud"
+    koordineringskonference_klub = "koordineringskonference_klub"
+    strategisk_koordineringskonference = "strategisk_koordineringskonference"
+    kreative_raad = "kreative_raad"
+    fronten = "fronten"
+    opfoelgning = "opfoelgning"
+    familiemoede = "familiemoede"
+    andet = "andet"
+
+
+SERIES_TYPE_DA = {
+    SeriesType.koordineringskonference_skole: "Koordineringskonference, skole",
+    SeriesType.koordineringskonference_dagtilbud: "Koordineringskonference, dagtilbud",
+    SeriesType.koordineringskonference_klub: "Koordineringskonference, klub",
+    SeriesType.strategisk_koordineringskonference: "Strategisk koordineringskonference",
+    SeriesType.kreative_raad: "Det Kreative Råd",
+    SeriesType.fronten: "Daglig møde i Fronten",
+    SeriesType.opfoelgning: "Opfølgning",
+    SeriesType.familiemoede: "Familiemøde",
+    SeriesType.andet: "Møde",
+}
+
+
+class CadenceKind(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+    every_n_weeks = "every_n_weeks"
+    monthly = "monthly"
+    per_term = "per_term"
+
+
+class Cadence(Strict):
+    kind: CadenceKind
+    n: int | None = Field(default=None, ge=1, le=26, description="weeks, for every_n_weeks")
+    count: int | None = Field(default=None, ge=1, le=60, description="meetings, for per_term")
+    min_gap_days: int | None = Field(default=None, ge=0, description="hard: days between consecutive meetings")
+    max_gap_days: int | None = Field(
+        default=None, ge=1, description="hard: between meetings in neighbouring periods (holidays excepted)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"kind": value}
+        return value
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Cadence:
+        if self.kind == CadenceKind.every_n_weeks and self.n is None:
+            raise ValueError("every_n_weeks needs 'n' (the number of weeks)")
+        if self.kind == CadenceKind.per_term and self.count is None:
+            raise ValueError("per_term needs 'count' (meetings in the term)")
+        if (
+            self.min_gap_days is not None
+            and self.max_gap_days is not None
+            and self.max_gap_days < self.min_gap_days
+        ):
+            raise ValueError("max_gap_days is smaller than min_gap_days")
+        return self
+
+    @property
+    def effective_min_gap_days(self) -> int:
+        """The configured minimum gap, or half a period: 'every other Tuesday' never becomes two in a row."""
+        if self.min_gap_days is not None:
+            return self.min_gap_days
+        return self.period_days // 2
+
+    @property
+    def period_days(self) -> int:
+        """Nominal days between meetings, for default gaps and reports."""
+        return {
+            CadenceKind.daily: 1,
+            CadenceKind.weekly: 7,
+            CadenceKind.fortnightly: 14,
+            CadenceKind.every_n_weeks: 7 * (self.n or 1),
+            CadenceKind.monthly: 30,
+            CadenceKind.per_term: 0,
+        }[self.kind]
+
+
+class Seat(Strict):
+    """A place at the table that must be filled: one named person, or `count` people of a role.
+
+    With `role`, the pool is everyone with that role who serves the host unit (or the listed
+    `people`, if given). `rota: true` shares turns fairly; otherwise the plan keeps the same
+    person all term where it can (continuity).
+    """
+
+    person: Identifier | None = None
+    role: str | None = None
+    people: list[Identifier] | None = None
+    count: int = Field(default=1, ge=1, le=10)
+    rota: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"person": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Seat:
+        if self.person is not None and (self.role is not None or self.people is not None):
+            raise ValueError("give either 'person' or 'role'/'people', not both")
+        if self.person is None and self.role is None and self.people is None:
+            raise ValueError("give 'person', 'role' or 'people'")
+        if self.person is not None and self.count != 1:
+            raise ValueError("'count' applies to a role or a pool, not one person")
+        return self
+
+
+class Series(Strict):
+    id: Identifier
+    type: SeriesType
+    title: str | None = Field(default=None, description="default: the type and the unit's name")
+    unit: Identifier
+    site: Identifier | None = Field(default=None, description="default: the unit's first site")
+    cadence: Cadence
+    duration_minutes: int = Field(default=120, ge=15, le=480)
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: list(WORKDAYS),
+        description="allowed weekdays (hard): the FAQ's 'fixed day for fixed activities'",
+    )
+    preferred_weekdays: list[Weekday] = Field(default_factory=list, description="soft")
+    window: TimeRange | None = Field(default=None, description="allowed time of day, e.g. 12:30-16:00")
+    windows: dict[Weekday, TimeRange] = Field(default_factory=dict, description="per-weekday override")
+    chair: Seat | None = None
+    minute_taker: Seat | None = None
+    required_people: list[Identifier] = Field(default_factory=list)
+    required_roles: list[Seat] = Field(default_factory=list)
+    rota: Seat | None = Field(default=None, description="one person of a pool per meeting, turns shared")
+    optional_people: list[Identifier] = Field(default_factory=list)
+    terms: list[Identifier] | None = Field(default=None, description="terms it runs in; default all")
+
+    @field_validator("weekdays")
+    @classmethod
+    def _some_weekday(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("at least one weekday must be allowed")
+        return value
+
+    def seats(self) -> list[tuple[str, Seat]]:
+        """Every seat of a meeting with its key, as attendees carry it in a plan."""
+        seats: list[tuple[str, Seat]] = []
+        if self.chair:
+            seats.append(("chair", self.chair))
+        if self.minute_taker:
+            seats.append(("minute_taker", self.minute_taker))
+        seats += [(f"required_people[{j}]", Seat(person=p)) for j, p in enumerate(self.required_people)]
+        seats += [(f"required_roles[{j}]", s) for j, s in enumerate(self.required_roles)]
+        if self.rota:
+            seats.append(("rota", self.rota))
+        return seats
+
+    def window_on(self, weekday: Weekday) -> TimeRange | None:
+        """The allowed span of the day, or None when the weekday is not allowed."""
+        if weekday not in self.weekdays:
+            return None
+        return self.windows.get(weekday) or self.window or TimeRange(start=8 * 60, end=16 * 60)
+
+
+class Planning(Strict):
+    slot_minutes: int = Field(default=30, description="granularity of start times")
+    time_limit_seconds: float = Field(default=60.0, gt=0, le=3600)
+    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = Field(default=0, ge=0)
+
+    @field_validator("slot_minutes")
+    @classmethod
+    def _divides_hour(cls, value: int) -> int:
+        if value not in (5, 10, 15, 20, 30, 60):
+            raise ValueError("slot_minutes must be one of 5, 10, 15, 20, 30, 60")
+        return value
+
+
+class MunicipalityConfig(Strict):
+    """Everything the planner needs for one municipality; loaded from YAML."""
+
+    municipality: str
+    timezone: Literal["Europe/Copenhagen"] = "Europe/Copenhagen"
+    language: Literal["da", "en"] = "da"
+    extra_roles: dict[str, str] = Field(default_factory=dict, description="role id -> Danish label")
+    districts: list[District] = Field(min_length=1)
+    sites: list[Site] = Field(min_length=1)
+    units: list[Unit] = Field(min_length=1)
+    travel: Travel = Field(default_factory=Travel)
+    staff: list[Person] = Field(min_length=1)
+    terms: list[Term] = Field(min_length=1)
+    public_holidays: PublicHolidays = Field(default_factory=PublicHolidays)
+    series: list[Series] = Field(min_length=1)
+    weights: dict[str, int] = Field(default_factory=dict, description="soft rule name -> weight")
+    planning: Planning = Field(default_factory=Planning)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class PlanStatus(StrEnum):
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"
+
+
+class Attendee(BaseModel):
+    person: str
+    role: str
+    required: bool
+    seat: str = Field(description="chair, minute_taker, required_people[j], required_roles[j], rota or optional")
+
+
+class Meeting(BaseModel):
+    uid: str = Field(description="stable across plan versions: series, term and period index")
+    series: str
+    occurrence: int = Field(description="index of the cadence period within the term")
+    title: str
+    unit: str
+    site: str
+    start: datetime = Field(description="ISO 8601 with offset, Europe/Copenhagen")
+    end: datetime
+    attendees: list[Attendee]
+    locked: bool = False
+
+
+class SkippedPeriod(BaseModel):
+    """A cadence period with no meeting, and why (an explicit exception, e.g. vinterferie)."""
+
+    series: str
+    occurrence: int
+    period_start: date
+    period_end: date
+    reason: str
+
+
+class RuleCost(BaseModel):
+    rule: str
+    title_da: str
+    level: Literal["hard", "soft"]
+    weight: int
+    violations: int = Field(description="how many times the rule was bent")
+    cost: int = Field(description="weight x violations, this rule's share of the objective")
+
+
+class PlanStats(BaseModel):
+    meetings: int
+    regularity_pct: float = Field(description="share of meetings on their series' usual weekday and time")
+    continuity_pct: float = Field(description="share of role seats kept by the series' usual person")
+
+
+class Plan(BaseModel):
+    schema_version: Literal[1] = 1
+    municipality: str
+    term: str
+    status: PlanStatus
+    objective: float | None = None
+    best_bound: float | None = None
+    solve_seconds: float
+    first_feasible_seconds: float | None = None
+    rule_costs: list[RuleCost] = Field(default_factory=list)
+    stats: PlanStats | None = None
+    meetings: list[Meeting] = Field(default_factory=list)
+    skipped: list[SkippedPeriod] = Field(default_factory=list)
+    explanation: list[str] = Field(default_factory=list, description="why there is no plan, in Danish")
