@@ -28,8 +28,14 @@ def danish_public_holidays(year: int, include_optional: bool) -> dict[date, str]
     return dict(found.items())
 
 
-def closed_days(config: MunicipalityConfig, term: Term) -> dict[date, str]:
-    """Every day of the term without meetings, with the holiday's name."""
+def closed_days(
+    config: MunicipalityConfig, term: Term, school_holidays: bool = True
+) -> dict[date, str]:
+    """Every day of the term without meetings, with the holiday's name.
+
+    `school_holidays=False` gives only helligdage and extra closed days: for series such as the
+    daily Fronten meeting, whose staff do not follow the school calendar.
+    """
     closed: dict[date, str] = {}
     for year in range(term.start.year, term.end.year + 1):
         for day, name in danish_public_holidays(year, config.public_holidays.include_optional).items():
@@ -38,12 +44,16 @@ def closed_days(config: MunicipalityConfig, term: Term) -> dict[date, str]:
     for extra in config.public_holidays.extra:
         if term.start <= extra.date <= term.end:
             closed[extra.date] = extra.name
-    for holiday in term.school_holidays:
+    for holiday in term.school_holidays if school_holidays else []:
         day = holiday.start
         while day <= holiday.end:
             closed.setdefault(day, holiday.name)
             day += timedelta(days=1)
     return closed
+
+
+def closed_days_for(config: MunicipalityConfig, term: Term, series: Series) -> dict[date, str]:
+    return closed_days(config, term, school_holidays=series.observe_school_holidays)
 
 
 def term_days(term: Term) -> list[date]:
@@ -94,7 +104,7 @@ def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[
             b = term.start + timedelta(days=math.floor((k + 1) * total / count) - 1)
             spans.append((a, b, week_monday(a)))
 
-    allowed = {wd.index for wd in series.weekdays}
+    allowed = {wd.number for wd in series.weekdays}
     periods: list[Period] = []
     for start, end, origin in spans:
         inside_start, inside_end = max(start, term.start), min(end, term.end)

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from scheduler.model import MunicipalityConfig, Person, Seat, Series, Unit
+from scheduler.model import SERIES_TYPE_DA, MunicipalityConfig, Person, Seat, Series, Unit
 from scheduler.roles import KNOWN_ROLES
 
 
@@ -76,6 +76,9 @@ def _format_pydantic_error(err: Any) -> str:
 def format_path(loc: Iterable[Any]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":
+            out += " (key)"
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -115,6 +118,14 @@ def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[st
         if seat.role is None:
             return [p.id for p in people]
     return [p.id for p in people if seat.role in p.roles and may_serve(p, unit)]
+
+
+def series_title(config: MunicipalityConfig, series: Series) -> str:
+    """The title users see: the configured one, or the meeting type and the unit's name."""
+    if series.title:
+        return series.title
+    unit = next(u for u in config.units if u.id == series.unit)
+    return f"{SERIES_TYPE_DA[series.type]}, {unit.name}"
 
 
 def cross_check(config: MunicipalityConfig) -> Iterable[str]:
@@ -170,13 +181,13 @@ def cross_check(config: MunicipalityConfig) -> Iterable[str]:
                     f"terms[{i}].school_holidays[{j}]: '{holiday.name}' ({holiday.start} to "
                     f"{holiday.end}) lies outside the term ({term.start} to {term.end})"
                 )
-        for a, b in zip(holidays, holidays[1:], strict=False):
-            if b.start <= a.end:
-                yield f"terms[{i}].school_holidays: '{a.name}' and '{b.name}' overlap"
-    for a_i, a in enumerate(config.terms):
-        for b in config.terms[a_i + 1 :]:
-            if a.start <= b.end and b.start <= a.end:
-                yield f"terms[{a_i}]: '{a.id}' overlaps term '{b.id}'"
+        for first, second in zip(holidays, holidays[1:], strict=False):
+            if second.start <= first.end:
+                yield f"terms[{i}].school_holidays: '{first.name}' and '{second.name}' overlap"
+    for i, term in enumerate(config.terms):
+        for other in config.terms[i + 1 :]:
+            if term.start <= other.end and other.start <= term.end:
+                yield f"terms[{i}]: '{term.id}' overlaps term '{other.id}'"
 
     for weight_name in config.weights:
         from scheduler.rules import soft_rule_names  # late: the catalogue loads the rule modules
@@ -213,15 +224,19 @@ def _check_series(
         if t not in term_ids:
             yield f"{at}.terms[{j}]: {_unknown('term', t, term_ids)}"
 
+    slot = config.planning.slot_minutes
     fits = False
     for weekday in series.weekdays:
         window = series.window_on(weekday)
-        if window and window.minutes >= series.duration_minutes:
+        if window is None:
+            continue
+        first_start = -(-window.start // slot) * slot
+        if first_start + series.duration_minutes <= window.end:
             fits = True
     if not fits:
         yield (
-            f"{at}: no allowed weekday has a time window long enough for "
-            f"{series.duration_minutes} minutes"
+            f"{at}: no allowed weekday has a time window with room for {series.duration_minutes} "
+            f"minutes starting on the {slot}-minute grid (planning.slot_minutes)"
         )
 
     for j, pid in enumerate(series.required_people):
@@ -267,6 +282,9 @@ def _check_series(
     ):
         yield f"{at}.minute_taker: '{series.chair.person}' is also the chair; they must be different people"
     fixed = [s.person for _, s in seats if s.person] + list(series.required_people)
+    chair_is_minute_taker = bool(
+        series.chair and series.minute_taker and series.chair.person == series.minute_taker.person
+    )
     for pid, n in Counter(fixed).items():
-        if n > 1 and not (series.chair and series.minute_taker and series.chair.person == pid):
+        if n > 1 and not (chair_is_minute_taker and n == 2 and series.chair and pid == series.chair.person):
             yield f"{at}: '{pid}' holds {n} seats at one meeting; a person fills one seat"

@@ -35,7 +35,7 @@ class Weekday(StrEnum):
     sun = "sun"
 
     @property
-    def index(self) -> int:
+    def number(self) -> int:
         """Monday is 0, as in `date.weekday()`."""
         return list(Weekday).index(self)
 
@@ -45,7 +45,7 @@ class Weekday(StrEnum):
 
     @property
     def danish(self) -> str:
-        return WEEKDAY_DA[self.index]
+        return WEEKDAY_DA[self.number]
 
 
 WEEKDAY_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
@@ -325,6 +325,8 @@ class Cadence(Strict):
         """The configured minimum gap, or half a period: 'every other Tuesday' never becomes two in a row."""
         if self.min_gap_days is not None:
             return self.min_gap_days
+        if self.kind == CadenceKind.per_term:
+            return 7  # a few meetings a term: never two in one week
         return self.period_days // 2
 
     @property
@@ -394,6 +396,9 @@ class Series(Strict):
     rota: Seat | None = Field(default=None, description="one person of a pool per meeting, turns shared")
     optional_people: list[Identifier] = Field(default_factory=list)
     terms: list[Identifier] | None = Field(default=None, description="terms it runs in; default all")
+    observe_school_holidays: bool = Field(
+        default=True, description="false for meetings whose staff work in school holidays (Fronten)"
+    )
 
     @field_validator("weekdays")
     @classmethod

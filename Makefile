@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("moedeplan needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## Plan the bundled Ballerup example for spring 2027 into out/.
+demo: $(STAMP)
+	$(BIN)/moedeplan plan examples/ballerup.yaml --term foraar-2027 --out out
+
+## The whole test suite (CI runs exactly this).
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy scheduler constraints calendar_sync api bench
+
+## Solver figures on the example and on generated 2x, 4x, 10x instances.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+## Regenerate the JSON Schemas in docs/.
+schema: $(STAMP)
+	$(BIN)/moedeplan schema plan > docs/plan.schema.json
+	$(BIN)/moedeplan schema config > docs/config.schema.json
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

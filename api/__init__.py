@@ -1,0 +1,1 @@
+"""The ways in: the `moedeplan` command line now; the HTTP API, web pages and storage later."""

@@ -1,0 +1,184 @@
+"""The `moedeplan` command line. Integrations rely on its commands and exit codes; keep them stable.
+
+Exit codes: 0 success; 1 a plan breaks a rule (verify), or an internal error; 2 bad input (config,
+plan file, arguments); 3 no plan exists (the explanation says why).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from api.summary import render_summary
+from scheduler.config import ConfigError, load_config
+from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
+
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+EXIT_NO_PLAN = 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="moedeplan: plan Fælles mødestruktur – validate, plan and verify semester plans.",
+)
+
+
+def _load(config_path: Path) -> MunicipalityConfig:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        typer.echo(f"Fejl i konfigurationen {config_path} ({len(exc.problems)}):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _load_plan(plan_path: Path) -> Plan:
+    try:
+        return Plan.model_validate_json(plan_path.read_bytes())
+    except FileNotFoundError:
+        typer.echo(f"{plan_path}: no such file", err=True)
+    except ValidationError as exc:
+        typer.echo(f"{plan_path} is not a moedeplan plan.json:", err=True)
+        for err in exc.errors()[:20]:
+            where = ".".join(str(part) for part in err["loc"]) or "(top)"
+            typer.echo(f"  {where}: {err['msg']}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def validate(config: Annotated[Path, typer.Argument(help="municipality config (YAML)")]) -> None:
+    """Check a config; exit 0 if it is valid, 2 with every problem listed if not."""
+    cfg = _load(config)
+    typer.echo(
+        f"Konfigurationen er gyldig: {len(cfg.districts)} distrikter, {len(cfg.units)} enheder, "
+        f"{len(cfg.staff)} personer, {len(cfg.series)} mødeserier, {len(cfg.terms)} terminer."
+    )
+
+
+class _ProgressLine:
+    """One line on stderr, rewritten as better plans arrive (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last: Progress | None = None
+
+    def __call__(self, progress: Progress) -> None:
+        self.last = progress
+        text = (
+            f"  løser … plan nr. {progress.solutions}: mål {progress.objective:.0f}, "
+            f"nedre grænse {progress.best_bound:.0f}, {progress.elapsed:.1f} s"
+        )
+        if self.tty:
+            sys.stderr.write("\r" + text.ljust(78))
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.tty and self.last:
+            sys.stderr.write("\n")
+
+
+@app.command()
+def plan(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    term: Annotated[str | None, typer.Option(help="term id; default the first term")] = None,
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
+    time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress line and no summary")] = False,
+) -> None:
+    """Plan a term: writes OUT/plan.json and ICS files; exit 3 (with the reason) if no plan exists."""
+    cfg = _load(config)
+    if term is not None and term not in {t.id for t in cfg.terms}:
+        typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    line = _ProgressLine()
+    try:
+        result = solve(
+            cfg,
+            term,
+            SolveOptions(time_limit=time_limit, workers=workers, seed=seed),
+            progress=None if quiet else line,
+        )
+    except PlanVerificationError as exc:
+        line.done()
+        typer.echo(f"Intern fejl: løsningen bryder en regel (rapportér venligst):\n{exc}", err=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    line.done()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    if result.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        typer.echo("\n".join(result.explanation), err=True)
+        raise typer.Exit(EXIT_NO_PLAN)
+    from calendar_sync.ics import write_calendars
+
+    files = write_calendars(cfg, result, out)
+    if not quiet:
+        typer.echo(render_summary(cfg, result))
+        typer.echo(f"\nSkrevet: {out / 'plan.json'} og {len(files)} kalenderfiler i {out / 'ics'}")
+
+
+@app.command()
+def verify(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="a plan.json")],
+) -> None:
+    """Re-check a plan with the independent verifier; exit 0 only when no rule is broken."""
+    from scheduler.verify import verify_plan
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    if the_plan.term not in {t.id for t in cfg.terms}:
+        typer.echo(f"{plan_file}: term '{the_plan.term}' is not in {config}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    violations = verify_plan(cfg, the_plan)
+    for v in violations:
+        typer.echo(f"{v.rule}: {v.message}")
+    if violations:
+        typer.echo(f"{len(violations)} regelbrud i {plan_file}.", err=True)
+        raise typer.Exit(EXIT_VIOLATIONS)
+    typer.echo(f"Planen overholder alle regler ({len(the_plan.meetings)} møder).")
+
+
+@app.command("export-ics")
+def export_ics(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json")],
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
+) -> None:
+    """Write ICS files per person, unit and district for an existing plan."""
+    from calendar_sync.ics import write_calendars
+
+    cfg = _load(config)
+    files = write_calendars(cfg, _load_plan(plan_file), out)
+    typer.echo(f"Skrevet {len(files)} kalenderfiler i {out / 'ics'}")
+
+
+@app.command()
+def schema(
+    which: Annotated[str, typer.Argument(help="'config' or 'plan'")] = "plan",
+) -> None:
+    """Print the JSON Schema of the config or of plan.json."""
+    models = {"config": MunicipalityConfig, "plan": Plan}
+    if which not in models:
+        typer.echo("choose 'config' or 'plan'", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    typer.echo(json.dumps(models[which].model_json_schema(), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

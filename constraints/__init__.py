@@ -1,0 +1,1 @@
+"""The rule catalogue: one module per rule, each exposing `RULE` (see `scheduler.rules.Rule`)."""

@@ -1,0 +1,23 @@
+"""Small Danish phrasing helpers shared by the rules' explanations."""
+
+from __future__ import annotations
+
+from scheduler.config import series_title
+from scheduler.context import PlanningContext
+
+
+def join_da(items: list[str]) -> str:
+    """'a, b og c'"""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def person_name(ctx: PlanningContext, person_id: str) -> str:
+    person = ctx.people.get(person_id)
+    return person.name if person else person_id
+
+
+def series_name(ctx: PlanningContext, series_id: str) -> str:
+    series = next(s for s in ctx.config.series if s.id == series_id)
+    return series_title(ctx.config, series)

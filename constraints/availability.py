@@ -1,0 +1,119 @@
+"""People are booked only when they work: their weekdays and hours, minus fixed commitments and absences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from constraints._text import join_da
+from scheduler.calendar import week_monday
+from scheduler.context import Occurrence, PlanningContext
+from scheduler.model import Person, Weekday, format_clock
+from scheduler.rules import Rule
+
+Span = tuple[int, int]
+
+
+def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
+    """The parts of a day the person can meet: working hours minus commitments and absences."""
+    hours = person.working_hours.get(Weekday.of(day))
+    if hours is None:
+        return ()
+    busy: list[Span] = []
+    for absence in person.absences:
+        if absence.start <= day <= absence.end:
+            busy.append((absence.time.start, absence.time.end) if absence.time else (0, 24 * 60))
+    for c in person.commitments:
+        if Weekday.of(day) != c.weekday:
+            continue
+        first = c.first_date or term_start
+        if day < first:
+            continue
+        weeks = (week_monday(day) - week_monday(first)).days // 7
+        if weeks % c.every_weeks == 0:
+            busy.append((c.time.start, c.time.end))
+    spans = [(hours.start, hours.end)]
+    for b_start, b_end in busy:
+        spans = [
+            piece
+            for s, e in spans
+            for piece in ((s, min(e, b_start)), (max(s, b_end), e))
+            if piece[1] > piece[0]
+        ]
+    return tuple(spans)
+
+
+def _is_free(ctx: PlanningContext, person_id: str, day: date, start: int, end: int) -> bool:
+    key = ("free_spans", person_id, day)
+    spans = ctx.memo.get(key)
+    if spans is None:
+        spans = ctx.memo[key] = free_spans(ctx.people[person_id], day, ctx.term.start)
+    return any(s <= start and end <= e for s, e in spans)
+
+
+class Availability(Rule):
+    name = "availability"
+    level = "hard"
+    title_da = "Tilgængelighed"
+    explanation_da = (
+        "Man bookes kun, når man er på arbejde: egne ugedage og timer (deltid), "
+        "uden om faste aftaler og fravær."
+    )
+    order = 13
+
+    def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
+        end = start + occ.duration
+        return [
+            pid
+            for pid in sorted(occ.fixed_people)
+            if not _is_free(ctx, pid, day, start, end)
+        ]
+
+    def post(self, ctx: PlanningContext) -> None:
+        """People chosen from a pool (and optional attendees) must be free at the chosen time."""
+        for occ in ctx.occurrences:
+            for pid, attends in occ.attends.items():
+                if pid in occ.fixed_people and not ctx.explain:
+                    continue  # their busy candidates were pruned already
+                busy = [
+                    o.var
+                    for o in occ.options
+                    if not _is_free(ctx, pid, o.day, o.start, o.start + occ.duration)
+                ]
+                if not busy:
+                    continue
+                guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
+                for var in busy:
+                    clause = [var.Not(), attends.Not()]
+                    if guard is not None:
+                        clause.append(guard.Not())
+                    ctx.model.AddBoolOr(clause)
+
+    def describe(self, ctx: PlanningContext, subject: str) -> str:
+        person = ctx.people[subject]
+        by_hours: dict[str, list[str]] = {}
+        for weekday, hours in person.working_hours.items():
+            by_hours.setdefault(str(hours), []).append(weekday.danish)
+        if not by_hours:
+            text = f"{person.name} har ingen arbejdsdage"
+        else:
+            parts = [f"{join_da(days)} {hours}" for hours, days in by_hours.items()]
+            text = f"{person.name} arbejder kun {join_da(parts)}"
+        extras = [
+            f"{c.title} {c.weekday.danish} {format_clock(c.time.start)}-{format_clock(c.time.end)}"
+            for c in person.commitments
+        ]
+        if extras:
+            text += f" og har faste aftaler ({join_da(extras)})"
+        absences = [
+            f"{a.start.day}/{a.start.month}-{a.end.day}/{a.end.month}"
+            if a.end > a.start
+            else f"{a.start.day}/{a.start.month}"
+            for a in person.absences
+            if a.end >= ctx.term.start and a.start <= ctx.term.end
+        ]
+        if absences:
+            text += f" og er fraværende {join_da(absences)}"
+        return text + "."
+
+
+RULE = Availability()

@@ -1,0 +1,53 @@
+"""The cadence holds: one meeting per period, and not two in a row too close together."""
+
+from __future__ import annotations
+
+from constraints._text import series_name
+from scheduler.context import PlanningContext
+from scheduler.model import CadenceKind
+from scheduler.rules import Rule
+
+CADENCE_DA = {
+    CadenceKind.daily: "hver arbejdsdag",
+    CadenceKind.weekly: "hver uge",
+    CadenceKind.fortnightly: "hver 14. dag",
+    CadenceKind.monthly: "hver måned",
+}
+
+
+class Cadence(Rule):
+    name = "cadence"
+    level = "hard"
+    title_da = "Mødefrekvens"
+    explanation_da = (
+        "Hver serie holder ét møde pr. periode (uge, 14 dage, måned) og holder den aftalte "
+        "mindsteafstand mellem to møder."
+    )
+    order = 30
+
+    def post(self, ctx: PlanningContext) -> None:
+        for series_id, occs in ctx.by_series.items():
+            cadence = occs[0].series.cadence
+            min_gap = cadence.effective_min_gap_days
+            for a, b in zip(occs, occs[1:], strict=False):
+                assert a.day is not None and b.day is not None
+                if min_gap > 0:
+                    ct = ctx.model.Add(b.day - a.day >= min_gap)
+                    ctx.enforce(ct, self.name, series_id)
+                if cadence.max_gap_days and b.period.index == a.period.index + 1:
+                    ct = ctx.model.Add(b.day - a.day <= cadence.max_gap_days)
+                    ctx.enforce(ct, self.name, series_id)
+
+    def describe(self, ctx: PlanningContext, subject: str) -> str:
+        series = next(s for s in ctx.config.series if s.id == subject)
+        c = series.cadence
+        how = CADENCE_DA.get(c.kind) or (
+            f"hver {c.n}. uge" if c.kind == CadenceKind.every_n_weeks else f"{c.count} gange i terminen"
+        )
+        text = f"{series_name(ctx, subject)} holdes {how} med mindst {c.effective_min_gap_days} dage imellem"
+        if c.max_gap_days:
+            text += f" og højst {c.max_gap_days}"
+        return text + "."
+
+
+RULE = Cadence()

@@ -1,0 +1,47 @@
+"""A person's own ceiling on meetings per week (e.g. a part-timer who can give two afternoons)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from constraints._text import person_name
+from scheduler.calendar import week_monday
+from scheduler.context import PlanningContext
+from scheduler.rules import Rule
+
+
+class MaxMeetingsPerWeek(Rule):
+    name = "max_meetings_per_week"
+    level = "hard"
+    title_da = "Højst antal møder om ugen"
+    explanation_da = "Ingen får flere møder på en uge, end deres aftale tillader."
+    order = 43
+
+    def post(self, ctx: PlanningContext) -> None:
+        model = ctx.model
+        for pid, person in ctx.people.items():
+            limit = person.max_meetings_per_week
+            if limit is None:
+                continue
+            per_week: dict[object, list] = defaultdict(list)
+            for occ in ctx.occurrences_of(pid):
+                weeks: dict[object, list] = defaultdict(list)
+                for option in occ.options:
+                    weeks[week_monday(option.day)].append(option.var)
+                for week, vars_in_week in weeks.items():
+                    if len(weeks) == 1:
+                        per_week[week].append(occ.attends[pid])
+                        continue
+                    both = model.NewBoolVar(f"in_week[{occ.uid}|{pid}|{week}]")
+                    model.Add(both >= occ.attends[pid] + sum(vars_in_week) - 1)
+                    per_week[week].append(both)
+            for lits in per_week.values():
+                if len(lits) > limit:
+                    ctx.enforce(model.Add(sum(lits) <= limit), self.name, pid)
+
+    def describe(self, ctx: PlanningContext, subject: str) -> str:
+        limit = ctx.people[subject].max_meetings_per_week
+        return f"{person_name(ctx, subject)} kan højst deltage i {limit} møder om ugen."
+
+
+RULE = MaxMeetingsPerWeek()

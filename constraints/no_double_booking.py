@@ -1,0 +1,35 @@
+"""Nobody is in two meetings at once: one NoOverlap of optional intervals per person."""
+
+from __future__ import annotations
+
+from scheduler.context import PlanningContext
+from scheduler.rules import Rule
+
+
+class NoDoubleBooking(Rule):
+    name = "no_double_booking"
+    level = "hard"
+    title_da = "Ingen dobbeltbooking"
+    explanation_da = "Ingen kan være to steder på én gang – heller ikke i den tid, transporten tager."
+    order = 41
+    relaxable = False
+
+    def post(self, ctx: PlanningContext) -> None:
+        tails: dict[tuple[int, str], int] = ctx.memo.get("travel_tails", {})
+        for pid in ctx.people:
+            occs = ctx.occurrences_of(pid)
+            if len(occs) < 2:
+                continue
+            intervals = []
+            for occ in occs:
+                assert occ.start is not None
+                size = occ.duration + tails.get((occ.index, pid), 0)
+                intervals.append(
+                    ctx.model.NewOptionalFixedSizeIntervalVar(
+                        occ.start, size, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
+                    )
+                )
+            ctx.model.AddNoOverlap(intervals)
+
+
+RULE = NoDoubleBooking()

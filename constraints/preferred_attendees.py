@@ -1,0 +1,25 @@
+"""Optional attendees come when they can: the agenda may need them, the core group does not wait."""
+
+from __future__ import annotations
+
+from scheduler.context import PlanningContext
+from scheduler.rules import Rule
+
+
+class PreferredAttendees(Rule):
+    name = "preferred_attendees"
+    level = "soft"
+    default_weight = 2
+    title_da = "Ønskede deltagere"
+    explanation_da = "Valgfrie deltagere (fx klubben, når det er relevant) kan komme, hvor det er muligt."
+    order = 65
+
+    def post(self, ctx: PlanningContext) -> None:
+        if ctx.explain:
+            return
+        for occ in ctx.occurrences:
+            for lit in occ.optional.values():
+                ctx.penalize(self.name, 1 - lit)
+
+
+RULE = PreferredAttendees()

@@ -1,0 +1,51 @@
+"""A series keeps one weekday and start time all term: people remember 'every other Tuesday 13-15'."""
+
+from __future__ import annotations
+
+from scheduler.calendar import phase_of
+from scheduler.context import PlanningContext
+from scheduler.model import CadenceKind
+from scheduler.rules import Rule
+
+Pattern = tuple[int, int, int]
+
+
+def option_pattern(kind: CadenceKind, occ_period, day, start: int) -> Pattern:  # type: ignore[no-untyped-def]
+    """(phase in period, weekday, start): the shape a regular series repeats."""
+    if kind == CadenceKind.daily:
+        return (0, 0, start)
+    return (phase_of(day, occ_period, kind), day.weekday(), start)
+
+
+class Regularity(Rule):
+    name = "regularity"
+    level = "soft"
+    default_weight = 10
+    title_da = "Regelmæssighed"
+    explanation_da = "En serie holder samme ugedag og klokkeslæt hele terminen (fx hver anden tirsdag 13-15)."
+    order = 60
+
+    def post(self, ctx: PlanningContext) -> None:
+        if ctx.explain:
+            return
+        model = ctx.model
+        for series_id, occs in ctx.by_series.items():
+            if len(occs) < 2:
+                continue
+            kind = occs[0].series.cadence.kind
+            patterns: dict[Pattern, object] = {}
+            for occ in occs:
+                for option in occ.options:
+                    key = option_pattern(kind, occ.period, option.day, option.start)
+                    if key not in patterns:
+                        patterns[key] = model.NewBoolVar(f"pattern[{series_id}|{key}]")
+            model.AddExactlyOne(patterns.values())  # type: ignore[arg-type]
+            for occ in occs:
+                irregular = model.NewBoolVar(f"irregular[{occ.uid}]")
+                for option in occ.options:
+                    key = option_pattern(kind, occ.period, option.day, option.start)
+                    model.AddBoolOr([option.var.Not(), patterns[key], irregular])  # type: ignore[list-item]
+                ctx.penalize(self.name, irregular)
+
+
+RULE = Regularity()

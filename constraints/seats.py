@@ -1,0 +1,42 @@
+"""Every seat is filled: the named people come, and each required role has someone who serves the unit."""
+
+from __future__ import annotations
+
+from constraints._text import join_da, person_name, series_name
+from scheduler.config import seat_pool
+from scheduler.context import PlanningContext
+from scheduler.roles import KNOWN_ROLES
+from scheduler.rules import Rule
+
+
+class Seats(Rule):
+    name = "seats"
+    level = "hard"
+    title_da = "Mødepligt og roller"
+    explanation_da = (
+        "Kernegruppen har mødepligt: de navngivne deltagere kommer, og hver krævet rolle "
+        "(fx én psykolog) besættes af en, der dækker enheden."
+    )
+    order = 20
+
+    def post(self, ctx: PlanningContext) -> None:
+        for occ in ctx.occurrences:
+            for choice in occ.seats:
+                ct = ctx.model.Add(sum(choice.lits.values()) == choice.seat.count)
+                ctx.enforce(ct, self.name, f"{occ.series.id}|{choice.key}")
+
+    def describe(self, ctx: PlanningContext, subject: str) -> str:
+        series_id, key = subject.split("|", 1)
+        series = next(s for s in ctx.config.series if s.id == series_id)
+        seat = dict(series.seats())[key]
+        title = series_name(ctx, series_id)
+        if seat.person is not None:
+            return f"{title} kræver {person_name(ctx, seat.person)}."
+        pool = [person_name(ctx, p) for p in seat_pool(ctx.config, series, seat)]
+        roles = {**KNOWN_ROLES, **ctx.config.extra_roles}
+        what = roles.get(seat.role or "", seat.role or "en af de udpegede").lower()
+        count = "én" if seat.count == 1 else str(seat.count)
+        return f"{title} kræver {count} {what} blandt {join_da(pool)}."
+
+
+RULE = Seats()

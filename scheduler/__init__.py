@@ -1,0 +1,1 @@
+"""The planning core: domain model, config, term calendar, CP-SAT model, solving, verification."""

@@ -1,0 +1,155 @@
+"""Turn a config and a term into one CP-SAT model: occurrences, candidate times, seats, rules.
+
+The expansion is explicit and small: a series becomes one occurrence per cadence period, an
+occurrence a handful of candidate (day, start) options. Rules prune candidates they forbid
+(`Rule.blocks`) and post the rest of their logic on the variables (`Rule.post`). In explain mode
+nothing is pruned: forbidden candidates stay, guarded by the forbidding rule's assumption.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import closed_days_for, series_periods
+from scheduler.config import seat_pool
+from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
+from scheduler.model import WORKDAYS, MunicipalityConfig, Series, Term, Weekday
+from scheduler.rules import Rule, load_rules, rule_by_name
+
+EXPLAIN_DAY = (7 * 60, 18 * 60)
+"""In explain mode candidates span the working day, so a too-narrow window can be named."""
+
+
+def find_term(config: MunicipalityConfig, term_id: str | None) -> Term:
+    if term_id is None:
+        return config.terms[0]
+    for term in config.terms:
+        if term.id == term_id:
+            return term
+    raise KeyError(term_id)
+
+
+def active_series(config: MunicipalityConfig, term: Term) -> list[Series]:
+    return [s for s in config.series if s.terms is None or term.id in s.terms]
+
+
+def meeting_uid(series: Series, term: Term, period_index: int) -> str:
+    """Stable per series, term and period, so a moved meeting keeps its calendar identity."""
+    return f"{series.id}.{term.id}.{period_index}@moedeplan"
+
+
+def build_model(config: MunicipalityConfig, term: Term, explain: bool = False) -> PlanningContext:
+    ctx = PlanningContext(config, term, explain=explain)
+    rules = load_rules()
+    filters = [r for r in rules if type(r).blocks is not Rule.blocks]
+    for series in active_series(config, term):
+        _expand_series(ctx, series, filters)
+    ctx.index_people()
+    for rule in rules:
+        rule.post(ctx)
+    objective = [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
+    if objective and not explain:
+        ctx.model.Minimize(sum(objective))
+    return ctx
+
+
+def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) -> None:
+    config, term = ctx.config, ctx.term
+    unit = ctx.units[series.unit]
+    site = series.site or unit.sites[0]
+    seats = series.seats()
+    fixed = frozenset(s.person for _, s in seats if s.person is not None)
+    closed = closed_days_for(config, term, series)
+    for period in series_periods(series, term, closed):
+        if not period.days:
+            continue  # reported as a skipped period when the plan is read
+        occ = Occurrence(
+            index=len(ctx.occurrences),
+            series=series,
+            period=period,
+            uid=meeting_uid(series, term, period.index),
+            site=site,
+            duration=series.duration_minutes,
+            fixed_people=fixed,
+        )
+        _add_options(ctx, occ, filters)
+        if not occ.options:
+            ctx.empty_occurrences.append(occ)
+            continue
+        model = ctx.model
+        model.AddExactlyOne(occ.option_vars())
+        values = sorted({o.absolute_start for o in occ.options})
+        occ.start = model.NewIntVarFromDomain(cp_model.Domain.FromValues(values), f"start[{occ.uid}]")
+        model.Add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
+        occ.day = sum(o.day_index * o.var for o in occ.options)
+        for key, seat in seats:
+            pool = seat_pool(config, series, seat)
+            lits = {pid: model.NewBoolVar(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
+            occ.seats.append(SeatChoice(key, seat, lits))
+        for pid in series.optional_people:
+            occ.optional[pid] = model.NewBoolVar(f"optional[{occ.uid}|{pid}]")
+        _link_attendance(ctx, occ)
+        ctx.occurrences.append(occ)
+        ctx.by_series[series.id].append(occ)
+
+
+def _candidate_days(ctx: PlanningContext, series: Series, start: date, end: date) -> list[date]:
+    weekdays = set(series.weekdays) | (set(WORKDAYS) if ctx.explain else set())
+    days = []
+    day = start
+    while day <= end:
+        if Weekday.of(day) in weekdays:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _candidate_starts(ctx: PlanningContext, series: Series) -> list[int]:
+    slot = ctx.config.planning.slot_minutes
+    windows = [w for w in (series.window_on(d) for d in series.weekdays) if w is not None]
+    first = min(w.start for w in windows)
+    last = max(w.end for w in windows)
+    if ctx.explain:
+        first, last = min(first, EXPLAIN_DAY[0]), max(last, EXPLAIN_DAY[1])
+    first = -(-first // slot) * slot
+    return list(range(first, last - series.duration_minutes + 1, slot))
+
+
+def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> None:
+    series = occ.series
+    starts = _candidate_starts(ctx, series)
+    for day in _candidate_days(ctx, series, occ.period.start, occ.period.end):
+        for start in starts:
+            blockers = [
+                (rule, subject) for rule in filters for subject in rule.blocks(ctx, occ, day, start)
+            ]
+            if blockers and (not ctx.explain or any(not r.relaxable for r, _ in blockers)):
+                continue
+            var = ctx.model.NewBoolVar(f"x[{occ.uid}|{day}|{start}]")
+            for rule, subject in blockers:
+                guard = ctx.guard(rule.name, subject)
+                assert guard is not None
+                ctx.model.AddImplication(var, guard.Not())
+            occ.options.append(Option(day, start, var, ctx.day_index(day)))
+
+
+def _link_attendance(ctx: PlanningContext, occ: Occurrence) -> None:
+    """attends[p] is true exactly when p holds a seat or comes as an optional attendee."""
+    model = ctx.model
+    sources: dict[str, list] = {}
+    for choice in occ.seats:
+        for pid, lit in choice.lits.items():
+            sources.setdefault(pid, []).append(lit)
+    for pid, lit in occ.optional.items():
+        sources.setdefault(pid, []).append(lit)
+    for pid, lits in sources.items():
+        if len(lits) == 1:
+            occ.attends[pid] = lits[0]
+            continue
+        attends = model.NewBoolVar(f"attends[{occ.uid}|{pid}]")
+        model.AddBoolOr(lits).OnlyEnforceIf(attends)
+        for lit in lits:
+            model.AddImplication(lit, attends)
+        occ.attends[pid] = attends

@@ -1,0 +1,162 @@
+"""The model-building context the scheduler hands to every rule.
+
+It holds the CP-SAT model and the decision variables in a shape rules can work with:
+occurrences (one per cadence period of a series), their candidate times (`Option`), the seats
+to fill with the people who may fill them, and per (occurrence, person) an `attends` literal.
+Rules add constraints through it and register penalties by name, so the objective's breakdown
+per rule falls out for free.
+
+In explain mode every relaxable constraint is posted under an assumption literal (`guard`), so
+CP-SAT can name a small set of rules and people that together make the problem infeasible.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import Period, closed_days, week_monday
+from scheduler.model import (
+    MunicipalityConfig,
+    Person,
+    Seat,
+    Series,
+    Site,
+    Term,
+    Unit,
+)
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass
+class Option:
+    """One candidate time for an occurrence: a day and a start minute, chosen by `var`."""
+
+    day: date
+    start: int
+    var: cp_model.IntVar
+    day_index: int
+    """days since the Monday of the term's first week"""
+
+    @property
+    def absolute_start(self) -> int:
+        return self.day_index * MINUTES_PER_DAY + self.start
+
+
+@dataclass
+class SeatChoice:
+    """A seat of one occurrence and, per person of its pool, the literal 'this person sits here'."""
+
+    key: str
+    seat: Seat
+    lits: dict[str, cp_model.IntVar]
+
+    @property
+    def role(self) -> str | None:
+        return self.seat.role
+
+
+@dataclass
+class Occurrence:
+    index: int
+    series: Series
+    period: Period
+    uid: str
+    site: str
+    duration: int
+    options: list[Option] = field(default_factory=list)
+    seats: list[SeatChoice] = field(default_factory=list)
+    optional: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    attends: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    start: cp_model.IntVar | None = None
+    day: cp_model.LinearExpr | None = None
+    fixed_people: frozenset[str] = frozenset()
+
+    def option_vars(self) -> list[cp_model.IntVar]:
+        return [o.var for o in self.options]
+
+
+@dataclass
+class Penalty:
+    rule: str
+    expr: cp_model.LinearExprT
+    """the number of violations (unweighted); the rule's weight multiplies it in the objective"""
+
+
+class PlanningContext:
+    """Everything a rule needs to post its constraints, built once per solve."""
+
+    def __init__(self, config: MunicipalityConfig, term: Term, explain: bool = False):
+        self.config = config
+        self.term = term
+        self.explain = explain
+        self.model = cp_model.CpModel()
+        self.closed = closed_days(config, term)
+        self.public_closed = closed_days(config, term, school_holidays=False)
+        self.origin = week_monday(term.start)
+        self.people: dict[str, Person] = {p.id: p for p in config.staff}
+        self.units: dict[str, Unit] = {u.id: u for u in config.units}
+        self.sites: dict[str, Site] = {s.id: s for s in config.sites}
+        self.occurrences: list[Occurrence] = []
+        self.by_series: dict[str, list[Occurrence]] = defaultdict(list)
+        self.penalties: list[Penalty] = []
+        self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
+        self.empty_occurrences: list[Occurrence] = []
+        self.memo: dict[Any, Any] = {}
+        """per-solve cache for rules (e.g. a person's free spans per day)"""
+        self._travel = {
+            frozenset(pair.sites): pair.minutes for pair in config.travel.pairs
+        }
+
+    # ----------------------------------------------------------------- helpers for rules
+
+    def day_index(self, day: date) -> int:
+        return (day - self.origin).days
+
+    def date_of(self, day_index: int) -> date:
+        return self.origin + timedelta(days=day_index)
+
+    def travel_minutes(self, site_a: str, site_b: str) -> int:
+        if site_a == site_b:
+            return 0
+        return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
+
+    def weight(self, rule_name: str, default: int) -> int:
+        return self.config.weights.get(rule_name, default)
+
+    def occurrences_of(self, person_id: str) -> list[Occurrence]:
+        """Occurrences the person might attend, in time order of their periods."""
+        return self._by_person.get(person_id, [])
+
+    def index_people(self) -> None:
+        by_person: dict[str, list[Occurrence]] = defaultdict(list)
+        for occ in self.occurrences:
+            for pid in occ.attends:
+                by_person[pid].append(occ)
+        self._by_person = dict(by_person)
+
+    # ----------------------------------------------------------------- guarded constraints
+
+    def guard(self, rule: str, subject: str) -> cp_model.IntVar | None:
+        """The assumption literal for (rule, subject) in explain mode; None when planning."""
+        if not self.explain:
+            return None
+        key = (rule, subject)
+        if key not in self.guards:
+            self.guards[key] = self.model.NewBoolVar(f"guard[{rule}|{subject}]")
+        return self.guards[key]
+
+    def enforce(self, constraint: cp_model.Constraint, rule: str, subject: str) -> None:
+        """Make a constraint conditional on its guard, so explanations can relax it."""
+        lit = self.guard(rule, subject)
+        if lit is not None:
+            constraint.OnlyEnforceIf(lit)
+
+    def penalize(self, rule: str, expr: cp_model.LinearExprT) -> None:
+        self.penalties.append(Penalty(rule, expr))
+

@@ -1,0 +1,72 @@
+"""The rule catalogue: what a rule module provides, and how the scheduler finds them.
+
+A rule is one module in `constraints/` exposing `RULE`, an instance of a `Rule` subclass. Adding a
+rule is adding a module; the scheduler imports the package by name at run time, so `constraints`
+depends on `scheduler` and never the other way round.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import date
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from scheduler.context import Occurrence, PlanningContext
+
+Level = Literal["hard", "soft"]
+
+RULES_PACKAGE = "constraints"
+
+
+class Rule:
+    """Base of every rule. Override what the rule needs; the defaults do nothing."""
+
+    name: ClassVar[str]
+    level: ClassVar[Level]
+    default_weight: ClassVar[int] = 0
+    title_da: ClassVar[str]
+    explanation_da: ClassVar[str]
+    order: ClassVar[int] = 50
+    relaxable: ClassVar[bool] = True
+    """Whether an infeasibility explanation may name this rule (holidays, say, are not negotiable)."""
+
+    def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
+        """Subjects (a person, a series) whose part of this rule forbids this candidate time."""
+        return []
+
+    def post(self, ctx: PlanningContext) -> None:
+        """Add the rule's constraints and penalty terms to the model."""
+
+    def describe(self, ctx: PlanningContext, subject: str) -> str:
+        """One Danish sentence naming what this rule demands of `subject`, for explanations."""
+        return f"{self.title_da}: {subject}"
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    """Every rule in the catalogue, in the order they are posted."""
+    package = importlib.import_module(RULES_PACKAGE)
+    rules: list[Rule] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{RULES_PACKAGE}.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if isinstance(rule, Rule):
+            rules.append(rule)
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"two rules share a name: {sorted(names)}")
+    return tuple(sorted(rules, key=lambda r: (r.order, r.name)))
+
+
+def rule_by_name(name: str) -> Rule:
+    for rule in load_rules():
+        if rule.name == name:
+            return rule
+    raise KeyError(name)
+
+
+def soft_rule_names() -> list[str]:
+    return [r.name for r in load_rules() if r.level == "soft"]

@@ -1,0 +1,261 @@
+"""Solve the joint model and read the plan back; every plan is re-checked by the verifier."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.build import build_model, find_term
+from scheduler.calendar import closed_days_for, local_datetime, series_periods, skip_reason
+from scheduler.config import series_title
+from scheduler.context import Occurrence, PlanningContext
+from scheduler.model import (
+    Attendee,
+    CadenceKind,
+    Meeting,
+    MunicipalityConfig,
+    Plan,
+    PlanStats,
+    PlanStatus,
+    RuleCost,
+    SkippedPeriod,
+)
+from scheduler.rules import load_rules
+
+
+@dataclass(frozen=True)
+class Progress:
+    solutions: int
+    objective: float
+    best_bound: float
+    elapsed: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class PlanVerificationError(RuntimeError):
+    """The solver returned a plan the independent verifier rejects: a bug in a rule, never the user's fault."""
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float | None = None
+    workers: int | None = None
+    seed: int | None = None
+    verify: bool = True
+
+
+class _ProgressReporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, callback: ProgressCallback | None, started: float):
+        super().__init__()
+        self._callback = callback
+        self._started = started
+        self.solutions = 0
+        self.first_feasible: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.monotonic() - self._started
+        if self.first_feasible is None:
+            self.first_feasible = elapsed
+        if self._callback:
+            self._callback(
+                Progress(self.solutions, self.ObjectiveValue(), self.BestObjectiveBound(), elapsed)
+            )
+
+
+def solve(
+    config: MunicipalityConfig,
+    term_id: str | None = None,
+    options: SolveOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    options = options or SolveOptions()
+    term = find_term(config, term_id)
+    started = time.monotonic()
+    ctx = build_model(config, term)
+
+    if ctx.empty_occurrences:
+        return _infeasible(config, term.id, started, options)
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = options.time_limit or config.planning.time_limit_seconds
+    params.num_workers = options.workers or config.planning.workers
+    params.random_seed = config.planning.seed if options.seed is None else options.seed
+    reporter = _ProgressReporter(progress, started)
+    status = solver.Solve(ctx.model, reporter)
+
+    if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
+        return _infeasible(config, term.id, started, options)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Plan(
+            municipality=config.municipality,
+            term=term.id,
+            status=PlanStatus.UNKNOWN,
+            solve_seconds=round(time.monotonic() - started, 3),
+            explanation=[
+                "Der blev ikke fundet en plan inden for tidsgrænsen; prøv en længere tidsgrænse "
+                "(--time-limit)."
+            ],
+        )
+    plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
+    if options.verify:
+        from scheduler.verify import format_violations, verify_plan
+
+        violations = verify_plan(config, plan)
+        if violations:
+            raise PlanVerificationError(format_violations(violations))
+    return plan
+
+
+def _infeasible(config: MunicipalityConfig, term_id: str, started: float, options: SolveOptions) -> Plan:
+    from scheduler.explain import explain_infeasibility
+
+    reasons = explain_infeasibility(config, term_id, time_limit=options.time_limit)
+    return Plan(
+        municipality=config.municipality,
+        term=term_id,
+        status=PlanStatus.INFEASIBLE,
+        solve_seconds=round(time.monotonic() - started, 3),
+        explanation=reasons,
+    )
+
+
+def _chosen(solver: cp_model.CpSolver, occ: Occurrence) -> tuple:
+    for option in occ.options:
+        if solver.BooleanValue(option.var):
+            return option.day, option.start
+    raise AssertionError(f"no option chosen for {occ.uid}")
+
+
+def read_plan(
+    ctx: PlanningContext,
+    solver: cp_model.CpSolver,
+    status: int,
+    started: float,
+    first_feasible: float | None,
+) -> Plan:
+    config, term = ctx.config, ctx.term
+    meetings: list[Meeting] = []
+    for occ in ctx.occurrences:
+        day, start = _chosen(solver, occ)
+        attendees: list[Attendee] = []
+        seated: set[str] = set()
+        for choice in occ.seats:
+            for pid, lit in choice.lits.items():
+                if solver.BooleanValue(lit):
+                    role = choice.seat.role or ctx.people[pid].roles[0]
+                    attendees.append(Attendee(person=pid, role=role, required=True, seat=choice.key))
+                    seated.add(pid)
+        for pid, lit in occ.optional.items():
+            if pid not in seated and solver.BooleanValue(lit):
+                attendees.append(
+                    Attendee(person=pid, role=ctx.people[pid].roles[0], required=False, seat="optional")
+                )
+        meetings.append(
+            Meeting(
+                uid=occ.uid,
+                series=occ.series.id,
+                occurrence=occ.period.index,
+                title=series_title(config, occ.series),
+                unit=occ.series.unit,
+                site=occ.site,
+                start=local_datetime(day, start),
+                end=local_datetime(day, start + occ.duration),
+                attendees=attendees,
+            )
+        )
+    meetings.sort(key=lambda m: (m.start, m.uid))
+
+    skipped = []
+    for series in config.series:
+        if series.terms is not None and term.id not in series.terms:
+            continue
+        closed = closed_days_for(config, term, series)
+        skipped += [
+            SkippedPeriod(
+                series=series.id,
+                occurrence=period.index,
+                period_start=period.start,
+                period_end=period.end,
+                reason=skip_reason(period, closed, series),
+            )
+            for period in series_periods(series, term, closed)
+            if not period.days
+        ]
+
+    rule_costs = _rule_costs(ctx, solver)
+    return Plan(
+        municipality=config.municipality,
+        term=term.id,
+        status=PlanStatus.OPTIMAL if status == cp_model.OPTIMAL else PlanStatus.FEASIBLE,
+        objective=solver.ObjectiveValue(),
+        best_bound=solver.BestObjectiveBound(),
+        solve_seconds=round(time.monotonic() - started, 3),
+        first_feasible_seconds=round(first_feasible, 3) if first_feasible is not None else None,
+        rule_costs=rule_costs,
+        stats=plan_stats(config, meetings),
+        meetings=meetings,
+        skipped=skipped,
+    )
+
+
+def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCost]:
+    violations: Counter[str] = Counter()
+    for penalty in ctx.penalties:
+        violations[penalty.rule] += int(solver.Value(penalty.expr))
+    costs = []
+    for rule in load_rules():
+        weight = ctx.weight(rule.name, rule.default_weight) if rule.level == "soft" else 0
+        count = violations.get(rule.name, 0)
+        costs.append(
+            RuleCost(
+                rule=rule.name,
+                title_da=rule.title_da,
+                level=rule.level,
+                weight=weight,
+                violations=count,
+                cost=weight * count,
+            )
+        )
+    return costs
+
+
+def plan_stats(config: MunicipalityConfig, meetings: list[Meeting]) -> PlanStats:
+    """Regularity and continuity as users see them, computed from the meetings alone."""
+    series_by_id = {s.id: s for s in config.series}
+    by_series: dict[str, list[Meeting]] = defaultdict(list)
+    for m in meetings:
+        by_series[m.series].append(m)
+    regular = counted = 0
+    kept = seats = 0
+    for series_id, series_meetings in by_series.items():
+        if len(series_meetings) < 2:
+            continue
+        series = series_by_id[series_id]
+        daily = series.cadence.kind == CadenceKind.daily
+        shapes = Counter((0 if daily else m.start.weekday(), m.start.time()) for m in series_meetings)
+        regular += shapes.most_common(1)[0][1]
+        counted += len(series_meetings)
+        continuity_seats = {
+            key for key, seat in series.seats() if seat.person is None and not seat.rota
+        }
+        holders: dict[str, Counter[str]] = defaultdict(Counter)
+        for m in series_meetings:
+            for a in m.attendees:
+                if a.seat in continuity_seats:
+                    holders[a.seat][a.person] += 1
+        for counter in holders.values():
+            kept += counter.most_common(1)[0][1]
+            seats += sum(counter.values())
+    return PlanStats(
+        meetings=len(meetings),
+        regularity_pct=round(100 * regular / counted, 1) if counted else 100.0,
+        continuity_pct=round(100 * kept / seats, 1) if seats else 100.0,
+    )

@@ -1,0 +1,645 @@
+"""An independent check of a plan against the config: every hard rule, in plain Python.
+
+The solver is trusted only as far as this module agrees with it. Nothing here imports CP-SAT or
+the constraint modules: the rules are re-derived from the config, so a bug in how the model is
+built shows up as a violation instead of a silently wrong calendar. It runs after every solve
+and in the tests, so it groups work by person, site and day rather than comparing all meetings
+with each other (plans have up to ~10 000 meetings).
+
+Each violation is reported under exactly one rule where possible: a meeting on a holiday is a
+`holidays` problem, not also a `cadence` one, and two overlapping meetings at different sites are
+a `no_double_booking` problem, not also a `travel_time` one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from scheduler.calendar import (
+    TZ,
+    Period,
+    closed_days,
+    closed_days_for,
+    local_datetime,
+    series_periods,
+    week_monday,
+)
+from scheduler.config import seat_pool
+from scheduler.model import (
+    Meeting,
+    MunicipalityConfig,
+    Person,
+    Plan,
+    PlanStatus,
+    Series,
+    Term,
+    TimeRange,
+    Weekday,
+    format_clock,
+)
+
+RULES: tuple[str, ...] = (
+    "structure",
+    "holidays",
+    "allowed_weekdays",
+    "time_window",
+    "cadence",
+    "seats",
+    "one_seat_per_person",
+    "availability",
+    "no_double_booking",
+    "travel_time",
+    "rooms",
+    "max_meetings_per_week",
+)
+"""The hard rules this module checks, in the order violations are reported."""
+
+_RULE_ORDER = {rule: i for i, rule in enumerate(RULES)}
+
+OPTIONAL_SEAT = "optional"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule: which rule, a concrete English message, and the meetings involved."""
+
+    rule: str
+    message: str
+    meetings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A meeting with its times resolved once: local wall clock for rules, UTC for overlaps."""
+
+    index: int
+    """position in plan.meetings; uids may be duplicated, so this is the identity"""
+    meeting: Meeting
+    utc_start: datetime
+    utc_end: datetime
+    day: date
+    """local (Copenhagen) date of the start"""
+    start_min: int
+    """local minutes after midnight"""
+    end_min: int
+    """local minutes after midnight of `day` (beyond 1440 if the meeting ran past midnight)"""
+
+    @property
+    def uid(self) -> str:
+        return self.meeting.uid
+
+    @property
+    def weekday(self) -> Weekday:
+        return Weekday.of(self.day)
+
+    def when(self) -> str:
+        """'2025-03-25 12:30-14:30', local time, for messages."""
+        return f"{self.day.isoformat()} {format_clock(self.start_min)}-{_clock(self.end_min)}"
+
+
+def _clock(minutes: int) -> str:
+    """Like format_clock, but marks a time on a later day instead of printing '25:00'."""
+    if minutes < 0 or minutes >= 24 * 60:
+        days, rest = divmod(minutes, 24 * 60)
+        return f"{format_clock(rest)} ({days:+d} day)"
+    return format_clock(minutes)
+
+
+def _is_aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def _to_local(value: datetime) -> datetime:
+    """Aware datetimes are converted; a naive one (a structure error) is read as wall clock."""
+    if _is_aware(value):
+        return value.astimezone(TZ)
+    return local_datetime(value.date(), value.hour * 60 + value.minute).replace(
+        second=value.second, microsecond=value.microsecond
+    )
+
+
+def _place(index: int, meeting: Meeting) -> _Placed:
+    start = _to_local(meeting.start)
+    end = _to_local(meeting.end)
+    day = start.date()
+    start_min = start.hour * 60 + start.minute
+    end_min = (end.date() - day).days * 24 * 60 + end.hour * 60 + end.minute
+    return _Placed(
+        index=index,
+        meeting=meeting,
+        utc_start=start.astimezone(UTC),
+        utc_end=end.astimezone(UTC),
+        day=day,
+        start_min=start_min,
+        end_min=end_min,
+    )
+
+
+def _inside(placed: _Placed, span: TimeRange) -> bool:
+    return span.start <= placed.start_min and placed.end_min <= span.end
+
+
+def _overlaps(placed: _Placed, span: TimeRange) -> bool:
+    """Strict overlap: a meeting ending at 13:00 does not clash with something starting at 13:00."""
+    return placed.start_min < span.end and span.start < placed.end_min
+
+
+def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
+    """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
+    if not plan.meetings and plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        return []  # no plan was found; there is nothing to check
+    term = next((t for t in config.terms if t.id == plan.term), None)
+    if term is None:
+        known = ", ".join(t.id for t in config.terms)
+        return [
+            Violation(
+                "structure",
+                f"the plan is for term '{plan.term}', which the config does not define ({known})",
+                tuple(m.uid for m in plan.meetings),
+            )
+        ]
+    return _Verifier(config, plan, term).run()
+
+
+def format_violations(violations: Iterable[Violation]) -> str:
+    """One 'rule: message' line per violation, for logs and the CLI."""
+    return "\n".join(f"{v.rule}: {v.message}" for v in violations)
+
+
+class _Verifier:
+    """Holds the lookups shared by the rule checks of one plan."""
+
+    def __init__(self, config: MunicipalityConfig, plan: Plan, term: Term):
+        self.config = config
+        self.plan = plan
+        self.term = term
+        self.series = {s.id: s for s in config.series}
+        self.units = {u.id: u for u in config.units}
+        self.sites = {s.id: s for s in config.sites}
+        self.staff = {p.id: p for p in config.staff}
+        self.closed = closed_days(config, term)
+        self.slot = config.planning.slot_minutes
+        self.travel = {
+            frozenset(pair.sites): pair.minutes
+            for pair in config.travel.pairs
+            if len(set(pair.sites)) == 2
+        }
+        self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
+        self.out: list[Violation] = []
+        self._pools: dict[tuple[str, str], frozenset[str]] = {}
+
+    def add(self, rule: str, message: str, *meetings: _Placed) -> None:
+        self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
+
+    def run(self) -> list[Violation]:
+        seen_uids: set[str] = set()
+        for placed in self.placed:
+            uid = placed.uid
+            if uid in seen_uids:
+                self.add(
+                    "structure", f"meeting uid '{uid}' is used by more than one meeting", placed
+                )
+            seen_uids.add(uid)
+            series = self.series.get(placed.meeting.series)
+            if series is None:
+                self.add(
+                    "structure",
+                    f"meeting {uid} belongs to series '{placed.meeting.series}', which the config "
+                    "does not define",
+                    placed,
+                )
+                self._check_times(placed, None)
+                continue
+            self._check_structure(placed, series)
+            self._check_times(placed, series)
+            self._check_seats(placed, series)
+        self._check_cadence()
+        self._check_people()
+        self._check_rooms()
+        self.out.sort(key=lambda v: _RULE_ORDER[v.rule])
+        return self.out
+
+    # ------------------------------------------------------------------ one meeting at a time
+
+    def runs_this_term(self, series: Series) -> bool:
+        return series.terms is None or self.term.id in series.terms
+
+    def _check_structure(self, placed: _Placed, series: Series) -> None:
+        meeting, uid = placed.meeting, placed.uid
+        if not self.runs_this_term(series):
+            self.add(
+                "structure",
+                f"meeting {uid}: series {series.id} does not run in term {self.term.id} "
+                f"(only in {', '.join(series.terms or [])})",
+                placed,
+            )
+        if meeting.unit != series.unit:
+            self.add(
+                "structure",
+                f"meeting {uid} is for unit '{meeting.unit}', but series {series.id} belongs to "
+                f"'{series.unit}'",
+                placed,
+            )
+        unit = self.units.get(series.unit)
+        site = series.site or (unit.sites[0] if unit else None)
+        if site is not None and meeting.site != site:
+            self.add(
+                "structure",
+                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets "
+                f"at '{site}'",
+                placed,
+            )
+        seconds = (placed.utc_end - placed.utc_start).total_seconds()
+        if seconds != series.duration_minutes * 60:
+            self.add(
+                "structure",
+                f"meeting {uid} lasts {seconds / 60:g} minutes ({placed.when()}), but series "
+                f"{series.id} meetings last {series.duration_minutes}",
+                placed,
+            )
+
+    def _check_times(self, placed: _Placed, series: Series | None) -> None:
+        """Time zone, slot grid, term, holidays, weekday and time window of one meeting."""
+        meeting, uid = placed.meeting, placed.uid
+        for name, value in (("start", meeting.start), ("end", meeting.end)):
+            if not _is_aware(value):
+                self.add(
+                    "structure",
+                    f"meeting {uid}: {name} {value.isoformat()} has no time zone offset",
+                    placed,
+                )
+        local_start = _to_local(meeting.start)
+        if placed.start_min % self.slot or local_start.second or local_start.microsecond:
+            self.add(
+                "structure",
+                f"meeting {uid} starts at {local_start.strftime('%H:%M:%S')} local time, which is "
+                f"not on the {self.slot}-minute grid",
+                placed,
+            )
+        if not self.term.start <= placed.day <= self.term.end:
+            self.add(
+                "structure",
+                f"meeting {uid} is on {placed.day}, outside term {self.term.id} "
+                f"({self.term.start} to {self.term.end})",
+                placed,
+            )
+        closed = self.closed if series is None else closed_days_for(self.config, self.term, series)
+        if placed.day in closed:
+            self.add(
+                "holidays",
+                f"meeting {uid} is on {placed.day}, which is closed: {closed[placed.day]}",
+                placed,
+            )
+        if series is None:
+            return
+        weekday = placed.weekday
+        window = series.window_on(weekday)
+        if window is None:
+            allowed = ", ".join(d.value for d in series.weekdays)
+            self.add(
+                "allowed_weekdays",
+                f"meeting {uid} is on a {weekday.value} ({placed.day}), but series {series.id} "
+                f"meets only on {allowed}",
+                placed,
+            )
+        elif not _inside(placed, window):
+            self.add(
+                "time_window",
+                f"meeting {uid} at {placed.when()} is outside series {series.id}'s window "
+                f"{window} on {weekday.value}",
+                placed,
+            )
+
+    def _pool(self, series: Series, key: str) -> frozenset[str]:
+        """Who may fill a seat; cached since every meeting of a series asks the same question."""
+        cached = self._pools.get((series.id, key))
+        if cached is None:
+            seat = dict(series.seats())[key]
+            if seat.person is None and series.unit not in self.units:
+                cached = frozenset()  # nobody can serve a unit that does not exist
+            else:
+                cached = frozenset(seat_pool(self.config, series, seat))
+            self._pools[(series.id, key)] = cached
+        return cached
+
+    def _check_seats(self, placed: _Placed, series: Series) -> None:
+        uid = placed.uid
+        attendees = placed.meeting.attendees
+        by_seat: dict[str, list[str]] = defaultdict(list)
+        for attendee in attendees:
+            by_seat[attendee.seat].append(attendee.person)
+            if attendee.person not in self.staff:
+                self.add(
+                    "seats",
+                    f"meeting {uid}: attendee '{attendee.person}' (seat {attendee.seat}) "
+                    "is not in staff",
+                    placed,
+                )
+        seats = series.seats()
+        keys = {key for key, _ in seats}
+        for key, seat in seats:
+            people = by_seat.get(key, [])
+            if len(people) != seat.count:
+                self.add(
+                    "seats",
+                    f"meeting {uid}: seat {key} has {len(people)} attendee(s) "
+                    f"({', '.join(people) or 'none'}), but series {series.id} needs {seat.count}",
+                    placed,
+                )
+            pool = self._pool(series, key)
+            for person in people:
+                if person in self.staff and person not in pool:
+                    what = (
+                        f"role '{seat.role}' serving {series.unit}"
+                        if seat.role
+                        else "the seat's people"
+                    )
+                    self.add(
+                        "seats",
+                        f"meeting {uid}: '{person}' may not fill seat {key} of series {series.id} "
+                        f"(needs {what})",
+                        placed,
+                    )
+        for person in by_seat.get(OPTIONAL_SEAT, []):
+            if person in self.staff and person not in series.optional_people:
+                self.add(
+                    "seats",
+                    f"meeting {uid}: '{person}' attends as optional, but is not one of series "
+                    f"{series.id}'s optional_people",
+                    placed,
+                )
+        for key, people in by_seat.items():
+            if key not in keys and key != OPTIONAL_SEAT:
+                self.add(
+                    "seats",
+                    f"meeting {uid}: seat '{key}' ({', '.join(people)}) is not a seat of "
+                    f"series {series.id}",
+                    placed,
+                )
+        counts = Counter(a.person for a in attendees)
+        for person, n in counts.items():
+            if n > 1:
+                held = ", ".join(a.seat for a in attendees if a.person == person)
+                self.add(
+                    "one_seat_per_person",
+                    f"meeting {uid}: '{person}' holds {n} seats ({held}); a person fills one seat",
+                    placed,
+                )
+
+    # ------------------------------------------------------------------ per series
+
+    def _check_cadence(self) -> None:
+        by_series: dict[str, list[_Placed]] = defaultdict(list)
+        for placed in self.placed:
+            series = self.series.get(placed.meeting.series)
+            if series is not None and self.runs_this_term(series):
+                by_series[series.id].append(placed)
+        for series in self.config.series:
+            if self.runs_this_term(series):
+                closed = closed_days_for(self.config, self.term, series)
+                periods = series_periods(series, self.term, closed)
+                self._check_series_cadence(series, periods, by_series.get(series.id, []))
+
+    def _check_series_cadence(
+        self, series: Series, periods: list[Period], meetings: list[_Placed]
+    ) -> None:
+        taken: dict[int, _Placed] = {}
+        for placed in meetings:
+            occ = placed.meeting.occurrence
+            if not 0 <= occ < len(periods):
+                self.add(
+                    "cadence",
+                    f"meeting {placed.uid} has occurrence {occ}, but series {series.id} has "
+                    f"periods 0-{len(periods) - 1} in term {self.term.id}",
+                    placed,
+                )
+                continue
+            period = periods[occ]
+            if occ in taken:
+                self.add(
+                    "cadence",
+                    f"meetings {taken[occ].uid} and {placed.uid} are both in period {occ} of "
+                    f"series {series.id} ({period.start} to {period.end}); a period has one "
+                    "meeting",
+                    taken[occ],
+                    placed,
+                )
+            else:
+                taken[occ] = placed
+            # Closed days and disallowed weekdays are also not in period.days; those are reported
+            # by their own rules, and a date outside the term by `structure`.
+            in_term = self.term.start <= placed.day <= self.term.end
+            if in_term and not period.start <= placed.day <= period.end:
+                self.add(
+                    "cadence",
+                    f"meeting {placed.uid} is on {placed.day}, outside its period {occ} "
+                    f"({period.start} to {period.end}) of series {series.id}",
+                    placed,
+                )
+        for period in periods:
+            if period.days and period.index not in taken:
+                self.out.append(
+                    Violation(
+                        "cadence",
+                        f"series {series.id} has no meeting in period {period.index} "
+                        f"({period.start} to {period.end}), which has {len(period.days)} "
+                        "open day(s)",
+                    )
+                )
+        cadence = series.cadence
+        ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            gap = (b.day - a.day).days
+            if gap < cadence.effective_min_gap_days:
+                self.add(
+                    "cadence",
+                    f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
+                    f"{gap} day(s) apart; at least {cadence.effective_min_gap_days} are required",
+                    a,
+                    b,
+                )
+            if (
+                cadence.max_gap_days is not None
+                and abs(b.meeting.occurrence - a.meeting.occurrence) == 1
+                and gap > cadence.max_gap_days
+            ):
+                self.add(
+                    "cadence",
+                    f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
+                    f"{gap} days apart; at most {cadence.max_gap_days} are allowed between "
+                    "neighbouring periods",
+                    a,
+                    b,
+                )
+
+    # ------------------------------------------------------------------ per person
+
+    def _check_people(self) -> None:
+        by_person: dict[str, list[_Placed]] = defaultdict(list)
+        for placed in self.placed:
+            for person_id in dict.fromkeys(a.person for a in placed.meeting.attendees):
+                by_person[person_id].append(placed)
+        for person_id, meetings in by_person.items():
+            meetings.sort(key=lambda p: (p.utc_start, p.index))
+            person = self.staff.get(person_id)
+            if person is not None:
+                for placed in meetings:
+                    self._check_availability(person, placed)
+            overlapping = self._check_double_booking(person_id, meetings)
+            self._check_travel(person_id, meetings, overlapping)
+            if person is not None and person.max_meetings_per_week is not None:
+                self._check_week_load(person, person.max_meetings_per_week, meetings)
+
+    def _check_availability(self, person: Person, placed: _Placed) -> None:
+        uid, weekday, day = placed.uid, placed.weekday, placed.day
+        hours = person.working_hours.get(weekday)
+        if hours is None:
+            self.add(
+                "availability",
+                f"meeting {uid} on {day}: '{person.id}' does not work on {weekday.value}s",
+                placed,
+            )
+        elif not _inside(placed, hours):
+            self.add(
+                "availability",
+                f"meeting {uid} at {placed.when()} is outside '{person.id}''s working hours "
+                f"{hours} on {weekday.value}",
+                placed,
+            )
+        for absence in person.absences:
+            if not absence.start <= day <= absence.end:
+                continue
+            if absence.time is None or _overlaps(placed, absence.time):
+                span = f" {absence.time}" if absence.time else ""
+                self.add(
+                    "availability",
+                    f"meeting {uid} at {placed.when()}: '{person.id}' is absent "
+                    f"{absence.start} to {absence.end}{span}",
+                    placed,
+                )
+        for commitment in person.commitments:
+            if commitment.weekday != weekday or not _overlaps(placed, commitment.time):
+                continue
+            if commitment.first_date is not None and day < commitment.first_date:
+                continue
+            origin = week_monday(commitment.first_date or self.term.start)
+            weeks = (week_monday(day) - origin).days // 7
+            if weeks % commitment.every_weeks == 0:
+                self.add(
+                    "availability",
+                    f"meeting {uid} at {placed.when()} clashes with '{person.id}''s commitment "
+                    f"'{commitment.title}' ({weekday.value} {commitment.time})",
+                    placed,
+                )
+
+    def _check_double_booking(
+        self, person_id: str, meetings: list[_Placed]
+    ) -> set[tuple[int, int]]:
+        """Report overlapping pairs with a sweep; returns them so travel does not repeat them."""
+        overlapping: set[tuple[int, int]] = set()
+        active: list[_Placed] = []
+        for placed in meetings:
+            active = [a for a in active if a.utc_end > placed.utc_start]
+            for other in active:
+                if placed.utc_start < other.utc_end and other.utc_start < placed.utc_end:
+                    overlapping.add((other.index, placed.index))
+                    self.add(
+                        "no_double_booking",
+                        f"'{person_id}' attends {other.uid} ({other.when()}) and {placed.uid} "
+                        f"({placed.when()}), which overlap",
+                        other,
+                        placed,
+                    )
+            active.append(placed)
+        return overlapping
+
+    def travel_minutes(self, a: str, b: str) -> int:
+        if a == b:
+            return 0
+        return self.travel.get(frozenset((a, b)), self.config.travel.default_minutes)
+
+    def _check_travel(
+        self, person_id: str, meetings: list[_Placed], overlapping: set[tuple[int, int]]
+    ) -> None:
+        by_day: dict[date, list[_Placed]] = defaultdict(list)
+        for placed in meetings:
+            by_day[placed.day].append(placed)
+        for day_meetings in by_day.values():
+            for i, a in enumerate(day_meetings):
+                for b in day_meetings[i + 1 :]:
+                    if a.meeting.site == b.meeting.site or (a.index, b.index) in overlapping:
+                        continue
+                    need = self.travel_minutes(a.meeting.site, b.meeting.site)
+                    gap = (b.utc_start - a.utc_end) / timedelta(minutes=1)
+                    if gap < need:
+                        self.add(
+                            "travel_time",
+                            f"'{person_id}' has {gap:g} minutes from {a.uid} at {a.meeting.site} "
+                            f"(ends {_clock(a.end_min)}) to {b.uid} at {b.meeting.site} "
+                            f"(starts {format_clock(b.start_min)}) on {a.day}; travel takes {need}",
+                            a,
+                            b,
+                        )
+
+    def _check_week_load(self, person: Person, limit: int, meetings: list[_Placed]) -> None:
+        by_week: dict[tuple[int, int], list[_Placed]] = defaultdict(list)
+        for placed in meetings:
+            iso = placed.day.isocalendar()
+            by_week[(iso.year, iso.week)].append(placed)
+        for (year, week), in_week in sorted(by_week.items()):
+            if len(in_week) > limit:
+                self.add(
+                    "max_meetings_per_week",
+                    f"'{person.id}' attends {len(in_week)} meetings in week {year}-W{week:02d} "
+                    f"({', '.join(p.uid for p in in_week)}); at most {limit} allowed",
+                    *in_week,
+                )
+
+    # ------------------------------------------------------------------ per site
+
+    def _check_rooms(self) -> None:
+        by_site: dict[str, list[_Placed]] = defaultdict(list)
+        for placed in self.placed:
+            by_site[placed.meeting.site].append(placed)
+        for site_id, meetings in by_site.items():
+            site = self.sites.get(site_id)
+            if site is not None:
+                self._check_site_rooms(site_id, site.rooms, meetings)
+
+    def _check_site_rooms(self, site_id: str, rooms: int, meetings: list[_Placed]) -> None:
+        """Sweep the site's day: ends before starts at the same instant, so back-to-back is fine."""
+        events: list[tuple[datetime, int, int]] = []
+        for placed in meetings:
+            if placed.utc_end > placed.utc_start:
+                events.append((placed.utc_start, 1, placed.index))
+                events.append((placed.utc_end, 0, placed.index))
+        events.sort()
+        active: set[int] = set()
+        episode: dict[int, None] = {}  # meetings involved in the current overload, in order
+        peak = 0
+        first: _Placed | None = None
+        for _, is_start, index in events:
+            if is_start:
+                active.add(index)
+                if len(active) > rooms:
+                    if first is None:
+                        first = self.placed[index]
+                    episode.update(
+                        dict.fromkeys(sorted(active, key=lambda i: self.placed[i].utc_start))
+                    )
+                    peak = max(peak, len(active))
+            else:
+                active.discard(index)
+                if first is not None and len(active) <= rooms:
+                    involved = [self.placed[i] for i in episode]
+                    self.add(
+                        "rooms",
+                        f"site {site_id} has {peak} meetings at once from {first.day} "
+                        f"{format_clock(first.start_min)} ({', '.join(p.uid for p in involved)}), "
+                        f"but {rooms} room(s)",
+                        *involved,
+                    )
+                    episode, peak, first = {}, 0, None

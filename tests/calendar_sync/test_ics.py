@@ -1,0 +1,547 @@
+"""ICS output: read back by icalendar, by recurring_ical_events, and by hand against the VTIMEZONE.
+
+The truth is the plan (and literal UTC instants written out below), never our own output: the
+two library parsers resolve TZID=Europe/Copenhagen through the tz database, and a third check
+evaluates the file's own VTIMEZONE rules with dateutil, as Outlook does, so a wrong VTIMEZONE
+cannot hide behind a right TZID.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import recurring_ical_events
+from dateutil.rrule import rrulestr
+from icalendar import Calendar
+
+from calendar_sync.ics import (
+    build_vtimezone,
+    calendar_for,
+    district_calendars,
+    person_calendars,
+    unit_calendars,
+    write_calendars,
+)
+from calendar_sync.privacy import PrivacyError
+from scheduler.calendar import TZ, local_datetime
+from scheduler.config import config_from_data
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+
+NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
+
+CONFIG_DATA: dict[str, Any] = {
+    "municipality": "Ballerup Kommune",
+    "extra_roles": {"skolesekretaer": "Skolesekretær"},
+    "districts": [{"id": "hedegaarden", "name": "Hedegården"}],
+    "sites": [
+        {
+            "id": "hedegaardsskolen",
+            "name": "Hedegårdsskolen",
+            "address": "Magleparken 8, 2750 Ballerup",
+        },
+        {"id": "raadhuset", "name": "Ballerup Rådhus", "address": "Hold-An Vej 7, 2750 Ballerup"},
+    ],
+    "units": [
+        {
+            "id": "hedegaardsskolen",
+            "name": "Hedegårdsskolen",
+            "kind": "skole",
+            "districts": ["hedegaarden"],
+            "sites": ["hedegaardsskolen"],
+        },
+        {
+            "id": "socialafsnittet",
+            "name": "Socialafsnittet",
+            "kind": "socialafsnit",
+            "sites": ["raadhuset"],
+        },
+    ],
+    "staff": [
+        {
+            "id": "dl-hedegaarden",
+            "name": "Distriktsleder Hedegården",
+            "roles": ["distriktsleder"],
+            "email": "dl.hedegaarden@example.dk",
+            "serves": {"districts": ["hedegaarden"]},
+        },
+        {
+            "id": "psykolog-a",
+            "name": "Psykolog A",
+            "roles": ["psykolog"],
+            "email": "psykolog.a@example.dk",
+            "serves": {"all": True},
+        },
+        {
+            "id": "sundhedsplejerske-a",
+            "name": "Sundhedsplejerske A",
+            "roles": ["sundhedsplejerske"],
+            "email": "sundhedsplejerske.a@example.dk",
+            "serves": {"all": True},
+        },
+        {"id": "referent-a", "name": "Referent A", "roles": ["referent", "skolesekretaer"]},
+        {
+            "id": "ssp-a",
+            "name": "SSP-konsulent A",
+            "roles": ["ssp_konsulent"],
+            "email": "ssp.a@example.dk",
+        },
+    ],
+    "terms": [
+        {"id": "foraar-2027", "name": "Forår 2027", "start": "2027-03-01", "end": "2027-04-30"},
+        {"id": "efteraar-2027", "name": "Efterår 2027", "start": "2027-10-01", "end": "2027-11-30"},
+    ],
+    "series": [
+        {
+            "id": "kk-hedegaardsskolen",
+            "type": "koordineringskonference_skole",
+            "unit": "hedegaardsskolen",
+            "cadence": "weekly",
+            "window": "12:30-16:00",
+            "chair": "dl-hedegaarden",
+            "minute_taker": "referent-a",
+            "required_people": ["psykolog-a"],
+            "optional_people": ["sundhedsplejerske-a"],
+        },
+        {
+            "id": "kreative-raad",
+            "type": "kreative_raad",
+            "unit": "socialafsnittet",
+            "cadence": "monthly",
+            "required_people": ["sundhedsplejerske-a"],
+        },
+    ],
+}
+
+SCHOOL_ATTENDEES = [
+    Attendee(person="dl-hedegaarden", role="distriktsleder", required=True, seat="chair"),
+    Attendee(person="referent-a", role="skolesekretaer", required=True, seat="minute_taker"),
+    Attendee(person="psykolog-a", role="psykolog", required=True, seat="required_people[0]"),
+    Attendee(
+        person="sundhedsplejerske-a", role="sundhedsplejerske", required=False, seat="optional"
+    ),
+]
+
+# Tuesdays 13:00-15:00 around each switch, with the UTC start hour written out by hand:
+# summer time begins Sunday 28 March 2027 and ends Sunday 31 October 2027.
+TERMS = {
+    "foraar-2027": [
+        (date(2027, 3, 16), 12),
+        (date(2027, 3, 23), 12),
+        (date(2027, 3, 30), 11),
+        (date(2027, 4, 6), 11),
+    ],
+    "efteraar-2027": [
+        (date(2027, 10, 19), 11),
+        (date(2027, 10, 26), 11),
+        (date(2027, 11, 2), 12),
+        (date(2027, 11, 9), 12),
+    ],
+}
+KREATIVE_DAY = {"foraar-2027": date(2027, 3, 31), "efteraar-2027": date(2027, 11, 3)}
+
+
+@pytest.fixture(scope="module")
+def config() -> MunicipalityConfig:
+    return config_from_data(CONFIG_DATA)
+
+
+def make_plan(term: str) -> Plan:
+    meetings = [
+        Meeting(
+            uid=f"kk-hedegaardsskolen.{term}.{i}",
+            series="kk-hedegaardsskolen",
+            occurrence=i,
+            title="Koordineringskonference, skole – Hedegårdsskolen",
+            unit="hedegaardsskolen",
+            site="hedegaardsskolen",
+            start=local_datetime(day, 13 * 60),
+            end=local_datetime(day, 15 * 60),
+            attendees=SCHOOL_ATTENDEES,
+        )
+        for i, (day, _) in enumerate(TERMS[term])
+    ]
+    day = KREATIVE_DAY[term]
+    meetings.append(
+        Meeting(
+            uid=f"kreative-raad.{term}.0",
+            series="kreative-raad",
+            occurrence=0,
+            title="Det Kreative Råd",
+            unit="socialafsnittet",
+            site="raadhuset",
+            start=local_datetime(day, 9 * 60),
+            end=local_datetime(day, 11 * 60),
+            attendees=[
+                Attendee(
+                    person="sundhedsplejerske-a",
+                    role="sundhedsplejerske",
+                    required=True,
+                    seat="required_people[0]",
+                )
+            ],
+        )
+    )
+    return Plan(
+        municipality="Ballerup Kommune",
+        term=term,
+        status=PlanStatus.OPTIMAL,
+        solve_seconds=0.1,
+        meetings=meetings,
+    )
+
+
+def school_uids(term: str) -> set[str]:
+    return {f"kk-hedegaardsskolen.{term}.{i}" for i in range(len(TERMS[term]))}
+
+
+def uids_of(ics: bytes) -> list[str]:
+    return [str(e["UID"]) for e in Calendar.from_ical(ics).walk("VEVENT")]
+
+
+# --------------------------------------------------------------------------- a reader of our own
+
+
+def unfolded_lines(ics: bytes) -> list[str]:
+    """RFC 5545 unfolding by hand, so the raw checks do not lean on icalendar."""
+    return ics.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+
+
+def vtimezone_rules(ics: bytes) -> list[tuple[datetime, str, timedelta]]:
+    """(first onset, RRULE, TZOFFSETTO) of each STANDARD/DAYLIGHT block, read from the text."""
+    rules: list[tuple[datetime, str, timedelta]] = []
+    block: dict[str, str] | None = None
+    for line in unfolded_lines(ics):
+        if line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            block = {}
+        elif line in ("END:STANDARD", "END:DAYLIGHT") and block is not None:
+            sign, hh, mm = (
+                block["TZOFFSETTO"][0],
+                block["TZOFFSETTO"][1:3],
+                block["TZOFFSETTO"][3:5],
+            )
+            offset = timedelta(hours=int(hh), minutes=int(mm)) * (-1 if sign == "-" else 1)
+            onset = datetime.strptime(block["DTSTART"], "%Y%m%dT%H%M%S")
+            rules.append((onset, block["RRULE"], offset))
+            block = None
+        elif block is not None:
+            key, _, value = line.partition(":")
+            block[key] = value
+    return rules
+
+
+def utc_by_vtimezone(rules: list[tuple[datetime, str, timedelta]], wall: datetime) -> datetime:
+    """UTC for a Copenhagen wall time by the file's own VTIMEZONE, as a client that reads it would.
+
+    Onsets are compared in wall time, which is exact away from the switch hour itself.
+    """
+    latest: tuple[datetime, timedelta] | None = None
+    for first, rule, offset in rules:
+        onset = rrulestr(rule, dtstart=first).before(wall, inc=True)
+        if onset is not None and (latest is None or onset > latest[0]):
+            latest = (onset, offset)
+    assert latest is not None, f"no VTIMEZONE rule covers {wall}"
+    return (wall - latest[1]).replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- the VTIMEZONE
+
+
+def test_vtimezone_is_rrule_based_without_rdate() -> None:
+    tz = build_vtimezone()
+    raw = tz.to_ical().decode()
+    assert "RDATE" not in raw
+    assert str(tz["TZID"]) == "Europe/Copenhagen"
+    parts = {c.name: c for c in tz.subcomponents}
+    assert set(parts) == {"STANDARD", "DAYLIGHT"}
+    expect = {
+        "DAYLIGHT": (datetime(1970, 3, 29, 2), [3], "CEST", timedelta(hours=1), timedelta(hours=2)),
+        "STANDARD": (
+            datetime(1970, 10, 25, 3),
+            [10],
+            "CET",
+            timedelta(hours=2),
+            timedelta(hours=1),
+        ),
+    }
+    for name, (start, month, tzname, off_from, off_to) in expect.items():
+        part = parts[name]
+        rule = part["RRULE"]
+        assert part.decoded("DTSTART") == start
+        assert rule["FREQ"] == ["YEARLY"]
+        assert [int(m) for m in rule["BYMONTH"]] == month
+        assert [str(d) for d in rule["BYDAY"]] == ["-1SU"]
+        assert str(part["TZNAME"]) == tzname
+        assert part["TZOFFSETFROM"].td == off_from
+        assert part["TZOFFSETTO"].td == off_to
+
+
+def test_vtimezone_agrees_with_tz_database_2025_to_2040(config: MunicipalityConfig) -> None:
+    rules = vtimezone_rules(calendar_for(config, make_plan("foraar-2027"), [], "x", now=NOW))
+    assert len(rules) == 2
+    day = date(2025, 1, 1)
+    while day.year <= 2040:
+        for hour in (0, 4, 13):  # before and after the 02:00/03:00 switch hours
+            wall = datetime(day.year, day.month, day.day, hour)
+            expected = wall.replace(tzinfo=TZ).astimezone(UTC)
+            assert utc_by_vtimezone(rules, wall) == expected, wall
+        day += timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- times across DST
+
+
+@pytest.mark.parametrize("term", sorted(TERMS))
+def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, term: str) -> None:
+    plan = make_plan(term)
+    ics = calendar_for(config, plan, plan.meetings, "Hedegården", now=NOW)
+    by_uid = {m.uid: m for m in plan.meetings}
+    expected_utc = {
+        f"kk-hedegaardsskolen.{term}.{i}": datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+        for i, (day, hour) in enumerate(TERMS[term])
+    }
+
+    # 1. icalendar
+    parsed = Calendar.from_ical(ics)
+    events = list(parsed.walk("VEVENT"))
+    assert sorted(str(e["UID"]) for e in events) == sorted(by_uid)
+    for event in events:
+        uid = str(event["UID"])
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert event["DTSTART"].params["TZID"] == "Europe/Copenhagen"
+        assert event["DTEND"].params["TZID"] == "Europe/Copenhagen"
+        assert start == by_uid[uid].start and end == by_uid[uid].end
+        if uid in expected_utc:
+            assert start.astimezone(UTC) == expected_utc[uid]
+            assert end.astimezone(UTC) == expected_utc[uid] + timedelta(hours=2)
+            assert start.astimezone(TZ).strftime("%H:%M") == "13:00"
+            assert end.astimezone(TZ).strftime("%H:%M") == "15:00"
+
+    # 2. recurring_ical_events, from a fresh parse
+    first, last = TERMS[term][0][0], TERMS[term][-1][0]
+    occurrences = recurring_ical_events.of(Calendar.from_ical(ics)).between(
+        first - timedelta(days=1), last + timedelta(days=7)
+    )
+    seen = {str(o["UID"]): (o["DTSTART"].dt, o["DTEND"].dt) for o in occurrences}
+    assert set(seen) == set(by_uid)
+    for uid, (start, end) in seen.items():
+        assert start == by_uid[uid].start and end == by_uid[uid].end
+        if uid in expected_utc:
+            assert start.astimezone(UTC) == expected_utc[uid]
+            assert start.astimezone(TZ).hour == 13
+
+    # 3. by hand: the wall time in the text, converted by the file's own VTIMEZONE
+    rules = vtimezone_rules(ics)
+    walls: dict[str, datetime] = {}
+    event: dict[str, str] = {}
+    for line in unfolded_lines(ics):
+        if line == "BEGIN:VEVENT":
+            event = {}
+        elif line == "END:VEVENT":
+            match = re.fullmatch(r"DTSTART;TZID=Europe/Copenhagen:(\d{8}T\d{6})", event["DTSTART"])
+            assert match, event["DTSTART"]
+            walls[event["UID"].removeprefix("UID:")] = datetime.strptime(
+                match.group(1), "%Y%m%dT%H%M%S"
+            )
+        else:
+            event[re.split("[;:]", line, maxsplit=1)[0]] = line
+    assert set(walls) == set(by_uid)
+    for uid, wall in walls.items():
+        assert utc_by_vtimezone(rules, wall) == by_uid[uid].start
+        if uid in expected_utc:
+            assert wall.strftime("%H%M%S") == "130000"
+            assert utc_by_vtimezone(rules, wall) == expected_utc[uid]
+
+
+def test_plan_read_back_from_json_keeps_wall_time(config: MunicipalityConfig) -> None:
+    """A stored plan has fixed +01:00/+02:00 offsets; the file must still say TZID 13:00."""
+    plan = make_plan("foraar-2027")
+    stored = Plan.model_validate_json(plan.model_dump_json())
+    assert stored.meetings[2].start.tzinfo != TZ  # a fixed offset, as read from JSON
+    ics = calendar_for(config, stored, stored.meetings, "x", now=NOW)
+    assert ics == calendar_for(config, plan, plan.meetings, "x", now=NOW)
+
+
+def test_naive_times_are_refused(config: MunicipalityConfig) -> None:
+    plan = make_plan("foraar-2027")
+    meeting = plan.meetings[0].model_copy(update={"start": datetime(2027, 3, 16, 13)})
+    with pytest.raises(ValueError, match="no time zone"):
+        calendar_for(config, plan, [meeting], "x", now=NOW)
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_calendar_headers_and_event_fields(config: MunicipalityConfig) -> None:
+    plan = make_plan("foraar-2027")
+    ics = calendar_for(config, plan, plan.meetings, "Møder – Hedegården", now=NOW)
+    lines = unfolded_lines(ics)
+    assert "METHOD:PUBLISH" in lines
+    assert "VERSION:2.0" in lines
+    assert "PRODID:-//moedeplan//Ballerup//DA" in lines
+    assert "X-WR-TIMEZONE:Europe/Copenhagen" in lines
+    assert "RDATE" not in ics.decode()
+    assert sum(line.startswith("RRULE:") for line in lines) == 2  # both in the VTIMEZONE
+
+    cal = Calendar.from_ical(ics)
+    assert str(cal["X-WR-CALNAME"]) == "Møder – Hedegården"
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Copenhagen"]
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert list(events) == [m.uid for m in sorted(plan.meetings, key=lambda m: m.start)]
+
+    event = events["kk-hedegaardsskolen.foraar-2027.0"]
+    assert str(event["SUMMARY"]) == "Koordineringskonference, skole – Hedegårdsskolen"
+    assert str(event["LOCATION"]) == "Hedegårdsskolen, Magleparken 8, 2750 Ballerup"
+    assert event.decoded("DTSTAMP") == NOW
+    assert "DTSTAMP:20270215T093012Z" in lines
+    assert event.decoded("SEQUENCE") == 0
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["TRANSP"]) == "OPAQUE"
+
+    organizer = event["ORGANIZER"]
+    assert str(organizer) == "mailto:dl.hedegaarden@example.dk"
+    assert organizer.params["CN"] == "Distriktsleder Hedegården"
+
+    attendees = event["ATTENDEE"]
+    roles = {str(a): (a.params["ROLE"], a.params["CN"]) for a in attendees}
+    assert roles == {
+        "mailto:dl.hedegaarden@example.dk": ("REQ-PARTICIPANT", "Distriktsleder Hedegården"),
+        "mailto:psykolog.a@example.dk": ("REQ-PARTICIPANT", "Psykolog A"),
+        "mailto:sundhedsplejerske.a@example.dk": ("OPT-PARTICIPANT", "Sundhedsplejerske A"),
+    }  # Referent A has no e-mail: named in the description, not an ATTENDEE
+
+    description = str(event["DESCRIPTION"])
+    assert description.splitlines() == [
+        "Mødeleder: Distriktsleder Hedegården",
+        "Referent: Referent A",
+        "",
+        "Deltagere:",
+        "- Distriktsleder Hedegården, Distriktsleder",
+        "- Referent A, Skolesekretær",
+        "- Psykolog A, Psykolog (PPR)",
+        "- Sundhedsplejerske A, Sundhedsplejerske (valgfri)",
+    ]
+
+    other = events["kreative-raad.foraar-2027.0"]
+    assert "ORGANIZER" not in other  # no chair seat
+    assert str(other["LOCATION"]) == "Ballerup Rådhus, Hold-An Vej 7, 2750 Ballerup"
+    assert str(other["ATTENDEE"]) == "mailto:sundhedsplejerske.a@example.dk"
+    assert other["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+
+
+def test_description_carries_nothing_else_from_config(config: MunicipalityConfig) -> None:
+    plan = make_plan("foraar-2027")
+    cal = Calendar.from_ical(calendar_for(config, plan, plan.meetings, "x", now=NOW))
+    for event in cal.walk("VEVENT"):
+        description = str(event["DESCRIPTION"])
+        assert "@" not in description
+        assert "Magleparken" not in description and "Hold-An" not in description
+        assert "psykolog-a" not in description  # ids stay internal
+
+
+def test_person_in_two_seats_is_listed_once_as_required(config: MunicipalityConfig) -> None:
+    plan = make_plan("foraar-2027")
+    meeting = plan.meetings[0].model_copy(
+        update={
+            "attendees": [
+                *SCHOOL_ATTENDEES,
+                Attendee(person="psykolog-a", role="psykolog", required=False, seat="optional"),
+            ]
+        }
+    )
+    event = Calendar.from_ical(calendar_for(config, plan, [meeting], "x", now=NOW)).events[0]
+    psykolog = [a for a in event["ATTENDEE"] if str(a) == "mailto:psykolog.a@example.dk"]
+    assert [a.params["ROLE"] for a in psykolog] == ["REQ-PARTICIPANT"]
+    assert str(event["DESCRIPTION"]).count("Psykolog A") == 1
+
+
+# --------------------------------------------------------------------------- per reader
+
+
+def test_person_calendar_has_only_their_meetings(config: MunicipalityConfig) -> None:
+    plan = make_plan("efteraar-2027")
+    calendars = person_calendars(config, plan, now=NOW)
+    assert set(calendars) == {p.id for p in config.staff}
+    assert set(uids_of(calendars["psykolog-a"])) == school_uids("efteraar-2027")
+    assert set(uids_of(calendars["referent-a"])) == school_uids("efteraar-2027")
+    assert set(uids_of(calendars["sundhedsplejerske-a"])) == school_uids("efteraar-2027") | {
+        "kreative-raad.efteraar-2027.0"
+    }
+    assert uids_of(calendars["ssp-a"]) == []
+    name = Calendar.from_ical(calendars["psykolog-a"])["X-WR-CALNAME"]
+    assert str(name) == "Møder – Psykolog A"
+
+
+def test_unit_and_district_calendars(config: MunicipalityConfig) -> None:
+    plan = make_plan("foraar-2027")
+    units = unit_calendars(config, plan, now=NOW)
+    assert set(uids_of(units["hedegaardsskolen"])) == school_uids("foraar-2027")
+    assert uids_of(units["socialafsnittet"]) == ["kreative-raad.foraar-2027.0"]
+    districts = district_calendars(config, plan, now=NOW)
+    # Socialafsnittet belongs to no district, so its meeting is not in Hedegården's calendar.
+    assert set(districts) == {"hedegaarden"}
+    assert set(uids_of(districts["hedegaarden"])) == school_uids("foraar-2027")
+
+
+def test_write_calendars(config: MunicipalityConfig, tmp_path: Path) -> None:
+    plan = make_plan("foraar-2027")
+    written = write_calendars(config, plan, tmp_path, now=NOW)
+    ics = tmp_path / "ics"
+    expected = {
+        ics / "personer" / "dl-hedegaarden.ics",
+        ics / "personer" / "psykolog-a.ics",
+        ics / "personer" / "sundhedsplejerske-a.ics",
+        ics / "personer" / "referent-a.ics",
+        ics / "enheder" / "hedegaardsskolen.ics",
+        ics / "enheder" / "socialafsnittet.ics",
+        ics / "distrikter" / "hedegaarden.ics",
+    }
+    assert set(written) == expected and len(written) == len(expected)
+    assert (
+        set(ics.rglob("*")) - {ics / d for d in ("personer", "enheder", "distrikter")} == expected
+    )
+    assert not (ics / "personer" / "ssp-a.ics").exists()  # no meetings, no file
+    assert set(uids_of((ics / "personer" / "psykolog-a.ics").read_bytes())) == school_uids(
+        "foraar-2027"
+    )
+    assert uids_of((ics / "enheder" / "socialafsnittet.ics").read_bytes()) == [
+        "kreative-raad.foraar-2027.0"
+    ]
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def test_cpr_in_title_stops_the_calendar(config: MunicipalityConfig, tmp_path: Path) -> None:
+    plan = make_plan("foraar-2027")
+    bad = plan.meetings[1].model_copy(update={"title": "Opfølgning 0101901234"})
+    plan = plan.model_copy(update={"meetings": [plan.meetings[0], bad, *plan.meetings[2:]]})
+    with pytest.raises(PrivacyError) as caught:
+        calendar_for(config, plan, plan.meetings, "x", now=NOW)
+    assert caught.value.meeting_uid == "kk-hedegaardsskolen.foraar-2027.1"
+    assert caught.value.field == "SUMMARY"
+    assert "kk-hedegaardsskolen.foraar-2027.1" in str(caught.value)
+    assert "0101901234" not in str(caught.value)  # the error must not leak what it guards
+    with pytest.raises(PrivacyError):
+        write_calendars(config, plan, tmp_path, now=NOW)
+    assert not (tmp_path / "ics").exists()  # nothing written before the check failed
+
+
+def test_cpr_in_a_participant_name_is_caught_in_description() -> None:
+    data = {**CONFIG_DATA, "staff": [dict(p) for p in CONFIG_DATA["staff"]]}
+    data["staff"][1]["name"] = "Psykolog 010190-1234"
+    config = config_from_data(data)
+    plan = make_plan("foraar-2027")
+    with pytest.raises(PrivacyError) as caught:
+        calendar_for(config, plan, plan.meetings[:1], "x", now=NOW)
+    assert caught.value.field == "DESCRIPTION"
+    assert caught.value.meeting_uid == "kk-hedegaardsskolen.foraar-2027.0"
+
+
+def test_cpr_in_calendar_name_is_caught(config: MunicipalityConfig) -> None:
+    with pytest.raises(PrivacyError) as caught:
+        calendar_for(config, make_plan("foraar-2027"), [], "Møder om 0101901234", now=NOW)
+    assert (caught.value.meeting_uid, caught.value.field) == ("", "X-WR-CALNAME")

@@ -1,0 +1,395 @@
+"""Loading and validating configs: the bundled example, and the exact error line for bad input."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.generate import coupling_people, main, scale_config, to_yaml
+from scheduler.config import ConfigError, config_from_data, load_config, parse_config, seat_pool
+from scheduler.model import MunicipalityConfig, SeriesType
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+
+
+@pytest.fixture(scope="module")
+def example() -> MunicipalityConfig:
+    return load_config(EXAMPLE)
+
+
+@pytest.fixture
+def raw() -> dict[str, Any]:
+    """The example as plain data, to mutate into a bad config."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def index(items: list[dict[str, Any]], item_id: str) -> int:
+    return next(i for i, item in enumerate(items) if item["id"] == item_id)
+
+
+def problems_of(data: Any) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        config_from_data(data)
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+# --------------------------------------------------------------------------- the example
+
+
+def test_example_loads(example: MunicipalityConfig) -> None:
+    assert example.municipality == "Ballerup Kommune"
+    assert [d.id for d in example.districts] == [
+        "baltorp",
+        "hedegaarden",
+        "maaloevhoej",
+        "skovlunde",
+        "skovvejen",
+    ]
+    assert example.planning.slot_minutes == 30
+    assert example.planning.time_limit_seconds == 60
+    assert example.planning.workers == 2
+    assert example.planning.seed == 0
+    assert [t.id for t in example.terms] == ["foraar-2027", "efteraar-2027"]
+
+
+def test_example_staff_by_role(example: MunicipalityConfig) -> None:
+    roles = Counter(role for person in example.staff for role in person.roles)
+    assert roles["psykolog"] == 14
+    assert roles["tale_hoerelaerer"] == 7
+    assert roles["motorikkonsulent"] == 3
+    assert roles["paedagogisk_vejleder"] == 3
+    assert roles["ressourcepaedagog"] == 3
+    assert roles["sundhedsplejerske"] == 5
+    assert roles["forebyggende_socialraadgiver"] == 5
+    assert roles["familieteam_raadgiver"] == 4
+    assert roles["ssp_konsulent"] == 2
+    assert roles["ungeraadgiver"] == 2
+    assert roles["uu_vejleder"] == 2
+    assert roles["leder_socialafsnit"] == 1
+    assert roles["leder_ppr"] == 1
+    # Per district: school and day-care distriktsleder, plus four club leaders.
+    assert roles["distriktsleder"] == 5 + 5 + 4
+    assert roles["paedagogisk_leder"] == 10
+    assert roles["referent"] == 5
+    assert all(p.email and p.email.endswith("@ballerup.example") for p in example.staff)
+
+
+def test_example_series_by_type(example: MunicipalityConfig) -> None:
+    types = Counter(s.type for s in example.series)
+    assert types == {
+        SeriesType.koordineringskonference_skole: 5,
+        SeriesType.koordineringskonference_dagtilbud: 5,
+        SeriesType.koordineringskonference_klub: 5,
+        SeriesType.kreative_raad: 5,
+        SeriesType.strategisk_koordineringskonference: 5,
+        SeriesType.fronten: 1,
+    }
+
+
+def test_example_shared_specialists(example: MunicipalityConfig) -> None:
+    """Each district has several psychologists, and some psychologists serve two districts."""
+    for district in example.districts:
+        serving = [
+            p.id
+            for p in example.staff
+            if "psykolog" in p.roles and district.id in p.serves.districts
+        ]
+        assert len(serving) >= 3, district.id
+    shared = [p for p in example.staff if "psykolog" in p.roles and len(p.serves.districts) > 1]
+    assert len(shared) >= 4
+
+
+def test_example_every_role_seat_has_a_pool(example: MunicipalityConfig) -> None:
+    for series in example.series:
+        for _, seat in series.seats():
+            assert len(seat_pool(example, series, seat)) >= seat.count, series.id
+
+
+def test_example_klub_syd_serves_two_districts(example: MunicipalityConfig) -> None:
+    klub_syd = next(u for u in example.units if u.id == "klub-syd")
+    assert klub_syd.districts == ["baltorp", "hedegaarden"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_unknown_role_suggests_the_close_one(raw: dict[str, Any]) -> None:
+    i = index(raw["staff"], "psykolog-c")
+    raw["staff"][i]["roles"] = ["psykolg"]
+    assert problems_of(raw) == [
+        f"staff[{i}].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)"
+    ]
+
+
+def test_unknown_site_in_unit(raw: dict[str, Any]) -> None:
+    i = index(raw["units"], "hedegaardsskolen")
+    raw["units"][i]["sites"] = ["hedegaardskolen"]
+    assert problems_of(raw) == [
+        f"units[{i}].sites[0]: unknown site 'hedegaardskolen' (did you mean 'hedegaardsskolen'?)"
+    ]
+
+
+def test_unknown_site_without_suggestion(raw: dict[str, Any]) -> None:
+    i = index(raw["units"], "klub-skovvejen")
+    raw["units"][i]["sites"] = ["zzz"]
+    assert problems_of(raw) == [f"units[{i}].sites[0]: unknown site 'zzz'"]
+
+
+def test_series_site_not_one_of_the_units_sites(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-hedegaarden")
+    raw["series"][i]["site"] = "rugvaenget"
+    assert problems_of(raw) == [
+        f"series[{i}].site: 'rugvaenget' is not one of hedegaardsskolen's sites (hedegaardsskolen)"
+    ]
+
+
+def test_term_ending_before_it_starts(raw: dict[str, Any]) -> None:
+    raw["terms"][0]["end"] = date(2027, 1, 1)
+    assert problems_of(raw) == [
+        "terms[0]: the term ends (2027-01-01) before it starts (2027-01-05)"
+    ]
+
+
+def test_school_holiday_outside_the_term(raw: dict[str, Any]) -> None:
+    i = index(raw["terms"], "efteraar-2027")
+    holidays = raw["terms"][i]["school_holidays"]
+    holidays.append({"name": "Juleferie", "start": date(2027, 12, 20), "end": date(2028, 1, 2)})
+    j = len(holidays) - 1
+    assert problems_of(raw) == [
+        f"terms[{i}].school_holidays[{j}]: 'Juleferie' (2027-12-20 to 2028-01-02) lies outside "
+        "the term (2027-08-09 to 2027-12-17)"
+    ]
+
+
+def test_overlapping_school_holidays(raw: dict[str, Any]) -> None:
+    i = index(raw["terms"], "foraar-2027")
+    raw["terms"][i]["school_holidays"].append(
+        {"name": "Uge 8", "start": date(2027, 2, 19), "end": date(2027, 2, 26)}
+    )
+    assert problems_of(raw) == [f"terms[{i}].school_holidays: 'Vinterferie' and 'Uge 8' overlap"]
+
+
+def test_seat_nobody_can_fill(raw: dict[str, Any]) -> None:
+    """No ressourcepædagog serves Måløvhøj: its day-care conference cannot be staffed."""
+    for person in raw["staff"]:
+        if "ressourcepaedagog" in person["roles"]:
+            districts = person["serves"]["districts"]
+            person["serves"]["districts"] = [d for d in districts if d != "maaloevhoej"]
+    i = index(raw["series"], "kk-dagtilbud-maaloevhoej")
+    j = next(
+        j
+        for j, seat in enumerate(raw["series"][i]["required_roles"])
+        if seat["role"] == "ressourcepaedagog"
+    )
+    assert problems_of(raw) == [
+        f"series[{i}].required_roles[{j}]: nobody can fill this seat: needs 1, but 0 of role "
+        "'ressourcepaedagog' serving dagtilbud-maaloevhoej exist (check staff[].serves)"
+    ]
+
+
+def test_seat_with_too_few_in_the_pool(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_roles"][0]["count"] = 5  # four psychologists serve Baltorp
+    assert problems_of(raw) == [
+        f"series[{i}].required_roles[0]: nobody can fill this seat: needs 5, but 4 of role "
+        "'psykolog' serving baltorpskolen exist (check staff[].serves)"
+    ]
+
+
+def test_chair_is_also_minute_taker(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["minute_taker"] = raw["series"][i]["chair"]
+    assert problems_of(raw) == [
+        f"series[{i}].minute_taker: 'pl-skole-baltorp' is also the chair; "
+        "they must be different people"
+    ]
+
+
+def test_person_holding_two_seats(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_people"] = ["referent-baltorp"]
+    assert problems_of(raw) == [
+        f"series[{i}]: 'referent-baltorp' holds 2 seats at one meeting; a person fills one seat"
+    ]
+
+
+def test_chair_also_among_required_people(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_people"] = ["pl-skole-baltorp"]
+    assert problems_of(raw) == [
+        f"series[{i}]: 'pl-skole-baltorp' holds 2 seats at one meeting; a person fills one seat"
+    ]
+
+
+def test_unknown_key_in_a_person(raw: dict[str, Any]) -> None:
+    i = index(raw["staff"], "psykolog-c")
+    raw["staff"][i]["emial"] = raw["staff"][i].pop("email")
+    assert problems_of(raw) == [f"staff[{i}].emial: unknown key (check the spelling)"]
+
+
+def test_duplicate_ids(raw: dict[str, Any]) -> None:
+    raw["staff"].append(copy.deepcopy(raw["staff"][0]))
+    assert problems_of(raw) == ["staff[0].id: 'psykolog-a' is used 2 times; ids must be unique"]
+
+
+def test_duplicate_series_ids(raw: dict[str, Any]) -> None:
+    raw["series"].append(copy.deepcopy(raw["series"][0]))
+    assert problems_of(raw) == [
+        "series[0].id: 'kk-skole-baltorp' is used 2 times; ids must be unique"
+    ]
+
+
+def test_time_span_ending_before_it_starts(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["window"] = "16:00-12:30"
+    assert problems_of(raw) == [
+        f"series[{i}].window: the span ends (12:30) before it starts (16:00)"
+    ]
+
+
+def test_time_span_in_working_hours(raw: dict[str, Any]) -> None:
+    i = index(raw["staff"], "psykolog-b")
+    raw["staff"][i]["working_hours"]["mon"] = "16:00-12:30"
+    assert problems_of(raw) == [
+        f"staff[{i}].working_hours.mon: the span ends (12:30) before it starts (16:00)"
+    ]
+
+
+def test_time_span_that_is_not_a_span(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["window"] = "12:30"
+    assert problems_of(raw) == [
+        f"series[{i}].window: '12:30' is not a time span like '12:30-16:00'"
+    ]
+
+
+def test_window_too_short_for_the_meeting(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-dagtilbud-baltorp")
+    raw["series"][i]["window"] = "11:45-13:30"
+    assert problems_of(raw) == [
+        f"series[{i}]: no allowed weekday has a time window with room for 120 minutes "
+        "starting on the 30-minute grid (planning.slot_minutes)"
+    ]
+
+
+def test_window_that_fits_only_off_the_slot_grid(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-dagtilbud-baltorp")
+    raw["series"][i]["window"] = "11:45-13:45"  # 120 minutes, but no start on the 30-minute grid
+    assert problems_of(raw) == [
+        f"series[{i}]: no allowed weekday has a time window with room for 120 minutes "
+        "starting on the 30-minute grid (planning.slot_minutes)"
+    ]
+
+
+def test_unknown_person_in_a_seat(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kreative-raad-baltorp")
+    raw["series"][i]["chair"] = "leder-socialafsnitt"
+    assert problems_of(raw) == [
+        f"series[{i}].chair.person: unknown person 'leder-socialafsnitt' "
+        "(did you mean 'leder-socialafsnit'?)"
+    ]
+
+
+def test_every_problem_is_reported(raw: dict[str, Any]) -> None:
+    a = index(raw["staff"], "psykolog-c")
+    b = index(raw["units"], "hedegaardsskolen")
+    raw["staff"][a]["roles"] = ["psykolg"]
+    raw["units"][b]["sites"] = ["hedegaardskolen"]
+    problems = problems_of(raw)
+    assert len(problems) == 2
+    assert problems[0].startswith(f"units[{b}].sites[0]: ")
+    assert problems[1].startswith(f"staff[{a}].roles[0]: ")
+
+
+def test_invalid_yaml() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("municipality: Ballerup\n  staff: []\n", source="ballerup.yaml")
+    assert caught.value.problems == [
+        "ballerup.yaml: not valid YAML at line 2, column 8: mapping values are not allowed here"
+    ]
+
+
+def test_yaml_that_is_not_a_mapping() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("- just\n- a list\n")
+    assert caught.value.problems == [
+        "(top): the config must be a mapping with keys such as 'districts' and 'staff'"
+    ]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(missing)
+    assert caught.value.problems == [f"{missing}: no such file"]
+
+
+# --------------------------------------------------------------------------- scaled instances
+
+
+def test_scale_by_three(example: MunicipalityConfig) -> None:
+    scaled = scale_config(example, 3)
+    # Loads like any config from data (cross-checks included).
+    reloaded = config_from_data(scaled.model_dump(mode="json"))
+    assert len(reloaded.districts) == 3 * len(example.districts) == 15
+    assert len(reloaded.sites) == 3 * len(example.sites)
+    assert len(reloaded.units) == 3 * len(example.units)
+    assert len(reloaded.staff) == 3 * len(example.staff) == 243
+    assert len(reloaded.series) == 3 * len(example.series) == 78
+    assert len(reloaded.travel.pairs) == 3 * len(example.travel.pairs)
+    assert reloaded.terms == example.terms
+    assert reloaded.planning == example.planning
+    # Copy 1 keeps the original ids; copy 3 is suffixed and renamed.
+    ids = {p.id for p in reloaded.staff}
+    assert {p.id for p in example.staff} <= ids
+    assert "psykolog-a-x3" in ids
+    assert [d.name for d in reloaded.districts][10] == "Baltorp 3"
+    series = {s.id: s for s in reloaded.series}
+    assert series["kk-skole-baltorp-x2"].unit == "baltorpskolen-x2"
+    assert series["kk-skole-baltorp-x2"].chair is not None
+    assert series["kk-skole-baltorp-x2"].chair.person == "pl-skole-baltorp-x2"
+
+
+def test_scaled_copies_are_coupled(example: MunicipalityConfig) -> None:
+    """Some specialists of copy k serve a district of copy k+1, so the problem stays joint."""
+    scaled = scale_config(example, 3)
+    couplers = coupling_people(example)
+    assert couplers
+    staff = {p.id: p for p in scaled.staff}
+    for base in couplers:
+        first = staff[base].serves.districts
+        assert first[-1].endswith("-x2"), base
+        assert staff[f"{base}-x2"].serves.districts[-1].endswith("-x3"), base
+        assert staff[f"{base}-x3"].serves.districts == [
+            f"{d}-x3" for d in staff[base].serves.districts[:-1]
+        ]
+    # A psychologist of copy 1 sits in a role pool of copy 2.
+    kk = next(s for s in scaled.series if s.id == "kk-skole-baltorp-x2")
+    psykolog_seat = kk.required_roles[0]
+    assert "psykolog-a" in seat_pool(scaled, kk, psykolog_seat)
+
+
+def test_scale_by_one_is_the_example(example: MunicipalityConfig) -> None:
+    assert scale_config(example, 1) == example
+
+
+def test_scaled_yaml_round_trip(example: MunicipalityConfig) -> None:
+    scaled = scale_config(example, 2)
+    assert parse_config(to_yaml(scaled)) == scaled
+
+
+def test_cli_writes_a_loadable_file(tmp_path: Path) -> None:
+    out = tmp_path / "instances" / "ballerup_x2.yaml"
+    assert main([str(EXAMPLE), "--factor", "2", "--out", str(out)]) == 0
+    loaded = load_config(out)
+    assert len(loaded.series) == 52
+    assert out.read_text(encoding="utf-8").startswith("# Generated by bench.generate")

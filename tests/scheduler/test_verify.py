@@ -1,0 +1,744 @@
+"""The verifier accepts a hand-built valid plan and flags each broken hard rule, and only that rule.
+
+The fixture is small enough to reason about by hand: term 2025-03-10 to 2025-04-20 (summer time
+starts 2025-03-30), Påskeferie 14-18 April with Skærtorsdag and Langfredag inside it, and an
+extra closed day on Friday 21 March. Every mutation below was chosen so that it breaks one rule:
+dates keep cadence gaps, people stay within their hours, and sites keep enough rooms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from scheduler.calendar import closed_days, local_datetime, series_periods
+from scheduler.config import config_from_data
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.verify import RULES, Violation, format_violations, verify_plan
+
+TERM = "fj-2025"
+
+
+def config_data() -> dict[str, Any]:
+    return {
+        "municipality": "Testkommune",
+        "districts": [
+            {"id": "nord", "name": "Distrikt Nord"},
+            {"id": "syd", "name": "Distrikt Syd"},
+        ],
+        "sites": [
+            {"id": "skolen", "name": "Nordskolen", "rooms": 1},
+            {"id": "boernehuset", "name": "Børnehuset Solsikken", "rooms": 1},
+        ],
+        "units": [
+            {
+                "id": "nordskolen",
+                "name": "Nordskolen",
+                "kind": "skole",
+                "districts": ["nord"],
+                "sites": ["skolen"],
+            },
+            {
+                "id": "solsikken",
+                "name": "Solsikken",
+                "kind": "dagtilbud",
+                "districts": ["nord"],
+                "sites": ["boernehuset"],
+            },
+        ],
+        "travel": {
+            "default_minutes": 20,
+            "pairs": [{"sites": ["skolen", "boernehuset"], "minutes": 30}],
+        },
+        "staff": [
+            {
+                "id": "leder-nord",
+                "name": "Distriktsleder Nord",
+                "roles": ["distriktsleder", "paedagogisk_leder"],
+                "serves": {"districts": ["nord"]},
+            },
+            {
+                "id": "referent-1",
+                "name": "Referent",
+                "roles": ["referent"],
+                "serves": {"districts": ["nord"]},
+                "working_hours": {
+                    "mon": "08:00-15:00",
+                    "tue": "08:00-15:00",
+                    "wed": "08:00-15:00",
+                    "thu": "08:00-15:00",
+                },
+                # no first_date: every 3 weeks from the term's first Monday (Wed 12 March, 2 April)
+                "commitments": [
+                    {
+                        "title": "Referentnetværk",
+                        "weekday": "wed",
+                        "time": "13:00-14:00",
+                        "every_weeks": 3,
+                    }
+                ],
+            },
+            {
+                "id": "psykolog-a",
+                "name": "Psykolog A",
+                "roles": ["psykolog"],
+                "serves": {"districts": ["nord"]},
+                "commitments": [
+                    {
+                        "title": "PPR-teammøde",
+                        "weekday": "thu",
+                        "time": "12:00-13:30",
+                        "every_weeks": 2,
+                        "first_date": "2025-03-13",
+                    }
+                ],
+                "absences": [
+                    # touches the meeting of 11 March (12:30-14:30) without overlapping it
+                    {"start": "2025-03-11", "end": "2025-03-11", "time": "14:30-16:00"},
+                    {"start": "2025-03-26", "end": "2025-03-26", "time": "13:00-16:00"},
+                    {"start": "2025-04-09", "end": "2025-04-09"},
+                ],
+            },
+            {
+                "id": "psykolog-b",
+                "name": "Psykolog B",
+                "roles": ["psykolog"],
+                "serves": {"districts": ["syd"]},
+            },
+            {
+                "id": "tale-1",
+                "name": "Tale-hørelærer",
+                "roles": ["tale_hoerelaerer"],
+                "serves": {"districts": ["nord"]},
+                "working_hours": {
+                    "mon": "08:00-16:00",
+                    "tue": "08:00-16:00",
+                    "wed": "08:00-16:00",
+                    "thu": "08:00-16:00",
+                },
+            },
+            {
+                "id": "sundhed-1",
+                "name": "Sundhedsplejerske",
+                "roles": ["sundhedsplejerske"],
+                "serves": {"units": ["solsikken"]},
+                "max_meetings_per_week": 1,
+            },
+        ],
+        "terms": [
+            {
+                "id": TERM,
+                "name": "Forår 2025",
+                "start": "2025-03-10",
+                "end": "2025-04-20",
+                "school_holidays": [
+                    {"name": "Påskeferie", "start": "2025-04-14", "end": "2025-04-18"}
+                ],
+            }
+        ],
+        "public_holidays": {"extra": [{"date": "2025-03-21", "name": "Personaledag"}]},
+        "series": [
+            {
+                "id": "kk-nordskolen",
+                "type": "koordineringskonference_skole",
+                "unit": "nordskolen",
+                "cadence": {"kind": "fortnightly", "max_gap_days": 21},
+                "duration_minutes": 120,
+                "weekdays": ["tue", "wed", "thu"],
+                "window": "12:30-16:00",
+                "chair": "leder-nord",
+                "minute_taker": {"people": ["referent-1", "leder-nord"]},
+                "required_roles": [{"role": "psykolog"}],
+                "optional_people": ["tale-1", "psykolog-b"],
+            },
+            {
+                "id": "kk-solsikken",
+                "type": "koordineringskonference_dagtilbud",
+                "unit": "solsikken",
+                "cadence": "weekly",
+                "duration_minutes": 50,
+                "window": "08:00-13:00",
+                "chair": {"role": "paedagogisk_leder"},
+                "required_roles": [{"role": "sundhedsplejerske"}],
+            },
+            {
+                "id": "kreativt-raad",
+                "type": "kreative_raad",
+                "unit": "nordskolen",
+                "cadence": {"kind": "per_term", "count": 2},
+                "duration_minutes": 90,
+                "weekdays": ["tue", "wed", "thu", "fri"],
+                "required_people": ["tale-1"],
+                "optional_people": ["sundhed-1"],
+            },
+        ],
+        "planning": {"slot_minutes": 15},
+    }
+
+
+@pytest.fixture(scope="module")
+def config() -> MunicipalityConfig:
+    return config_from_data(config_data())
+
+
+def att(person: str, seat: str, role: str) -> Attendee:
+    return Attendee(person=person, role=role, required=seat != "optional", seat=seat)
+
+
+def meeting(
+    series: str,
+    occurrence: int,
+    day: date,
+    clock: str,
+    minutes: int,
+    site: str,
+    unit: str,
+    attendees: list[Attendee],
+) -> Meeting:
+    hour, minute = map(int, clock.split(":"))
+    start = local_datetime(day, hour * 60 + minute)
+    return Meeting(
+        uid=f"{series}-{TERM}-{occurrence}",
+        series=series,
+        occurrence=occurrence,
+        title=series,
+        unit=unit,
+        site=site,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        attendees=attendees,
+    )
+
+
+def school(occurrence: int, day: date, clock: str = "12:30") -> Meeting:
+    people = [
+        att("leder-nord", "chair", "distriktsleder"),
+        att("referent-1", "minute_taker", "referent"),
+        att("psykolog-a", "required_roles[0]", "psykolog"),
+    ]
+    if occurrence == 0:
+        people.append(att("tale-1", "optional", "tale_hoerelaerer"))
+    return meeting("kk-nordskolen", occurrence, day, clock, 120, "skolen", "nordskolen", people)
+
+
+def daycare(occurrence: int, day: date, clock: str = "09:00") -> Meeting:
+    people = [
+        att("leder-nord", "chair", "paedagogisk_leder"),
+        att("sundhed-1", "required_roles[0]", "sundhedsplejerske"),
+    ]
+    return meeting("kk-solsikken", occurrence, day, clock, 50, "boernehuset", "solsikken", people)
+
+
+def council(occurrence: int, day: date, clock: str = "09:00") -> Meeting:
+    people = [att("tale-1", "required_people[0]", "tale_hoerelaerer")]
+    return meeting("kreativt-raad", occurrence, day, clock, 90, "skolen", "nordskolen", people)
+
+
+D = date.fromisoformat
+
+
+def valid_plan() -> Plan:
+    meetings = [
+        school(0, D("2025-03-11")),
+        school(1, D("2025-03-25")),
+        school(2, D("2025-04-08")),
+        daycare(0, D("2025-03-10")),
+        daycare(1, D("2025-03-17")),
+        daycare(2, D("2025-03-24")),
+        daycare(3, D("2025-03-31")),
+        daycare(4, D("2025-04-07")),  # period 5 is Påskeferie
+        council(0, D("2025-03-19")),
+        council(1, D("2025-04-09")),
+    ]
+    return Plan(
+        municipality="Testkommune",
+        term=TERM,
+        status=PlanStatus.OPTIMAL,
+        solve_seconds=0.1,
+        meetings=meetings,
+    )
+
+
+def replace(plan: Plan, uid: str, new: Meeting) -> Plan:
+    """A copy of the plan with one meeting swapped for another."""
+    out = plan.model_copy(deep=True)
+    out.meetings = [new if m.uid == uid else m for m in out.meetings]
+    assert any(m is new for m in out.meetings), uid
+    return out
+
+
+def edit(plan: Plan, uid: str, change: Callable[[Meeting], None]) -> Plan:
+    out = plan.model_copy(deep=True)
+    (target,) = [m for m in out.meetings if m.uid == uid]
+    change(target)
+    return out
+
+
+def uid(series: str, occurrence: int) -> str:
+    return f"{series}-{TERM}-{occurrence}"
+
+
+def rules(violations: list[Violation]) -> set[str]:
+    return {v.rule for v in violations}
+
+
+# --------------------------------------------------------------------------- the valid plan
+
+
+def test_fixture_periods_match_the_valid_plan(config: MunicipalityConfig) -> None:
+    """Guards the fixture itself: one meeting per usable period, Påskeferie's week has none."""
+    term = config.terms[0]
+    closed = closed_days(config, term)
+    plan = valid_plan()
+    for series in config.series:
+        periods = series_periods(series, term, closed)
+        mine = sorted(
+            (m for m in plan.meetings if m.series == series.id), key=lambda m: m.occurrence
+        )
+        assert [m.occurrence for m in mine] == [p.index for p in periods if p.days]
+        for m in mine:
+            assert m.start.date() in periods[m.occurrence].days
+    assert closed[D("2025-04-17")] == "Skærtorsdag"
+    assert closed[D("2025-04-15")] == "Påskeferie"
+
+
+def test_valid_plan_has_no_violations(config: MunicipalityConfig) -> None:
+    assert verify_plan(config, valid_plan()) == []
+
+
+def test_infeasible_plan_without_meetings_has_no_violations(config: MunicipalityConfig) -> None:
+    plan = Plan(
+        municipality="Testkommune", term=TERM, status=PlanStatus.INFEASIBLE, solve_seconds=1.0
+    )
+    assert verify_plan(config, plan) == []
+
+
+def test_feasible_plan_without_meetings_misses_every_period(config: MunicipalityConfig) -> None:
+    plan = Plan(
+        municipality="Testkommune", term=TERM, status=PlanStatus.FEASIBLE, solve_seconds=1.0
+    )
+    found = verify_plan(config, plan)
+    assert rules(found) == {"cadence"}
+    assert len(found) == 3 + 5 + 2  # usable periods of the three series
+    assert all("has no meeting in period" in v.message for v in found)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _naive_start(m: Meeting) -> None:
+    m.start = m.start.replace(tzinfo=None)
+
+
+STRUCTURE_CASES: dict[str, tuple[Callable[[Plan], Plan], str]] = {
+    "wrong unit": (
+        lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "unit", "solsikken")),
+        "unit 'solsikken'",
+    ),
+    "wrong site": (
+        lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "site", "boernehuset")),
+        "site 'boernehuset'",
+    ),
+    "wrong duration": (
+        lambda p: edit(
+            p, uid("kk-nordskolen", 1), lambda m: setattr(m, "end", m.end + timedelta(minutes=30))
+        ),
+        "lasts 150 minutes",
+    ),
+    "naive start": (lambda p: edit(p, uid("kk-nordskolen", 1), _naive_start), "no time zone"),
+    "off the slot grid": (
+        lambda p: replace(p, uid("kk-nordskolen", 1), school(1, D("2025-03-25"), "12:40")),
+        "15-minute grid",
+    ),
+    "duplicate uid": (
+        lambda p: edit(
+            p, uid("kk-nordskolen", 1), lambda m: setattr(m, "uid", uid("kk-nordskolen", 0))
+        ),
+        f"'{uid('kk-nordskolen', 0)}' is used by more than one",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(STRUCTURE_CASES))
+def test_structure(config: MunicipalityConfig, case: str) -> None:
+    mutate, expected = STRUCTURE_CASES[case]
+    found = verify_plan(config, mutate(valid_plan()))
+    assert rules(found) == {"structure"}, format_violations(found)
+    assert len(found) == 1
+    assert expected in found[0].message
+
+
+def test_structure_unknown_series(config: MunicipalityConfig) -> None:
+    """The meeting no longer counts for its old series, so that series misses a period."""
+    plan = edit(valid_plan(), uid("kk-nordskolen", 1), lambda m: setattr(m, "series", "ukendt"))
+    found = verify_plan(config, plan)
+    assert [v.rule for v in found] == ["structure", "cadence"], format_violations(found)
+    assert "series 'ukendt'" in found[0].message
+    assert "kk-nordskolen has no meeting in period 1" in found[1].message
+
+
+def test_structure_outside_term(config: MunicipalityConfig) -> None:
+    """A meeting after the term is a structure problem, not also a 'wrong period' one."""
+    plan = replace(valid_plan(), uid("kreativt-raad", 1), council(1, D("2025-04-22")))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"structure"}, format_violations(found)
+    assert "outside term fj-2025" in found[0].message
+
+
+def test_structure_series_not_in_term(config: MunicipalityConfig) -> None:
+    other = config.model_copy(deep=True)
+    other.series[2].terms = ["ef-2025"]
+    found = verify_plan(other, valid_plan())
+    assert rules(found) == {"structure"}
+    assert {v.meetings for v in found} == {(uid("kreativt-raad", 0),), (uid("kreativt-raad", 1),)}
+
+
+def test_unknown_term(config: MunicipalityConfig) -> None:
+    plan = valid_plan().model_copy(update={"term": "ef-2030"})
+    found = verify_plan(config, plan)
+    assert rules(found) == {"structure"}
+    assert "ef-2030" in found[0].message
+
+
+# --------------------------------------------------------------------------- calendar rules
+
+
+@pytest.mark.parametrize(
+    ("target", "new", "holiday"),
+    [
+        (uid("kk-nordskolen", 2), school(2, D("2025-04-15")), "Påskeferie"),  # 21 days after 25/3
+        (uid("kreativt-raad", 1), council(1, D("2025-04-17")), "Skærtorsdag"),
+        (uid("kk-solsikken", 1), daycare(1, D("2025-03-21")), "Personaledag"),
+    ],
+)
+def test_holidays(config: MunicipalityConfig, target: str, new: Meeting, holiday: str) -> None:
+    found = verify_plan(config, replace(valid_plan(), target, new))
+    assert rules(found) == {"holidays"}, format_violations(found)
+    assert len(found) == 1
+    assert holiday in found[0].message and target in found[0].message
+
+
+def test_allowed_weekdays(config: MunicipalityConfig) -> None:
+    plan = replace(valid_plan(), uid("kk-nordskolen", 1), school(1, D("2025-03-24")))  # a Monday
+    found = verify_plan(config, plan)
+    assert rules(found) == {"allowed_weekdays"}, format_violations(found)
+    assert "mon" in found[0].message and found[0].meetings == (uid("kk-nordskolen", 1),)
+
+
+@pytest.mark.parametrize(
+    ("target", "new", "expected"),
+    [
+        (uid("kk-nordskolen", 1), school(1, D("2025-03-25"), "12:15"), "12:15-14:15"),
+        (uid("kk-solsikken", 2), daycare(2, D("2025-03-24"), "12:15"), "12:15-13:05"),
+    ],
+)
+def test_time_window(config: MunicipalityConfig, target: str, new: Meeting, expected: str) -> None:
+    found = verify_plan(config, replace(valid_plan(), target, new))
+    assert rules(found) == {"time_window"}, format_violations(found)
+    assert expected in found[0].message
+
+
+# --------------------------------------------------------------------------- cadence
+
+
+def test_cadence_missing_period(config: MunicipalityConfig) -> None:
+    plan = valid_plan()
+    plan.meetings = [m for m in plan.meetings if m.uid != uid("kk-solsikken", 2)]
+    found = verify_plan(config, plan)
+    assert rules(found) == {"cadence"}, format_violations(found)
+    assert len(found) == 1
+    assert "kk-solsikken has no meeting in period 2 (2025-03-24 to 2025-03-30)" in found[0].message
+
+
+def test_cadence_min_gap(config: MunicipalityConfig) -> None:
+    # Thursday 20 March is in period 0 but only 5 days before Tuesday 25 March; 7 are required.
+    # (The psychologist's Thursday commitment is fortnightly from 13 March, so not on the 20th.)
+    plan = replace(valid_plan(), uid("kk-nordskolen", 0), school(0, D("2025-03-20")))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"cadence"}, format_violations(found)
+    assert len(found) == 1
+    assert "5 day(s) apart; at least 7" in found[0].message
+    assert found[0].meetings == (uid("kk-nordskolen", 0), uid("kk-nordskolen", 1))
+
+
+def test_cadence_max_gap(config: MunicipalityConfig) -> None:
+    tight = config.model_copy(deep=True)
+    tight.series[0].cadence.max_gap_days = 13
+    found = verify_plan(tight, valid_plan())
+    assert rules(found) == {"cadence"}, format_violations(found)
+    assert len(found) == 2
+    assert all("14 days apart; at most 13" in v.message for v in found)
+
+
+def test_cadence_wrong_occurrence(config: MunicipalityConfig) -> None:
+    """Labelling the 24 March meeting as period 3 leaves period 2 empty and period 3 doubled."""
+    plan = edit(valid_plan(), uid("kk-solsikken", 2), lambda m: setattr(m, "occurrence", 3))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"cadence"}, format_violations(found)
+    text = format_violations(found)
+    assert "outside its period 3" in text
+    assert "both in period 3" in text
+    assert "no meeting in period 2" in text
+    assert len(found) == 3
+
+
+def test_cadence_occurrence_out_of_range(config: MunicipalityConfig) -> None:
+    plan = edit(valid_plan(), uid("kreativt-raad", 1), lambda m: setattr(m, "occurrence", 7))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"cadence"}
+    text = format_violations(found)
+    assert "occurrence 7" in text and "no meeting in period 1" in text
+
+
+# --------------------------------------------------------------------------- seats
+
+
+def _set_person(index: int, person: str) -> Callable[[Meeting], None]:
+    def change(m: Meeting) -> None:
+        m.attendees[index].person = person
+
+    return change
+
+
+def _add(attendee: Attendee) -> Callable[[Meeting], None]:
+    def change(m: Meeting) -> None:
+        m.attendees.append(attendee)
+
+    return change
+
+
+def _drop(index: int) -> Callable[[Meeting], None]:
+    def change(m: Meeting) -> None:
+        del m.attendees[index]
+
+    return change
+
+
+SEAT_CASES: dict[str, tuple[Callable[[Meeting], None], list[str]]] = {
+    "person lacking the role": (
+        _set_person(2, "tale-1"),
+        ["'tale-1' may not fill seat required_roles[0]"],
+    ),
+    "role but wrong district": (_set_person(2, "psykolog-b"), ["'psykolog-b' may not fill seat"]),
+    "not among the seat's people": (
+        _set_person(1, "psykolog-b"),
+        ["'psykolog-b' may not fill seat minute_taker"],
+    ),
+    "empty seat": (_drop(1), ["seat minute_taker has 0 attendee(s)"]),
+    "unknown person": (_set_person(1, "ghost"), ["'ghost' (seat minute_taker) is not in staff"]),
+    "unknown seat": (_add(att("psykolog-b", "observer", "psykolog")), ["seat 'observer'"]),
+    "extra in seat": (
+        _add(att("psykolog-b", "required_roles[0]", "psykolog")),
+        ["seat required_roles[0] has 2 attendee(s)", "'psykolog-b' may not fill"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SEAT_CASES))
+def test_seats(config: MunicipalityConfig, case: str) -> None:
+    change, expected = SEAT_CASES[case]
+    found = verify_plan(config, edit(valid_plan(), uid("kk-nordskolen", 1), change))
+    assert rules(found) == {"seats"}, format_violations(found)
+    text = format_violations(found)
+    for fragment in expected:
+        assert fragment in text
+    assert len(found) == len(expected)
+
+
+def test_seats_optional_person_not_listed(config: MunicipalityConfig) -> None:
+    # psykolog-b is optional for the school conference, not for the daycare one.
+    plan = edit(
+        valid_plan(), uid("kk-solsikken", 2), _add(att("psykolog-b", "optional", "psykolog"))
+    )
+    found = verify_plan(config, plan)
+    assert rules(found) == {"seats"}, format_violations(found)
+    assert "'psykolog-b' attends as optional" in found[0].message
+    # and the same person is fine where the series lists her
+    ok = edit(
+        valid_plan(), uid("kk-nordskolen", 1), _add(att("psykolog-b", "optional", "psykolog"))
+    )
+    assert verify_plan(config, ok) == []
+
+
+def test_one_seat_per_person(config: MunicipalityConfig) -> None:
+    """leder-nord may take minutes (she is in the seat's people) but not while chairing."""
+    plan = edit(valid_plan(), uid("kk-nordskolen", 1), _set_person(1, "leder-nord"))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"one_seat_per_person"}, format_violations(found)
+    assert "'leder-nord' holds 2 seats (chair, minute_taker)" in found[0].message
+
+
+# --------------------------------------------------------------------------- availability
+
+
+@pytest.mark.parametrize(
+    ("target", "new", "fragments"),
+    [
+        # partial-day absence 13:00-16:00 on Wednesday 26 March
+        (
+            uid("kk-nordskolen", 1),
+            school(1, D("2025-03-26")),
+            ["'psykolog-a' is absent", "13:00-16:00"],
+        ),
+        # whole-day absence on Wednesday 9 April
+        (
+            uid("kk-nordskolen", 2),
+            school(2, D("2025-04-09")),
+            ["'psykolog-a' is absent 2025-04-09"],
+        ),
+        # fortnightly commitment from 13 March: 27 March is an on-week
+        (
+            uid("kk-nordskolen", 1),
+            school(1, D("2025-03-27")),
+            ["'psykolog-a''s commitment 'PPR-teammøde'"],
+        ),
+        # commitment without first_date: every 3 weeks from the term's first Monday: Wed 12 March
+        (
+            uid("kk-nordskolen", 0),
+            school(0, D("2025-03-12")),
+            ["'referent-1''s commitment 'Referentnetværk'"],
+        ),
+        # working hours end at 15:00 for the referent
+        (
+            uid("kk-nordskolen", 1),
+            school(1, D("2025-03-25"), "13:30"),
+            ["'referent-1''s working hours"],
+        ),
+        # the speech therapist does not work on Fridays
+        (uid("kreativt-raad", 1), council(1, D("2025-04-11")), ["'tale-1' does not work on fris"]),
+    ],
+)
+def test_availability(
+    config: MunicipalityConfig, target: str, new: Meeting, fragments: list[str]
+) -> None:
+    found = verify_plan(config, replace(valid_plan(), target, new))
+    assert rules(found) == {"availability"}, format_violations(found)
+    assert len(found) == 1
+    for fragment in fragments:
+        assert fragment in found[0].message
+
+
+def test_commitment_off_week_is_free(config: MunicipalityConfig) -> None:
+    """Thursday 3 April is between the fortnightly team meetings (27 March, 10 April)."""
+    plan = replace(valid_plan(), uid("kk-nordskolen", 1), school(1, D("2025-04-03")))
+    found = verify_plan(config, plan)
+    # 3 April is 23 days after 11 March (max 21) and 5 before 8 April (min 7): cadence only.
+    assert rules(found) == {"cadence"}, format_violations(found)
+    assert not any("PPR-teammøde" in v.message for v in found)
+
+
+def test_commitment_not_before_first_date(config: MunicipalityConfig) -> None:
+    early = config.model_copy(deep=True)
+    early.staff[2].commitments[0].first_date = D("2025-03-27")
+    early.staff[2].commitments[0].every_weeks = 1
+    on = replace(valid_plan(), uid("kk-nordskolen", 1), school(1, D("2025-03-27")))
+    before = replace(valid_plan(), uid("kk-nordskolen", 0), school(0, D("2025-03-13")))
+    assert rules(verify_plan(early, on)) == {"availability"}
+    assert verify_plan(early, before) == []
+
+
+# --------------------------------------------------------------------------- people and rooms
+
+
+def test_no_double_booking(config: MunicipalityConfig) -> None:
+    # Tuesday 25 March: daycare 12:00-12:50 at boernehuset overlaps school 12:30-14:30.
+    plan = replace(valid_plan(), uid("kk-solsikken", 2), daycare(2, D("2025-03-25"), "12:00"))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"no_double_booking"}, format_violations(found)
+    assert len(found) == 1  # overlapping, so not also reported as travel_time
+    assert "'leder-nord'" in found[0].message
+    assert set(found[0].meetings) == {uid("kk-solsikken", 2), uid("kk-nordskolen", 1)}
+
+
+def test_travel_time(config: MunicipalityConfig) -> None:
+    # Tuesday 11 March: daycare 11:30-12:20 at boernehuset, school 12:30 at skolen, 30 min apart.
+    plan = replace(valid_plan(), uid("kk-solsikken", 0), daycare(0, D("2025-03-11"), "11:30"))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"travel_time"}, format_violations(found)
+    assert len(found) == 1
+    assert (
+        "'leder-nord' has 10 minutes" in found[0].message and "travel takes 30" in found[0].message
+    )
+
+
+def test_travel_time_enough(config: MunicipalityConfig) -> None:
+    plan = replace(valid_plan(), uid("kk-solsikken", 0), daycare(0, D("2025-03-11"), "11:00"))
+    assert verify_plan(config, plan) == []  # ends 11:50, 40 minutes before 12:30
+
+
+def test_rooms(config: MunicipalityConfig) -> None:
+    # Tuesday 8 April: the council 13:00-14:30 and the school conference 12:30-14:30 share skolen.
+    plan = replace(valid_plan(), uid("kreativt-raad", 1), council(1, D("2025-04-08"), "13:00"))
+    found = verify_plan(config, plan)
+    assert rules(found) == {"rooms"}, format_violations(found)
+    assert len(found) == 1
+    assert "site skolen has 2 meetings at once" in found[0].message
+    assert set(found[0].meetings) == {uid("kreativt-raad", 1), uid("kk-nordskolen", 2)}
+
+
+def test_rooms_back_to_back(config: MunicipalityConfig) -> None:
+    plan = replace(valid_plan(), uid("kreativt-raad", 1), council(1, D("2025-04-08"), "11:00"))
+    assert verify_plan(config, plan) == []  # 11:00-12:30, then 12:30-14:30: one room suffices
+
+
+def test_max_meetings_per_week(config: MunicipalityConfig) -> None:
+    # sundhed-1 (max 1 a week) has Monday 17 March's daycare meeting; add her to Wednesday's
+    # council in the same ISO week.
+    plan = edit(
+        valid_plan(),
+        uid("kreativt-raad", 0),
+        _add(att("sundhed-1", "optional", "sundhedsplejerske")),
+    )
+    found = verify_plan(config, plan)
+    assert rules(found) == {"max_meetings_per_week"}, format_violations(found)
+    assert "'sundhed-1' attends 2 meetings in week 2025-W12" in found[0].message
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+def _set_times(start: datetime, end: datetime) -> Callable[[Meeting], None]:
+    def change(m: Meeting) -> None:
+        m.start, m.end = start, end
+
+    return change
+
+
+def test_summer_time_wall_clock(config: MunicipalityConfig) -> None:
+    """13:00 on 8 April (CEST, +02:00) is 13:00 local, however the instant is written."""
+    target = uid("kk-nordskolen", 2)
+    local = replace(valid_plan(), target, school(2, D("2025-04-08"), "13:00"))
+    start, end = local.meetings[2].start, local.meetings[2].end
+    assert start.utcoffset() == timedelta(hours=2)
+    assert verify_plan(config, local) == []
+
+    in_utc = edit(local, target, _set_times(start.astimezone(UTC), end.astimezone(UTC)))
+    assert in_utc.meetings[2].start.hour == 11
+    assert verify_plan(config, in_utc) == []
+
+    # 13:00 UTC is 15:00 in Copenhagen: past the window and the referent's day.
+    utc_13 = datetime(2025, 4, 8, 13, 0, tzinfo=UTC)
+    late = edit(local, target, _set_times(utc_13, utc_13 + timedelta(hours=2)))
+    found = verify_plan(config, late)
+    assert rules(found) == {"time_window", "availability"}, format_violations(found)
+    assert "15:00-17:00" in found[0].message
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_violations_are_ordered_by_rule(config: MunicipalityConfig) -> None:
+    """The weekday problem is found first (earlier meeting), but structure is listed first."""
+    assert len(RULES) == len(set(RULES)) == 12
+    plan = replace(valid_plan(), uid("kk-nordskolen", 0), school(0, D("2025-03-10")))  # a Monday
+    plan = edit(plan, uid("kk-nordskolen", 1), lambda m: setattr(m, "site", "boernehuset"))
+    found = verify_plan(config, plan)
+    assert [v.rule for v in found] == ["structure", "allowed_weekdays"], format_violations(found)
+
+
+def test_format_violations() -> None:
+    text = format_violations([Violation("rooms", "too many"), Violation("seats", "empty", ("a",))])
+    assert text == "rooms: too many\nseats: empty"
