@@ -81,6 +81,7 @@ class Availability(Rule):
                 ]
                 if not busy:
                     continue
+                ctx.busy_options[(occ.index, pid)] = {v.Index() for v in busy}
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
                 for var in busy:
                     clause = [var.Not(), attends.Not()]

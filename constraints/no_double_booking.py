@@ -15,7 +15,6 @@ class NoDoubleBooking(Rule):
     relaxable = False
 
     def post(self, ctx: PlanningContext) -> None:
-        tails: dict[tuple[int, str], int] = ctx.memo.get("travel_tails", {})
         for pid in ctx.people:
             occs = ctx.occurrences_of(pid)
             if len(occs) < 2:
@@ -23,10 +22,9 @@ class NoDoubleBooking(Rule):
             intervals = []
             for occ in occs:
                 assert occ.start is not None
-                size = occ.duration + tails.get((occ.index, pid), 0)
                 intervals.append(
                     ctx.model.NewOptionalFixedSizeIntervalVar(
-                        occ.start, size, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
+                        occ.start, occ.duration, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
                     )
                 )
             ctx.model.AddNoOverlap(intervals)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from scheduler.context import PlanningContext
-from scheduler.model import Weekday
+from ortools.sat.python import cp_model
+
+from scheduler.context import Occurrence, PlanningContext
+from scheduler.model import CadenceKind, Weekday
 from scheduler.rules import Rule
 
 
@@ -23,8 +25,23 @@ class PreferredWeekdays(Rule):
             if not preferred:
                 continue
             off = [o.var for o in occ.options if Weekday.of(o.day) not in preferred]
-            if off:
-                ctx.penalize(self.name, sum(off))
+            if not off:
+                continue
+            ctx.penalize(self.name, sum(off))
+            self._link_to_pattern(ctx, occ, sum(off))
+
+    @staticmethod
+    def _link_to_pattern(ctx: PlanningContext, occ: Occurrence, off: cp_model.LinearExpr) -> None:
+        """Redundant, for a tighter bound: a regular meeting of a series whose usual weekday is
+        not preferred is itself off the preferred days."""
+        patterns = ctx.memo.get("patterns", {}).get(occ.series.id)
+        irregular = ctx.memo.get("irregular", {}).get(occ.index)
+        if patterns is None or irregular is None or occ.series.cadence.kind == CadenceKind.daily:
+            return
+        preferred = {d.number for d in occ.series.preferred_weekdays}
+        off_patterns = [var for (_, weekday, _), var in patterns.items() if weekday not in preferred]
+        if off_patterns:
+            ctx.model.Add(off >= sum(off_patterns) - irregular)
 
 
 RULE = PreferredWeekdays()

@@ -40,8 +40,10 @@ class Regularity(Rule):
                     if key not in patterns:
                         patterns[key] = model.NewBoolVar(f"pattern[{series_id}|{key}]")
             model.AddExactlyOne(patterns.values())  # type: ignore[arg-type]
+            ctx.memo.setdefault("patterns", {})[series_id] = patterns
             for occ in occs:
                 irregular = model.NewBoolVar(f"irregular[{occ.uid}]")
+                ctx.memo.setdefault("irregular", {})[occ.index] = irregular
                 for option in occ.options:
                     key = option_pattern(kind, occ.period, option.day, option.start)
                     model.AddBoolOr([option.var.Not(), patterns[key], irregular])  # type: ignore[list-item]

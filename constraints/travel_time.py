@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
-from scheduler.context import PlanningContext
+from collections import defaultdict
+from datetime import date
+
+from scheduler.context import Occurrence, PlanningContext
 from scheduler.rules import Rule
+
+DaySpans = dict[date, tuple[int, int]]
+
+
+def _day_spans(occ: Occurrence) -> DaySpans:
+    """Per candidate day, the earliest start and the latest end the occurrence may take."""
+    spans: dict[date, tuple[int, int]] = {}
+    for option in occ.options:
+        first, last = spans.get(option.day, (option.start, option.start + occ.duration))
+        spans[option.day] = (min(first, option.start), max(last, option.start + occ.duration))
+    return spans
+
+
+def _may_come_close(a: DaySpans, b: DaySpans, travel: int) -> bool:
+    for day in a.keys() & b.keys():
+        (a_first, a_last), (b_first, b_last) = a[day], b[day]
+        if a_first < b_last + travel and b_first < a_last + travel:
+            return True
+    return False
 
 
 class TravelTime(Rule):
@@ -15,24 +37,49 @@ class TravelTime(Rule):
     relaxable = False
 
     def post(self, ctx: PlanningContext) -> None:
-        """Reserve after each of a person's meetings the longest trip they might make from there.
+        """For each pair of a person's meetings at different sites that could fall close on one day,
+        one order literal: either a ends and the trip is made before b starts, or the other way.
 
-        The reservation lengthens the person's interval in `no_double_booking`. It is a safe
-        simplification (it may also keep apart two meetings at one site), and the verifier
-        checks the exact pairwise travel time.
+        Pairs that can never come within the travel time of each other get nothing, which keeps
+        the model small (the daily 08:30 Fronten never meets an afternoon conference).
         """
-        days = {occ.index: {o.day for o in occ.options} for occ in ctx.occurrences}
-        tails: dict[tuple[int, str], int] = {}
+        model = ctx.model
+        spans = {occ.index: _day_spans(occ) for occ in ctx.occurrences}
+        ordered: dict[tuple[int, int], object] = {}
         for pid in ctx.people:
-            occs = ctx.occurrences_of(pid)
-            for occ in occs:
-                tail = 0
-                for other in occs:
-                    if other.site != occ.site and days[occ.index] & days[other.index]:
-                        tail = max(tail, ctx.travel_minutes(occ.site, other.site))
-                if tail:
-                    tails[(occ.index, pid)] = tail
-        ctx.memo["travel_tails"] = tails
+            by_site: dict[str, list[Occurrence]] = defaultdict(list)
+            for occ in ctx.occurrences_of(pid):
+                by_site[occ.site].append(occ)
+            sites = sorted(by_site)
+            for i, site_a in enumerate(sites):
+                for site_b in sites[i + 1 :]:
+                    travel = ctx.travel_minutes(site_a, site_b)
+                    if travel == 0:
+                        continue
+                    for a in by_site[site_a]:
+                        for b in by_site[site_b]:
+                            if not _may_come_close(spans[a.index], spans[b.index], travel):
+                                continue
+                            self._keep_apart(ctx, pid, a, b, travel, ordered)
+
+    @staticmethod
+    def _keep_apart(
+        ctx: PlanningContext,
+        pid: str,
+        a: Occurrence,
+        b: Occurrence,
+        travel: int,
+        ordered: dict[tuple[int, int], object],
+    ) -> None:
+        assert a.start is not None and b.start is not None
+        model = ctx.model
+        key = (min(a.index, b.index), max(a.index, b.index))
+        if key not in ordered:  # one order literal per pair of meetings, shared by all who attend both
+            ordered[key] = model.NewBoolVar(f"a_first[{a.uid}|{b.uid}]")
+        a_first = ordered[key] if a.index < b.index else ordered[key].Not()  # type: ignore[attr-defined]
+        both = [a.attends[pid], b.attends[pid]]
+        model.Add(b.start >= a.start + a.duration + travel).OnlyEnforceIf([*both, a_first])
+        model.Add(a.start >= b.start + b.duration + travel).OnlyEnforceIf([*both, a_first.Not()])
 
 
 RULE = TravelTime()

@@ -9,6 +9,7 @@ cannot hide behind a right TZID.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,9 +121,7 @@ SCHOOL_ATTENDEES = [
     Attendee(person="dl-hedegaarden", role="distriktsleder", required=True, seat="chair"),
     Attendee(person="referent-a", role="skolesekretaer", required=True, seat="minute_taker"),
     Attendee(person="psykolog-a", role="psykolog", required=True, seat="required_people[0]"),
-    Attendee(
-        person="sundhedsplejerske-a", role="sundhedsplejerske", required=False, seat="optional"
-    ),
+    Attendee(person="sundhedsplejerske-a", role="sundhedsplejerske", required=False, seat="optional"),
 ]
 
 # Tuesdays 13:00-15:00 around each switch, with the UTC start hour written out by hand:
@@ -210,22 +209,22 @@ def unfolded_lines(ics: bytes) -> list[str]:
     return ics.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
 
 
-def vtimezone_rules(ics: bytes) -> list[tuple[datetime, str, timedelta]]:
-    """(first onset, RRULE, TZOFFSETTO) of each STANDARD/DAYLIGHT block, read from the text."""
-    rules: list[tuple[datetime, str, timedelta]] = []
+def vtimezone_rules(ics: bytes) -> list[tuple[list[datetime], timedelta]]:
+    """(onsets up to 2050, TZOFFSETTO) of each STANDARD/DAYLIGHT block, read from the text.
+
+    The onsets come from each block's DTSTART and RRULE, expanded by dateutil.
+    """
+    rules: list[tuple[list[datetime], timedelta]] = []
     block: dict[str, str] | None = None
     for line in unfolded_lines(ics):
         if line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
             block = {}
         elif line in ("END:STANDARD", "END:DAYLIGHT") and block is not None:
-            sign, hh, mm = (
-                block["TZOFFSETTO"][0],
-                block["TZOFFSETTO"][1:3],
-                block["TZOFFSETTO"][3:5],
-            )
-            offset = timedelta(hours=int(hh), minutes=int(mm)) * (-1 if sign == "-" else 1)
-            onset = datetime.strptime(block["DTSTART"], "%Y%m%dT%H%M%S")
-            rules.append((onset, block["RRULE"], offset))
+            to = block["TZOFFSETTO"]
+            offset = timedelta(hours=int(to[1:3]), minutes=int(to[3:5])) * (-1 if to[0] == "-" else 1)
+            first = datetime.strptime(block["DTSTART"], "%Y%m%dT%H%M%S")
+            onsets = rrulestr(block["RRULE"], dtstart=first).between(first, datetime(2050, 1, 1), inc=True)
+            rules.append((onsets, offset))
             block = None
         elif block is not None:
             key, _, value = line.partition(":")
@@ -233,16 +232,17 @@ def vtimezone_rules(ics: bytes) -> list[tuple[datetime, str, timedelta]]:
     return rules
 
 
-def utc_by_vtimezone(rules: list[tuple[datetime, str, timedelta]], wall: datetime) -> datetime:
+def utc_by_vtimezone(rules: list[tuple[list[datetime], timedelta]], wall: datetime) -> datetime:
     """UTC for a Copenhagen wall time by the file's own VTIMEZONE, as a client that reads it would.
 
-    Onsets are compared in wall time, which is exact away from the switch hour itself.
+    The latest onset at or before the wall time wins. Onsets are compared in wall time, which
+    is exact away from the switch hour itself.
     """
     latest: tuple[datetime, timedelta] | None = None
-    for first, rule, offset in rules:
-        onset = rrulestr(rule, dtstart=first).before(wall, inc=True)
-        if onset is not None and (latest is None or onset > latest[0]):
-            latest = (onset, offset)
+    for onsets, offset in rules:
+        earlier = onsets[: bisect_right(onsets, wall)]
+        if earlier and (latest is None or earlier[-1] > latest[0]):
+            latest = (earlier[-1], offset)
     assert latest is not None, f"no VTIMEZONE rule covers {wall}"
     return (wall - latest[1]).replace(tzinfo=UTC)
 
@@ -343,9 +343,7 @@ def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, te
         elif line == "END:VEVENT":
             match = re.fullmatch(r"DTSTART;TZID=Europe/Copenhagen:(\d{8}T\d{6})", event["DTSTART"])
             assert match, event["DTSTART"]
-            walls[event["UID"].removeprefix("UID:")] = datetime.strptime(
-                match.group(1), "%Y%m%dT%H%M%S"
-            )
+            walls[event["UID"].removeprefix("UID:")] = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S")
         else:
             event[re.split("[;:]", line, maxsplit=1)[0]] = line
     assert set(walls) == set(by_uid)
@@ -500,16 +498,10 @@ def test_write_calendars(config: MunicipalityConfig, tmp_path: Path) -> None:
         ics / "distrikter" / "hedegaarden.ics",
     }
     assert set(written) == expected and len(written) == len(expected)
-    assert (
-        set(ics.rglob("*")) - {ics / d for d in ("personer", "enheder", "distrikter")} == expected
-    )
+    assert set(ics.rglob("*")) - {ics / d for d in ("personer", "enheder", "distrikter")} == expected
     assert not (ics / "personer" / "ssp-a.ics").exists()  # no meetings, no file
-    assert set(uids_of((ics / "personer" / "psykolog-a.ics").read_bytes())) == school_uids(
-        "foraar-2027"
-    )
-    assert uids_of((ics / "enheder" / "socialafsnittet.ics").read_bytes()) == [
-        "kreative-raad.foraar-2027.0"
-    ]
+    assert set(uids_of((ics / "personer" / "psykolog-a.ics").read_bytes())) == school_uids("foraar-2027")
+    assert uids_of((ics / "enheder" / "socialafsnittet.ics").read_bytes()) == ["kreative-raad.foraar-2027.0"]
 
 
 # --------------------------------------------------------------------------- privacy
