@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
@@ -169,7 +169,7 @@ def schema(
     which: Annotated[str, typer.Argument(help="'config' or 'plan'")] = "plan",
 ) -> None:
     """Print the JSON Schema of the config or of plan.json."""
-    models = {"config": MunicipalityConfig, "plan": Plan}
+    models: dict[str, type[BaseModel]] = {"config": MunicipalityConfig, "plan": Plan}
     if which not in models:
         typer.echo("choose 'config' or 'plan'", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)

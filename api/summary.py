@@ -39,11 +39,12 @@ def _clock(m: Meeting) -> str:
 
 
 def series_line(config: MunicipalityConfig, series: Series, meetings: list[Meeting]) -> str:
-    """'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 9. mar onsdag 12:30-14:30)'"""
+    """The usual shape, the dates and the exceptions, e.g.
+
+    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 9. mar onsdag 12:30-14:30)'
+    """
     daily = series.cadence.kind == CadenceKind.daily
-    shapes = Counter(
-        (None if daily else Weekday.of(m.start.date()), _clock(m)) for m in meetings
-    )
+    shapes = Counter((None if daily else Weekday.of(m.start.date()), _clock(m)) for m in meetings)
     (weekday, clock), _ = shapes.most_common(1)[0]
     how = CADENCE_DA.get(series.cadence.kind, "")
     if series.cadence.kind == CadenceKind.every_n_weeks:
@@ -85,7 +86,9 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     sites = {s.id: s for s in config.sites}
     skipped_by_series: dict[str, list[str]] = defaultdict(list)
     for s in plan.skipped:
-        skipped_by_series[s.series].append(f"{short_date(s.period_start)} ({s.reason.removeprefix('udgår: ')})")
+        skipped_by_series[s.series].append(
+            f"{short_date(s.period_start)} ({s.reason.removeprefix('udgår: ')})"
+        )
 
     for district in config.districts:
         lines.append("")
@@ -103,9 +106,7 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
             lines.append(f"    {series_line(config, series, meetings)}")
             if skipped_by_series[series.id]:
                 lines.append(f"    udgår: {', '.join(skipped_by_series[series.id][:5])}")
-    others = [
-        s for s in config.series if not units[s.unit].districts and s.id in by_series
-    ]
+    others = [s for s in config.series if not units[s.unit].districts and s.id in by_series]
     if others:
         lines.append("")
         lines.append("Fælles for alle distrikter")

@@ -123,11 +123,7 @@ def _event(
     event.add("LOCATION", texts["LOCATION"])
     event.add("DESCRIPTION", texts["DESCRIPTION"])
     chair = next(
-        (
-            people[a.person]
-            for a in meeting.attendees
-            if a.seat == "chair" and people[a.person].email
-        ),
+        (people[a.person] for a in meeting.attendees if a.seat == "chair" and people[a.person].email),
         None,
     )
     if chair is not None and chair.email:
@@ -200,21 +196,15 @@ def person_meetings(plan: Plan, person_id: str) -> list[Meeting]:
     return [m for m in plan.meetings if _attends(m, person_id)]
 
 
-def person_calendars(
-    config: MunicipalityConfig, plan: Plan, now: datetime | None = None
-) -> dict[str, bytes]:
+def person_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:
     """Person id -> the meetings they attend; everyone in the config, even with none (a feed)."""
     return {
-        person.id: calendar_for(
-            config, plan, person_meetings(plan, person.id), f"Møder – {person.name}", now
-        )
+        person.id: calendar_for(config, plan, person_meetings(plan, person.id), f"Møder – {person.name}", now)
         for person in config.staff
     }
 
 
-def unit_calendars(
-    config: MunicipalityConfig, plan: Plan, now: datetime | None = None
-) -> dict[str, bytes]:
+def unit_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:
     """Unit id -> the meetings the unit hosts: the leader's overview of their own calendar."""
     return {
         unit.id: calendar_for(
@@ -264,17 +254,13 @@ def write_calendars(
     """
     ics = Path(out_dir) / "ics"
     attending = {a.person for m in plan.meetings for a in m.attendees}
-    people = {
-        pid: data for pid, data in person_calendars(config, plan, now).items() if pid in attending
-    }
+    people = {pid: data for pid, data in person_calendars(config, plan, now).items() if pid in attending}
     groups = [
         ("personer", people),
         ("enheder", unit_calendars(config, plan, now)),
         ("distrikter", district_calendars(config, plan, now)),
     ]
     files = [
-        (ics / folder / f"{key}.ics", data)
-        for folder, calendars in groups
-        for key, data in calendars.items()
+        (ics / folder / f"{key}.ics", data) for folder, calendars in groups for key, data in calendars.items()
     ]
     return [_write(path, data) for path, data in files]

@@ -62,11 +62,7 @@ class Availability(Rule):
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         end = start + occ.duration
-        return [
-            pid
-            for pid in sorted(occ.fixed_people)
-            if not _is_free(ctx, pid, day, start, end)
-        ]
+        return [pid for pid in sorted(occ.fixed_people) if not _is_free(ctx, pid, day, start, end)]
 
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time."""
@@ -81,13 +77,13 @@ class Availability(Rule):
                 ]
                 if not busy:
                     continue
-                ctx.busy_options[(occ.index, pid)] = {v.Index() for v in busy}
+                ctx.busy_options[(occ.index, pid)] = {v.index for v in busy}
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
                 for var in busy:
-                    clause = [var.Not(), attends.Not()]
+                    clause = [var.negated(), attends.negated()]
                     if guard is not None:
-                        clause.append(guard.Not())
-                    ctx.model.AddBoolOr(clause)
+                        clause.append(guard.negated())
+                    ctx.model.add_bool_or(clause)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         person = ctx.people[subject]

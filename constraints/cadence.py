@@ -32,10 +32,10 @@ class Cadence(Rule):
             for a, b in zip(occs, occs[1:], strict=False):
                 assert a.day is not None and b.day is not None
                 if min_gap > 0:
-                    ct = ctx.model.Add(b.day - a.day >= min_gap)
+                    ct = ctx.model.add(b.day - a.day >= min_gap)
                     ctx.enforce(ct, self.name, series_id)
                 if cadence.max_gap_days and b.period.index == a.period.index + 1:
-                    ct = ctx.model.Add(b.day - a.day <= cadence.max_gap_days)
+                    ct = ctx.model.add(b.day - a.day <= cadence.max_gap_days)
                     ctx.enforce(ct, self.name, series_id)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:

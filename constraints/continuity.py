@@ -9,7 +9,7 @@ from scheduler.rules import Rule
 class Continuity(Rule):
     name = "continuity"
     level = "soft"
-    default_weight = 8
+    default_weight = 50
     title_da = "Kontinuitet"
     explanation_da = "Den samme psykolog, sundhedsplejerske og rådgiver møder den samme enhed hele terminen."
     order = 62
@@ -29,17 +29,19 @@ class Continuity(Rule):
             keys = {
                 choice.key: choice.seat.count
                 for choice in occs[0].seats
-                if not choice.seat.rota and choice.seat.person is None and len(choice.lits) > choice.seat.count
+                if not choice.seat.rota
+                and choice.seat.person is None
+                and len(choice.lits) > choice.seat.count
             }
             for key, count in keys.items():
                 pool = sorted({pid for occ in occs for c in occ.seats if c.key == key for pid in c.lits})
-                usual = {pid: model.NewBoolVar(f"usual[{series_id}|{key}|{pid}]") for pid in pool}
-                model.Add(sum(usual.values()) == count)
+                usual = {pid: model.new_bool_var(f"usual[{series_id}|{key}|{pid}]") for pid in pool}
+                model.add(sum(usual.values()) == count)
                 for occ in occs:
                     choice = next(c for c in occ.seats if c.key == key)
-                    substitute = model.NewBoolVar(f"substitute[{occ.uid}|{key}]")
+                    substitute = model.new_bool_var(f"substitute[{occ.uid}|{key}]")
                     for pid, lit in choice.lits.items():
-                        model.AddBoolOr([lit.Not(), usual[pid], substitute])
+                        model.add_bool_or([lit.negated(), usual[pid], substitute])
                     ctx.penalize(self.name, substitute)
 
 

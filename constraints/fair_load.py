@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
 from scheduler.context import PlanningContext
 from scheduler.roles import SPECIALIST_ROLES
 from scheduler.rules import Rule
@@ -12,46 +16,52 @@ FULL_TIME_HOURS = 37
 class FairLoad(Rule):
     name = "fair_load"
     level = "soft"
-    default_weight = 5
+    default_weight = 1
     title_da = "Retfærdig belastning"
     explanation_da = (
-        "Mødetimerne fordeles, så den travleste specialist (regnet i forhold til sin arbejdstid) "
-        "har så få mødetimer som muligt."
+        "Mødetiden fordeles, så den travleste specialist (regnet i forhold til sin arbejdstid) "
+        "har så få mødeminutter om ugen som muligt."
     )
     order = 64
 
     def post(self, ctx: PlanningContext) -> None:
-        """Minimise the largest term total of required meeting hours, scaled to a 37-hour week.
+        """Minimise the busiest specialist's required meeting minutes per week, scaled to 37 hours.
 
-        Optional attendance is left out: coming when one can should never count as unfair.
+        Per week, not per term, so one meeting moved between two people weighs about 5 minutes in
+        a spring term: less than a continuity break, so fairness never splits a unit's
+        psychologist between two people for a few minutes' balance. Optional attendance is left
+        out: coming when one can should never count as unfair.
         """
         if ctx.explain:
             return
         model = ctx.model
-        loads = []
+        weeks = max(1, len({ctx.day_index(d) // 7 for d in _term_workdays(ctx)}))
+        loads: list[tuple[list[int], list[cp_model.IntVar]]] = []
         for pid, person in ctx.people.items():
             if not SPECIALIST_ROLES & set(person.roles):
                 continue
-            occs = ctx.occurrences_of(pid)
-            if not occs:
-                continue
             scale = FULL_TIME_HOURS / person.weekly_hours
-            seated = [
-                (occ.duration, lit)
-                for occ in occs
-                for choice in occ.seats
-                for p, lit in choice.lits.items()
-                if p == pid
-            ]
-            if seated:
-                loads.append(sum(round(duration * scale) * lit for duration, lit in seated))
+            coefficients, literals = [], []
+            for occ in ctx.occurrences_of(pid):
+                for choice in occ.seats:
+                    if pid in choice.lits:
+                        coefficients.append(round(occ.duration * scale))
+                        literals.append(choice.lits[pid])
+            if literals:
+                loads.append((coefficients, literals))
         if not loads:
             return
-        upper = sum(round(o.duration * 4) for o in ctx.occurrences) + 1
-        busiest_hours = model.NewIntVar(0, upper // 60 + 1, "busiest_specialist_hours")
-        for load in loads:
-            model.Add(60 * busiest_hours >= load)
-        ctx.penalize(self.name, busiest_hours)
+        upper = max(sum(coefficients) for coefficients, _ in loads) // weeks + 1
+        busiest = model.new_int_var(0, upper, "busiest_specialist_minutes_per_week")
+        for coefficients, literals in loads:
+            model.add(weeks * busiest >= cp_model.LinearExpr.weighted_sum(literals, coefficients))
+        ctx.penalize(self.name, busiest)
+
+
+def _term_workdays(ctx: PlanningContext) -> list[date]:
+    term = ctx.term
+    days = (term.end - term.start).days + 1
+    return [term.start + timedelta(days=i) for i in range(days) if (term.start + timedelta(days=i)).weekday() < 5]
 
 
 RULE = FairLoad()

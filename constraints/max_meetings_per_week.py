@@ -32,12 +32,12 @@ class MaxMeetingsPerWeek(Rule):
                     if len(weeks) == 1:
                         per_week[week].append(occ.attends[pid])
                         continue
-                    both = model.NewBoolVar(f"in_week[{occ.uid}|{pid}|{week}]")
-                    model.Add(both >= occ.attends[pid] + sum(vars_in_week) - 1)
+                    both = model.new_bool_var(f"in_week[{occ.uid}|{pid}|{week}]")
+                    model.add(both >= occ.attends[pid] + sum(vars_in_week) - 1)
                     per_week[week].append(both)
             for lits in per_week.values():
                 if len(lits) > limit:
-                    ctx.enforce(model.Add(sum(lits) <= limit), self.name, pid)
+                    ctx.enforce(model.add(sum(lits) <= limit), self.name, pid)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         limit = ctx.people[subject].max_meetings_per_week

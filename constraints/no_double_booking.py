@@ -23,11 +23,11 @@ class NoDoubleBooking(Rule):
             for occ in occs:
                 assert occ.start is not None
                 intervals.append(
-                    ctx.model.NewOptionalFixedSizeIntervalVar(
+                    ctx.model.new_optional_fixed_size_interval_var(
                         occ.start, occ.duration, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
                     )
                 )
-            ctx.model.AddNoOverlap(intervals)
+            ctx.model.add_no_overlap(intervals)
 
 
 RULE = NoDoubleBooking()

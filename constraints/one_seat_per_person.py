@@ -24,7 +24,7 @@ class OneSeatPerPerson(Rule):
                     lits_of[pid].append(lit)
             for lits in lits_of.values():
                 if len(lits) > 1:
-                    ctx.model.AddAtMostOne(lits)
+                    ctx.model.add_at_most_one(lits)
 
 
 RULE = OneSeatPerPerson()

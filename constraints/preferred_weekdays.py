@@ -27,8 +27,9 @@ class PreferredWeekdays(Rule):
             off = [o.var for o in occ.options if Weekday.of(o.day) not in preferred]
             if not off:
                 continue
-            ctx.penalize(self.name, sum(off))
-            self._link_to_pattern(ctx, occ, sum(off))
+            count_off = cp_model.LinearExpr.sum(off)
+            ctx.penalize(self.name, count_off)
+            self._link_to_pattern(ctx, occ, count_off)
 
     @staticmethod
     def _link_to_pattern(ctx: PlanningContext, occ: Occurrence, off: cp_model.LinearExpr) -> None:
@@ -41,7 +42,7 @@ class PreferredWeekdays(Rule):
         preferred = {d.number for d in occ.series.preferred_weekdays}
         off_patterns = [var for (_, weekday, _), var in patterns.items() if weekday not in preferred]
         if off_patterns:
-            ctx.model.Add(off >= sum(off_patterns) - irregular)
+            ctx.model.add(off >= sum(off_patterns) - irregular)
 
 
 RULE = PreferredWeekdays()

@@ -38,15 +38,22 @@ class Regularity(Rule):
                 for option in occ.options:
                     key = option_pattern(kind, occ.period, option.day, option.start)
                     if key not in patterns:
-                        patterns[key] = model.NewBoolVar(f"pattern[{series_id}|{key}]")
-            model.AddExactlyOne(patterns.values())  # type: ignore[arg-type]
+                        patterns[key] = model.new_bool_var(f"pattern[{series_id}|{key}]")
+            model.add_exactly_one(patterns.values())  # type: ignore[arg-type]
             ctx.memo.setdefault("patterns", {})[series_id] = patterns
             for occ in occs:
-                irregular = model.NewBoolVar(f"irregular[{occ.uid}]")
+                irregular = model.new_bool_var(f"irregular[{occ.uid}]")
                 ctx.memo.setdefault("irregular", {})[occ.index] = irregular
+                available = set()
                 for option in occ.options:
                     key = option_pattern(kind, occ.period, option.day, option.start)
-                    model.AddBoolOr([option.var.Not(), patterns[key], irregular])  # type: ignore[list-item]
+                    available.add(key)
+                    model.add_bool_or([option.var.negated(), patterns[key], irregular])  # type: ignore[list-item]
+                # Redundant but strong: if the series' pattern cannot happen in this period at all
+                # (a holiday, an absence), the meeting is irregular. Tightens the bound a lot.
+                missing = [var for key, var in patterns.items() if key not in available]
+                if missing:
+                    model.add(irregular >= sum(missing))  # type: ignore[arg-type]
                 ctx.penalize(self.name, irregular)
 
 

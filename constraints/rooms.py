@@ -27,13 +27,13 @@ class Rooms(Rule):
             for occ in occs:
                 assert occ.start is not None
                 intervals.append(
-                    ctx.model.NewFixedSizeIntervalVar(occ.start, occ.duration, f"room[{occ.uid}]")
+                    ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, f"room[{occ.uid}]")
                 )
             rooms = ctx.sites[site_id].rooms
             if rooms == 1:
-                ctx.model.AddNoOverlap(intervals)
+                ctx.model.add_no_overlap(intervals)
             else:
-                ctx.model.AddCumulative(intervals, [1] * len(intervals), rooms)
+                ctx.model.add_cumulative(intervals, [1] * len(intervals), rooms)
 
 
 RULE = Rooms()

@@ -28,10 +28,10 @@ class RotaFairness(Rule):
                         turns[(occ.series.id, choice.key)][pid].append(lit)
         for (series_id, key), by_person in turns.items():
             total = max(len(lits) for lits in by_person.values())
-            most = model.NewIntVar(0, total, f"rota_max[{series_id}|{key}]")
-            least = model.NewIntVar(0, total, f"rota_min[{series_id}|{key}]")
-            model.AddMaxEquality(most, [sum(lits) for lits in by_person.values()])
-            model.AddMinEquality(least, [sum(lits) for lits in by_person.values()])
+            most = model.new_int_var(0, total, f"rota_max[{series_id}|{key}]")
+            least = model.new_int_var(0, total, f"rota_min[{series_id}|{key}]")
+            model.add_max_equality(most, [sum(lits) for lits in by_person.values()])
+            model.add_min_equality(least, [sum(lits) for lits in by_person.values()])
             ctx.penalize(self.name, most - least)
 
 

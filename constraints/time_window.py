@@ -14,7 +14,9 @@ class TimeWindow(Rule):
     name = "time_window"
     level = "hard"
     title_da = "Tidsrum på dagen"
-    explanation_da = "Møderne ligger inden for det tidsrum, enheden har sat af (fx skoler efter undervisning)."
+    explanation_da = (
+        "Møderne ligger inden for det tidsrum, enheden har sat af (fx skoler efter undervisning)."
+    )
     order = 12
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:

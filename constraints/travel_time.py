@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from ortools.sat.python import cp_model
+
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.rules import Rule
 
@@ -43,9 +45,8 @@ class TravelTime(Rule):
         Pairs that can never come within the travel time of each other get nothing, which keeps
         the model small (the daily 08:30 Fronten never meets an afternoon conference).
         """
-        model = ctx.model
         spans = {occ.index: _day_spans(occ) for occ in ctx.occurrences}
-        ordered: dict[tuple[int, int], object] = {}
+        ordered: dict[tuple[int, int], cp_model.IntVar] = {}
         for pid in ctx.people:
             by_site: dict[str, list[Occurrence]] = defaultdict(list)
             for occ in ctx.occurrences_of(pid):
@@ -69,17 +70,17 @@ class TravelTime(Rule):
         a: Occurrence,
         b: Occurrence,
         travel: int,
-        ordered: dict[tuple[int, int], object],
+        ordered: dict[tuple[int, int], cp_model.IntVar],
     ) -> None:
         assert a.start is not None and b.start is not None
         model = ctx.model
         key = (min(a.index, b.index), max(a.index, b.index))
         if key not in ordered:  # one order literal per pair of meetings, shared by all who attend both
-            ordered[key] = model.NewBoolVar(f"a_first[{a.uid}|{b.uid}]")
-        a_first = ordered[key] if a.index < b.index else ordered[key].Not()  # type: ignore[attr-defined]
+            ordered[key] = model.new_bool_var(f"a_first[{a.uid}|{b.uid}]")
+        a_first = ordered[key] if a.index < b.index else ordered[key].negated()
         both = [a.attends[pid], b.attends[pid]]
-        model.Add(b.start >= a.start + a.duration + travel).OnlyEnforceIf([*both, a_first])
-        model.Add(a.start >= b.start + b.duration + travel).OnlyEnforceIf([*both, a_first.Not()])
+        model.add(b.start >= a.start + a.duration + travel).only_enforce_if([*both, a_first])
+        model.add(a.start >= b.start + b.duration + travel).only_enforce_if([*both, a_first.negated()])
 
 
 RULE = TravelTime()

@@ -48,10 +48,12 @@ def build_model(config: MunicipalityConfig, term: Term, explain: bool = False) -
         _expand_series(ctx, series, filters)
     ctx.index_people()
     for rule in rules:
+        if rule.level == "soft" and ctx.weight(rule.name, rule.default_weight) == 0:
+            continue  # weight 0 turns a soft rule off: its penalty would be a free variable
         rule.post(ctx)
     objective = [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
     if objective and not explain:
-        ctx.model.Minimize(sum(objective))
+        ctx.model.minimize(sum(objective))
     return ctx
 
 
@@ -79,17 +81,17 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) ->
             ctx.empty_occurrences.append(occ)
             continue
         model = ctx.model
-        model.AddExactlyOne(occ.option_vars())
+        model.add_exactly_one(occ.option_vars())
         values = sorted({o.absolute_start for o in occ.options})
-        occ.start = model.NewIntVarFromDomain(cp_model.Domain.FromValues(values), f"start[{occ.uid}]")
-        model.Add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
-        occ.day = sum(o.day_index * o.var for o in occ.options)
+        occ.start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"start[{occ.uid}]")
+        model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
+        occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
             pool = seat_pool(config, series, seat)
-            lits = {pid: model.NewBoolVar(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
+            lits = {pid: model.new_bool_var(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
             occ.seats.append(SeatChoice(key, seat, lits))
         for pid in series.optional_people:
-            occ.optional[pid] = model.NewBoolVar(f"optional[{occ.uid}|{pid}]")
+            occ.optional[pid] = model.new_bool_var(f"optional[{occ.uid}|{pid}]")
         _link_attendance(ctx, occ)
         ctx.occurrences.append(occ)
         ctx.by_series[series.id].append(occ)
@@ -122,16 +124,14 @@ def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> 
     starts = _candidate_starts(ctx, series)
     for day in _candidate_days(ctx, series, occ.period.start, occ.period.end):
         for start in starts:
-            blockers = [
-                (rule, subject) for rule in filters for subject in rule.blocks(ctx, occ, day, start)
-            ]
+            blockers = [(rule, subject) for rule in filters for subject in rule.blocks(ctx, occ, day, start)]
             if blockers and (not ctx.explain or any(not r.relaxable for r, _ in blockers)):
                 continue
-            var = ctx.model.NewBoolVar(f"x[{occ.uid}|{day}|{start}]")
+            var = ctx.model.new_bool_var(f"x[{occ.uid}|{day}|{start}]")
             for rule, subject in blockers:
                 guard = ctx.guard(rule.name, subject)
                 assert guard is not None
-                ctx.model.AddImplication(var, guard.Not())
+                ctx.model.add_implication(var, guard.negated())
             occ.options.append(Option(day, start, var, ctx.day_index(day)))
 
 
@@ -148,8 +148,8 @@ def _link_attendance(ctx: PlanningContext, occ: Occurrence) -> None:
         if len(lits) == 1:
             occ.attends[pid] = lits[0]
             continue
-        attends = model.NewBoolVar(f"attends[{occ.uid}|{pid}]")
-        model.AddBoolOr(lits).OnlyEnforceIf(attends)
+        attends = model.new_bool_var(f"attends[{occ.uid}|{pid}]")
+        model.add_bool_or(lits).only_enforce_if(attends)
         for lit in lits:
-            model.AddImplication(lit, attends)
+            model.add_implication(lit, attends)
         occ.attends[pid] = attends

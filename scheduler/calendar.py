@@ -28,9 +28,7 @@ def danish_public_holidays(year: int, include_optional: bool) -> dict[date, str]
     return dict(found.items())
 
 
-def closed_days(
-    config: MunicipalityConfig, term: Term, school_holidays: bool = True
-) -> dict[date, str]:
+def closed_days(config: MunicipalityConfig, term: Term, school_holidays: bool = True) -> dict[date, str]:
     """Every day of the term without meetings, with the holiday's name.
 
     `school_holidays=False` gives only helligdage and extra closed days: for series such as the
@@ -118,9 +116,7 @@ def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[
             if (inside_start + timedelta(days=i)).weekday() in allowed
             and (inside_start + timedelta(days=i)) not in closed
         )
-        if cadence.kind == CadenceKind.daily and not days and (
-            start.weekday() not in allowed
-        ):
+        if cadence.kind == CadenceKind.daily and not days and (start.weekday() not in allowed):
             continue  # weekends are not periods of a daily series
         periods.append(Period(len(periods), inside_start, inside_end, days, origin))
     return periods

@@ -111,9 +111,7 @@ class PlanningContext:
         """(occurrence, person) -> variable indices of options the person cannot attend"""
         self.memo: dict[Any, Any] = {}
         """per-solve cache for rules (e.g. a person's free spans per day)"""
-        self._travel = {
-            frozenset(pair.sites): pair.minutes for pair in config.travel.pairs
-        }
+        self._travel = {frozenset(pair.sites): pair.minutes for pair in config.travel.pairs}
 
     # ----------------------------------------------------------------- helpers for rules
 
@@ -150,15 +148,14 @@ class PlanningContext:
             return None
         key = (rule, subject)
         if key not in self.guards:
-            self.guards[key] = self.model.NewBoolVar(f"guard[{rule}|{subject}]")
+            self.guards[key] = self.model.new_bool_var(f"guard[{rule}|{subject}]")
         return self.guards[key]
 
     def enforce(self, constraint: cp_model.Constraint, rule: str, subject: str) -> None:
         """Make a constraint conditional on its guard, so explanations can relax it."""
         lit = self.guard(rule, subject)
         if lit is not None:
-            constraint.OnlyEnforceIf(lit)
+            constraint.only_enforce_if(lit)
 
     def penalize(self, rule: str, expr: cp_model.LinearExprT) -> None:
         self.penalties.append(Penalty(rule, expr))
-

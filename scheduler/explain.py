@@ -22,13 +22,14 @@ MINIMIZE_BUDGET_SECONDS = 20.0
 
 def _solve_with(
     ctx_model: cp_model.CpModel, assumptions: list[cp_model.IntVar], time_limit: float
-) -> tuple[int, cp_model.CpSolver]:
-    ctx_model.ClearAssumptions()
-    ctx_model.AddAssumptions(assumptions)
+) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+    ctx_model.clear_assumptions()
+    ctx_model.add_assumptions(assumptions)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1  # cores from assumptions need a single worker
-    return solver.Solve(ctx_model), solver
+    solver.parameters.cp_model_probing_level = 0  # probing costs more than it saves here
+    return solver.solve(ctx_model), solver
 
 
 def infeasible_core(
@@ -37,13 +38,13 @@ def infeasible_core(
     """(rule, subject) pairs that together admit no plan; None if no core was found."""
     term = find_term(config, term_id)
     ctx = build_model(config, term, explain=True)
-    by_index = {lit.Index(): key for key, lit in ctx.guards.items()}
+    by_index = {lit.index: key for key, lit in ctx.guards.items()}
     assumptions = list(ctx.guards.values())
     limit = time_limit or config.planning.time_limit_seconds
     status, solver = _solve_with(ctx.model, assumptions, limit)
     if status != cp_model.INFEASIBLE:
         return ctx, None
-    core = [lit for lit in assumptions if lit.Index() in set(solver.SufficientAssumptionsForInfeasibility())]
+    core = [lit for lit in assumptions if lit.index in set(solver.sufficient_assumptions_for_infeasibility())]
 
     deadline = time.monotonic() + MINIMIZE_BUDGET_SECONDS
     i = 0
@@ -54,7 +55,7 @@ def infeasible_core(
             core = trial
         else:
             i += 1
-    return ctx, [by_index[lit.Index()] for lit in core]
+    return ctx, [by_index[lit.index] for lit in core]
 
 
 def explain_infeasibility(

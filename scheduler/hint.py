@@ -34,7 +34,7 @@ class _Ledger:
 
 
 def _person_free(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
-    if option.var.Index() in ctx.busy_options.get((occ.index, pid), ()):
+    if option.var.index in ctx.busy_options.get((occ.index, pid), ()):
         return False
     start, end = option.absolute_start, option.absolute_start + occ.duration
     for booking in ledger.people[pid]:
@@ -51,7 +51,9 @@ def _room_free(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: O
     return overlapping < ctx.sites[occ.site].rooms
 
 
-def _try(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option) -> dict[str, list[str]] | None:
+def _try(
+    ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option
+) -> dict[str, list[str]] | None:
     """The people for each seat if the occurrence fits at this option, else None."""
     last = ledger.series_last_day.get(occ.series.id)
     if last is not None and option.day_index - last < occ.series.cadence.effective_min_gap_days:
@@ -98,18 +100,18 @@ def _commit(
 ) -> None:
     model = ctx.model
     for other in occ.options:
-        model.AddHint(other.var, other is option)
+        model.add_hint(other.var, other is option)
     booking = _Booking(option.absolute_start, option.absolute_start + occ.duration, occ.site)
     attending: set[str] = set()
     for choice in occ.seats:
         for pid, lit in choice.lits.items():
             sits = pid in chosen[choice.key]
-            model.AddHint(lit, sits)
+            model.add_hint(lit, sits)
             if sits:
                 attending.add(pid)
     for pid, lit in occ.optional.items():
         comes = pid in attending or _person_free(ctx, ledger, pid, occ, option)
-        model.AddHint(lit, comes)
+        model.add_hint(lit, comes)
         if comes:
             attending.add(pid)
     for pid in attending:
@@ -119,6 +121,3 @@ def _commit(
     ledger.sites[occ.site].append(booking)
     ledger.series_last_day[occ.series.id] = option.day_index
     ledger.series_shape.setdefault(occ.series.id, (option.day.weekday(), option.start))
-
-
-

@@ -294,7 +294,9 @@ class Cadence(Strict):
     kind: CadenceKind
     n: int | None = Field(default=None, ge=1, le=26, description="weeks, for every_n_weeks")
     count: int | None = Field(default=None, ge=1, le=60, description="meetings, for per_term")
-    min_gap_days: int | None = Field(default=None, ge=0, description="hard: days between consecutive meetings")
+    min_gap_days: int | None = Field(
+        default=None, ge=0, description="hard: days between consecutive meetings"
+    )
     max_gap_days: int | None = Field(
         default=None, ge=1, description="hard: between meetings in neighbouring periods (holidays excepted)"
     )
@@ -456,7 +458,9 @@ class MunicipalityConfig(Strict):
     terms: list[Term] = Field(min_length=1)
     public_holidays: PublicHolidays = Field(default_factory=PublicHolidays)
     series: list[Series] = Field(min_length=1)
-    weights: dict[str, int] = Field(default_factory=dict, description="soft rule name -> weight")
+    weights: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
+        default_factory=dict, description="soft rule name -> weight; 0 turns the rule off"
+    )
     planning: Planning = Field(default_factory=Planning)
 
 
@@ -474,7 +478,9 @@ class Attendee(BaseModel):
     person: str
     role: str
     required: bool
-    seat: str = Field(description="chair, minute_taker, required_people[j], required_roles[j], rota or optional")
+    seat: str = Field(
+        description="chair, minute_taker, required_people[j], required_roles[j], rota or optional"
+    )
 
 
 class Meeting(BaseModel):

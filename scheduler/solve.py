@@ -40,7 +40,7 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class PlanVerificationError(RuntimeError):
-    """The solver returned a plan the independent verifier rejects: a bug in a rule, never the user's fault."""
+    """The verifier rejected a plan the solver returned: a bug in a rule, never the user's fault."""
 
 
 @dataclass
@@ -65,9 +65,7 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
         if self.first_feasible is None:
             self.first_feasible = elapsed
         if self._callback:
-            self._callback(
-                Progress(self.solutions, self.ObjectiveValue(), self.BestObjectiveBound(), elapsed)
-            )
+            self._callback(Progress(self.solutions, self.objective_value, self.best_objective_bound, elapsed))
 
 
 def solve(
@@ -86,13 +84,17 @@ def solve(
 
     limit = options.time_limit or config.planning.time_limit_seconds
     reporter = _ProgressReporter(progress, started)
-    warm = _warm_start(ctx, config, options, reporter, limit) if greedy_hint(ctx) == len(ctx.occurrences) else None
+    warm = (
+        _warm_start(ctx, config, options, reporter, limit)
+        if greedy_hint(ctx) == len(ctx.occurrences)
+        else None
+    )
 
     solver = _solver(config, options, time.monotonic() - started, limit)
-    status = solver.Solve(ctx.model, reporter)
+    status = solver.solve(ctx.model, reporter)
+    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     if warm is not None and (
-        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        or solver.ObjectiveValue() > warm.ObjectiveValue()
+        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value > warm.objective_value
     ):
         solver, status = warm, cp_model.FEASIBLE  # the full search ran out of time before improving
 
@@ -110,6 +112,8 @@ def solve(
             ],
         )
     plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
+    if solver is warm:
+        plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
     if options.verify:
         from scheduler.verify import format_violations, verify_plan
 
@@ -148,14 +152,14 @@ def _warm_start(
     """
     solver = _solver(config, options, 0.0, min(limit / 4, 10.0))
     solver.parameters.fix_variables_to_their_hinted_value = True
-    status = solver.Solve(ctx.model, reporter)
+    status = solver.solve(ctx.model, reporter)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     model = ctx.model
-    values = list(solver.ResponseProto().solution)
-    model.ClearHints()
+    values = list(solver.response_proto.solution)
+    model.clear_hints()
     for index, value in enumerate(values):
-        model.AddHint(model.GetIntVarFromProtoIndex(index), value)
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
     return solver
 
 
@@ -174,7 +178,7 @@ def _infeasible(config: MunicipalityConfig, term_id: str, started: float, option
 
 def _chosen(solver: cp_model.CpSolver, occ: Occurrence) -> tuple:
     for option in occ.options:
-        if solver.BooleanValue(option.var):
+        if solver.boolean_value(option.var):
             return option.day, option.start
     raise AssertionError(f"no option chosen for {occ.uid}")
 
@@ -182,7 +186,7 @@ def _chosen(solver: cp_model.CpSolver, occ: Occurrence) -> tuple:
 def read_plan(
     ctx: PlanningContext,
     solver: cp_model.CpSolver,
-    status: int,
+    status: cp_model.CpSolverStatus,
     started: float,
     first_feasible: float | None,
 ) -> Plan:
@@ -194,12 +198,12 @@ def read_plan(
         seated: set[str] = set()
         for choice in occ.seats:
             for pid, lit in choice.lits.items():
-                if solver.BooleanValue(lit):
+                if solver.boolean_value(lit):
                     role = choice.seat.role or ctx.people[pid].roles[0]
                     attendees.append(Attendee(person=pid, role=role, required=True, seat=choice.key))
                     seated.add(pid)
         for pid, lit in occ.optional.items():
-            if pid not in seated and solver.BooleanValue(lit):
+            if pid not in seated and solver.boolean_value(lit):
                 attendees.append(
                     Attendee(person=pid, role=ctx.people[pid].roles[0], required=False, seat="optional")
                 )
@@ -240,8 +244,8 @@ def read_plan(
         municipality=config.municipality,
         term=term.id,
         status=PlanStatus.OPTIMAL if status == cp_model.OPTIMAL else PlanStatus.FEASIBLE,
-        objective=solver.ObjectiveValue(),
-        best_bound=solver.BestObjectiveBound(),
+        objective=solver.objective_value,
+        best_bound=solver.best_objective_bound,
         solve_seconds=round(time.monotonic() - started, 3),
         first_feasible_seconds=round(first_feasible, 3) if first_feasible is not None else None,
         rule_costs=rule_costs,
@@ -254,7 +258,7 @@ def read_plan(
 def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCost]:
     violations: Counter[str] = Counter()
     for penalty in ctx.penalties:
-        violations[penalty.rule] += int(solver.Value(penalty.expr))
+        violations[penalty.rule] += int(solver.value(penalty.expr))
     costs = []
     for rule in load_rules():
         weight = ctx.weight(rule.name, rule.default_weight) if rule.level == "soft" else 0
@@ -288,9 +292,7 @@ def plan_stats(config: MunicipalityConfig, meetings: list[Meeting]) -> PlanStats
         shapes = Counter((0 if daily else m.start.weekday(), m.start.time()) for m in series_meetings)
         regular += shapes.most_common(1)[0][1]
         counted += len(series_meetings)
-        continuity_seats = {
-            key for key, seat in series.seats() if seat.person is None and not seat.rota
-        }
+        continuity_seats = {key for key, seat in series.seats() if seat.person is None and not seat.rota}
         holders: dict[str, Counter[str]] = defaultdict(Counter)
         for m in series_meetings:
             for a in m.attendees:

@@ -183,9 +183,7 @@ class _Verifier:
         self.closed = closed_days(config, term)
         self.slot = config.planning.slot_minutes
         self.travel = {
-            frozenset(pair.sites): pair.minutes
-            for pair in config.travel.pairs
-            if len(set(pair.sites)) == 2
+            frozenset(pair.sites): pair.minutes for pair in config.travel.pairs if len(set(pair.sites)) == 2
         }
         self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
         self.out: list[Violation] = []
@@ -199,9 +197,7 @@ class _Verifier:
         for placed in self.placed:
             uid = placed.uid
             if uid in seen_uids:
-                self.add(
-                    "structure", f"meeting uid '{uid}' is used by more than one meeting", placed
-                )
+                self.add("structure", f"meeting uid '{uid}' is used by more than one meeting", placed)
             seen_uids.add(uid)
             series = self.series.get(placed.meeting.series)
             if series is None:
@@ -248,8 +244,7 @@ class _Verifier:
         if site is not None and meeting.site != site:
             self.add(
                 "structure",
-                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets "
-                f"at '{site}'",
+                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'",
                 placed,
             )
         seconds = (placed.utc_end - placed.utc_start).total_seconds()
@@ -334,8 +329,7 @@ class _Verifier:
             if attendee.person not in self.staff:
                 self.add(
                     "seats",
-                    f"meeting {uid}: attendee '{attendee.person}' (seat {attendee.seat}) "
-                    "is not in staff",
+                    f"meeting {uid}: attendee '{attendee.person}' (seat {attendee.seat}) is not in staff",
                     placed,
                 )
         seats = series.seats()
@@ -352,11 +346,7 @@ class _Verifier:
             pool = self._pool(series, key)
             for person in people:
                 if person in self.staff and person not in pool:
-                    what = (
-                        f"role '{seat.role}' serving {series.unit}"
-                        if seat.role
-                        else "the seat's people"
-                    )
+                    what = f"role '{seat.role}' serving {series.unit}" if seat.role else "the seat's people"
                     self.add(
                         "seats",
                         f"meeting {uid}: '{person}' may not fill seat {key} of series {series.id} "
@@ -375,8 +365,7 @@ class _Verifier:
             if key not in keys and key != OPTIONAL_SEAT:
                 self.add(
                     "seats",
-                    f"meeting {uid}: seat '{key}' ({', '.join(people)}) is not a seat of "
-                    f"series {series.id}",
+                    f"meeting {uid}: seat '{key}' ({', '.join(people)}) is not a seat of series {series.id}",
                     placed,
                 )
         counts = Counter(a.person for a in attendees)
@@ -403,9 +392,7 @@ class _Verifier:
                 periods = series_periods(series, self.term, closed)
                 self._check_series_cadence(series, periods, by_series.get(series.id, []))
 
-    def _check_series_cadence(
-        self, series: Series, periods: list[Period], meetings: list[_Placed]
-    ) -> None:
+    def _check_series_cadence(self, series: Series, periods: list[Period], meetings: list[_Placed]) -> None:
         taken: dict[int, _Placed] = {}
         for placed in meetings:
             occ = placed.meeting.occurrence
@@ -535,9 +522,7 @@ class _Verifier:
                     placed,
                 )
 
-    def _check_double_booking(
-        self, person_id: str, meetings: list[_Placed]
-    ) -> set[tuple[int, int]]:
+    def _check_double_booking(self, person_id: str, meetings: list[_Placed]) -> set[tuple[int, int]]:
         """Report overlapping pairs with a sweep; returns them so travel does not repeat them."""
         overlapping: set[tuple[int, int]] = set()
         active: list[_Placed] = []
@@ -627,9 +612,7 @@ class _Verifier:
                 if len(active) > rooms:
                     if first is None:
                         first = self.placed[index]
-                    episode.update(
-                        dict.fromkeys(sorted(active, key=lambda i: self.placed[i].utc_start))
-                    )
+                    episode.update(dict.fromkeys(sorted(active, key=lambda i: self.placed[i].utc_start)))
                     peak = max(peak, len(active))
             else:
                 active.discard(index)

@@ -98,11 +98,7 @@ def test_example_series_by_type(example: MunicipalityConfig) -> None:
 def test_example_shared_specialists(example: MunicipalityConfig) -> None:
     """Each district has several psychologists, and some psychologists serve two districts."""
     for district in example.districts:
-        serving = [
-            p.id
-            for p in example.staff
-            if "psykolog" in p.roles and district.id in p.serves.districts
-        ]
+        serving = [p.id for p in example.staff if "psykolog" in p.roles and district.id in p.serves.districts]
         assert len(serving) >= 3, district.id
     shared = [p for p in example.staff if "psykolog" in p.roles and len(p.serves.districts) > 1]
     assert len(shared) >= 4
@@ -125,9 +121,7 @@ def test_example_klub_syd_serves_two_districts(example: MunicipalityConfig) -> N
 def test_unknown_role_suggests_the_close_one(raw: dict[str, Any]) -> None:
     i = index(raw["staff"], "psykolog-c")
     raw["staff"][i]["roles"] = ["psykolg"]
-    assert problems_of(raw) == [
-        f"staff[{i}].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)"
-    ]
+    assert problems_of(raw) == [f"staff[{i}].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)"]
 
 
 def test_unknown_site_in_unit(raw: dict[str, Any]) -> None:
@@ -154,9 +148,7 @@ def test_series_site_not_one_of_the_units_sites(raw: dict[str, Any]) -> None:
 
 def test_term_ending_before_it_starts(raw: dict[str, Any]) -> None:
     raw["terms"][0]["end"] = date(2027, 1, 1)
-    assert problems_of(raw) == [
-        "terms[0]: the term ends (2027-01-01) before it starts (2027-01-05)"
-    ]
+    assert problems_of(raw) == ["terms[0]: the term ends (2027-01-01) before it starts (2027-01-05)"]
 
 
 def test_school_holiday_outside_the_term(raw: dict[str, Any]) -> None:
@@ -186,9 +178,7 @@ def test_seat_nobody_can_fill(raw: dict[str, Any]) -> None:
             person["serves"]["districts"] = [d for d in districts if d != "maaloevhoej"]
     i = index(raw["series"], "kk-dagtilbud-maaloevhoej")
     j = next(
-        j
-        for j, seat in enumerate(raw["series"][i]["required_roles"])
-        if seat["role"] == "ressourcepaedagog"
+        j for j, seat in enumerate(raw["series"][i]["required_roles"]) if seat["role"] == "ressourcepaedagog"
     )
     assert problems_of(raw) == [
         f"series[{i}].required_roles[{j}]: nobody can fill this seat: needs 1, but 0 of role "
@@ -209,8 +199,7 @@ def test_chair_is_also_minute_taker(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["minute_taker"] = raw["series"][i]["chair"]
     assert problems_of(raw) == [
-        f"series[{i}].minute_taker: 'pl-skole-baltorp' is also the chair; "
-        "they must be different people"
+        f"series[{i}].minute_taker: 'pl-skole-baltorp' is also the chair; they must be different people"
     ]
 
 
@@ -243,17 +232,13 @@ def test_duplicate_ids(raw: dict[str, Any]) -> None:
 
 def test_duplicate_series_ids(raw: dict[str, Any]) -> None:
     raw["series"].append(copy.deepcopy(raw["series"][0]))
-    assert problems_of(raw) == [
-        "series[0].id: 'kk-skole-baltorp' is used 2 times; ids must be unique"
-    ]
+    assert problems_of(raw) == ["series[0].id: 'kk-skole-baltorp' is used 2 times; ids must be unique"]
 
 
 def test_time_span_ending_before_it_starts(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["window"] = "16:00-12:30"
-    assert problems_of(raw) == [
-        f"series[{i}].window: the span ends (12:30) before it starts (16:00)"
-    ]
+    assert problems_of(raw) == [f"series[{i}].window: the span ends (12:30) before it starts (16:00)"]
 
 
 def test_time_span_in_working_hours(raw: dict[str, Any]) -> None:
@@ -267,9 +252,7 @@ def test_time_span_in_working_hours(raw: dict[str, Any]) -> None:
 def test_time_span_that_is_not_a_span(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["window"] = "12:30"
-    assert problems_of(raw) == [
-        f"series[{i}].window: '12:30' is not a time span like '12:30-16:00'"
-    ]
+    assert problems_of(raw) == [f"series[{i}].window: '12:30' is not a time span like '12:30-16:00'"]
 
 
 def test_window_too_short_for_the_meeting(raw: dict[str, Any]) -> None:
@@ -294,8 +277,7 @@ def test_unknown_person_in_a_seat(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kreative-raad-baltorp")
     raw["series"][i]["chair"] = "leder-socialafsnitt"
     assert problems_of(raw) == [
-        f"series[{i}].chair.person: unknown person 'leder-socialafsnitt' "
-        "(did you mean 'leder-socialafsnit'?)"
+        f"series[{i}].chair.person: unknown person 'leder-socialafsnitt' (did you mean 'leder-socialafsnit'?)"
     ]
 
 
@@ -369,9 +351,7 @@ def test_scaled_copies_are_coupled(example: MunicipalityConfig) -> None:
         first = staff[base].serves.districts
         assert first[-1].endswith("-x2"), base
         assert staff[f"{base}-x2"].serves.districts[-1].endswith("-x3"), base
-        assert staff[f"{base}-x3"].serves.districts == [
-            f"{d}-x3" for d in staff[base].serves.districts[:-1]
-        ]
+        assert staff[f"{base}-x3"].serves.districts == [f"{d}-x3" for d in staff[base].serves.districts[:-1]]
     # A psychologist of copy 1 sits in a role pool of copy 2.
     kk = next(s for s in scaled.series if s.id == "kk-skole-baltorp-x2")
     psykolog_seat = kk.required_roles[0]

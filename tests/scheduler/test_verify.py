@@ -134,9 +134,7 @@ def config_data() -> dict[str, Any]:
                 "name": "Forår 2025",
                 "start": "2025-03-10",
                 "end": "2025-04-20",
-                "school_holidays": [
-                    {"name": "Påskeferie", "start": "2025-04-14", "end": "2025-04-18"}
-                ],
+                "school_holidays": [{"name": "Påskeferie", "start": "2025-04-14", "end": "2025-04-18"}],
             }
         ],
         "public_holidays": {"extra": [{"date": "2025-03-21", "name": "Personaledag"}]},
@@ -295,9 +293,7 @@ def test_fixture_periods_match_the_valid_plan(config: MunicipalityConfig) -> Non
     plan = valid_plan()
     for series in config.series:
         periods = series_periods(series, term, closed)
-        mine = sorted(
-            (m for m in plan.meetings if m.series == series.id), key=lambda m: m.occurrence
-        )
+        mine = sorted((m for m in plan.meetings if m.series == series.id), key=lambda m: m.occurrence)
         assert [m.occurrence for m in mine] == [p.index for p in periods if p.days]
         for m in mine:
             assert m.start.date() in periods[m.occurrence].days
@@ -310,16 +306,12 @@ def test_valid_plan_has_no_violations(config: MunicipalityConfig) -> None:
 
 
 def test_infeasible_plan_without_meetings_has_no_violations(config: MunicipalityConfig) -> None:
-    plan = Plan(
-        municipality="Testkommune", term=TERM, status=PlanStatus.INFEASIBLE, solve_seconds=1.0
-    )
+    plan = Plan(municipality="Testkommune", term=TERM, status=PlanStatus.INFEASIBLE, solve_seconds=1.0)
     assert verify_plan(config, plan) == []
 
 
 def test_feasible_plan_without_meetings_misses_every_period(config: MunicipalityConfig) -> None:
-    plan = Plan(
-        municipality="Testkommune", term=TERM, status=PlanStatus.FEASIBLE, solve_seconds=1.0
-    )
+    plan = Plan(municipality="Testkommune", term=TERM, status=PlanStatus.FEASIBLE, solve_seconds=1.0)
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}
     assert len(found) == 3 + 5 + 2  # usable periods of the three series
@@ -354,9 +346,7 @@ STRUCTURE_CASES: dict[str, tuple[Callable[[Plan], Plan], str]] = {
         "15-minute grid",
     ),
     "duplicate uid": (
-        lambda p: edit(
-            p, uid("kk-nordskolen", 1), lambda m: setattr(m, "uid", uid("kk-nordskolen", 0))
-        ),
+        lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "uid", uid("kk-nordskolen", 0))),
         f"'{uid('kk-nordskolen', 0)}' is used by more than one",
     ),
 }
@@ -550,16 +540,12 @@ def test_seats(config: MunicipalityConfig, case: str) -> None:
 
 def test_seats_optional_person_not_listed(config: MunicipalityConfig) -> None:
     # psykolog-b is optional for the school conference, not for the daycare one.
-    plan = edit(
-        valid_plan(), uid("kk-solsikken", 2), _add(att("psykolog-b", "optional", "psykolog"))
-    )
+    plan = edit(valid_plan(), uid("kk-solsikken", 2), _add(att("psykolog-b", "optional", "psykolog")))
     found = verify_plan(config, plan)
     assert rules(found) == {"seats"}, format_violations(found)
     assert "'psykolog-b' attends as optional" in found[0].message
     # and the same person is fine where the series lists her
-    ok = edit(
-        valid_plan(), uid("kk-nordskolen", 1), _add(att("psykolog-b", "optional", "psykolog"))
-    )
+    ok = edit(valid_plan(), uid("kk-nordskolen", 1), _add(att("psykolog-b", "optional", "psykolog")))
     assert verify_plan(config, ok) == []
 
 
@@ -611,9 +597,7 @@ def test_one_seat_per_person(config: MunicipalityConfig) -> None:
         (uid("kreativt-raad", 1), council(1, D("2025-04-11")), ["'tale-1' does not work on fris"]),
     ],
 )
-def test_availability(
-    config: MunicipalityConfig, target: str, new: Meeting, fragments: list[str]
-) -> None:
+def test_availability(config: MunicipalityConfig, target: str, new: Meeting, fragments: list[str]) -> None:
     found = verify_plan(config, replace(valid_plan(), target, new))
     assert rules(found) == {"availability"}, format_violations(found)
     assert len(found) == 1
@@ -659,9 +643,7 @@ def test_travel_time(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"travel_time"}, format_violations(found)
     assert len(found) == 1
-    assert (
-        "'leder-nord' has 10 minutes" in found[0].message and "travel takes 30" in found[0].message
-    )
+    assert "'leder-nord' has 10 minutes" in found[0].message and "travel takes 30" in found[0].message
 
 
 def test_travel_time_enough(config: MunicipalityConfig) -> None:

@@ -1,0 +1,241 @@
+"""The command line integrations rely on: commands, files and exit codes (README, "Command line").
+
+Most commands run in-process through typer's CliRunner; the exit-code contract is also checked
+once through a real `python -m api.cli` process, where a traceback would show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+
+ROOT = Path(__file__).parents[2]
+SMALL = ROOT / "tests" / "fixtures" / "small.yaml"
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def small_data() -> dict[str, Any]:
+    return yaml.safe_load(SMALL.read_text(encoding="utf-8"))
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fixture planned once, quietly, into a folder the tests below read."""
+    out = tmp_path_factory.mktemp("plan")
+    result = run("plan", SMALL, "--out", out, "--time-limit", "10", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    return out
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_validate_a_valid_config_in_a_process() -> None:
+    done = run_process("validate", "tests/fixtures/small.yaml")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Konfigurationen er gyldig: 1 distrikter, 2 enheder, 7 personer")
+    assert done.stderr == ""
+
+
+def test_validate_reports_a_role_typo_with_its_place_in_a_process(tmp_path: Path) -> None:
+    data = small_data()
+    data["staff"][3]["roles"] = ["psykolg"]
+    done = run_process("validate", str(write_yaml(tmp_path / "broken.yaml", data)))
+    assert done.returncode == 2
+    assert "staff[3].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stdout == ""
+
+
+def test_validate_lists_every_problem(tmp_path: Path) -> None:
+    data = small_data()
+    data["staff"][3]["roles"] = ["psykolg"]
+    data["series"][0]["unit"] = "nordskolan"
+    result = run("validate", write_yaml(tmp_path / "broken.yaml", data))
+    assert result.exit_code == 2
+    assert "unknown role 'psykolg' (did you mean 'psykolog'?)" in result.stderr
+    assert "series[0].unit: unknown unit 'nordskolan' (did you mean 'nordskolen'?)" in result.stderr
+    assert "Fejl i konfigurationen" in result.stderr and "(2)" in result.stderr
+
+
+def test_validate_missing_file(tmp_path: Path) -> None:
+    result = run("validate", tmp_path / "nowhere.yaml")
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def test_plan_writes_plan_json(planned: Path) -> None:
+    raw = json.loads((planned / "plan.json").read_text(encoding="utf-8"))
+    assert raw["status"] in ("OPTIMAL", "FEASIBLE")
+    assert raw["term"] == "foraar-2027"
+    for key in ("objective", "best_bound", "solve_seconds"):
+        assert isinstance(raw[key], (int, float)), key
+    assert raw["objective"] >= raw["best_bound"]
+    assert [c["rule"] for c in raw["rule_costs"]]
+    for cost in raw["rule_costs"]:
+        assert set(cost) >= {"rule", "title_da", "level", "weight", "violations", "cost"}
+        assert cost["cost"] == cost["weight"] * cost["violations"]
+    assert sum(c["cost"] for c in raw["rule_costs"]) == raw["objective"]
+    assert raw["meetings"]
+    uids = [m["uid"] for m in raw["meetings"]]
+    assert len(uids) == len(set(uids))
+    for m in raw["meetings"]:
+        assert {"uid", "series", "title", "start", "end", "site", "attendees"} <= set(m)
+        assert m["series"] in {"kk-nordskolen", "kk-nord-dagtilbud"}
+        assert ISO_WITH_OFFSET.match(m["start"]) and ISO_WITH_OFFSET.match(m["end"]), m
+        assert datetime.fromisoformat(m["end"]) - datetime.fromisoformat(m["start"]) == timedelta(hours=2)
+        assert m["site"] in {"skole-a", "hus"}
+        for a in m["attendees"]:
+            assert set(a) >= {"person", "role", "required"}
+            assert isinstance(a["required"], bool)
+        assert {a["role"] for a in m["attendees"] if a["required"]} >= {"psykolog", "paedagogisk_leder"}
+    # vinterferie (15-19 February) has no meeting
+    assert not any(m["start"][:10] in {f"2027-02-{d}" for d in range(15, 20)} for m in raw["meetings"])
+
+
+def test_plan_writes_ics_per_person(planned: Path) -> None:
+    raw = json.loads((planned / "plan.json").read_text(encoding="utf-8"))
+    attending = {a["person"] for m in raw["meetings"] for a in m["attendees"]}
+    files = {p.stem for p in (planned / "ics" / "personer").glob("*.ics")}
+    assert files == attending
+    assert (planned / "ics" / "enheder" / "nordskolen.ics").exists()
+    assert (planned / "ics" / "distrikter" / "nord.ics").exists()
+    assert "BEGIN:VCALENDAR" in (planned / "ics" / "personer" / "psykolog-b.ics").read_text(encoding="utf-8")
+
+
+def test_plan_prints_the_danish_summary(tmp_path: Path) -> None:
+    result = run("plan", SMALL, "--out", tmp_path, "--time-limit", "10")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Mødeplan for Testkommune, Forår 2027" in out
+    assert "Distrikt Nord" in out
+    assert "Koordineringskonference, skole, Nordskolen (Nordskolen afd. A)" in out
+    assert "Specialister" in out
+    assert "Psykolog A" in out or "Psykolog B" in out
+    assert "Skrevet:" in out
+    assert "løser" in result.stderr  # the progress line
+
+
+def test_plan_with_unknown_term(tmp_path: Path) -> None:
+    result = run("plan", SMALL, "--term", "efteraar-2027", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "unknown term 'efteraar-2027'" in result.stderr and "foraar-2027" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_plan_without_a_plan_exits_3_with_the_reason_in_a_process(tmp_path: Path) -> None:
+    # Psykolog A works Tuesday and Thursday only; without Psykolog B nobody serves a Wednesday.
+    data = small_data()
+    data["staff"] = [p for p in data["staff"] if p["id"] != "psykolog-b"]
+    data["series"][0]["weekdays"] = ["wed"]
+    data["terms"][0].update(end="2027-02-12", school_holidays=[])  # six weeks keep the explanation quick
+    config = write_yaml(tmp_path / "infeasible.yaml", data)
+    done = run_process("plan", str(config), "--out", str(tmp_path / "out"), "--time-limit", "5", "--quiet")
+    assert done.returncode == 3, done.stderr
+    assert "Der findes ingen plan" in done.stderr
+    assert "Psykolog A arbejder kun tirsdag og torsdag" in done.stderr
+    assert "Traceback" not in done.stderr
+    raw = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert raw["status"] == "INFEASIBLE" and raw["meetings"] == []
+    assert raw["explanation"][0].startswith("Der findes ingen plan")
+    assert not (tmp_path / "out" / "ics").exists()
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def test_verify_accepts_the_plan(planned: Path) -> None:
+    result = run("verify", SMALL, planned / "plan.json")
+    assert result.exit_code == 0, result.output
+    assert "Planen overholder alle regler" in result.stdout
+
+
+def test_verify_rejects_a_meeting_moved_to_saturday(planned: Path, tmp_path: Path) -> None:
+    raw = json.loads((planned / "plan.json").read_text(encoding="utf-8"))
+    meeting = raw["meetings"][0]
+    start = datetime.fromisoformat(meeting["start"])
+    to_saturday = timedelta(days=5 - start.weekday())
+    meeting["start"] = (start + to_saturday).isoformat()
+    meeting["end"] = (datetime.fromisoformat(meeting["end"]) + to_saturday).isoformat()
+    tampered = tmp_path / "plan.json"
+    tampered.write_text(json.dumps(raw), encoding="utf-8")
+
+    result = run("verify", SMALL, tampered)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith(f"allowed_weekdays: meeting {meeting['uid']} is on a sat") for line in lines
+    ), lines
+    assert all(line.split(":")[0] in {"allowed_weekdays", "availability"} for line in lines), lines
+    assert "regelbrud" in result.stderr
+
+
+def test_verify_rejects_a_file_that_is_not_a_plan(tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"hello": "world"}), encoding="utf-8")
+    result = run("verify", SMALL, other)
+    assert result.exit_code == 2
+    assert "is not a moedeplan plan.json" in result.stderr
+
+
+def test_verify_missing_plan_file(tmp_path: Path) -> None:
+    result = run("verify", SMALL, tmp_path / "nowhere.json")
+    assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- export-ics and schema
+
+
+def test_export_ics_for_an_existing_plan(planned: Path, tmp_path: Path) -> None:
+    result = run("export-ics", SMALL, planned / "plan.json", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    again = sorted(p.relative_to(tmp_path) for p in (tmp_path / "ics").rglob("*.ics"))
+    assert again == sorted(p.relative_to(planned) for p in (planned / "ics").rglob("*.ics"))
+
+
+@pytest.mark.parametrize("which", ["plan", "config"])
+def test_schema(which: str) -> None:
+    result = run("schema", which)
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert "properties" in schema
+    assert {"plan": "meetings", "config": "series"}[which] in schema["properties"]
+
+
+def test_schema_of_something_else() -> None:
+    result = run("schema", "calendar")
+    assert result.exit_code == 2

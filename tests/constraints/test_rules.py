@@ -1,0 +1,901 @@
+"""Each rule of the catalogue decides the outcome of a tiny planning problem on its own.
+
+Every config is built from one base (`config()`): a four-week term from Monday 6 to Friday
+1 October 2027 (no helligdage), a school at one site and a day-care at another, and a handful of
+people. Each test changes only what makes its rule the deciding one and then asserts the exact
+plan: dates, start times, who fills which seat, and the rule's entry in `rule_costs`. `solve`
+runs the independent verifier itself, so every plan below is also checked against all hard rules.
+
+Week of the base term: W1 Mon 6 Sep, W2 Mon 13 Sep, W3 Mon 20 Sep, W4 Mon 27 Sep.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from datetime import date, time, timedelta
+from typing import Any
+
+import pytest
+
+from scheduler.config import config_from_data
+from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.rules import load_rules
+from scheduler.solve import SolveOptions, solve
+
+D = date.fromisoformat
+
+TERM_START = D("2027-09-06")  # a Monday
+TERM_END = D("2027-10-01")  # the Friday four weeks later
+MONDAYS = [TERM_START + timedelta(weeks=k) for k in range(4)]
+
+
+def on(weekday: int) -> list[date]:
+    """The four dates of a weekday (0 = Monday) in the base term."""
+    return [monday + timedelta(days=weekday) for monday in MONDAYS]
+
+
+TUESDAYS, WEDNESDAYS, THURSDAYS, FRIDAYS = on(1), on(2), on(3), on(4)
+
+CATALOGUE = {
+    "holidays",
+    "allowed_weekdays",
+    "time_window",
+    "availability",
+    "seats",
+    "one_seat_per_person",
+    "cadence",
+    "travel_time",
+    "no_double_booking",
+    "rooms",
+    "max_meetings_per_week",
+    "regularity",
+    "preferred_weekdays",
+    "continuity",
+    "rota_fairness",
+    "fair_load",
+    "preferred_attendees",
+}
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def person(pid: str, *roles: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": extra.pop("name", pid.replace("-", " ").title()),
+        "roles": list(roles) or ["paedagogisk_leder"],
+        "serves": extra.pop("serves", {"all": True}),
+        **extra,
+    }
+
+
+def series(sid: str, **extra: Any) -> dict[str, Any]:
+    """A weekly two-hour meeting at Nordskolen with no seats; tests add what they need."""
+    return {
+        "id": sid,
+        "type": "andet",
+        "title": extra.pop("title", sid),
+        "unit": extra.pop("unit", "nordskolen"),
+        "cadence": extra.pop("cadence", "weekly"),
+        "duration_minutes": extra.pop("duration_minutes", 120),
+        **extra,
+    }
+
+
+def config(
+    *,
+    series_list: list[dict[str, Any]],
+    staff: list[dict[str, Any]] | None = None,
+    term: dict[str, Any] | None = None,
+    **top: Any,
+) -> MunicipalityConfig:
+    data: dict[str, Any] = {
+        "municipality": "Testkommune",
+        "districts": [{"id": "nord", "name": "Nord"}],
+        "sites": [
+            {"id": "skolen", "name": "Nordskolen", "rooms": 1},
+            {"id": "huset", "name": "Børnehuset", "rooms": 1},
+        ],
+        "units": [
+            {
+                "id": "nordskolen",
+                "name": "Nordskolen",
+                "kind": "skole",
+                "districts": ["nord"],
+                "sites": ["skolen"],
+            },
+            {
+                "id": "solsikken",
+                "name": "Solsikken",
+                "kind": "dagtilbud",
+                "districts": ["nord"],
+                "sites": ["huset"],
+            },
+        ],
+        "staff": staff if staff is not None else [person("leder")],
+        "terms": [
+            {
+                "id": "efteraar",
+                "name": "Efterår",
+                "start": TERM_START.isoformat(),
+                "end": TERM_END.isoformat(),
+                **(term or {}),
+            }
+        ],
+        "series": series_list,
+    }
+    data.update(copy.deepcopy(top))
+    return config_from_data(data)
+
+
+def plan_for(cfg: MunicipalityConfig) -> Plan:
+    return solve(cfg, options=SolveOptions(time_limit=10, workers=2))
+
+
+def solved(cfg: MunicipalityConfig) -> Plan:
+    plan = plan_for(cfg)
+    assert plan.status == PlanStatus.OPTIMAL, plan.explanation
+    assert {c.rule for c in plan.rule_costs} == CATALOGUE
+    for cost in plan.rule_costs:
+        if cost.level == "hard":
+            assert (cost.violations, cost.cost) == (0, 0), cost
+    return plan
+
+
+def of(plan: Plan, series_id: str) -> list[Meeting]:
+    return sorted((m for m in plan.meetings if m.series == series_id), key=lambda m: m.start)
+
+
+def days(meetings: list[Meeting]) -> list[date]:
+    return [m.start.date() for m in meetings]
+
+
+def starts(meetings: list[Meeting]) -> set[time]:
+    return {m.start.time() for m in meetings}
+
+
+def holders(meetings: list[Meeting], seat: str) -> list[str]:
+    return [a.person for m in meetings for a in m.attendees if a.seat == seat]
+
+
+def violations(plan: Plan, rule: str) -> int:
+    return next(c.violations for c in plan.rule_costs if c.rule == rule)
+
+
+def cost(plan: Plan, rule: str) -> int:
+    return next(c.cost for c in plan.rule_costs if c.rule == rule)
+
+
+T = time.fromisoformat
+
+
+def test_the_catalogue_is_the_one_tested_here() -> None:
+    assert {r.name for r in load_rules()} == CATALOGUE
+
+
+# --------------------------------------------------------------------------- holidays
+
+
+@pytest.mark.parametrize(
+    ("term", "top", "closed_thursday", "reason"),
+    [
+        (
+            {"school_holidays": [{"name": "Studiedag", "start": "2027-09-16", "end": "2027-09-16"}]},
+            {},
+            D("2027-09-16"),
+            "udgår: Studiedag",
+        ),
+        (
+            {},
+            {"public_holidays": {"extra": [{"date": "2027-09-23", "name": "Personaledag"}]}},
+            D("2027-09-23"),
+            "udgår: Personaledag",
+        ),
+    ],
+    ids=["school-holiday", "extra-closed-day"],
+)
+def test_holidays_skip_the_period_whose_only_day_is_closed(
+    term: dict[str, Any], top: dict[str, Any], closed_thursday: date, reason: str
+) -> None:
+    cfg = config(
+        series_list=[series("kk", weekdays=["thu"], window="13:00-15:00", chair="leder")],
+        term=term,
+        **top,
+    )
+    plan = solved(cfg)
+    meetings = of(plan, "kk")
+    assert days(meetings) == [d for d in THURSDAYS if d != closed_thursday]
+    assert starts(meetings) == {T("13:00")}
+    week = THURSDAYS.index(closed_thursday)
+    assert [(s.series, s.occurrence, s.period_start, s.period_end, s.reason) for s in plan.skipped] == [
+        ("kk", week, MONDAYS[week], MONDAYS[week] + timedelta(days=6), reason)
+    ]
+    assert sorted(m.occurrence for m in meetings) == [k for k in range(4) if k != week]
+
+
+def test_helligdag_skips_the_period_with_its_danish_name() -> None:
+    # Kristi himmelfartsdag is Thursday 6 May 2027.
+    cfg = config(
+        series_list=[series("kk", weekdays=["thu"], window="13:00-15:00", chair="leder")],
+        term={"start": "2027-04-26", "end": "2027-05-14"},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-04-29"), D("2027-05-13")]
+    assert [(s.occurrence, s.reason) for s in plan.skipped] == [(1, "udgår: Kristi himmelfartsdag")]
+
+
+def test_series_that_ignores_school_holidays_still_meets_in_them() -> None:
+    cfg = config(
+        series_list=[
+            series(
+                "fronten",
+                weekdays=["thu"],
+                window="13:00-15:00",
+                chair="leder",
+                observe_school_holidays=False,
+            )
+        ],
+        term={"school_holidays": [{"name": "Studiedag", "start": "2027-09-16", "end": "2027-09-16"}]},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "fronten")) == THURSDAYS
+    assert plan.skipped == []
+
+
+def test_holiday_moves_the_meeting_to_another_allowed_day_of_its_week() -> None:
+    cfg = config(
+        series_list=[
+            series(
+                "kk", weekdays=["wed", "thu"], preferred_weekdays=["thu"], window="13:00-15:00", chair="leder"
+            )
+        ],
+        term={"school_holidays": [{"name": "Studiedag", "start": "2027-09-16", "end": "2027-09-16"}]},
+        weights={"preferred_weekdays": 20},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [THURSDAYS[0], WEDNESDAYS[1], THURSDAYS[2], THURSDAYS[3]]
+    assert plan.skipped == []
+    assert violations(plan, "preferred_weekdays") == 1
+    assert violations(plan, "regularity") == 1
+
+
+# --------------------------------------------------------------------------- allowed weekdays
+
+
+def test_allowed_weekdays_fix_the_day() -> None:
+    cfg = config(
+        series_list=[
+            series("kk", weekdays=["wed"], chair="leder"),
+            series("mf", weekdays=["mon", "fri"], duration_minutes=60, chair="leder", unit="solsikken"),
+        ]
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == WEDNESDAYS
+    mf = of(plan, "mf")
+    assert len(mf) == 4
+    assert {d.weekday() for d in days(mf)} <= {0, 4}
+    assert len({d.weekday() for d in days(mf)}) == 1  # regularity: one of the two, all term
+
+
+# --------------------------------------------------------------------------- time window
+
+
+def test_time_window_that_fits_one_start() -> None:
+    plan = solved(config(series_list=[series("kk", window="14:00-16:00", chair="leder")]))
+    meetings = of(plan, "kk")
+    assert len(meetings) == 4
+    assert starts(meetings) == {T("14:00")}
+    assert {(m.end - m.start) for m in meetings} == {timedelta(minutes=120)}
+
+
+def test_per_weekday_windows() -> None:
+    cfg = config(
+        series_list=[
+            series(
+                "tue", weekdays=["tue"], windows={"tue": "08:00-10:00"}, window="14:00-16:00", chair="leder"
+            ),
+            series(
+                "thu",
+                weekdays=["thu"],
+                windows={"thu": "13:30-15:30"},
+                window="08:00-16:00",
+                unit="solsikken",
+                required_people=["b"],
+            ),
+        ],
+        staff=[person("leder"), person("b")],
+    )
+    plan = solved(cfg)
+    assert (days(of(plan, "tue")), starts(of(plan, "tue"))) == (TUESDAYS, {T("08:00")})
+    assert (days(of(plan, "thu")), starts(of(plan, "thu"))) == (THURSDAYS, {T("13:30")})
+
+
+# --------------------------------------------------------------------------- availability
+
+
+def test_named_person_working_only_thursdays() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", chair="leder")],
+        staff=[person("leder", working_hours={"thu": "08:00-16:00"})],
+    )
+    assert days(of(solved(cfg), "kk")) == THURSDAYS
+
+
+def test_pool_person_working_only_thursdays() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", required_roles=[{"role": "psykolog"}])],
+        staff=[person("psyk", "psykolog", working_hours={"thu": "08:00-16:00"})],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert days(meetings) == THURSDAYS
+    assert holders(meetings, "required_roles[0]") == ["psyk"] * 4
+
+
+def test_absence_week_moves_the_fortnightly_meeting_to_the_other_week() -> None:
+    # Fortnights: W1+W2 and W3+W4. The chair is away all of W3, so the second fortnight meets in
+    # W4, and regularity puts the first one in its second week as well.
+    cfg = config(
+        series_list=[
+            series("kk", cadence="fortnightly", weekdays=["tue"], window="13:00-15:00", chair="leder")
+        ],
+        staff=[person("leder", absences=[{"start": "2027-09-20", "end": "2027-09-24"}])],
+    )
+    plan = solved(cfg)
+    meetings = of(plan, "kk")
+    assert days(meetings) == [TUESDAYS[1], TUESDAYS[3]]
+    assert [m.occurrence for m in meetings] == [0, 1]
+    assert violations(plan, "regularity") == 0
+
+
+def test_commitment_is_never_overlapped() -> None:
+    cfg = config(
+        series_list=[
+            series("kk", weekdays=["tue"], window="12:00-16:00", duration_minutes=60, chair="leder")
+        ],
+        staff=[person("leder", commitments=[{"title": "Teammøde", "weekday": "tue", "time": "13:00-15:00"}])],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert days(meetings) == TUESDAYS
+    # 12:00-13:00 and 15:00-16:00 only touch the commitment; every other start overlaps it
+    assert len(starts(meetings)) == 1
+    assert starts(meetings) <= {T("12:00"), T("15:00")}
+
+
+def test_optional_attendee_with_fortnightly_commitment_comes_in_the_other_weeks() -> None:
+    cfg = config(
+        series_list=[
+            series("kk", weekdays=["tue"], window="13:00-15:00", chair="leder", optional_people=["o"])
+        ],
+        staff=[
+            person("leder"),
+            person(
+                "o",
+                commitments=[
+                    {
+                        "title": "Netværk",
+                        "weekday": "tue",
+                        "time": "14:00-15:00",
+                        "every_weeks": 2,
+                        "first_date": "2027-09-14",
+                    }
+                ],
+            ),
+        ],
+    )
+    plan = solved(cfg)
+    meetings = of(plan, "kk")
+    attended = [m.start.date() for m in meetings if "o" in holders([m], "optional")]
+    assert attended == [TUESDAYS[0], TUESDAYS[2]]
+    assert violations(plan, "preferred_attendees") == 2
+
+
+# --------------------------------------------------------------------------- seats
+
+
+def test_role_seat_filled_by_the_one_who_is_there() -> None:
+    cfg = config(
+        series_list=[
+            series("kk", window="13:00-15:00", chair="leder", required_roles=[{"role": "psykolog"}])
+        ],
+        staff=[
+            person("leder"),
+            person("psyk-a", "psykolog", absences=[{"start": "2027-09-01", "end": "2027-10-10"}]),
+            person("psyk-b", "psykolog", serves={"districts": ["nord"]}),
+            # a psykolog who is free but serves another unit only
+            person("psyk-c", "psykolog", serves={"units": ["solsikken"]}),
+        ],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert len(meetings) == 4
+    for m in meetings:
+        assert sorted((a.person, a.seat, a.role, a.required) for a in m.attendees) == [
+            ("leder", "chair", "paedagogisk_leder", True),
+            ("psyk-b", "required_roles[0]", "psykolog", True),
+        ]
+
+
+def test_seat_with_count_two_takes_both_available() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", required_roles=[{"role": "psykolog", "count": 2}])],
+        staff=[
+            person("psyk-a", "psykolog"),
+            person("psyk-b", "psykolog", working_hours={"tue": "08:00-16:00", "thu": "08:00-16:00"}),
+            person("psyk-c", "psykolog", absences=[{"start": "2027-09-06", "end": "2027-10-01"}]),
+        ],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert len(meetings) == 4
+    for m in meetings:
+        assert sorted(holders([m], "required_roles[0]")) == ["psyk-a", "psyk-b"]
+        assert m.start.weekday() in (1, 3)
+
+
+# --------------------------------------------------------------------------- one seat per person
+
+
+def test_chair_is_not_also_minute_taker() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", chair="a", minute_taker={"role": "referent"})],
+        staff=[person("a", "referent", "paedagogisk_leder"), person("b", "referent")],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert len(meetings) == 4
+    assert holders(meetings, "chair") == ["a"] * 4
+    assert holders(meetings, "minute_taker") == ["b"] * 4
+
+
+def test_one_person_never_holds_two_role_seats() -> None:
+    # a is both psykolog and referent; the other two seats must go to two different people
+    cfg = config(
+        series_list=[
+            series(
+                "kk",
+                window="13:00-15:00",
+                minute_taker={"role": "referent"},
+                required_roles=[{"role": "psykolog"}],
+            )
+        ],
+        staff=[
+            person("a", "psykolog", "referent"),
+            person("b", "referent", working_hours={"mon": "08:00-16:00"}),
+        ],
+    )
+    meetings = of(solved(cfg), "kk")
+    assert days(meetings) == on(0)
+    assert holders(meetings, "minute_taker") == ["b"] * 4
+    assert holders(meetings, "required_roles[0]") == ["a"] * 4
+
+
+# --------------------------------------------------------------------------- cadence
+
+
+CADENCE_TERM = {"start": "2027-09-06", "end": "2027-09-17"}  # two weeks
+ABSENT_MON_TO_THU = [{"start": "2027-09-06", "end": "2027-09-09"}]  # week 1 only Friday 10th
+
+
+@pytest.mark.parametrize(
+    ("min_gap", "second"),
+    [(None, D("2027-09-13")), (3, D("2027-09-13")), (7, D("2027-09-17"))],
+)
+def test_min_gap_days(min_gap: int | None, second: date) -> None:
+    # Week 1 can only be Friday 10th; the preferred Monday of week 2 is 3 days later.
+    cadence = {"kind": "weekly"} | ({"min_gap_days": min_gap} if min_gap is not None else {})
+    cfg = config(
+        series_list=[
+            series("kk", cadence=cadence, window="13:00-15:00", preferred_weekdays=["mon"], chair="leder")
+        ],
+        staff=[person("leder", absences=ABSENT_MON_TO_THU)],
+        term=CADENCE_TERM,
+        weights={"regularity": 0},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-10"), second]
+    assert violations(plan, "preferred_weekdays") == (1 if second.weekday() == 0 else 2)
+
+
+def test_min_gap_days_that_cannot_be_kept_is_infeasible_and_explained() -> None:
+    cfg = config(
+        series_list=[
+            series("kk", cadence={"kind": "weekly", "min_gap_days": 8}, window="13:00-15:00", chair="leder")
+        ],
+        staff=[person("leder", name="Leder Nord", absences=ABSENT_MON_TO_THU)],
+        term=CADENCE_TERM,
+    )
+    plan = plan_for(cfg)
+    assert plan.status == PlanStatus.INFEASIBLE
+    assert plan.meetings == []
+    assert plan.explanation[0].startswith("Der findes ingen plan")
+    text = "\n".join(plan.explanation)
+    assert "kk holdes hver uge med mindst 8 dage imellem" in text
+
+
+@pytest.mark.parametrize(("max_gap", "second"), [(None, D("2027-09-17")), (7, D("2027-09-13"))])
+def test_max_gap_days(max_gap: int | None, second: date) -> None:
+    # Week 1 can only be Monday 6th; Friday is preferred.
+    cadence = {"kind": "weekly"} | ({"max_gap_days": max_gap} if max_gap is not None else {})
+    cfg = config(
+        series_list=[
+            series("kk", cadence=cadence, window="13:00-15:00", preferred_weekdays=["fri"], chair="leder")
+        ],
+        staff=[person("leder", absences=[{"start": "2027-09-07", "end": "2027-09-10"}])],
+        term=CADENCE_TERM,
+        weights={"regularity": 0},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-06"), second]
+
+
+def test_one_meeting_per_period() -> None:
+    cfg = config(
+        series_list=[series("kk", cadence="monthly", window="13:00-15:00", chair="leder")],
+        term={"start": "2027-09-01", "end": "2027-11-30"},
+    )
+    meetings = of(solved(cfg), "kk")
+    assert [m.start.month for m in meetings] == [9, 10, 11]
+    assert [m.occurrence for m in meetings] == [0, 1, 2]
+
+
+# --------------------------------------------------------------------------- travel time
+
+
+@pytest.mark.parametrize(("travel", "second_start", "optional_misses"), [(60, "14:00", 4), (0, "13:00", 0)])
+def test_travel_time_between_sites(travel: int, second_start: str, optional_misses: int) -> None:
+    # p meets at the school 12:00-13:00 and then at the day-care (13:00, 13:30 or 14:00). The
+    # optional attendee o can only come at 13:00, so only the travel time keeps the meeting later.
+    cfg = config(
+        series_list=[
+            series(
+                "skole", weekdays=["tue"], window="12:00-13:00", duration_minutes=60, required_people=["p"]
+            ),
+            series(
+                "dagtilbud",
+                unit="solsikken",
+                weekdays=["tue"],
+                window="13:00-15:00",
+                duration_minutes=60,
+                required_people=["p"],
+                optional_people=["o"],
+            ),
+        ],
+        staff=[person("p"), person("o", working_hours={"tue": "13:00-14:00"})],
+        travel={"default_minutes": 20, "pairs": [{"sites": ["skolen", "huset"], "minutes": travel}]},
+    )
+    plan = solved(cfg)
+    assert (days(of(plan, "skole")), starts(of(plan, "skole"))) == (TUESDAYS, {T("12:00")})
+    assert (days(of(plan, "dagtilbud")), starts(of(plan, "dagtilbud"))) == (TUESDAYS, {T(second_start)})
+    for a, b in zip(of(plan, "skole"), of(plan, "dagtilbud"), strict=True):
+        assert b.start - a.end >= timedelta(minutes=travel)
+    assert violations(plan, "preferred_attendees") == optional_misses
+
+
+# --------------------------------------------------------------------------- no double booking
+
+
+def double_booking_config(window: str, duration: int) -> MunicipalityConfig:
+    return config(
+        series_list=[
+            series("a", weekdays=["tue"], window=window, duration_minutes=duration, required_people=["p"]),
+            series("b", weekdays=["tue"], window=window, duration_minutes=duration, required_people=["p"]),
+        ],
+        staff=[person("p", name="Psykolog P")],
+        sites=[{"id": "skolen", "name": "Nordskolen", "rooms": 2}, {"id": "huset", "name": "Huset"}],
+    )
+
+
+def test_one_person_in_two_meetings_at_once_is_infeasible() -> None:
+    plan = plan_for(double_booking_config("13:00-15:00", 120))
+    assert plan.status == PlanStatus.INFEASIBLE
+    assert plan.meetings == []
+    assert plan.explanation[0].startswith("Der findes ingen plan, fordi")
+    assert len(plan.explanation) > 1
+    assert "Psykolog P" in "\n".join(plan.explanation)
+
+
+def test_one_person_in_two_series_is_never_double_booked() -> None:
+    plan = solved(double_booking_config("13:00-15:00", 60))
+    a, b = of(plan, "a"), of(plan, "b")
+    assert days(a) == days(b) == TUESDAYS
+    for ma, mb in zip(a, b, strict=True):
+        assert {ma.start.time(), mb.start.time()} == {T("13:00"), T("14:00")}
+
+
+# --------------------------------------------------------------------------- rooms
+
+
+def rooms_config(rooms: int) -> MunicipalityConfig:
+    return config(
+        series_list=[
+            series("a", weekdays=["tue"], window="13:00-15:00", required_people=["p"]),
+            series("b", weekdays=["tue"], window="13:00-15:00", required_people=["q"]),
+        ],
+        staff=[person("p"), person("q")],
+        sites=[{"id": "skolen", "name": "Nordskolen", "rooms": rooms}, {"id": "huset", "name": "Huset"}],
+    )
+
+
+def test_one_room_cannot_hold_two_meetings_at_once() -> None:
+    plan = plan_for(rooms_config(1))
+    assert plan.status == PlanStatus.INFEASIBLE
+    assert plan.explanation[0].startswith("Der findes ingen plan")
+    assert len(plan.explanation) > 1
+
+
+def test_two_rooms_hold_two_meetings_at_once() -> None:
+    plan = solved(rooms_config(2))
+    for sid in ("a", "b"):
+        assert (days(of(plan, sid)), starts(of(plan, sid))) == (TUESDAYS, {T("13:00")})
+
+
+# --------------------------------------------------------------------------- max meetings per week
+
+
+@pytest.mark.parametrize(("limit", "attends"), [(1, 0), (2, 4), (None, 4)])
+def test_weekly_ceiling_keeps_an_optional_attendee_away(limit: int | None, attends: int) -> None:
+    extra = {"max_meetings_per_week": limit} if limit is not None else {}
+    cfg = config(
+        series_list=[
+            series("a", window="13:00-15:00", required_people=["p"]),
+            series("b", unit="solsikken", window="08:00-10:00", chair="leder", optional_people=["p"]),
+        ],
+        staff=[person("leder"), person("p", **extra)],
+    )
+    plan = solved(cfg)
+    assert len(of(plan, "a")) == len(of(plan, "b")) == 4
+    assert len(holders(of(plan, "b"), "optional")) == attends
+    assert violations(plan, "preferred_attendees") == 4 - attends
+
+
+def test_weekly_ceiling_below_required_meetings_is_infeasible() -> None:
+    cfg = config(
+        series_list=[
+            series("a", window="08:00-10:00", required_people=["p"]),
+            series("b", unit="solsikken", window="13:00-15:00", required_people=["p"]),
+        ],
+        staff=[person("p", name="Psykolog P", max_meetings_per_week=1)],
+    )
+    plan = plan_for(cfg)
+    assert plan.status == PlanStatus.INFEASIBLE
+    assert plan.explanation[0].startswith("Der findes ingen plan")
+    assert "- Psykolog P kan højst deltage i 1 møder om ugen." in plan.explanation
+
+
+# --------------------------------------------------------------------------- regularity
+
+
+def test_regularity_fortnightly_avoids_the_holiday_week_by_phase() -> None:
+    # Tuesday 21 Sep (first week of the second fortnight) is closed; Tuesday in the second week of
+    # each fortnight keeps one pattern and the preferred day.
+    cfg = config(
+        series_list=[
+            series(
+                "kk", cadence="fortnightly", window="13:00-15:00", preferred_weekdays=["tue"], chair="leder"
+            )
+        ],
+        term={"school_holidays": [{"name": "Studiedag", "start": "2027-09-21", "end": "2027-09-21"}]},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [TUESDAYS[1], TUESDAYS[3]]
+    assert plan.stats is not None and plan.stats.regularity_pct == 100
+    assert violations(plan, "regularity") == 0
+    assert violations(plan, "preferred_weekdays") == 0
+    assert plan.objective == 0
+
+
+def test_regularity_moves_every_meeting_to_the_time_one_week_needs() -> None:
+    cfg = config(
+        series_list=[series("kk", weekdays=["tue"], window="12:00-16:00", chair="leder")],
+        staff=[
+            person("leder", absences=[{"start": "2027-09-14", "end": "2027-09-14", "time": "12:00-14:00"}])
+        ],
+    )
+    plan = solved(cfg)
+    assert starts(of(plan, "kk")) == {T("14:00")}
+    assert violations(plan, "regularity") == 0
+    assert plan.stats is not None and plan.stats.regularity_pct == 100
+
+
+def test_regularity_counts_the_one_unavoidable_break() -> None:
+    cfg = config(
+        series_list=[series("kk", weekdays=["tue"], window="12:00-16:00", chair="leder")],
+        staff=[
+            person(
+                "leder",
+                absences=[
+                    {"start": "2027-09-14", "end": "2027-09-14", "time": "12:00-14:00"},
+                    {"start": "2027-09-21", "end": "2027-09-21", "time": "14:00-16:00"},
+                ],
+            )
+        ],
+    )
+    plan = solved(cfg)
+    meetings = of(plan, "kk")
+    assert meetings[1].start.time() == T("14:00")
+    assert meetings[2].start.time() == T("12:00")
+    assert len(starts(meetings)) == 2
+    assert violations(plan, "regularity") == 1
+    assert cost(plan, "regularity") == 10
+    assert plan.stats is not None and plan.stats.regularity_pct == 75.0
+
+
+# --------------------------------------------------------------------------- preferred weekdays
+
+
+def test_preferred_weekday() -> None:
+    cfg = config(series_list=[series("kk", window="13:00-15:00", preferred_weekdays=["thu"], chair="leder")])
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == THURSDAYS
+    assert (violations(plan, "preferred_weekdays"), cost(plan, "preferred_weekdays")) == (0, 0)
+
+
+def test_preferred_weekday_given_up_where_the_chair_cannot() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", preferred_weekdays=["thu"], chair="leder")],
+        staff=[person("leder", working_hours={"mon": "08:00-16:00"})],
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == on(0)
+    assert (violations(plan, "preferred_weekdays"), cost(plan, "preferred_weekdays")) == (4, 12)
+
+
+# --------------------------------------------------------------------------- continuity
+
+
+def test_continuity_keeps_one_psykolog_all_term() -> None:
+    # Default weights: splitting the series 2/2 would lower the busiest load by 60 minutes a
+    # week (fair_load 60), but costs two continuity breaks (2 x 50).
+    cfg = config(
+        series_list=[
+            series("kk", window="13:00-15:00", chair="leder", required_roles=[{"role": "psykolog"}])
+        ],
+        staff=[person("leder"), person("psyk-a", "psykolog"), person("psyk-b", "psykolog")],
+    )
+    plan = solved(cfg)
+    people = holders(of(plan, "kk"), "required_roles[0]")
+    assert len(people) == 4 and len(set(people)) == 1
+    assert plan.stats is not None and plan.stats.continuity_pct == 100
+    assert violations(plan, "continuity") == 0
+
+
+def test_continuity_keeps_one_minute_taker_with_default_weights() -> None:
+    cfg = config(
+        series_list=[series("kk", window="13:00-15:00", chair="leder", minute_taker={"role": "referent"})],
+        staff=[person("leder"), person("ref-a", "referent"), person("ref-b", "referent")],
+    )
+    plan = solved(cfg)
+    people = holders(of(plan, "kk"), "minute_taker")
+    assert len(people) == 4 and len(set(people)) == 1
+    assert plan.stats is not None and plan.stats.continuity_pct == 100
+    assert violations(plan, "continuity") == 0
+    assert plan.objective == 0
+
+
+def test_continuity_break_is_counted_when_nobody_can_take_all() -> None:
+    # a works weeks 1-3 only, b week 4 only: one meeting with another psykolog than the usual one
+    cfg = config(
+        series_list=[
+            series("kk", window="13:00-15:00", chair="leder", required_roles=[{"role": "psykolog"}])
+        ],
+        staff=[
+            person("leder"),
+            person("psyk-a", "psykolog", absences=[{"start": "2027-09-27", "end": "2027-10-01"}]),
+            person("psyk-b", "psykolog", absences=[{"start": "2027-09-06", "end": "2027-09-24"}]),
+        ],
+    )
+    plan = solved(cfg)
+    assert holders(of(plan, "kk"), "required_roles[0]") == ["psyk-a", "psyk-a", "psyk-a", "psyk-b"]
+    assert (violations(plan, "continuity"), cost(plan, "continuity")) == (1, 50)
+    assert plan.stats is not None and plan.stats.continuity_pct == 75.0
+
+
+# --------------------------------------------------------------------------- rota fairness
+
+
+ROTA_TERM = {"start": "2027-09-06", "end": "2027-09-17"}  # ten working days
+
+
+def rota_config(**a_extra: Any) -> MunicipalityConfig:
+    return config(
+        series_list=[
+            series(
+                "fronten",
+                type="fronten",
+                cadence="daily",
+                duration_minutes=30,
+                window="08:30-09:00",
+                rota={"role": "frontmedarbejder", "rota": True},
+            )
+        ],
+        staff=[person("front-a", "frontmedarbejder", **a_extra), person("front-b", "frontmedarbejder")],
+        term=ROTA_TERM,
+    )
+
+
+def test_rota_shares_turns_evenly() -> None:
+    plan = solved(rota_config())
+    meetings = of(plan, "fronten")
+    assert len(meetings) == 10
+    assert {d.weekday() for d in days(meetings)} <= set(range(5))
+    assert Counter(holders(meetings, "rota")) == {"front-a": 5, "front-b": 5}
+    assert violations(plan, "rota_fairness") == 0
+
+
+def test_rota_evens_out_after_an_absence() -> None:
+    plan = solved(rota_config(absences=[{"start": "2027-09-06", "end": "2027-09-09"}]))
+    meetings = of(plan, "fronten")
+    turns = holders(meetings, "rota")
+    assert turns[:4] == ["front-b"] * 4
+    assert Counter(turns) == {"front-a": 5, "front-b": 5}
+    assert violations(plan, "rota_fairness") == 0
+
+
+# --------------------------------------------------------------------------- fair load
+
+
+def test_fair_load_gives_each_psykolog_one_series() -> None:
+    cfg = config(
+        series_list=[
+            series("skole", window="13:00-15:00", required_roles=[{"role": "psykolog"}]),
+            series(
+                "dagtilbud", unit="solsikken", window="13:00-15:00", required_roles=[{"role": "psykolog"}]
+            ),
+        ],
+        staff=[person("psyk-a", "psykolog"), person("psyk-b", "psykolog")],
+    )
+    plan = solved(cfg)
+    skole = set(holders(of(plan, "skole"), "required_roles[0]"))
+    dagtilbud = set(holders(of(plan, "dagtilbud"), "required_roles[0]"))
+    assert len(skole) == len(dagtilbud) == 1
+    assert skole | dagtilbud == {"psyk-a", "psyk-b"}
+    assert violations(plan, "fair_load") == 120  # 4 meetings of 2 hours in 4 weeks, per week
+    assert violations(plan, "continuity") == 0
+
+
+def test_fair_load_counts_hours_relative_to_part_time() -> None:
+    # Full-timer f and half-timer h share three series: f takes two, h one (16 scaled hours each,
+    # 240 minutes a week over the 4-week term).
+    cfg = config(
+        series_list=[
+            series("s1", required_roles=[{"role": "psykolog"}]),
+            series("s2", unit="solsikken", required_roles=[{"role": "psykolog"}]),
+            series("s3", required_roles=[{"role": "psykolog"}]),
+        ],
+        staff=[person("f", "psykolog"), person("h", "psykolog", weekly_hours=18.5)],
+        sites=[{"id": "skolen", "name": "Nordskolen", "rooms": 2}, {"id": "huset", "name": "Huset"}],
+    )
+    plan = solved(cfg)
+    by_series = {sid: set(holders(of(plan, sid), "required_roles[0]")) for sid in ("s1", "s2", "s3")}
+    assert all(len(people) == 1 for people in by_series.values()), by_series
+    assert Counter(next(iter(p)) for p in by_series.values()) == {"f": 2, "h": 1}
+    assert violations(plan, "fair_load") == 240
+
+
+# --------------------------------------------------------------------------- preferred attendees
+
+
+def attendee_config(optional_hours: dict[str, str]) -> MunicipalityConfig:
+    return config(
+        series_list=[
+            series("kk", weekdays=["tue"], window="12:00-15:00", chair="leder", optional_people=["o"])
+        ],
+        staff=[person("leder"), person("o", working_hours=optional_hours)],
+        planning={"slot_minutes": 60},
+    )
+
+
+def test_optional_attendee_comes_when_the_time_allows() -> None:
+    plan = solved(attendee_config({"tue": "13:00-16:00"}))
+    meetings = of(plan, "kk")
+    assert starts(meetings) == {T("13:00")}
+    assert holders(meetings, "optional") == ["o"] * 4
+    assert all(a.required is False for m in meetings for a in m.attendees if a.seat == "optional")
+    assert violations(plan, "preferred_attendees") == 0
+
+
+def test_optional_attendee_who_never_can_does_not_block_the_plan() -> None:
+    plan = solved(attendee_config({"wed": "08:00-16:00"}))
+    meetings = of(plan, "kk")
+    assert days(meetings) == TUESDAYS
+    assert holders(meetings, "optional") == []
+    assert (violations(plan, "preferred_attendees"), cost(plan, "preferred_attendees")) == (4, 8)
