@@ -60,8 +60,8 @@ class FairLoad(Rule):
 
 def _term_workdays(ctx: PlanningContext) -> list[date]:
     term = ctx.term
-    days = (term.end - term.start).days + 1
-    return [term.start + timedelta(days=i) for i in range(days) if (term.start + timedelta(days=i)).weekday() < 5]
+    days = [term.start + timedelta(days=i) for i in range((term.end - term.start).days + 1)]
+    return [day for day in days if day.weekday() < 5]
 
 
 RULE = FairLoad()
