@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from scheduler.calendar import phase_of
+from scheduler.calendar import Pattern, pattern_of
 from scheduler.context import PlanningContext
-from scheduler.model import CadenceKind
 from scheduler.rules import Rule
-
-Pattern = tuple[int, int, int]
-
-
-def option_pattern(kind: CadenceKind, occ_period, day, start: int) -> Pattern:  # type: ignore[no-untyped-def]
-    """(phase in period, weekday, start): the shape a regular series repeats."""
-    if kind == CadenceKind.daily:
-        return (0, 0, start)
-    return (phase_of(day, occ_period, kind), day.weekday(), start)
 
 
 class Regularity(Rule):
@@ -36,7 +26,7 @@ class Regularity(Rule):
             patterns: dict[Pattern, object] = {}
             for occ in occs:
                 for option in occ.options:
-                    key = option_pattern(kind, occ.period, option.day, option.start)
+                    key = pattern_of(option.day, option.start, occ.period, kind)
                     if key not in patterns:
                         patterns[key] = model.new_bool_var(f"pattern[{series_id}|{key}]")
             model.add_exactly_one(patterns.values())  # type: ignore[arg-type]
@@ -46,7 +36,7 @@ class Regularity(Rule):
                 ctx.memo.setdefault("irregular", {})[occ.index] = irregular
                 available = set()
                 for option in occ.options:
-                    key = option_pattern(kind, occ.period, option.day, option.start)
+                    key = pattern_of(option.day, option.start, occ.period, kind)
                     available.add(key)
                     model.add_bool_or([option.var.negated(), patterns[key], irregular])  # type: ignore[list-item]
                 # Redundant but strong: if the series' pattern cannot happen in this period at all

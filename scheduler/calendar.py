@@ -143,6 +143,16 @@ def phase_of(day: date, period: Period, kind: CadenceKind) -> int:
     return 0
 
 
+Pattern = tuple[int, int, int]
+
+
+def pattern_of(day: date, start: int, period: Period, kind: CadenceKind) -> Pattern:
+    """(phase in period, weekday, start): the shape a regular series repeats all term."""
+    if kind == CadenceKind.daily:
+        return (0, 0, start)
+    return (phase_of(day, period, kind), day.weekday(), start)
+
+
 def local_datetime(day: date, minute_of_day: int) -> datetime:
     """A wall-clock time in Copenhagen; 13:00 stays 13:00 across summer time."""
     return datetime(day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60, tzinfo=TZ)

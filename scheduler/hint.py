@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from scheduler.calendar import week_monday
+from scheduler.calendar import Pattern, pattern_of, week_monday
 from scheduler.context import Occurrence, Option, PlanningContext
 
 
@@ -30,7 +30,8 @@ class _Ledger:
     load: Counter[str] = field(default_factory=Counter)
     weekly: Counter[tuple[str, object]] = field(default_factory=Counter)
     series_last_day: dict[str, int] = field(default_factory=dict)
-    series_shape: dict[str, tuple[int, int]] = field(default_factory=dict)
+    series_pattern: dict[str, Pattern] = field(default_factory=dict)
+    holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
 
 def _person_free(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
@@ -68,22 +69,56 @@ def _try(
         ]
         if len(free) < choice.seat.count:
             return None
-        free.sort(key=lambda pid: ledger.load[pid])
+        usual = ledger.holders.get((occ.series.id, choice.key), ())
+        # continuity first (the seat's usual holder), then the least loaded; a rota only balances
+        free.sort(key=lambda pid: (not choice.seat.rota and pid not in usual, ledger.load[pid]))
         chosen[choice.key] = free[: choice.seat.count]
         taken.update(chosen[choice.key])
     return chosen
+
+
+def _pattern(occ: Occurrence, option: Option) -> Pattern:
+    return pattern_of(option.day, option.start, occ.period, occ.series.cadence.kind)
+
+
+def _optional_free(ctx: PlanningContext, occ: Occurrence, option: Option) -> int:
+    index = option.var.index
+    return sum(1 for pid in occ.optional if index not in ctx.busy_options.get((occ.index, pid), ()))
+
+
+def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
+    """Per series, how good each pattern looks before anything is booked: how many periods can
+    hold it, on a preferred weekday, with optional attendees free."""
+    scores: dict[str, Counter[Pattern]] = defaultdict(Counter)
+    for occ in ctx.occurrences:
+        preferred = {d.number for d in occ.series.preferred_weekdays}
+        best: dict[Pattern, int] = {}
+        for option in occ.options:
+            score = 100 + 10 * (option.day.weekday() in preferred) + _optional_free(ctx, occ, option)
+            key = _pattern(occ, option)
+            best[key] = max(best.get(key, 0), score)
+        scores[occ.series.id].update(best)
+    return scores
 
 
 def greedy_hint(ctx: PlanningContext) -> int:
     """Add hints for every occurrence the greedy can place; returns how many it placed."""
     ledger = _Ledger()
     placed = 0
+    scores = _pattern_scores(ctx)
     order = sorted(ctx.occurrences, key=lambda o: (o.period.start, len(o.options)))
     for occ in order:
-        shape = ledger.series_shape.get(occ.series.id)
+        target = ledger.series_pattern.get(occ.series.id)
+        rank = scores[occ.series.id]
         options = sorted(
             occ.options,
-            key=lambda o: (shape is not None and (o.day.weekday(), o.start) != shape, o.day_index, o.start),
+            key=lambda o: (
+                target is not None and _pattern(occ, o) != target,
+                -rank[_pattern(occ, o)],
+                -_optional_free(ctx, occ, o),
+                o.day_index,
+                o.start,
+            ),
         )
         for option in options:
             chosen = _try(ctx, ledger, occ, option)
@@ -108,6 +143,8 @@ def _commit(
             sits = pid in chosen[choice.key]
             model.add_hint(lit, sits)
             if sits:
+                ledger.holders.setdefault((occ.series.id, choice.key), set()).add(pid)
+            if sits:
                 attending.add(pid)
     for pid, lit in occ.optional.items():
         comes = pid in attending or _person_free(ctx, ledger, pid, occ, option)
@@ -120,4 +157,4 @@ def _commit(
         ledger.weekly[(pid, week_monday(option.day))] += 1
     ledger.sites[occ.site].append(booking)
     ledger.series_last_day[occ.series.id] = option.day_index
-    ledger.series_shape.setdefault(occ.series.id, (option.day.weekday(), option.start))
+    ledger.series_pattern.setdefault(occ.series.id, _pattern(occ, option))
