@@ -55,6 +55,7 @@ CATALOGUE = {
     "rota_fairness",
     "fair_load",
     "preferred_attendees",
+    "travel",
 }
 
 
@@ -568,6 +569,37 @@ def test_travel_time_between_sites(travel: int, second_start: str, optional_miss
     for a, b in zip(of(plan, "skole"), of(plan, "dagtilbud"), strict=True):
         assert b.start - a.end >= timedelta(minutes=travel)
     assert violations(plan, "preferred_attendees") == optional_misses
+
+
+# --------------------------------------------------------------------------- travel (soft)
+
+
+def two_site_series(weekdays: list[str]) -> list[dict[str, Any]]:
+    """p meets at the school in the morning and at the day-care in the afternoon."""
+    return [
+        series("skole", weekdays=weekdays, window="09:00-11:00", required_people=["p"]),
+        series("dagtilbud", unit="solsikken", weekdays=weekdays, window="13:00-15:00", required_people=["p"]),
+    ]
+
+
+def test_travel_puts_meetings_at_two_sites_on_different_days() -> None:
+    cfg = config(series_list=two_site_series(["mon", "tue"]), staff=[person("p")])
+    plan = solved(cfg)
+    for a, b in zip(of(plan, "skole"), of(plan, "dagtilbud"), strict=True):
+        assert a.start.date() != b.start.date()
+    assert violations(plan, "travel") == 0
+
+
+def test_travel_counts_the_unavoidable_trips_in_ten_minute_units() -> None:
+    # Both series may only meet on Mondays: four trips of 25 minutes, three units each.
+    cfg = config(
+        series_list=two_site_series(["mon"]),
+        staff=[person("p")],
+        travel={"default_minutes": 25},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "skole")) == days(of(plan, "dagtilbud")) == on(0)
+    assert (violations(plan, "travel"), cost(plan, "travel")) == (12, 24)
 
 
 # --------------------------------------------------------------------------- no double booking
