@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from scheduler.calendar import week_monday
+from scheduler.calendar import meeting_patterns, week_monday
 from scheduler.config import series_title
 from scheduler.model import (
     CadenceKind,
@@ -13,10 +13,12 @@ from scheduler.model import (
     MunicipalityConfig,
     Plan,
     Series,
+    Term,
     Weekday,
     format_clock,
 )
 from scheduler.roles import SPECIALIST_ROLES
+from scheduler.solve import local_shape
 
 MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
@@ -38,42 +40,65 @@ def _clock(m: Meeting) -> str:
     return f"{format_clock(start)}-{format_clock(end)}"
 
 
-def series_line(config: MunicipalityConfig, series: Series, meetings: list[Meeting]) -> str:
+def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings: list[Meeting]) -> str:
     """The usual shape, the dates and the exceptions, e.g.
 
-    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 9. mar onsdag 12:30-14:30)'
+    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 16. mar tirsdag 13:00-15:00)'
+
+    An exception is a meeting off the series' usual pattern, as the regularity rule counts it:
+    another weekday or time, or the other week of a fortnight.
     """
     daily = series.cadence.kind == CadenceKind.daily
-    shapes = Counter((None if daily else Weekday.of(m.start.date()), _clock(m)) for m in meetings)
-    (weekday, clock), _ = shapes.most_common(1)[0]
+    patterns = meeting_patterns(config, term, series, [local_shape(m) for m in meetings])
+    usual_pattern, _ = Counter(patterns).most_common(1)[0]
+    usual_meeting = meetings[patterns.index(usual_pattern)]
     how = CADENCE_DA.get(series.cadence.kind, "")
     if series.cadence.kind == CadenceKind.every_n_weeks:
         how = f"hver {series.cadence.n}. uge,"
     elif series.cadence.kind == CadenceKind.per_term:
         how = f"{series.cadence.count} gange i terminen,"
-    usual = f"{how} {weekday.danish if weekday else ''} {clock}".replace("  ", " ").strip()
+    weekday = "" if daily else Weekday.of(usual_meeting.start.date()).danish
+    usual = " ".join(part for part in (how, weekday, _clock(usual_meeting)) if part)
     exceptions = [
         f"{short_date(m.start.date())} {Weekday.of(m.start.date()).danish} {_clock(m)}"
-        for m in meetings
-        if ((None if daily else Weekday.of(m.start.date())), _clock(m)) != (weekday, clock)
+        for m, pattern in zip(meetings, patterns, strict=True)
+        if pattern != usual_pattern
     ]
-    dates = ", ".join(short_date(m.start.date()) for m in meetings)
     text = f"{usual} · {len(meetings)} møder"
     if not daily:
-        text += f": {dates}"
+        text += ": " + ", ".join(short_date(m.start.date()) for m in meetings)
     if exceptions:
         shown = ", ".join(exceptions[:6]) + (" …" if len(exceptions) > 6 else "")
         text += f" (afvigelser: {shown})"
     return text
 
 
+def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
+    """Series by the districts of their unit: one section per district, then shared units."""
+    names = {d.id: d.name for d in config.districts}
+    units = {u.id: u for u in config.units}
+    groups: dict[tuple[str, ...], list[Series]] = {(d.id,): [] for d in config.districts}
+    for series in config.series:
+        key = tuple(units[series.unit].districts) or tuple(names)
+        groups.setdefault(key, []).append(series)
+    titled = []
+    for key, members in groups.items():
+        if len(key) == 1:
+            title = f"Distrikt {names[key[0]]}"
+        elif set(key) == set(names):
+            title = "Fælles for alle distrikter"
+        else:
+            title = "Fælles for " + " og ".join(names[d] for d in key)
+        titled.append((title, members))
+    return titled
+
+
 def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
-    lines: list[str] = []
     term = next(t for t in config.terms if t.id == plan.term)
     status_da = {"OPTIMAL": "optimal", "FEASIBLE": "gyldig (ikke bevist optimal)"}.get(
         plan.status.value, plan.status.value
     )
-    lines.append(f"Mødeplan for {config.municipality}, {term.name}: {status_da}")
+    lines = [f"Mødeplan for {config.municipality}, {term.name}: {status_da}"]
     if plan.stats:
         lines.append(
             f"{plan.stats.meetings} møder · regelmæssighed {plan.stats.regularity_pct:.1f} % · "
@@ -82,7 +107,6 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     by_series: dict[str, list[Meeting]] = defaultdict(list)
     for m in plan.meetings:
         by_series[m.series].append(m)
-    units = {u.id: u for u in config.units}
     sites = {s.id: s for s in config.sites}
     skipped_by_series: dict[str, list[str]] = defaultdict(list)
     for s in plan.skipped:
@@ -90,37 +114,25 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
             f"{short_date(s.period_start)} ({s.reason.removeprefix('udgår: ')})"
         )
 
-    for district in config.districts:
-        lines.append("")
-        lines.append(f"Distrikt {district.name}")
-        for series in config.series:
-            unit = units[series.unit]
-            if district.id not in unit.districts or series.id not in by_series:
-                continue
-            if len(unit.districts) > 1 and unit.districts[0] != district.id:
-                lines.append(f"  {series_title(config, series)}: se distrikt {unit.districts[0]}")
-                continue
+    for title, members in _groups(config):
+        planned = [s for s in members if s.id in by_series]
+        if not planned:
+            continue
+        lines += ["", title]
+        for series in planned:
             meetings = by_series[series.id]
-            site = sites[meetings[0].site].name
-            lines.append(f"  {series_title(config, series)} ({site})")
-            lines.append(f"    {series_line(config, series, meetings)}")
-            if skipped_by_series[series.id]:
-                lines.append(f"    udgår: {', '.join(skipped_by_series[series.id][:5])}")
-    others = [s for s in config.series if not units[s.unit].districts and s.id in by_series]
-    if others:
-        lines.append("")
-        lines.append("Fælles for alle distrikter")
-        for series in others:
-            lines.append(f"  {series_title(config, series)}")
-            lines.append(f"    {series_line(config, series, by_series[series.id])}")
+            lines.append(f"  {series_title(config, series)} ({sites[meetings[0].site].name})")
+            lines.append(f"    {series_line(config, term, series, meetings)}")
+            skipped = skipped_by_series[series.id]
+            if skipped:
+                more = f" og {len(skipped) - 5} til" if len(skipped) > 5 else ""
+                lines.append(f"    udgår: {', '.join(skipped[:5])}{more}")
 
-    lines.append("")
-    lines.append("Specialister: møder i alt · timer pr. uge (gennemsnit / travleste uge)")
+    lines += ["", "Specialister: møder i alt · timer pr. uge (gennemsnit / travleste uge)"]
     lines.extend(_specialist_lines(config, plan))
     costs = [c for c in plan.rule_costs if c.cost]
     if costs:
-        lines.append("")
-        lines.append("Bløde regler, der er bøjet: " + ", ".join(f"{c.title_da} {c.cost}" for c in costs))
+        lines += ["", "Bløde regler, der er bøjet: " + ", ".join(f"{c.title_da} {c.cost}" for c in costs)]
     return "\n".join(lines)
 
 

@@ -153,6 +153,20 @@ def pattern_of(day: date, start: int, period: Period, kind: CadenceKind) -> Patt
     return (phase_of(day, period, kind), day.weekday(), start)
 
 
+def meeting_patterns(
+    config: MunicipalityConfig, term: Term, series: Series, meetings: list[tuple[int, date, int]]
+) -> list[Pattern | None]:
+    """Patterns of a series' meetings, given as (period index, local date, local start minute).
+
+    Used to read regularity back from a plan the way the regularity rule counts it, so the
+    summary's exceptions and the plan's regularity % agree with the objective."""
+    periods = series_periods(series, term, closed_days_for(config, term, series))
+    return [
+        pattern_of(day, start, periods[index], series.cadence.kind) if 0 <= index < len(periods) else None
+        for index, day, start in meetings
+    ]
+
+
 def local_datetime(day: date, minute_of_day: int) -> datetime:
     """A wall-clock time in Copenhagen; 13:00 stays 13:00 across summer time."""
     return datetime(day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60, tzinfo=TZ)

@@ -6,17 +6,24 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term
-from scheduler.calendar import closed_days_for, local_datetime, series_periods, skip_reason
+from scheduler.calendar import (
+    TZ,
+    closed_days_for,
+    local_datetime,
+    meeting_patterns,
+    series_periods,
+    skip_reason,
+)
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.hint import greedy_hint
 from scheduler.model import (
     Attendee,
-    CadenceKind,
     Meeting,
     MunicipalityConfig,
     Plan,
@@ -24,6 +31,7 @@ from scheduler.model import (
     PlanStatus,
     RuleCost,
     SkippedPeriod,
+    Term,
 )
 from scheduler.rules import load_rules
 
@@ -249,7 +257,7 @@ def read_plan(
         solve_seconds=round(time.monotonic() - started, 3),
         first_feasible_seconds=round(first_feasible, 3) if first_feasible is not None else None,
         rule_costs=rule_costs,
-        stats=plan_stats(config, meetings),
+        stats=plan_stats(config, term, meetings),
         meetings=meetings,
         skipped=skipped,
     )
@@ -276,7 +284,13 @@ def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCos
     return costs
 
 
-def plan_stats(config: MunicipalityConfig, meetings: list[Meeting]) -> PlanStats:
+def local_shape(meeting: Meeting) -> tuple[int, date, int]:
+    """(period index, local date, local start minute) of a meeting, for `meeting_patterns`."""
+    start = meeting.start.astimezone(TZ)
+    return meeting.occurrence, start.date(), start.hour * 60 + start.minute
+
+
+def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) -> PlanStats:
     """Regularity and continuity as users see them, computed from the meetings alone."""
     series_by_id = {s.id: s for s in config.series}
     by_series: dict[str, list[Meeting]] = defaultdict(list)
@@ -288,8 +302,7 @@ def plan_stats(config: MunicipalityConfig, meetings: list[Meeting]) -> PlanStats
         if len(series_meetings) < 2:
             continue
         series = series_by_id[series_id]
-        daily = series.cadence.kind == CadenceKind.daily
-        shapes = Counter((0 if daily else m.start.weekday(), m.start.time()) for m in series_meetings)
+        shapes = Counter(meeting_patterns(config, term, series, [local_shape(m) for m in series_meetings]))
         regular += shapes.most_common(1)[0][1]
         counted += len(series_meetings)
         continuity_seats = {key for key, seat in series.seats() if seat.person is None and not seat.rota}
