@@ -11,10 +11,16 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from scheduler.model import MunicipalityConfig
+
 # Six digits (DDMMYY), an optional separator, four digits, and no digit on either side: a longer
 # number (an account, an EAN) is not a CPR number. Dash, en dash, non-breaking hyphen or one
 # space are the separators people actually type.
 _CPR_RE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-\u2010\u2011\u2013 ]?(\d{4})(?!\d)")
+
+
+MIN_CONFIDENTIAL_LENGTH = 12
+"""Shorter confidential texts ('syg', 'kursus') would match innocent words, so they are skipped."""
 
 
 class PrivacyError(Exception):
@@ -65,4 +71,29 @@ def check_meeting_texts(uid: str, fields: dict[str, str]) -> None:
                 uid,
                 field,
                 "teksten ligner et CPR-nummer; fjern det, før mødet sendes ud i kalendere",
+            )
+
+
+def confidential_texts(config: MunicipalityConfig) -> list[str]:
+    """Text from fields marked confidential in the config: absence reasons and series notes.
+
+    They may say why someone is away or what a conference is about; none of it may reach an
+    invite, even by accident (a title copied from a note). Very short texts are skipped, since
+    'syg' or 'kursus' would also match innocent words.
+    """
+    texts = [a.reason for p in config.staff for a in p.absences]
+    texts += [s.notes for s in config.series]
+    return sorted({t.strip() for t in texts if len(t.strip()) >= MIN_CONFIDENTIAL_LENGTH})
+
+
+def check_confidential(uid: str, fields: dict[str, str], confidential: list[str]) -> None:
+    """Raise `PrivacyError` if a field contains text from a confidential config field."""
+    for field, text in fields.items():
+        folded = text.casefold()
+        if any(secret.casefold() in folded for secret in confidential):
+            raise PrivacyError(
+                uid,
+                field,
+                "teksten indeholder tekst fra et fortroligt felt i konfigurationen "
+                "(fraværsårsag eller mødenote); fjern den, før mødet sendes ud i kalendere",
             )

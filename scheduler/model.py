@@ -398,6 +398,10 @@ class Series(Strict):
     rota: Seat | None = Field(default=None, description="one person of a pool per meeting, turns shared")
     optional_people: list[Identifier] = Field(default_factory=list)
     terms: list[Identifier] | None = Field(default=None, description="terms it runs in; default all")
+    notes: str = Field(
+        default="",
+        description="confidential: for the planners only; never put in invitations (the guard checks)",
+    )
     observe_school_holidays: bool = Field(
         default=True, description="false for meetings whose staff work in school holidays (Fronten)"
     )

@@ -2,8 +2,11 @@
 
 The truth is the plan (and literal UTC instants written out below), never our own output: the
 two library parsers resolve TZID=Europe/Copenhagen through the tz database, and a third check
-evaluates the file's own VTIMEZONE rules with dateutil, as Outlook does, so a wrong VTIMEZONE
-cannot hide behind a right TZID.
+evaluates the file's own VTIMEZONE rules and the event's RRULE with dateutil, as Outlook does,
+so a wrong VTIMEZONE (or a wrong UNTIL) cannot hide behind a right TZID.
+
+A regular series is one recurring VEVENT, so "which meetings are in this file" is answered by
+expanding the file (recurring_ical_events) and matching the instances to the plan's meetings.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from calendar_sync.ics import (
     unit_calendars,
     write_calendars,
 )
+from calendar_sync.items import items_from_plan
+from calendar_sync.itip import render
 from calendar_sync.privacy import PrivacyError
 from scheduler.calendar import TZ, local_datetime
 from scheduler.config import config_from_data
@@ -197,8 +202,25 @@ def school_uids(term: str) -> set[str]:
     return {f"kk-hedegaardsskolen.{term}.{i}" for i in range(len(TERMS[term]))}
 
 
+SCHOOL_SERIES_UID = {term: f"kk-hedegaardsskolen.{term}.serie@moedeplan" for term in TERMS}
+
+
 def uids_of(ics: bytes) -> list[str]:
-    return [str(e["UID"]) for e in Calendar.from_ical(ics).walk("VEVENT")]
+    """UIDs of the VEVENTs as written (a recurring series and its overrides share one)."""
+    return list(dict.fromkeys(str(e["UID"]) for e in Calendar.from_ical(ics).walk("VEVENT")))
+
+
+def meeting_uids_in(ics: bytes, plan: Plan) -> set[str]:
+    """The plan meetings a file shows: its instances, expanded by recurring_ical_events.
+
+    Every instance must be exactly one meeting of the plan (start and end), and no meeting may
+    appear twice.
+    """
+    by_time = {(m.start, m.end): m.uid for m in plan.meetings}
+    instances = recurring_ical_events.of(Calendar.from_ical(ics)).between(date(2020, 1, 1), date(2035, 1, 1))
+    found = [by_time[(o["DTSTART"].dt, o["DTEND"].dt)] for o in instances]
+    assert len(found) == len(set(found)), found
+    return set(found)
 
 
 # --------------------------------------------------------------------------- a reader of our own
@@ -245,6 +267,22 @@ def utc_by_vtimezone(rules: list[tuple[list[datetime], timedelta]], wall: dateti
             latest = (earlier[-1], offset)
     assert latest is not None, f"no VTIMEZONE rule covers {wall}"
     return (wall - latest[1]).replace(tzinfo=UTC)
+
+
+def wall_starts(event: dict[str, str], rules: list[tuple[list[datetime], timedelta]]) -> list[datetime]:
+    """Wall-clock starts of one VEVENT's instances, read from its raw lines (no EXDATE/overrides here)."""
+    match = re.fullmatch(r"DTSTART;TZID=Europe/Copenhagen:(\d{8}T\d{6})", event["DTSTART"])
+    assert match, event["DTSTART"]
+    first = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S")
+    if "RRULE" not in event:
+        return [first]
+    parts = dict(part.split("=", 1) for part in event["RRULE"].removeprefix("RRULE:").split(";"))
+    until = parts.pop("UNTIL")
+    assert until.endswith("Z"), "UNTIL must be UTC when DTSTART has a TZID"
+    until_utc = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=first)
+    walls = [w for w in rule.between(first, first + timedelta(days=400), inc=True)]
+    return [w for w in walls if utc_by_vtimezone(rules, w) <= until_utc]
 
 
 # --------------------------------------------------------------------------- the VTIMEZONE
@@ -304,19 +342,32 @@ def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, te
         for i, (day, hour) in enumerate(TERMS[term])
     }
 
-    # 1. icalendar
+    # 1. icalendar: the school series is one weekly VEVENT from its first meeting, bounded by
+    # UNTIL = the last meeting's start in UTC; the Kreative Råd meeting is a single VEVENT.
+    series_uid = SCHOOL_SERIES_UID[term]
+    first_uid, last_uid = (
+        f"kk-hedegaardsskolen.{term}.0",
+        f"kk-hedegaardsskolen.{term}.{len(TERMS[term]) - 1}",
+    )
     parsed = Calendar.from_ical(ics)
     events = list(parsed.walk("VEVENT"))
-    assert sorted(str(e["UID"]) for e in events) == sorted(by_uid)
+    assert sorted(str(e["UID"]) for e in events) == sorted([series_uid, f"kreative-raad.{term}.0"])
     for event in events:
         uid = str(event["UID"])
+        meeting = by_uid[first_uid if uid == series_uid else uid]
         start, end = event.decoded("DTSTART"), event.decoded("DTEND")
         assert event["DTSTART"].params["TZID"] == "Europe/Copenhagen"
         assert event["DTEND"].params["TZID"] == "Europe/Copenhagen"
-        assert start == by_uid[uid].start and end == by_uid[uid].end
-        if uid in expected_utc:
-            assert start.astimezone(UTC) == expected_utc[uid]
-            assert end.astimezone(UTC) == expected_utc[uid] + timedelta(hours=2)
+        assert start == meeting.start and end == meeting.end
+        if uid == series_uid:
+            rule = event["RRULE"]
+            assert rule["FREQ"] == ["WEEKLY"] and "COUNT" not in rule
+            until = rule["UNTIL"][0]
+            assert until.tzinfo is not None and until.utcoffset() == timedelta(0)
+            assert until == expected_utc[last_uid]
+            assert "EXDATE" not in event and "RECURRENCE-ID" not in event
+            assert start.astimezone(UTC) == expected_utc[first_uid]
+            assert end.astimezone(UTC) == expected_utc[first_uid] + timedelta(hours=2)
             assert start.astimezone(TZ).strftime("%H:%M") == "13:00"
             assert end.astimezone(TZ).strftime("%H:%M") == "15:00"
 
@@ -325,33 +376,33 @@ def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, te
     occurrences = recurring_ical_events.of(Calendar.from_ical(ics)).between(
         first - timedelta(days=1), last + timedelta(days=7)
     )
-    seen = {str(o["UID"]): (o["DTSTART"].dt, o["DTEND"].dt) for o in occurrences}
-    assert set(seen) == set(by_uid)
-    for uid, (start, end) in seen.items():
-        assert start == by_uid[uid].start and end == by_uid[uid].end
+    by_time = {(m.start, m.end): uid for uid, m in by_uid.items()}
+    seen = {by_time[(o["DTSTART"].dt, o["DTEND"].dt)]: o for o in occurrences}
+    assert len(seen) == len(occurrences) and set(seen) == set(by_uid)
+    for uid, occurrence in seen.items():
+        start = occurrence["DTSTART"].dt
+        expected_uid = SCHOOL_SERIES_UID[term] if uid in expected_utc else uid
+        assert str(occurrence["UID"]) == expected_uid
         if uid in expected_utc:
             assert start.astimezone(UTC) == expected_utc[uid]
             assert start.astimezone(TZ).hour == 13
 
-    # 3. by hand: the wall time in the text, converted by the file's own VTIMEZONE
+    # 3. by hand: the wall times in the text (DTSTART, and the RRULE expanded in wall time as
+    # RFC 5545 says, up to UNTIL compared as an instant), converted by the file's own VTIMEZONE
     rules = vtimezone_rules(ics)
-    walls: dict[str, datetime] = {}
+    walls: list[datetime] = []
     event: dict[str, str] = {}
     for line in unfolded_lines(ics):
         if line == "BEGIN:VEVENT":
             event = {}
         elif line == "END:VEVENT":
-            match = re.fullmatch(r"DTSTART;TZID=Europe/Copenhagen:(\d{8}T\d{6})", event["DTSTART"])
-            assert match, event["DTSTART"]
-            walls[event["UID"].removeprefix("UID:")] = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S")
+            walls += wall_starts(event, rules)
         else:
             event[re.split("[;:]", line, maxsplit=1)[0]] = line
-    assert set(walls) == set(by_uid)
-    for uid, wall in walls.items():
-        assert utc_by_vtimezone(rules, wall) == by_uid[uid].start
-        if uid in expected_utc:
-            assert wall.strftime("%H%M%S") == "130000"
-            assert utc_by_vtimezone(rules, wall) == expected_utc[uid]
+    assert sorted(utc_by_vtimezone(rules, wall) for wall in walls) == sorted(m.start for m in plan.meetings)
+    school_walls = [w for w in walls if utc_by_vtimezone(rules, w) in expected_utc.values()]
+    assert len(school_walls) == len(expected_utc)
+    assert {wall.strftime("%H%M%S") for wall in school_walls} == {"130000"}
 
 
 def test_plan_read_back_from_json_keeps_wall_time(config: MunicipalityConfig) -> None:
@@ -382,15 +433,16 @@ def test_calendar_headers_and_event_fields(config: MunicipalityConfig) -> None:
     assert "PRODID:-//moedeplan//Ballerup//DA" in lines
     assert "X-WR-TIMEZONE:Europe/Copenhagen" in lines
     assert "RDATE" not in ics.decode()
-    assert sum(line.startswith("RRULE:") for line in lines) == 2  # both in the VTIMEZONE
+    # two in the VTIMEZONE, one for the weekly school series
+    assert sum(line.startswith("RRULE:") for line in lines) == 3
 
     cal = Calendar.from_ical(ics)
     assert str(cal["X-WR-CALNAME"]) == "Møder – Hedegården"
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Copenhagen"]
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
-    assert list(events) == [m.uid for m in sorted(plan.meetings, key=lambda m: m.start)]
+    assert list(events) == [SCHOOL_SERIES_UID["foraar-2027"], "kreative-raad.foraar-2027.0"]
 
-    event = events["kk-hedegaardsskolen.foraar-2027.0"]
+    event = events[SCHOOL_SERIES_UID["foraar-2027"]]
     assert str(event["SUMMARY"]) == "Koordineringskonference, skole – Hedegårdsskolen"
     assert str(event["LOCATION"]) == "Hedegårdsskolen, Magleparken 8, 2750 Ballerup"
     assert event.decoded("DTSTAMP") == NOW
@@ -403,13 +455,10 @@ def test_calendar_headers_and_event_fields(config: MunicipalityConfig) -> None:
     assert str(organizer) == "mailto:dl.hedegaarden@example.dk"
     assert organizer.params["CN"] == "Distriktsleder Hedegården"
 
-    attendees = event["ATTENDEE"]
-    roles = {str(a): (a.params["ROLE"], a.params["CN"]) for a in attendees}
-    assert roles == {
-        "mailto:dl.hedegaarden@example.dk": ("REQ-PARTICIPANT", "Distriktsleder Hedegården"),
-        "mailto:psykolog.a@example.dk": ("REQ-PARTICIPANT", "Psykolog A"),
-        "mailto:sundhedsplejerske.a@example.dk": ("OPT-PARTICIPANT", "Sundhedsplejerske A"),
-    }  # Referent A has no e-mail: named in the description, not an ATTENDEE
+    # A feed is METHOD:PUBLISH, which carries no ATTENDEE (RFC 5546); the description names
+    # everyone, and invitations (METHOD:REQUEST, calendar_sync.itip) carry the ATTENDEE lines.
+    assert "ATTENDEE" not in event
+    assert not any(line.startswith("ATTENDEE") for line in lines)
 
     description = str(event["DESCRIPTION"])
     assert description.splitlines() == [
@@ -426,8 +475,9 @@ def test_calendar_headers_and_event_fields(config: MunicipalityConfig) -> None:
     other = events["kreative-raad.foraar-2027.0"]
     assert "ORGANIZER" not in other  # no chair seat
     assert str(other["LOCATION"]) == "Ballerup Rådhus, Hold-An Vej 7, 2750 Ballerup"
-    assert str(other["ATTENDEE"]) == "mailto:sundhedsplejerske.a@example.dk"
-    assert other["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+    assert "ATTENDEE" not in other
+    assert "RRULE" not in other  # a single meeting
+    assert other.decoded("DTSTART") == plan.meetings[-1].start
 
 
 def test_description_carries_nothing_else_from_config(config: MunicipalityConfig) -> None:
@@ -451,9 +501,14 @@ def test_person_in_two_seats_is_listed_once_as_required(config: MunicipalityConf
         }
     )
     event = Calendar.from_ical(calendar_for(config, plan, [meeting], "x", now=NOW)).events[0]
-    psykolog = [a for a in event["ATTENDEE"] if str(a) == "mailto:psykolog.a@example.dk"]
-    assert [a.params["ROLE"] for a in psykolog] == ["REQ-PARTICIPANT"]
     assert str(event["DESCRIPTION"]).count("Psykolog A") == 1
+    [item] = items_from_plan(config, plan.model_copy(update={"meetings": [meeting]}))
+    assert [(a.person, a.required) for a in item.attendees if a.person == "psykolog-a"] == [
+        ("psykolog-a", True)
+    ]
+    invite = Calendar.from_ical(render(item, "REQUEST", 0, now=NOW)).events[0]
+    psykolog = [a for a in invite["ATTENDEE"] if str(a) == "mailto:psykolog.a@example.dk"]
+    assert [a.params["ROLE"] for a in psykolog] == ["REQ-PARTICIPANT"]
 
 
 # --------------------------------------------------------------------------- per reader
@@ -463,9 +518,10 @@ def test_person_calendar_has_only_their_meetings(config: MunicipalityConfig) -> 
     plan = make_plan("efteraar-2027")
     calendars = person_calendars(config, plan, now=NOW)
     assert set(calendars) == {p.id for p in config.staff}
-    assert set(uids_of(calendars["psykolog-a"])) == school_uids("efteraar-2027")
-    assert set(uids_of(calendars["referent-a"])) == school_uids("efteraar-2027")
-    assert set(uids_of(calendars["sundhedsplejerske-a"])) == school_uids("efteraar-2027") | {
+    assert meeting_uids_in(calendars["psykolog-a"], plan) == school_uids("efteraar-2027")
+    assert uids_of(calendars["psykolog-a"]) == [SCHOOL_SERIES_UID["efteraar-2027"]]
+    assert meeting_uids_in(calendars["referent-a"], plan) == school_uids("efteraar-2027")
+    assert meeting_uids_in(calendars["sundhedsplejerske-a"], plan) == school_uids("efteraar-2027") | {
         "kreative-raad.efteraar-2027.0"
     }
     assert uids_of(calendars["ssp-a"]) == []
@@ -476,12 +532,12 @@ def test_person_calendar_has_only_their_meetings(config: MunicipalityConfig) -> 
 def test_unit_and_district_calendars(config: MunicipalityConfig) -> None:
     plan = make_plan("foraar-2027")
     units = unit_calendars(config, plan, now=NOW)
-    assert set(uids_of(units["hedegaardsskolen"])) == school_uids("foraar-2027")
+    assert meeting_uids_in(units["hedegaardsskolen"], plan) == school_uids("foraar-2027")
     assert uids_of(units["socialafsnittet"]) == ["kreative-raad.foraar-2027.0"]
     districts = district_calendars(config, plan, now=NOW)
     # Socialafsnittet belongs to no district, so its meeting is not in Hedegården's calendar.
     assert set(districts) == {"hedegaarden"}
-    assert set(uids_of(districts["hedegaarden"])) == school_uids("foraar-2027")
+    assert meeting_uids_in(districts["hedegaarden"], plan) == school_uids("foraar-2027")
 
 
 def test_write_calendars(config: MunicipalityConfig, tmp_path: Path) -> None:
@@ -500,7 +556,9 @@ def test_write_calendars(config: MunicipalityConfig, tmp_path: Path) -> None:
     assert set(written) == expected and len(written) == len(expected)
     assert set(ics.rglob("*")) - {ics / d for d in ("personer", "enheder", "distrikter")} == expected
     assert not (ics / "personer" / "ssp-a.ics").exists()  # no meetings, no file
-    assert set(uids_of((ics / "personer" / "psykolog-a.ics").read_bytes())) == school_uids("foraar-2027")
+    assert meeting_uids_in((ics / "personer" / "psykolog-a.ics").read_bytes(), plan) == school_uids(
+        "foraar-2027"
+    )
     assert uids_of((ics / "enheder" / "socialafsnittet.ics").read_bytes()) == ["kreative-raad.foraar-2027.0"]
 
 

@@ -1,0 +1,69 @@
+"""The one interface every calendar back-end implements: create, update, cancel.
+
+In the manner of Radicale's storage and auth plug-ins, a back-end is a module in this package
+exposing `Backend`, a subclass of `CalendarBackend`, and is chosen by name in settings. The sync
+engine calls it once per (item, recipient); a back-end does only the delivery and returns the
+remote id it needs to update or cancel later. Delivery must be idempotent per (uid, sequence):
+after a crash the engine may repeat the last call it could not record as done.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from calendar_sync.items import CalendarItem
+
+
+class DeliveryError(Exception):
+    """A delivery failed. `permanent` means retrying will not help (unknown mailbox, 403)."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whose calendar an item goes to."""
+
+    person: str
+    name: str
+    email: str | None
+
+
+class CalendarBackend(ABC):
+    name: ClassVar[str]
+
+    def __init__(self, settings: dict[str, Any]):
+        self.settings = settings
+
+    @abstractmethod
+    def create(self, item: CalendarItem, sequence: int, recipient: Recipient) -> str:
+        """Put a new item in the recipient's calendar; return the remote id."""
+
+    @abstractmethod
+    def update(self, item: CalendarItem, sequence: int, recipient: Recipient, remote_id: str) -> str:
+        """Replace the item (same UID, higher SEQUENCE); return the (possibly new) remote id."""
+
+    @abstractmethod
+    def cancel(self, item: CalendarItem, sequence: int, recipient: Recipient, remote_id: str) -> None:
+        """Remove the item from the recipient's calendar (an iTIP CANCEL where that applies)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
+        """Release connections; called once after a sync run."""
+
+
+def load_backend(name: str, settings: dict[str, Any]) -> CalendarBackend:
+    """The back-end module `calendar_sync.backends.<name>`, configured."""
+    try:
+        module = importlib.import_module(f"calendar_sync.backends.{name}")
+    except ModuleNotFoundError:
+        raise ValueError(f"unknown calendar back-end '{name}'") from None
+    backend_class = getattr(module, "Backend", None)
+    if not (isinstance(backend_class, type) and issubclass(backend_class, CalendarBackend)):
+        raise ValueError(f"calendar_sync.backends.{name} does not define a Backend")
+    backend: CalendarBackend = backend_class(settings)
+    return backend

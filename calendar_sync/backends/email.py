@@ -1,0 +1,470 @@
+"""E-mail back-end: iTIP invitations (RFC 6047, iMIP) sent over SMTP.
+
+Every calendar program understands an e-mail whose `text/calendar; method=REQUEST` part carries
+the event: Outlook, Gmail and Apple Mail show it as an invitation with accept/decline buttons
+and, because the UID stays the same and SEQUENCE rises, later REQUESTs update the event and a
+CANCEL removes it. The message is the layout Google and Microsoft send themselves:
+
+    multipart/mixed
+      multipart/alternative
+        text/plain            Danish: title, when, where, exceptions, who
+        text/html             the same
+        text/calendar; method=REQUEST|CANCEL; charset=UTF-8
+      application/ics         invite.ics, for programs that only look at attachments
+
+The Message-ID is derived from (uid, sequence, recipient), so a message resent after a crash
+(the sync engine repeats a call it could not record as done) is recognisably the same message.
+One SMTP connection serves a whole sync run and is reopened once if the server dropped it.
+
+Settings: host, port, starttls (bool), ssl (bool, SMTPS on connect; optional), username and
+password (optional; the password is used for LOGIN only and never logged or put in an error),
+sender (the From address), timeout (seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any, ClassVar, TypeVar
+
+from dateutil.rrule import rrulestr
+from icalendar import vRecur
+
+from calendar_sync import itip
+from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.items import CalendarItem, ItemAttendee, Method
+from scheduler.calendar import TZ
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MESSAGE_ID_DOMAIN = "moedeplan"
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_EVERY_NTH = {2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", 6: "sjette", 7: "syvende", 8: "ottende"}
+_NTH = {1: "første", 2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", -1: "sidste", -2: "næstsidste"}
+
+# --------------------------------------------------------------------------- Danish wording
+
+
+def danish_date(day: date) -> str:
+    """'tirsdag 9. marts 2027'."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def _short_date(day: date) -> str:
+    """'12. januar 2027'."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def danish_time_span(start: datetime, end: datetime) -> str:
+    """'tirsdag 9. marts 2027 kl. 13:00-15:00', in Copenhagen wall time."""
+    start, end = start.astimezone(TZ), end.astimezone(TZ)
+    if start.date() == end.date():
+        return f"{danish_date(start.date())} kl. {_clock(start)}-{_clock(end)}"
+    return f"{danish_date(start.date())} kl. {_clock(start)} til {danish_date(end.date())} kl. {_clock(end)}"
+
+
+def _every(interval: int, unit: str) -> str:
+    """'hver tirsdag', 'hver anden tirsdag', 'hver 10. tirsdag'."""
+    if interval <= 1:
+        return f"hver {unit}"
+    return f"hver {_EVERY_NTH.get(interval, f'{interval}.')} {unit}"
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in value.split(",") if part]
+    if isinstance(value, list | tuple):
+        return [str(part) for part in value]
+    return [str(value)]
+
+
+def _weekday_names(codes: list[str]) -> str:
+    names = [WEEKDAYS[_RRULE_DAYS[code[-2:].upper()]] for code in codes if code[-2:].upper() in _RRULE_DAYS]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def _rule_phrase(rule: dict[str, object], start: datetime) -> str:
+    """The rhythm of an RRULE in Danish, e.g. 'hver anden tirsdag'."""
+    upper = {key.upper(): value for key, value in rule.items()}
+    freq = str(upper.get("FREQ", "")).upper()
+    interval_value = upper.get("INTERVAL", 1)
+    interval = int(interval_value) if isinstance(interval_value, int | str) else 1
+    byday = _as_list(upper.get("BYDAY"))
+    if freq == "DAILY":
+        return f"hver {_weekday_names(byday)}" if byday else _every(interval, "dag")
+    if freq == "WEEKLY":
+        days = _weekday_names(byday) if byday else WEEKDAYS[start.weekday()]
+        return _every(interval, days)
+    if freq == "MONTHLY":
+        months = "måned" if interval <= 1 else f"{_EVERY_NTH.get(interval, f'{interval}.')} måned"
+        if byday:
+            code = byday[0]
+            ordinal_text = code[:-2] or next(iter(_as_list(upper.get("BYSETPOS"))), "")
+            try:
+                ordinal = int(ordinal_text) if ordinal_text else 0
+            except ValueError:
+                ordinal = 0
+            day_name = _weekday_names([code])
+            if ordinal in _NTH:
+                return f"den {_NTH[ordinal]} {day_name} i hver {months}"
+            return f"hver {day_name} i hver {months}"
+        monthdays = _as_list(upper.get("BYMONTHDAY")) or [str(start.day)]
+        return f"den {monthdays[0]}. i hver {months}"
+    if freq == "YEARLY":
+        return f"hvert år den {start.day}. {MONTHS[start.month - 1]}"
+    return "gentages"
+
+
+def _instances(item: CalendarItem) -> list[datetime]:
+    """The starts the RRULE yields, less the EXDATEs (empty if the rule cannot be expanded)."""
+    if item.rrule is None:
+        return []
+    try:
+        rule_text = vRecur(dict(item.rrule)).to_ical().decode()
+        rule = rrulestr(rule_text, dtstart=item.start.astimezone(TZ))
+        upper = {key.upper() for key in item.rrule}
+        if not upper & {"COUNT", "UNTIL"}:
+            return []  # endless: name the start only
+        starts = list(rule)
+    except (ValueError, TypeError) as error:
+        log.debug("cannot expand the rule of %s: %s", item.uid, error)
+        return []
+    skipped = {moment.astimezone(TZ) for moment in item.exdates}
+    return [start for start in starts if start not in skipped]
+
+
+def when_text(item: CalendarItem) -> str:
+    """'tirsdag 9. marts 2027 kl. 13:00-15:00' for a single item; for a recurring one
+    'hver anden tirsdag kl. 13:00-15:00 fra 12. januar 2027 til 22. juni 2027'."""
+    if item.rrule is None:
+        return danish_time_span(item.start, item.end)
+    start, end = item.start.astimezone(TZ), item.end.astimezone(TZ)
+    rhythm = _rule_phrase(item.rrule, start)
+    text = f"{rhythm} kl. {_clock(start)}-{_clock(end)} fra {_short_date(start.date())}"
+    starts = _instances(item)
+    if starts:
+        text += f" til {_short_date(starts[-1].date())}"
+    return text
+
+
+def exception_lines(item: CalendarItem) -> list[str]:
+    """Skipped and moved meetings of a recurring item, one line each, in time order."""
+    lines: list[tuple[datetime, str]] = []
+    for skipped in item.exdates:
+        lines.append((skipped, f"Intet møde {danish_date(skipped.astimezone(TZ).date())}"))
+    for override in item.overrides:
+        moved = danish_time_span(override.start, override.end)
+        place = f", {override.location}" if override.location and override.location != item.location else ""
+        original = danish_date(override.recurrence_id.astimezone(TZ).date())
+        lines.append((override.recurrence_id, f"Mødet {original} er flyttet til {moved}{place}"))
+    return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
+
+
+def participant_lines(item: CalendarItem) -> list[str]:
+    """'Navn, rolle' for the organizer (marked arrangør) and each attendee (valgfri if optional)."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    people: list[tuple[ItemAttendee, bool]] = []
+    if item.organizer is not None:
+        people.append((item.organizer, True))
+    people += [(attendee, False) for attendee in item.attendees]
+    for person, is_organizer in people:
+        if person.person in seen:
+            continue
+        seen.add(person.person)
+        notes = []
+        if is_organizer:
+            notes.append("arrangør")
+        if not person.required and not is_organizer:
+            notes.append("valgfri")
+        role = f", {person.role_label}" if person.role_label else ""
+        suffix = f" ({', '.join(notes)})" if notes else ""
+        lines.append(f"{person.name}{role}{suffix}")
+    return lines
+
+
+_HEADLINES: dict[str, str] = {
+    "create": "Du er inviteret til mødet.",
+    "update": "Mødet er ændret. Her er det, som det ser ud nu.",
+    "cancel": "Mødet er aflyst.",
+}
+_SUBJECTS: dict[str, str] = {"create": "Invitation", "update": "Opdateret", "cancel": "Aflyst"}
+FOOTER = "Sendt automatisk af mødeplanlægningen (moedeplan). Svar via din kalender."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def subject(item: CalendarItem, action: str) -> str:
+    return f"{_SUBJECTS[action]}: {_one_line(item.title)}"
+
+
+def plain_body(item: CalendarItem, action: str) -> str:
+    lines = [_one_line(item.title), "", _HEADLINES[action], "", f"Tidspunkt: {when_text(item)}"]
+    if item.location:
+        lines.append(f"Sted: {_one_line(item.location)}")
+    exceptions = exception_lines(item)
+    if exceptions:
+        lines += ["", "Undtagelser:"] + [f"- {line}" for line in exceptions]
+    lines += ["", "Deltagere:"] + [f"- {line}" for line in participant_lines(item)]
+    lines += ["", "-- ", FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def html_body(item: CalendarItem, action: str) -> str:
+    e = html.escape
+
+    def items(lines: Sequence[str]) -> str:
+        return "".join(f"<li>{e(line)}</li>" for line in lines)
+
+    parts = [
+        '<!DOCTYPE html><html lang="da"><head><meta charset="utf-8">',
+        f"<title>{e(subject(item, action))}</title></head><body>",
+        f"<h1>{e(_one_line(item.title))}</h1>",
+        f"<p><strong>{e(_HEADLINES[action])}</strong></p>",
+        "<table>",
+        f'<tr><th align="left">Tidspunkt</th><td>{e(when_text(item))}</td></tr>',
+    ]
+    if item.location:
+        parts.append(f'<tr><th align="left">Sted</th><td>{e(_one_line(item.location))}</td></tr>')
+    parts.append("</table>")
+    exceptions = exception_lines(item)
+    if exceptions:
+        parts.append(f"<h2>Undtagelser</h2><ul>{items(exceptions)}</ul>")
+    parts.append(f"<h2>Deltagere</h2><ul>{items(participant_lines(item))}</ul>")
+    parts.append(f"<p><small>{e(FOOTER)}</small></p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- the message
+
+
+def message_id(item: CalendarItem, sequence: int, recipient: Recipient) -> str:
+    """'<sha1@moedeplan>', the same for the same (uid, sequence, recipient) every time."""
+    key = "\n".join((item.uid, str(sequence), recipient.person, (recipient.email or "").lower()))
+    return f"<{hashlib.sha1(key.encode('utf-8')).hexdigest()}@{MESSAGE_ID_DOMAIN}>"
+
+
+def build_message(
+    item: CalendarItem,
+    action: str,
+    method: Method,
+    sequence: int,
+    recipient: Recipient,
+    sender: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The whole invitation to one recipient (who must have an e-mail address)."""
+    assert recipient.email, "build_message needs a recipient with an e-mail address"
+    ics = itip.render(item, method, sequence, now)  # runs the privacy guard on every text first
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((_one_line(recipient.name), recipient.email))
+    if item.organizer is not None and item.organizer.email:
+        message["Reply-To"] = formataddr((_one_line(item.organizer.name), item.organizer.email))
+    message["Subject"] = subject(item, action)
+    message["Date"] = format_datetime((now or datetime.now(TZ)).astimezone(TZ))
+    message["Message-ID"] = message_id(item, sequence, recipient)
+    message["Auto-Submitted"] = "auto-generated"
+
+    message.set_content(plain_body(item, action), charset="utf-8")
+    message.add_alternative(html_body(item, action), subtype="html", charset="utf-8")
+    message.add_alternative(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        cte="base64",
+        params={"method": method, "charset": "UTF-8"},
+    )
+    message.make_mixed()
+    message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    # after the body: set_content() clears every Content-* header
+    message["Content-Language"] = "da"
+    message["Content-Class"] = "urn:content-classes:calendarmessage"
+    return message
+
+
+# --------------------------------------------------------------------------- the back-end
+
+_RECONNECT_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
+class Backend(CalendarBackend):
+    """Sends one iTIP message per (item, recipient) through one SMTP connection per sync run."""
+
+    name: ClassVar[str] = "email"
+
+    def __init__(self, settings: dict[str, Any]):
+        super().__init__(settings)
+        self.host: str = str(settings.get("host") or "localhost")
+        self.use_ssl: bool = bool(settings.get("ssl", False))
+        self.starttls: bool = bool(settings.get("starttls", False))
+        self.port: int = int(settings.get("port") or (465 if self.use_ssl else 587 if self.starttls else 25))
+        self.username: str | None = settings.get("username") or None
+        self._password: str | None = settings.get("password") or None
+        self.sender: str = str(settings.get("sender") or "")
+        """the From header, e.g. 'Mødeplan <moedeplan@ballerup.dk>'"""
+        self.envelope_sender: str = parseaddr(self.sender)[1]
+        self.timeout: float = float(settings.get("timeout") or 30.0)
+        if "@" not in self.envelope_sender:
+            raise ValueError("the e-mail back-end needs a sender address (settings['sender'])")
+        self._smtp: smtplib.SMTP | None = None
+
+    def __repr__(self) -> str:
+        return f"<email Backend {self.host}:{self.port} as {self.username or 'anonymous'}>"
+
+    # -- the interface
+
+    def create(self, item: CalendarItem, sequence: int, recipient: Recipient) -> str:
+        return self._deliver(item, "create", "REQUEST", sequence, recipient)
+
+    def update(self, item: CalendarItem, sequence: int, recipient: Recipient, remote_id: str) -> str:
+        return self._deliver(item, "update", "REQUEST", sequence, recipient)
+
+    def cancel(self, item: CalendarItem, sequence: int, recipient: Recipient, remote_id: str) -> None:
+        self._deliver(item, "cancel", "CANCEL", sequence, recipient)
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    # -- delivery
+
+    def _deliver(
+        self, item: CalendarItem, action: str, method: Method, sequence: int, recipient: Recipient
+    ) -> str:
+        if not recipient.email or "@" not in recipient.email:
+            raise DeliveryError(
+                f"{recipient.person} har ingen e-mailadresse; invitationen til {item.uid} kan ikke sendes",
+                permanent=True,
+            )
+        message = build_message(item, action, method, sequence, recipient, self.sender)
+        email = recipient.email
+        self._with_connection(
+            lambda smtp: smtp.send_message(message, from_addr=self.envelope_sender, to_addrs=[email]),
+            f"{method} {item.uid} (SEQUENCE {sequence}) to {email}",
+        )
+        msgid = str(message["Message-ID"])
+        log.info("sent %s for %s (SEQUENCE %d) to %s as %s", method, item.uid, sequence, email, msgid)
+        return msgid
+
+    def _with_connection(self, send: Callable[[smtplib.SMTP], T], what: str) -> T:
+        """Run `send` on the open connection; reopen it once if the server had dropped it."""
+        for attempt in (1, 2):
+            reused = self._smtp is not None
+            smtp = self._connection()
+            try:
+                return send(smtp)
+            except _RECONNECT_ERRORS as error:
+                self._discard()
+                if attempt == 1 and reused:
+                    log.info("SMTP connection to %s:%d was dropped; reconnecting", self.host, self.port)
+                    continue
+                raise DeliveryError(f"{what}: connection lost ({error})", permanent=False) from None
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reply = next(iter(error.recipients.values()), (0, b""))
+                raise _refusal(what, "recipient refused", code, reply) from None
+            except smtplib.SMTPSenderRefused as error:
+                raise _refusal(
+                    what, f"sender {error.sender} refused", error.smtp_code, error.smtp_error
+                ) from None
+            except smtplib.SMTPResponseException as error:
+                raise _refusal(what, "server refused", error.smtp_code, error.smtp_error) from None
+            except (smtplib.SMTPException, OSError) as error:
+                self._discard()
+                raise DeliveryError(f"{what}: {type(error).__name__}: {error}", permanent=False) from None
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            smtp: smtplib.SMTP
+            if self.use_ssl:
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        except smtplib.SMTPConnectError as error:
+            raise _refusal(where, "connection refused", error.smtp_code, error.smtp_error) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"{where}: cannot connect: {type(error).__name__}: {error}") from None
+        try:
+            smtp.ehlo()
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self._password or "")
+        except smtplib.SMTPAuthenticationError as error:
+            smtp.close()
+            # a wrong login is the operator's to fix; the invitations themselves are fine
+            raise DeliveryError(
+                f"{where}: login as {self.username} failed: {_reply_text(error.smtp_code, error.smtp_error)}",
+                permanent=False,
+            ) from None
+        except (smtplib.SMTPException, OSError) as error:
+            smtp.close()
+            raise DeliveryError(f"{where}: {type(error).__name__}: {error}", permanent=False) from None
+        log.debug("connected to %s (starttls=%s, login=%s)", where, self.starttls, bool(self.username))
+        self._smtp = smtp
+        return smtp
+
+    def _discard(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {text}".strip()
+
+
+def _refusal(what: str, reason: str, code: int, reply: bytes | str) -> DeliveryError:
+    """5xx: the server will never take it (permanent); 4xx and anything else: try again later."""
+    return DeliveryError(f"{what}: {reason}: {_reply_text(code, reply)}", permanent=500 <= code < 600)

@@ -1,0 +1,413 @@
+"""The desired calendar state of a plan: calendar items, each what one UID means in a calendar.
+
+A regular series becomes one recurring item (RRULE, EXDATE for skipped dates, RECURRENCE-ID
+overrides for moved meetings) so people get one invitation per series, not one per meeting;
+meetings that do not fit the series' rhythm or its usual attendees become single items with the
+meeting's own uid. Items are plain data: the sync engine compares their fingerprints with what
+each calendar already has, and back-ends render them with `calendar_sync.itip.render`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from dateutil.rrule import rrulestr
+
+from calendar_sync import texts
+from calendar_sync.privacy import check_confidential, confidential_texts
+from scheduler.calendar import TZ, Pattern, closed_days_for, meeting_patterns, series_periods
+from scheduler.model import (
+    Attendee,
+    CadenceKind,
+    Meeting,
+    MunicipalityConfig,
+    Person,
+    Plan,
+    Series,
+    Site,
+    Term,
+)
+from scheduler.roles import KNOWN_ROLES
+from scheduler.solve import local_shape
+
+Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
+
+
+@dataclass(frozen=True)
+class ItemAttendee:
+    person: str
+    name: str
+    email: str | None
+    required: bool
+    role_label: str
+
+
+@dataclass(frozen=True)
+class Override:
+    """One moved instance of a recurring item (the attendees are the item's)."""
+
+    recurrence_id: datetime
+    """the instance's start as the RRULE would have it (aware, Europe/Copenhagen)"""
+    start: datetime
+    end: datetime
+    location: str
+    meeting_uid: str
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    uid: str
+    """calendar UID: the series' for a recurring item, the meeting's for a single one"""
+    series: str
+    unit: str
+    title: str
+    location: str
+    description: str
+    start: datetime
+    """first instance (aware, Europe/Copenhagen); DTSTART of the master"""
+    end: datetime
+    organizer: ItemAttendee | None
+    attendees: tuple[ItemAttendee, ...]
+    meeting_uids: tuple[str, ...]
+    """every plan meeting this item covers, in time order"""
+    rrule: dict[str, object] | None = None
+    """e.g. {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": "TU", "UNTIL": <aware UTC datetime>}; None for a
+    single event. Values as vRecur takes them: str, int, list[str] (BYDAY of a daily rule), datetime."""
+    exdates: tuple[datetime, ...] = ()
+    overrides: tuple[Override, ...] = field(default=())
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Person ids who hold this item in their calendar: the organizer and every attendee."""
+        ids = [a.person for a in self.attendees]
+        if self.organizer and self.organizer.person not in ids:
+            ids.insert(0, self.organizer.person)
+        return tuple(ids)
+
+
+# --------------------------------------------------------------------------- from a plan
+
+SERIES_UID = "{series}.{term}.serie@moedeplan"
+"""UID of a series' recurring item: the same in every plan version of the term."""
+
+REGULAR_SHARE = 0.75
+"""A series is one recurring item when at least this share of its meetings fit the rule."""
+
+_DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A meeting as an invite shows it, before it is placed in an item."""
+
+    meeting: Meeting
+    start: datetime
+    end: datetime
+    title: str
+    location: str
+    description: str
+    organizer: ItemAttendee | None
+    attendees: tuple[ItemAttendee, ...]
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What must be equal for two meetings to be instances of one item.
+
+        The attendee set (person, required), refined by everything else the master VEVENT
+        carries for all its instances alike (title, organizer, names and addresses, the
+        description with its seats), so no instance ever shows another meeting's text.
+        """
+        return (
+            self.title,
+            self.organizer,
+            frozenset(self.attendees),
+            self.description,
+        )
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def single(self) -> CalendarItem:
+        return CalendarItem(
+            uid=self.meeting.uid,
+            series=self.meeting.series,
+            unit=self.meeting.unit,
+            title=self.title,
+            location=self.location,
+            description=self.description,
+            start=self.start,
+            end=self.end,
+            organizer=self.organizer,
+            attendees=self.attendees,
+            meeting_uids=(self.meeting.uid,),
+        )
+
+
+def _draft(
+    meeting: Meeting,
+    people: dict[str, Person],
+    sites: dict[str, Site],
+    role_labels: dict[str, str],
+) -> _Draft:
+    if meeting.site not in sites:
+        raise ValueError(f"meeting {meeting.uid}: unknown site '{meeting.site}'")
+    chosen = texts.people_of(meeting, people)  # checks every person first
+
+    def item_attendee(attendee: Attendee, person: Person) -> ItemAttendee:
+        return ItemAttendee(
+            person=person.id,
+            name=person.name,
+            email=person.email,
+            required=attendee.required,
+            role_label=role_labels.get(attendee.role, attendee.role),
+        )
+
+    chair = next((a.person for a in meeting.attendees if a.seat == "chair"), None)
+    organizer = next((item_attendee(a, p) for a, p in chosen if p.id == chair), None)
+    return _Draft(
+        meeting=meeting,
+        start=texts.local(meeting.start, meeting.uid),
+        end=texts.local(meeting.end, meeting.uid),
+        title=meeting.title,
+        location=texts.location(sites[meeting.site]),
+        description=texts.description(meeting, people, role_labels),
+        organizer=organizer,
+        attendees=tuple(item_attendee(a, p) for a, p in chosen if p.id != chair),
+    )
+
+
+def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem]:
+    """The calendar items of a plan, in time order: one recurring item per regular series.
+
+    A series is "regular enough" when it has at least two meetings and at least 75 % of them
+    share both its most common pattern (phase in period, weekday, start — as the regularity
+    rule counts it) and its most common attendees. Its rule (RRULE bounded by UNTIL) starts at
+    the first meeting that lies on it; rule instances without a meeting are EXDATEs; a meeting
+    of the usual attendees off its period's instance overrides that instance (RECURRENCE-ID);
+    anything else — other attendees, a period whose instance is missing or taken, per-term
+    series, series too irregular — is a single item with the meeting's own uid. Every meeting
+    is in exactly one item. Unknown people or sites and naive times raise ValueError.
+    """
+    term = next((t for t in config.terms if t.id == plan.term), None)
+    if term is None:
+        raise ValueError(f"the plan's term '{plan.term}' is not in the config")
+    people = {p.id: p for p in config.staff}
+    sites = {s.id: s for s in config.sites}
+    role_labels = {**KNOWN_ROLES, **config.extra_roles}
+    series_by_id = {s.id: s for s in config.series}
+
+    confidential = confidential_texts(config)
+    drafts_by_series: dict[str, list[_Draft]] = {}
+    for meeting in plan.meetings:
+        draft = _draft(meeting, people, sites, role_labels)
+        check_confidential(
+            meeting.uid,
+            {"SUMMARY": draft.title, "LOCATION": draft.location, "DESCRIPTION": draft.description},
+            confidential,
+        )
+        drafts_by_series.setdefault(meeting.series, []).append(draft)
+
+    items: list[CalendarItem] = []
+    for series_id, drafts in drafts_by_series.items():
+        drafts.sort(key=lambda d: (d.start, d.meeting.uid))
+        series = series_by_id.get(series_id)
+        if series is None:
+            items += [d.single() for d in drafts]
+        else:
+            items += _series_items(config, term, series, drafts)
+    items.sort(key=lambda i: (i.start, i.uid))
+    return items
+
+
+def _rule_texts(series: Series, pattern: Pattern) -> list[str]:
+    """RRULE candidates (without UNTIL) for a series' usual pattern; the best-fitting one wins.
+
+    Phase 3 of a monthly series means "the 4th or a 5th weekday of the month", so both the 4th
+    and the last weekday are tried.
+    """
+    phase, weekday, _ = pattern
+    day = _DAY_CODES[weekday]
+    kind = series.cadence.kind
+    if kind == CadenceKind.daily:
+        return [
+            "FREQ=DAILY;BYDAY="
+            + ",".join(_DAY_CODES[w.number] for w in sorted(set(series.weekdays), key=lambda w: w.number))
+        ]
+    if kind == CadenceKind.monthly:
+        last = [f"FREQ=MONTHLY;BYDAY=-1{day}"] if phase == 3 else []
+        return [f"FREQ=MONTHLY;BYDAY={phase + 1}{day}", *last]
+    interval = {CadenceKind.weekly: 1, CadenceKind.fortnightly: 2}.get(kind, series.cadence.n or 1)
+    return [f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={day}"]
+
+
+def _expand(rule: str, first: datetime, last_day: date) -> list[datetime]:
+    """Instances of `rule` from `first` (which must be one) to the end of `last_day`, wall time."""
+    naive = first.replace(tzinfo=None)
+    end = datetime.combine(last_day, time(23, 59))
+    found = rrulestr(rule, dtstart=naive).between(naive, end, inc=True)
+    return [moment.replace(tzinfo=TZ) for moment in found]
+
+
+def _rrule_dict(rule: str, until: datetime) -> dict[str, object]:
+    parts: dict[str, object] = {}
+    for part in rule.split(";"):
+        key, _, value = part.partition("=")
+        parts[key] = int(value) if key == "INTERVAL" else value.split(",") if "," in value else value
+    parts["UNTIL"] = until.astimezone(UTC)
+    return parts
+
+
+def _series_items(
+    config: MunicipalityConfig, term: Term, series: Series, drafts: list[_Draft]
+) -> list[CalendarItem]:
+    singles = [d.single() for d in drafts]
+    if series.cadence.kind == CadenceKind.per_term or len(drafts) < 2:
+        return singles
+    patterns = meeting_patterns(config, term, series, [local_shape(d.meeting) for d in drafts])
+    known = Counter(p for p in patterns if p is not None)
+    if not known:
+        return singles
+    usual_pattern = known.most_common(1)[0][0]
+    usual_key = Counter(d.key for d in drafts).most_common(1)[0][0]
+    regular = [d for d, p in zip(drafts, patterns, strict=True) if p == usual_pattern and d.key == usual_key]
+    if len(regular) < REGULAR_SHARE * len(drafts):
+        return singles
+
+    # The rule: the candidate on which most regular meetings lie as they stand, anchored at the
+    # first regular meeting with the usual place and length (an odd first one is better a single
+    # than the master every other instance has to override).
+    shape = Counter((d.location, d.duration) for d in regular).most_common(1)[0][0]
+    anchors = [d for d in regular if (d.location, d.duration) == shape]
+    best: tuple[int, str, _Draft, list[datetime]] | None = None
+    for rule in _rule_texts(series, usual_pattern):
+        for anchor in anchors:
+            instances = _expand(rule, anchor.start, term.end)
+            if instances and instances[0] == anchor.start:
+                on_rule = len(set(instances) & {d.start for d in anchors})
+                if best is None or on_rule > best[0]:
+                    best = (on_rule, rule, anchor, instances)
+                break
+    if best is None:
+        return singles
+    _, rule, anchor, instances = best
+
+    periods = series_periods(series, term, closed_days_for(config, term, series))
+    period_of_day = {
+        period.start + timedelta(days=i): period.index
+        for period in periods
+        for i in range((period.end - period.start).days + 1)
+    }
+    instance_in_period = {period_of_day[i.date()]: i for i in instances if i.date() in period_of_day}
+    instance_set = set(instances)
+
+    def period_of(draft: _Draft) -> int | None:
+        if 0 <= draft.meeting.occurrence < len(periods):
+            return draft.meeting.occurrence
+        return period_of_day.get(draft.start.date())
+
+    taken: dict[datetime, _Draft] = {}
+    members = [d for d in drafts if d.key == anchor.key]
+    for draft in members:  # first the meetings that are rule instances as they stand
+        if (
+            draft.start in instance_set
+            and draft.start not in taken
+            and draft.duration == anchor.duration
+            and draft.location == anchor.location
+        ):
+            taken[draft.start] = draft
+    plain = {id(d) for d in taken.values()}
+    overrides: list[Override] = []
+    alone: list[_Draft] = []
+    for draft in drafts:
+        if id(draft) in plain:
+            continue
+        period = period_of(draft) if draft.key == anchor.key else None
+        instance = instance_in_period.get(period) if period is not None else None
+        if instance is None or instance in taken:
+            alone.append(draft)
+            continue
+        taken[instance] = draft
+        overrides.append(
+            Override(
+                recurrence_id=instance,
+                start=draft.start,
+                end=draft.end,
+                location=draft.location,
+                meeting_uid=draft.meeting.uid,
+            )
+        )
+    if len(taken) < 2:
+        return singles
+
+    until = max(taken)
+    covered = sorted(taken.values(), key=lambda d: (d.start, d.meeting.uid))
+    recurring = CalendarItem(
+        uid=SERIES_UID.format(series=series.id, term=term.id),
+        series=series.id,
+        unit=anchor.meeting.unit,
+        title=anchor.title,
+        location=anchor.location,
+        description=anchor.description,
+        start=anchor.start,
+        end=anchor.end,
+        organizer=anchor.organizer,
+        attendees=anchor.attendees,
+        meeting_uids=tuple(d.meeting.uid for d in covered),
+        rrule=_rrule_dict(rule, until),
+        exdates=tuple(i for i in instances if i <= until and i not in taken),
+        overrides=tuple(sorted(overrides, key=lambda o: o.recurrence_id)),
+    )
+    return [recurring, *(d.single() for d in alone)]
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def _moment(value: datetime) -> str:
+    """An instant with its Copenhagen wall time: a change of either is a change."""
+    return value.astimezone(TZ).isoformat()
+
+
+def _person(who: ItemAttendee | None) -> list[object] | None:
+    if who is None:
+        return None
+    return [who.person, who.required, who.name, who.email]
+
+
+def fingerprint(item: CalendarItem) -> str:
+    """sha256 (hex) of everything a recipient sees of an item; DTSTAMP and SEQUENCE are not in it.
+
+    Title, place, description, times, organizer and attendees (person and required, and the
+    name and address an invite shows), the rule, its exceptions and the moved instances. The
+    covered meeting uids are bookkeeping and left out. Equal items give equal fingerprints in
+    every process (no hash randomisation, keys sorted).
+    """
+    rrule = None
+    if item.rrule is not None:
+        rrule = {
+            key: _moment(value) if isinstance(value, datetime) else value
+            for key, value in sorted(item.rrule.items())
+        }
+    data = {
+        "uid": item.uid,
+        "title": item.title,
+        "location": item.location,
+        "description": item.description,
+        "start": _moment(item.start),
+        "end": _moment(item.end),
+        "organizer": _person(item.organizer),
+        "attendees": sorted((_person(a) for a in item.attendees), key=repr),
+        "rrule": rrule,
+        "exdates": sorted(_moment(d) for d in item.exdates),
+        "overrides": sorted(
+            [_moment(o.recurrence_id), _moment(o.start), _moment(o.end), o.location] for o in item.overrides
+        ),
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

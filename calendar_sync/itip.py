@@ -1,0 +1,216 @@
+"""Calendar items as iCalendar text: iTIP messages (RFC 5546) and PUBLISH feeds.
+
+`render` turns one item into a REQUEST (an invitation or its update), a CANCEL or a PUBLISH;
+`render_feed` puts many items into one PUBLISH calendar for subscription feeds and files.
+Times are Copenhagen wall time with TZID=Europe/Copenhagen and a hand-built, RRULE-based
+VTIMEZONE, because Outlook ignores RDATE-based VTIMEZONEs (what generators derived from the tz
+database emit) and would then misplace meetings around the summer-time switch. The rule's UNTIL
+is in UTC, as RFC 5545 requires when DTSTART has a TZID.
+
+Every item's texts pass the privacy guard before anything is built, so a `PrivacyError` never
+leaves half a message behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vRecur,
+)
+
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override
+from calendar_sync.privacy import check_meeting_texts
+from scheduler.calendar import TZ
+
+PRODID = "-//moedeplan//Ballerup//DA"
+TZID = "Europe/Copenhagen"
+METHODS: tuple[Method, ...] = ("PUBLISH", "REQUEST", "CANCEL")
+
+
+def build_vtimezone() -> Timezone:
+    """Europe/Copenhagen as RRULE rules (EU summer time since 1996), which every client reads."""
+    daylight = TimezoneDaylight()
+    daylight.add("TZNAME", "CEST")
+    daylight.add("TZOFFSETFROM", timedelta(hours=1))
+    daylight.add("TZOFFSETTO", timedelta(hours=2))
+    daylight.add("DTSTART", datetime(1970, 3, 29, 2, 0, 0))
+    daylight.add("RRULE", vRecur(FREQ="YEARLY", BYMONTH=3, BYDAY="-1SU"))
+
+    standard = TimezoneStandard()
+    standard.add("TZNAME", "CET")
+    standard.add("TZOFFSETFROM", timedelta(hours=2))
+    standard.add("TZOFFSETTO", timedelta(hours=1))
+    standard.add("DTSTART", datetime(1970, 10, 25, 3, 0, 0))
+    standard.add("RRULE", vRecur(FREQ="YEARLY", BYMONTH=10, BYDAY="-1SU"))
+
+    timezone = Timezone()
+    timezone.add("TZID", TZID)
+    timezone.add_component(daylight)
+    timezone.add_component(standard)
+    return timezone
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_item(item: CalendarItem) -> None:
+    """The privacy guard on every text of an item that leaves: raises `PrivacyError`."""
+    check_meeting_texts(
+        item.uid,
+        {"SUMMARY": item.title, "LOCATION": item.location, "DESCRIPTION": item.description},
+    )
+    for override in item.overrides:
+        check_meeting_texts(override.meeting_uid, {"LOCATION": override.location})
+
+
+def _stamp(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+
+
+def _wall(moment: datetime) -> datetime:
+    """Copenhagen wall time with the zoneinfo zone, so icalendar writes TZID=Europe/Copenhagen."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone")
+    return moment.astimezone(TZ)
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _address(who: ItemAttendee, method: Method | None = None) -> vCalAddress:
+    """A fresh address per property: icalendar shares parameter dicts between uses of one object."""
+    address = vCalAddress(f"mailto:{who.email}")
+    address.params["CN"] = who.name
+    if method is not None:
+        address.params["CUTYPE"] = "INDIVIDUAL"
+        address.params["ROLE"] = "REQ-PARTICIPANT" if who.required else "OPT-PARTICIPANT"
+        if method == "REQUEST":
+            address.params["PARTSTAT"] = "NEEDS-ACTION"
+            address.params["RSVP"] = "TRUE"
+    return address
+
+
+def _people(event: Event, item: CalendarItem, method: Method) -> None:
+    """ORGANIZER always (when they have an address); ATTENDEE lines except in PUBLISH (RFC 5546).
+
+    People without an e-mail address cannot be invited; the description still names them.
+    """
+    if item.organizer is not None and item.organizer.email:
+        event.add("ORGANIZER", _address(item.organizer))
+    if method == "PUBLISH":
+        return
+    for attendee in item.attendees:
+        if attendee.email:
+            event.add("ATTENDEE", _address(attendee, method))
+
+
+def _common(event: Event, item: CalendarItem, sequence: int, stamp: datetime) -> None:
+    event.add("UID", item.uid)
+    event.add("SEQUENCE", sequence)
+    event.add("DTSTAMP", stamp)
+
+
+def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) -> Event:
+    event = Event()
+    _common(event, item, sequence, stamp)
+    event.add("DTSTART", _wall(item.start))
+    event.add("DTEND", _wall(item.end))
+    if item.rrule is not None:
+        event.add("RRULE", vRecur(dict(item.rrule)))
+        if item.exdates:
+            event.add("EXDATE", [_wall(d) for d in sorted(item.exdates)])
+    event.add("SUMMARY", item.title)
+    event.add("LOCATION", item.location)
+    event.add("DESCRIPTION", item.description)
+    _people(event, item, method)
+    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("TRANSP", "OPAQUE")
+    return event
+
+
+def _override(
+    item: CalendarItem, override: Override, method: Method, sequence: int, stamp: datetime
+) -> Event:
+    """A moved instance: a full VEVENT, since clients show an override on its own properties."""
+    event = Event()
+    _common(event, item, sequence, stamp)
+    event.add("RECURRENCE-ID", _wall(override.recurrence_id))
+    event.add("DTSTART", _wall(override.start))
+    event.add("DTEND", _wall(override.end))
+    event.add("SUMMARY", item.title)
+    event.add("LOCATION", override.location)
+    event.add("DESCRIPTION", item.description)
+    _people(event, item, method)
+    event.add("STATUS", "CONFIRMED")
+    event.add("TRANSP", "OPAQUE")
+    return event
+
+
+def _events(item: CalendarItem, method: Method, sequence: int, stamp: datetime) -> list[Event]:
+    events = [_master(item, method, sequence, stamp)]
+    if method != "CANCEL":  # cancelling the master (no RECURRENCE-ID) cancels every instance
+        events += [_override(item, o, method, sequence, stamp) for o in item.overrides]
+    return events
+
+
+def _calendar(method: Method) -> Calendar:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    return calendar
+
+
+# --------------------------------------------------------------------------- public
+
+
+def render(item: CalendarItem, method: Method, sequence: int, now: datetime | None = None) -> bytes:
+    """One iTIP message for one item: METHOD, the VTIMEZONE, the master VEVENT and its overrides.
+
+    REQUEST: ATTENDEE lines with ROLE, PARTSTAT=NEEDS-ACTION and RSVP=TRUE. CANCEL: the master
+    with STATUS:CANCELLED and the (raised) `sequence`; overrides are not repeated. PUBLISH: no
+    ATTENDEE lines. `now` fixes DTSTAMP (UTC) for reproducible output.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown iTIP method '{method}'")
+    check_item(item)
+    calendar = _calendar(method)
+    calendar.add_component(build_vtimezone())
+    for event in _events(item, method, sequence, _stamp(now)):
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def render_feed(
+    items: Iterable[CalendarItem],
+    name: str,
+    now: datetime | None = None,
+    sequences: Mapping[str, int] | None = None,
+) -> bytes:
+    """One METHOD:PUBLISH calendar named `name` with every item, for subscription feeds and files.
+
+    `sequences` (uid -> SEQUENCE, e.g. from a sync ledger) defaults to 0 for every item. All
+    items and the name are privacy-checked before the calendar is built.
+    """
+    ordered = sorted(items, key=lambda i: (i.start, i.uid))
+    for item in ordered:
+        check_item(item)
+    check_meeting_texts("", {"X-WR-CALNAME": name})
+    stamp = _stamp(now)
+    calendar = _calendar("PUBLISH")
+    calendar.add("X-WR-CALNAME", name)
+    calendar.add("X-WR-TIMEZONE", TZID)
+    calendar.add_component(build_vtimezone())
+    for item in ordered:
+        for event in _events(item, "PUBLISH", (sequences or {}).get(item.uid, 0), stamp):
+            calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,226 @@
+"""The sync engine: bring every recipient's calendar on one back-end to the desired items.
+
+Two steps, so that a crash at any point can be resumed without duplicates or losses:
+
+1. `plan` — in ONE ledger transaction: give each item its SEQUENCE, cancel items that left the
+   plan, compare each recipient's desired items with what the ledger says their calendar holds
+   (create / update / cancel / nothing), write those actions to the outbox and supersede
+   older pending rows they replace. Nothing is sent before this commits.
+2. `deliver` — work through the outbox oldest first (rows a crashed run left pending included),
+   calling the back-end and marking each row done right after it returned. Permanent errors are
+   recorded and reported; other errors are retried with exponential backoff, and a row that
+   still fails stays pending for the next run.
+
+What a calendar holds is taken from *done* deliveries only, so rerunning `plan` after a crash
+plans the same rows again (the outbox's UNIQUE key makes that a no-op) and never assumes that
+something was sent when it was not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.items import CalendarItem, fingerprint
+from calendar_sync.ledger import Action, Delivery, Held, Ledger
+from calendar_sync.privacy import PrivacyError
+
+MAX_BACKOFF = 60.0
+"""Seconds; the longest pause between two attempts of one delivery."""
+
+
+class Failure(NamedTuple):
+    recipient: str
+    uid: str
+    error: str
+
+
+@dataclass
+class SyncReport:
+    """What a run planned and delivered; `messages` is per recipient (one back-end call each)."""
+
+    planned: Counter[str] = field(default_factory=Counter)
+    """actions written to the outbox by this run, per action"""
+    delivered: Counter[str] = field(default_factory=Counter)
+    """successful back-end calls per action (rows left by an earlier run included)"""
+    failures: list[Failure] = field(default_factory=list)
+    messages: Counter[str] = field(default_factory=Counter)
+    """successful back-end calls per recipient: the messages each person got from this run"""
+    superseded: int = 0
+    """pending rows that a newer plan replaced before they were sent"""
+    skipped: int = 0
+    """pending rows for people absent from `recipients`, left for a run that knows them"""
+    blocked: int = 0
+    """needed actions that failed permanently in an earlier run; retried once the item changes"""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def sync(
+    items: Iterable[CalendarItem],
+    recipients: Mapping[str, Recipient],
+    backend: CalendarBackend,
+    ledger: Ledger,
+    *,
+    max_attempts: int = 5,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncReport:
+    """Plan, then deliver; `recipients` maps person id -> Recipient, and people not in it are
+    left alone (neither sent to nor cancelled). `backoff` is the first pause in seconds, doubled
+    per attempt; `sleep` is injectable so tests do not wait. Closes the back-end afterwards."""
+    try:
+        report = plan(items, recipients, backend.name, ledger)
+        deliver(backend, recipients, ledger, report, max_attempts=max_attempts, backoff=backoff, sleep=sleep)
+        return report
+    finally:
+        backend.close()
+
+
+# --------------------------------------------------------------------------- step 1: plan
+
+
+def _step(
+    uid: str,
+    wanted: bool,
+    held: Held | None,
+    desired: Mapping[str, tuple[int, str]],
+    sequences: Mapping[str, int],
+) -> tuple[Action, int, str] | None:
+    """(action, SEQUENCE, fingerprint of the content sent) for one calendar and UID, or None.
+
+    A cancel carries the content the calendar holds, so the recipient's client can match it
+    (and an uninvited attendee still finds themselves in it), under the item's raised SEQUENCE.
+    """
+    if wanted:
+        sequence, print_ = desired[uid]
+        if held is None:
+            return "create", sequence, print_
+        return ("update", sequence, print_) if held.fingerprint != print_ else None
+    if held is not None:
+        return "cancel", sequences[uid], held.fingerprint
+    return None
+
+
+def plan(
+    items: Iterable[CalendarItem],
+    recipients: Iterable[str],
+    backend: str,
+    ledger: Ledger,
+) -> SyncReport:
+    """Write every action this run needs into the outbox, in one transaction; send nothing."""
+    report = SyncReport()
+    with ledger.transaction():
+        desired: dict[str, tuple[int, str]] = {}
+        wanted_by: defaultdict[str, set[str]] = defaultdict(set)
+        for item in items:
+            if item.uid in desired:
+                raise ValueError(f"two calendar items share the UID '{item.uid}'")
+            print_ = fingerprint(item)
+            desired[item.uid] = (ledger.sequence_for(item, print_), print_)
+            for person in item.recipients:
+                wanted_by[person].add(item.uid)
+        for uid, state in ledger.items().items():
+            if uid not in desired and not state.cancelled:
+                ledger.cancel_item(uid)
+        sequences = {uid: state.sequence for uid, state in ledger.items().items()}
+
+        holdings = ledger.holdings(backend)
+        open_rows: defaultdict[str, set[str]] = defaultdict(set)
+        for row in ledger.pending(backend):
+            open_rows[row.recipient].add(row.uid)
+
+        for person in sorted(set(recipients)):
+            held = holdings.get(person, {})
+            wanted = wanted_by.get(person, set())
+            for uid in sorted(wanted | held.keys() | open_rows[person]):
+                step = _step(uid, uid in wanted, held.get(uid), desired, sequences)
+                keep = None
+                if step is not None:
+                    action, sequence, print_ = step
+                    keep, row_state = ledger.plan_delivery(backend, person, uid, sequence, action, print_)
+                    if row_state == "pending":
+                        report.planned[action] += 1
+                    elif row_state == "failed":
+                        report.blocked += 1
+                if uid in open_rows[person]:  # rows an earlier run left: this plan replaces them
+                    report.superseded += ledger.supersede(backend, person, uid, keep)
+    return report
+
+
+# --------------------------------------------------------------------------- step 2: deliver
+
+
+def _describe(error: Exception) -> str:
+    return str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+
+
+def _is_permanent(error: Exception) -> bool:
+    """Retrying cannot help: the back-end says so, or the privacy guard stopped the content."""
+    return isinstance(error, PrivacyError) or (isinstance(error, DeliveryError) and error.permanent)
+
+
+def _call(
+    backend: CalendarBackend,
+    ledger: Ledger,
+    delivery: Delivery,
+    recipient: Recipient,
+    remote_id: str | None,
+) -> str | None:
+    """One back-end call for one outbox row; returns the remote id to record."""
+    item = ledger.item(delivery.uid, delivery.fingerprint)
+    if delivery.action == "create":
+        return backend.create(item, delivery.sequence, recipient)
+    if remote_id is None:  # the planner only updates or cancels what a done delivery put there
+        raise DeliveryError(f"no remote id to {delivery.action} '{delivery.uid}'", permanent=True)
+    if delivery.action == "update":
+        return backend.update(item, delivery.sequence, recipient, remote_id)
+    backend.cancel(item, delivery.sequence, recipient, remote_id)
+    return remote_id
+
+
+def deliver(
+    backend: CalendarBackend,
+    recipients: Mapping[str, Recipient],
+    ledger: Ledger,
+    report: SyncReport,
+    *,
+    max_attempts: int = 5,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncReport:
+    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens."""
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    remote_ids: dict[tuple[str, str], str | None] = {}  # set by this run, newer than the query's
+    for delivery in ledger.pending(backend.name):
+        recipient = recipients.get(delivery.recipient)
+        if recipient is None:
+            report.skipped += 1
+            continue
+        key = (delivery.recipient, delivery.uid)
+        for attempt in range(1, max_attempts + 1):
+            try:
+                remote_id = _call(
+                    backend, ledger, delivery, recipient, remote_ids.get(key, delivery.previous_remote_id)
+                )
+            except Exception as error:  # every failure is recorded; none ends the run
+                permanent = _is_permanent(error)
+                ledger.mark_failed(delivery.id, _describe(error), permanent)
+                if permanent or attempt == max_attempts:
+                    report.failures.append(Failure(delivery.recipient, delivery.uid, _describe(error)))
+                    break
+                sleep(min(backoff * 2 ** (attempt - 1), MAX_BACKOFF))
+            else:
+                ledger.mark_done(delivery.id, remote_id)
+                remote_ids[key] = remote_id
+                report.delivered[delivery.action] += 1
+                report.messages[delivery.recipient] += 1
+                break
+    return report

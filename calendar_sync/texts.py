@@ -1,0 +1,52 @@
+"""What an invite says about a meeting: its wall time, its place and who comes, in Danish.
+
+Shared by the calendar items (`calendar_sync.items`) and so by every back-end, so a feed file,
+an e-mail invite and a CalDAV event describe a meeting in the same words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduler.calendar import TZ
+from scheduler.model import Attendee, Meeting, Person, Site
+
+
+def local(moment: datetime, uid: str) -> datetime:
+    """The meeting's wall time in Copenhagen; a plan read back from JSON has fixed offsets."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"meeting {uid}: {moment.isoformat()} has no time zone")
+    return moment.astimezone(TZ)
+
+
+def location(site: Site) -> str:
+    return f"{site.name}, {site.address}" if site.address else site.name
+
+
+def people_of(meeting: Meeting, people: dict[str, Person]) -> list[tuple[Attendee, Person]]:
+    """Each person once, in plan order; a person in two seats counts as required if either is."""
+    chosen: dict[str, Attendee] = {}
+    for attendee in meeting.attendees:
+        if attendee.person not in people:
+            raise ValueError(f"meeting {meeting.uid}: unknown person '{attendee.person}'")
+        held = chosen.get(attendee.person)
+        if held is None or (attendee.required and not held.required):
+            chosen[attendee.person] = attendee
+    return [(attendee, people[pid]) for pid, attendee in chosen.items()]
+
+
+def description(meeting: Meeting, people: dict[str, Person], role_labels: dict[str, str]) -> str:
+    """Who comes and in which role, in Danish: names and role labels only, nothing else."""
+    lines: list[str] = []
+    for seat, label in (("chair", "Mødeleder"), ("minute_taker", "Referent")):
+        names = [people[a.person].name for a in meeting.attendees if a.seat == seat]
+        if names:
+            lines.append(f"{label}: {', '.join(dict.fromkeys(names))}")
+    if lines:
+        lines.append("")
+    lines.append("Deltagere:")
+    for attendee, person in people_of(meeting, people):
+        role = role_labels.get(attendee.role, attendee.role)
+        optional = "" if attendee.required else " (valgfri)"
+        lines.append(f"- {person.name}, {role}{optional}")
+    return "\n".join(lines)
