@@ -28,6 +28,7 @@ lint: $(STAMP)
 ## Solver figures on the example and on generated 2x, 4x, 10x instances.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.messages
 
 ## Regenerate the JSON Schemas in docs/.
 schema: $(STAMP)

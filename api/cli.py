@@ -165,6 +165,42 @@ def export_ics(
 
 
 @app.command()
+def publish(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json")],
+    backend: Annotated[
+        str | None, typer.Option(help="ics, email or caldav; default MOEDEPLAN_CALENDAR_BACKEND or ics")
+    ] = None,
+) -> None:
+    """Send the plan to calendars; only what changed since the last publish is sent.
+
+    Settings come from the environment (MOEDEPLAN_SMTP_HOST, MOEDEPLAN_CALDAV_URL, …, and
+    MOEDEPLAN_LEDGER_PATH for the sync ledger); secrets are never printed.
+    """
+    from calendar_sync.privacy import PrivacyError
+    from calendar_sync.publish import PublishError
+    from calendar_sync.publish import publish as publish_plan
+    from calendar_sync.settings import CalendarSettings
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    try:
+        report = publish_plan(cfg, the_plan, CalendarSettings(), backend)
+    except (PublishError, PrivacyError, ValueError) as exc:
+        typer.echo(f"Ikke udsendt: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    sent = sum(report.messages.values())
+    typer.echo(
+        f"Udsendt: {sent} beskeder til {len(report.messages)} personer "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(report.delivered.items())) or 'ingen ændringer'})."
+    )
+    for failure in report.failures:
+        typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
+    if report.failures:
+        raise typer.Exit(EXIT_VIOLATIONS)
+
+
+@app.command()
 def schema(
     which: Annotated[str, typer.Argument(help="'config' or 'plan'")] = "plan",
 ) -> None:
