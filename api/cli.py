@@ -53,6 +53,18 @@ def _load_plan(plan_path: Path) -> Plan:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _write_calendars(cfg: MunicipalityConfig, the_plan: Plan, out: Path) -> list[Path]:
+    """ICS files, or exit 2 naming the meeting and field the privacy guard stopped."""
+    from calendar_sync.ics import write_calendars
+    from calendar_sync.privacy import PrivacyError
+
+    try:
+        return write_calendars(cfg, the_plan, out)
+    except (PrivacyError, ValueError) as exc:
+        typer.echo(f"Ingen kalenderfiler skrevet: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 @app.command()
 def validate(config: Annotated[Path, typer.Argument(help="municipality config (YAML)")]) -> None:
     """Check a config; exit 0 if it is valid, 2 with every problem listed if not."""
@@ -120,9 +132,7 @@ def plan(
     if result.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         typer.echo("\n".join(result.explanation), err=True)
         raise typer.Exit(EXIT_NO_PLAN)
-    from calendar_sync.ics import write_calendars
-
-    files = write_calendars(cfg, result, out)
+    files = _write_calendars(cfg, result, out)
     if not quiet:
         typer.echo(render_summary(cfg, result))
         typer.echo(f"\nSkrevet: {out / 'plan.json'} og {len(files)} kalenderfiler i {out / 'ics'}")
@@ -157,10 +167,8 @@ def export_ics(
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
 ) -> None:
     """Write ICS files per person, unit and district for an existing plan."""
-    from calendar_sync.ics import write_calendars
-
     cfg = _load(config)
-    files = write_calendars(cfg, _load_plan(plan_file), out)
+    files = _write_calendars(cfg, _load_plan(plan_file), out)
     typer.echo(f"Skrevet {len(files)} kalenderfiler i {out / 'ics'}")
 
 

@@ -239,3 +239,37 @@ def test_schema(which: str) -> None:
 def test_schema_of_something_else() -> None:
     result = run("schema", "calendar")
     assert result.exit_code == 2
+
+
+def test_plan_with_a_cpr_number_in_a_title_writes_no_calendars(tmp_path: Path) -> None:
+    data = small_data()
+    data["series"][0]["title"] = "Konference om barn 010203-1234"
+    config = write_yaml(tmp_path / "cpr.yaml", data)
+    result = run_process("plan", str(config), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert "Ingen kalenderfiler skrevet" in result.stderr
+    assert "010203-1234" not in result.stderr  # the guard never repeats what it guards
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "ics").exists()
+
+
+def test_publish_sends_only_changes_and_refuses_confidential_text(
+    planned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOEDEPLAN_LEDGER_PATH", str(tmp_path / "ledger.sqlite3"))
+    monkeypatch.setenv("MOEDEPLAN_ICS_DIRECTORY", str(tmp_path / "calendars"))
+    plan_file = planned / "plan.json"
+    first = run("publish", SMALL, plan_file, "--backend", "ics")
+    assert first.exit_code == 0, first.output
+    assert re.search(r"Udsendt: [1-9]\d* beskeder til 7 personer", first.stdout)
+    again = run("publish", SMALL, plan_file, "--backend", "ics")
+    assert again.exit_code == 0 and "Udsendt: 0 beskeder" in again.stdout
+
+    data = small_data()
+    data["series"][0]["notes"] = "drøftelse af en konkret elevsag"
+    leaky = json.loads(plan_file.read_text(encoding="utf-8"))
+    leaky["meetings"][0]["title"] = "Konference: drøftelse af en konkret elevsag"
+    (tmp_path / "leaky.json").write_text(json.dumps(leaky), encoding="utf-8")
+    refused = run("publish", write_yaml(tmp_path / "note.yaml", data), tmp_path / "leaky.json")
+    assert refused.exit_code == 2
+    assert "fortroligt felt" in refused.stderr
