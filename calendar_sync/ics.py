@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from calendar_sync.items import items_from_plan
+from calendar_sync.items import items_from_plan, view_for
 from calendar_sync.itip import PRODID, TZID, build_vtimezone, render_feed
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 
@@ -55,8 +55,9 @@ def calendar_for(
 
 # --------------------------------------------------------------------------- per reader
 #
-# The feeds below share the items of the whole plan: an item's attendees are the same at every
-# meeting it covers, so "the items a person receives" is exactly "their meetings".
+# The feeds below share the items of the whole plan. A person's feed holds each item as their
+# calendar should (`view_for`): a series without the instances they skip, or only the instances
+# they come to, so "the items a person receives" is exactly "their meetings".
 
 
 def _attends(meeting: Meeting, person_id: str) -> bool:
@@ -70,10 +71,11 @@ def person_meetings(plan: Plan, person_id: str) -> list[Meeting]:
 def person_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:
     """Person id -> the items they receive; everyone in the config, even with none (a feed)."""
     items = items_from_plan(config, plan)
-    return {
-        person.id: render_feed([i for i in items if person.id in i.recipients], f"Møder – {person.name}", now)
-        for person in config.staff
-    }
+    feeds = {}
+    for person in config.staff:
+        views = [view for view in (view_for(i, person.id) for i in items) if view is not None]
+        feeds[person.id] = render_feed(views, f"Møder – {person.name}", now)
+    return feeds
 
 
 def unit_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -49,7 +49,7 @@ class ItemAttendee:
 
 @dataclass(frozen=True)
 class Override:
-    """One moved instance of a recurring item (the attendees are the item's)."""
+    """One instance of a recurring item that differs from the rule: moved, or other attendees."""
 
     recurrence_id: datetime
     """the instance's start as the RRULE would have it (aware, Europe/Copenhagen)"""
@@ -57,6 +57,11 @@ class Override:
     end: datetime
     location: str
     meeting_uid: str
+    attendees: tuple[ItemAttendee, ...] | None = None
+    """who comes to this instance when it is not the item's usual group (an optional attendee
+    who can come this time, or cannot); None means the item's attendees"""
+    description: str | None = None
+    """the instance's own description when its attendees differ; None means the item's"""
 
 
 @dataclass(frozen=True)
@@ -80,14 +85,57 @@ class CalendarItem:
     single event. Values as vRecur takes them: str, int, list[str] (BYDAY of a daily rule), datetime."""
     exdates: tuple[datetime, ...] = ()
     overrides: tuple[Override, ...] = field(default=())
+    instances_only: bool = False
+    """a recipient's view holding only some overrides (they come to those instances only): the
+    master is not rendered, as RFC 5546 allows for an attendee invited to single instances"""
 
     @property
-    def recipients(self) -> tuple[str, ...]:
-        """Person ids who hold this item in their calendar: the organizer and every attendee."""
+    def core(self) -> tuple[str, ...]:
+        """Person ids who hold the whole series: the organizer and the item's attendees."""
         ids = [a.person for a in self.attendees]
         if self.organizer and self.organizer.person not in ids:
             ids.insert(0, self.organizer.person)
         return tuple(ids)
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Person ids who hold this item, or some instances of it, in their calendar."""
+        ids = list(self.core)
+        for override in self.overrides:
+            for attendee in override.attendees or ():
+                if attendee.person not in ids:
+                    ids.append(attendee.person)
+        return tuple(ids)
+
+
+def view_for(item: CalendarItem, person: str) -> CalendarItem | None:
+    """The item as `person`'s calendar should hold it: exactly the instances they come to.
+
+    A core member loses the instances whose own attendee list leaves them out (EXDATE there);
+    someone who comes only to some instances gets just those overrides (`instances_only`).
+    """
+    if not item.overrides or all(o.attendees is None for o in item.overrides):
+        return item if person in item.recipients else None
+
+    def comes(override: Override) -> bool:
+        if item.organizer is not None and item.organizer.person == person:
+            return True
+        attendees = item.attendees if override.attendees is None else override.attendees
+        return any(a.person == person for a in attendees)
+
+    if person in item.core:
+        missed = [o for o in item.overrides if not comes(o)]
+        if not missed:
+            return item
+        return replace(
+            item,
+            exdates=tuple(sorted({*item.exdates, *(o.recurrence_id for o in missed)})),
+            overrides=tuple(o for o in item.overrides if comes(o)),
+        )
+    mine = tuple(o for o in item.overrides if comes(o))
+    if not mine:
+        return None
+    return replace(item, overrides=mine, instances_only=True)
 
 
 # --------------------------------------------------------------------------- from a plan
@@ -128,6 +176,12 @@ class _Draft:
             frozenset(self.attendees),
             self.description,
         )
+
+    @property
+    def core_key(self) -> tuple[object, ...]:
+        """What must be equal for two meetings to be instances of one recurring item at all: the
+        required people (and title, organizer). Optional attendees may vary per instance."""
+        return (self.title, self.organizer, frozenset(a for a in self.attendees if a.required))
 
     @property
     def duration(self) -> timedelta:
@@ -274,16 +328,20 @@ def _series_items(
     if not known:
         return singles
     usual_pattern = known.most_common(1)[0][0]
-    usual_key = Counter(d.key for d in drafts).most_common(1)[0][0]
-    regular = [d for d, p in zip(drafts, patterns, strict=True) if p == usual_pattern and d.key == usual_key]
+    usual_core = Counter(d.core_key for d in drafts).most_common(1)[0][0]
+    regular = [
+        d for d, p in zip(drafts, patterns, strict=True) if p == usual_pattern and d.core_key == usual_core
+    ]
     if len(regular) < REGULAR_SHARE * len(drafts):
         return singles
+    usual_key = Counter(d.key for d in regular).most_common(1)[0][0]
 
     # The rule: the candidate on which most regular meetings lie as they stand, anchored at the
     # first regular meeting with the usual place and length (an odd first one is better a single
     # than the master every other instance has to override).
     shape = Counter((d.location, d.duration) for d in regular).most_common(1)[0][0]
     anchors = [d for d in regular if (d.location, d.duration) == shape]
+    usual = next(d for d in regular if d.key == usual_key)  # whose attendees the series carries
     best: tuple[int, str, _Draft, list[datetime]] | None = None
     for rule in _rule_texts(series, usual_pattern):
         for anchor in anchors:
@@ -312,8 +370,8 @@ def _series_items(
         return period_of_day.get(draft.start.date())
 
     taken: dict[datetime, _Draft] = {}
-    members = [d for d in drafts if d.key == anchor.key]
-    for draft in members:  # first the meetings that are rule instances as they stand
+    members = [d for d in drafts if d.key == usual.key]
+    for draft in members:  # first the meetings that are plain rule instances as they stand
         if (
             draft.start in instance_set
             and draft.start not in taken
@@ -327,12 +385,13 @@ def _series_items(
     for draft in drafts:
         if id(draft) in plain:
             continue
-        period = period_of(draft) if draft.key == anchor.key else None
+        period = period_of(draft) if draft.core_key == anchor.core_key else None
         instance = instance_in_period.get(period) if period is not None else None
         if instance is None or instance in taken:
             alone.append(draft)
             continue
         taken[instance] = draft
+        own_people = draft.key != usual.key
         overrides.append(
             Override(
                 recurrence_id=instance,
@@ -340,6 +399,8 @@ def _series_items(
                 end=draft.end,
                 location=draft.location,
                 meeting_uid=draft.meeting.uid,
+                attendees=draft.attendees if own_people else None,
+                description=draft.description if own_people else None,
             )
         )
     if len(taken) < 2:
@@ -353,11 +414,11 @@ def _series_items(
         unit=anchor.meeting.unit,
         title=anchor.title,
         location=anchor.location,
-        description=anchor.description,
+        description=usual.description,
         start=anchor.start,
         end=anchor.end,
-        organizer=anchor.organizer,
-        attendees=anchor.attendees,
+        organizer=usual.organizer,
+        attendees=usual.attendees,
         meeting_uids=tuple(d.meeting.uid for d in covered),
         rrule=_rrule_dict(rule, until),
         exdates=tuple(i for i in instances if i <= until and i not in taken),
@@ -406,8 +467,17 @@ def fingerprint(item: CalendarItem) -> str:
         "rrule": rrule,
         "exdates": sorted(_moment(d) for d in item.exdates),
         "overrides": sorted(
-            [_moment(o.recurrence_id), _moment(o.start), _moment(o.end), o.location] for o in item.overrides
+            [
+                _moment(o.recurrence_id),
+                _moment(o.start),
+                _moment(o.end),
+                o.location,
+                None if o.attendees is None else sorted((_person(a) for a in o.attendees), key=repr),
+                o.description,
+            ]
+            for o in item.overrides
         ),
+        "instances_only": item.instances_only,
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -26,7 +26,7 @@ from icalendar import (
     vRecur,
 )
 
-from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override, view_for
 from calendar_sync.privacy import check_meeting_texts
 from scheduler.calendar import TZ
 
@@ -68,7 +68,10 @@ def check_item(item: CalendarItem) -> None:
         {"SUMMARY": item.title, "LOCATION": item.location, "DESCRIPTION": item.description},
     )
     for override in item.overrides:
-        check_meeting_texts(override.meeting_uid, {"LOCATION": override.location})
+        check_meeting_texts(
+            override.meeting_uid,
+            {"LOCATION": override.location, "DESCRIPTION": override.description or ""},
+        )
 
 
 def _stamp(now: datetime | None) -> datetime:
@@ -98,7 +101,9 @@ def _address(who: ItemAttendee, method: Method | None = None) -> vCalAddress:
     return address
 
 
-def _people(event: Event, item: CalendarItem, method: Method) -> None:
+def _people(
+    event: Event, item: CalendarItem, method: Method, attendees: tuple[ItemAttendee, ...] | None = None
+) -> None:
     """ORGANIZER always (when they have an address); ATTENDEE lines except in PUBLISH (RFC 5546).
 
     People without an e-mail address cannot be invited; the description still names them.
@@ -107,7 +112,7 @@ def _people(event: Event, item: CalendarItem, method: Method) -> None:
         event.add("ORGANIZER", _address(item.organizer))
     if method == "PUBLISH":
         return
-    for attendee in item.attendees:
+    for attendee in item.attendees if attendees is None else attendees:
         if attendee.email:
             event.add("ATTENDEE", _address(attendee, method))
 
@@ -139,7 +144,8 @@ def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) 
 def _override(
     item: CalendarItem, override: Override, method: Method, sequence: int, stamp: datetime
 ) -> Event:
-    """A moved instance: a full VEVENT, since clients show an override on its own properties."""
+    """A moved instance, or one with other attendees: a full VEVENT, since clients show an
+    override on its own properties."""
     event = Event()
     _common(event, item, sequence, stamp)
     event.add("RECURRENCE-ID", _wall(override.recurrence_id))
@@ -147,14 +153,16 @@ def _override(
     event.add("DTEND", _wall(override.end))
     event.add("SUMMARY", item.title)
     event.add("LOCATION", override.location)
-    event.add("DESCRIPTION", item.description)
-    _people(event, item, method)
-    event.add("STATUS", "CONFIRMED")
+    event.add("DESCRIPTION", item.description if override.description is None else override.description)
+    _people(event, item, method, override.attendees)
+    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("TRANSP", "OPAQUE")
     return event
 
 
 def _events(item: CalendarItem, method: Method, sequence: int, stamp: datetime) -> list[Event]:
+    if item.instances_only:  # an attendee of single instances gets (or loses) just those
+        return [_override(item, o, method, sequence, stamp) for o in item.overrides]
     events = [_master(item, method, sequence, stamp)]
     if method != "CANCEL":  # cancelling the master (no RECURRENCE-ID) cancels every instance
         events += [_override(item, o, method, sequence, stamp) for o in item.overrides]
@@ -173,8 +181,17 @@ def _calendar(method: Method) -> Calendar:
 # --------------------------------------------------------------------------- public
 
 
-def render(item: CalendarItem, method: Method, sequence: int, now: datetime | None = None) -> bytes:
+def render(
+    item: CalendarItem,
+    method: Method,
+    sequence: int,
+    now: datetime | None = None,
+    recipient: str | None = None,
+) -> bytes:
     """One iTIP message for one item: METHOD, the VTIMEZONE, the master VEVENT and its overrides.
+
+    With `recipient`, the item as that person's calendar holds it (`items.view_for`): without
+    the instances they do not come to, or only the instances they do.
 
     REQUEST: ATTENDEE lines with ROLE, PARTSTAT=NEEDS-ACTION and RSVP=TRUE. CANCEL: the master
     with STATUS:CANCELLED and the (raised) `sequence`; overrides are not repeated. PUBLISH: no
@@ -182,6 +199,11 @@ def render(item: CalendarItem, method: Method, sequence: int, now: datetime | No
     """
     if method not in METHODS:
         raise ValueError(f"unknown iTIP method '{method}'")
+    if recipient is not None:
+        view = view_for(item, recipient)
+        if view is None:
+            raise ValueError(f"{recipient} has no part in {item.uid}")
+        item = view
     check_item(item)
     calendar = _calendar(method)
     calendar.add_component(build_vtimezone())

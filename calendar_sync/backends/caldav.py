@@ -48,9 +48,9 @@ DEFAULT_CALENDAR_NAME = "Møder (moedeplan)"
 _PERMANENT_STATUSES = {400, 401, 403, 404, 405, 409, 410, 411, 412, 413, 415, 422}
 
 
-def stored_ics(item: CalendarItem, sequence: int) -> bytes:
-    """The calendar object for `item`: its PUBLISH rendering without METHOD, never scheduled."""
-    calendar = ICalendar.from_ical(itip.render(item, "PUBLISH", sequence))
+def stored_ics(item: CalendarItem, sequence: int, person: str | None = None) -> bytes:
+    """The calendar object for `item` as `person` holds it: PUBLISH without METHOD, never scheduled."""
+    calendar = ICalendar.from_ical(itip.render(item, "PUBLISH", sequence, recipient=person))
     calendar.pop("METHOD", None)
     for component in calendar.walk("VEVENT"):
         organizer = component.get("ORGANIZER")
@@ -204,7 +204,7 @@ class Backend(CalendarBackend):
 
     def _save(self, item: CalendarItem, sequence: int, recipient: Recipient, remote_id: str | None) -> str:
         where = f"{'update' if remote_id else 'create'} {item.uid} for {recipient.person}"
-        data = stored_ics(item, sequence)
+        data = stored_ics(item, sequence, recipient.person)
         with _mapped_errors(where):
             calendar = self._calendar(recipient)
             assert calendar is not None

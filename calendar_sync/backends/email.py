@@ -40,7 +40,7 @@ from icalendar import vRecur
 
 from calendar_sync import itip
 from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
-from calendar_sync.items import CalendarItem, ItemAttendee, Method
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, view_for
 from scheduler.calendar import TZ
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,8 @@ def _instances(item: CalendarItem) -> list[datetime]:
 def when_text(item: CalendarItem) -> str:
     """'tirsdag 9. marts 2027 kl. 13:00-15:00' for a single item; for a recurring one
     'hver anden tirsdag kl. 13:00-15:00 fra 12. januar 2027 til 22. juni 2027'."""
+    if item.instances_only:  # invited to some instances of a series only
+        return ", ".join(danish_time_span(o.start, o.end) for o in item.overrides)
     if item.rrule is None:
         return danish_time_span(item.start, item.end)
     start, end = item.start.astimezone(TZ), item.end.astimezone(TZ)
@@ -184,9 +186,13 @@ def when_text(item: CalendarItem) -> str:
 def exception_lines(item: CalendarItem) -> list[str]:
     """Skipped and moved meetings of a recurring item, one line each, in time order."""
     lines: list[tuple[datetime, str]] = []
+    if item.instances_only:
+        return []  # their times are the whole message (when_text)
     for skipped in item.exdates:
         lines.append((skipped, f"Intet møde {danish_date(skipped.astimezone(TZ).date())}"))
     for override in item.overrides:
+        if override.start == override.recurrence_id and override.location == item.location:
+            continue  # the same time and place, only other attendees
         moved = danish_time_span(override.start, override.end)
         place = f", {override.location}" if override.location and override.location != item.location else ""
         original = danish_date(override.recurrence_id.astimezone(TZ).date())
@@ -291,7 +297,9 @@ def build_message(
 ) -> EmailMessage:
     """The whole invitation to one recipient (who must have an e-mail address)."""
     assert recipient.email, "build_message needs a recipient with an e-mail address"
-    ics = itip.render(item, method, sequence, now)  # runs the privacy guard on every text first
+    # the recipient's view of the item; render runs the privacy guard on every text first
+    ics = itip.render(item, method, sequence, now, recipient=recipient.person)
+    item = view_for(item, recipient.person) or item  # the bodies describe what they receive
 
     message = EmailMessage()
     message["From"] = sender

@@ -78,7 +78,7 @@ class Backend(CalendarBackend):
 
     def _store(self, item: CalendarItem, sequence: int, recipient: Recipient) -> str:
         path = self.path(recipient.person, item.uid)
-        _write_atomic(path, itip.render(item, "PUBLISH", sequence))
+        _write_atomic(path, itip.render(item, "PUBLISH", sequence, recipient=recipient.person))
         return self._remote_id(recipient.person, item.uid)
 
     # ------------------------------------------------------------------ the feed

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from calendar_sync.items import CalendarItem, fingerprint, items_from_plan
-from calendar_sync.itip import render_feed
+from calendar_sync.items import CalendarItem, fingerprint, items_from_plan, view_for
+from calendar_sync.itip import render, render_feed
 from calendar_sync.privacy import PrivacyError
 from scheduler.calendar import TZ, closed_days_for, local_datetime, meeting_patterns, series_periods
 from scheduler.config import config_from_data, load_config
@@ -261,8 +261,9 @@ def assert_items_are_the_plan(config: MunicipalityConfig, plan: Plan, items: lis
         assert found == times([by_uid[u] for u in item.meeting_uids]), item.uid
         if item.rrule is None:
             assert item.uid == item.meeting_uids[0] and len(item.meeting_uids) == 1
-    for person in config.staff:
-        mine = [i for i in items if person.id in i.recipients]
+    for person in config.staff:  # each person's calendar holds the item as `view_for` gives it
+        mine = [view for view in (view_for(i, person.id) for i in items) if view is not None]
+        assert {i.uid for i in mine} == {i.uid for i in items if person.id in i.recipients}
         found = expand(render_feed(mine, f"Møder – {person.name}"), term.start, term.end)
         expected = times([m for m in plan.meetings if any(a.person == person.id for a in m.attendees)])
         assert found == expected, person.id
@@ -410,6 +411,54 @@ def test_other_attendees_make_a_single_and_an_exdate(config: MunicipalityConfig)
     assert single.uid == meetings[3].uid
     assert meetings[3].start in recurring.exdates  # its instance is taken out of the series
     assert not recurring.overrides
+
+
+def test_optional_attendee_at_some_meetings_keeps_one_series(config: MunicipalityConfig) -> None:
+    # ssp-a is optional and comes to every third meeting; psykolog-a (required) to all. The core
+    # group keeps one recurring invitation; ssp-a is invited to just their instances.
+    optional = Attendee(person="ssp-a", role="ssp_konsulent", required=False, seat="optional")
+    meetings = regular_meetings(
+        config,
+        "kk-vest",
+        tuesday,
+        13 * 60,
+        120,
+        lambda index: [*KK_ATTENDEES, optional] if index % 3 == 0 else KK_ATTENDEES,
+    )
+    plan = plan_of(meetings)
+    items = items_from_plan(config, plan)
+    assert_items_are_the_plan(config, plan, items)
+    assert len(items) == 1 and items[0].rrule is not None
+    series = items[0]
+    assert "ssp-a" in series.recipients and "ssp-a" not in series.core
+    with_ssp = [m for m in meetings if any(a.person == "ssp-a" for a in m.attendees)]
+    own = [o for o in series.overrides if o.attendees is not None]
+    assert sorted(o.meeting_uid for o in own) == sorted(m.uid for m in with_ssp)
+    view = view_for(series, "ssp-a")
+    assert view is not None and view.instances_only and len(view.overrides) == len(with_ssp)
+    request = render(series, "REQUEST", 0, recipient="ssp-a").decode()
+    assert "RRULE:FREQ=WEEKLY" not in request and request.count("RECURRENCE-ID") == len(with_ssp)
+    assert "mailto:ssp.a@x.dk" in request
+
+
+def test_usual_optional_attendee_who_misses_one_meeting(config: MunicipalityConfig) -> None:
+    # ssp-a usually comes; at one meeting they cannot: their calendar drops that instance only.
+    optional = Attendee(person="ssp-a", role="ssp_konsulent", required=False, seat="optional")
+    meetings = regular_meetings(
+        config,
+        "kk-vest",
+        tuesday,
+        13 * 60,
+        120,
+        lambda index: KK_ATTENDEES if index == 2 else [*KK_ATTENDEES, optional],
+    )
+    plan = plan_of(meetings)
+    items = items_from_plan(config, plan)
+    assert_items_are_the_plan(config, plan, items)
+    assert len(items) == 1
+    view = view_for(items[0], "ssp-a")
+    missed = next(m for m in meetings if m.occurrence == 2)
+    assert view is not None and not view.instances_only and missed.start in view.exdates
 
 
 def test_first_meeting_off_pattern_stays_single(config: MunicipalityConfig) -> None:
