@@ -51,10 +51,19 @@ def build_model(config: MunicipalityConfig, term: Term, explain: bool = False) -
         if rule.level == "soft" and ctx.weight(rule.name, rule.default_weight) == 0:
             continue  # weight 0 turns a soft rule off: its penalty would be a free variable
         rule.post(ctx)
-    objective = [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
+    objective = objective_terms(ctx)
     if objective and not explain:
         ctx.model.minimize(sum(objective))
     return ctx
+
+
+def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
+    """Each registered penalty times its rule's weight: the plan's own objective, term by term.
+
+    Public so a caller that adds its own terms (rescheduling's cost of change) can minimise them
+    together with the plan's soft rules.
+    """
+    return [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
 
 
 def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) -> None:

@@ -1,0 +1,304 @@
+"""The stored data, as SQLAlchemy 2 typed declarative models (the schema of migration 0001).
+
+History is kept, not overwritten: config and plan versions and audit entries are never changed
+or deleted through the ORM (a plan version only gets its ``published_at`` once), and a plan
+version points at its parent. The rows that do change carry an integer ``version`` that
+SQLAlchemy checks on every UPDATE/DELETE (``version_id_col``); the API hands it out as the ETag,
+so a change based on an old read fails with `api.db.StaleVersion` instead of silently winning.
+
+Times are timezone-aware everywhere and stored in UTC (`UTCDateTime`), also on SQLite, which
+has no time zones of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.types import TypeDecorator
+
+from api.db import ImmutableRow
+
+# Named constraints: Alembic's batch mode on SQLite (and any later migration) can only alter
+# or drop a constraint that has a name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored in UTC; naive datetimes are refused, not guessed at.
+
+    PostgreSQL stores ``timestamptz``; SQLite stores naive UTC text (fixed width, so it sorts
+    and compares correctly in SQL).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[Any]):
+    """A StrEnum stored as its value in a VARCHAR (with a CHECK constraint in the table).
+
+    Not a native PostgreSQL enum: adding a state later is then a plain migration on both
+    databases.
+    """
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum_class: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.enum_class(value)
+
+
+class AbsenceState(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+def _check_in(column: str, enum_class: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(member.value) for member in enum_class)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class ConfigVersion(Base):
+    """One uploaded municipality config (YAML text as given), never changed afterwards."""
+
+    __tablename__ = "config_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    yaml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlanVersion(Base):
+    """One plan of one term, immutable; replanning makes a child with ``parent_id`` set.
+
+    Only ``published_at`` may be set (once, by `api.storage.publish_plan_version`), which is
+    why the row has a ``version``. The database enforces the rest too (triggers in 0001).
+    """
+
+    __tablename__ = "plan_versions"
+
+    IMMUTABLE = (
+        "config_version_id",
+        "parent_id",
+        "term",
+        "status",
+        "objective",
+        "plan_json",
+        "created_by",
+        "created_at",
+        "reason",
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_version_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    term: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    objective: Mapped[float | None] = mapped_column(Float)
+    plan_json: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @validates(*IMMUTABLE)
+    def _refuse_change(self, key: str, value: Any) -> Any:
+        """Setting a content attribute of a stored plan version raises at once."""
+        if inspect(self).has_identity:
+            raise ImmutableRow(f"plan version {self.id} is immutable: {key} cannot change")
+        return value
+
+
+class MeetingLock(Base):
+    """A meeting a person has fixed: replanning must keep it where it is."""
+
+    __tablename__ = "meeting_locks"
+    __table_args__ = (UniqueConstraint("term", "meeting_uid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(100))
+    meeting_uid: Mapped[str] = mapped_column(String(300))
+    locked_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Absence(Base):
+    """A person away from ``start`` to ``end`` (UTC). ``reason`` is confidential: it never goes
+    into the audit log, an invitation or a log line."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        CheckConstraint(_check_in("state", AbsenceState), name="state"),
+        CheckConstraint('"start" < "end"', name="start_before_end"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(200), index=True)
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[AbsenceState] = mapped_column(StrEnumType(AbsenceState), default=AbsenceState.open)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Proposal(Base):
+    """A replanning option for an absence, computed from a base plan version; ranked 1, 2, …"""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    absence_id: Mapped[int] = mapped_column(ForeignKey("absences.id"), index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    proposal_json: Mapped[str] = mapped_column(Text)
+    rank: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEntry(Base):
+    """Who did what, when and why; written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Job(Base):
+    """Work done outside a request (a solve, a replan, a publish), claimed by one worker.
+
+    ``params`` (what to do) and ``worker_id`` (who has it) go beyond the bare list in the issue:
+    a worker needs its input, and only the claiming worker may report on the job.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(_check_in("state", JobState), name="state"),
+        Index(None, "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    state: Mapped[JobState] = mapped_column(StrEnumType(JobState), default=JobState.queued)
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    progress: Mapped[str | None] = mapped_column(Text)
+    result_ref: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --------------------------------------------------------------------------- history guards
+
+
+@event.listens_for(PlanVersion, "before_update")
+def _plan_version_update(_mapper: Any, _connection: Any, target: PlanVersion) -> None:
+    """Second line behind the validator (e.g. `set_committed_value` tricks): only
+    ``published_at`` may reach an UPDATE."""
+    state = inspect(target)
+    for key in PlanVersion.IMMUTABLE:
+        if state.attrs[key].history.has_changes():
+            raise ImmutableRow(f"plan version {target.id} is immutable: {key} cannot change")
+
+
+@event.listens_for(ConfigVersion, "before_update")
+@event.listens_for(AuditEntry, "before_update")
+def _history_update(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ImmutableRow(f"{target.__tablename__} rows are history and never change")
+
+
+@event.listens_for(PlanVersion, "before_delete")
+@event.listens_for(ConfigVersion, "before_delete")
+@event.listens_for(AuditEntry, "before_delete")
+def _history_delete(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ImmutableRow(f"{target.__tablename__} rows are history and are never deleted")

@@ -1,0 +1,55 @@
+"""Application settings, from the environment (MOEDEPLAN_…), never from files in the repo.
+
+The database URL may carry a password (``postgresql://user:secret@host/db``), so the settings
+never show it: ``repr()``/``str()`` print ``safe_database_url`` instead, and that is what logs and
+error messages must use. Only `api.db` reads ``database_url`` itself, to connect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///moedeplan.sqlite3"
+
+# Query parameters libpq and friends accept that hold secrets (postgresql://h/db?password=…).
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "secret", "token"})
+
+
+def mask_database_url(url: str) -> str:
+    """The URL with any password (in the userinfo or the query string) replaced by ``***``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # Not a URL SQLAlchemy understands: nothing safe can be said about its parts.
+        return "<unparseable database URL>"
+    if parsed.query:
+        parsed = parsed.update_query_dict(
+            {key: "***" for key in parsed.query if key.lower() in _SECRET_QUERY_KEYS}
+        )
+    return parsed.render_as_string(hide_password=True)
+
+
+class AppSettings(BaseSettings):
+    """Settings of the API, the workers and `moedeplan serve` (one place, one env prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="MOEDEPLAN_", extra="ignore")
+
+    # SQLite file by default, so `moedeplan serve` works with nothing installed; PostgreSQL by
+    # URL (``postgresql://…`` is read as psycopg 3, the driver we ship).
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
+    database_echo: bool = Field(default=False, description="log SQL (statements, not parameters)")
+    # Later keys (auth file, job worker timings, …) go here.
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL fit for logs and messages: the password masked."""
+        return mask_database_url(self.database_url)
+
+    def __repr_args__(self) -> Any:
+        yield "database_url", self.safe_database_url
+        yield from super().__repr_args__()

@@ -1,0 +1,742 @@
+"""The repository layer: every read and write of stored state goes through these functions.
+
+Rules they all keep, so the API does not have to:
+- They work inside the caller's transaction (`api.db.session_scope`) and never commit; a
+  change and its audit entry are flushed together, so they are committed or lost together.
+- Every mutating function writes an audit entry (who, when, what, why) — except `heartbeat`,
+  which only says a worker is alive and would drown the log.
+- Changes to a row that has a ``version`` take the version the caller read (the ETag) and
+  raise `StaleVersion` when it moved on, instead of overwriting someone else's change.
+- History is append-only: a plan version is never changed (only ``published_at``, once) and
+  replanning stores a child that points at its parent.
+- An absence's reason is confidential: it is stored, but never written to the audit log.
+
+Job queue: `claim_next_job` hands each queued job to exactly one worker, also with workers on
+several machines (PostgreSQL ``FOR UPDATE SKIP LOCKED``; on SQLite a conditional UPDATE). A
+worker commits right after claiming, heartbeats while it works, and a job whose worker stopped
+heartbeating is put back in the queue by `requeue_stale_jobs` (failed after ``max_attempts``
+claims), so a crashed worker's job is retried rather than lost. Worker ids must be unique per
+process (host, pid and a random part): they are what proves a worker still owns its job.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from pydantic import BaseModel
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db import (
+    Conflict,
+    ImmutableRow,
+    NotFound,
+    StaleVersion,
+    StorageError,
+)
+from api.orm import (
+    Absence,
+    AbsenceState,
+    AuditEntry,
+    ConfigVersion,
+    Job,
+    JobState,
+    MeetingLock,
+    PlanVersion,
+    Proposal,
+    utcnow,
+)
+from scheduler.model import Plan
+
+__all__ = [
+    "Conflict",
+    "ImmutableRow",
+    "JobLost",
+    "NotFound",
+    "StaleVersion",
+    "StorageError",
+    "UNSET",
+    "accept_proposal",
+    "add_proposal",
+    "audit",
+    "audit_trail",
+    "claim_next_job",
+    "create_absence",
+    "enqueue_job",
+    "fail_job",
+    "finish_job",
+    "get_absence",
+    "get_config",
+    "get_job",
+    "get_lock",
+    "get_plan",
+    "get_plan_version",
+    "heartbeat",
+    "latest_config",
+    "latest_plan_version",
+    "lineage",
+    "lock_meeting",
+    "locked_uids",
+    "open_absences",
+    "proposals_for",
+    "publish_plan_version",
+    "requeue_stale_jobs",
+    "save_config",
+    "save_plan_version",
+    "unlock_meeting",
+    "update_absence",
+]
+
+CONFIDENTIAL = "(fortroligt)"
+
+
+class JobLost(Conflict):
+    """The worker no longer owns the job (it was requeued and maybe claimed by another): stop."""
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+UNSET = _Unset.UNSET
+"""'Leave as it is' for `update_absence` (None can be a real value, e.g. no reason)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+def _actor(actor: str) -> str:
+    """Every change names who made it; an anonymous change is a bug in the caller."""
+    if not actor or not actor.strip():
+        raise ValueError("actor is required: every change records who made it")
+    return actor
+
+
+def _aware(name: str, value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (got {value.isoformat()})")
+    return value
+
+
+def _flush(session: Session, object_type: str, object_id: object, expected: int | None = None) -> None:
+    """Flush now, so a version conflict surfaces here as `StaleVersion`, not at commit."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion(object_type, object_id, expected, None) from exc
+
+
+def _check_version(obj: Any, object_type: str, expected_version: int) -> None:
+    if obj.version != expected_version:
+        raise StaleVersion(object_type, obj.id, expected_version, obj.version)
+
+
+def _get(session: Session, model: type[Any], object_id: int, object_type: str) -> Any:
+    obj = session.get(model, object_id)
+    if obj is None:
+        raise NotFound(f"{object_type} {object_id} not found")
+    return obj
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _rowcount(result: Any) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: object,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Record who did what to which object, in the caller's transaction (so it commits or rolls
+    back with the change). `detail` must not hold confidential text."""
+    entry = AuditEntry(
+        at=utcnow(),
+        actor=_actor(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail=_dumps(dict(detail or {})),
+    )
+    session.add(entry)
+    return entry
+
+
+def audit_trail(
+    session: Session, object_type: str | None = None, object_id: object = None
+) -> list[AuditEntry]:
+    """Audit entries, oldest first, optionally of one object type or one object."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id)
+    if object_type is not None:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == str(object_id))
+    return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- configs
+
+
+def save_config(session: Session, name: str, yaml_text: str, actor: str, reason: str) -> ConfigVersion:
+    """Store a config as a new version (the text as given; validating it is the caller's job)."""
+    config = ConfigVersion(
+        name=name,
+        yaml=yaml_text,
+        sha256=hashlib.sha256(yaml_text.encode("utf-8")).hexdigest(),
+        created_by=_actor(actor),
+        created_at=utcnow(),
+        reason=reason,
+    )
+    session.add(config)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "config.save",
+        "config_version",
+        config.id,
+        {"name": name, "sha256": config.sha256, "reason": reason},
+    )
+    session.flush()
+    return config
+
+
+def get_config(session: Session, config_version_id: int) -> ConfigVersion:
+    return cast(ConfigVersion, _get(session, ConfigVersion, config_version_id, "config version"))
+
+
+def latest_config(session: Session, name: str | None = None) -> ConfigVersion | None:
+    """The newest config version (of that name), or None when there is none."""
+    stmt = select(ConfigVersion).order_by(ConfigVersion.id.desc()).limit(1)
+    if name is not None:
+        stmt = stmt.where(ConfigVersion.name == name)
+    return session.scalars(stmt).first()
+
+
+# --------------------------------------------------------------------------- plan versions
+
+
+def save_plan_version(
+    session: Session,
+    config_version: ConfigVersion,
+    plan: Plan,
+    parent: PlanVersion | None,
+    actor: str,
+    reason: str,
+) -> PlanVersion:
+    """Store `plan` as a new, immutable version; `parent` is the version it was derived from."""
+    if config_version.id is None:
+        raise ValueError("save the config version before a plan made from it")
+    if parent is not None:
+        if parent.id is None:
+            raise ValueError("the parent plan version is not stored")
+        if parent.term != plan.term:
+            raise ValueError(f"a plan for {plan.term} cannot descend from one for {parent.term}")
+    row = PlanVersion(
+        config_version_id=config_version.id,
+        parent_id=parent.id if parent is not None else None,
+        term=plan.term,
+        status=plan.status.value,
+        objective=plan.objective,
+        plan_json=plan.model_dump_json(),
+        created_by=_actor(actor),
+        created_at=utcnow(),
+        reason=reason,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "plan.save",
+        "plan_version",
+        row.id,
+        {
+            "term": plan.term,
+            "status": row.status,
+            "objective": plan.objective,
+            "meetings": len(plan.meetings),
+            "parent_id": row.parent_id,
+            "config_version_id": row.config_version_id,
+            "reason": reason,
+        },
+    )
+    session.flush()
+    return row
+
+
+def get_plan_version(session: Session, plan_version_id: int) -> PlanVersion:
+    return cast(PlanVersion, _get(session, PlanVersion, plan_version_id, "plan version"))
+
+
+def get_plan(session: Session, plan_version_id: int) -> tuple[PlanVersion, Plan]:
+    """The stored version and its plan, read back into the scheduler's model."""
+    row = get_plan_version(session, plan_version_id)
+    return row, Plan.model_validate_json(row.plan_json)
+
+
+def latest_plan_version(session: Session, term: str, *, published: bool = False) -> PlanVersion | None:
+    """The newest plan version of `term` (only published ones if `published`)."""
+    stmt = select(PlanVersion).where(PlanVersion.term == term).order_by(PlanVersion.id.desc()).limit(1)
+    if published:
+        stmt = stmt.where(PlanVersion.published_at.is_not(None))
+    return session.scalars(stmt).first()
+
+
+def lineage(session: Session, plan_version_id: int) -> list[PlanVersion]:
+    """The version and its ancestors, oldest (the first plan of the term) first."""
+    chain: list[PlanVersion] = []
+    seen: set[int] = set()
+    current: int | None = plan_version_id
+    while current is not None:
+        if current in seen:  # cannot happen (a parent is older), but never loop forever
+            raise StorageError(f"plan version {current} is its own ancestor")
+        seen.add(current)
+        row = get_plan_version(session, current)
+        chain.append(row)
+        current = row.parent_id
+    chain.reverse()
+    return chain
+
+
+def publish_plan_version(
+    session: Session, plan_version_id: int, expected_version: int, actor: str, reason: str
+) -> PlanVersion:
+    """Mark a version as published (the one change a plan version allows); idempotent."""
+    row = get_plan_version(session, plan_version_id)
+    if row.published_at is not None:
+        return row
+    _check_version(row, "plan version", expected_version)
+    row.published_at = utcnow()
+    audit(session, actor, "plan.publish", "plan_version", row.id, {"reason": reason})
+    _flush(session, "plan version", row.id, expected_version)
+    return row
+
+
+# --------------------------------------------------------------------------- meeting locks
+
+
+def lock_meeting(session: Session, term: str, uid: str, actor: str, reason: str) -> MeetingLock:
+    """Fix a meeting where it is (replanning keeps it). `Conflict` if it is locked already.
+
+    A race with another locker ends as `Conflict` too, but the transaction is then spoiled and
+    must be rolled back (`session_scope` does).
+    """
+    existing = session.scalars(
+        select(MeetingLock).where(MeetingLock.term == term, MeetingLock.meeting_uid == uid)
+    ).first()
+    if existing is not None:
+        raise Conflict(f"meeting {uid} is already locked by {existing.locked_by}")
+    lock = MeetingLock(
+        term=term, meeting_uid=uid, locked_by=_actor(actor), created_at=utcnow(), reason=reason
+    )
+    session.add(lock)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"meeting {uid} was locked by someone else just now") from exc
+    audit(
+        session,
+        actor,
+        "meeting.lock",
+        "meeting_lock",
+        lock.id,
+        {"term": term, "meeting_uid": uid, "reason": reason},
+    )
+    session.flush()
+    return lock
+
+
+def get_lock(session: Session, term: str, uid: str) -> MeetingLock | None:
+    return session.scalars(
+        select(MeetingLock).where(MeetingLock.term == term, MeetingLock.meeting_uid == uid)
+    ).first()
+
+
+def unlock_meeting(
+    session: Session, term: str, uid: str, expected_version: int, actor: str, reason: str
+) -> None:
+    """Release a lock, if it is still the one the caller saw (`StaleVersion` otherwise)."""
+    lock = get_lock(session, term, uid)
+    if lock is None:
+        raise NotFound(f"meeting {uid} is not locked")
+    _check_version(lock, "meeting lock", expected_version)
+    lock_id = lock.id
+    session.delete(lock)
+    audit(
+        session,
+        actor,
+        "meeting.unlock",
+        "meeting_lock",
+        lock_id,
+        {"term": term, "meeting_uid": uid, "reason": reason},
+    )
+    _flush(session, "meeting lock", lock_id, expected_version)
+
+
+def locked_uids(session: Session, term: str) -> set[str]:
+    """The uids of the meetings locked in `term` (what replanning must keep)."""
+    return set(session.scalars(select(MeetingLock.meeting_uid).where(MeetingLock.term == term)))
+
+
+# --------------------------------------------------------------------------- absences
+
+
+def create_absence(
+    session: Session, person_id: str, start: datetime, end: datetime, reason: str | None, actor: str
+) -> Absence:
+    """Register an absence (times timezone-aware, stored in UTC). `reason` stays confidential."""
+    _aware("start", start)
+    _aware("end", end)
+    if not start < end:
+        raise ValueError("an absence must end after it starts")
+    absence = Absence(
+        person_id=person_id,
+        start=start,
+        end=end,
+        reason=reason,
+        created_by=_actor(actor),
+        created_at=utcnow(),
+        state=AbsenceState.open,
+    )
+    session.add(absence)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "absence.create",
+        "absence",
+        absence.id,
+        {
+            "person_id": person_id,
+            "start": start,
+            "end": end,
+            "reason": CONFIDENTIAL if reason else None,
+        },
+    )
+    session.flush()
+    return absence
+
+
+def get_absence(session: Session, absence_id: int) -> Absence:
+    return cast(Absence, _get(session, Absence, absence_id, "absence"))
+
+
+def update_absence(
+    session: Session,
+    absence_id: int,
+    expected_version: int,
+    *,
+    actor: str,
+    person_id: str | _Unset = UNSET,
+    start: datetime | _Unset = UNSET,
+    end: datetime | _Unset = UNSET,
+    reason: str | None | _Unset = UNSET,
+    state: AbsenceState | str | _Unset = UNSET,
+) -> Absence:
+    """Change an absence the caller read at `expected_version` (its ETag).
+
+    `StaleVersion` if someone changed it since: of two district leaders editing at once, the
+    second is told to reload rather than silently undoing the first one's change.
+    """
+    absence = get_absence(session, absence_id)
+    _check_version(absence, "absence", expected_version)
+    changes: dict[str, Any] = {}
+    if not isinstance(person_id, _Unset) and person_id != absence.person_id:
+        changes["person_id"] = {"from": absence.person_id, "to": person_id}
+        absence.person_id = person_id
+    new_start = absence.start if isinstance(start, _Unset) else _aware("start", start)
+    new_end = absence.end if isinstance(end, _Unset) else _aware("end", end)
+    if not new_start < new_end:
+        raise ValueError("an absence must end after it starts")
+    if new_start != absence.start:
+        changes["start"] = {"from": absence.start, "to": new_start}
+        absence.start = new_start
+    if new_end != absence.end:
+        changes["end"] = {"from": absence.end, "to": new_end}
+        absence.end = new_end
+    if not isinstance(reason, _Unset) and reason != absence.reason:
+        changes["reason"] = CONFIDENTIAL
+        absence.reason = reason
+    if not isinstance(state, _Unset) and AbsenceState(state) != absence.state:
+        changes["state"] = {"from": absence.state, "to": AbsenceState(state)}
+        absence.state = AbsenceState(state)
+    if not changes:
+        return absence
+    audit(
+        session,
+        actor,
+        "absence.update",
+        "absence",
+        absence.id,
+        {"changes": changes, "from_version": expected_version},
+    )
+    _flush(session, "absence", absence.id, expected_version)
+    return absence
+
+
+def open_absences(session: Session) -> list[Absence]:
+    return list(
+        session.scalars(
+            select(Absence).where(Absence.state == AbsenceState.open).order_by(Absence.start, Absence.id)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def add_proposal(
+    session: Session,
+    absence_id: int,
+    base: PlanVersion,
+    proposal: Mapping[str, Any] | BaseModel,
+    rank: int,
+    actor: str,
+) -> Proposal:
+    """Store one replanning option for an absence, computed from plan version `base`."""
+    get_absence(session, absence_id)
+    body = proposal.model_dump_json() if isinstance(proposal, BaseModel) else _dumps(dict(proposal))
+    row = Proposal(
+        absence_id=absence_id, plan_version_id=base.id, proposal_json=body, rank=rank, created_at=utcnow()
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "proposal.add",
+        "proposal",
+        row.id,
+        {"absence_id": absence_id, "plan_version_id": base.id, "rank": rank},
+    )
+    session.flush()
+    return row
+
+
+def proposals_for(session: Session, absence_id: int) -> list[Proposal]:
+    """An absence's proposals, best (rank 1) first."""
+    return list(
+        session.scalars(
+            select(Proposal).where(Proposal.absence_id == absence_id).order_by(Proposal.rank, Proposal.id)
+        )
+    )
+
+
+def accept_proposal(session: Session, proposal_id: int, expected_version: int, actor: str) -> Proposal:
+    """Mark a proposal accepted; only one proposal per absence can be (`Conflict` otherwise)."""
+    row = cast(Proposal, _get(session, Proposal, proposal_id, "proposal"))
+    _check_version(row, "proposal", expected_version)
+    already = session.scalars(
+        select(Proposal.id).where(Proposal.absence_id == row.absence_id, Proposal.accepted_at.is_not(None))
+    ).first()
+    if already is not None:
+        raise Conflict(f"proposal {already} was already accepted for absence {row.absence_id}")
+    row.accepted_at = utcnow()
+    audit(session, actor, "proposal.accept", "proposal", row.id, {"absence_id": row.absence_id})
+    _flush(session, "proposal", row.id, expected_version)
+    return row
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def enqueue_job(session: Session, kind: str, params: Mapping[str, Any], actor: str) -> Job:
+    """Queue work for a worker (it runs after the caller commits)."""
+    job = Job(kind=kind, state=JobState.queued, params=_dumps(dict(params)), attempts=0, created_at=utcnow())
+    session.add(job)
+    session.flush()
+    audit(session, actor, "job.enqueue", "job", job.id, {"kind": kind})
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    return cast(Job, _get(session, Job, job_id, "job"))
+
+
+def _reload(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id, populate_existing=True)
+    assert job is not None
+    return job
+
+
+def claim_next_job(session: Session, worker_id: str, kinds: Iterable[str] | None = None) -> Job | None:
+    """The oldest queued job, now running for `worker_id`; None when the queue is empty.
+
+    Atomic across processes: no two workers get the same job. Commit right after, so the
+    claim is visible (and, on SQLite, the write lock released).
+    """
+    _actor(worker_id)
+    candidates = select(Job.id).where(Job.state == JobState.queued).order_by(Job.id).limit(1)
+    if kinds is not None:
+        candidates = candidates.where(Job.kind.in_(list(kinds)))
+    if _is_postgresql(session):
+        # Rows another worker is claiming are skipped, not waited for.
+        candidates = candidates.with_for_update(skip_locked=True)
+    for _ in range(1000):
+        job_id = session.scalar(candidates)
+        if job_id is None:
+            return None
+        now = utcnow()
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.queued)
+            .values(
+                state=JobState.running,
+                worker_id=worker_id,
+                attempts=Job.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                error=None,
+                version=Job.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(claimed) == 1:
+            job = _reload(session, job_id)
+            audit(session, worker_id, "job.claim", "job", job_id, {"kind": job.kind, "attempt": job.attempts})
+            session.flush()
+            return job
+        # Another worker took it between our SELECT and UPDATE (SQLite): try the next one.
+    raise StorageError("could not claim a job after 1000 tries")
+
+
+def _worker_update(session: Session, job_id: int, worker_id: str, **values: Any) -> Job:
+    """Change a running job only if `worker_id` still owns it (else `JobLost`)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.running, Job.worker_id == worker_id)
+        .values(version=Job.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result) != 1:
+        get_job(session, job_id)  # NotFound if there is no such job at all
+        raise JobLost(f"job {job_id} is no longer running for {worker_id}")
+    return _reload(session, job_id)
+
+
+def heartbeat(
+    session: Session, job_id: int, worker_id: str, progress: Mapping[str, Any] | None = None
+) -> Job:
+    """The worker is alive (and how far it got). `JobLost` means: stop, someone else has it.
+
+    Not audited: it changes nothing but liveness and progress, every few seconds.
+    """
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if progress is not None:
+        values["progress"] = _dumps(dict(progress))
+    return _worker_update(session, job_id, worker_id, **values)
+
+
+def finish_job(session: Session, job_id: int, worker_id: str, result_ref: str | None) -> Job:
+    """The job is done; `result_ref` says where its result is (e.g. ``plan_version:17``)."""
+    now = utcnow()
+    job = _worker_update(
+        session,
+        job_id,
+        worker_id,
+        state=JobState.done,
+        result_ref=result_ref,
+        finished_at=now,
+        heartbeat_at=now,
+    )
+    audit(session, worker_id, "job.finish", "job", job_id, {"kind": job.kind, "result_ref": result_ref})
+    session.flush()
+    return job
+
+
+def fail_job(session: Session, job_id: int, worker_id: str, error: str) -> Job:
+    """The job failed for good (an error in the work itself, not a lost worker)."""
+    now = utcnow()
+    job = _worker_update(
+        session, job_id, worker_id, state=JobState.failed, error=error, finished_at=now, heartbeat_at=now
+    )
+    audit(session, worker_id, "job.fail", "job", job_id, {"kind": job.kind, "error": error[:500]})
+    session.flush()
+    return job
+
+
+def requeue_stale_jobs(
+    session: Session,
+    older_than: timedelta,
+    *,
+    max_attempts: int = 3,
+    actor: str = "system",
+    now: datetime | None = None,
+) -> list[int]:
+    """Put back in the queue each running job whose worker has not heartbeaten for `older_than`.
+
+    A job that already had `max_attempts` claims is failed instead: a job that kills every
+    worker it touches must not cycle forever. Returns the ids of the jobs handled.
+    """
+    cutoff = _aware("now", now or utcnow()) - older_than
+    stale = select(Job.id).where(Job.state == JobState.running, Job.heartbeat_at < cutoff).order_by(Job.id)
+    if _is_postgresql(session):
+        stale = stale.with_for_update(skip_locked=True)
+    handled: list[int] = []
+    for job_id in list(session.scalars(stale)):
+        job = _reload(session, job_id)
+        give_up = job.attempts >= max_attempts
+        values: dict[str, Any] = (
+            {
+                "state": JobState.failed,
+                "finished_at": utcnow(),
+                "error": f"worker {job.worker_id} stopped answering ({job.attempts} attempts)",
+            }
+            if give_up
+            else {"state": JobState.queued, "worker_id": None, "started_at": None, "heartbeat_at": None}
+        )
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.running, Job.heartbeat_at < cutoff)
+            .values(version=Job.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            continue  # the worker came back (or another reaper was faster)
+        audit(
+            session,
+            actor,
+            "job.give_up" if give_up else "job.requeue",
+            "job",
+            job_id,
+            {"worker_id": job.worker_id, "attempts": job.attempts},
+        )
+        _reload(session, job_id)
+        handled.append(job_id)
+    session.flush()
+    return handled

@@ -1,0 +1,370 @@
+"""Rescheduling when someone is unavailable: the smallest change, ranked, and always a valid plan.
+
+Each case is a small config whose minimal change is known by hand. The base plan is solved
+first (the verifier checks it), then `propose` is asked about an absence; every proposal it
+returns must pass the verifier against the config with the absence added.
+
+Term: Monday 6 September to Friday 1 October 2027 (no helligdage).
+Weeks: W1 Mon 6 Sep, W2 Mon 13 Sep, W3 Mon 20 Sep, W4 Mon 27 Sep.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from scheduler.calendar import TZ
+from scheduler.config import config_from_data
+from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.replan import (
+    NoProposal,
+    Proposal,
+    ReplanRequest,
+    Unavailability,
+    config_with_unavailability,
+    notice_horizon,
+    propose,
+    what_if,
+)
+from scheduler.solve import SolveOptions, solve
+from scheduler.verify import verify_plan
+
+D = date.fromisoformat
+TUE_W2 = D("2027-09-14")
+THU_W2 = D("2027-09-16")
+LONG_BEFORE = datetime(2027, 8, 30, 9, 0, tzinfo=TZ)
+"""'now' for most cases: a week before the term, so nothing is short notice."""
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def person(pid: str, *roles: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": extra.pop("name", pid.replace("-", " ").title()),
+        "roles": list(roles) or ["paedagogisk_leder"],
+        "serves": extra.pop("serves", {"all": True}),
+        **extra,
+    }
+
+
+def series(sid: str, **extra: Any) -> dict[str, Any]:
+    """A weekly two-hour meeting at Nordskolen, Tuesdays 13-15 unless the test says otherwise."""
+    return {
+        "id": sid,
+        "type": "andet",
+        "title": extra.pop("title", sid),
+        "unit": extra.pop("unit", "nordskolen"),
+        "cadence": extra.pop("cadence", "weekly"),
+        "duration_minutes": 120,
+        "weekdays": extra.pop("weekdays", ["tue"]),
+        "window": extra.pop("window", "13:00-15:00"),
+        **extra,
+    }
+
+
+def config(series_list: list[dict[str, Any]], staff: list[dict[str, Any]], **top: Any) -> MunicipalityConfig:
+    data: dict[str, Any] = {
+        "municipality": "Testkommune",
+        "districts": [{"id": "nord", "name": "Nord"}],
+        "sites": [{"id": "skolen", "name": "Nordskolen"}, {"id": "huset", "name": "Børnehuset"}],
+        "units": [
+            {
+                "id": "nordskolen",
+                "name": "Nordskolen",
+                "kind": "skole",
+                "districts": ["nord"],
+                "sites": ["skolen"],
+            },
+            {
+                "id": "solsikken",
+                "name": "Solsikken",
+                "kind": "dagtilbud",
+                "districts": ["nord"],
+                "sites": ["huset"],
+            },
+        ],
+        "staff": staff,
+        "terms": [{"id": "t", "name": "Efterår", "start": "2027-09-06", "end": "2027-10-01"}],
+        "series": series_list,
+    }
+    data.update(copy.deepcopy(top))
+    return config_from_data(data)
+
+
+def base_plan(cfg: MunicipalityConfig) -> Plan:
+    plan = solve(cfg, options=SolveOptions(time_limit=10, workers=2))
+    assert plan.status == PlanStatus.OPTIMAL, plan.explanation
+    return plan
+
+
+def away(pid: str, first: date, last: date | None = None) -> Unavailability:
+    """Whole days, local midnight to midnight."""
+    start = datetime.combine(first, time(0), tzinfo=TZ)
+    end = datetime.combine((last or first) + timedelta(days=1), time(0), tzinfo=TZ)
+    return Unavailability(person=pid, start=start, end=end, reason="syg")
+
+
+def request(unavailability: Unavailability, **extra: Any) -> ReplanRequest:
+    return ReplanRequest(unavailability=unavailability, now=extra.pop("now", LONG_BEFORE), **extra)
+
+
+def checked(cfg: MunicipalityConfig, plan: Plan, req: ReplanRequest) -> list[Proposal]:
+    """propose(), with every proposal's plan verified against the config with the absence."""
+    proposals = propose(cfg, plan, req, time_limit=5)
+    with_absence = config_with_unavailability(cfg, req.unavailability)
+    for proposal in proposals:
+        assert verify_plan(with_absence, proposal.plan) == []
+        assert proposal.changed_meetings == len(proposal.changes)
+        assert proposal.notified == sorted(
+            {a.person for c in proposal.changes for a in [*c.before_attendees, *c.after_attendees]}
+        )
+    return proposals
+
+
+def shape(m: Meeting) -> tuple[datetime, str, list[tuple[str, str]]]:
+    return m.start, m.site, sorted((a.person, a.seat) for a in m.attendees)
+
+
+def unchanged_except(before: Plan, after: Plan, uids: set[str]) -> None:
+    old = {m.uid: m for m in before.meetings}
+    new = {m.uid: m for m in after.meetings}
+    assert old.keys() == new.keys()
+    for uid in old.keys() - uids:
+        assert shape(old[uid]) == shape(new[uid]), uid
+
+
+def on(plan: Plan, sid: str, day: date) -> Meeting:
+    return next(m for m in plan.meetings if m.series == sid and m.start.date() == day)
+
+
+# --------------------------------------------------------------------------- the cases
+
+
+def test_unavailability_becomes_absences_of_whole_and_partial_days() -> None:
+    cfg = config([series("kk", chair="leder")], [person("leder")])
+    start = datetime(2027, 9, 14, 12, 0, tzinfo=TZ)
+    end = datetime(2027, 9, 17, 10, 30, tzinfo=TZ)
+    absences = (
+        config_with_unavailability(cfg, Unavailability(person="leder", start=start, end=end))
+        .staff[0]
+        .absences
+    )
+    spans = [(a.start, a.end, str(a.time) if a.time else None) for a in absences]
+    assert spans == [
+        (TUE_W2, TUE_W2, "12:00-24:00"),
+        (D("2027-09-15"), THU_W2, None),
+        (D("2027-09-17"), D("2027-09-17"), "00:00-10:30"),
+    ]
+    assert cfg.staff[0].absences == []  # the original config is untouched
+    whole = config_with_unavailability(cfg, away("leder", TUE_W2)).staff[0].absences
+    assert [(a.start, a.end, a.time) for a in whole] == [(TUE_W2, TUE_W2, None)]
+
+
+def test_no_affected_meeting_means_nothing_to_do() -> None:
+    cfg = config([series("kk", chair="leder")], [person("leder")])
+    plan = base_plan(cfg)
+    assert checked(cfg, plan, request(away("leder", D("2027-09-15")))) == []  # a Wednesday
+
+
+def test_optional_attendee_ill_for_a_day_is_just_dropped() -> None:
+    cfg = config([series("kk", chair="leder", optional_people=["klub"])], [person("leder"), person("klub")])
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+    assert {a.person for a in meeting.attendees} == {"leder", "klub"}
+
+    proposals = checked(cfg, plan, request(away("klub", TUE_W2)))
+    first = proposals[0]
+    assert first.kind == "drop_optional"
+    assert first.changed_meetings == 1
+    assert [(c.uid, c.what) for c in first.changes] == [(meeting.uid, "attendee_removed")]
+    assert first.notified == sorted(a.person for a in meeting.attendees)
+    assert [a.person for a in first.changes[0].after_attendees] == ["leder"]
+    unchanged_except(plan, first.plan, {meeting.uid})
+    costs = {c.rule: c.violations for c in first.rule_costs}
+    assert costs["preferred_attendees"] == 1
+
+
+def psykolog_config() -> MunicipalityConfig:
+    """Two series at Nordskolen, Tuesday and Thursday, each needing one psykolog. Psykolog B works
+    10 hours a week, so fair load gives both series to Psykolog A while A is there."""
+    return config(
+        [
+            series("kk", chair="leder", required_roles=[{"role": "psykolog"}]),
+            series("opf", weekdays=["thu"], chair="leder", required_roles=[{"role": "psykolog"}]),
+        ],
+        [person("leder"), person("psyk-a", "psykolog"), person("psyk-b", "psykolog", weekly_hours=10)],
+    )
+
+
+def test_absent_psykolog_is_substituted_in_exactly_the_affected_meetings() -> None:
+    cfg = psykolog_config()
+    plan = base_plan(cfg)
+    holders = {a.person for m in plan.meetings for a in m.attendees if a.role == "psykolog"}
+    assert holders == {"psyk-a"}
+    week = away("psyk-a", D("2027-09-13"), D("2027-09-17"))
+    affected = {m.uid for m in plan.meetings if week.start <= m.start < week.end}
+    assert len(affected) == 2
+
+    proposals = checked(cfg, plan, request(week))
+    first = proposals[0]
+    assert first.kind == "substitute"
+    assert first.changed_meetings == len(affected)
+    assert {c.uid for c in first.changes} == affected
+    for change in first.changes:
+        assert change.what == "attendee_substituted"
+        assert change.after_start == change.before_start
+        assert sorted(a.person for a in change.after_attendees) == ["leder", "psyk-b"]
+    assert first.notified == ["leder", "psyk-a", "psyk-b"]
+    unchanged_except(plan, first.plan, affected)
+    assert all(p.kind != "move" for p in proposals)  # away all week: no other day in the period
+
+
+def required_person_config() -> MunicipalityConfig:
+    """The leader chairs a Tuesday-or-Thursday meeting (Tuesday preferred); B has a Wednesday
+    meeting at Solsikken, which nothing here should touch."""
+    return config(
+        [
+            series("kk", weekdays=["tue", "thu"], preferred_weekdays=["tue"], chair="leder"),
+            series("sol", unit="solsikken", weekdays=["wed"], chair="b"),
+        ],
+        [person("leder"), person("b")],
+    )
+
+
+def test_required_person_absent_moves_exactly_that_meeting() -> None:
+    cfg = required_person_config()
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+
+    proposals = checked(cfg, plan, request(away("leder", TUE_W2)))
+    first = proposals[0]
+    assert first.kind == "move"
+    assert [(c.uid, c.what) for c in first.changes] == [(meeting.uid, "moved")]
+    change = first.changes[0]
+    assert change.after_start == datetime(2027, 9, 16, 13, 0, tzinfo=TZ)
+    assert change.after_attendees == change.before_attendees
+    assert first.notified == ["leder"]
+    unchanged_except(plan, first.plan, {meeting.uid})
+
+
+def test_locked_affected_meeting_gives_no_proposal() -> None:
+    cfg = required_person_config()
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+    with pytest.raises(NoProposal) as caught:
+        propose(cfg, plan, request(away("leder", TUE_W2), locked={meeting.uid}), time_limit=5)
+    assert "låst" in str(caught.value)
+    assert "kk tirsdag 14/9 kl. 13:00" in str(caught.value)
+
+
+def chain_config() -> MunicipalityConfig:
+    """Tuesday or Wednesday, at least 7 days apart: moving W2 to Wednesday pushes W3 and W4 too."""
+    return config(
+        [
+            series(
+                "kk",
+                cadence={"kind": "weekly", "min_gap_days": 7},
+                weekdays=["tue", "wed"],
+                preferred_weekdays=["tue"],
+                chair="leder",
+            )
+        ],
+        [person("leder")],
+    )
+
+
+def test_combined_moves_the_later_meetings_only_when_it_must_and_never_a_locked_one() -> None:
+    cfg = chain_config()
+    plan = base_plan(cfg)
+    meetings = sorted(plan.meetings, key=lambda m: m.start)
+    assert [m.start.date() for m in meetings] == [D("2027-09-07"), TUE_W2, D("2027-09-21"), D("2027-09-28")]
+    first_meeting, w2, w3, w4 = meetings
+
+    proposals = checked(cfg, plan, request(away("leder", TUE_W2), locked={first_meeting.uid}))
+    assert [p.kind for p in proposals] == ["combined"]  # moving W2 alone breaks the 7-day gap
+    best = proposals[0]
+    assert {c.uid for c in best.changes} == {w2.uid, w3.uid, w4.uid}
+    assert all(c.after_start and c.after_start.weekday() == 2 for c in best.changes)  # Wednesdays
+    unchanged_except(plan, best.plan, {w2.uid, w3.uid, w4.uid})
+
+    with pytest.raises(NoProposal) as caught:
+        propose(cfg, plan, request(away("leder", TUE_W2), locked={w3.uid}), time_limit=5)
+    message = str(caught.value)
+    assert "låst" in message.lower()
+    assert "Låste møder ændres ikke: kk tirsdag 21/9 kl. 13:00" in message
+
+
+def test_short_notice_meeting_is_not_moved_unless_allowed() -> None:
+    cfg = required_person_config()
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+    monday = datetime(2027, 9, 13, 9, 0, tzinfo=TZ)  # the meeting is tomorrow
+    assert notice_horizon(cfg, monday, 2) == D("2027-09-15")
+
+    with pytest.raises(NoProposal) as caught:
+        propose(cfg, plan, request(away("leder", TUE_W2), now=monday), time_limit=5)
+    assert "varslet på 2 arbejdsdage" in str(caught.value)
+
+    proposals = checked(cfg, plan, request(away("leder", TUE_W2), now=monday, allow_short_notice=True))
+    assert proposals[0].kind == "move"
+    assert [c.uid for c in proposals[0].changes] == [meeting.uid]
+
+
+def test_short_notice_still_allows_a_substitute() -> None:
+    cfg = psykolog_config()
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+    monday = datetime(2027, 9, 13, 9, 0, tzinfo=TZ)
+
+    proposals = checked(cfg, plan, request(away("psyk-a", TUE_W2), now=monday))
+    assert [p.kind for p in proposals] == ["substitute"]
+    assert [(c.uid, c.what) for c in proposals[0].changes] == [(meeting.uid, "attendee_substituted")]
+    assert all(c.what != "moved" for p in proposals for c in p.changes)
+
+    # allowing short notice changes nothing here: a Tuesday-only weekly series has nowhere to move
+    relaxed = checked(cfg, plan, request(away("psyk-a", TUE_W2), now=monday, allow_short_notice=True))
+    assert {p.kind for p in relaxed} == {"substitute"}  # Tuesday-only series: nowhere to move to
+
+
+def test_ill_since_this_morning_replans_only_what_is_still_ahead() -> None:
+    cfg = psykolog_config()
+    plan = base_plan(cfg)
+    meeting = on(plan, "kk", TUE_W2)
+    morning = datetime(2027, 9, 14, 10, 0, tzinfo=TZ)  # reported at 10, the meeting is at 13
+
+    proposals = checked(cfg, plan, request(away("psyk-a", TUE_W2), now=morning))
+    assert [(p.kind, [c.uid for c in p.changes]) for p in proposals] == [("substitute", [meeting.uid])]
+    assert checked(cfg, plan, request(away("psyk-a", D("2027-09-06")), now=morning)) == []  # all past
+
+
+def test_what_if_a_series_met_fortnightly() -> None:
+    cfg = config(
+        [
+            series("kk", chair="leder"),
+            series("sol", unit="solsikken", weekdays=["tue", "wed"], preferred_weekdays=["tue"], chair="b"),
+        ],
+        [person("leder"), person("b")],
+    )
+    plan = base_plan(cfg)
+    data = cfg.model_dump(mode="json", exclude_defaults=True)
+    data["series"][1]["cadence"] = "fortnightly"
+    modified = config_from_data(data)
+
+    answer = what_if(cfg, plan, modified, time_limit=5)
+    assert answer.kind == "what_if"
+    assert verify_plan(modified, answer.plan) == []
+    sol = {m.occurrence: m for m in plan.meetings if m.series == "sol"}
+    # period 0 (W1-W2) keeps its Tuesday of W1; period 1 is now W3-W4; 2 and 3 are gone
+    assert {(c.uid, c.what) for c in answer.changes} == {
+        (sol[1].uid, "moved"),
+        (sol[2].uid, "removed"),
+        (sol[3].uid, "removed"),
+    }
+    assert answer.notified == ["b"]
+    unchanged_except_kk = {m.uid: shape(m) for m in plan.meetings if m.series == "kk"}
+    assert {m.uid: shape(m) for m in answer.plan.meetings if m.series == "kk"} == unchanged_except_kk
