@@ -6,6 +6,7 @@ plan file, arguments); 3 no plan exists (the explanation says why).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -206,6 +207,83 @@ def publish(
         typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
     if report.failures:
         raise typer.Exit(EXIT_VIOLATIONS)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    worker: Annotated[bool, typer.Option(help="run solve jobs in this process too")] = True,
+) -> None:
+    """Run the API (and, by default, a job worker) on the database in MOEDEPLAN_DATABASE_URL.
+
+    With nothing set it uses the SQLite file moedeplan.sqlite3 here. OpenAPI docs at /docs.
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import AppSettings
+
+    settings = AppSettings(run_worker=worker)
+    if settings.users_file is None:
+        typer.echo(
+            "Ingen brugere: sæt MOEDEPLAN_USERS_FILE og opret brugere med `moedeplan user-add`.", err=True
+        )
+    typer.echo(f"moedeplan på http://{host}:{port} (database {settings.safe_database_url})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run solve jobs from the shared database until stopped (start as many as wanted)."""
+    import logging
+
+    from api.db import make_session_factory, migrate
+    from api.jobs import Worker
+    from api.settings import AppSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = AppSettings()
+    migrate(settings.database_url)
+    typer.echo(f"worker på {settings.safe_database_url}")
+    with contextlib.suppress(KeyboardInterrupt):
+        Worker(make_session_factory(settings.database_url), settings).run_forever()
+
+
+@app.command("user-add")
+def user_add(
+    users_file: Annotated[Path, typer.Argument(help="the users file (MOEDEPLAN_USERS_FILE)")],
+    name: Annotated[str, typer.Argument(help="who (shown in the audit log)")],
+    role: Annotated[str, typer.Option(help="admin, distriktsleder, staff or service")],
+    person: Annotated[str | None, typer.Option(help="staff: their person id")] = None,
+    district: Annotated[list[str] | None, typer.Option(help="distriktsleder: a district id (repeat)")] = None,
+) -> None:
+    """Add a user and print their new token once; the file keeps only its SHA-256."""
+    import secrets
+
+    import yaml
+
+    from api.auth import Role, UserEntry, UsersFile, token_hash
+
+    try:
+        data = yaml.safe_load(users_file.read_text(encoding="utf-8")) if users_file.exists() else None
+        users = UsersFile.model_validate(data or {"users": []})
+        token = secrets.token_urlsafe(32)
+        entry = UserEntry(
+            name=name,
+            role=Role(role),
+            token_sha256=token_hash(token),
+            person=person,
+            districts=district or [],
+        )
+    except (ValueError, ValidationError, yaml.YAMLError) as exc:
+        typer.echo(f"Ugyldigt: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    users.users.append(entry)
+    users_file.parent.mkdir(parents=True, exist_ok=True)
+    users_file.write_text(yaml.safe_dump(users.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    users_file.chmod(0o600)
+    typer.echo(token)
 
 
 @app.command()

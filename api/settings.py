@@ -7,9 +7,10 @@ error messages must use. Only `api.db` reads ``database_url`` itself, to connect
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -43,7 +44,22 @@ class AppSettings(BaseSettings):
     # URL (``postgresql://…`` is read as psycopg 3, the driver we ship).
     database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
     database_echo: bool = Field(default=False, description="log SQL (statements, not parameters)")
-    # Later keys (auth file, job worker timings, …) go here.
+    users_file: Path | None = Field(
+        default=None,
+        description="YAML list of users (name, role, token_sha256); `moedeplan user-add` writes it",
+    )
+    feed_secret: SecretStr | None = Field(
+        default=None,
+        description="key of the unguessable feed tokens; unset: made once and kept in `secret_file`",
+    )
+    secret_file: Path = Path(".moedeplan-feed-secret")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="base of feed links")
+    run_worker: bool = Field(default=True, description="run solve jobs in the API process")
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    job_stale_seconds: float = Field(default=120.0, gt=0, description="a silent worker's job is retried")
+    solve_time_limit: float | None = Field(default=None, gt=0, description="default: the config's")
+    solve_workers: int | None = Field(default=None, ge=1, le=64)
+    replan_time_limit: float = Field(default=10.0, gt=0, description="per replanning strategy")
 
     @property
     def safe_database_url(self) -> str:

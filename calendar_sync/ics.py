@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from calendar_sync.items import items_from_plan, view_for
+from calendar_sync.items import CalendarItem, items_from_plan, view_for
 from calendar_sync.itip import PRODID, TZID, build_vtimezone, render_feed
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 
@@ -132,3 +132,41 @@ def write_calendars(
         (ics / folder / f"{key}.ics", data) for folder, calendars in groups for key, data in calendars.items()
     ]
     return [_write(path, data) for path, data in files]
+
+
+# --------------------------------------------------------------------------- subscription feeds
+
+FeedKind = str  # "person", "unit" or "district"
+
+
+def reader_feeds(
+    plans: Iterable[tuple[MunicipalityConfig, Plan]], kind: FeedKind, now: datetime | None = None
+) -> dict[str, bytes]:
+    """Reader id -> one feed with their items from several plans (one per term), for the API.
+
+    A subscription outlives a term: the feed holds every published term, so the calendar does
+    not empty when a new term's plan is published.
+    """
+    readers: dict[str, str] = {}
+    chosen: dict[str, list[CalendarItem]] = {}
+    for config, plan in plans:
+        items = items_from_plan(config, plan)
+        if kind == "person":
+            for person in config.staff:
+                readers[person.id] = person.name
+                views = (view_for(i, person.id) for i in items)
+                chosen.setdefault(person.id, []).extend(v for v in views if v is not None)
+        elif kind == "unit":
+            for unit in config.units:
+                readers[unit.id] = unit.name
+                chosen.setdefault(unit.id, []).extend(i for i in items if i.unit == unit.id)
+        elif kind == "district":
+            unit_districts = {u.id: set(u.districts) for u in config.units}
+            for district in config.districts:
+                readers[district.id] = district.name
+                chosen.setdefault(district.id, []).extend(
+                    i for i in items if district.id in unit_districts.get(i.unit, set())
+                )
+        else:
+            raise ValueError(f"unknown feed kind '{kind}'")
+    return {rid: render_feed(chosen.get(rid, []), f"Møder – {name}", now) for rid, name in readers.items()}

@@ -9,12 +9,13 @@ while the rest stays infeasible, and phrase what is left in Danish through each 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term
 from scheduler.context import PlanningContext
-from scheduler.model import MunicipalityConfig
+from scheduler.model import MunicipalityConfig, Plan
 from scheduler.rules import rule_by_name
 
 MINIMIZE_BUDGET_SECONDS = 20.0
@@ -76,4 +77,97 @@ def explain_infeasibility(
     lines = ["Der findes ingen plan, fordi disse krav ikke kan opfyldes på samme tid:"]
     for rule_name, subject in sorted(core):
         lines.append("- " + rule_by_name(rule_name).describe(ctx, subject))
+    return lines
+
+
+# --------------------------------------------------------------------------- why here?
+
+
+def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
+    """Why a planned meeting sits where it does, in Danish, for a district leader.
+
+    Every other time the meeting could have had in its cadence period — the same start on the
+    period's other weekdays, other starts on its own day — is tried against the independent
+    verifier, with the meetings it could clash with. Each is either ruled out by a hard rule
+    (named, with an example) or allowed but less regular than the series' usual time.
+    """
+    from collections import Counter, defaultdict
+    from datetime import timedelta
+
+    from scheduler.calendar import TZ, closed_days_for, series_periods
+    from scheduler.model import WEEKDAY_DA
+    from scheduler.verify import verify_plan
+
+    meeting = next((m for m in plan.meetings if m.uid == uid), None)
+    if meeting is None:
+        raise KeyError(uid)
+    term = find_term(config, plan.term)
+    series = next(s for s in config.series if s.id == meeting.series)
+    start, duration = meeting.start.astimezone(TZ), meeting.end - meeting.start
+    people = {a.person for a in meeting.attendees}
+    related = [
+        m
+        for m in plan.meetings
+        if m.uid == uid
+        or m.series == meeting.series
+        or m.site == meeting.site
+        or people & {a.person for a in m.attendees}
+    ]
+    siblings = [m.start.astimezone(TZ) for m in plan.meetings if m.series == meeting.series]
+    usual, usual_count = Counter((s.weekday(), s.strftime("%H:%M")) for s in siblings).most_common(1)[0]
+
+    def when(value: datetime) -> str:
+        return f"{WEEKDAY_DA[value.weekday()]} {value.day}/{value.month} kl. {value:%H:%M}"
+
+    lines = [
+        f"{meeting.title} ligger {when(start)}-{meeting.end.astimezone(TZ):%H:%M}. Serien holdes "
+        f"{WEEKDAY_DA[usual[0]]} kl. {usual[1]} i {usual_count} af {len(siblings)} møder."
+    ]
+    period = next(
+        (
+            p
+            for p in series_periods(series, term, closed_days_for(config, term, series))
+            if p.index == meeting.occurrence
+        ),
+        None,
+    )
+    days = (
+        [period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1)]
+        if period is not None
+        else [start.date()]
+    )
+    candidates: set[datetime] = set()
+    for day in days:
+        if day.weekday() < 5:
+            candidates.add(datetime.combine(day, start.timetz()).replace(tzinfo=TZ))
+    for minutes in range(8 * 60, 17 * 60 + 1, 30):
+        candidates.add(datetime.combine(start.date(), datetime.min.time(), TZ) + timedelta(minutes=minutes))
+    candidates.discard(start)
+
+    blocked: dict[str, list[str]] = defaultdict(list)
+    allowed: list[datetime] = []
+    off_pattern = 0
+    for candidate in sorted(candidates):
+        moved = meeting.model_copy(update={"start": candidate, "end": candidate + duration})
+        trial = plan.model_copy(update={"meetings": [moved if m.uid == uid else m for m in related]})
+        violations = [v for v in verify_plan(config, trial) if uid in v.meetings]
+        if violations:
+            first = violations[0]
+            blocked[first.rule].append(f"{when(candidate)}: {first.message}")
+        else:
+            allowed.append(candidate)
+            off_pattern += (candidate.weekday(), candidate.strftime("%H:%M")) != usual
+    for rule, examples in sorted(blocked.items(), key=lambda item: -len(item[1])):
+        title = rule_by_name(rule).title_da if rule != "structure" else "planens opbygning"
+        lines.append(f"{len(examples)} andre tider udelukkes af «{title}», fx {examples[0]}")
+    if allowed:
+        shown = ", ".join(when(a) for a in allowed[:3])
+        more = " …" if len(allowed) > 3 else ""
+        lines.append(
+            f"{len(allowed)} andre tider overholder alle regler ({shown}{more}); {off_pattern} af dem ligger "
+            "uden for seriens faste tid (regelmæssighed), og resten koster mere på kontinuitet, "
+            "belastning eller transport."
+        )
+    else:
+        lines.append("Ingen anden tid i perioden overholder alle regler: mødet kan kun ligge her.")
     return lines

@@ -923,3 +923,58 @@ def what_if(
             reasons += explain_infeasibility(modified_config, term.id, time_limit=time_limit)
         raise NoProposal(reasons)
     return _proposal(modified_config, modified_config, "what_if", plan, outcome.plan)
+
+
+# --------------------------------------------------------------------------- moving by hand
+
+
+def move_meeting(
+    config: MunicipalityConfig,
+    plan: Plan,
+    uid: str,
+    new_start: datetime,
+    *,
+    locked: Iterable[str] = (),
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> Proposal:
+    """A district leader's move of one meeting, everything else kept; scored by the plan's rules.
+
+    Raises NoProposal (Danish reasons naming the rules it would break) when the new time is not
+    allowed, and KeyError for an unknown uid.
+    """
+    from scheduler.verify import verify_plan
+
+    _require_aware(new_start, "start")
+    meeting = next((m for m in plan.meetings if m.uid == uid), None)
+    if meeting is None:
+        raise KeyError(uid)
+    if meeting.locked or uid in set(locked):
+        raise NoProposal([f"{meeting.title} er låst og flyttes ikke; lås det op først."])
+    moved = meeting.model_copy(
+        update={
+            "start": new_start.astimezone(TZ),
+            "end": new_start.astimezone(TZ) + (meeting.end - meeting.start),
+        }
+    )
+    naive = plan.model_copy(update={"meetings": [moved if m.uid == uid else m for m in plan.meetings]})
+    violations = [v for v in verify_plan(config, naive) if uid in v.meetings]
+    if violations:
+        raise NoProposal(
+            [f"{meeting.title} kan ikke flyttes til {_when_da(new_start)}:"]
+            + [f"- {v.message}" for v in violations]
+        )
+    term = find_term(config, plan.term)
+    engine = _Engine(config, term, naive, time_limit=time_limit, workers=DEFAULT_WORKERS)
+    outcome = engine.solve(lambda occ: PINNED, hint=naive, allow_short_notice=True)
+    if outcome.plan is None:
+        raise NoProposal(
+            [
+                f"{meeting.title} kan ikke flyttes til {_when_da(new_start)}:",
+                *(f"- {p}" for p in outcome.problems),
+            ]
+            if outcome.problems
+            else [
+                f"{meeting.title} kan ikke flyttes til {_when_da(new_start)} (uden for mødets mulige tider)."
+            ]
+        )
+    return _proposal(config, config, "move", plan, outcome.plan)

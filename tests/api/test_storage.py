@@ -10,17 +10,12 @@ skipped only with ``MOEDEPLAN_SKIP_POSTGRES=1``. SQLite tests get a fresh file e
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 import threading
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,16 +23,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from api import storage
 from api.db import (
     alembic_config,
     current_revision,
     make_engine,
-    make_session_factory,
     migrate,
     normalize_url,
     session_scope,
@@ -57,140 +50,11 @@ from api.orm import (
 from api.settings import AppSettings, mask_database_url
 from api.storage import Conflict, ImmutableRow, JobLost, NotFound, StaleVersion
 from scheduler.model import Attendee, Meeting, Plan, PlanStatus
+from tests.api.databases import TABLES, Db
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get(
-    "MOEDEPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-SKIP_POSTGRES = os.environ.get("MOEDEPLAN_SKIP_POSTGRES") == "1"
-TABLES = {
-    "config_versions",
-    "plan_versions",
-    "meeting_locks",
-    "absences",
-    "proposals",
-    "audit_log",
-    "jobs",
-}
 CPH = ZoneInfo("Europe/Copenhagen")
 TERM = "foraar-2027"
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@dataclass
-class Db:
-    backend: str
-    engine: Engine
-    url: str
-    connect_args: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return make_session_factory(self.engine)
-
-    def count(self, model: type[Any]) -> int:
-        with self.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _postgres_admin() -> Engine:
-    """A connection to the PostgreSQL server, or a test failure that says what to do."""
-    if SKIP_POSTGRES:
-        pytest.skip("MOEDEPLAN_SKIP_POSTGRES=1: PostgreSQL storage tests not run")
-    engine = make_engine(POSTGRES_URL, poolclass=NullPool, connect_args={"connect_timeout": 5})
-    problem = None
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        problem = str(exc.orig).strip()
-    if problem is not None:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {mask_database_url(POSTGRES_URL)}: {problem}\n"
-            "The storage tests run against both SQLite and PostgreSQL. Start the server (.ci/run does:\n"
-            "  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start)\n"
-            "or set MOEDEPLAN_TEST_POSTGRES_URL, or MOEDEPLAN_SKIP_POSTGRES=1 to test SQLite only.",
-            pytrace=False,
-        )
-    return engine
-
-
-@dataclass
-class PgSchemas:
-    """Creates throw-away schemas on the test server and drops them all at the end."""
-
-    admin: Engine
-    created: list[str] = field(default_factory=list)
-
-    def new(self) -> Db:
-        schema = f"moedeplan_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with self.admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        self.created.append(schema)
-        connect_args = {"options": f"-csearch_path={schema}"}
-        return Db(
-            "postgresql", make_engine(POSTGRES_URL, connect_args=connect_args), POSTGRES_URL, connect_args
-        )
-
-    def drop_all(self) -> None:
-        with self.admin.begin() as connection:
-            for schema in self.created:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        self.admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg_schemas() -> Iterator[PgSchemas]:
-    schemas = PgSchemas(_postgres_admin())
-    try:
-        yield schemas
-    finally:
-        schemas.drop_all()
-
-
-@pytest.fixture(scope="session")
-def pg_db(pg_schemas: PgSchemas) -> Iterator[Db]:
-    """The session's migrated PostgreSQL schema."""
-    db = pg_schemas.new()
-    migrate(db.engine)
-    yield db
-    db.engine.dispose()
-
-
-def _sqlite_db(folder: Path) -> Db:
-    url = f"sqlite:///{folder / 'moedeplan.sqlite3'}"
-    return Db("sqlite", make_engine(url), url)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    """A migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        database = _sqlite_db(tmp_path)
-        migrate(database.engine)
-        yield database
-        database.engine.dispose()
-        return
-    database = request.getfixturevalue("pg_db")
-    try:
-        yield database
-    finally:
-        with database.engine.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))  # a leaked session fails, not hangs
-            connection.execute(text(f"TRUNCATE {', '.join(sorted(TABLES))} RESTART IDENTITY CASCADE"))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    """A database of each kind with nothing in it, not even Alembic's table."""
-    if request.param == "sqlite":
-        database = _sqlite_db(tmp_path)
-    else:
-        database = request.getfixturevalue("pg_schemas").new()
-    yield database
-    database.engine.dispose()
 
 
 # --------------------------------------------------------------------------- data

@@ -1,0 +1,144 @@
+"""The HTTP API: routes by resource, roles on every route, JSON errors that name the field.
+
+Kept thin on purpose: validation is pydantic's, planning is `scheduler`'s, delivery is
+`calendar_sync`'s, persistence is `api.storage`'s. Long solves run as jobs (`api.jobs`), never
+inside a request. Route modules import their dependencies from `api.deps`, so this module only
+assembles the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import Directory
+from api.deps import AppState
+from api.schemas import ErrorBody
+from api.settings import AppSettings
+from scheduler.config import ConfigError
+
+log = logging.getLogger("moedeplan.api")
+
+
+def create_app(
+    settings: AppSettings | None = None,
+    directory: Directory | None = None,
+    state: AppState | None = None,
+) -> FastAPI:
+    """The app; `state` lets tests share one database between an app and a worker."""
+    settings = settings or AppSettings()
+    if state is None:
+        if directory is None:
+            directory = Directory.from_file(settings.users_file) if settings.users_file else Directory([])
+        state = AppState.open(settings, directory)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.jobs import Worker
+
+        worker = Worker(state.sessions, state.settings) if state.settings.run_worker else None
+        if worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                worker.stop()
+
+    app = FastAPI(
+        title="moedeplan",
+        description=(
+            "Fælles mødestruktur: semesterplaner, kalendere og omplanlægning ved fravær. "
+            "Log ind med `Authorization: Bearer <token>`; kalenderfeeds bruger deres eget token i URL'en."
+        ),
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={
+            401: {"model": ErrorBody, "description": "ikke logget ind"},
+            403: {"model": ErrorBody, "description": "rollen må ikke dette"},
+            422: {"model": ErrorBody, "description": "ugyldigt input; `field` siger hvor"},
+        },
+    )
+    app.state.moedeplan = state
+    _error_handlers(app)
+    from api.routes import absences, calendars, configs, health, jobs, plans
+
+    for module in (health, configs, plans, jobs, absences, calendars):
+        app.include_router(module.router)
+    return app
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error(status: int, detail: str, field: str | None = None, **extra: object) -> JSONResponse:
+    body = ErrorBody(detail=detail, field=field, **extra)  # type: ignore[arg-type]
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+def _loc(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    from api.db import Conflict, ImmutableRow, NotFound, StaleVersion
+    from calendar_sync.privacy import PrivacyError
+    from calendar_sync.publish import PublishError
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):
+            body = ErrorBody.model_validate(exc.detail).model_dump(exclude_none=True)
+        else:
+            body = {"detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "ugyldigt input"}
+        headline = problems[0] if problems else first["msg"]
+        return _error(422, f"ugyldigt input – {headline}", _loc(first["loc"]) or None, problems=problems)
+
+    @app.exception_handler(ConfigError)
+    async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
+        return _error(422, "konfigurationen er ikke gyldig", "yaml", problems=exc.problems)
+
+    @app.exception_handler(StaleVersion)
+    async def stale(request: Request, exc: StaleVersion) -> JSONResponse:
+        return _error(412, f"ændret af en anden siden du hentede den; hent igen ({exc})", "If-Match")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc) or "findes ikke")
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return _error(409, str(exc))
+
+    @app.exception_handler(ImmutableRow)
+    async def immutable(request: Request, exc: ImmutableRow) -> JSONResponse:
+        return _error(409, str(exc))
+
+    @app.exception_handler(PrivacyError)
+    async def privacy(request: Request, exc: PrivacyError) -> JSONResponse:
+        return _error(422, f"ikke udsendt (tavshedspligt): {exc}")
+
+    @app.exception_handler(PublishError)
+    async def publish_refused(request: Request, exc: PublishError) -> JSONResponse:
+        return _error(409, f"ikke udsendt: {exc}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to the caller; the log has it (without request bodies: they may hold
+        # absence reasons).
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "intern fejl; den er logget")

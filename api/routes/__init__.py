@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource (as FastAPI's full-stack template keeps them)."""

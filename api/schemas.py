@@ -1,0 +1,46 @@
+"""Bodies the API sends and receives that more than one route uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """Every error: a Danish message, and where the input was at fault when it was."""
+
+    detail: str
+    field: str | None = Field(default=None, description="the input field at fault, e.g. 'start'")
+    problems: list[str] | None = Field(default=None, description="every problem found, when several")
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    state: str
+    attempts: int
+    progress: dict[str, Any] | None
+    result: str | None = Field(description="where the result is, e.g. 'plan_version:7'")
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def job_out(job: Any) -> JobOut:
+    import json
+
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        state=str(job.state),
+        attempts=job.attempts,
+        progress=json.loads(job.progress) if job.progress else None,
+        result=job.result_ref,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )

@@ -1,0 +1,376 @@
+"""The API through httpx (FastAPI's TestClient), on SQLite and on PostgreSQL.
+
+Real parts: the app, its storage on a real database, the real solver and replanner, the ICS
+back-end writing files. Jobs are run by the same `Worker` the server runs, called here one job
+at a time so a test knows when a solve is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+
+from api import storage
+from api.app import create_app
+from api.auth import Directory, Role, UserEntry, token_hash
+from api.deps import AppState
+from api.jobs import Worker
+from api.settings import AppSettings
+from calendar_sync.settings import CalendarSettings
+from tests.api.databases import Db
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
+TERM = "foraar-2027"
+
+USERS = {
+    "admin": ("Kommunens IT", Role.admin, None, []),
+    "baltorp": ("Leder Baltorp", Role.distriktsleder, None, ["baltorp"]),
+    "skovlunde": ("Leder Skovlunde", Role.distriktsleder, None, ["skovlunde"]),
+    "psyk-a": ("Psykolog A", Role.staff, "psykolog-a", []),
+    "psyk-b": ("Psykolog B", Role.staff, "psykolog-b", []),
+    "hr": ("HR-system", Role.service, None, []),
+}
+
+
+def auth(who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer token-{who}"}
+
+
+@dataclass
+class Service:
+    client: TestClient
+    state: AppState
+    worker: Worker
+
+    def get(self, path: str, who: str) -> Any:
+        return self.client.get(path, headers=auth(who))
+
+    def run_jobs(self) -> None:
+        while self.worker.run_once():
+            pass
+
+    def upload(self, yaml_text: str = TWO_DISTRICTS, name: str = "test") -> int:
+        response = self.client.post("/configs", json={"name": name, "yaml": yaml_text}, headers=auth("admin"))
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    def solved_plan(self, config_id: int | None = None) -> dict[str, Any]:
+        config_id = config_id or self.upload()
+        job = self.client.post("/plans/solve", json={"config_id": config_id}, headers=auth("baltorp"))
+        assert job.status_code == 202, job.text
+        self.run_jobs()
+        done = self.client.get(f"/jobs/{job.json()['id']}", headers=auth("baltorp")).json()
+        assert done["state"] == "done", done
+        plan_id = int(done["result"].split(":")[1])
+        plan = self.client.get(f"/plans/{plan_id}", headers=auth("admin"))
+        assert plan.status_code == 200
+        return dict(plan.json())
+
+
+@pytest.fixture
+def service(db: Db, tmp_path: Path) -> Iterator[Service]:
+    settings = AppSettings(
+        database_url=db.url,
+        run_worker=False,
+        feed_secret="test-feed-secret",
+        public_url="https://moedeplan.test",
+        replan_time_limit=5.0,
+        solve_time_limit=10.0,
+    )
+    directory = Directory(
+        [
+            UserEntry(name=name, role=role, token_sha256=token_hash(f"token-{key}"), person=p, districts=d)
+            for key, (name, role, p, d) in USERS.items()
+        ]
+    )
+    state = AppState.open(settings, directory)
+    state.calendar = CalendarSettings(
+        calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
+    )
+    with TestClient(create_app(settings, state=state)) as client:
+        yield Service(client, state, Worker(state.sessions, settings))
+    state.sessions.kw["bind"].dispose()
+
+
+def meetings_of(plan: dict[str, Any], series: str) -> list[dict[str, Any]]:
+    return [m for m in plan["meetings"] if m["series"] == series]
+
+
+# --------------------------------------------------------------------------- basics
+
+
+def test_health_needs_no_login_and_everything_else_does(service: Service) -> None:
+    assert service.client.get("/health").json() == {"status": "ok", "database": "ok"}
+    response = service.client.get("/plans")
+    assert response.status_code == 401
+    assert "token" in response.json()["detail"]
+    assert service.client.get("/plans", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_config_upload_is_for_admins_and_names_every_problem(service: Service) -> None:
+    body = {"name": "test", "yaml": TWO_DISTRICTS}
+    assert service.client.post("/configs", json=body, headers=auth("baltorp")).status_code == 403
+    broken = TWO_DISTRICTS.replace("roles: [psykolog]", "roles: [psykolg]", 1)
+    response = service.client.post("/configs", json={"name": "x", "yaml": broken}, headers=auth("admin"))
+    assert response.status_code == 422
+    assert any("staff[2].roles[0]" in p and "psykolog" in p for p in response.json()["problems"])
+    body = {"name": "x", "yaml": broken}
+    check = service.client.post("/configs/validate", json=body, headers=auth("psyk-a"))
+    assert check.json()["valid"] is False
+    config_id = service.upload()
+    listed = service.client.get("/configs", headers=auth("baltorp")).json()
+    assert [c["id"] for c in listed] == [config_id]
+    assert listed[0]["terms"] == [TERM] and listed[0]["created_by"] == "Kommunens IT"
+
+
+def test_bad_input_gets_a_4xx_naming_the_field(service: Service) -> None:
+    response = service.client.post(
+        "/absences",
+        json={"person": "psykolog-a", "start": "2027-01-12T12:00+01:00", "end": "2027-01-12T08:00+01:00"},
+        headers=auth("psyk-a"),
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "end"
+    response = service.client.post(
+        "/absences",
+        json={"person": "psykolog-a", "start": "2027-01-12T12:00:00", "end": "2027-01-12T18:00:00+01:00"},
+        headers=auth("psyk-a"),
+    )
+    assert response.status_code == 422 and response.json()["field"] == "start"  # no time zone
+    assert service.get("/plans/999", "admin").status_code == 404
+    missing = service.client.post("/plans/solve", json={"config_id": 5}, headers=auth("admin"))
+    assert missing.status_code == 404
+
+
+# --------------------------------------------------------------------------- solving and reading
+
+
+def test_a_solve_runs_as_a_job_and_the_plan_reads_per_district_and_person(service: Service) -> None:
+    plan = service.solved_plan()
+    assert plan["status"] in ("OPTIMAL", "FEASIBLE")
+    assert len(plan["meetings"]) == 12 and plan["parent_id"] is None
+    baltorp = service.client.get(f"/plans/{plan['id']}?district=baltorp", headers=auth("baltorp")).json()
+    assert {m["unit"] for m in baltorp["meetings"]} == {"baltorpskolen"}
+    mine = service.client.get(f"/plans/{plan['id']}", headers=auth("psyk-a"))
+    assert mine.headers["ETag"] == f'"{plan["version"]}"'
+    people = [{a["person"] for a in m["attendees"]} for m in mine.json()["meetings"]]
+    assert people and all("psykolog-a" in p for p in people)
+    other = service.client.get(f"/plans/{plan['id']}?person=psykolog-b", headers=auth("psyk-a"))
+    assert other.status_code == 403
+
+
+def test_why_a_meeting_sits_where_it_does(service: Service) -> None:
+    plan = service.solved_plan()
+    uid = meetings_of(plan, "kk-baltorp")[0]["uid"]
+    response = service.client.get(f"/plans/{plan['id']}/meetings/{uid}/why", headers=auth("baltorp"))
+    assert response.status_code == 200
+    reasons = response.json()["reasons"]
+    assert "Serien holdes" in reasons[0]
+    assert any("udelukkes" in r for r in reasons)  # e.g. outside the 12:30-16:00 window
+    assert service.get(f"/plans/{plan['id']}/meetings/nope/why", "baltorp").status_code == 404
+
+
+def test_why_there_is_no_plan(service: Service) -> None:
+    # Both psychologists work Wednesday mornings only; the schools meet in the afternoon.
+    impossible = TWO_DISTRICTS.replace(
+        "roles: [psykolog], serves: {all: true}}",
+        'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
+    )
+    plan = service.solved_plan(service.upload(impossible))
+    assert plan["status"] == "INFEASIBLE" and plan["meetings"] == []
+    reasons = service.get(f"/plans/{plan['id']}/explanation", "baltorp").json()["reasons"]
+    assert len(reasons) > 1 and any("Psykolog" in r for r in reasons), reasons
+
+
+# --------------------------------------------------------------------------- roles and concurrency
+
+
+def test_a_baltorp_leader_cannot_lock_or_move_a_skovlunde_meeting(service: Service) -> None:
+    plan = service.solved_plan()
+    skovlunde = meetings_of(plan, "kk-skovlunde")[2]
+    base = f"/plans/{plan['id']}/meetings/{skovlunde['uid']}"
+    assert service.client.put(f"{base}/lock", json={}, headers=auth("baltorp")).status_code == 403
+    move = {"start": skovlunde["start"].replace("12:30", "13:30")}
+    assert service.client.post(f"{base}/move", json=move, headers=auth("baltorp")).status_code == 403
+    assert service.client.put(f"{base}/lock", json={}, headers=auth("psyk-b")).status_code == 403
+    assert service.client.put(f"{base}/lock", json={}, headers=auth("hr")).status_code == 403
+    assert service.client.put(f"{base}/lock", json={}, headers=auth("skovlunde")).status_code == 201
+
+
+def test_lock_unlock_with_etags(service: Service) -> None:
+    plan = service.solved_plan()
+    uid = meetings_of(plan, "kk-baltorp")[1]["uid"]
+    base = f"/plans/{plan['id']}/meetings/{uid}/lock"
+    locked = service.client.put(base, json={"reason": "rektor deltager"}, headers=auth("baltorp"))
+    assert locked.status_code == 201
+    tag = locked.headers["ETag"]
+    assert service.client.put(base, json={}, headers=auth("admin")).status_code == 409
+    assert service.client.delete(base, headers=auth("baltorp")).status_code == 428
+    assert service.client.delete(base, headers={**auth("baltorp"), "If-Match": '"99"'}).status_code == 412
+    assert service.client.delete(base, headers={**auth("baltorp"), "If-Match": tag}).status_code == 204
+    assert service.client.delete(base, headers={**auth("baltorp"), "If-Match": tag}).status_code == 404
+
+
+def test_a_move_makes_a_new_version_and_a_second_leader_cannot_undo_it(service: Service) -> None:
+    plan = service.solved_plan()
+    meeting = meetings_of(plan, "kk-baltorp")[3]
+    path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
+    later = meeting["start"].replace("T12:30", "T14:00")
+    moved = service.client.post(path, json={"start": later, "reason": "skolefest"}, headers=auth("baltorp"))
+    assert moved.status_code == 201, moved.text
+    body = moved.json()
+    assert body["plan"]["parent_id"] == plan["id"]
+    assert [c["uid"] for c in body["changes"]] == [meeting["uid"]]
+    assert set(body["notified"]) == {a["person"] for a in meeting["attendees"]}
+    new_plan = service.client.get(f"/plans/{body['plan']['id']}", headers=auth("admin")).json()
+    assert next(m for m in new_plan["meetings"] if m["uid"] == meeting["uid"])["start"].startswith(later[:16])
+    # The admin, still looking at the old version, moves it back: refused, nothing lost.
+    back = service.client.post(path, json={"start": meeting["start"]}, headers=auth("admin"))
+    assert back.status_code == 412
+    assert "nyeste" in back.json()["detail"]
+
+
+def test_a_move_that_breaks_a_rule_is_refused_with_the_rule(service: Service) -> None:
+    plan = service.solved_plan()
+    meeting = meetings_of(plan, "kk-baltorp")[0]
+    path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
+    response = service.client.post(
+        path, json={"start": meeting["start"].replace("T12:30", "T08:00")}, headers=auth("baltorp")
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "start" and "kan ikke flyttes" in response.json()["detail"]
+    lock = service.client.put(path.replace("/move", "/lock"), json={}, headers=auth("baltorp"))
+    assert lock.status_code == 201
+    response = service.client.post(
+        path, json={"start": meeting["start"].replace("T12:30", "T13:30")}, headers=auth("baltorp")
+    )
+    assert response.status_code == 422 and "låst" in response.json()["detail"]
+
+
+# --------------------------------------------------------------------------- absences
+
+
+def _afternoon(meeting: dict[str, Any]) -> dict[str, str]:
+    day = meeting["start"][:10]
+    return {"start": f"{day}T08:00:00+01:00", "end": f"{day}T18:00:00+01:00"}
+
+
+def test_an_absence_gets_ranked_proposals_and_accepting_one_notifies_only_those_affected(
+    service: Service,
+) -> None:
+    plan = service.solved_plan()
+    published = service.client.post(f"/plans/{plan['id']}/publish", json={}, headers=auth("admin"))
+    assert published.status_code == 200, published.text
+    assert published.json()["messages"] > 0
+    meeting = meetings_of(plan, "kk-baltorp")[2]
+    absent = next(a["person"] for a in meeting["attendees"] if a["role"] == "psykolog")
+    staff_key = "psyk-a" if absent == "psykolog-a" else "psyk-b"
+    other_key = "psyk-b" if staff_key == "psyk-a" else "psyk-a"
+    body = {"person": absent, **_afternoon(meeting), "reason": "kursus"}
+    assert service.client.post("/absences", json=body, headers=auth(other_key)).status_code == 403
+    registered = service.client.post("/absences", json=body, headers=auth(staff_key))
+    assert registered.status_code == 201, registered.text
+    absence = registered.json()
+    assert "reason" not in absence and "kursus" not in registered.text
+    proposals = absence["proposals"]
+    assert proposals and [p["rank"] for p in proposals] == list(range(1, len(proposals) + 1))
+    best = proposals[0]
+    # Known minimum: the absence touches one meeting (both schools meet at once that day, so the
+    # other psychologist is busy); the best proposal changes exactly that one.
+    assert best["changed_meetings"] == 1
+    assert [c["uid"] for c in best["changes"]] == [meeting["uid"]]
+    touched = {a["person"] for a in meeting["attendees"]}
+    assert set(best["notified"]) <= touched | {"psykolog-a", "psykolog-b"}
+    # Nothing was sent yet, and staff cannot accept.
+    path = f"/absences/{absence['id']}/proposals/{best['id']}/accept"
+    assert service.client.post(path, headers={**auth(staff_key), "If-Match": '"1"'}).status_code == 403
+    assert service.client.post(path, headers=auth("baltorp")).status_code == 428
+    accepted = service.client.post(path, headers={**auth("baltorp"), "If-Match": f'"{best["version"]}"'})
+    assert accepted.status_code == 201, accepted.text
+    change = accepted.json()
+    assert change["published"] is True and change["plan"]["parent_id"] == plan["id"]
+    assert change["sent_to"] and set(change["sent_to"]) <= set(best["notified"])
+    again = service.client.post(path, headers={**auth("baltorp"), "If-Match": f'"{best["version"]}"'})
+    assert again.status_code in (409, 412)
+    state = service.client.get(f"/absences/{absence['id']}", headers=auth(staff_key)).json()
+    assert state["state"] == "resolved"
+    assert service.client.get(f"/absences/{absence['id']}", headers=auth(other_key)).status_code == 403
+    with service.state.sessions() as db:
+        actions = [e.action for e in storage.audit_trail(db)]
+    assert {"absence.create", "proposal.accept", "plan.save", "plan.publish"} <= set(actions)
+
+
+def test_a_service_token_registers_absences_for_anyone(service: Service) -> None:
+    plan = service.solved_plan()
+    meeting = meetings_of(plan, "kk-skovlunde")[1]
+    body = {"person": "leder-skovlunde", **_afternoon(meeting)}
+    response = service.client.post("/absences", json=body, headers=auth("hr"))
+    assert response.status_code == 201, response.text
+    assert response.json()["proposals"] or response.json()["no_proposal"]
+    unknown = service.client.post("/absences", json={**body, "person": "nobody"}, headers=auth("hr"))
+    assert unknown.status_code == 422 and unknown.json()["field"] == "person"
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def test_feeds_need_their_token_and_staff_get_only_their_own_link(service: Service) -> None:
+    plan = service.solved_plan()
+    link = service.client.get("/calendars/person/psykolog-a/link", headers=auth("psyk-a"))
+    assert link.status_code == 200
+    assert service.get("/calendars/person/psykolog-b/link", "psyk-a").status_code == 403
+    assert service.get("/calendars/district/skovlunde/link", "baltorp").status_code == 403
+    url = link.json()["url"].removeprefix("https://moedeplan.test")
+    empty = service.client.get(url)
+    assert empty.status_code == 200 and b"VEVENT" not in empty.content  # nothing published yet
+    service.client.post(f"/plans/{plan['id']}/publish", json={}, headers=auth("admin")).raise_for_status()
+    feed = service.client.get(url)
+    assert feed.headers["content-type"].startswith("text/calendar")
+    events = [c for c in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert events
+    wrong = service.client.get(url.replace("psykolog-a", "psykolog-b"))
+    assert wrong.status_code == 404
+    assert service.client.get("/calendars/person/psykolog-a.ics").status_code == 422
+
+
+# --------------------------------------------------------------------------- what if and jobs
+
+
+def test_what_if_plans_a_changed_config_without_publishing(service: Service) -> None:
+    plan = service.solved_plan()
+    weekly = TWO_DISTRICTS.replace("cadence: fortnightly", "cadence: weekly", 1)
+    config_id = service.upload(weekly, name="hvad-nu-hvis")
+    job = service.client.post(
+        f"/plans/{plan['id']}/what-if", json={"config_id": config_id}, headers=auth("baltorp")
+    )
+    assert job.status_code == 202
+    service.run_jobs()
+    done = service.client.get(f"/jobs/{job.json()['id']}", headers=auth("baltorp")).json()
+    assert done["state"] == "done", done
+    answer = service.client.get(f"/plans/{done['result'].split(':')[1]}", headers=auth("admin")).json()
+    assert answer["parent_id"] == plan["id"] and answer["published_at"] is None
+    assert len(meetings_of(answer, "kk-baltorp")) > len(meetings_of(plan, "kk-baltorp"))
+    # Skovlunde's meetings were not part of the question and stay where they were.
+    before = {m["uid"]: m["start"] for m in meetings_of(plan, "kk-skovlunde")}
+    after = {m["uid"]: m["start"] for m in meetings_of(answer, "kk-skovlunde")}
+    assert before == after
+
+
+def test_a_job_whose_worker_died_is_run_again(service: Service) -> None:
+    config_id = service.upload()
+    job = service.client.post("/plans/solve", json={"config_id": config_id}, headers=auth("admin")).json()
+    with service.state.sessions() as db, db.begin():
+        claimed = storage.claim_next_job(db, "worker-that-dies")
+        assert claimed is not None and claimed.id == job["id"]
+    # The dead worker never heartbeats; a worker with a short patience takes the job over.
+    settings = service.worker.settings.model_copy(update={"job_stale_seconds": 0.001})
+    assert Worker(service.state.sessions, settings).run_once()
+    done = service.client.get(f"/jobs/{job['id']}", headers=auth("admin")).json()
+    assert done["state"] == "done" and done["attempts"] == 2
