@@ -235,19 +235,37 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run solve jobs from the shared database until stopped (start as many as wanted)."""
+    """Run solve jobs from the shared database until stopped (start as many as wanted).
+
+    On PostgreSQL (MOEDEPLAN_JOB_QUEUE=procrastinate, the default there) this is a procrastinate
+    worker; with MOEDEPLAN_JOB_QUEUE=embedded it polls the jobs table. SIGTERM or Ctrl-C stops
+    it after the solve in hand.
+    """
     import logging
 
     from api.db import make_session_factory, migrate
-    from api.jobs import Worker
+    from api.jobs import Worker, run_queue_worker
     from api.settings import AppSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = AppSettings()
-    migrate(settings.database_url)
-    typer.echo(f"worker på {settings.safe_database_url}")
+    try:
+        settings = AppSettings()
+    except ValidationError as exc:
+        # Only the messages: the input (the database URL) may hold a password.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"Ugyldige indstillinger: {problems}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    queue = settings.job_queue == "procrastinate"
+    migrate(settings.database_url, job_queue=queue)
+    typer.echo(f"worker ({settings.job_queue}) på {settings.safe_database_url}")
+    sessions = make_session_factory(settings.database_url)
     with contextlib.suppress(KeyboardInterrupt):
-        Worker(make_session_factory(settings.database_url), settings).run_forever()
+        if queue:
+            run_queue_worker(settings, sessions)
+        else:
+            Worker(sessions, settings).run_forever()
 
 
 @app.command("user-add")

@@ -5,7 +5,9 @@
   foreign keys off by default and WAL lets the API read while a worker writes.
 - `make_session_factory(engine)` and `session_scope(factory)`: one transaction per unit of work,
   committed at the end or rolled back on any exception, so a crash never leaves half a change.
-- `migrate(url_or_engine)`: Alembic ``upgrade head`` from code (no alembic.ini needed).
+- `migrate(url_or_engine)`: Alembic ``upgrade head`` from code (no alembic.ini needed);
+  ``job_queue=True`` (PostgreSQL) also installs procrastinate's schema if it is missing
+  (`install_job_queue_schema`), into the same ``search_path`` schema as our tables.
 
 The storage errors live here too (the lowest layer), so that `session_scope` can turn
 SQLAlchemy's stale-row error into `StaleVersion` whichever code made the change.
@@ -20,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, pool
+from sqlalchemy import Engine, create_engine, event, pool, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -192,16 +194,55 @@ def alembic_config(bind: str | URL | Engine) -> Any:
     return config
 
 
-def migrate(bind: str | URL | Engine, revision: str = "head") -> None:
+def migrate(bind: str | URL | Engine, revision: str = "head", *, job_queue: bool = False) -> None:
     """Bring the database at `bind` to `revision` (``head``): creates it from empty, too.
 
     Given an Engine, its connection settings (e.g. a PostgreSQL ``search_path``) are used.
+    `job_queue`: also install procrastinate's tables (PostgreSQL; see `install_job_queue_schema`).
     """
     from alembic import command
 
     url = bind.url if isinstance(bind, Engine) else normalize_url(bind)
     log.info("migrating %s to %s", mask_database_url(url.render_as_string(hide_password=False)), revision)
     command.upgrade(alembic_config(bind), revision)
+    if job_queue:
+        install_job_queue_schema(bind)
+
+
+# A constant key for pg_advisory_xact_lock: two processes starting at once install the schema once.
+_JOB_QUEUE_SCHEMA_LOCK = 0x6D6F6564  # "moed"
+
+
+def install_job_queue_schema(bind: str | URL | Engine) -> bool:
+    """Install procrastinate's schema (tables, types, functions) unless it is there already.
+
+    Idempotent and safe with several processes starting at once (an advisory lock serializes
+    them). It goes where unqualified names go: the first schema of the connection's
+    ``search_path``, like our own tables. Returns True if it installed the schema now.
+
+    Only a missing schema is installed; after upgrading procrastinate across a release that
+    changes its schema, apply its migrations (``procrastinate schema --migrate`` lists them).
+    """
+    from procrastinate.schema import SchemaManager
+
+    engine = bind if isinstance(bind, Engine) else migration_engine(normalize_url(bind))
+    if is_sqlite(engine):
+        raise ValueError("the procrastinate job queue needs PostgreSQL")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _JOB_QUEUE_SCHEMA_LOCK})
+            if connection.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
+                return False
+            log.info("installing procrastinate's job queue schema")
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(SchemaManager.get_schema())  # no parameters: '%' stays as it is
+            finally:
+                cursor.close()
+            return True
+    finally:
+        if engine is not bind:
+            engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

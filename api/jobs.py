@@ -1,17 +1,51 @@
 """Solves as jobs: queued by the API, run by a worker, never inside a request.
 
-A job row (api.orm.Job) is the contract: the API queues it and reads its progress; a worker
-claims it, heartbeats while the solver runs, and finishes it with a reference to the plan
-version it stored. A worker that dies stops heartbeating; any other worker puts its job back in
-the queue (`requeue_stale_jobs`), so a crashed solve is retried, not lost.
+A job row (api.orm.Job) is the contract and the one source of truth for the API: the API queues
+it and reads its state and progress; a worker claims it, heartbeats while the solver runs, and
+finishes it with a reference to the plan version it stored. A worker that dies stops
+heartbeating; the job is put back in the queue (`storage.requeue_stale_jobs`) and run again, so a
+crashed solve is retried, not lost (after 3 claims it is failed: a job that kills every worker
+must not cycle forever).
 
-`Worker` runs in the API process for the embedded SQLite default (`run_worker`), and as
-`moedeplan worker` in as many separate processes as wanted against a shared PostgreSQL, where
-claims use `FOR UPDATE SKIP LOCKED`.
+Two ways to deliver jobs to workers, chosen by ``MOEDEPLAN_JOB_QUEUE`` (`AppSettings.job_queue`;
+unset: ``procrastinate`` when the database is PostgreSQL, ``embedded`` when it is SQLite):
+
+``embedded`` — the default with SQLite, nothing to run but ``moedeplan serve``
+    `Worker` polls the jobs table (`storage.claim_next_job`) in a thread of the API process
+    (``MOEDEPLAN_RUN_WORKER``, on by default). ``moedeplan worker`` runs the same loop in a
+    separate process (on PostgreSQL claims use ``FOR UPDATE SKIP LOCKED``).
+
+``procrastinate`` — the default with PostgreSQL: the deployment
+    Run the API (``moedeplan serve``) and as many ``moedeplan worker`` processes, on as many
+    machines, as wanted, all with the same ``MOEDEPLAN_DATABASE_URL``. After the route commits a
+    job row it calls `dispatch`, which defers the procrastinate task ``moedeplan.run_solve_job``
+    (queue ``moedeplan``, one waiting task per job: queueing lock ``moedeplan-job-<id>``).
+    A worker is a procrastinate worker (`run_queue_worker`, one solve at a time per process;
+    the solver uses several cores itself); its task claims exactly that row
+    (`storage.claim_job`) and runs `run_job`. A delivery of a job that is no longer queued does
+    nothing, so a job is never run twice at once, whatever procrastinate delivers.
+    Procrastinate's tables live in the same schema as ours (the ``search_path`` of the URL);
+    ``moedeplan worker`` and the first `dispatch` install them if missing
+    (`api.db.install_job_queue_schema`).
+
+    A worker killed mid-solve (even SIGKILL, or a lost machine) is recovered by every live
+    worker's periodic task ``moedeplan.sweep_jobs`` (every ``MOEDEPLAN_JOB_SWEEP_SECONDS``):
+    1. procrastinate's stalled-job handling: tasks of procrastinate workers whose heartbeat is
+       older than ``MOEDEPLAN_JOB_STALE_SECONDS`` are retried (`JobManager.get_stalled_jobs`,
+       `JobManager.retry_job`);
+    2. our rows: running jobs whose heartbeat is that old go back to ``queued``
+       (`storage.requeue_stale_jobs`);
+    3. every queued row is (re)deferred — covering a `dispatch` that failed after the commit,
+       and rows queued by any other path.
+    Whichever delivery reaches a free worker first claims the row (``attempts`` + 1) and solves
+    again. The task itself retries transient database errors (procrastinate ``RetryStrategy``).
+    Keep ``MOEDEPLAN_JOB_STALE_SECONDS`` well above a worker's heartbeat interval (a sixth of it).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -27,7 +61,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import storage
-from api.db import session_scope
+from api.db import install_job_queue_schema, normalize_url, session_scope
 from api.orm import Absence, ConfigVersion, Job, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
@@ -280,3 +314,151 @@ def wait_for(sessions: sessionmaker[Session], job_id: int, timeout: float = 120.
         if time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} is still {job.state} after {timeout} s")
         time.sleep(0.2)
+
+
+# --------------------------------------------------------------------------- procrastinate
+
+QUEUE = "moedeplan"
+RUN_TASK = "moedeplan.run_solve_job"
+SWEEP_TASK = "moedeplan.sweep_jobs"
+
+_dispatchers: dict[str, Any] = {}
+_dispatchers_lock = threading.Lock()
+
+
+def queueing_lock(job_id: int) -> str:
+    """At most one waiting procrastinate task per job row."""
+    return f"moedeplan-job-{job_id}"
+
+
+def queue_conninfo(database_url: str) -> str:
+    """The libpq URI procrastinate connects with (psycopg 3), search_path and all.
+
+    Contains the password if the URL does: never log it (log `mask_database_url` of it).
+    """
+    url = normalize_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _dispatcher(settings: AppSettings) -> Any:
+    """One open procrastinate App (sync connector, small pool) per database, for `dispatch`."""
+    with _dispatchers_lock:
+        app = _dispatchers.get(settings.database_url)
+        if app is None:
+            import procrastinate
+
+            install_job_queue_schema(settings.database_url)
+            connector = procrastinate.SyncPsycopgConnector(
+                conninfo=queue_conninfo(settings.database_url), min_size=0, max_size=2
+            )
+            app = procrastinate.App(connector=connector).open()
+            _dispatchers[settings.database_url] = app
+        return app
+
+
+def dispatch(settings: AppSettings, job_id: int) -> None:
+    """Hand a committed job row to the job queue; call it right after the commit.
+
+    A no-op for the embedded queue (its workers poll the table). For procrastinate it defers
+    ``moedeplan.run_solve_job(job_id)``. It never fails the request: the row is committed, and if
+    the queue cannot be reached now, a worker's sweep defers the job later.
+    """
+    if settings.job_queue != "procrastinate":
+        return
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    try:
+        _dispatcher(settings).configure_task(
+            name=RUN_TASK, queue=QUEUE, queueing_lock=queueing_lock(job_id)
+        ).defer(job_id=job_id)
+    except AlreadyEnqueued:
+        pass  # a sweep was faster: the job is waiting already
+    except Exception:
+        log.warning("job %s not handed to the queue now; a worker's sweep will", job_id, exc_info=True)
+
+
+def close_dispatchers() -> None:
+    """Close the pools `dispatch` opened (tests, shutdown)."""
+    with _dispatchers_lock:
+        for app in _dispatchers.values():
+            app.close()
+        _dispatchers.clear()
+
+
+def queue_app(settings: AppSettings, sessions: sessionmaker[Session]) -> Any:
+    """The procrastinate App a worker runs: async connector, the solve task and the sweep."""
+    import procrastinate
+    from procrastinate import RetryStrategy
+    from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+    from procrastinate.jobs import Status
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    stale = settings.job_stale_seconds
+    connector = procrastinate.PsycopgConnector(conninfo=queue_conninfo(settings.database_url))
+    app = procrastinate.App(connector=connector)
+
+    @app.task(
+        name=RUN_TASK,
+        queue=QUEUE,
+        # Transient database trouble (a restart, a fail-over) before or after the solve.
+        retry=RetryStrategy(
+            max_attempts=5, exponential_wait=2, retry_exceptions=[OperationalError, InterfaceError]
+        ),
+    )
+    def run_solve_job(job_id: int) -> None:
+        me = worker_id()
+        with session_scope(sessions) as db:
+            storage.requeue_stale_jobs(db, timedelta(seconds=stale))
+        with session_scope(sessions) as db:
+            job = storage.claim_job(db, job_id, me)
+        if job is None:
+            log.info("job %s is not queued (another worker has it, or it ended): nothing to do", job_id)
+            return
+        log.info("job %s: attempt %s on %s", job_id, job.attempts, me)
+        run_job(sessions, job, me, settings)
+
+    def requeue_and_list() -> list[int]:
+        with session_scope(sessions) as db:
+            storage.requeue_stale_jobs(db, timedelta(seconds=stale))
+        with session_scope(sessions) as db:
+            return storage.queued_job_ids(db, KINDS)
+
+    # Six cron fields: the last is seconds. No `lock`: a sweep stuck on a dead worker must not
+    # block the others; the queueing lock keeps at most one waiting.
+    @app.periodic(cron=f"* * * * * */{settings.job_sweep_seconds}", periodic_id="sweep")
+    @app.task(name=SWEEP_TASK, queue=QUEUE, queueing_lock=SWEEP_TASK)
+    async def sweep_jobs(timestamp: int) -> None:
+        manager = app.job_manager
+        for stalled in await manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=stale):
+            try:
+                await manager.retry_job(stalled)
+                log.warning("retrying task %s (%s) of a silent worker", stalled.id, stalled.task_name)
+            except ConnectorException:
+                # Another task for the same job is waiting already (queueing lock), or another
+                # sweep handled it: this delivery is surplus.
+                with contextlib.suppress(ConnectorException):
+                    await manager.finish_job(stalled, status=Status.FAILED, delete_job=False)
+        for job_id in await asyncio.to_thread(requeue_and_list):
+            with contextlib.suppress(AlreadyEnqueued):
+                await run_solve_job.configure(queueing_lock=queueing_lock(job_id)).defer_async(job_id=job_id)
+
+    return app
+
+
+def run_queue_worker(settings: AppSettings, sessions: sessionmaker[Session] | None = None) -> None:
+    """Run a procrastinate worker until SIGINT/SIGTERM (it lets a running solve finish)."""
+    from api.db import make_session_factory
+
+    if settings.job_queue != "procrastinate":
+        raise ValueError("run_queue_worker needs job_queue 'procrastinate'")
+    install_job_queue_schema(settings.database_url)
+    sessions = sessions or make_session_factory(settings.database_url)
+    app = queue_app(settings, sessions)
+    app.run_worker(
+        queues=[QUEUE],
+        name=worker_id(),
+        concurrency=1,
+        update_heartbeat_interval=max(1.0, settings.job_stale_seconds / 6),
+        stalled_worker_timeout=settings.job_stale_seconds,
+        delete_jobs="successful",  # the job row is the record; procrastinate's table stays small
+    )

@@ -8,9 +8,9 @@ error messages must use. Only `api.db` reads ``database_url`` itself, to connect
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -57,9 +57,26 @@ class AppSettings(BaseSettings):
     run_worker: bool = Field(default=True, description="run solve jobs in the API process")
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_stale_seconds: float = Field(default=120.0, gt=0, description="a silent worker's job is retried")
+    # Where solve jobs wait for a worker (see api.jobs). Unset: "procrastinate" on PostgreSQL
+    # (separate `moedeplan worker` processes), "embedded" on SQLite (the API's own thread).
+    job_queue: Literal["embedded", "procrastinate"] | None = Field(
+        default=None, description="embedded or procrastinate; default: by the database"
+    )
+    job_sweep_seconds: int = Field(
+        default=10, ge=1, le=60, description="procrastinate workers look for lost jobs this often"
+    )
     solve_time_limit: float | None = Field(default=None, gt=0, description="default: the config's")
     solve_workers: int | None = Field(default=None, ge=1, le=64)
     replan_time_limit: float = Field(default=10.0, gt=0, description="per replanning strategy")
+
+    @model_validator(mode="after")
+    def _resolve_job_queue(self) -> AppSettings:
+        postgresql = self.database_url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+        if self.job_queue is None:
+            self.job_queue = "procrastinate" if postgresql else "embedded"
+        elif self.job_queue == "procrastinate" and not postgresql:
+            raise ValueError("job_queue 'procrastinate' needs a PostgreSQL database_url")
+        return self
 
     @property
     def safe_database_url(self) -> str:

@@ -67,6 +67,7 @@ __all__ = [
     "add_proposal",
     "audit",
     "audit_trail",
+    "claim_job",
     "claim_next_job",
     "create_absence",
     "enqueue_job",
@@ -87,6 +88,7 @@ __all__ = [
     "open_absences",
     "proposals_for",
     "publish_plan_version",
+    "queued_job_ids",
     "requeue_stale_jobs",
     "save_config",
     "save_plan_version",
@@ -587,6 +589,14 @@ def get_job(session: Session, job_id: int) -> Job:
     return cast(Job, _get(session, Job, job_id, "job"))
 
 
+def queued_job_ids(session: Session, kinds: Iterable[str] | None = None) -> list[int]:
+    """Ids of the jobs waiting for a worker, oldest first (for a queue that re-delivers them)."""
+    query = select(Job.id).where(Job.state == JobState.queued).order_by(Job.id)
+    if kinds is not None:
+        query = query.where(Job.kind.in_(list(kinds)))
+    return list(session.scalars(query))
+
+
 def _reload(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id, populate_existing=True)
     assert job is not None
@@ -610,29 +620,47 @@ def claim_next_job(session: Session, worker_id: str, kinds: Iterable[str] | None
         job_id = session.scalar(candidates)
         if job_id is None:
             return None
-        now = utcnow()
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.state == JobState.queued)
-            .values(
-                state=JobState.running,
-                worker_id=worker_id,
-                attempts=Job.attempts + 1,
-                started_at=now,
-                heartbeat_at=now,
-                finished_at=None,
-                error=None,
-                version=Job.version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(claimed) == 1:
-            job = _reload(session, job_id)
-            audit(session, worker_id, "job.claim", "job", job_id, {"kind": job.kind, "attempt": job.attempts})
-            session.flush()
+        job = _claim(session, job_id, worker_id)
+        if job is not None:
             return job
         # Another worker took it between our SELECT and UPDATE (SQLite): try the next one.
     raise StorageError("could not claim a job after 1000 tries")
+
+
+def claim_job(session: Session, job_id: int, worker_id: str) -> Job | None:
+    """Job `job_id`, now running for `worker_id`, if it is queued; None if it is not (any more).
+
+    For a queue that names the job itself (procrastinate's task carries the id): the job row
+    still decides, so a job delivered twice runs once. Commit right after, like `claim_next_job`.
+    """
+    _actor(worker_id)
+    get_job(session, job_id)  # NotFound if there is no such job at all
+    return _claim(session, job_id, worker_id)
+
+
+def _claim(session: Session, job_id: int, worker_id: str) -> Job | None:
+    now = utcnow()
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.queued)
+        .values(
+            state=JobState.running,
+            worker_id=worker_id,
+            attempts=Job.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+            error=None,
+            version=Job.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(claimed) != 1:
+        return None
+    job = _reload(session, job_id)
+    audit(session, worker_id, "job.claim", "job", job_id, {"kind": job.kind, "attempt": job.attempts})
+    session.flush()
+    return job
 
 
 def _worker_update(session: Session, job_id: int, worker_id: str, **values: Any) -> Job:
