@@ -95,4 +95,5 @@ def feed_token(secret: str, kind: str, reader_id: str) -> str:
 
 
 def feed_token_valid(secret: str, kind: str, reader_id: str, token: str) -> bool:
-    return hmac.compare_digest(feed_token(secret, kind, reader_id), token)
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a URL may carry anything.
+    return hmac.compare_digest(feed_token(secret, kind, reader_id).encode(), token.encode("utf-8"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -137,6 +137,11 @@ def require_if_match(version: IfMatch) -> int:
     if version is None:
         raise HTTPException(428, "send If-Match med den ETag du fik, så ingen ændring går tabt")
     return version
+
+
+# Row ids as the databases store them (32-bit): a larger number is bad input, not a crash.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
 
 
 def etag(response: Response, version: int) -> None:

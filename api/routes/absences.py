@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal
-from api.deps import Anyone, Db, Leader, State, commit, etag, require_if_match
+from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
 from api.orm import Absence, PlanVersion
 from api.orm import Proposal as ProposalRow
 from api.routes.plans import ChangeOut, load, may_change, newest, save_change
@@ -32,7 +32,7 @@ class AbsenceRequest(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
     reason: str | None = Field(default=None, max_length=1000, description="confidential; never sent")
-    plan_id: int | None = Field(default=None, ge=1, description="default: the newest plan of the term")
+    plan_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="default: the term's newest")
     notice_working_days: int = Field(default=2, ge=0, le=60)
     allow_short_notice: bool = Field(default=False, description="may move meetings inside the notice")
     max_proposals: int = Field(default=3, ge=1, le=10)
@@ -161,7 +161,7 @@ def register(body: AbsenceRequest, db: Db, who: Anyone, state: State, response: 
 
 
 @router.get("/{absence_id}", response_model=AbsenceOut)
-def read(absence_id: int, db: Db, who: Anyone, response: Response) -> AbsenceOut:
+def read(absence_id: Id, db: Db, who: Anyone, response: Response) -> AbsenceOut:
     absence = storage.get_absence(db, absence_id)
     _may_see(who, absence)
     etag(response, absence.version)
@@ -170,8 +170,8 @@ def read(absence_id: int, db: Db, who: Anyone, response: Response) -> AbsenceOut
 
 @router.post("/{absence_id}/proposals/{proposal_id}/accept", response_model=ChangeOut, status_code=201)
 def accept(
-    absence_id: int,
-    proposal_id: int,
+    absence_id: Id,
+    proposal_id: Id,
     db: Db,
     who: Leader,
     state: State,

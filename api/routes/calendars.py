@@ -51,21 +51,25 @@ def _published(db: Session) -> list[int]:
 
 
 def _feeds(db: Session, state: AppState, kind: FeedKind) -> dict[str, bytes]:
-    versions = tuple(_published(db))
-    key = (hash(versions), kind.value)
+    """Every reader's feed of this kind, rendered once per set of published versions.
+
+    Rendering happens under the lock: when a new version is published, the first reader renders
+    and the others wait for that, rather than all rendering the same feeds at once.
+    """
+    key = (hash(tuple(_published(db))), kind.value)
     with state.feed_lock:
         cached = state.feed_cache.get(key)
-    if cached is not None:
-        return cached
-    plans: list[tuple[MunicipalityConfig, Plan]] = []
-    for version_id in versions:
-        row, plan = storage.get_plan(db, version_id)
-        plans.append((effective_config(db, storage.get_config(db, row.config_version_id)), plan))
-    feeds = reader_feeds(plans, kind.value)
-    with state.feed_lock:
-        state.feed_cache.clear() if len(state.feed_cache) > 32 else None
+        if cached is not None:
+            return cached
+        plans: list[tuple[MunicipalityConfig, Plan]] = []
+        for version_id in _published(db):
+            row, plan = storage.get_plan(db, version_id)
+            plans.append((effective_config(db, storage.get_config(db, row.config_version_id)), plan))
+        feeds = reader_feeds(plans, kind.value)
+        if len(state.feed_cache) > 32:
+            state.feed_cache.clear()
         state.feed_cache[key] = feeds
-    return feeds
+        return feeds
 
 
 @router.get(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api import storage
-from api.deps import Admin, Anyone, Db, Leader, commit
+from api.deps import Admin, Anyone, Db, Id, Leader, commit
 from api.orm import ConfigVersion
 from scheduler.config import ConfigError, parse_config
 
@@ -87,10 +87,10 @@ def versions(
 
 
 @router.get("/{config_id}", response_model=ConfigOut)
-def read(config_id: int, db: Db, who: Leader) -> ConfigOut:
+def read(config_id: Id, db: Db, who: Leader) -> ConfigOut:
     return config_out(storage.get_config(db, config_id))
 
 
 @router.get("/{config_id}/yaml", response_model=str)
-def read_yaml(config_id: int, db: Db, who: Leader) -> str:
+def read_yaml(config_id: Id, db: Db, who: Leader) -> str:
     return storage.get_config(db, config_id).yaml

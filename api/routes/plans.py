@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role
-from api.deps import Anyone, Db, Leader, State, commit, etag, require_if_match
+from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
 from api.jobs import SOLVE, WHAT_IF, effective_config
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 class SolveRequest(BaseModel):
-    config_id: int = Field(ge=1)
+    config_id: int = Field(ge=1, le=MAX_ID)
     term: str | None = Field(default=None, max_length=100, description="default: the config's first term")
     time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
     workers: int | None = Field(default=None, ge=1, le=64)
@@ -41,7 +41,7 @@ class SolveRequest(BaseModel):
 
 
 class WhatIfRequest(BaseModel):
-    config_id: int = Field(ge=1, description="the changed config, uploaded as a version first")
+    config_id: int = Field(ge=1, le=MAX_ID, description="the changed config, uploaded as a version first")
     time_limit: float | None = Field(default=None, gt=0, le=3600)
     reason: str = Field(default="hvad nu hvis", max_length=1000)
 
@@ -271,7 +271,7 @@ def versions(
 
 @router.get("/{plan_id}", response_model=PlanOut)
 def read(
-    plan_id: int,
+    plan_id: Id,
     db: Db,
     who: Anyone,
     response: Response,
@@ -297,7 +297,9 @@ def read(
 
 
 @router.get("/{plan_id}/diff", response_model=list[MeetingChange])
-def diff(plan_id: int, db: Db, who: Leader, against: int | None = None) -> list[MeetingChange]:
+def diff(
+    plan_id: Id, db: Db, who: Leader, against: int | None = Query(default=None, ge=1, le=MAX_ID)
+) -> list[MeetingChange]:
     """What changed from `against` (default: the parent) to this version."""
     row, plan = storage.get_plan(db, plan_id)
     base_id = against if against is not None else row.parent_id
@@ -307,7 +309,7 @@ def diff(plan_id: int, db: Db, who: Leader, against: int | None = None) -> list[
 
 
 @router.get("/{plan_id}/explanation", response_model=WhyOut)
-def why_no_plan(plan_id: int, db: Db, who: Leader) -> WhyOut:
+def why_no_plan(plan_id: Id, db: Db, who: Leader) -> WhyOut:
     """Why there is no plan (the rules and people that clash), or that there is one."""
     row, plan = storage.get_plan(db, plan_id)
     reasons = plan.explanation or [f"Der er en plan ({plan.status.value}) med {len(plan.meetings)} møder."]
@@ -315,7 +317,7 @@ def why_no_plan(plan_id: int, db: Db, who: Leader) -> WhyOut:
 
 
 @router.get("/{plan_id}/meetings/{uid}/why", response_model=WhyOut)
-def why_here(plan_id: int, uid: str, db: Db, who: Leader) -> WhyOut:
+def why_here(plan_id: Id, uid: str, db: Db, who: Leader) -> WhyOut:
     """Why this meeting sits where it does: what rules out each other time in its period."""
     from scheduler.explain import why_meeting
 
@@ -325,7 +327,7 @@ def why_here(plan_id: int, uid: str, db: Db, who: Leader) -> WhyOut:
 
 
 @router.put("/{plan_id}/meetings/{uid}/lock", response_model=LockOut, status_code=201)
-def lock(plan_id: int, uid: str, body: LockRequest, db: Db, who: Leader, response: Response) -> LockOut:
+def lock(plan_id: Id, uid: str, body: LockRequest, db: Db, who: Leader, response: Response) -> LockOut:
     """Keep the meeting where it is: replanning and re-solving will not move it."""
     row, plan, config = load(db, plan_id)
     may_change(who, config, meeting_of(plan, uid))
@@ -339,7 +341,7 @@ def lock(plan_id: int, uid: str, body: LockRequest, db: Db, who: Leader, respons
 
 @router.delete("/{plan_id}/meetings/{uid}/lock", status_code=204)
 def unlock(
-    plan_id: int,
+    plan_id: Id,
     uid: str,
     db: Db,
     who: Leader,
@@ -355,7 +357,7 @@ def unlock(
 
 
 @router.post("/{plan_id}/meetings/{uid}/move", response_model=ChangeOut, status_code=201)
-def move(plan_id: int, uid: str, body: MoveRequest, db: Db, who: Leader, state: State) -> ChangeOut:
+def move(plan_id: Id, uid: str, body: MoveRequest, db: Db, who: Leader, state: State) -> ChangeOut:
     """Move one meeting; checked against every rule, saved as a new version of the plan."""
     row, plan, config = load(db, plan_id)
     meeting = meeting_of(plan, uid)
@@ -373,7 +375,7 @@ def move(plan_id: int, uid: str, body: MoveRequest, db: Db, who: Leader, state: 
 
 
 @router.post("/{plan_id}/what-if", response_model=JobOut, status_code=202)
-def what_if(plan_id: int, body: WhatIfRequest, db: Db, who: Leader, response: Response) -> JobOut:
+def what_if(plan_id: Id, body: WhatIfRequest, db: Db, who: Leader, response: Response) -> JobOut:
     """Plan a changed config with the least change from this plan; nothing is published."""
     storage.get_plan_version(db, plan_id)
     storage.get_config(db, body.config_id)
@@ -395,7 +397,7 @@ def what_if(plan_id: int, body: WhatIfRequest, db: Db, who: Leader, response: Re
 
 
 @router.post("/{plan_id}/publish", response_model=PublishOut)
-def publish(plan_id: int, body: PublishRequest, db: Db, who: Leader, state: State) -> PublishOut:
+def publish(plan_id: Id, body: PublishRequest, db: Db, who: Leader, state: State) -> PublishOut:
     """Send the plan to calendars; only what changed since the last publish goes out."""
     row, plan, config = load(db, plan_id)
     newest(db, row)

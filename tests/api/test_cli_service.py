@@ -1,0 +1,74 @@
+"""`moedeplan user-add` and `moedeplan serve`: a newcomer's way to a running service."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+from typer.testing import CliRunner
+
+from api.auth import token_hash
+from api.cli import app
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_user_add_prints_a_token_once_and_keeps_only_its_hash(tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    result = CliRunner().invoke(
+        app, ["user-add", str(users), "Leder Baltorp", "--role", "distriktsleder", "--district", "baltorp"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    stored = yaml.safe_load(users.read_text())["users"][0]
+    assert token not in users.read_text()
+    assert stored["token_sha256"] == token_hash(token) and stored["districts"] == ["baltorp"]
+    assert oct(users.stat().st_mode & 0o777) == "0o600"
+    bad = CliRunner().invoke(app, ["user-add", str(users), "X", "--role", "superuser"])
+    assert bad.exit_code == 2 and "superuser" in bad.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    token = CliRunner().invoke(app, ["user-add", str(users), "IT", "--role", "admin"]).output.strip()
+    port = _free_port()
+    env = {**os.environ, "MOEDEPLAN_USERS_FILE": str(users)}
+    env.pop("MOEDEPLAN_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "database": "ok"}
+        plans = httpx.get(f"http://127.0.0.1:{port}/plans", headers={"Authorization": f"Bearer {token}"})
+        assert plans.status_code == 200 and plans.json() == []
+        assert (tmp_path / "moedeplan.sqlite3").exists()
+        assert (tmp_path / ".moedeplan-feed-secret").stat().st_mode & 0o077 == 0
+    finally:
+        server.terminate()
+        server.wait(30)
