@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.messages
+	$(BIN)/python -m bench.replan
 	$(BIN)/python -m bench.load
 
 ## Regenerate the JSON Schemas in docs/.
