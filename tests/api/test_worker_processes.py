@@ -175,3 +175,13 @@ def test_a_worker_killed_mid_solve_is_replaced_and_the_job_done_once(pg: Db, wor
         assert "job.requeue" in actions
         assert actions[-1] == "job.finish"
         assert session.scalar(select(func.count()).select_from(PlanVersion)) == 1
+
+
+def test_the_job_queue_follows_the_database() -> None:
+    assert AppSettings(database_url="sqlite:///x.sqlite3").job_queue == "embedded"
+    assert AppSettings(database_url="postgresql://h/db").job_queue == "procrastinate"
+    assert AppSettings(database_url="postgresql://h/db", job_queue="embedded").job_queue == "embedded"
+    with pytest.raises(ValueError, match="needs a PostgreSQL"):
+        AppSettings(database_url="sqlite:///x.sqlite3", job_queue="procrastinate")
+    # The embedded queue needs no hand-over: its workers poll the table.
+    jobs.dispatch(AppSettings(database_url="sqlite:///x.sqlite3"), 1)
