@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.auth import Principal, Role
 from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
-from api.jobs import SOLVE, WHAT_IF, effective_config
+from api.jobs import SOLVE, WHAT_IF, dispatch, effective_config
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
 from calendar_sync.publish import publish as publish_to_calendars
@@ -233,7 +233,7 @@ def save_change(
 
 
 @router.post("/solve", response_model=JobOut, status_code=202)
-def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response) -> JobOut:
+def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response, state: State) -> JobOut:
     """Queue a solve of one term; poll `GET /jobs/{id}` for progress and the plan version."""
     version = storage.get_config(db, body.config_id)
     config = parse_config(version.yaml, source=version.name)
@@ -254,6 +254,7 @@ def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response) -> 
         who.name,
     )
     commit(db)
+    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
     response.headers["Location"] = f"/jobs/{job.id}"
     return job_out(job)
 
@@ -375,7 +376,9 @@ def move(plan_id: Id, uid: str, body: MoveRequest, db: Db, who: Leader, state: S
 
 
 @router.post("/{plan_id}/what-if", response_model=JobOut, status_code=202)
-def what_if(plan_id: Id, body: WhatIfRequest, db: Db, who: Leader, response: Response) -> JobOut:
+def what_if(
+    plan_id: Id, body: WhatIfRequest, db: Db, who: Leader, response: Response, state: State
+) -> JobOut:
     """Plan a changed config with the least change from this plan; nothing is published."""
     storage.get_plan_version(db, plan_id)
     storage.get_config(db, body.config_id)
@@ -392,6 +395,7 @@ def what_if(plan_id: Id, body: WhatIfRequest, db: Db, who: Leader, response: Res
         who.name,
     )
     commit(db)
+    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
     response.headers["Location"] = f"/jobs/{job.id}"
     return job_out(job)
 

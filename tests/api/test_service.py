@@ -79,6 +79,7 @@ def service(db: Db, tmp_path: Path) -> Iterator[Service]:
     settings = AppSettings(
         database_url=db.url,
         run_worker=False,
+        job_queue="embedded",  # jobs are run by the test itself (procrastinate: test_worker_processes)
         feed_secret="test-feed-secret",
         public_url="https://moedeplan.test",
         replan_time_limit=5.0,
