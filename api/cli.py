@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -18,6 +18,9 @@ from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
+
+if TYPE_CHECKING:
+    from scheduler.slots import SlotRequest
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
@@ -221,6 +224,84 @@ def schema(
 
 
 # ------------------------------------------------------------- one-off meetings, slots, benchmark
+
+
+def _load_request(request_path: Path, cfg: MunicipalityConfig) -> SlotRequest:
+    from scheduler.slots import RequestError, load_request
+
+    try:
+        return load_request(request_path, cfg)
+    except RequestError as exc:
+        typer.echo(f"Fejl i forespørgslen {request_path} ({len(exc.problems)}):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command("find-slots")
+def find_slots_command(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="the published plan")],
+    request_file: Annotated[Path, typer.Argument(metavar="REQUEST.yaml", help="who, how long, where, when")],
+    top: Annotated[int, typer.Option(min=1, max=50, help="how many proposals")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Best times for a Familiemøde or follow-up around the plan; exit 3 (with the reason) if none."""
+    from scheduler.slots import find_slots, format_slots_da
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    request = _load_request(request_file, cfg)
+    result = find_slots(cfg, the_plan, request, top=top)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(format_slots_da(cfg, request, result), err=not result.slots)
+    if not result.slots:
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+@app.command()
+def book(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="the published plan")],
+    request_file: Annotated[Path, typer.Argument(metavar="REQUEST.yaml")],
+    slot: Annotated[int, typer.Option(min=1, help="the proposal's number from find-slots")] = 1,
+    top: Annotated[int, typer.Option(min=1, max=50, help="as given to find-slots")] = 5,
+    out: Annotated[Path, typer.Option(help="the new plan.json")] = Path("plan-booked.json"),
+    publish_: Annotated[bool, typer.Option("--publish", help="send invitations for the new plan")] = False,
+    backend: Annotated[str | None, typer.Option(help="ics, email or caldav (with --publish)")] = None,
+) -> None:
+    """Book proposal N into a new plan (verified); with --publish, send the invitations."""
+    from scheduler.slots import BookingError, find_and_book
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    request = _load_request(request_file, cfg)
+    try:
+        new_plan, chosen = find_and_book(cfg, the_plan, request, slot, top=top)
+    except BookingError as exc:
+        typer.echo(f"Ikke booket: {exc}", err=True)
+        raise typer.Exit(EXIT_NO_PLAN) from None
+    out.write_text(new_plan.model_dump_json(indent=2), encoding="utf-8")
+    first = chosen.meetings[0].start.strftime("%Y-%m-%d %H:%M")
+    typer.echo(f"Booket: {len(chosen.meetings)} møde(r) fra {first}; ny plan skrevet til {out}")
+    if publish_:
+        from calendar_sync.privacy import PrivacyError
+        from calendar_sync.publish import PublishError
+        from calendar_sync.publish import publish as publish_plan
+        from calendar_sync.settings import CalendarSettings
+
+        try:
+            report = publish_plan(cfg, new_plan, CalendarSettings(), backend)
+        except (PublishError, PrivacyError, ValueError) as exc:
+            typer.echo(f"Ikke udsendt: {exc}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        typer.echo(f"Udsendt: {sum(report.messages.values())} beskeder til {len(report.messages)} personer.")
+        for failure in report.failures:
+            typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
+        if report.failures:
+            raise typer.Exit(EXIT_VIOLATIONS)
 
 
 @app.command("bench-meetings")
