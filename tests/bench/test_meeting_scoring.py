@@ -113,7 +113,7 @@ def test_rejects_incomplete_or_unknown() -> None:
 
 
 def test_solver_on_tiny_is_perfect_for_hard_and_medium_and_agrees_with_score() -> None:
-    result = solve_instance(tiny(), time_limit=5, workers=2)
+    result = solve_instance(tiny(), time_limit=2, workers=2)
     assert (result.score.hard, result.score.medium) == (0, 0)
     assert sum(result.model_terms.values()) == -result.score.soft
     assert result.model_terms["as_soon_as_possible"] == result.score.breakdown["as_soon_as_possible"]
