@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench schema clean
+.PHONY: demo test lint bench bench-meetings schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("moedeplan needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -31,6 +31,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.messages
 	$(BIN)/python -m bench.replan
 	$(BIN)/python -m bench.load
+
+## Timefold's meeting-scheduling benchmark: three instances, 60 s, 2 workers, a table.
+bench-meetings: $(STAMP)
+	$(BIN)/python -m bench.meeting_scheduling.run
 
 ## Regenerate the JSON Schemas in docs/.
 schema: $(STAMP)

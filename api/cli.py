@@ -10,7 +10,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -19,6 +19,9 @@ from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
+
+if TYPE_CHECKING:
+    from scheduler.slots import SlotRequest
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
@@ -314,6 +317,119 @@ def schema(
         typer.echo("choose 'config' or 'plan'", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     typer.echo(json.dumps(models[which].model_json_schema(), indent=2, ensure_ascii=False))
+
+
+# ------------------------------------------------------------- one-off meetings, slots, benchmark
+
+
+def _load_request(request_path: Path, cfg: MunicipalityConfig) -> SlotRequest:
+    from scheduler.slots import RequestError, load_request
+
+    try:
+        return load_request(request_path, cfg)
+    except RequestError as exc:
+        typer.echo(f"Fejl i forespørgslen {request_path} ({len(exc.problems)}):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command("find-slots")
+def find_slots_command(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="the published plan")],
+    request_file: Annotated[Path, typer.Argument(metavar="REQUEST.yaml", help="who, how long, where, when")],
+    top: Annotated[int, typer.Option(min=1, max=50, help="how many proposals")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Best times for a Familiemøde or follow-up around the plan; exit 3 (with the reason) if none."""
+    from scheduler.slots import find_slots, format_slots_da
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    request = _load_request(request_file, cfg)
+    result = find_slots(cfg, the_plan, request, top=top)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(format_slots_da(cfg, request, result), err=not result.slots)
+    if not result.slots:
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+@app.command()
+def book(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="the published plan")],
+    request_file: Annotated[Path, typer.Argument(metavar="REQUEST.yaml")],
+    slot: Annotated[int, typer.Option(min=1, help="the proposal's number from find-slots")] = 1,
+    top: Annotated[int, typer.Option(min=1, max=50, help="as given to find-slots")] = 5,
+    out: Annotated[Path, typer.Option(help="the new plan.json")] = Path("plan-booked.json"),
+    publish_: Annotated[bool, typer.Option("--publish", help="send invitations for the new plan")] = False,
+    backend: Annotated[str | None, typer.Option(help="ics, email or caldav (with --publish)")] = None,
+) -> None:
+    """Book proposal N into a new plan (verified); with --publish, send the invitations."""
+    from scheduler.slots import BookingError, find_and_book
+
+    cfg = _load(config)
+    the_plan = _load_plan(plan_file)
+    request = _load_request(request_file, cfg)
+    try:
+        new_plan, chosen = find_and_book(cfg, the_plan, request, slot, top=top)
+    except BookingError as exc:
+        typer.echo(f"Ikke booket: {exc}", err=True)
+        raise typer.Exit(EXIT_NO_PLAN) from None
+    out.write_text(new_plan.model_dump_json(indent=2), encoding="utf-8")
+    first = chosen.meetings[0].start.strftime("%Y-%m-%d %H:%M")
+    typer.echo(f"Booket: {len(chosen.meetings)} møde(r) fra {first}; ny plan skrevet til {out}")
+    if publish_:
+        from calendar_sync.privacy import PrivacyError
+        from calendar_sync.publish import PublishError
+        from calendar_sync.publish import publish as publish_plan
+        from calendar_sync.settings import CalendarSettings
+
+        try:
+            report = publish_plan(cfg, new_plan, CalendarSettings(), backend)
+        except (PublishError, PrivacyError, ValueError) as exc:
+            typer.echo(f"Ikke udsendt: {exc}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        typer.echo(f"Udsendt: {sum(report.messages.values())} beskeder til {len(report.messages)} personer.")
+        for failure in report.failures:
+            typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
+        if report.failures:
+            raise typer.Exit(EXIT_VIOLATIONS)
+
+
+@app.command("bench-meetings")
+def bench_meetings(
+    instance: Annotated[Path, typer.Argument(metavar="INSTANCE.json", help="a meeting-scheduling instance")],
+    time_limit: Annotated[float, typer.Option(min=0.5, help="seconds, model building included")] = 60.0,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    out: Annotated[Path, typer.Option(help="result JSON")] = Path("result.json"),
+) -> None:
+    """Solve a Timefold meeting-scheduling instance and write the independently computed score."""
+    from bench.meeting_scheduling.instance import load_instance
+    from bench.meeting_scheduling.solve import solve_instance
+
+    try:
+        problem = load_instance(instance)
+    except FileNotFoundError:
+        typer.echo(f"{instance}: no such file", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ValidationError as exc:
+        typer.echo(f"{instance} is not a meeting-scheduling instance:", err=True)
+        for err in exc.errors()[:20]:
+            where = ".".join(str(part) for part in err["loc"]) or "(top)"
+            typer.echo(f"  {where}: {err['msg']}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    result = solve_instance(problem, time_limit=time_limit, workers=workers, seed=seed)
+    out.write_text(json.dumps(result.as_json(), indent=2), encoding="utf-8")
+    first = "-" if result.first_feasible_s is None else f"{result.first_feasible_s:.2f} s"
+    typer.echo(
+        f"{instance.name}: score {result.score} (hard/medium/soft), first feasible {first}, "
+        f"wall {result.wall_s:.1f} s -> {out}"
+    )
 
 
 def main() -> None:

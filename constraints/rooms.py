@@ -1,4 +1,11 @@
-"""A site holds only as many meetings at once as it has meeting rooms."""
+"""Two meetings at one site at the same time need two rooms; a room must seat the meeting.
+
+Where a site has named rooms (with capacities) or a series asks for a room, each meeting chooses
+its room (a literal per room, optional intervals, one no-overlap per room). Where a site only
+has a number of anonymous rooms and nobody asks for one, counting is enough — a cumulative of
+that many rooms — and rooms are numbered after solving (interval colouring never needs more
+rooms than meetings at once).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,19 @@ from scheduler.context import Occurrence, PlanningContext
 from scheduler.rules import Rule
 
 
+def chooses_rooms(ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> bool:
+    site = ctx.sites[site_id]
+    return isinstance(site.rooms, list) or any(o.series.room or o.series.preferred_rooms for o in occs)
+
+
 class Rooms(Rule):
     name = "rooms"
     level = "hard"
     title_da = "Mødelokaler"
-    explanation_da = "Der holdes ikke flere møder samtidig på en adresse, end der er mødelokaler."
+    explanation_da = (
+        "Der holdes ikke flere møder samtidig på en adresse, end der er mødelokaler, og et lokale "
+        "skal have plads til mødets deltagere."
+    )
     order = 42
     relaxable = False
 
@@ -21,19 +36,48 @@ class Rooms(Rule):
         for occ in ctx.occurrences:
             by_site[occ.site].append(occ)
         for site_id, occs in by_site.items():
-            if len(occs) < 2:
-                continue
-            intervals = []
-            for occ in occs:
-                assert occ.start is not None
-                intervals.append(
-                    ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, f"room[{occ.uid}]")
-                )
-            rooms = ctx.sites[site_id].rooms
-            if rooms == 1:
-                ctx.model.add_no_overlap(intervals)
+            if chooses_rooms(ctx, site_id, occs):
+                self._choose(ctx, site_id, occs)
             else:
-                ctx.model.add_cumulative(intervals, [1] * len(intervals), rooms)
+                self._count(ctx, site_id, occs)
+
+    def _count(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
+        if len(occs) < 2:
+            return
+        intervals = []
+        for occ in occs:
+            assert occ.start is not None
+            intervals.append(
+                ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, f"room[{occ.uid}]")
+            )
+        rooms = ctx.sites[site_id].room_count
+        if rooms == 1:
+            ctx.model.add_no_overlap(intervals)
+        else:
+            ctx.model.add_cumulative(intervals, [1] * len(intervals), rooms)
+
+    def _choose(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
+        model = ctx.model
+        per_room: dict[str, list] = defaultdict(list)
+        for occ in occs:
+            assert occ.start is not None
+            people = occ.series.headcount()
+            for room in ctx.sites[site_id].room_list:
+                if occ.series.room is not None and room.id != occ.series.room:
+                    continue
+                if room.capacity is not None and room.capacity < people:
+                    continue
+                lit = model.new_bool_var(f"in_room[{occ.uid}|{room.id}]")
+                occ.rooms[room.id] = lit
+                per_room[room.id].append(
+                    model.new_optional_fixed_size_interval_var(
+                        occ.start, occ.duration, lit, f"room[{occ.uid}|{room.id}]"
+                    )
+                )
+            model.add_exactly_one(occ.rooms.values())  # no room big enough: no plan
+        for intervals in per_room.values():
+            if len(intervals) > 1:
+                model.add_no_overlap(intervals)
 
 
 RULE = Rooms()

@@ -50,6 +50,28 @@ def closed_days(config: MunicipalityConfig, term: Term, school_holidays: bool = 
     return closed
 
 
+def closed_reason(config: MunicipalityConfig, day: date, school_holidays: bool = True) -> str | None:
+    """Why a day has no meetings (a helligdag, an extra closed day, a school holiday of any term).
+
+    For one-off meetings, which are not tied to one term: a follow-up every six weeks for a year
+    crosses terms and the summer holiday between them.
+    """
+    public = danish_public_holidays(day.year, config.public_holidays.include_optional)
+    if day in public:
+        return public[day]
+    for extra in config.public_holidays.extra:
+        if extra.date == day:
+            return extra.name
+    if school_holidays:
+        for term in config.terms:
+            for holiday in term.school_holidays:
+                if holiday.start <= day <= holiday.end:
+                    return holiday.name
+    if day.weekday() >= 5:
+        return "weekend"
+    return None
+
+
 def closed_days_for(config: MunicipalityConfig, term: Term, series: Series) -> dict[date, str]:
     return closed_days(config, term, school_holidays=series.observe_school_holidays)
 

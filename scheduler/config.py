@@ -198,6 +198,45 @@ def cross_check(config: MunicipalityConfig) -> Iterable[str]:
 
     for i, series in enumerate(config.series):
         yield from _check_series(config, i, series, roles, site_ids, unit_ids, person_ids, term_ids)
+    yield from _check_rooms(config)
+
+
+def series_site(config: MunicipalityConfig, series: Series) -> str | None:
+    """The site a series meets at: its own, or its unit's first."""
+    if series.site:
+        return series.site
+    unit = next((u for u in config.units if u.id == series.unit), None)
+    return unit.sites[0] if unit else None
+
+
+def _check_rooms(config: MunicipalityConfig) -> Iterable[str]:
+    """Room ids are unique across sites; a series names only rooms of its own site, big enough."""
+    seen: dict[str, str] = {}
+    for i, site in enumerate(config.sites):
+        if isinstance(site.rooms, list):
+            for j, room in enumerate(site.rooms):
+                if room.id in seen:
+                    yield f"sites[{i}].rooms[{j}].id: '{room.id}' is also a room of site '{seen[room.id]}'"
+                seen[room.id] = site.id
+    sites = {s.id: s for s in config.sites}
+    for i, series in enumerate(config.series):
+        site_id = series_site(config, series)
+        host = sites.get(site_id or "")
+        if host is None:
+            continue
+        rooms = {r.id: r for r in host.room_list}
+        wanted = ([("room", series.room)] if series.room else []) + [
+            (f"preferred_rooms[{j}]", r) for j, r in enumerate(series.preferred_rooms)
+        ]
+        for where, room_id in wanted:
+            found = rooms.get(room_id)
+            if found is None:
+                yield f"series[{i}].{where}: {_unknown(f'room of site {host.id}', room_id, rooms)}"
+            elif where == "room" and found.capacity is not None and found.capacity < series.headcount():
+                yield (
+                    f"series[{i}].room: '{room_id}' seats {found.capacity}, but the meeting has "
+                    f"{series.headcount()} seats"
+                )
 
 
 def _check_series(

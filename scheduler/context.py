@@ -76,6 +76,8 @@ class Occurrence:
     start: cp_model.IntVar | None = None
     day: cp_model.LinearExpr | None = None
     fixed_people: frozenset[str] = frozenset()
+    rooms: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """room id -> 'the meeting is in this room'; empty where rooms are counted, not chosen"""
 
     def option_vars(self) -> list[cp_model.IntVar]:
         return [o.var for o in self.options]

@@ -49,7 +49,7 @@ def _person_free(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrenc
 def _room_free(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option) -> bool:
     start, end = option.absolute_start, option.absolute_start + occ.duration
     overlapping = sum(1 for b in ledger.sites[occ.site] if start < b.end and b.start < end)
-    return overlapping < ctx.sites[occ.site].rooms
+    return overlapping < ctx.sites[occ.site].room_count
 
 
 def _try(

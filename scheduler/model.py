@@ -125,11 +125,43 @@ class District(Strict):
     name: str
 
 
+class Room(Strict):
+    """A meeting room at a site; `capacity` none means any number of people."""
+
+    id: Identifier
+    name: str = ""
+    capacity: int | None = Field(default=None, ge=1, description="seats; none: unlimited")
+
+
 class Site(Strict):
     id: Identifier
     name: str
     address: str = ""
-    rooms: int = Field(default=1, ge=1, description="meeting rooms; two meetings at once need two")
+    rooms: int | list[Room] = Field(
+        default=1,
+        description="meeting rooms: a number of anonymous rooms, or named rooms with capacities; "
+        "two meetings at once need two rooms",
+    )
+
+    @field_validator("rooms")
+    @classmethod
+    def _some_room(cls, value: int | list[Room]) -> int | list[Room]:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("a site needs at least one room")
+        if isinstance(value, list) and not value:
+            raise ValueError("a site needs at least one room")
+        return value
+
+    @property
+    def room_list(self) -> list[Room]:
+        """Named rooms as given; N anonymous rooms become '<site>.lokale-1' … with no capacity limit."""
+        if isinstance(self.rooms, int):
+            return [Room(id=f"{self.id}.lokale-{i + 1}", name=f"Lokale {i + 1}") for i in range(self.rooms)]
+        return list(self.rooms)
+
+    @property
+    def room_count(self) -> int:
+        return self.rooms if isinstance(self.rooms, int) else len(self.rooms)
 
 
 class Unit(Strict):
@@ -402,6 +434,10 @@ class Series(Strict):
         default="",
         description="confidential: for the planners only; never put in invitations (the guard checks)",
     )
+    room: Identifier | None = Field(default=None, description="hard: this room of the site, always")
+    preferred_rooms: list[Identifier] = Field(
+        default_factory=list, description="soft: one of these rooms of the site when it is free"
+    )
     observe_school_holidays: bool = Field(
         default=True, description="false for meetings whose staff work in school holidays (Fronten)"
     )
@@ -425,6 +461,10 @@ class Series(Strict):
         if self.rota:
             seats.append(("rota", self.rota))
         return seats
+
+    def headcount(self) -> int:
+        """People a room must seat: every seat filled; optional attendees come only if there is room."""
+        return sum(seat.count for _, seat in self.seats())
 
     def window_on(self, weekday: Weekday) -> TimeRange | None:
         """The allowed span of the day, or None when the weekday is not allowed."""
@@ -487,6 +527,16 @@ class Attendee(BaseModel):
     )
 
 
+class Guest(BaseModel):
+    """Someone outside the staff list at a one-off meeting (the family, a foster parent).
+
+    Only a label such as 'familien' and an e-mail address; never a child's name or CPR number.
+    """
+
+    name: str
+    email: str | None = None
+
+
 class Meeting(BaseModel):
     uid: str = Field(description="stable across plan versions: series, term and period index")
     series: str
@@ -498,6 +548,11 @@ class Meeting(BaseModel):
     end: datetime
     attendees: list[Attendee]
     locked: bool = False
+    room: str | None = Field(default=None, description="the room at the site, when the site has rooms")
+    one_off: bool = Field(
+        default=False, description="booked on its own (Familiemøde, follow-up), not part of a config series"
+    )
+    guests: list[Guest] = Field(default_factory=list, description="people from outside the staff list")
 
 
 class SkippedPeriod(BaseModel):

@@ -200,6 +200,7 @@ def read_plan(
 ) -> Plan:
     config, term = ctx.config, ctx.term
     meetings: list[Meeting] = []
+    rooms = _rooms(ctx, solver)
     for occ in ctx.occurrences:
         day, start = _chosen(solver, occ)
         attendees: list[Attendee] = []
@@ -226,6 +227,7 @@ def read_plan(
                 start=local_datetime(day, start),
                 end=local_datetime(day, start + occ.duration),
                 attendees=attendees,
+                room=rooms.get(occ.uid),
             )
         )
     meetings.sort(key=lambda m: (m.start, m.uid))
@@ -261,6 +263,30 @@ def read_plan(
         meetings=meetings,
         skipped=skipped,
     )
+
+
+def _rooms(ctx: PlanningContext, solver: cp_model.CpSolver) -> dict[str, str]:
+    """Each meeting's room: the chosen one, or where rooms were only counted, the first room free
+    (in start order this never needs more rooms than the site has, since the count held)."""
+    out: dict[str, str] = {}
+    counted: dict[str, list[Occurrence]] = defaultdict(list)
+    for occ in ctx.occurrences:
+        chosen = [room for room, lit in occ.rooms.items() if solver.boolean_value(lit)]
+        if chosen:
+            out[occ.uid] = chosen[0]
+        else:
+            counted[occ.site].append(occ)
+    for site_id, occs in counted.items():
+        free_at: dict[str, int] = {room.id: -1 for room in ctx.sites[site_id].room_list}
+        starts = {o.uid: solver.value(o.start) for o in occs if o.start is not None}
+        for occ in sorted(occs, key=lambda o: starts[o.uid]):
+            start = starts[occ.uid]
+            room = next((r for r, t in free_at.items() if t <= start), None)
+            if room is None:
+                continue  # cannot happen when the cumulative held; the verifier would say so
+            out[occ.uid] = room
+            free_at[room] = start + occ.duration
+    return out
 
 
 def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCost]:

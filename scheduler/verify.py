@@ -23,6 +23,7 @@ from scheduler.calendar import (
     Period,
     closed_days,
     closed_days_for,
+    closed_reason,
     local_datetime,
     series_periods,
     week_monday,
@@ -35,6 +36,7 @@ from scheduler.model import (
     Plan,
     PlanStatus,
     Series,
+    Site,
     Term,
     TimeRange,
     Weekday,
@@ -199,6 +201,9 @@ class _Verifier:
             if uid in seen_uids:
                 self.add("structure", f"meeting uid '{uid}' is used by more than one meeting", placed)
             seen_uids.add(uid)
+            if placed.meeting.one_off:
+                self._check_one_off(placed)
+                continue
             series = self.series.get(placed.meeting.series)
             if series is None:
                 self.add(
@@ -307,6 +312,36 @@ class _Verifier:
                 f"{window} on {weekday.value}",
                 placed,
             )
+
+    def _check_one_off(self, placed: _Placed) -> None:
+        """A booked Familiemøde or follow-up: no series to follow, but the same calendar rules.
+
+        People (availability, double booking, travel, weekly ceilings) and rooms are checked with
+        every other meeting; here: its times, closed days and attendees.
+        """
+        meeting, uid = placed.meeting, placed.uid
+        for name, value in (("start", meeting.start), ("end", meeting.end)):
+            if not _is_aware(value):
+                self.add(
+                    "structure", f"meeting {uid}: {name} {value.isoformat()} has no time zone offset", placed
+                )
+        if placed.utc_end <= placed.utc_start:
+            self.add("structure", f"meeting {uid} ends before it starts ({placed.when()})", placed)
+        if meeting.site not in self.sites:
+            self.add(
+                "structure", f"meeting {uid} is at site '{meeting.site}', which the config lacks", placed
+            )
+        reason = closed_reason(self.config, placed.day)
+        if reason is not None:
+            self.add("holidays", f"meeting {uid} is on {placed.day}, which is closed: {reason}", placed)
+        if not any(a.required for a in meeting.attendees):
+            self.add("seats", f"meeting {uid} has no required attendee from the staff", placed)
+        for attendee in meeting.attendees:
+            if attendee.person not in self.staff:
+                self.add("seats", f"meeting {uid}: attendee '{attendee.person}' is not in staff", placed)
+        for person, n in Counter(a.person for a in meeting.attendees).items():
+            if n > 1:
+                self.add("one_seat_per_person", f"meeting {uid}: '{person}' is listed {n} times", placed)
 
     def _pool(self, series: Series, key: str) -> frozenset[str]:
         """Who may fill a seat; cached since every meeting of a series asks the same question."""
@@ -592,7 +627,51 @@ class _Verifier:
         for site_id, meetings in by_site.items():
             site = self.sites.get(site_id)
             if site is not None:
-                self._check_site_rooms(site_id, site.rooms, meetings)
+                self._check_site_rooms(site_id, site.room_count, meetings)
+                self._check_named_rooms(site_id, site, meetings)
+
+    def _check_named_rooms(self, site_id: str, site: Site, meetings: list[_Placed]) -> None:
+        """Each meeting's room exists at its site, seats its people, is the series' room, and is
+        not used by two meetings at once."""
+        rooms = {r.id: r for r in site.room_list}
+        by_room: dict[str, list[_Placed]] = defaultdict(list)
+        for placed in meetings:
+            meeting, uid = placed.meeting, placed.uid
+            if meeting.room is None:
+                if isinstance(site.rooms, list):
+                    self.add("rooms", f"meeting {uid} at site {site_id} has no room", placed)
+                continue
+            room = rooms.get(meeting.room)
+            if room is None:
+                self.add(
+                    "rooms", f"meeting {uid} is in room '{meeting.room}', which site {site_id} lacks", placed
+                )
+                continue
+            by_room[room.id].append(placed)
+            people = sum(1 for a in meeting.attendees if a.required) + len(meeting.guests)
+            if room.capacity is not None and people > room.capacity:
+                self.add(
+                    "rooms",
+                    f"meeting {uid} has {people} people in room {room.id}, which seats {room.capacity}",
+                    placed,
+                )
+            series = None if meeting.one_off else self.series.get(meeting.series)
+            if series is not None and series.room is not None and series.room != room.id:
+                self.add(
+                    "rooms",
+                    f"meeting {uid} is in room {room.id}, but series {series.id} must meet in {series.room}",
+                    placed,
+                )
+        for room_id, in_room in by_room.items():
+            in_room.sort(key=lambda p: (p.utc_start, p.index))
+            for a, b in zip(in_room, in_room[1:], strict=False):
+                if b.utc_start < a.utc_end:
+                    self.add(
+                        "rooms",
+                        f"room {room_id} holds {a.uid} ({a.when()}) and {b.uid} ({b.when()}) at once",
+                        a,
+                        b,
+                    )
 
     def _check_site_rooms(self, site_id: str, rooms: int, meetings: list[_Placed]) -> None:
         """Sweep the site's day: ends before starts at the same instant, so back-to-back is fine."""

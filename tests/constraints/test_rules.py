@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from scheduler.config import config_from_data
+from scheduler.config import ConfigError, config_from_data
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
+from scheduler.verify import verify_plan
 
 D = date.fromisoformat
 
@@ -56,6 +57,7 @@ CATALOGUE = {
     "fair_load",
     "preferred_attendees",
     "travel",
+    "preferred_room",
 }
 
 
@@ -658,6 +660,95 @@ def test_two_rooms_hold_two_meetings_at_once() -> None:
     plan = solved(rooms_config(2))
     for sid in ("a", "b"):
         assert (days(of(plan, sid)), starts(of(plan, sid))) == (TUESDAYS, {T("13:00")})
+
+
+def test_anonymous_rooms_are_numbered_apart() -> None:
+    plan = solved(rooms_config(2))
+    for ma, mb in zip(of(plan, "a"), of(plan, "b"), strict=True):
+        assert {ma.room, mb.room} == {"skolen.lokale-1", "skolen.lokale-2"}
+
+
+NAMED_ROOMS = [{"id": "stor", "name": "Store sal", "capacity": 10}, {"id": "lille", "capacity": 1}]
+
+
+def named_rooms_config(a_people: list[str], **b_extra: Any) -> MunicipalityConfig:
+    return config(
+        series_list=[
+            series("a", weekdays=["tue"], window="13:00-15:00", required_people=a_people),
+            series("b", weekdays=["tue"], window="13:00-15:00", required_people=["r"], **b_extra),
+        ],
+        staff=[person("p"), person("q"), person("r")],
+        sites=[
+            {"id": "skolen", "name": "Nordskolen", "rooms": NAMED_ROOMS},
+            {"id": "huset", "name": "Huset"},
+        ],
+    )
+
+
+def test_capacity_puts_the_bigger_meeting_in_the_bigger_room() -> None:
+    plan = solved(named_rooms_config(["p", "q"]))
+    assert {m.room for m in of(plan, "a")} == {"stor"}
+    assert {m.room for m in of(plan, "b")} == {"lille"}
+
+
+def test_two_meetings_needing_the_one_big_room_at_once_have_no_plan() -> None:
+    cfg = config(
+        series_list=[
+            series("a", weekdays=["tue"], window="13:00-15:00", required_people=["p", "q"]),
+            series("b", weekdays=["tue"], window="13:00-15:00", required_people=["r", "s"]),
+        ],
+        staff=[person("p"), person("q"), person("r"), person("s")],
+        sites=[
+            {"id": "skolen", "name": "Nordskolen", "rooms": NAMED_ROOMS},
+            {"id": "huset", "name": "Huset"},
+        ],
+    )
+    assert plan_for(cfg).status == PlanStatus.INFEASIBLE
+
+
+def test_required_room_is_kept_and_the_other_meeting_moves() -> None:
+    plan = solved(named_rooms_config(["p"], room="stor"))
+    assert {m.room for m in of(plan, "b")} == {"stor"}
+    assert {m.room for m in of(plan, "a")} == {"lille"}
+
+
+def test_preferred_room_is_used_when_free() -> None:
+    cfg = config(
+        series_list=[series("a", weekdays=["tue"], window="13:00-15:00", preferred_rooms=["lille"])],
+        staff=[person("p")],
+        sites=[
+            {"id": "skolen", "name": "Nordskolen", "rooms": NAMED_ROOMS},
+            {"id": "huset", "name": "Huset"},
+        ],
+    )
+    plan = solved(cfg)
+    assert {m.room for m in of(plan, "a")} == {"lille"}
+    assert violations(plan, "preferred_room") == 0
+
+
+def test_verifier_rejects_shared_room_and_too_small_room() -> None:
+    cfg = named_rooms_config(["p", "q"])
+    plan = solved(cfg)
+    assert verify_plan(cfg, plan) == []
+    shared = plan.model_copy(deep=True)
+    for m in shared.meetings:
+        m.room = "stor"
+    assert any("holds" in v.message for v in verify_plan(cfg, shared) if v.rule == "rooms")
+    small = plan.model_copy(deep=True)
+    for m in small.meetings:
+        m.room = "lille" if m.series == "a" else "stor"
+    assert any("seats 1" in v.message for v in verify_plan(cfg, small) if v.rule == "rooms")
+    unknown = plan.model_copy(deep=True)
+    unknown.meetings[0].room = "kælder"
+    assert any("lacks" in v.message for v in verify_plan(cfg, unknown))
+
+
+def test_unknown_room_is_a_config_error_naming_the_field() -> None:
+    with pytest.raises(ConfigError) as err:
+        named_rooms_config(["p"], room="stoor")
+    assert any(
+        p.startswith("series[1].room: unknown room of site skolen 'stoor'") for p in err.value.problems
+    )
 
 
 # --------------------------------------------------------------------------- max meetings per week

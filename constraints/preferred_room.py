@@ -1,0 +1,24 @@
+"""A series that names preferred rooms meets in one of them when it can."""
+
+from __future__ import annotations
+
+from scheduler.context import PlanningContext
+from scheduler.rules import Rule
+
+
+class PreferredRoom(Rule):
+    name = "preferred_room"
+    level = "soft"
+    default_weight = 2
+    title_da = "Foretrukket lokale"
+    explanation_da = "Møderne holdes helst i seriens foretrukne lokaler."
+    order = 86
+
+    def post(self, ctx: PlanningContext) -> None:
+        for occ in ctx.occurrences:
+            wanted = [lit for room, lit in occ.rooms.items() if room in occ.series.preferred_rooms]
+            if occ.series.preferred_rooms and occ.rooms:
+                ctx.penalize(self.name, 1 - sum(wanted))
+
+
+RULE = PreferredRoom()

@@ -1,0 +1,635 @@
+"""Find and book times for meetings that do not recur by cadence: Familiemøder and case follow-ups.
+
+The published plan is fixed; a request names the people, the site, the length and a date range,
+and the finder returns the best few times, ranked by the plan's own rules. It enumerates: a
+request has at most a few hundred candidate times, each checked in microseconds, so a solver
+would add start-up time and nothing else. Hard: closed days, working hours, absences, fixed
+commitments, the planned meetings of every required person (with travel time between sites),
+weekly ceilings, and a free room big enough. Soft, with the config's weights: optional people who
+cannot come, travel, load on the day, preferred weekdays and rooms, and for a follow-up series
+the same weekday and time each time; sooner is better. With no time at all, the answer says in
+Danish who or what blocks, and how often.
+
+`book` adds the chosen meetings to a copy of the plan as one-off meetings (stable uids,
+`series` like `familiemoede-<id>`) and re-checks the whole plan with the verifier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from scheduler.calendar import TZ, closed_reason, local_datetime
+from scheduler.config import _unknown, format_path
+from scheduler.model import (
+    WEEKDAY_DA,
+    WORKDAYS,
+    Attendee,
+    Guest,
+    Identifier,
+    Meeting,
+    MunicipalityConfig,
+    Person,
+    Plan,
+    Room,
+    Strict,
+    TimeRange,
+    Weekday,
+    format_clock,
+)
+
+KIND_TITLE_DA = {"familiemoede": "Familiemøde", "opfoelgning": "Opfølgning"}
+"""Invitation titles are fixed by kind: no free text, so no child's name can reach an invite."""
+
+_CPR = re.compile(r"\d{6}-?\d{4}")
+
+DEFAULT_WEIGHTS = {
+    "preferred_attendees": 2,
+    "travel": 2,
+    "load": 1,
+    "preferred_weekdays": 3,
+    "preferred_room": 2,
+    "regularity": 10,
+    "soonest": 1,
+}
+"""Soft costs of a slot; the config's `weights` override those it shares a name with."""
+
+RULE_DA = {
+    "preferred_attendees": "valgfri deltagere, der ikke kan",
+    "travel": "transport (påbegyndte 10 min.)",
+    "load": "andre møder samme dag",
+    "preferred_weekdays": "ikke en foretrukken ugedag",
+    "preferred_room": "ikke et foretrukket lokale",
+    "regularity": "møder uden for det faste mønster",
+    "soonest": "hverdage efter første mulige dato",
+}
+
+
+# --------------------------------------------------------------------------- the request
+
+
+class Participant(Strict):
+    """A staff member by id, or someone from outside (the family) by a label and an e-mail."""
+
+    person: Identifier | None = None
+    name: str | None = Field(default=None, description="outside the staff: a label such as 'familien'")
+    email: str | None = None
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Participant:
+        if (self.person is None) == (self.name is None):
+            raise ValueError("give either 'person' (a staff id) or 'name' (someone outside the staff)")
+        if self.name is not None and _CPR.search(self.name):
+            raise ValueError("a name must not contain a CPR number; use a label such as 'familien'")
+        return self
+
+
+class FollowUp(Strict):
+    """'Every 6 weeks, 8 times' or 'every 3 months (13 weeks) until 2028-01-31'."""
+
+    every_weeks: int = Field(ge=1, le=52)
+    count: int | None = Field(default=None, ge=2, le=60, description="meetings in all, the first included")
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _end(self) -> FollowUp:
+        if (self.count is None) == (self.until is None):
+            raise ValueError("give either 'count' or 'until'")
+        return self
+
+
+class SlotRequest(Strict):
+    id: Identifier = Field(description="the case meeting's id; part of the booked meetings' uids")
+    kind: Literal["familiemoede", "opfoelgning"] = "familiemoede"
+    unit: Identifier | None = Field(default=None, description="default: the first unit at the site")
+    participants: list[Participant] = Field(min_length=1)
+    duration_minutes: int = Field(default=60, ge=15, le=480)
+    site: Identifier
+    earliest: date
+    latest: date
+    window: TimeRange = Field(default_factory=lambda: TimeRange(start=8 * 60, end=16 * 60))
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+    preferred_weekdays: list[Weekday] = Field(default_factory=list)
+    room: Identifier | None = None
+    preferred_rooms: list[Identifier] = Field(default_factory=list)
+    follow_up: FollowUp | None = None
+    observe_school_holidays: bool = True
+
+    @model_validator(mode="after")
+    def _checks(self) -> SlotRequest:
+        if self.latest < self.earliest:
+            raise ValueError(f"latest ({self.latest}) is before earliest ({self.earliest})")
+        if (self.latest - self.earliest).days > 120:
+            raise ValueError("the date range is longer than 120 days; a follow-up series uses 'follow_up'")
+        if not any(p.person for p in self.participants if p.required):
+            raise ValueError("at least one required participant must be from the staff (a person id)")
+        return self
+
+    @field_validator("weekdays")
+    @classmethod
+    def _some_weekday(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("at least one weekday must be allowed")
+        return value
+
+    @property
+    def series_id(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+class RequestError(ValueError):
+    """A request that cannot be used: every problem, each with its place in the request."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]:
+    """Cross-references against the config, as 'path: message' (like the config's own errors)."""
+    problems = []
+    staff = [p.id for p in config.staff]
+    for i, participant in enumerate(request.participants):
+        if participant.person is not None and participant.person not in staff:
+            problems.append(f"participants[{i}].person: {_unknown('person', participant.person, staff)}")
+    people = [p.person for p in request.participants if p.person]
+    for person, n in Counter(people).items():
+        if n > 1:
+            problems.append(f"participants: '{person}' is listed {n} times")
+    sites = {s.id: s for s in config.sites}
+    site = sites.get(request.site)
+    if site is None:
+        problems.append(f"site: {_unknown('site', request.site, sites)}")
+    else:
+        rooms = [r.id for r in site.room_list]
+        for where, room in [("room", request.room)] + [
+            (f"preferred_rooms[{j}]", r) for j, r in enumerate(request.preferred_rooms)
+        ]:
+            if room is not None and room not in rooms:
+                problems.append(f"{where}: {_unknown(f'room of site {site.id}', room, rooms)}")
+    units = [u.id for u in config.units]
+    if request.unit is not None and request.unit not in units:
+        problems.append(f"unit: {_unknown('unit', request.unit, units)}")
+    return problems
+
+
+def parse_request(raw: Any, config: MunicipalityConfig) -> SlotRequest:
+    """A validated request, or RequestError listing every problem with its field."""
+    if not isinstance(raw, dict):
+        raise RequestError(["(top): the request must be a mapping with keys such as 'participants'"])
+    try:
+        request = SlotRequest.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling)"
+            problems.append(f"{format_path(err['loc'])}: {message}")
+        raise RequestError(problems) from None
+    problems = check_request(config, request)
+    if problems:
+        raise RequestError(problems)
+    return request
+
+
+def load_request(path: str | Path, config: MunicipalityConfig) -> SlotRequest:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RequestError([f"{path}: no such file"]) from None
+    except yaml.YAMLError as exc:
+        raise RequestError([f"(top): not valid YAML: {exc}"]) from None
+    return parse_request(raw, config)
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+class SlotMeeting(BaseModel):
+    start: datetime
+    end: datetime
+    room: str | None
+    attendees: list[str] = Field(description="staff who come (required, and optional who can)")
+    optional_missing: list[str] = Field(default_factory=list)
+
+
+class Slot(BaseModel):
+    rank: int
+    cost: int = Field(description="weighted sum of the soft costs; lower is better")
+    breakdown: dict[str, int] = Field(description="soft rule -> count (before weights)")
+    meetings: list[SlotMeeting] = Field(description="one, or the whole follow-up series")
+
+
+class SlotResult(BaseModel):
+    request: str
+    candidates: int = Field(description="times examined for the first meeting")
+    slots: list[Slot] = Field(default_factory=list)
+    explanation: list[str] = Field(default_factory=list, description="why there is no time, in Danish")
+
+
+# --------------------------------------------------------------------------- the finder
+
+
+@dataclass(frozen=True)
+class _Busy:
+    start: int
+    end: int
+    site: str
+    title: str
+
+
+@dataclass
+class _Choice:
+    day: date
+    start: int
+    room: str | None
+    coming: list[str]
+    missing: list[str]
+    costs: Counter[str]
+
+
+def _day_da(day: date) -> str:
+    return f"{WEEKDAY_DA[day.weekday()]} {day.day}/{day.month} {day.year}"
+
+
+class _Finder:
+    def __init__(self, config: MunicipalityConfig, plan: Plan, request: SlotRequest):
+        self.config = config
+        self.plan = plan
+        self.request = request
+        self.staff: dict[str, Person] = {p.id: p for p in config.staff}
+        self.site = next(s for s in config.sites if s.id == request.site)
+        self.weights = {k: config.weights.get(k, v) for k, v in DEFAULT_WEIGHTS.items()}
+        if "fair_load" in config.weights:
+            self.weights["load"] = config.weights["fair_load"]
+        self.travel = {frozenset(p.sites): p.minutes for p in config.travel.pairs}
+        self.busy: dict[tuple[str, date], list[_Busy]] = defaultdict(list)
+        self.week_count: Counter[tuple[str, int, int]] = Counter()
+        self.room_busy: dict[date, list[tuple[int, int, str | None]]] = defaultdict(list)
+        for meeting in plan.meetings:
+            start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
+            day = start.date()
+            span = _Busy(
+                start.hour * 60 + start.minute, end.hour * 60 + end.minute, meeting.site, meeting.title
+            )
+            for attendee in meeting.attendees:
+                self.busy[(attendee.person, day)].append(span)
+                iso = day.isocalendar()
+                self.week_count[(attendee.person, iso.year, iso.week)] += 1
+            if meeting.site == request.site:
+                self.room_busy[day].append((span.start, span.end, meeting.room))
+        self.required = [p.person for p in request.participants if p.person and p.required]
+        self.optional = [p.person for p in request.participants if p.person and not p.required]
+        self.headcount = len(request.participants)
+        self.rooms = [
+            r
+            for r in self.site.room_list
+            if (request.room is None or r.id == request.room)
+            and (r.capacity is None or r.capacity >= self.headcount)
+        ]
+        self.reasons: Counter[str] = Counter()
+        self.examined = 0
+
+    def travel_minutes(self, a: str, b: str) -> int:
+        if a == b:
+            return 0
+        return self.travel.get(frozenset((a, b)), self.config.travel.default_minutes)
+
+    # ------------------------------------------------------------------ hard checks
+
+    def person_blocks(self, pid: str, day: date, start: int, end: int, extra: int = 0) -> str | None:
+        """Why the person cannot come, in Danish, or None."""
+        person = self.staff[pid]
+        weekday = Weekday.of(day)
+        hours = person.working_hours.get(weekday)
+        if hours is None:
+            return f"{person.name} arbejder ikke om {weekday.danish}en"
+        if not (hours.start <= start and end <= hours.end):
+            return f"{person.name} arbejder kun {hours} om {weekday.danish}en"
+        for absence in person.absences:
+            if absence.start <= day <= absence.end and (
+                absence.time is None or (start < absence.time.end and absence.time.start < end)
+            ):
+                return (
+                    f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
+                )
+        for commitment in person.commitments:
+            if commitment.weekday != weekday or not (
+                start < commitment.time.end and commitment.time.start < end
+            ):
+                continue
+            if commitment.first_date is not None and day < commitment.first_date:
+                continue
+            origin = commitment.first_date or day
+            weeks = (
+                (day - timedelta(days=day.weekday())) - (origin - timedelta(days=origin.weekday()))
+            ).days // 7
+            if weeks % commitment.every_weeks == 0:
+                return f"{person.name} har en fast aftale {weekday.danish} {commitment.time}"
+        for busy in self.busy.get((pid, day), []):
+            travel = self.travel_minutes(busy.site, self.request.site)
+            if start < busy.end + travel and busy.start < end + travel:
+                return f"{person.name} er optaget af {busy.title} {_day_da(day)}"
+        if person.max_meetings_per_week is not None:
+            iso = day.isocalendar()
+            if self.week_count[(pid, iso.year, iso.week)] + extra >= person.max_meetings_per_week:
+                return f"{person.name} har allerede {person.max_meetings_per_week} møder i uge {iso.week}"
+        return None
+
+    def free_room(self, day: date, start: int, end: int) -> tuple[Room | None, str | None]:
+        if not self.rooms:
+            return None, f"intet lokale på {self.site.name} har plads til {self.headcount}"
+        overlapping = [(s, e, r) for s, e, r in self.room_busy.get(day, []) if start < e and s < end]
+        named = {r for _, _, r in overlapping if r is not None}
+        anonymous = sum(1 for _, _, r in overlapping if r is None)
+        free = [r for r in self.rooms if r.id not in named]
+        if len(free) <= anonymous:
+            return None, f"intet ledigt lokale på {self.site.name} {_day_da(day)} kl. {format_clock(start)}"
+        preferred = [r for r in free if r.id in self.request.preferred_rooms]
+        pool = preferred or free
+        return min(pool, key=lambda r: (r.capacity is None, r.capacity or 0)), None
+
+    def evaluate(self, day: date, start: int, extra: int = 0) -> tuple[_Choice | None, list[str]]:
+        """The choice at (day, start) with its soft costs, or the Danish reasons it is impossible."""
+        request = self.request
+        end = start + request.duration_minutes
+        closed = closed_reason(self.config, day, request.observe_school_holidays)
+        if closed is not None:
+            return None, [f"{_day_da(day)} er lukket: {closed}"]
+        reasons = [r for pid in self.required if (r := self.person_blocks(pid, day, start, end, extra))]
+        room, why = self.free_room(day, start, end)
+        if why:
+            reasons.append(why)
+        if reasons:
+            return None, reasons
+        costs: Counter[str] = Counter()
+        coming = list(self.required)
+        missing = []
+        for pid in self.optional:
+            if self.person_blocks(pid, day, start, end, extra) is None:
+                coming.append(pid)
+            else:
+                missing.append(pid)
+                costs["preferred_attendees"] += 1
+        for pid in coming:
+            others = self.busy.get((pid, day), [])
+            costs["load"] += len(others)
+            trips = [self.travel_minutes(b.site, request.site) for b in others if b.site != request.site]
+            if trips:
+                costs["travel"] += -(-min(trips) // 10)
+        if request.preferred_weekdays and Weekday.of(day) not in request.preferred_weekdays:
+            costs["preferred_weekdays"] += 1
+        if request.preferred_rooms and (room is None or room.id not in request.preferred_rooms):
+            costs["preferred_room"] += 1
+        return _Choice(day, start, room.id if room else None, coming, missing, costs), []
+
+    # ------------------------------------------------------------------ candidates
+
+    def starts(self) -> list[int]:
+        slot = self.config.planning.slot_minutes
+        window = self.request.window
+        first = -(-window.start // slot) * slot
+        return list(range(first, window.end - self.request.duration_minutes + 1, slot))
+
+    def days(self, first: date, last: date) -> list[date]:
+        out, day = [], first
+        while day <= last:
+            if Weekday.of(day) in self.request.weekdays:
+                out.append(day)
+            day += timedelta(days=1)
+        return out
+
+    def working_days_between(self, a: date, b: date) -> int:
+        return sum(1 for i in range((b - a).days) if (a + timedelta(days=i)).weekday() < 5)
+
+    def series_dates(self, first: date) -> list[date]:
+        follow = self.request.follow_up
+        if follow is None:
+            return [first]
+        step = timedelta(weeks=follow.every_weeks)
+        out = [first]
+        while True:
+            nxt = out[-1] + step
+            if (follow.count is not None and len(out) >= follow.count) or (
+                follow.until is not None and nxt > follow.until
+            ):
+                return out
+            out.append(nxt)
+
+    def place_later(self, target: date, start: int, taken: int) -> tuple[_Choice | None, list[str]]:
+        """A later meeting of a series: the same weekday and time if possible, else the best time
+        in that week, else in the week after (a holiday week), each costing regularity."""
+        choice, reasons = self.evaluate(target, start, taken)
+        if choice is not None:
+            return choice, []
+        monday = target - timedelta(days=target.weekday())
+        for week in (monday, monday + timedelta(weeks=1)):
+            best: _Choice | None = None
+            for day in self.days(week, week + timedelta(days=4)):
+                for s in self.starts():
+                    alt, _ = self.evaluate(day, s, taken)
+                    if alt is not None and (best is None or self.cost(alt.costs) < self.cost(best.costs)):
+                        best = alt
+            if best is not None:
+                best.costs["regularity"] += 1
+                return best, []
+        return None, reasons
+
+    def cost(self, costs: Counter[str]) -> int:
+        return sum(self.weights[k] * v for k, v in costs.items())
+
+    def find(self, top: int) -> SlotResult:
+        request = self.request
+        found: list[tuple[int, list[_Choice], Counter[str]]] = []
+        per_day: Counter[date] = Counter()
+        for day in self.days(request.earliest, request.latest):
+            for start in self.starts():
+                self.examined += 1
+                first, reasons = self.evaluate(day, start)
+                if first is None:
+                    self.reasons.update(reasons)
+                    continue
+                first.costs["soonest"] += self.working_days_between(request.earliest, day)
+                choices, total = [first], Counter(first.costs)
+                for k, target in enumerate(self.series_dates(day)[1:], start=1):
+                    later, why = self.place_later(target, start, 0)
+                    if later is None:
+                        self.reasons.update(f"møde nr. {k + 1} ({_day_da(target)}): {r}" for r in why)
+                        break
+                    choices.append(later)
+                    total.update(later.costs)
+                else:
+                    found.append((self.cost(total), choices, total))
+        found.sort(key=lambda f: (f[0], f[1][0].day, f[1][0].start))
+        slots: list[Slot] = []
+        for cost, choices, total in found:
+            day = choices[0].day
+            if per_day[day] >= 2:
+                continue  # offer different days rather than five half-hours of one morning
+            per_day[day] += 1
+            slots.append(
+                Slot(
+                    rank=len(slots) + 1,
+                    cost=cost,
+                    breakdown={k: v for k, v in sorted(total.items()) if v},
+                    meetings=[self.slot_meeting(c) for c in choices],
+                )
+            )
+            if len(slots) >= top:
+                break
+        result = SlotResult(request=request.id, candidates=self.examined, slots=slots)
+        if not slots:
+            result.explanation = self.explain()
+        return result
+
+    def slot_meeting(self, choice: _Choice) -> SlotMeeting:
+        return SlotMeeting(
+            start=local_datetime(choice.day, choice.start),
+            end=local_datetime(choice.day, choice.start + self.request.duration_minutes),
+            room=choice.room,
+            attendees=choice.coming,
+            optional_missing=choice.missing,
+        )
+
+    def explain(self) -> list[str]:
+        request = self.request
+        title = KIND_TITLE_DA[request.kind]
+        lines = [
+            f"Der er ingen ledig tid til {title} mellem {request.earliest.isoformat()} og "
+            f"{request.latest.isoformat()} ({self.examined} mulige tidspunkter undersøgt)."
+        ]
+        if self.examined == 0:
+            days = ", ".join(d.danish for d in request.weekdays)
+            lines.append(f"Perioden har ingen {days} med et tidsrum på {request.duration_minutes} minutter.")
+            return lines
+        by_person: Counter[str] = Counter()
+        for reason, n in self.reasons.items():
+            for pid in self.required:
+                if reason.startswith(self.staff[pid].name + " ") or f": {self.staff[pid].name} " in reason:
+                    by_person[pid] += n
+        for pid, n in by_person.most_common():
+            if n >= self.examined:
+                lines.append(f"{self.staff[pid].name} kan ikke på noget af de mulige tidspunkter.")
+        for reason, n in self.reasons.most_common(8):
+            lines.append(f"- {reason} ({n} af {self.examined} tidspunkter)")
+        return lines
+
+
+def find_slots(config: MunicipalityConfig, plan: Plan, request: SlotRequest, top: int = 5) -> SlotResult:
+    """The best `top` times for the request around the plan's meetings, or why there is none."""
+    problems = check_request(config, request)
+    if problems:
+        raise RequestError(problems)
+    return _Finder(config, plan, request).find(top)
+
+
+# --------------------------------------------------------------------------- booking
+
+
+class BookingError(Exception):
+    """The slot cannot be booked into this plan (already booked, or it would break a rule)."""
+
+
+def booked_uid(request: SlotRequest, index: int) -> str:
+    """Stable per request and meeting number, so a re-sent invitation updates the same event."""
+    return f"{request.series_id}.{index}@moedeplan"
+
+
+def _default_unit(config: MunicipalityConfig, request: SlotRequest) -> str:
+    if request.unit:
+        return request.unit
+    return next((u.id for u in config.units if request.site in u.sites), config.units[0].id)
+
+
+def book(config: MunicipalityConfig, plan: Plan, request: SlotRequest, slot: Slot) -> Plan:
+    """A new plan with the slot's meeting(s) added as one-off meetings, verified like any plan."""
+    from scheduler.verify import format_violations, verify_plan
+
+    existing = {m.uid for m in plan.meetings}
+    staff = {p.id: p for p in config.staff}
+    guests = [Guest(name=p.name, email=p.email) for p in request.participants if p.name is not None]
+    required = [p.person for p in request.participants if p.person and p.required]
+    added: list[Meeting] = []
+    for index, sm in enumerate(slot.meetings):
+        uid = booked_uid(request, index)
+        if uid in existing:
+            raise BookingError(f"{KIND_TITLE_DA[request.kind]} '{request.id}' er allerede booket ({uid})")
+        attendees = []
+        for pid in sm.attendees:
+            is_required = pid in required
+            seat = f"required_people[{required.index(pid)}]" if is_required else "optional"
+            attendees.append(Attendee(person=pid, role=staff[pid].roles[0], required=is_required, seat=seat))
+        added.append(
+            Meeting(
+                uid=uid,
+                series=request.series_id,
+                occurrence=index,
+                title=KIND_TITLE_DA[request.kind],
+                unit=_default_unit(config, request),
+                site=request.site,
+                start=sm.start,
+                end=sm.end,
+                attendees=attendees,
+                room=sm.room,
+                one_off=True,
+                guests=guests,
+                locked=True,
+            )
+        )
+    new = plan.model_copy(deep=True)
+    new.meetings = sorted([*new.meetings, *added], key=lambda m: (m.start, m.uid))
+    before = {v.message for v in verify_plan(config, plan)}
+    broken = [v for v in verify_plan(config, new) if v.message not in before]
+    if broken:
+        raise BookingError("tiden kan ikke bookes:\n" + format_violations(broken))
+    return new
+
+
+def find_and_book(
+    config: MunicipalityConfig, plan: Plan, request: SlotRequest, rank: int, top: int = 5
+) -> tuple[Plan, Slot]:
+    """Book the slot with this rank (1 = best) of a fresh search; BookingError if there is none."""
+    result = find_slots(config, plan, request, top=max(top, rank))
+    if not result.slots:
+        raise BookingError("\n".join(result.explanation))
+    if not 1 <= rank <= len(result.slots):
+        raise BookingError(f"der er kun {len(result.slots)} forslag; vælg 1-{len(result.slots)}")
+    slot = result.slots[rank - 1]
+    return book(config, plan, request, slot), slot
+
+
+def format_slots_da(config: MunicipalityConfig, request: SlotRequest, result: SlotResult) -> str:
+    """The ranked slots as a Danish text for the command line."""
+    if not result.slots:
+        return "\n".join(result.explanation)
+    names = {p.id: p.name for p in config.staff}
+    title = KIND_TITLE_DA[request.kind]
+    lines = [
+        f"{title} '{request.id}': {len(result.slots)} forslag ({result.candidates} tidspunkter undersøgt)"
+    ]
+    for slot in result.slots:
+        first = slot.meetings[0]
+        start = first.start.astimezone(TZ)
+        end = first.end.astimezone(TZ)
+        when = f"{_day_da(start.date())} kl. {start.strftime('%H:%M')}-{end.strftime('%H:%M')}"
+        room = f", {first.room}" if first.room else ""
+        more = f" + {len(slot.meetings) - 1} opfølgninger" if len(slot.meetings) > 1 else ""
+        lines.append(f"{slot.rank}. {when}{room}{more} (omkostning {slot.cost})")
+        for key, n in slot.breakdown.items():
+            lines.append(f"     {RULE_DA.get(key, key)}: {n}")
+        missing = [names.get(p, p) for m in slot.meetings for p in m.optional_missing]
+        if missing:
+            lines.append(f"     kan ikke komme: {', '.join(sorted(set(missing)))}")
+        for m in slot.meetings[1:]:
+            s = m.start.astimezone(TZ)
+            lines.append(f"     - {_day_da(s.date())} kl. {s.strftime('%H:%M')}")
+    return "\n".join(lines)
