@@ -68,9 +68,9 @@ def create_app(
     )
     app.state.moedeplan = state
     _error_handlers(app)
-    from api.routes import absences, calendars, configs, health, jobs, plans
+    from api.routes import absences, calendars, configs, health, jobs, plans, slots
 
-    for module in (health, configs, plans, jobs, absences, calendars):
+    for module in (health, configs, plans, jobs, absences, slots, calendars):
         app.include_router(module.router)
     return app
 

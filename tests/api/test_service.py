@@ -36,6 +36,7 @@ USERS = {
     "psyk-a": ("Psykolog A", Role.staff, "psykolog-a", []),
     "psyk-b": ("Psykolog B", Role.staff, "psykolog-b", []),
     "hr": ("HR-system", Role.service, None, []),
+    "fsr": ("Socialrådgiver", Role.staff, "fsr", []),
 }
 
 
@@ -375,3 +376,39 @@ def test_a_job_whose_worker_died_is_run_again(service: Service) -> None:
     assert Worker(service.state.sessions, settings).run_once()
     done = service.client.get(f"/jobs/{job['id']}", headers=auth("admin")).json()
     assert done["state"] == "done" and done["attempts"] == 2
+
+
+# --------------------------------------------------------------------------- case meetings
+
+
+def test_a_social_worker_finds_and_books_a_familiemoede(service: Service) -> None:
+    plan = service.solved_plan()
+    request = {
+        "id": "fm-17",
+        "participants": [{"person": "fsr"}, {"person": "leder-baltorp"}, {"name": "familien"}],
+        "site": "baltorp-skole",
+        "duration_minutes": 60,
+        "earliest": "2027-02-01",
+        "latest": "2027-02-05",
+    }
+    path = f"/plans/{plan['id']}/slots"
+    found = service.client.post(path, json={"request": request, "top": 3}, headers=auth("fsr"))
+    assert found.status_code == 200, found.text
+    slots = found.json()["slots"]
+    assert [s["rank"] for s in slots] == list(range(1, len(slots) + 1)) and slots
+    assert service.client.post(path, json={"request": request}, headers=auth("hr")).status_code == 403
+    # Another staff member cannot book a meeting they are not part of.
+    refused = service.client.post(f"{path}/book", json={"request": request}, headers=auth("psyk-a"))
+    assert refused.status_code == 403
+    booked = service.client.post(f"{path}/book", json={"request": request, "rank": 1}, headers=auth("fsr"))
+    assert booked.status_code == 201, booked.text
+    change = booked.json()
+    assert [c["what"] for c in change["changes"]] == ["added"]
+    assert set(change["notified"]) == {"fsr", "leder-baltorp"}
+    first = slots[0]["meetings"][0]["start"]
+    new_plan = service.get(f"/plans/{change['plan']['id']}", "admin").json()
+    added = [m for m in new_plan["meetings"] if "fm-17" in m["uid"]]
+    assert len(added) == 1 and added[0]["start"][:16] == first[:16]
+    bad = service.client.post(path, json={"request": {**request, "site": "nowhere"}}, headers=auth("fsr"))
+    assert bad.status_code == 422 and bad.json()["field"] == "request"
+    assert any("nowhere" in p for p in bad.json()["problems"])
