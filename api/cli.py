@@ -178,7 +178,10 @@ def publish(
     config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json")],
     backend: Annotated[
-        str | None, typer.Option(help="ics, email or caldav; default MOEDEPLAN_CALENDAR_BACKEND or ics")
+        str | None,
+        typer.Option(
+            help="ics, email, caldav, exchange_ews or exchange_graph; default $MOEDEPLAN_CALENDAR_BACKEND"
+        ),
     ] = None,
 ) -> None:
     """Send the plan to calendars; only what changed since the last publish is sent.

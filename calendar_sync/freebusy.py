@@ -101,7 +101,7 @@ class EwsFreeBusy:
             standard_time=StandardTime(bias=0, time=time(3), occurrence=5, iso_month=10, weekday=7),
             daylight_time=DaylightTime(bias=-60, time=time(2), occurrence=5, iso_month=3, weekday=7),
         )
-        protocol = Protocol(config=self.backend._config)
+        protocol = Protocol(config=self.backend.config)
         protocol.TIMEOUT = self.backend.timeout
         found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
         for window_start, window_end in _windows(start, end, self.WINDOW_DAYS):

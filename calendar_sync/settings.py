@@ -55,6 +55,8 @@ class CalendarSettings(BaseSettings):
     graph_url: str = "https://graph.microsoft.com/v1.0"
     graph_service_mailbox: str | None = None
     graph_timeout: float = 30.0
+    graph_ca_bundle: str | None = None
+    """a CA bundle (PEM) to trust instead of the system's, e.g. behind a TLS-inspecting proxy"""
 
     exchange_retries: int = 4
     """retries of one Exchange call that was throttled (429, ErrorServerBusy) or failed with 5xx"""
@@ -112,6 +114,7 @@ class CalendarSettings(BaseSettings):
                 "url": self.graph_url,
                 "service_mailbox": self.graph_service_mailbox,
                 "timeout": self.graph_timeout,
+                "verify": self.graph_ca_bundle or True,
                 "retries": self.exchange_retries,
                 "max_backoff": self.exchange_max_backoff,
             }

@@ -248,7 +248,7 @@ class Backend(CalendarBackend):
         access = str(settings.get("access_type") or "impersonation").lower()
         self.access_type = DELEGATE if access == "delegate" else IMPERSONATION
         self._sleep = sleep
-        self._config = Configuration(
+        self.config = Configuration(
             service_endpoint=self.url,
             credentials=self._credentials(settings),
             auth_type={"oauth": OAUTH2, "ntlm": NTLM, "basic": BASIC}[self.auth],
@@ -287,7 +287,7 @@ class Backend(CalendarBackend):
         if mailbox not in self._accounts:
             account = Account(
                 primary_smtp_address=mailbox,
-                config=self._config,
+                config=self.config,
                 autodiscover=False,
                 access_type=self.access_type,
                 default_timezone=EWSTimeZone("Europe/Copenhagen"),

@@ -128,6 +128,20 @@ def test_item_without_organiser_goes_to_the_service_mailbox(ews: EwsServer, tmp_
     assert stored.fields["required"] == ["psykolog.b@ballerup.example"]
 
 
+def test_new_chair_moves_the_meeting_to_their_calendar(ews: EwsServer, tmp_path: Path) -> None:
+    before = single("m1@moedeplan", "leder-a", ["psykolog-b"])
+    after = single("m1@moedeplan", "psykolog-b", ["leder-a"])
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        run(ews, [before], ledger)
+        report = run(ews, [after], ledger)
+        assert report.ok and report.delivered == {"cancel": 1, "create": 1}
+        assert [(d.recipient, d.action) for d in ledger.deliveries()][1:] == [
+            ("leder-a", "cancel"),
+            ("psykolog-b", "create"),
+        ]
+    assert_calendars(ews, [after])
+
+
 def test_update_sends_only_to_changed_and_cancel_deletes(ews: EwsServer, tmp_path: Path) -> None:
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         run(ews, V1, ledger)
