@@ -229,7 +229,9 @@ def _with_busy(cfg: MunicipalityConfig, busy_file: Path) -> MunicipalityConfig:
 def freebusy(
     config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
     term: Annotated[str, typer.Option(help="term id")],
-    backend: Annotated[str, typer.Option(help="exchange_ews or exchange_graph")] = "exchange_graph",
+    backend: Annotated[
+        str | None, typer.Option(help="exchange_ews or exchange_graph; default $MOEDEPLAN_CALENDAR_BACKEND")
+    ] = None,
     out: Annotated[Path, typer.Option(help="where to write the busy times")] = Path("out/busy.yaml"),
     published: Annotated[
         Path | None, typer.Option("--plan", help="the published plan.json, whose meetings are not busy")
@@ -249,9 +251,11 @@ def freebusy(
     if term not in {t.id for t in cfg.terms}:
         typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    settings = CalendarSettings()
+    backend = backend or settings.calendar_backend
     try:
         own = items_from_plan(cfg, _load_plan(published)) if published is not None else []
-        busy = read_busy(cfg, term, CalendarSettings(), backend, own=own)
+        busy = read_busy(cfg, term, settings, backend, own=own)
     except ValueError as exc:
         typer.echo(f"Ikke læst: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None

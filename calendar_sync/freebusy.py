@@ -79,6 +79,8 @@ class EwsFreeBusy:
         from calendar_sync.backends.exchange_ews import Backend
 
         self.backend = Backend(settings)
+        if self.backend.auth == "oauth" and not self.backend.service_mailbox:
+            raise ValueError("ledig/optaget via EWS med OAuth kræver MOEDEPLAN_EWS_SERVICE_MAILBOX")
 
     def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
         from exchangelib import EWSDateTime, EWSTimeZone

@@ -67,6 +67,7 @@ from exchangelib import (
     EWSTimeZone,
     ExtendedProperty,
     FailFast,
+    Identity,
     Mailbox,
     OAuth2Credentials,
 )
@@ -262,10 +263,14 @@ class Backend(CalendarBackend):
             missing = [k for k in ("client_id", "client_secret", "tenant_id") if not settings.get(k)]
             if missing:
                 raise ValueError(f"EWS with OAuth needs {', '.join(missing)} (MOEDEPLAN_EWS_CLIENT_ID …)")
+            # Account calls impersonate the organiser; calls without an account (free/busy) act as
+            # the service mailbox, which app-only OAuth needs.
+            identity = Identity(primary_smtp_address=self.service_mailbox) if self.service_mailbox else None
             return OAuth2Credentials(
                 client_id=settings["client_id"],
                 client_secret=settings["client_secret"],
                 tenant_id=settings["tenant_id"],
+                identity=identity,
             )
         if not settings.get("username") or not settings.get("password"):
             raise ValueError(f"EWS with {self.auth} needs MOEDEPLAN_EWS_USERNAME and MOEDEPLAN_EWS_PASSWORD")

@@ -288,3 +288,20 @@ def test_a_fault_at_every_call_then_a_rerun_leaves_each_meeting_once(tmp_path: P
                 assert not ledger.pending("exchange_ews")
         finally:
             server.stop()
+
+
+def test_oauth_and_settings_from_the_environment_keep_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calendar_sync.settings import CalendarSettings
+
+    monkeypatch.setenv("MOEDEPLAN_EWS_URL", "https://mail.ballerup.example/EWS/Exchange.asmx")
+    monkeypatch.setenv("MOEDEPLAN_EWS_CLIENT_ID", "app-id")
+    monkeypatch.setenv("MOEDEPLAN_EWS_CLIENT_SECRET", "meget-hemmeligt")
+    monkeypatch.setenv("MOEDEPLAN_EWS_TENANT_ID", "tenant")
+    monkeypatch.setenv("MOEDEPLAN_EWS_SERVICE_MAILBOX", "moedeplan@ballerup.example")
+    settings = CalendarSettings()
+    assert "meget-hemmeligt" not in repr(settings) + str(settings)
+    b = Backend(settings.backend_settings("exchange_ews"))
+    assert b.auth == "oauth" and "meget-hemmeligt" not in repr(b) + repr(b.config.credentials)
+    assert b.config.credentials.identity.primary_smtp_address == "moedeplan@ballerup.example"
+    with pytest.raises(ValueError, match="client_secret"):
+        Backend({"url": "https://x/EWS/Exchange.asmx", "client_id": "a", "tenant_id": "t"})

@@ -201,3 +201,8 @@ def test_cli_freebusy_then_plan_with_busy(
     bad.write_text("busy: {psykolog-a: [{start: nonsense}]}", encoding="utf-8")
     result = CliRunner().invoke(app, ["plan", str(config_file), "--busy", str(bad), "--out", str(out)])
     assert result.exit_code == 2 and "busy.psykolog-a[0]" in result.output
+
+
+def test_cli_freebusy_needs_an_exchange_back_end(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["freebusy", str(SMALL), "--term", TERM, "--backend", "ics"])
+    assert result.exit_code == 2 and "exchange_ews eller exchange_graph" in result.output
