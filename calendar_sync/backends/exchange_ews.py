@@ -317,7 +317,9 @@ class Backend(CalendarBackend):
             if found is not None:  # our earlier create whose answer was lost: complete it
                 log.info("%s: already there (%s), completing it", where, found.id)
                 return self._write(account, item, sequence, found.id, found.changekey, None, found)
-            calendar = CalendarItem(account=account, folder=account.calendar, **self._fields(item, sequence))
+            fields = self._fields(item, sequence)
+            # the iCalendar UID too, so a copy that came as an e-mail invite earlier is the same meeting
+            calendar = CalendarItem(account=account, folder=account.calendar, uid=item.uid, **fields)
             self._busy_retry(lambda: calendar.save(send_meeting_invitations="SendToAllAndSaveCopy"))
             changekey = self._exceptions(account, item, calendar.id, calendar.changekey)
             log.info("%s: created %s (SEQUENCE %d)", where, calendar.id, sequence)
@@ -327,7 +329,16 @@ class Backend(CalendarBackend):
         remote = RemoteId.load(remote_id)
         with _mapped(f"opdater {item.uid} i {remote.mailbox}"):
             account = self.account(remote.mailbox)
-            return self._write(account, item, sequence, remote.item_id, remote.changekey, remote.shape, None)
+            try:
+                return self._write(
+                    account, item, sequence, remote.item_id, remote.changekey, remote.shape, None
+                )
+            except ews_errors.ErrorItemNotFound:
+                raise DeliveryError(
+                    f"{item.uid}: mødet findes ikke længere i {remote.mailbox}s kalender "
+                    "(slettet i Outlook?); det genoprettes ikke af sig selv",
+                    permanent=True,
+                ) from None
 
     def cancel(self, item: Item, sequence: int, recipient: Recipient, remote_id: str) -> None:
         remote = RemoteId.load(remote_id)

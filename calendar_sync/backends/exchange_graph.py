@@ -40,7 +40,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
@@ -413,9 +413,8 @@ class Backend(CalendarBackend):
     def _exceptions(self, mailbox: str, master_id: str, item: CalendarItem) -> str:
         """Cancel the skipped dates and patch the moved meetings of a series; returns the master's etag."""
         starts = instances(item)
-        window = f"startDateTime={starts[0].date().isoformat()}T00:00:00&endDateTime=" + (
-            f"{starts[-1].date().isoformat()}T23:59:59"
-        )
+        first, last = starts[0] - timedelta(days=1), starts[-1] + timedelta(days=1)  # any offset
+        window = f"startDateTime={first.date()}T00:00:00Z&endDateTime={last.date()}T00:00:00Z"
         base = f"{self._events(mailbox)}/{quote(master_id)}"
         response = self.request("GET", f"{base}/instances?{window}")
         _check(response, f"hent forekomster af {item.uid}")

@@ -105,7 +105,7 @@ def test_create_sends_invitations_with_required_and_optional_attendees(ews: EwsS
     assert stored.fields["required"] == ["psykolog.b@ballerup.example"]
     assert stored.fields["optional"] == ["sundhed.d@ballerup.example"]
     assert stored.id in remote and stored.changekey in remote
-    assert stored.marker == "m1@moedeplan"
+    assert stored.marker == "m1@moedeplan" and stored.fields["uid"] == "m1@moedeplan"
 
 
 def test_engine_calls_once_per_item_keyed_by_organiser(ews: EwsServer, tmp_path: Path) -> None:
@@ -197,6 +197,15 @@ def test_change_in_outlook_is_reported_not_overwritten(ews: EwsServer, tmp_path:
         assert "ændret i Outlook" in failure.error
         assert ews.items[m1.id].fields["subject"] == "Flyttet af lederen"
         assert [d.state for d in ledger.deliveries() if d.uid == "m1@moedeplan"][-1] == "failed"
+
+
+def test_meeting_deleted_in_outlook_is_reported(ews: EwsServer, tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        run(ews, V1, ledger)
+        (m1,) = [i for i in ews.items.values() if i.marker == "m1@moedeplan"]
+        del ews.items[m1.id]
+        (failure,) = run(ews, V2, ledger).failures
+        assert failure.uid == "m1@moedeplan" and "findes ikke længere" in failure.error
 
 
 def test_update_whose_answer_was_lost_completes_without_false_conflict(
