@@ -7,6 +7,7 @@ the requests it saw.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from calendar_sync.sync import SyncReport, sync
 from scheduler.calendar import TZ
 from tests.fakes.exchange_items import RECIPIENTS, V1, V2, series, single
 from tests.fakes.graph import GraphServer
+
+SERVICE_MAILBOX = "moedeplan@ballerup.example"
 
 
 @pytest.fixture
@@ -45,6 +48,7 @@ def backend(server: GraphServer, sleeps: list[float] | None = None, **extra: Any
         "timeout": 2.0,
         "backoff": 0.01,
         "max_backoff": 5.0,
+        "service_mailbox": SERVICE_MAILBOX,
         **extra,
     }
     return Backend(settings, sleep=(sleeps.append if sleeps is not None else lambda s: None))
@@ -76,7 +80,6 @@ def assert_calendars(server: GraphServer, items: list[CalendarItem]) -> None:
         held.setdefault(uid, []).append(event)
     assert set(held) == {i.uid for i in items}
     for item in items:
-        assert item.organizer is not None
         events = held[item.uid]
         if item.rrule is not None and not as_series(item):
             assert all(not e.data.get("recurrence") for e in events)
@@ -89,7 +92,7 @@ def assert_calendars(server: GraphServer, items: list[CalendarItem]) -> None:
         )
         assert shown == expected(item), item.uid
         for event in events:
-            assert event.mailbox == item.organizer.email
+            assert event.mailbox == (item.organizer.email if item.organizer else SERVICE_MAILBOX)
             assert event.data["subject"] == item.title
 
 
@@ -188,6 +191,16 @@ def test_dropped_answer_to_a_create_is_not_a_duplicate(graph: GraphServer) -> No
     assert len(graph.events) == 1
 
 
+def test_timed_out_create_is_retried_without_a_duplicate(graph: GraphServer) -> None:
+    graph.fail_on(1, "delay", seconds=0.8, operation="POST events")  # answered after the client gave up
+    backend(graph, timeout=0.3).create(
+        single("m1@moedeplan", "leder-a", ["psykolog-b"]), 0, RECIPIENTS["leder-a"]
+    )
+    time.sleep(0.8)  # let the slow request finish on the server too
+    assert len([c for c in graph.calls if c.method == "POST"]) == 2
+    assert len(graph.events) == 1
+
+
 def test_throttling_honours_retry_after_and_503_backs_off(graph: GraphServer) -> None:
     sleeps: list[float] = []
     graph.retry_after = "3"
@@ -241,3 +254,46 @@ def test_a_fault_at_every_call_then_a_rerun_leaves_each_meeting_once(tmp_path: P
                 assert not ledger.pending("exchange_graph")
         finally:
             server.stop()
+
+
+def test_cli_publishes_a_real_plan_to_exchange_online(
+    graph: GraphServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plan → publish --backend exchange_graph, settings from the environment; again: nothing sent."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from calendar_sync.items import items_from_plan
+    from scheduler.config import load_config
+    from scheduler.model import Plan
+
+    small = Path(__file__).parents[1] / "fixtures" / "small.yaml"
+    data = yaml.safe_load(small.read_text(encoding="utf-8"))
+    for person in data["staff"]:
+        person["email"] = f"{person['id']}@ballerup.example"
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", str(config_file), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for key, value in {
+        "MOEDEPLAN_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
+        "MOEDEPLAN_GRAPH_TENANT_ID": graph.tenant,
+        "MOEDEPLAN_GRAPH_CLIENT_ID": graph.client_id,
+        "MOEDEPLAN_GRAPH_CLIENT_SECRET": graph.client_secret,
+        "MOEDEPLAN_GRAPH_AUTHORITY": graph.authority,
+        "MOEDEPLAN_GRAPH_URL": graph.url,
+        "MOEDEPLAN_GRAPH_CA_BUNDLE": graph.ca_file,
+        "MOEDEPLAN_GRAPH_SERVICE_MAILBOX": SERVICE_MAILBOX,
+    }.items():
+        monkeypatch.setenv(key, value)
+    publish = ["publish", str(config_file), str(tmp_path / "plan.json"), "--backend", "exchange_graph"]
+    result = CliRunner().invoke(app, publish)
+    assert result.exit_code == 0, result.output
+    assert graph.client_secret not in result.output
+    items = items_from_plan(
+        load_config(config_file), Plan.model_validate_json((tmp_path / "plan.json").read_bytes())
+    )
+    assert_calendars(graph, items)
+    result = CliRunner().invoke(app, publish)
+    assert result.exit_code == 0 and "ingen ændringer" in result.stdout
