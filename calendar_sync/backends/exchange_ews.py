@@ -15,7 +15,10 @@ or RelativeMonthly pattern and an end date; each EXDATE becomes a deleted occurr
 override a modified occurrence (start, end, place and, where they differ, its attendees),
 addressed by InstanceIndex (`OccurrenceItemId`). A new pattern resets Exchange's exceptions, so
 the pattern is only sent again when it or its exceptions changed, and then every exception is
-applied again.
+applied again. InstanceIndex counts the pattern's instances, deleted ones included. Exchange
+refuses to move an occurrence onto or past a neighbour's day; `items` keeps a moved meeting in
+its own cadence period, so that does not happen, and an item that did would be refused before
+anything is sent.
 
 **Messages.** Create: `SendToAllAndSaveCopy`. Update: `SendOnlyToChanged`, so only attendees
 whose meeting changed hear about it. Cancel: `DeleteItem` with `SendToAllAndSaveCopy`
@@ -146,6 +149,23 @@ def instances(item: Item) -> list[datetime]:
         return [item.start.astimezone(TZ)]
     rule = vRecur(dict(item.rrule)).to_ical().decode()
     return list(rrulestr(rule, dtstart=item.start.astimezone(TZ)))
+
+
+def crosses_neighbour(item: Item) -> bool:
+    """Whether a moved meeting lands on or past the day of a neighbouring instance of its rule,
+    which Exchange refuses (ErrorOccurrenceCrossingBoundary; Graph likewise). `items` keeps a moved
+    meeting inside its own cadence period, so for planned series this does not happen."""
+    if item.rrule is None:
+        return False
+    starts = [moment.astimezone(TZ) for moment in instances(item)]
+    for override in item.overrides:
+        at = starts.index(override.recurrence_id.astimezone(TZ))
+        day = override.start.astimezone(TZ).date()
+        if (at > 0 and day <= starts[at - 1].date()) or (
+            at + 1 < len(starts) and day >= starts[at + 1].date()
+        ):
+            return True
+    return False
 
 
 def recurrence_of(item: Item) -> Recurrence | None:
@@ -358,6 +378,12 @@ class Backend(CalendarBackend):
     # ------------------------------------------------------------------ the work
 
     def _fields(self, item: Item, sequence: int) -> dict[str, Any]:
+        if crosses_neighbour(item):
+            raise DeliveryError(
+                f"{item.uid}: et flyttet møde ligger på eller forbi nabomødets dag, hvad en Exchange-serie "
+                "ikke kan rumme",
+                permanent=True,
+            )
         required, optional = _split(item, item.attendees)
         fields: dict[str, Any] = {
             "subject": item.title,

@@ -119,17 +119,9 @@ def recurrence_of(item: CalendarItem) -> dict[str, Any] | None:
 def as_series(item: CalendarItem) -> bool:
     """Whether Graph can hold the item as one series: a pattern it knows, and every moved meeting
     on a day strictly between its neighbours' days."""
-    if recurrence_of(item) is None:
-        return False
-    starts = instances(item)
-    for override in item.overrides:
-        at = starts.index(override.recurrence_id.astimezone(TZ))
-        day = override.start.astimezone(TZ).date()
-        if at > 0 and day <= starts[at - 1].date():
-            return False
-        if at + 1 < len(starts) and day >= starts[at + 1].date():
-            return False
-    return True
+    from calendar_sync.backends.exchange_ews import crosses_neighbour
+
+    return recurrence_of(item) is not None and not crosses_neighbour(item)
 
 
 def _shape(item: CalendarItem) -> str:

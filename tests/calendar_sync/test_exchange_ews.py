@@ -8,7 +8,7 @@ per call and a rerun of the sync must leave each meeting exactly once, with the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,24 @@ def test_recurring_series_has_a_deleted_and_a_modified_occurrence(ews: EwsServer
     assert stored.modified[5]["location"] == "Ballerup Rådhus"
     assert len(stored.occurrences()) == 6
     assert_calendars(ews, [item])
+
+
+def test_a_meeting_moved_past_its_neighbour_is_refused_before_anything_is_sent(ews: EwsServer) -> None:
+    from dataclasses import replace
+
+    from calendar_sync.items import Override
+
+    base = series("serie-nord@moedeplan", "leder-a", ["tale-c"])
+    far = Override(
+        recurrence_id=base.start + timedelta(weeks=2),
+        start=base.start + timedelta(weeks=4, days=2),
+        end=base.start + timedelta(weeks=4, days=3),
+        location="Ballerup Rådhus",
+        meeting_uid="x",
+    )
+    with pytest.raises(DeliveryError, match="nabomødets dag") as refused:
+        backend(ews).create(replace(base, overrides=(far,)), 0, RECIPIENTS["leder-a"])
+    assert refused.value.permanent and not ews.items
 
 
 def test_unchanged_pattern_is_not_resent(ews: EwsServer) -> None:

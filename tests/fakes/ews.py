@@ -459,6 +459,7 @@ class EwsServer:
                         f"<m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>"
                     )
                 else:
+                    _check_boundary(item, index, values.get("start"))
                     item.modified.setdefault(index, {}).update(values)
                     self._touch(item)  # the exception lives in the master: its ChangeKey moves
                     occurrence = f'<t:ItemId Id="{item.id}.{index}" ChangeKey="{item.changekey}"/>'
@@ -565,6 +566,20 @@ class EwsServer:
         return (
             f"<m:GetUserAvailabilityResponse><m:FreeBusyResponseArray>{''.join(responses)}"
             "</m:FreeBusyResponseArray></m:GetUserAvailabilityResponse>"
+        )
+
+
+def _check_boundary(item: Item, index: int, start: datetime | None) -> None:
+    """Exchange refuses to move an occurrence onto or past the day of a neighbouring one."""
+    if start is None:
+        return
+    starts = dict(item.instances())
+    day = start.astimezone(TZ).date()
+    before, after = starts.get(index - 1), starts.get(index + 1)
+    if (before and day <= before.astimezone(TZ).date()) or (after and day >= after.astimezone(TZ).date()):
+        raise EwsError(
+            "ErrorOccurrenceCrossingBoundary",
+            "A modified occurrence is crossing or overlapping an adjacent occurrence.",
         )
 
 
