@@ -79,6 +79,7 @@ class EwsFreeBusy:
         from calendar_sync.backends.exchange_ews import Backend
 
         self.backend = Backend(settings)
+        self._protocol: Any = None
         if self.backend.auth == "oauth" and not self.backend.service_mailbox:
             raise ValueError("ledig/optaget via EWS med OAuth kræver MOEDEPLAN_EWS_SERVICE_MAILBOX")
 
@@ -103,7 +104,7 @@ class EwsFreeBusy:
             standard_time=StandardTime(bias=0, time=time(3), occurrence=5, iso_month=10, weekday=7),
             daylight_time=DaylightTime(bias=-60, time=time(2), occurrence=5, iso_month=3, weekday=7),
         )
-        protocol = Protocol(config=self.backend.config)
+        protocol = self._protocol = Protocol(config=self.backend.config)
         protocol.TIMEOUT = self.backend.timeout
         found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
         for window_start, window_end in _windows(start, end, self.WINDOW_DAYS):
@@ -133,6 +134,8 @@ class EwsFreeBusy:
         return found
 
     def close(self) -> None:
+        if self._protocol is not None:
+            self._protocol.close()
         self.backend.close()
 
 

@@ -80,7 +80,7 @@ from exchangelib.recurrence import EndDatePattern, Recurrence, RelativeMonthlyPa
 from exchangelib.version import Build, Version
 from icalendar import vRecur
 
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem as Item
 from calendar_sync.items import ItemAttendee, fingerprint
 from scheduler.calendar import TZ
@@ -303,7 +303,7 @@ class Backend(CalendarBackend):
 
     def mailbox_of(self, recipient: Recipient) -> str:
         """The organiser's mailbox: the recipient's address, or the service mailbox for none."""
-        address = recipient.email or (self.service_mailbox if recipient.person.startswith("@") else None)
+        address = recipient.email or (self.service_mailbox if recipient.person == SERVICE_RECIPIENT else None)
         if not address:
             raise DeliveryError(f"{recipient.person} har ingen e-mailadresse i Exchange", permanent=True)
         return address.lower()
@@ -505,8 +505,12 @@ class Backend(CalendarBackend):
         return str(current.changekey)
 
     def _find(self, account: Account, uid: str) -> CalendarItem | None:
-        found = list(account.calendar.filter(moedeplan_uid=uid).only("moedeplan_uid", "moedeplan_version"))
-        return found[0] if found else None
+        """Our item with this UID in the mailbox, as its organiser: an attendee's copy of a meeting a
+        previous chair organised may carry the same properties, and is not ours to write."""
+        query = account.calendar.filter(moedeplan_uid=uid)
+        found = list(query.only("moedeplan_uid", "moedeplan_version", "my_response_type"))
+        mine = [item for item in found if item.my_response_type in (None, "Organizer")]
+        return mine[0] if mine else None
 
     def _get(self, account: Account, item_id: str) -> CalendarItem:
         fetched = list(account.fetch(ids=[(item_id, None)], only_fields=["moedeplan_version"]))

@@ -49,7 +49,7 @@ import httpx
 import msal
 import requests
 
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint
 from scheduler.calendar import TZ
 
@@ -256,7 +256,7 @@ class Backend(CalendarBackend):
     # ------------------------------------------------------------------ the interface
 
     def mailbox_of(self, recipient: Recipient) -> str:
-        address = recipient.email or (self.service_mailbox if recipient.person.startswith("@") else None)
+        address = recipient.email or (self.service_mailbox if recipient.person == SERVICE_RECIPIENT else None)
         if not address:
             raise DeliveryError(f"{recipient.person} har ingen e-mailadresse i Exchange", permanent=True)
         return address.lower()

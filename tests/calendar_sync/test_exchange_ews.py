@@ -143,6 +143,16 @@ def test_new_chair_moves_the_meeting_to_their_calendar(ews: EwsServer, tmp_path:
     assert_calendars(ews, [after])
 
 
+def test_an_attendee_copy_with_our_uid_is_not_taken_for_our_item(ews: EwsServer) -> None:
+    item = single("m1@moedeplan", "psykolog-b", ["leder-a"])
+    b = backend(ews)
+    b.create(single("m1@moedeplan", "leder-a", ["psykolog-b"]), 0, RECIPIENTS["leder-a"])
+    (copy,) = ews.items.values()  # as if it were psykolog-b's copy of leder-a's meeting
+    copy.mailbox, copy.fields["response"] = "psykolog.b@ballerup.example", "Accept"
+    b.create(item, 1, RECIPIENTS["psykolog-b"])
+    assert len(ews.calendar("psykolog.b@ballerup.example")) == 2
+
+
 def test_update_sends_only_to_changed_and_cancel_deletes(ews: EwsServer, tmp_path: Path) -> None:
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         run(ews, V1, ledger)

@@ -676,7 +676,9 @@ def _item_xml(item: Item) -> str:
         f"<t:Subject>{escape(fields.get('subject') or '')}</t:Subject>"
         f"<t:Start>{_utc(fields['start'])}</t:Start><t:End>{_utc(fields['end'])}</t:End>"
         f"<t:Location>{escape(fields.get('location') or '')}</t:Location>"
-        f"<t:CalendarItemType>{kind}</t:CalendarItemType>{extended}</t:CalendarItem>"
+        f"<t:CalendarItemType>{kind}</t:CalendarItemType>"
+        f"<t:MyResponseType>{fields.get('response', 'Organizer')}</t:MyResponseType>"
+        f"{extended}</t:CalendarItem>"
     )
 
 
