@@ -16,7 +16,9 @@ onto or past the day of a neighbouring occurrence. So a recurring item becomes:
 
 **Idempotency and conflicts.** Every create carries a `transactionId` derived from (UID,
 organiser, SEQUENCE[, instance]), so Graph answers a repeated create (after a lost answer or a
-crash) with the event it already made instead of a duplicate. The ledger keeps the event id and
+crash) with the event it already made instead of a duplicate; since Graph remembers transaction
+ids only for a while, a create also looks for an event with our UID property first (a `$filter`
+on `singleValueExtendedProperties`) and completes that one. The ledger keeps the event id and
 `@odata.etag`; a PATCH sends `If-Match`, and Graph's 412 (someone edited the meeting in Outlook)
 becomes a permanent `DeliveryError` — unless the event already carries the version we are writing
 (extended property `MoedeplanVersion`, our own write whose answer was lost), then we complete it.
@@ -310,6 +312,10 @@ class Backend(CalendarBackend):
         body = self._body(item, sequence, item.attendees)
         recurrence = recurrence_of(item)
         reset = True
+        if remote is None:  # an event from a create whose answer never came (transactionId's window
+            found = self._existing(mailbox, item.uid)  # is short; a rerun may come much later)
+            if found is not None:
+                remote = {"id": found["id"], "etag": found["@odata.etag"], "shape": None}
         if remote is None:
             if recurrence is not None:
                 body["recurrence"] = recurrence
@@ -368,6 +374,19 @@ class Backend(CalendarBackend):
         return json.dumps(
             {"mailbox": mailbox, "mode": "singles", "events": events, "shape": _shape(item)}, sort_keys=True
         )
+
+    def _existing(self, mailbox: str, uid: str) -> dict[str, Any] | None:
+        """The event with our UID property that this mailbox organises, if there is one."""
+        value = uid.replace("'", "''")
+        wanted = f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY}' and ep/value eq '{value}')"
+        response = self.request(
+            "GET", f"{self._events(mailbox)}?$filter={quote(wanted)}&$select=id,isOrganizer,type"
+        )
+        _check(response, f"søg {uid} i {mailbox}")
+        for event in response.json().get("value", []):
+            if event.get("isOrganizer", True) and event.get("type", "singleInstance") != "occurrence":
+                return dict(event)
+        return None
 
     def _create(self, mailbox: str, body: dict[str, Any], transaction: str) -> dict[str, Any]:
         response = self.request("POST", self._events(mailbox), {**body, "transactionId": transaction})

@@ -127,6 +127,7 @@ def test_series_cancels_skipped_dates_and_patches_moved_meetings(graph: GraphSer
     assert event.data["recurrence"]["range"]["endDate"] == "2027-04-27"
     assert len(event.deleted) == 1 and len(event.modified) == 1
     assert graph.operations() == [
+        "GET events",
         "POST events",
         "GET instances",
         "DELETE occurrence",
@@ -199,6 +200,17 @@ def test_timed_out_create_is_retried_without_a_duplicate(graph: GraphServer) -> 
     time.sleep(0.8)  # let the slow request finish on the server too
     assert len([c for c in graph.calls if c.method == "POST"]) == 2
     assert len(graph.events) == 1
+
+
+def test_event_from_a_lost_create_is_found_after_transaction_ids_are_forgotten(graph: GraphServer) -> None:
+    item = series("serie-nord@moedeplan", "leder-a", ["tale-c", "sundhed-d"])
+    graph.fail_on(1, "drop_after", operation="POST events")
+    with pytest.raises(DeliveryError):
+        backend(graph, retries=0).create(item, 0, RECIPIENTS["leder-a"])
+    for event in graph.events.values():
+        event.data.pop("transactionId")  # Graph no longer remembers it
+    backend(graph).create(item, 0, RECIPIENTS["leder-a"])
+    assert_calendars(graph, [item])
 
 
 def test_throttling_honours_retry_after_and_503_backs_off(graph: GraphServer) -> None:

@@ -6,6 +6,7 @@ at start (`ca_file` is what clients trust). It answers:
 - the OpenID configuration and the token endpoint of a tenant (client credentials: client_id and
   client_secret checked; a bearer token is issued and then required by every Graph call);
 - `/v1.0/users/{mailbox}/events`: POST (create; `transactionId` de-duplicates, as Graph does),
+  GET with a `$filter` on one single-value extended property,
   GET/PATCH/DELETE `/events/{id}` (PATCH honours `If-Match` with the event's `@odata.etag` and
   answers 412 when it is stale), GET `/events/{id}/instances?startDateTime=&endDateTime=` for a
   series (weekly and relativeMonthly patterns with an end date), where an occurrence can be
@@ -23,6 +24,7 @@ import datetime as dt
 import http.server
 import itertools
 import json
+import re
 import socketserver
 import ssl
 import tempfile
@@ -413,6 +415,8 @@ class GraphServer:
         rest = parts[2:]
         if rest == ["events"] and method == "POST":
             return self._create(mailbox, body)
+        if rest == ["events"] and method == "GET":
+            return 200, {"value": self._filtered(mailbox, query.get("$filter", [""])[0])}
         if rest == ["calendar", "getSchedule"] and method == "POST":
             return 200, self._schedule(body, headers.get("Prefer", ""))
         if len(rest) >= 2 and rest[0] == "events":
@@ -444,6 +448,23 @@ class GraphServer:
                 del self.events[event.id]
                 return 204, None
         raise GraphError(400, "BadRequest", f"Unsupported {method} {path}.")
+
+    def _filtered(self, mailbox: str, condition: str) -> list[dict[str, Any]]:
+        """Events matching `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')`."""
+        match = re.fullmatch(
+            r"singleValueExtendedProperties/Any\(ep: ep/id eq '(.+?)' and ep/value eq '(.*)'\)", condition
+        )
+        if match is None:
+            raise GraphError(
+                400, "ErrorInvalidUrlQueryFilter", "The fake filters on one extended property only."
+            )
+        prop, value = match.group(1), match.group(2).replace("''", "'")
+        found = []
+        for event in self.events.values():
+            props = {p["id"]: p["value"] for p in event.data.get("singleValueExtendedProperties", [])}
+            if event.mailbox == mailbox and props.get(prop) == value:
+                found.append({**self._json_event(event), "isOrganizer": True})
+        return found
 
     def _create(self, mailbox: str, body: dict[str, Any]) -> tuple[int, Any]:
         transaction = body.get("transactionId")
