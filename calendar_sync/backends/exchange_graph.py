@@ -475,10 +475,11 @@ def _transaction(uid: str, mailbox: str, sequence: int, key: str = "") -> str:
 def _load(remote_id: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(remote_id)
-        assert data["mode"] in ("event", "singles") and data["mailbox"]
-        return data
-    except (ValueError, KeyError, TypeError, AssertionError):
-        raise DeliveryError(f"ugyldigt Graph-id i sync-loggen: {remote_id[:80]!r}", permanent=True) from None
+        if data["mode"] in ("event", "singles") and data["mailbox"]:
+            return data
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise DeliveryError(f"ugyldigt Graph-id i sync-loggen: {remote_id[:80]!r}", permanent=True)
 
 
 def _graph_error(response: httpx.Response) -> str:
