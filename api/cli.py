@@ -112,9 +112,10 @@ def plan(
     workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
     quiet: Annotated[bool, typer.Option(help="no progress line and no summary")] = False,
+    busy: Annotated[Path | None, typer.Option(help="BUSY.yaml from `moedeplan freebusy`")] = None,
 ) -> None:
     """Plan a term: writes OUT/plan.json and ICS files; exit 3 (with the reason) if no plan exists."""
-    cfg = _load(config)
+    cfg = _load(config) if busy is None else _with_busy(_load(config), busy)
     if term is not None and term not in {t.id for t in cfg.terms}:
         typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -181,7 +182,10 @@ def publish(
     config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json")],
     backend: Annotated[
-        str | None, typer.Option(help="ics, email or caldav; default MOEDEPLAN_CALENDAR_BACKEND or ics")
+        str | None,
+        typer.Option(
+            help="ics, email, caldav, exchange_ews or exchange_graph; default $MOEDEPLAN_CALENDAR_BACKEND"
+        ),
     ] = None,
 ) -> None:
     """Send the plan to calendars; only what changed since the last publish is sent.
@@ -210,6 +214,64 @@ def publish(
         typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
     if report.failures:
         raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _with_busy(cfg: MunicipalityConfig, busy_file: Path) -> MunicipalityConfig:
+    """The config with the busy times of BUSY.yaml as absences, or exit 2."""
+    import yaml
+
+    from calendar_sync.freebusy import apply_busy, load_busy
+
+    try:
+        return apply_busy(cfg, load_busy(busy_file))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        typer.echo(f"--busy: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def freebusy(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML)")],
+    term: Annotated[str, typer.Option(help="term id")],
+    backend: Annotated[
+        str | None, typer.Option(help="exchange_ews or exchange_graph; default $MOEDEPLAN_CALENDAR_BACKEND")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="where to write the busy times")] = Path("out/busy.yaml"),
+    published: Annotated[
+        Path | None, typer.Option("--plan", help="the published plan.json, whose meetings are not busy")
+    ] = None,
+) -> None:
+    """Read everyone's busy times for a term from Exchange into BUSY.yaml (`plan --busy` takes it).
+
+    Settings come from the environment (MOEDEPLAN_EWS_… or MOEDEPLAN_GRAPH_…); only times are
+    written, never subjects. Exit 0 written, 1 Exchange could not be read, 2 bad input.
+    """
+    from calendar_sync.backends.base import DeliveryError
+    from calendar_sync.freebusy import read_busy, save_busy
+    from calendar_sync.items import items_from_plan
+    from calendar_sync.settings import CalendarSettings
+
+    cfg = _load(config)
+    if term not in {t.id for t in cfg.terms}:
+        typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    settings = CalendarSettings()
+    backend = backend or settings.calendar_backend
+    try:
+        own = items_from_plan(cfg, _load_plan(published)) if published is not None else []
+        busy = read_busy(cfg, term, settings, backend, own=own)
+    except ValueError as exc:
+        typer.echo(f"Ikke læst: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (DeliveryError, OSError) as exc:
+        typer.echo(f"Kunne ikke læse ledig/optaget fra Exchange: {exc}", err=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    except Exception as exc:  # exchangelib's own errors: name them, never a secret
+        typer.echo(f"Kunne ikke læse ledig/optaget fra Exchange: {type(exc).__name__}", err=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    save_busy(out, term, backend, busy)
+    blocks = sum(len(b) for b in busy.values())
+    typer.echo(f"Skrevet {out}: {blocks} optagede tidsrum for {sum(1 for b in busy.values() if b)} personer.")
 
 
 @app.command()

@@ -34,6 +34,35 @@ class CalendarSettings(BaseSettings):
     caldav_password: SecretStr | None = None
     caldav_calendar_path: str = "/{person}/moedeplan/"
 
+    # Exchange Server on premises through EWS (exchangelib); see calendar_sync/backends/exchange_ews.py
+    ews_url: str | None = None
+    ews_auth: str = "oauth"
+    ews_username: str | None = None
+    ews_password: SecretStr | None = None
+    ews_client_id: str | None = None
+    ews_client_secret: SecretStr | None = None
+    ews_tenant_id: str | None = None
+    ews_access_type: str = "impersonation"
+    ews_version: str = "15.2.1544.4"
+    ews_service_mailbox: str | None = None
+    ews_timeout: float = 60.0
+
+    # Exchange Online through Microsoft Graph (httpx + msal); see calendar_sync/backends/exchange_graph.py
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: SecretStr | None = None
+    graph_authority: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    graph_service_mailbox: str | None = None
+    graph_timeout: float = 30.0
+    graph_ca_bundle: str | None = None
+    """a CA bundle (PEM) to trust instead of the system's, e.g. behind a TLS-inspecting proxy"""
+
+    exchange_retries: int = 4
+    """retries of one Exchange call that was throttled (429, ErrorServerBusy) or failed with 5xx"""
+    exchange_max_backoff: float = 60.0
+    """seconds; the longest pause a Retry-After or BackOffMilliseconds is honoured with"""
+
     def backend_settings(self, name: str | None = None) -> dict[str, Any]:
         """The plain settings dict a back-end module takes (secrets unwrapped here, only)."""
         name = name or self.calendar_backend
@@ -59,5 +88,34 @@ class CalendarSettings(BaseSettings):
                 "username": self.caldav_username,
                 "password": secret(self.caldav_password),
                 "calendar_path": self.caldav_calendar_path,
+            }
+        if name == "exchange_ews":
+            return {
+                "url": self.ews_url,
+                "auth": self.ews_auth,
+                "username": self.ews_username,
+                "password": secret(self.ews_password),
+                "client_id": self.ews_client_id,
+                "client_secret": secret(self.ews_client_secret),
+                "tenant_id": self.ews_tenant_id,
+                "access_type": self.ews_access_type,
+                "version": self.ews_version,
+                "service_mailbox": self.ews_service_mailbox,
+                "timeout": self.ews_timeout,
+                "busy_retries": self.exchange_retries,
+                "max_backoff": self.exchange_max_backoff,
+            }
+        if name == "exchange_graph":
+            return {
+                "tenant_id": self.graph_tenant_id,
+                "client_id": self.graph_client_id,
+                "client_secret": secret(self.graph_client_secret),
+                "authority": self.graph_authority,
+                "url": self.graph_url,
+                "service_mailbox": self.graph_service_mailbox,
+                "timeout": self.graph_timeout,
+                "verify": self.graph_ca_bundle or True,
+                "retries": self.exchange_retries,
+                "max_backoff": self.exchange_max_backoff,
             }
         return {}

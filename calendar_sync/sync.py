@@ -14,6 +14,10 @@ Two steps, so that a crash at any point can be resumed without duplicates or los
 What a calendar holds is taken from *done* deliveries only, so rerunning `plan` after a crash
 plans the same rows again (the outbox's UNIQUE key makes that a no-op) and never assumes that
 something was sent when it was not.
+
+A back-end with `delivers_per_item` (Exchange) gets each item once, in its organiser's calendar:
+the engine plans as if the organiser were the item's only recipient (`SERVICE_RECIPIENT` when
+it has none), and the back-end's server invites the attendees.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, fingerprint
 from calendar_sync.ledger import Action, Delivery, Held, Ledger
 from calendar_sync.privacy import PrivacyError
@@ -76,7 +80,10 @@ def sync(
     left alone (neither sent to nor cancelled). `backoff` is the first pause in seconds, doubled
     per attempt; `sleep` is injectable so tests do not wait. Closes the back-end afterwards."""
     try:
-        report = plan(items, recipients, backend.name, ledger)
+        if backend.delivers_per_item:
+            service = Recipient(SERVICE_RECIPIENT, "Mødeplan", None)
+            recipients = {SERVICE_RECIPIENT: service, **recipients}
+        report = plan(items, recipients, backend.name, ledger, per_item=backend.delivers_per_item)
         deliver(backend, recipients, ledger, report, max_attempts=max_attempts, backoff=backoff, sleep=sleep)
         return report
     finally:
@@ -108,13 +115,21 @@ def _step(
     return None
 
 
+def organizer_of(item: CalendarItem) -> str:
+    """Whose calendar holds the item on a `delivers_per_item` back-end."""
+    return item.organizer.person if item.organizer is not None else SERVICE_RECIPIENT
+
+
 def plan(
     items: Iterable[CalendarItem],
     recipients: Iterable[str],
     backend: str,
     ledger: Ledger,
+    *,
+    per_item: bool = False,
 ) -> SyncReport:
-    """Write every action this run needs into the outbox, in one transaction; send nothing."""
+    """Write every action this run needs into the outbox, in one transaction; send nothing.
+    `per_item`: each item goes to its organiser only (see the module docstring)."""
     report = SyncReport()
     with ledger.transaction():
         desired: dict[str, tuple[int, str]] = {}
@@ -124,7 +139,7 @@ def plan(
                 raise ValueError(f"two calendar items share the UID '{item.uid}'")
             print_ = fingerprint(item)
             desired[item.uid] = (ledger.sequence_for(item, print_), print_)
-            for person in item.recipients:
+            for person in (organizer_of(item),) if per_item else item.recipients:
                 wanted_by[person].add(item.uid)
         for uid, state in ledger.items().items():
             if uid not in desired and not state.cancelled:

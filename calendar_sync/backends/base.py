@@ -5,6 +5,14 @@ exposing `Backend`, a subclass of `CalendarBackend`, and is chosen by name in se
 engine calls it once per (item, recipient); a back-end does only the delivery and returns the
 remote id it needs to update or cancel later. Delivery must be idempotent per (uid, sequence):
 after a crash the engine may repeat the last call it could not record as done.
+
+Groupware servers (Exchange through EWS or Microsoft Graph) are different: the meeting is ONE
+item in the organiser's calendar, and the server itself sends the invitations to the attendees.
+Such a back-end sets `delivers_per_item = True`; the engine then calls it once per item, with
+the organiser (the meeting's chair) as the recipient, and keys the ledger by the organiser, so a
+change of chair cancels the meeting in the old chair's calendar and creates it in the new one.
+An item without an organiser goes to `SERVICE_RECIPIENT`, which such a back-end maps to its
+configured service mailbox.
 """
 
 from __future__ import annotations
@@ -34,8 +42,14 @@ class Recipient:
     email: str | None
 
 
+SERVICE_RECIPIENT = "@moedeplan"
+"""Ledger recipient of items without an organiser on a `delivers_per_item` back-end."""
+
+
 class CalendarBackend(ABC):
     name: ClassVar[str]
+    delivers_per_item: ClassVar[bool] = False
+    """True: one call per item, to the organiser's calendar; the server invites the attendees."""
 
     def __init__(self, settings: dict[str, Any]):
         self.settings = settings

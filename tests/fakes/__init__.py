@@ -1,5 +1,7 @@
-"""Real servers on 127.0.0.1 for tests: an SMTP server (aiosmtpd) and a CalDAV server (Radicale).
+"""Servers on 127.0.0.1 for tests: an SMTP server (aiosmtpd), a CalDAV server (Radicale), and small
+endpoints speaking Exchange's protocols (`ews.py`: EWS SOAP; `graph.py`: Microsoft Graph JSON over
+HTTPS with a token issuer), with `exchange_items.py` holding the items the Exchange tests send.
 
 Each listens on a port the OS hands out, keeps its state in memory or a tmp folder, and is
-started and stopped by the fixtures in `tests/conftest.py`.
+started and stopped by fixtures (`tests/conftest.py`; the Exchange tests' own modules).
 """
