@@ -259,6 +259,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "preview": ("Forhåndsvisning", "Preview"),
     "messages": ("beskeder", "messages"),
+    "messages_col": ("Beskeder", "Messages"),
+    "recipients": ("modtagere", "recipients"),
     "nothing_to_send": (
         "Intet at sende: kalenderne er opdaterede.",
         "Nothing to send: calendars are current.",

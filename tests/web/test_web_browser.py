@@ -55,6 +55,17 @@ def nav(page: Any, name: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
 
 
+def ensure_plan(page: Any, server: Server) -> None:
+    """A plan exists (the first test makes one; run alone, a test plans through the page itself)."""
+    with session_scope(server.state.sessions) as db:
+        if storage.latest_plan_version(db, "foraar-2027") is not None:
+            return
+    page.goto("/solve")
+    page.get_by_label("Tidsgrænse (sekunder)").fill("3")
+    page.get_by_role("button", name="Start planlægning").click()
+    page.locator("#progress[data-state=done]").wait_for(timeout=60_000)
+
+
 def newest_plan(server: Server) -> Any:
     with session_scope(server.state.sessions) as db:
         row = storage.latest_plan_version(db, "foraar-2027")
@@ -176,10 +187,10 @@ def test_a_leader_plans_looks_handles_an_absence_and_publishes(
 def test_a_baltorp_leader_cannot_change_a_skovlunde_meeting(
     context: Any, server: Server, shots: Path
 ) -> None:
-    plan = newest_plan(server)  # made by the test above, on the same server
-    skovlunde = next(m for m in plan.meetings if m.unit == "skovlunde-skole")
     page = context.new_page()
     sign_in(page, "baltorp")
+    ensure_plan(page, server)
+    skovlunde = next(m for m in newest_plan(server).meetings if m.unit == "skovlunde-skole")
     page.goto("/overview?district=skovlunde")
     page.locator(f'a.mtg[data-uid="{skovlunde.uid}"]').click()
     assert page.locator("#no-rights").is_visible()
@@ -202,3 +213,71 @@ def _plan_id(server: Server) -> int:
         row = storage.latest_plan_version(db, "foraar-2027")
         assert row is not None
         return row.id
+
+
+CONTRAST = """() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(',').map(parseFloat);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = parse(getComputedStyle(el).backgroundColor);
+      if (c && c.a > 0.5) return c;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg, option, .skip')) continue;
+    if (!Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const s = getComputedStyle(el); const box = el.getBoundingClientRect();
+    if (s.visibility === 'hidden' || s.display === 'none' || !box.width || !box.height) continue;
+    const a = lum(parse(s.color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight) >= 700;
+    if (ratio < ((size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5))
+      bad.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}"""
+
+
+def test_keyboard_only_and_contrast(context: Any, server: Server, shots: Path) -> None:
+    page = context.new_page()
+    page.goto("/login")
+    # The token field has focus; typing and Enter sign in, no mouse needed.
+    assert page.evaluate("document.activeElement.id") == "token"
+    page.keyboard.type(token("baltorp"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("/overview"))
+    ensure_plan(page, server)
+    page.goto("/overview")
+    # Tab reaches the skip link first, then a meeting block; focus is visible; Enter opens it.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('mtg')"):
+            break
+    else:
+        pytest.fail("no meeting block can be reached with the keyboard")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.screenshot(path=shots / "16-keyboard-focus.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("/meeting/"))
+    for path in ("/login", "/overview", page.url, "/person", "/load", "/solve", "/absence", "/publish"):
+        page.goto(path)
+        assert page.evaluate(CONTRAST) == [], f"text below WCAG AA contrast on {path}"
+    # The check itself finds pale text.
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:#aaa\">bleg</p>')"
+    )
+    assert any("bleg" in line for line in page.evaluate(CONTRAST))

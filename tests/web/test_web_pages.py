@@ -156,6 +156,34 @@ def test_a_baltorp_leader_sees_skovlunde_but_cannot_change_it(site: Site) -> Non
     assert 'class="mtg is-locked"' in site.client.get("/overview").text
 
 
+def test_a_leader_moves_their_own_meeting_into_a_new_version(site: Site) -> None:
+    plan_id = site.solve("baltorp")
+    own = [m for m in newest(site).meetings if m.series == "kk-baltorp"][1]
+    later = own.start.astimezone(TZ).replace(hour=13, minute=0)
+    csrf = site.sign_in("baltorp")
+    moved = site.client.post(
+        f"/meeting/{own.uid}/move",
+        data={
+            "csrf": csrf,
+            "plan": str(plan_id),
+            "start": later.strftime("%Y-%m-%dT%H:%M"),
+            "reason": "lokale",
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert "Mødet er flyttet" in moved.text and "kl. 13:00-15:00" in moved.text
+    moved_plan = newest(site)
+    assert next(m for m in moved_plan.meetings if m.uid == own.uid).start == later
+    # The old version is no longer the newest: the page says so and offers no changes.
+    old = site.client.get(f"/meeting/{own.uid}?plan={plan_id}").text
+    assert "ikke den nyeste version" in old and f"/meeting/{own.uid}/move" not in old
+    stale = site.client.post(
+        f"/meeting/{own.uid}/move",
+        data={"csrf": csrf, "plan": str(plan_id), "start": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert stale.status_code == 412
+
+
 def test_a_leader_cannot_accept_a_proposal_that_changes_another_district(site: Site) -> None:
     plan_id = site.solve("skovlunde")
     meeting = [m for m in newest(site).meetings if m.series == "kk-skovlunde"][1]
