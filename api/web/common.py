@@ -94,6 +94,7 @@ class Page:
             "path": self.request.url.path,
             "lang_url": self.lang_url,
             "lock_icon": LOCK_ICON,
+            "num": lambda v: i18n.number(v, self.lang),
             **values,
         }
         response = TEMPLATES.TemplateResponse(self.request, template, context, status_code=status)

@@ -315,6 +315,12 @@ def short_date(value: date | datetime, lang: Lang = DEFAULT) -> str:
     return f"{WEEKDAYS[lang][day.weekday()][:3]} {day.day}/{day.month}"
 
 
+def number(value: float, lang: Lang = DEFAULT, decimals: int = 1) -> str:
+    """'12,5' in Danish, '12.5' in English."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "da" else text
+
+
 def clock(value: datetime) -> str:
     return value.astimezone(TZ).strftime("%H:%M")
 

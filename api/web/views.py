@@ -6,13 +6,11 @@ so the checks are the API's: district, newest version, every rule.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response
-from markupsafe import Markup
 
 from api import storage
 from api.auth import Role
@@ -46,6 +44,10 @@ class WeekRow:
     @property
     def all_closed(self) -> bool:
         return len(self.closed) >= 5
+
+    @property
+    def closed_weekdays(self) -> set[int]:
+        return {day.weekday() for day, _ in self.closed}
 
 
 def week_rows(current: Current, meetings: list[Meeting], key: str) -> list[WeekRow]:
@@ -279,6 +281,4 @@ def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         districts=districts,
         people_svg=people_svg,
         districts_svg=districts_svg,
-        num=lambda v: Markup(f"{v:.1f}".replace(".", ",") if p.lang == "da" else f"{v:.1f}"),
-        by_week=defaultdict(float),
     )

@@ -155,3 +155,11 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say it at the end too: a run that skipped the browser did not test the pages in one."""
+    if os.environ.get("MOEDEPLAN_SKIP_BROWSER") == "1":
+        terminalreporter.write_line(
+            "!!! MOEDEPLAN_SKIP_BROWSER=1: the web pages' browser tests were SKIPPED", red=True, bold=True
+        )

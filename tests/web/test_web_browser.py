@@ -89,6 +89,7 @@ def test_a_leader_plans_looks_handles_an_absence_and_publishes(
     page.get_by_label("Tidsgrænse (sekunder)").fill("3")
     page.get_by_role("button", name="Start planlægning").click()
     page.wait_for_url(re.compile(r"/solve/jobs/\d+"))
+    page.locator("#progress[data-state=running], #progress[data-state=done]").wait_for(timeout=60_000)
     page.screenshot(path=shots / "03-solve-progress.png", full_page=True)
     page.locator("#progress[data-state=done]").wait_for(timeout=60_000)
     assert page.locator("#solve-bar").get_attribute("value") == "100"
