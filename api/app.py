@@ -72,6 +72,9 @@ def create_app(
 
     for module in (health, configs, plans, jobs, absences, slots, calendars):
         app.include_router(module.router)
+    from api.web import install
+
+    install(app)  # the web pages (api/web), outside the OpenAPI schema
     return app
 
 

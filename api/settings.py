@@ -53,6 +53,11 @@ class AppSettings(BaseSettings):
         description="key of the unguessable feed tokens; unset: made once and kept in `secret_file`",
     )
     secret_file: Path = Path(".moedeplan-feed-secret")
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="key that signs the web pages' sign-in cookie; unset: derived from the feed key",
+    )
+    session_max_age: int = Field(default=8 * 3600, ge=60, description="seconds a web sign-in lasts")
     public_url: str = Field(default="http://127.0.0.1:8000", description="base of feed links")
     run_worker: bool = Field(default=True, description="run solve jobs in the API process")
     worker_poll_seconds: float = Field(default=1.0, gt=0)

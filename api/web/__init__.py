@@ -1,0 +1,33 @@
+"""The web pages for district leaders: server-rendered Danish pages on top of the API's own functions.
+
+`install(app)` is the one hook: it mounts the vendored static files (htmx, CSS; nothing from a
+CDN) and the pages, which stay out of the OpenAPI schema. The API's JSON routes are unchanged.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from api.web.common import HERE, SignInRequired, WebError, error_page
+
+
+def install(app: FastAPI) -> None:
+    from api.web import flows, views
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(views.router)
+    app.include_router(flows.router)
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        return error_page(request, exc.status, exc.message)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        from urllib.parse import quote
+
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)

@@ -1,0 +1,262 @@
+"""What every page needs: the request's language and user, templates, role checks, errors as pages.
+
+Role checks are the API's own (`Principal.may_change_unit`, `may_act_for`, the route functions of
+`api.routes`), so a page never allows what the API refuses: buttons are hidden for what the role
+may not do, and the POST behind them is refused anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import storage
+from api.auth import Principal, Role
+from api.deps import AppState, State
+from api.orm import PlanVersion
+from api.routes.plans import load
+from api.web import i18n, session
+from scheduler.model import MunicipalityConfig, Plan
+from scheduler.roles import KNOWN_ROLES
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+LEADERS = (Role.admin, Role.distriktsleder)
+LOCK_ICON = Markup(
+    '<svg class="icon" aria-hidden="true" focusable="false" viewBox="0 0 16 16">'
+    '<path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 0 0-4 0v2z"/></svg>'
+)
+
+
+class WebError(Exception):
+    """Shown as a page with this status and (already translated) message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str):
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+@dataclass
+class Page:
+    """One request's view of the pages: language, browser session, user."""
+
+    request: Request
+    state: AppState
+    lang: i18n.Lang
+    web: session.WebSession
+    user: Principal | None
+    set_cookie: bool = False
+    set_lang: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def t(self, key: str) -> str:
+        return i18n.text(self.lang, key)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.user is not None and self.user.role in LEADERS
+
+    def finish(self, response: Response) -> Response:
+        """Set the cookies this request created (a new session, a chosen language)."""
+        if self.set_cookie:
+            session.store(response, self.request, self.state, self.web)
+        if self.set_lang:
+            response.set_cookie(session.LANG_COOKIE, self.lang, max_age=365 * 86400, samesite="lax", path="/")
+        return response
+
+    def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        context = {
+            "page": self,
+            "t": self.t,
+            "lang": self.lang,
+            "user": self.user,
+            "csrf": self.web.csrf,
+            "long_date": lambda d: i18n.long_date(d, self.lang),
+            "short_date": lambda d: i18n.short_date(d, self.lang),
+            "when": lambda a, b: i18n.when(a, b, self.lang),
+            "clock": i18n.clock,
+            "path": self.request.url.path,
+            "lang_url": self.lang_url,
+            "lock_icon": LOCK_ICON,
+            "num": lambda v: i18n.number(v, self.lang),
+            **values,
+        }
+        response = TEMPLATES.TemplateResponse(self.request, template, context, status_code=status)
+        return self.finish(response)
+
+    def redirect(self, url: str) -> Response:
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def lang_url(self, lang: str) -> str:
+        query = [(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"]
+        query.append(("lang", lang))
+        return self.request.url.path + "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
+
+
+def page(request: Request, state: State) -> Page:
+    """The page context; a browser without a session gets one (for the CSRF token of sign-in)."""
+    web = session.read(request, state)
+    fresh = web is None
+    if web is None:
+        web = session.new_session()
+    asked = request.query_params.get("lang")
+    lang = i18n.pick_lang(asked or request.cookies.get(session.LANG_COOKIE))
+    return Page(request, state, lang, web, session.principal_of(web, state), fresh, asked in i18n.LANGS)
+
+
+Pg = Annotated[Page, Depends(page)]
+
+
+def signed_in(p: Pg) -> Page:
+    if p.user is None:
+        target = p.request.url.path + (f"?{p.request.url.query}" if p.request.url.query else "")
+        raise SignInRequired(target)
+    return p
+
+
+User = Annotated[Page, Depends(signed_in)]
+
+
+def leader(p: User) -> Page:
+    """Pages for admins and district leaders (what the API's `Leader` routes admit)."""
+    if not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    return p
+
+
+LeaderPage = Annotated[Page, Depends(leader)]
+
+
+async def checked(request: Request, p: User) -> Page:
+    """A signed-in POST carrying this session's CSRF token (form field or htmx header)."""
+    form = await request.form()
+    sent = form.get(session.CSRF_FIELD) or request.headers.get(session.CSRF_HEADER)
+    if not session.csrf_ok(p.web, sent if isinstance(sent, str) else None):
+        raise WebError(403, p.t("csrf_failed"))
+    return p
+
+
+Posted = Annotated[Page, Depends(checked)]
+
+
+def api_error(p: Page, exc: Exception) -> WebError:
+    """An error from the API's own functions, as a page: same status, the API's Danish message."""
+    if isinstance(exc, HTTPException):
+        detail = exc.detail
+        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
+        return WebError(exc.status_code, message)
+    status = {
+        "NotFound": 404,
+        "Conflict": 409,
+        "ImmutableRow": 409,
+        "JobLost": 409,
+        "StaleVersion": 412,
+        "ConfigError": 422,
+        "PublishError": 409,
+        "PrivacyError": 422,
+        "ValueError": 422,
+    }.get(type(exc).__name__, 500)
+    problems = getattr(exc, "problems", None)
+    return WebError(status, "; ".join(problems) if problems else str(exc))
+
+
+API_ERRORS: tuple[type[Exception], ...] = (HTTPException, storage.StorageError, ValueError)
+
+
+def _api_error_types() -> tuple[type[Exception], ...]:
+    from calendar_sync.privacy import PrivacyError
+    from calendar_sync.publish import PublishError
+    from scheduler.config import ConfigError
+
+    return (*API_ERRORS, PublishError, PrivacyError, ConfigError)
+
+
+def call_api(p: Page, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an API route function, turning its refusals into error pages."""
+    try:
+        return fn(*args, **kwargs)
+    except _api_error_types() as exc:
+        raise api_error(p, exc) from exc
+
+
+# --------------------------------------------------------------------------- plans and names
+
+
+@dataclass
+class Current:
+    """The plan version a page shows, its config and names for ids."""
+
+    row: PlanVersion
+    plan: Plan
+    config: MunicipalityConfig
+    newest: bool
+    versions: list[PlanVersion]
+
+    @property
+    def term_name(self) -> str:
+        return next((t.name for t in self.config.terms if t.id == self.row.term), self.row.term)
+
+    def person(self, pid: str) -> str:
+        return next((p.name for p in self.config.staff if p.id == pid), pid)
+
+    def unit(self, uid: str) -> str:
+        return next((u.name for u in self.config.units if u.id == uid), uid)
+
+    def site(self, sid: str) -> str:
+        return next((s.name for s in self.config.sites if s.id == sid), sid)
+
+    def district(self, did: str) -> str:
+        return next((d.name for d in self.config.districts if d.id == did), did)
+
+    def districts_of(self, unit_id: str) -> str:
+        unit = next((u for u in self.config.units if u.id == unit_id), None)
+        return ", ".join(self.district(d) for d in unit.districts) if unit else ""
+
+    def role(self, role: str) -> str:
+        return self.config.extra_roles.get(role) or KNOWN_ROLES.get(role, role)
+
+
+def current_plan(p: Page, db: Session, plan_id: int | None) -> Current | None:
+    """The chosen plan version, or the newest one; None when nothing was planned yet."""
+    versions = list(db.scalars(select(PlanVersion).order_by(PlanVersion.id.desc()).limit(30)))
+    if not versions:
+        return None
+    chosen = plan_id or versions[0].id
+    try:
+        row, plan, config = load(db, chosen)
+    except storage.NotFound as exc:
+        raise WebError(404, p.t("not_found")) from exc
+    latest = storage.latest_plan_version(db, row.term)
+    return Current(row, plan, config, latest is not None and latest.id == row.id, versions)
+
+
+def plan_param(value: str | None) -> int | None:
+    """A plan id from the query string; anything else is ignored (the newest is shown)."""
+    if value and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    p = page(request, request.app.state.moedeplan)
+    return p.render("error.html", status=status, message=message)
+
+
+def html(text: str) -> HTMLResponse:
+    return HTMLResponse(text)

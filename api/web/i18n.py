@@ -1,0 +1,331 @@
+"""The web pages' words, in Danish (the default) and English, and dates the way each language writes them.
+
+One table, so a missing translation is a test failure rather than an English word on a Danish page.
+Domain texts the scheduler writes (rule titles, "hvorfor her?", proposal summaries) stay Danish in
+both languages: they are the municipality's own terms.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Lang = Literal["da", "en"]
+LANGS: tuple[Lang, ...] = ("da", "en")
+DEFAULT: Lang = "da"
+TZ = ZoneInfo("Europe/Copenhagen")
+
+WEEKDAYS: dict[Lang, list[str]] = {
+    "da": ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+MONTHS: dict[Lang, list[str]] = {
+    "da": [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+# key -> (Danish, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "app_name": ("Mødeplan", "Meeting plan"),
+    "skip_to_content": ("Spring til indhold", "Skip to content"),
+    "nav_overview": ("Oversigt", "Overview"),
+    "nav_person": ("Person", "Person"),
+    "nav_load": ("Belastning", "Load"),
+    "nav_plan": ("Planlæg", "Plan"),
+    "nav_absence": ("Fravær", "Absence"),
+    "nav_publish": ("Udsend", "Publish"),
+    "sign_in": ("Log ind", "Sign in"),
+    "sign_out": ("Log ud", "Sign out"),
+    "signed_in_as": ("Logget ind som", "Signed in as"),
+    "language": ("Sprog", "Language"),
+    "token": ("Dit token", "Your token"),
+    "token_help": (
+        "Indsæt det token, du fik af kommunens IT (det samme som til API'et).",
+        "Paste the token the municipality's IT gave you (the same as for the API).",
+    ),
+    "bad_token": ("Ukendt token. Prøv igen.", "Unknown token. Try again."),
+    "csrf_failed": (
+        "Formularen var for gammel eller kom ikke fra denne side. Prøv igen.",
+        "The form was stale or did not come from this site. Try again.",
+    ),
+    "forbidden": ("Det må din rolle ikke.", "Your role may not do this."),
+    "not_found": ("Findes ikke.", "Not found."),
+    "role_admin": ("administrator", "administrator"),
+    "role_distriktsleder": ("distriktsleder", "district leader"),
+    "role_staff": ("medarbejder", "staff member"),
+    "role_service": ("system", "service"),
+    "no_plan": (
+        "Der er endnu ingen plan. Start en planlægning under «Planlæg».",
+        "There is no plan yet. Start planning under “Plan”.",
+    ),
+    "plan_version": ("Planversion", "Plan version"),
+    "show": ("Vis", "Show"),
+    "district": ("Distrikt", "District"),
+    "all_districts": ("Alle distrikter", "All districts"),
+    "week": ("Uge", "Week"),
+    "week_of": ("uge", "week"),
+    "closed": ("Lukket", "Closed"),
+    "locked": ("låst", "locked"),
+    "locked_long": ("Låst: flyttes ikke ved omplanlægning", "Locked: replanning will not move it"),
+    "overview_title": ("Semesteroversigt", "Semester overview"),
+    "overview_help": (
+        "Uger nedad, enheder på tværs. Klik på et møde for detaljer, låsning og flytning.",
+        "Weeks down, units across. Click a meeting for details, locking and moving.",
+    ),
+    "person_title": ("Personens uger", "A person's weeks"),
+    "person_help": (
+        "En specialists møder uge for uge på tværs af distrikter.",
+        "A specialist's meetings week by week across districts.",
+    ),
+    "choose_person": ("Vælg person", "Choose person"),
+    "no_meetings": ("Ingen møder.", "No meetings."),
+    "meeting": ("Møde", "Meeting"),
+    "when": ("Hvornår", "When"),
+    "where": ("Hvor", "Where"),
+    "unit": ("Enhed", "Unit"),
+    "attendees": ("Deltagere", "Attendees"),
+    "required": ("mødepligt", "required"),
+    "optional": ("valgfri", "optional"),
+    "why_here": ("Hvorfor her?", "Why here?"),
+    "lock": ("Lås mødet", "Lock meeting"),
+    "unlock": ("Lås op", "Unlock"),
+    "reason": ("Begrundelse", "Reason"),
+    "reason_optional": ("Begrundelse (valgfri)", "Reason (optional)"),
+    "move": ("Flyt mødet", "Move meeting"),
+    "move_to": ("Ny start", "New start"),
+    "move_help": (
+        "Flytningen tjekkes mod alle regler og gemmes som en ny planversion.",
+        "The move is checked against every rule and saved as a new plan version.",
+    ),
+    "no_change_rights": (
+        "Du kan se mødet, men ikke ændre det: det hører til et andet distrikt.",
+        "You can see this meeting but not change it: it belongs to another district.",
+    ),
+    "back_to_overview": ("Tilbage til oversigten", "Back to the overview"),
+    "locked_ok": ("Mødet er låst.", "The meeting is locked."),
+    "unlocked_ok": ("Mødet er låst op.", "The meeting is unlocked."),
+    "moved_ok": ("Mødet er flyttet; ny planversion", "The meeting moved; new plan version"),
+    "load_title": ("Belastning", "Load"),
+    "load_help": (
+        "Timer i møder pr. uge. Orange søjler ligger over grænsen for en travl uge.",
+        "Hours in meetings per week. Orange bars are above the busy-week limit.",
+    ),
+    "load_per_person": ("Timer pr. specialist pr. uge", "Hours per specialist per week"),
+    "load_per_district": ("Timer pr. distrikt pr. uge", "Hours per district per week"),
+    "busy_limit": ("Grænse for travl uge", "Busy-week limit"),
+    "hours": ("timer", "hours"),
+    "hours_short": ("t", "h"),
+    "total": ("I alt", "Total"),
+    "busiest": ("Travleste uge", "Busiest week"),
+    "average": ("Gennemsnit", "Average"),
+    "show_table": ("Vis tallene som tabel", "Show the figures as a table"),
+    "plan_title": ("Planlæg semestret", "Plan the semester"),
+    "plan_help": (
+        "Løseren lægger alle distrikters møder på én gang, fordi specialisterne er fælles.",
+        "The solver places every district's meetings at once, because specialists are shared.",
+    ),
+    "config": ("Konfiguration", "Configuration"),
+    "term": ("Termin", "Term"),
+    "time_limit": ("Tidsgrænse (sekunder)", "Time limit (seconds)"),
+    "start_solve": ("Start planlægning", "Start planning"),
+    "no_config": (
+        "Der er ingen konfiguration endnu; kommunens IT uploader den (POST /configs).",
+        "There is no configuration yet; the municipality's IT uploads it (POST /configs).",
+    ),
+    "job": ("Kørsel", "Job"),
+    "job_queued": ("I kø", "Queued"),
+    "job_running": ("Løser", "Solving"),
+    "job_done": ("Færdig", "Done"),
+    "job_failed": ("Fejlede", "Failed"),
+    "solutions": ("løsninger fundet", "solutions found"),
+    "gap": ("afstand til bedste grænse", "gap to best bound"),
+    "seconds": ("sekunder", "seconds"),
+    "see_plan": ("Se planen", "See the plan"),
+    "rules_title": ("Sådan overholder planen reglerne", "How the plan keeps the rules"),
+    "rules_none": ("Ingen regler er bøjet.", "No rule was bent."),
+    "rule": ("Regel", "Rule"),
+    "bent": ("bøjet", "bent"),
+    "not_bent": ("ikke bøjet", "not bent"),
+    "fair_minutes": (
+        "den travleste specialist har {n} mødeminutter om ugen (regnet om til fuld tid)",
+        "the busiest specialist has {n} meeting minutes a week (scaled to full time)",
+    ),
+    "travel_minutes": ("omkring {n} minutters transport i alt", "about {n} minutes of travel in all"),
+    "times": ("gange", "times"),
+    "cost": ("Pris", "Cost"),
+    "regularity": ("Regelmæssighed", "Regularity"),
+    "continuity": ("Kontinuitet", "Continuity"),
+    "fairness": ("Retfærdig fordeling", "Fairness"),
+    "travel": ("Transport", "Travel"),
+    "regularity_text": (
+        "af møderne ligger på seriens faste ugedag og klokkeslæt.",
+        "of the meetings are on their series' usual weekday and time.",
+    ),
+    "continuity_text": (
+        "af pladserne har seriens faste person (samme psykolog, rådgiver …).",
+        "of the seats have the series' usual person (same psychologist, counsellor …).",
+    ),
+    "fairness_text": (
+        "Afvigelse fra en ligelig fordeling af møder og turnusser:",
+        "Deviation from an even share of meetings and rotas:",
+    ),
+    "travel_text": ("Transport mellem adresser samme dag:", "Travel between addresses on the same day:"),
+    "other_rules": ("Øvrige bløde regler", "Other soft rules"),
+    "status": ("Status", "Status"),
+    "status_OPTIMAL": ("optimal", "optimal"),
+    "status_FEASIBLE": ("gyldig (ikke bevist optimal)", "valid (not proven optimal)"),
+    "status_INFEASIBLE": ("ingen plan mulig", "no plan possible"),
+    "status_UNKNOWN": ("ukendt (tiden løb ud)", "unknown (time ran out)"),
+    "meetings_count": ("møder", "meetings"),
+    "why_no_plan": ("Hvorfor der ikke er en plan", "Why there is no plan"),
+    "absence_title": ("Fravær", "Absence"),
+    "absence_help": (
+        "Meld en person utilgængelig. Du får forslag til den mindste ændring; "
+        "intet sendes, før du vælger et.",
+        "Register someone as unavailable. You get proposals for the smallest change; "
+        "nothing is sent until you accept one.",
+    ),
+    "person": ("Person", "Person"),
+    "from": ("Fra", "From"),
+    "to": ("Til", "To"),
+    "reason_confidential": (
+        "Begrundelse (fortrolig; gemmes, sendes aldrig)",
+        "Reason (confidential; stored, never sent)",
+    ),
+    "register": ("Find forslag", "Find proposals"),
+    "proposals": ("Forslag", "Proposals"),
+    "proposal": ("Forslag", "Proposal"),
+    "no_proposals": ("Intet forslag kan dække fraværet:", "No proposal can cover the absence:"),
+    "nothing_to_change": (
+        "Fraværet rører ingen møder; der er intet at ændre.",
+        "The absence touches no meeting; there is nothing to change.",
+    ),
+    "changes": ("Ændringer", "Changes"),
+    "before": ("Før", "Before"),
+    "after": ("Efter", "After"),
+    "notified": ("Får besked", "Will be notified"),
+    "accept": ("Vælg dette forslag", "Accept this proposal"),
+    "accepted": ("Valgt", "Accepted"),
+    "accepted_ok": ("Forslaget er valgt; ny planversion", "Proposal accepted; new plan version"),
+    "sent_to": ("Sendt til", "Sent to"),
+    "not_sent_yet": (
+        "Planen er ikke udsendt endnu, så intet er sendt.",
+        "The plan is not published yet, so nothing was sent.",
+    ),
+    "cannot_accept": (
+        "Du kan ikke vælge dette forslag: det ændrer møder i et andet distrikt.",
+        "You cannot accept this proposal: it changes meetings in another district.",
+    ),
+    "recent_absences": ("Seneste fravær", "Recent absences"),
+    "state_open": ("åben", "open"),
+    "state_resolved": ("løst", "resolved"),
+    "what_moved": ("flyttet", "moved"),
+    "what_attendee_substituted": ("ny deltager", "attendee substituted"),
+    "what_attendee_removed": ("deltager fjernet", "attendee removed"),
+    "what_attendee_added": ("deltager tilføjet", "attendee added"),
+    "what_added": ("nyt møde", "new meeting"),
+    "what_removed": ("aflyst", "cancelled"),
+    "publish_title": ("Udsend til kalendere", "Publish to calendars"),
+    "publish_help": (
+        "Se først, hvad hver person får; kun ændringer siden sidste udsendelse sendes.",
+        "First see what each person will receive; only changes since the last publish are sent.",
+    ),
+    "preview": ("Forhåndsvisning", "Preview"),
+    "messages": ("beskeder", "messages"),
+    "messages_col": ("Beskeder", "Messages"),
+    "recipients": ("modtagere", "recipients"),
+    "nothing_to_send": (
+        "Intet at sende: kalenderne er opdaterede.",
+        "Nothing to send: calendars are current.",
+    ),
+    "publish_now": ("Udsend nu", "Publish now"),
+    "published_ok": ("Udsendt", "Published"),
+    "published_at": ("Udsendt", "Published"),
+    "not_published": ("Ikke udsendt", "Not published"),
+    "failures": ("Fejl ved levering", "Delivery failures"),
+    "action_create": ("ny invitation", "new invitation"),
+    "action_update": ("opdatering", "update"),
+    "action_cancel": ("aflysning", "cancellation"),
+    "ics_links": ("Kalenderabonnementer (ICS)", "Calendar subscriptions (ICS)"),
+    "ics_help": (
+        "Linket kan sættes ind i Outlook eller en anden kalender; det kræver ikke login.",
+        "The link can be pasted into Outlook or another calendar; it needs no sign-in.",
+    ),
+    "copy_link": ("Kopiér link", "Copy link"),
+    "copied": ("Kopieret", "Copied"),
+    "link_for": ("ICS-link for", "ICS link for"),
+    "not_newest": (
+        "Dette er ikke den nyeste version af planen; ændringer laves på den nyeste.",
+        "This is not the newest version of the plan; changes are made on the newest.",
+    ),
+    "error": ("Fejl", "Error"),
+    "holiday": ("Ferie/helligdag", "Holiday"),
+    "legend": ("Forklaring", "Legend"),
+}
+
+
+def pick_lang(value: str | None) -> Lang:
+    return "en" if value == "en" else DEFAULT
+
+
+def text(lang: Lang, key: str) -> str:
+    da, en = TEXTS[key]
+    return en if lang == "en" else da
+
+
+def long_date(value: date | datetime, lang: Lang = DEFAULT) -> str:
+    """'tirsdag 9. marts 2027' / 'Tuesday 9 March 2027' (a datetime is read in Copenhagen time)."""
+    day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
+    weekday, month = WEEKDAYS[lang][day.weekday()], MONTHS[lang][day.month - 1]
+    if lang == "en":
+        return f"{weekday} {day.day} {month} {day.year}"
+    return f"{weekday} {day.day}. {month} {day.year}"
+
+
+def short_date(value: date | datetime, lang: Lang = DEFAULT) -> str:
+    """'tir 9/3' / 'Tue 9/3': for grid cells."""
+    day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
+    return f"{WEEKDAYS[lang][day.weekday()][:3]} {day.day}/{day.month}"
+
+
+def number(value: float, lang: Lang = DEFAULT, decimals: int = 1) -> str:
+    """'12,5' in Danish, '12.5' in English."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "da" else text
+
+
+def clock(value: datetime) -> str:
+    return value.astimezone(TZ).strftime("%H:%M")
+
+
+def when(start: datetime, end: datetime, lang: Lang = DEFAULT) -> str:
+    """'tirsdag 9. marts 2027 kl. 13:00-15:00' / 'Tuesday 9 March 2027, 13:00-15:00'."""
+    joiner = ", " if lang == "en" else " kl. "
+    return f"{long_date(start, lang)}{joiner}{clock(start)}-{clock(end)}"

@@ -1,0 +1,284 @@
+"""Looking at a plan: the semester overview, a person's weeks, one meeting (lock, move, why), the load.
+
+Changes go through the API's own route functions (`api.routes.plans.lock`, `unlock`, `move`),
+so the checks are the API's: district, newest version, every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Response
+
+from api import storage
+from api.auth import Role
+from api.deps import Db
+from api.routes import plans as plan_routes
+from api.web import charts, i18n
+from api.web.common import (
+    Current,
+    LeaderPage,
+    Pg,
+    Posted,
+    User,
+    WebError,
+    call_api,
+    current_plan,
+    plan_param,
+)
+from scheduler.calendar import closed_days, week_monday
+from scheduler.model import Meeting
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class WeekRow:
+    monday: date
+    number: int
+    closed: list[tuple[date, str]]
+    cells: dict[str, list[Meeting]]
+
+    @property
+    def all_closed(self) -> bool:
+        return len(self.closed) >= 5
+
+    @property
+    def closed_weekdays(self) -> set[int]:
+        return {day.weekday() for day, _ in self.closed}
+
+
+def week_rows(current: Current, meetings: list[Meeting], key: str) -> list[WeekRow]:
+    """The term's weeks, with closed weekdays and the meetings of each column (`key`: unit or weekday)."""
+    config, plan = current.config, current.plan
+    term = next((t for t in config.terms if t.id == plan.term), None)
+    if term is None:
+        return []
+    closed = closed_days(config, term)
+    first, last = week_monday(term.start), week_monday(term.end)
+    rows = []
+    for i in range((last - first).days // 7 + 1):
+        monday = first + timedelta(days=7 * i)
+        days = [monday + timedelta(days=d) for d in range(5)]
+        rows.append(
+            WeekRow(monday, monday.isocalendar().week, [(d, closed[d]) for d in days if d in closed], {})
+        )
+    by_monday = {r.monday: r for r in rows}
+    for m in sorted(meetings, key=lambda m: m.start):
+        row = by_monday.get(week_monday(m.start.astimezone(i18n.TZ).date()))
+        if row is None:
+            continue
+        column = m.unit if key == "unit" else str(m.start.astimezone(i18n.TZ).weekday())
+        row.cells.setdefault(column, []).append(m)
+    return rows
+
+
+def _locked(db: Db, current: Current) -> set[str]:
+    return storage.locked_uids(db, current.row.term)
+
+
+@router.get("/")
+def home(p: Pg) -> Response:
+    if p.user is None:
+        return p.redirect("/login")
+    if p.user.role == Role.staff:
+        return p.redirect(f"/person?id={p.user.person or ''}")
+    if p.user.role == Role.service:
+        return p.redirect("/absence")
+    return p.redirect("/overview")
+
+
+@router.get("/overview")
+def overview(
+    p: LeaderPage,
+    db: Db,
+    plan: str | None = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    current = current_plan(p, db, plan_param(plan))
+    if current is None:
+        return p.render("empty.html", title=p.t("overview_title"))
+    assert p.user is not None
+    districts = current.config.districts
+    if district is None and p.user.role == Role.distriktsleder:
+        district = next((d.id for d in districts if d.id in p.user.districts), "")
+    units = [u for u in current.config.units if not district or district in u.districts]
+    meetings = plan_routes.filtered(current.config, current.plan, district or None, None, None)
+    return p.render(
+        "overview.html",
+        title=p.t("overview_title"),
+        current=current,
+        district=district or "",
+        units=units,
+        rows=week_rows(current, meetings, "unit"),
+        locked=_locked(db, current),
+        may_change={u.id: p.user.may_change_unit(current.config, u.id) for u in units},
+    )
+
+
+@router.get("/person")
+def person_view(
+    p: User, db: Db, plan: str | None = None, id: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
+    assert p.user is not None
+    if p.user.role == Role.staff:
+        if id and id != p.user.person:
+            raise WebError(403, p.t("forbidden"))
+        id = p.user.person
+    elif not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    current = current_plan(p, db, plan_param(plan))
+    if current is None:
+        return p.render("empty.html", title=p.t("person_title"))
+    staff = sorted(current.config.staff, key=lambda s: s.name)
+    if not id:
+        id = next((s.id for s in staff if s.id == "psykolog-a"), staff[0].id)
+    if id not in {s.id for s in staff}:
+        raise WebError(404, p.t("not_found"))
+    meetings = plan_routes.filtered(current.config, current.plan, None, None, id)
+    hours = sum((m.end - m.start).total_seconds() for m in meetings) / 3600
+    unit_districts = {u.id: u.districts for u in current.config.units}
+    return p.render(
+        "person.html",
+        title=f"{p.t('person_title')}: {current.person(id)}",
+        current=current,
+        person=id,
+        staff=staff,
+        rows=week_rows(current, meetings, "weekday"),
+        weekdays=i18n.WEEKDAYS[p.lang][:5],
+        locked=_locked(db, current),
+        count=len(meetings),
+        hours=hours,
+        unit_districts=unit_districts,
+    )
+
+
+def _meeting(p: LeaderPage, db: Db, plan: str | None, uid: str) -> tuple[Current, Meeting]:
+    current = current_plan(p, db, plan_param(plan))
+    if current is None:
+        raise WebError(404, p.t("no_plan"))
+    meeting = next((m for m in current.plan.meetings if m.uid == uid), None)
+    if meeting is None:
+        raise WebError(404, p.t("not_found"))
+    return current, meeting
+
+
+@router.get("/meeting/{uid}")
+def meeting_view(
+    p: LeaderPage,
+    db: Db,
+    uid: str,
+    plan: str | None = None,
+    why: str | None = None,
+    done: str | None = None,
+) -> Response:
+    current, meeting = _meeting(p, db, plan, uid)
+    assert p.user is not None
+    lock = storage.get_lock(db, current.row.term, uid)
+    unit = next(u for u in current.config.units if u.id == meeting.unit)
+    site = next((s for s in current.config.sites if s.id == meeting.site), None)
+    reasons = _why(current, uid) if why else None
+    return p.render(
+        "meeting.html",
+        title=meeting.title,
+        current=current,
+        meeting=meeting,
+        unit=unit,
+        site=site,
+        lock=lock,
+        may_change=p.user.may_change_unit(current.config, meeting.unit),
+        reasons=reasons,
+        done=done if done in ("locked_ok", "unlocked_ok", "moved_ok") else None,
+        start_local=meeting.start.astimezone(i18n.TZ).strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+def _why(current: Current, uid: str) -> list[str]:
+    from scheduler.explain import why_meeting
+
+    return why_meeting(current.config, current.plan, uid)
+
+
+@router.get("/meeting/{uid}/why")
+def meeting_why(p: LeaderPage, db: Db, uid: str, plan: str | None = None) -> Response:
+    """The "hvorfor her?" list as a fragment, fetched when asked (it tries every other time)."""
+    current, _ = _meeting(p, db, plan, uid)
+    return p.render("why.html", reasons=_why(current, uid))
+
+
+@router.post("/meeting/{uid}/lock")
+def meeting_lock(
+    p: Posted,
+    db: Db,
+    uid: str,
+    plan: Annotated[int, Form()],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    assert p.user is not None
+    if not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    body = plan_routes.LockRequest(reason=reason)
+    call_api(p, plan_routes.lock, plan, uid, body, db, p.user, Response())
+    return p.redirect(f"/meeting/{uid}?plan={plan}&done=locked_ok")
+
+
+@router.post("/meeting/{uid}/unlock")
+def meeting_unlock(
+    p: Posted, db: Db, uid: str, plan: Annotated[int, Form()], version: Annotated[int, Form()]
+) -> Response:
+    assert p.user is not None
+    if not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    call_api(p, plan_routes.unlock, plan, uid, db, p.user, version, "")
+    return p.redirect(f"/meeting/{uid}?plan={plan}&done=unlocked_ok")
+
+
+@router.post("/meeting/{uid}/move")
+def meeting_move(
+    p: Posted,
+    db: Db,
+    uid: str,
+    plan: Annotated[int, Form()],
+    start: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    assert p.user is not None
+    if not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    try:
+        when = datetime.fromisoformat(start)
+    except ValueError as exc:
+        raise WebError(422, f"{p.t('move_to')}: {start!r}") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=i18n.TZ)
+    body = plan_routes.MoveRequest(start=when, reason=reason)
+    state = p.state
+    change = call_api(p, plan_routes.move, plan, uid, body, db, p.user, state)
+    return p.redirect(f"/meeting/{uid}?plan={change.plan.id}&done=moved_ok")
+
+
+@router.get("/load")
+def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
+    current = current_plan(p, db, plan_param(plan))
+    if current is None:
+        return p.render("empty.html", title=p.t("load_title"))
+    load = charts.compute_load(current.config, current.plan)
+    people = {pid: current.person(pid) for pid in load.people}
+    districts = {d.id: d.name for d in current.config.districts}
+    unit, week = p.t("hours_short"), p.t("week")
+    people_svg = charts.people_chart(load, people, p.t("load_per_person"), p.t("load_help"), unit, week)
+    districts_svg = charts.districts_chart(
+        load, districts, p.t("load_per_district"), p.t("load_per_district"), unit, week
+    )
+    return p.render(
+        "load.html",
+        title=p.t("load_title"),
+        current=current,
+        load=load,
+        people=people,
+        districts=districts,
+        people_svg=people_svg,
+        districts_svg=districts_svg,
+    )

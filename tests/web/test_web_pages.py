@@ -1,0 +1,296 @@
+"""The web pages through TestClient: sign-in, CSRF, roles exactly as the API's, Danish and English.
+
+Fast and browser-free; the end-to-end walk in Chromium is test_web_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from api import storage
+from api.db import session_scope
+from api.orm import Job
+from api.web import i18n, session
+from api.web.i18n import TZ, long_date, when
+from calendar_sync.ledger import Ledger
+from scheduler.model import Plan
+from tests.web.conftest import Site
+from tests.web.site import token
+
+
+def newest(site: Site) -> Plan:
+    with session_scope(site.state.sessions) as db:
+        row = storage.latest_plan_version(db, "foraar-2027")
+        assert row is not None
+        return storage.get_plan(db, row.id)[1]
+
+
+# --------------------------------------------------------------------------- words and dates
+
+
+def test_dates_read_the_danish_way_and_the_english_way() -> None:
+    assert long_date(date(2027, 3, 9)) == "tirsdag 9. marts 2027"
+    assert long_date(date(2027, 3, 9), "en") == "Tuesday 9 March 2027"
+    start = datetime(2027, 1, 12, 12, 30, tzinfo=TZ)
+    assert when(start, start.replace(hour=14, minute=30)) == "tirsdag 12. januar 2027 kl. 12:30-14:30"
+    # A UTC time is shown in Copenhagen: 23:30 UTC on 31 December is already New Year's Day.
+    assert long_date(datetime.fromisoformat("2026-12-31T23:30:00+00:00")) == "fredag 1. januar 2027"
+
+
+def test_every_text_has_both_languages() -> None:
+    for key, (da, en) in i18n.TEXTS.items():
+        assert da.strip() and en.strip(), key
+
+
+# --------------------------------------------------------------------------- sign-in and sessions
+
+
+def test_pages_need_a_sign_in_and_the_api_is_unchanged(site: Site) -> None:
+    response = site.client.get("/overview?district=baltorp")
+    assert response.url.path == "/login" and "next=%2Foverview%3Fdistrict%3Dbaltorp" in str(response.url)
+    assert 'lang="da"' in response.text and "Log ind" in response.text
+    assert site.client.get("/health").json()["status"] == "ok"
+    assert site.client.get("/plans").status_code == 401  # still JSON, still bearer tokens
+    assert site.client.get("/plans").json()["detail"]
+    paths = site.client.get("/openapi.json").json()["paths"]
+    assert not any(p.startswith(("/overview", "/login", "/solve", "/publish", "/absence/")) for p in paths)
+    assert site.client.get("/docs").status_code == 200
+
+
+def test_sign_in_sets_a_signed_httponly_lax_cookie_without_the_token(site: Site) -> None:
+    form = site.client.get("/login")
+    response = site.client.post(
+        "/login",
+        data={"token": token("baltorp"), "csrf": site.csrf(form.text), "next": "/overview"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/overview"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(session.COOKIE + "=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert token("baltorp") not in cookie
+    # A tampered cookie is no session at all.
+    value = site.client.cookies[session.COOKIE]
+    site.client.cookies.set(session.COOKIE, value[:-2] + ("00" if not value.endswith("00") else "11"))
+    assert site.client.get("/overview").url.path == "/login"
+
+
+def test_a_wrong_token_or_a_missing_csrf_token_is_refused(site: Site) -> None:
+    form = site.client.get("/login")
+    wrong = site.client.post("/login", data={"token": "nope", "csrf": site.csrf(form.text)})
+    assert wrong.status_code == 401 and "Ukendt token" in wrong.text
+    no_csrf = site.client.post("/login", data={"token": token("baltorp")})
+    assert no_csrf.status_code == 403
+    assert site.client.get("/overview").url.path == "/login"
+
+
+def test_sign_in_never_redirects_off_site(site: Site) -> None:
+    form = site.client.get("/login")
+    response = site.client.post(
+        "/login",
+        data={"token": token("baltorp"), "csrf": site.csrf(form.text), "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_posts_without_this_sessions_csrf_token_change_nothing(site: Site) -> None:
+    csrf = site.sign_in("baltorp")
+    for sent in ({}, {"csrf": "forged-token"}):
+        response = site.client.post("/solve", data={"config_id": "1", **sent})
+        assert response.status_code == 403
+        assert "Formularen var for gammel" in response.text
+    with session_scope(site.state.sessions) as db:
+        assert db.query(Job).count() == 0
+    # The htmx header carries it too.
+    ok = site.client.post("/solve", data={"config_id": "1"}, headers={session.CSRF_HEADER: csrf})
+    assert ok.status_code == 200 and "/solve/jobs/" in str(ok.url)
+    out = site.client.post("/logout", data={"csrf": csrf})
+    assert out.url.path == "/login"
+    assert site.client.get("/overview").url.path == "/login"
+
+
+def test_session_cookies_expire_and_need_their_signature() -> None:
+    key = b"k" * 32
+    web = session.new_session("ab" * 32)
+    value = session.encode(key, web)
+    assert session.decode(key, value, max_age=60) == web
+    assert session.decode(b"other" * 8, value, max_age=60) is None
+    assert session.decode(key, value, max_age=60, now=web.issued + 61) is None
+    assert session.decode(key, "garbage", max_age=60) is None
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_a_baltorp_leader_sees_skovlunde_but_cannot_change_it(site: Site) -> None:
+    plan_id = site.solve("baltorp")
+    plan = newest(site)
+    theirs = next(m for m in plan.meetings if m.unit == "skovlunde-skole")
+    own = next(m for m in plan.meetings if m.unit == "baltorpskolen")
+    csrf = site.sign_in("baltorp")
+    overview = site.client.get("/overview?district=skovlunde")
+    assert overview.status_code == 200 and theirs.uid in overview.text
+    page = site.client.get(f"/meeting/{theirs.uid}")
+    assert page.status_code == 200 and 'id="no-rights"' in page.text
+    assert "/lock" not in page.text and "/move" not in page.text
+    lock = site.client.post(f"/meeting/{theirs.uid}/lock", data={"csrf": csrf, "plan": str(plan_id)})
+    assert lock.status_code == 403 and "må ikke ændre" in lock.text
+    move = site.client.post(
+        f"/meeting/{theirs.uid}/move",
+        data={"csrf": csrf, "plan": str(plan_id), "start": theirs.start.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert move.status_code == 403
+    with session_scope(site.state.sessions) as db:
+        assert storage.locked_uids(db, "foraar-2027") == set()
+    # Their own district: buttons and the change both work.
+    page = site.client.get(f"/meeting/{own.uid}")
+    assert f"/meeting/{own.uid}/lock" in page.text
+    locked = site.client.post(f"/meeting/{own.uid}/lock", data={"csrf": csrf, "plan": str(plan_id)})
+    assert locked.status_code == 200 and "Mødet er låst" in locked.text
+    with session_scope(site.state.sessions) as db:
+        assert storage.locked_uids(db, "foraar-2027") == {own.uid}
+    assert 'class="mtg is-locked"' in site.client.get("/overview").text
+
+
+def test_a_leader_moves_their_own_meeting_into_a_new_version(site: Site) -> None:
+    plan_id = site.solve("baltorp")
+    own = [m for m in newest(site).meetings if m.series == "kk-baltorp"][1]
+    later = own.start.astimezone(TZ).replace(hour=13, minute=0)
+    csrf = site.sign_in("baltorp")
+    moved = site.client.post(
+        f"/meeting/{own.uid}/move",
+        data={
+            "csrf": csrf,
+            "plan": str(plan_id),
+            "start": later.strftime("%Y-%m-%dT%H:%M"),
+            "reason": "lokale",
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert "Mødet er flyttet" in moved.text and "kl. 13:00-15:00" in moved.text
+    moved_plan = newest(site)
+    assert next(m for m in moved_plan.meetings if m.uid == own.uid).start == later
+    # The old version is no longer the newest: the page says so and offers no changes.
+    old = site.client.get(f"/meeting/{own.uid}?plan={plan_id}").text
+    assert "ikke den nyeste version" in old and f"/meeting/{own.uid}/move" not in old
+    stale = site.client.post(
+        f"/meeting/{own.uid}/move",
+        data={"csrf": csrf, "plan": str(plan_id), "start": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert stale.status_code == 412
+
+
+def test_a_leader_cannot_accept_a_proposal_that_changes_another_district(site: Site) -> None:
+    plan_id = site.solve("skovlunde")
+    meeting = [m for m in newest(site).meetings if m.series == "kk-skovlunde"][1]
+    day = meeting.start.astimezone(TZ).date().isoformat()
+    csrf = site.sign_in("baltorp")  # leaders may register anyone's absence (as in the API)
+    registered = site.client.post(
+        "/absence",
+        data={"csrf": csrf, "person": "leder-skovlunde", "start": f"{day}T08:00", "end": f"{day}T18:00"},
+    )
+    assert registered.status_code == 200, registered.text
+    proposals = re.findall(r'action="(/absence/\d+/accept/\d+)"', registered.text)
+    assert not proposals, "no accept button for another district's meetings"
+    assert "Forslag 1" in registered.text and "et andet distrikt" in registered.text
+    absence_id = re.search(r"/absence/(\d+)", str(registered.url))
+    assert absence_id
+    with session_scope(site.state.sessions) as db:
+        row = storage.proposals_for(db, int(absence_id.group(1)))[0]
+        pid, version = row.id, row.version
+    refused = site.client.post(
+        f"/absence/{absence_id.group(1)}/accept/{pid}", data={"csrf": csrf, "version": str(version)}
+    )
+    assert refused.status_code == 403 and "må ikke ændre" in refused.text
+    with session_scope(site.state.sessions) as db:
+        latest = storage.latest_plan_version(db, "foraar-2027")
+        assert latest is not None and latest.id == plan_id
+
+
+def test_staff_see_only_their_own_weeks_and_absences(site: Site) -> None:
+    site.solve("baltorp")
+    site.sign_in("psyk-a")
+    assert site.client.get("/").url.path == "/person"
+    own = site.client.get("/person")
+    assert own.status_code == 200 and "Psykolog A" in own.text
+    assert site.client.get("/person?id=psykolog-b").status_code == 403
+    for path in ("/overview", "/load", "/solve", "/publish"):
+        assert site.client.get(path).status_code == 403, path
+    form = site.client.get("/absence").text
+    assert re.findall(r'<option value="([^"]+)"', form) == ["psykolog-a"]
+
+
+def test_a_service_token_only_reaches_the_absence_page(site: Site) -> None:
+    site.sign_in("hr")
+    assert site.client.get("/").url.path == "/absence"
+    assert site.client.get("/overview").status_code == 403
+
+
+# --------------------------------------------------------------------------- language, assets, publish
+
+
+def test_english_on_request_and_kept_in_a_cookie(site: Site) -> None:
+    site.solve("baltorp")
+    page = site.client.get("/overview?lang=en")
+    assert 'lang="en"' in page.text and "Semester overview" in page.text
+    assert site.client.cookies.get(session.LANG_COOKIE) == "en"
+    meeting = newest(site).meetings[0]
+    detail = site.client.get(f"/meeting/{meeting.uid}").text
+    assert long_date(meeting.start, "en") in detail and "Why here?" in detail
+    back = site.client.get("/overview?lang=da").text
+    assert "Semesteroversigt" in back and 'lang="da"' in back
+
+
+def test_assets_are_served_from_here_not_a_cdn(site: Site) -> None:
+    html = site.client.get("/login").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith(("/", "?", "#")) for s in sources), sources
+    htmx = site.client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:200]
+    assert site.client.get("/static/vendor/htmx-LICENSE.txt").status_code == 200
+    css = site.client.get("/static/app.css").text
+    assert ":focus-visible" in css
+
+
+def test_the_publish_preview_sends_nothing_and_publishing_sends_what_it_showed(site: Site) -> None:
+    plan_id = site.solve("baltorp")
+    csrf = site.sign_in("baltorp")
+    page = site.client.get("/publish")
+    assert page.status_code == 200 and 'id="preview"' in page.text
+    shown = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', page.text)
+    }
+    assert shown.get("Psykolog A", 0) > 0
+    ledger_path = site.state.calendar.ledger_path
+    if ledger_path.exists():
+        with Ledger(ledger_path) as ledger:
+            assert ledger.deliveries() == []
+    published = site.client.post("/publish", data={"csrf": csrf, "plan": str(plan_id)})
+    assert published.status_code == 200 and 'id="published"' in published.text
+    with Ledger(ledger_path) as ledger:
+        done = [d for d in ledger.deliveries() if d.state == "done"]
+    per_person: dict[str, int] = {}
+    for d in done:
+        per_person[d.recipient] = per_person.get(d.recipient, 0) + 1
+    assert per_person.get("psykolog-a") == shown["Psykolog A"]
+    again = site.client.get("/publish").text
+    assert "Intet at sende" in again
+    link = re.search(
+        r'value="(http://127\.0\.0\.1:8000/calendars/person/psykolog-a\.ics\?token=[0-9a-f]+)"', again
+    )
+    assert link, "Psykolog A's ICS link is offered"
+    feed = site.client.get(link.group(1).removeprefix("http://127.0.0.1:8000"))
+    assert feed.status_code == 200 and feed.text.startswith("BEGIN:VCALENDAR")
+
+
+@pytest.mark.parametrize("path", ["/load", "/person?id=psykolog-a", "/solve"])
+def test_the_other_pages_render_for_a_leader(site: Site, path: str) -> None:
+    site.solve("baltorp")
+    page = site.client.get(path)
+    assert page.status_code == 200, page.text
+    assert "<svg" in page.text if path == "/load" else True
