@@ -68,9 +68,9 @@ def create_app(
     )
     app.state.moedeplan = state
     _error_handlers(app)
-    from api.routes import absences, calendars, configs, health, jobs, plans, slots
+    from api.routes import absences, calendars, configs, freebusy, health, jobs, plans, slots
 
-    for module in (health, configs, plans, jobs, absences, slots, calendars):
+    for module in (health, configs, plans, jobs, absences, slots, freebusy, calendars):
         app.include_router(module.router)
     from api.web import install
 

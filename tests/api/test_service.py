@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from sqlalchemy import select
 
 from api import storage
 from api.app import create_app
 from api.auth import Directory, Role, UserEntry, token_hash
 from api.deps import AppState
 from api.jobs import Worker
+from api.orm import Absence
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
 from tests.api.databases import Db
@@ -412,3 +414,50 @@ def test_a_social_worker_finds_and_books_a_familiemoede(service: Service) -> Non
     bad = service.client.post(path, json={"request": {**request, "site": "nowhere"}}, headers=auth("fsr"))
     assert bad.status_code == 422 and bad.json()["field"] == "request"
     assert any("nowhere" in p for p in bad.json()["problems"])
+
+
+# --------------------------------------------------------------------------- free/busy
+
+
+def test_busy_times_from_exchange_keep_the_next_solve_away(service: Service) -> None:
+    from datetime import datetime
+
+    from scheduler.calendar import TZ
+    from tests.fakes.ews import EwsServer
+
+    with_email = TWO_DISTRICTS.replace(
+        "{id: psykolog-a, name: Psykolog A, roles: [psykolog], serves: {all: true}}",
+        "{id: psykolog-a, name: Psykolog A, roles: [psykolog], serves: {all: true}, "
+        "email: psykolog.a@ballerup.example}",
+    )
+    assert with_email != TWO_DISTRICTS
+    config_id = service.upload(with_email)
+    busy = (datetime(2027, 1, 12, 12, tzinfo=TZ), datetime(2027, 1, 12, 16, tzinfo=TZ), "Tandlæge")
+    server = EwsServer(users={"svc": "pw"}).start()
+    try:
+        server.busy["psykolog.a@ballerup.example"] = [busy]
+        service.state.calendar = CalendarSettings(
+            ews_url=server.url, ews_auth="basic", ews_username="svc", ews_password="pw", ews_timeout=5
+        )  # type: ignore[call-arg]
+        body = {"config_id": config_id, "term": TERM, "backend": "exchange_ews"}
+        assert service.client.post("/freebusy", json=body, headers=auth("psyk-a")).status_code == 403
+        read = service.client.post("/freebusy", json=body, headers=auth("baltorp"))
+        assert read.status_code == 200, read.text
+        assert read.json() == {"people": 1, "busy_blocks": 1, "added": 1}
+        again = service.client.post("/freebusy", json=body, headers=auth("baltorp"))
+        assert again.json()["added"] == 0  # the same block is not stored twice
+    finally:
+        server.stop()
+    wrong = service.client.post("/freebusy", json={**body, "backend": "ics"}, headers=auth("baltorp"))
+    assert wrong.status_code == 422 and wrong.json()["field"] == "backend"
+    plan = service.solved_plan(config_id)
+    clashes = [
+        m
+        for m in plan["meetings"]
+        if any(a["person"] == "psykolog-a" for a in m["attendees"])
+        and datetime.fromisoformat(m["start"]) < busy[1]
+        and datetime.fromisoformat(m["end"]) > busy[0]
+    ]
+    assert plan["status"] in ("OPTIMAL", "FEASIBLE") and clashes == []
+    with service.state.sessions() as db:
+        assert "Tandlæge" not in str([(a.reason, a.person_id) for a in db.scalars(select(Absence))])
