@@ -481,3 +481,24 @@ def fingerprint(item: CalendarItem) -> str:
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def recurrence_shape(item: CalendarItem) -> str:
+    """The item's pattern and its exceptions as one string: back-ends that keep a series as a
+    master with exceptions (Exchange) compare it to know whether the pattern must be resent."""
+    data = {
+        "start": item.start.isoformat(),
+        "rrule": {k: str(v) for k, v in sorted((item.rrule or {}).items())},
+        "exdates": sorted(d.isoformat() for d in item.exdates),
+        "overrides": sorted(
+            [
+                o.recurrence_id.isoformat(),
+                o.start.isoformat(),
+                o.end.isoformat(),
+                o.location,
+                repr(o.attendees),
+            ]
+            for o in item.overrides
+        ),
+    }
+    return json.dumps(data, sort_keys=True)

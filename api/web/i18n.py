@@ -11,30 +11,19 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from scheduler.model import MONTH_DA, WEEKDAY_DA
+
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
 DEFAULT: Lang = "da"
 TZ = ZoneInfo("Europe/Copenhagen")
 
 WEEKDAYS: dict[Lang, list[str]] = {
-    "da": ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"],
+    "da": WEEKDAY_DA,
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
 }
 MONTHS: dict[Lang, list[str]] = {
-    "da": [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
+    "da": MONTH_DA,
     "en": [
         "January",
         "February",

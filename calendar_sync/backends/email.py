@@ -42,6 +42,7 @@ from calendar_sync import itip
 from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, view_for
 from scheduler.calendar import TZ
+from scheduler.model import MONTH_DA, WEEKDAY_DA
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +50,8 @@ T = TypeVar("T")
 
 MESSAGE_ID_DOMAIN = "moedeplan"
 
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+WEEKDAYS = WEEKDAY_DA
+MONTHS = MONTH_DA
 _RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 _EVERY_NTH = {2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", 6: "sjette", 7: "syvende", 8: "ottende"}
 _NTH = {1: "første", 2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", -1: "sidste", -2: "næstsidste"}

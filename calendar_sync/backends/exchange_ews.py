@@ -82,7 +82,7 @@ from icalendar import vRecur
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem as Item
-from calendar_sync.items import ItemAttendee, fingerprint
+from calendar_sync.items import ItemAttendee, fingerprint, recurrence_shape
 from scheduler.calendar import TZ
 
 log = logging.getLogger(__name__)
@@ -204,26 +204,6 @@ def recurrence_of(item: Item) -> Recurrence | None:
     return Recurrence(pattern=pattern, boundary=EndDatePattern(start=first, end=last))
 
 
-def _shape(item: Item) -> str:
-    """What the pattern and its exceptions look like; when it is unchanged the pattern is not resent."""
-    data = {
-        "start": item.start.isoformat(),
-        "rrule": {k: str(v) for k, v in sorted((item.rrule or {}).items())},
-        "exdates": sorted(d.isoformat() for d in item.exdates),
-        "overrides": sorted(
-            [
-                o.recurrence_id.isoformat(),
-                o.start.isoformat(),
-                o.end.isoformat(),
-                o.location,
-                repr(o.attendees),
-            ]
-            for o in item.overrides
-        ),
-    }
-    return json.dumps(data, sort_keys=True)
-
-
 class RemoteId:
     """What the ledger keeps for an EWS item: mailbox, ItemId, ChangeKey, and the pattern shape."""
 
@@ -343,7 +323,7 @@ class Backend(CalendarBackend):
             self._busy_retry(lambda: calendar.save(send_meeting_invitations="SendToAllAndSaveCopy"))
             changekey = self._exceptions(account, item, calendar.id, calendar.changekey)
             log.info("%s: created %s (SEQUENCE %d)", where, calendar.id, sequence)
-            return RemoteId(mailbox, calendar.id, changekey, _shape(item)).dump()
+            return RemoteId(mailbox, calendar.id, changekey, recurrence_shape(item)).dump()
 
     def update(self, item: Item, sequence: int, recipient: Recipient, remote_id: str) -> str:
         remote = RemoteId.load(remote_id)
@@ -413,7 +393,7 @@ class Backend(CalendarBackend):
     ) -> str:
         """Bring an existing master to `item`: fields (pattern only if its shape changed), then exceptions."""
         version = f"{sequence}:{fingerprint(item)}"
-        new_shape = _shape(item)
+        new_shape = recurrence_shape(item)
         fields = self._fields(item, sequence)
         reset = new_shape != shape and item.rrule is not None
         names = [

@@ -52,7 +52,7 @@ import msal
 import requests
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
-from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint
+from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint, recurrence_shape
 from scheduler.calendar import TZ
 
 log = logging.getLogger(__name__)
@@ -124,25 +124,6 @@ def as_series(item: CalendarItem) -> bool:
     from calendar_sync.backends.exchange_ews import crosses_neighbour
 
     return recurrence_of(item) is not None and not crosses_neighbour(item)
-
-
-def _shape(item: CalendarItem) -> str:
-    data = {
-        "start": item.start.isoformat(),
-        "rrule": {k: str(v) for k, v in sorted((item.rrule or {}).items())},
-        "exdates": sorted(d.isoformat() for d in item.exdates),
-        "overrides": sorted(
-            [
-                o.recurrence_id.isoformat(),
-                o.start.isoformat(),
-                o.end.isoformat(),
-                o.location,
-                repr(o.attendees),
-            ]
-            for o in item.overrides
-        ),
-    }
-    return json.dumps(data, sort_keys=True)
 
 
 class Backend(CalendarBackend):
@@ -321,7 +302,7 @@ class Backend(CalendarBackend):
                 body["recurrence"] = recurrence
             event = self._create(mailbox, body, _transaction(item.uid, mailbox, sequence))
         else:
-            reset = remote.get("shape") != _shape(item) and recurrence is not None
+            reset = remote.get("shape") != recurrence_shape(item) and recurrence is not None
             if reset:
                 body["recurrence"] = recurrence
             event, landed_before = self._patch(mailbox, remote["id"], remote["etag"], body, item.uid)
@@ -330,7 +311,13 @@ class Backend(CalendarBackend):
         if recurrence is not None and reset and (item.exdates or item.overrides):
             etag = self._exceptions(mailbox, event["id"], item)
         return json.dumps(
-            {"mailbox": mailbox, "mode": "event", "id": event["id"], "etag": etag, "shape": _shape(item)},
+            {
+                "mailbox": mailbox,
+                "mode": "event",
+                "id": event["id"],
+                "etag": etag,
+                "shape": recurrence_shape(item),
+            },
             sort_keys=True,
         )
 
@@ -372,7 +359,8 @@ class Backend(CalendarBackend):
             if key not in events:
                 self._delete(mailbox, event_id)
         return json.dumps(
-            {"mailbox": mailbox, "mode": "singles", "events": events, "shape": _shape(item)}, sort_keys=True
+            {"mailbox": mailbox, "mode": "singles", "events": events, "shape": recurrence_shape(item)},
+            sort_keys=True,
         )
 
     def _existing(self, mailbox: str, uid: str) -> dict[str, Any] | None:
