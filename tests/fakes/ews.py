@@ -26,8 +26,6 @@ from __future__ import annotations
 import base64
 import http.server
 import itertools
-import socketserver
-import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -38,11 +36,14 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
 
+from tests.fakes.http import FakeServer, ThreadedServer
+
 S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 TZ = ZoneInfo("Europe/Copenhagen")
 
+# What `fail_on(n, kind)` can make a call do here.
 FaultKind = Literal["http500", "busy", "drop", "drop_after", "delay"]
 
 _DAYS = {"Monday": 0, "Tuesday": 1, "Wednesday": 2, "Thursday": 3, "Friday": 4, "Saturday": 5, "Sunday": 6}
@@ -142,15 +143,6 @@ class Call:
     number: int
 
 
-@dataclass
-class Fault:
-    kind: FaultKind
-    seconds: float
-    operation: str | None
-    remaining: int
-    """matching calls still to pass before this one fails"""
-
-
 class EwsError(Exception):
     """Answered as a ResponseMessage with ResponseClass="Error"."""
 
@@ -160,26 +152,17 @@ class EwsError(Exception):
         self.text = text
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class EwsServer:
+class EwsServer(FakeServer):
     """`start()`, point exchangelib at `url`, inspect `items` and `calls`, `stop()`."""
 
-    host = "127.0.0.1"
-
     def __init__(self, users: dict[str, str] | None = None):
+        super().__init__()
         self.users = users
         self.items: dict[str, Item] = {}
         self.calls: list[Call] = []
-        self.faults: list[Fault] = []
         self.busy: dict[str, list[tuple[datetime, datetime, str]]] = {}
         """extra busy blocks per mailbox (start, end, subject), as other systems' meetings"""
-        self.lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
 
     # ------------------------------------------------------------------ running
 
@@ -201,35 +184,8 @@ class EwsServer:
             def do_POST(self) -> None:
                 owner._handle(self)
 
-        self._server = _Server((self.host, 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self._serve(ThreadedServer((self.host, 0), Handler))
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def fail_on(
-        self, number: int, kind: FaultKind, seconds: float = 0.0, operation: str | None = None
-    ) -> None:
-        """Make the `number`-th SOAP call from now on (1-based; of `operation` only, if given) fail."""
-        with self.lock:
-            self.faults.append(Fault(kind, seconds, operation, number - 1))
-
-    def _fault_for(self, operation: str) -> Fault | None:
-        hit = None
-        for fault in list(self.faults):
-            if fault.operation in (None, operation):
-                if fault.remaining == 0 and hit is None:
-                    hit = fault
-                    self.faults.remove(fault)
-                else:
-                    fault.remaining -= 1
-        return hit
 
     # ------------------------------------------------------------------ views for tests
 

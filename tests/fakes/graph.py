@@ -25,10 +25,8 @@ import http.server
 import itertools
 import json
 import re
-import socketserver
 import ssl
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +36,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
+from tests.fakes.http import FakeServer, ThreadedServer
+
 TZ = ZoneInfo("Europe/Copenhagen")
+# What `fail_on(n, kind)` can make a call do here.
 FaultKind = Literal["429", "503", "drop", "drop_after", "delay"]
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
@@ -135,14 +136,6 @@ class Call:
     number: int
 
 
-@dataclass
-class Fault:
-    kind: FaultKind
-    seconds: float
-    operation: str | None
-    remaining: int
-
-
 class GraphError(Exception):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
@@ -185,28 +178,20 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class GraphServer:
+class GraphServer(FakeServer):
     """`start()`, use `authority`, `url` and `ca_file`, inspect `events` and `calls`, `stop()`."""
 
-    host = "127.0.0.1"
     tenant = "ballerup-tenant"
 
     def __init__(self, client_id: str = "moedeplan-app", client_secret: str = "app-hemmelighed"):
+        super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.events: dict[str, Event] = {}
         self.calls: list[Call] = []
-        self.faults: list[Fault] = []
         self.busy: dict[str, list[tuple[dt.datetime, dt.datetime, str]]] = {}
         self.tokens: set[str] = set()
         self.retry_after = "1"
-        self.lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
         self._folder = Path(tempfile.mkdtemp(prefix="fake-graph-"))
         self.ca_file = ""
 
@@ -251,36 +236,10 @@ class GraphServer:
             def do_DELETE(self) -> None:
                 owner._handle(self, "DELETE")
 
-        self._server = _Server((self.host, 0), Handler)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        server = ThreadedServer((self.host, 0), Handler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._serve(server)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def fail_on(
-        self, number: int, kind: FaultKind, seconds: float = 0.0, operation: str | None = None
-    ) -> None:
-        """Make the `number`-th Graph call from now on fail (of `operation`, e.g. 'POST events', only)."""
-        with self.lock:
-            self.faults.append(Fault(kind, seconds, operation, number - 1))
-
-    def _fault_for(self, operation: str) -> Fault | None:
-        hit = None
-        for fault in list(self.faults):
-            if fault.operation in (None, operation):
-                if fault.remaining == 0 and hit is None:
-                    hit = fault
-                    self.faults.remove(fault)
-                else:
-                    fault.remaining -= 1
-        return hit
 
     # ------------------------------------------------------------------ views for tests
 
