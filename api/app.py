@@ -42,13 +42,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from api.jobs import Worker
+        from api.publishing import OutboxSweeper
 
         worker = Worker(state.sessions, state.settings) if state.settings.run_worker else None
         if worker:
             worker.start()
+        sweeper = OutboxSweeper(state)  # sends what a crashed publish left unsent
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             if worker:
                 worker.stop()
 
@@ -92,7 +96,7 @@ def _loc(loc: Sequence[Any]) -> str:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    from api.db import Conflict, ImmutableRow, NotFound, StaleVersion
+    from api.db import Conflict, ImmutableRow, NotFound, NotNewest, StaleVersion
     from calendar_sync.privacy import PrivacyError
     from calendar_sync.publish import PublishError
 
@@ -114,6 +118,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
         return _error(422, "konfigurationen er ikke gyldig", "yaml", problems=exc.problems)
+
+    @app.exception_handler(NotNewest)
+    async def not_newest(request: Request, exc: NotNewest) -> JSONResponse:
+        return _error(412, str(exc), "If-Match")
 
     @app.exception_handler(StaleVersion)
     async def stale(request: Request, exc: StaleVersion) -> JSONResponse:

@@ -77,6 +77,23 @@ class StaleVersion(Conflict):
         super().__init__(detail)
 
 
+class NotNewest(StaleVersion):
+    """A change based on a plan version that is no longer the term's newest (-> 412).
+
+    Raised by the compare-and-set on the term's head, so it holds under truly concurrent requests.
+    """
+
+    def __init__(self, term: str, plan_version_id: int, newest_id: int | None) -> None:
+        super().__init__("plan version", plan_version_id)
+        self.term = term
+        self.newest_id = newest_id
+        newest = f" (det er plan {newest_id})" if newest_id is not None else ""
+        self.args = (
+            f"plan {plan_version_id} er ikke længere den nyeste for {term}{newest}; "
+            "hent den nyeste og prøv igen",
+        )
+
+
 class ImmutableRow(StorageError):
     """An attempt to change or delete a row that is history (a plan or config version, audit)."""
 

@@ -206,9 +206,10 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: _Heartbeat) -> Plan:
         except NoProposal as exc:
             plan = _no_plan(config.municipality, base.term, exc.reasons)
     else:
-        plan = solve(config, inputs.term, inputs.options, progress=beat.report)
+        booked = [m for m in base.meetings if m.one_off] if base is not None else None
+        plan = solve(config, inputs.term, inputs.options, progress=beat.report, booked=booked)
     for meeting in plan.meetings:
-        meeting.locked = meeting.uid in inputs.locked
+        meeting.locked = meeting.one_off or meeting.uid in inputs.locked
     return plan
 
 

@@ -278,6 +278,70 @@ class Job(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class PublicationState(StrEnum):
+    pending = "pending"
+    """the version is live; its messages are (still) being sent"""
+    done = "done"
+    superseded = "superseded"
+    """a newer publication of the term was sent instead (it carries this one's changes too)"""
+
+
+class PlanHead(Base):
+    """The newest plan version of a term, the one every change must be based on.
+
+    Moving it is a compare-and-set (`api.storage.save_plan_version`): of two changes based on the
+    same version, exactly one moves the head; the other is refused, on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "plan_heads"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Publication(Base):
+    """A plan version made live, and whether everything it owes the calendars has been sent.
+
+    Written in the same transaction that marks the version published, before anything is sent;
+    a publication still pending after a crash is resumed from the calendar outbox
+    (`api.publishing.resume_pending`).
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (CheckConstraint(_check_in("state", PublicationState), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(100), index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    backend: Mapped[str] = mapped_column(String(40))
+    state: Mapped[PublicationState] = mapped_column(
+        StrEnumType(PublicationState), default=PublicationState.pending
+    )
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[str] = mapped_column(Text, default="[]")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublishLock(Base):
+    """Who is sending a term's calendars right now: one sender per term, in every process.
+
+    A lease, not a held transaction: sending takes minutes and must not block the database. A
+    holder that died is replaced once the lease expires (or at once, by a process on the same host
+    that sees the holder's pid is gone).
+    """
+
+    __tablename__ = "publish_locks"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 # --------------------------------------------------------------------------- history guards
 
 

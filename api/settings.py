@@ -73,6 +73,12 @@ class AppSettings(BaseSettings):
     solve_time_limit: float | None = Field(default=None, gt=0, description="default: the config's")
     solve_workers: int | None = Field(default=None, ge=1, le=64)
     replan_time_limit: float = Field(default=10.0, gt=0, description="per replanning strategy")
+    publish_lock_seconds: float = Field(
+        default=900.0, gt=0, description="a sender that stopped answering loses a term's publish lease"
+    )
+    outbox_sweep_seconds: float = Field(
+        default=60.0, ge=0, description="unsent calendar messages are resumed this often (0: at start only)"
+    )
 
     @model_validator(mode="after")
     def _resolve_job_queue(self) -> AppSettings:

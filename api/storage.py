@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,6 +38,7 @@ from api.db import (
     Conflict,
     ImmutableRow,
     NotFound,
+    NotNewest,
     StaleVersion,
     StorageError,
 )
@@ -49,8 +50,12 @@ from api.orm import (
     Job,
     JobState,
     MeetingLock,
+    PlanHead,
     PlanVersion,
     Proposal,
+    Publication,
+    PublicationState,
+    PublishLock,
     utcnow,
 )
 from scheduler.model import Plan
@@ -60,6 +65,7 @@ __all__ = [
     "ImmutableRow",
     "JobLost",
     "NotFound",
+    "NotNewest",
     "StaleVersion",
     "StorageError",
     "UNSET",
@@ -79,13 +85,21 @@ __all__ = [
     "get_lock",
     "get_plan",
     "get_plan_version",
+    "get_publication",
+    "add_publication",
+    "finish_publication",
+    "head_of",
     "heartbeat",
     "latest_config",
     "latest_plan_version",
     "lineage",
     "lock_meeting",
     "locked_uids",
+    "lock_publishing",
     "open_absences",
+    "pending_publications",
+    "publication_of",
+    "publish_lock_holder",
     "proposals_for",
     "publish_plan_version",
     "queued_job_ids",
@@ -93,6 +107,7 @@ __all__ = [
     "save_config",
     "save_plan_version",
     "unlock_meeting",
+    "unlock_publishing",
     "update_absence",
 ]
 
@@ -257,8 +272,18 @@ def save_plan_version(
     parent: PlanVersion | None,
     actor: str,
     reason: str,
+    *,
+    change: bool = False,
 ) -> PlanVersion:
-    """Store `plan` as a new, immutable version; `parent` is the version it was derived from."""
+    """Store `plan` as a new, immutable version; `parent` is the version it was derived from.
+
+    The new version becomes the term's head (its newest). With `change` (a move, an accepted
+    proposal, a booking: a change of `parent`) only if `parent` still is the head, as one
+    compare-and-set in the database: of two changes based on the same version, one is stored and
+    the other raises `NotNewest` (the caller's transaction must then be rolled back).
+    """
+    if change and parent is None:
+        raise ValueError("a change needs the version it changes")
     if config_version.id is None:
         raise ValueError("save the config version before a plan made from it")
     if parent is not None:
@@ -296,7 +321,38 @@ def save_plan_version(
         },
     )
     session.flush()
+    _move_head(session, plan.term, row.id, parent.id if change and parent is not None else None)
     return row
+
+
+def head_of(session: Session, term: str) -> int | None:
+    """The id of the term's newest plan version (the one changes must be based on), or None."""
+    return session.scalar(select(PlanHead.plan_version_id).where(PlanHead.term == term))
+
+
+def _move_head(session: Session, term: str, new_id: int, expected: int | None) -> None:
+    """Point the term's head at `new_id`: if it points at `expected` (a compare-and-set), or
+    unconditionally when `expected` is None (a new solve is newest whatever came before)."""
+    stmt = update(PlanHead).where(PlanHead.term == term)
+    if expected is not None:
+        stmt = stmt.where(PlanHead.plan_version_id == expected)
+    stmt = stmt.values(plan_version_id=new_id, version=PlanHead.version + 1).execution_options(
+        synchronize_session=False
+    )
+    if _rowcount(session.execute(stmt)) == 1:
+        return
+    if expected is not None:
+        raise NotNewest(term, expected, head_of(session, term))
+    try:
+        with session.begin_nested():  # the term's first version; another may be inserting it too
+            session.add(PlanHead(term=term, plan_version_id=new_id, version=1))
+    except IntegrityError:
+        session.execute(
+            update(PlanHead)
+            .where(PlanHead.term == term)
+            .values(plan_version_id=new_id, version=PlanHead.version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def get_plan_version(session: Session, plan_version_id: int) -> PlanVersion:
@@ -570,6 +626,136 @@ def accept_proposal(session: Session, proposal_id: int, expected_version: int, a
     audit(session, actor, "proposal.accept", "proposal", row.id, {"absence_id": row.absence_id})
     _flush(session, "proposal", row.id, expected_version)
     return row
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def lock_publishing(
+    session: Session, term: str, holder: str, ttl: timedelta, *, dead: Iterable[str] = ()
+) -> bool:
+    """Take the term's publish lease for `holder`; False if someone else holds it.
+
+    An expired lease, or one whose holder is in `dead` (a process known to be gone), is taken
+    over. Commit right after, so other processes see it.
+    """
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            session.add(PublishLock(term=term, holder=_actor(holder), acquired_at=now, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        pass
+    stale = (PublishLock.expires_at < now) | (PublishLock.holder == holder)
+    dead = list(dead)
+    if dead:
+        stale = stale | PublishLock.holder.in_(dead)
+    taken = session.execute(
+        update(PublishLock)
+        .where(PublishLock.term == term, stale)
+        .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(taken) == 1
+
+
+def publish_lock_holder(session: Session, term: str) -> str | None:
+    return session.scalar(select(PublishLock.holder).where(PublishLock.term == term))
+
+
+def unlock_publishing(session: Session, term: str, holder: str) -> None:
+    """Give the lease back (only if `holder` still has it)."""
+    session.execute(delete(PublishLock).where(PublishLock.term == term, PublishLock.holder == holder))
+
+
+def add_publication(
+    session: Session, row: PlanVersion, backend: str, actor: str, reason: str
+) -> Publication:
+    """Record that `row` is now live and owes the calendars its changes (sent after commit)."""
+    publication = Publication(
+        term=row.term,
+        plan_version_id=row.id,
+        backend=backend,
+        state=PublicationState.pending,
+        created_by=_actor(actor),
+        created_at=utcnow(),
+        reason=reason,
+    )
+    session.add(publication)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "publication.start",
+        "publication",
+        publication.id,
+        {"plan_version_id": row.id, "term": row.term, "backend": backend},
+    )
+    session.flush()
+    return publication
+
+
+def finish_publication(
+    session: Session, publication_id: int, messages: int, failures: list[str], actor: str
+) -> Publication:
+    """Everything the publication owed was sent (failures are kept for the leader to see); older
+    pending publications of the term to the same back-end are superseded, since this one brought
+    those calendars up to date."""
+    publication = cast(Publication, _get(session, Publication, publication_id, "publication"))
+    now = utcnow()
+    publication.state = PublicationState.done
+    publication.finished_at = now
+    publication.messages = messages
+    publication.failures = _dumps(failures)
+    session.execute(
+        update(Publication)
+        .where(
+            Publication.term == publication.term,
+            Publication.backend == publication.backend,
+            Publication.state == PublicationState.pending,
+            Publication.id < publication.id,
+        )
+        .values(state=PublicationState.superseded, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit(
+        session,
+        actor,
+        "publication.finish",
+        "publication",
+        publication.id,
+        {"messages": messages, "failures": len(failures)},
+    )
+    session.flush()
+    return publication
+
+
+def pending_publications(session: Session, term: str | None = None) -> list[Publication]:
+    """The newest pending publication per term and back-end (what a sender must finish): it
+    brings the calendars to its version, which carries the older ones' changes too."""
+    newest = (
+        select(func.max(Publication.id))
+        .where(Publication.state == PublicationState.pending)
+        .group_by(Publication.term, Publication.backend)
+    )
+    if term is not None:
+        newest = newest.where(Publication.term == term)
+    stmt = select(Publication).where(Publication.id.in_(newest)).order_by(Publication.id)
+    return list(session.scalars(stmt))
+
+
+def get_publication(session: Session, publication_id: int) -> Publication:
+    return cast(Publication, _get(session, Publication, publication_id, "publication"))
+
+
+def publication_of(session: Session, plan_version_id: int) -> Publication | None:
+    """The newest publication of a plan version, if it was ever published."""
+    return session.scalars(
+        select(Publication)
+        .where(Publication.plan_version_id == plan_version_id)
+        .order_by(Publication.id.desc())
+        .limit(1)
+    ).first()
 
 
 # --------------------------------------------------------------------------- jobs

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import date
 
 from constraints._text import person_name
-from scheduler.calendar import week_monday
+from scheduler.calendar import TZ, week_monday
 from scheduler.context import PlanningContext
 from scheduler.rules import Rule
 
@@ -19,13 +20,16 @@ class MaxMeetingsPerWeek(Rule):
 
     def post(self, ctx: PlanningContext) -> None:
         model = ctx.model
+        booked: Counter[tuple[str, date]] = Counter(
+            (a.person, week_monday(m.start.astimezone(TZ).date())) for m in ctx.booked for a in m.attendees
+        )
         for pid, person in ctx.people.items():
             limit = person.max_meetings_per_week
             if limit is None:
                 continue
-            per_week: dict[object, list] = defaultdict(list)
+            per_week: dict[date, list] = defaultdict(list)
             for occ in ctx.occurrences_of(pid):
-                weeks: dict[object, list] = defaultdict(list)
+                weeks: dict[date, list] = defaultdict(list)
                 for option in occ.options:
                     weeks[week_monday(option.day)].append(option.var)
                 for week, vars_in_week in weeks.items():
@@ -35,9 +39,10 @@ class MaxMeetingsPerWeek(Rule):
                     both = model.new_bool_var(f"in_week[{occ.uid}|{pid}|{week}]")
                     model.add(both >= occ.attends[pid] + sum(vars_in_week) - 1)
                     per_week[week].append(both)
-            for lits in per_week.values():
-                if len(lits) > limit:
-                    ctx.enforce(model.add(sum(lits) <= limit), self.name, pid)
+            for week, lits in per_week.items():
+                room = max(0, limit - booked[(pid, week)])  # booked meetings count too
+                if len(lits) > room:
+                    ctx.enforce(model.add(sum(lits) <= room), self.name, pid)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         limit = ctx.people[subject].max_meetings_per_week

@@ -10,6 +10,7 @@ rooms than meetings at once).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.rules import Rule
@@ -41,10 +42,22 @@ class Rooms(Rule):
             else:
                 self._count(ctx, site_id, occs)
 
-    def _count(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
-        if len(occs) < 2:
-            return
+    @staticmethod
+    def _booked(ctx: PlanningContext, site_id: str, room: str | None = None) -> list[Any]:
+        """Fixed intervals of the booked meetings at the site (in that room, if one is named)."""
         intervals = []
+        for meeting in ctx.booked:
+            if meeting.site != site_id or (room is not None and meeting.room != room):
+                continue
+            start, end = ctx.span_of(meeting)
+            name = f"booked[{meeting.uid}]"
+            intervals.append(ctx.model.new_fixed_size_interval_var(start, end - start, name))
+        return intervals
+
+    def _count(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
+        intervals = self._booked(ctx, site_id)
+        if len(occs) + len(intervals) < 2:
+            return
         for occ in occs:
             assert occ.start is not None
             intervals.append(
@@ -75,7 +88,8 @@ class Rooms(Rule):
                     )
                 )
             model.add_exactly_one(occ.rooms.values())  # no room big enough: no plan
-        for intervals in per_room.values():
+        for room_id, intervals in per_room.items():
+            intervals += self._booked(ctx, site_id, room_id)
             if len(intervals) > 1:
                 model.add_no_overlap(intervals)
 

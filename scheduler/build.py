@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import closed_days_for, series_periods
 from scheduler.config import seat_pool
 from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
-from scheduler.model import WORKDAYS, MunicipalityConfig, Series, Term, Weekday
+from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
 from scheduler.rules import Rule, load_rules, rule_by_name
 
 EXPLAIN_DAY = (7 * 60, 18 * 60)
@@ -40,8 +40,11 @@ def meeting_uid(series: Series, term: Term, period_index: int) -> str:
     return f"{series.id}.{term.id}.{period_index}@moedeplan"
 
 
-def build_model(config: MunicipalityConfig, term: Term, explain: bool = False) -> PlanningContext:
-    ctx = PlanningContext(config, term, explain=explain)
+def build_model(
+    config: MunicipalityConfig, term: Term, explain: bool = False, booked: list[Meeting] | None = None
+) -> PlanningContext:
+    """The joint model of a term; `booked` meetings stay as they are (see `PlanningContext`)."""
+    ctx = PlanningContext(config, term, explain=explain, booked=booked)
     rules = load_rules()
     filters = [r for r in rules if type(r).blocks is not Rule.blocks]
     for series in active_series(config, term):

@@ -19,8 +19,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import Period, closed_days, week_monday
+from scheduler.calendar import TZ, Period, closed_days, week_monday
 from scheduler.model import (
+    Meeting,
     MunicipalityConfig,
     Person,
     Seat,
@@ -90,10 +91,32 @@ class Penalty:
     """the number of violations (unweighted); the rule's weight multiplies it in the objective"""
 
 
-class PlanningContext:
-    """Everything a rule needs to post its constraints, built once per solve."""
+@dataclass(frozen=True)
+class Booked:
+    """A person's part in a meeting that is already placed and stays (a booked Familiemøde)."""
 
-    def __init__(self, config: MunicipalityConfig, term: Term, explain: bool = False):
+    start: int
+    """local minutes after midnight"""
+    end: int
+    site: str
+    uid: str
+
+
+class PlanningContext:
+    """Everything a rule needs to post its constraints, built once per solve.
+
+    `booked` are meetings already placed that the solve must respect but not move: the one-off
+    meetings (Familiemøder, follow-ups) of the plan being replanned. They block their people's
+    time (travel included), their room and their weekly ceiling, and come back in the plan as they are.
+    """
+
+    def __init__(
+        self,
+        config: MunicipalityConfig,
+        term: Term,
+        explain: bool = False,
+        booked: list[Meeting] | None = None,
+    ):
         self.config = config
         self.term = term
         self.explain = explain
@@ -114,6 +137,15 @@ class PlanningContext:
         self.memo: dict[Any, Any] = {}
         """per-solve cache for rules (e.g. a person's free spans per day)"""
         self._travel = {frozenset(pair.sites): pair.minutes for pair in config.travel.pairs}
+        self.booked: list[Meeting] = list(booked or [])
+        self._booked_by_day: dict[tuple[str, date], list[Booked]] = defaultdict(list)
+        for meeting in self.booked:
+            start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
+            end_minute = end.hour * 60 + end.minute if end.date() == start.date() else MINUTES_PER_DAY
+            span = Booked(start.hour * 60 + start.minute, end_minute, meeting.site, meeting.uid)
+            for attendee in meeting.attendees:
+                if attendee.person in self.people:
+                    self._booked_by_day[(attendee.person, start.date())].append(span)
 
     # ----------------------------------------------------------------- helpers for rules
 
@@ -127,6 +159,25 @@ class PlanningContext:
         if site_a == site_b:
             return 0
         return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
+
+    def booked_for(self, person_id: str, day: date) -> list[Booked]:
+        """The person's booked meetings on that day (see the class docstring)."""
+        return self._booked_by_day.get((person_id, day), [])
+
+    def span_of(self, meeting: Meeting) -> tuple[int, int]:
+        """A placed meeting's start and end in model minutes (since the term's first Monday)."""
+        start = meeting.start.astimezone(TZ)
+        at = self.day_index(start.date()) * MINUTES_PER_DAY + start.hour * 60 + start.minute
+        return at, at + int((meeting.end - meeting.start).total_seconds() // 60)
+
+    def clashes_with_booked(self, person_id: str, day: date, start: int, end: int, site: str) -> bool:
+        """Whether a meeting at `site` from `start` to `end` leaves no time to travel to or from one
+        of the person's booked meetings that day."""
+        return any(
+            start < b.end + self.travel_minutes(b.site, site)
+            and b.start < end + self.travel_minutes(site, b.site)
+            for b in self.booked_for(person_id, day)
+        )
 
     def weight(self, rule_name: str, default: int) -> int:
         return self.config.weights.get(rule_name, default)

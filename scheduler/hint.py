@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from scheduler.calendar import Pattern, pattern_of, week_monday
+from scheduler.calendar import TZ, Pattern, pattern_of, week_monday
 from scheduler.context import Occurrence, Option, PlanningContext
 
 
@@ -104,6 +104,14 @@ def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
 def greedy_hint(ctx: PlanningContext) -> int:
     """Add hints for every occurrence the greedy can place; returns how many it placed."""
     ledger = _Ledger()
+    for meeting in ctx.booked:  # booked meetings stay: their people and rooms are taken
+        start, end = ctx.span_of(meeting)
+        booking = _Booking(start, end, meeting.site)
+        ledger.sites[meeting.site].append(booking)
+        for attendee in meeting.attendees:
+            if attendee.person in ctx.people:
+                ledger.people[attendee.person].append(booking)
+                ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
     scores = _pattern_scores(ctx)
     order = sorted(ctx.occurrences, key=lambda o: (o.period.start, len(o.options)))

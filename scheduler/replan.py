@@ -303,7 +303,9 @@ class _Engine:
         horizon: date | None = None,
         time_limit: float = DEFAULT_TIME_LIMIT,
         workers: int = DEFAULT_WORKERS,
+        booked: list[Meeting] | None = None,
     ):
+        """`booked`: the one-off meetings the new plan keeps as they are (default: the current plan's)."""
         self.config = config
         self.current = current
         self.person = person
@@ -311,7 +313,9 @@ class _Engine:
         self.horizon = horizon
         self.time_limit = time_limit
         self.workers = workers
-        self.ctx: PlanningContext = build_model(config, term)
+        if booked is None:
+            booked = [m for m in current.meetings if m.one_off]
+        self.ctx: PlanningContext = build_model(config, term, booked=booked)
         self.meetings = {m.uid: m for m in current.meetings}
         self.occ_by_uid = {occ.uid: occ for occ in self.ctx.occurrences}
         self.current_option: dict[int, Option | None] = {}
@@ -691,24 +695,43 @@ def propose(
     if request.allow_short_notice:
         time_pinned = set(frozen)
 
-    affected = [
-        _Affected(
-            meeting=m,
-            seats=[a.seat for a in m.attendees if a.person == person],
-            short_notice=m.uid in time_pinned,
-        )
+    touched = [
+        m
         for m in plan.meetings
         if any(a.person == person for a in m.attendees)
         and m.start < unavailability.end
         and unavailability.start < m.end
         and m.start >= now
     ]
-    if not affected:
+    affected = [
+        _Affected(
+            meeting=m,
+            seats=[a.seat for a in m.attendees if a.person == person],
+            short_notice=m.uid in time_pinned,
+        )
+        for m in touched
+        if not m.one_off
+    ]
+    # Booked one-off meetings are not replanned: an optional attendee is taken off; a required
+    # one keeps the meeting where it is until someone books it anew.
+    booked = [m for m in plan.meetings if m.one_off]
+    touched_booked = [m for m in touched if m.one_off]
+    if not touched:
         return []
     explainer = _Explainer(config, unavailability, request, affected)
+    needed = [m for m in touched_booked if any(a.person == person and a.required for a in m.attendees)]
+    if needed:
+        raise NoProposal(explainer.booked(needed))
     blocked = [a for a in affected if a.meeting.uid in locked]
     if blocked:
         raise NoProposal(explainer.locked(blocked))
+    dropped = {m.uid for m in touched_booked}
+    booked = [
+        m.model_copy(update={"attendees": [a for a in m.attendees if a.person != person]})
+        if m.uid in dropped
+        else m
+        for m in booked
+    ]
 
     engine = _Engine(
         new_config,
@@ -719,6 +742,7 @@ def propose(
         horizon=None if request.allow_short_notice else horizon,
         time_limit=time_limit,
         workers=workers,
+        booked=booked,
     )
     series_by_id = {s.id: s for s in config.series}
     by_uid = {a.meeting.uid: a for a in affected}
@@ -773,7 +797,7 @@ def propose(
     strategies.append(("combined", combined))
 
     # Nothing can change fewer meetings than the affected ones or notify fewer than their people.
-    floor = (len(affected), len({p.person for a in affected for p in a.meeting.attendees}))
+    floor = (len(touched), len({p.person for m in touched for p in m.attendees}))
     proposals: list[Proposal] = []
     outcomes: dict[ProposalKind, _Outcome] = {}
     for kind, freedom_of in strategies:
@@ -817,6 +841,13 @@ class _Explainer:
 
     def _meeting(self, meeting: Meeting) -> str:
         return f"{meeting.title} {_when_da(meeting.start)}"
+
+    def booked(self, meetings: list[Meeting]) -> list[str]:
+        return [self.headline] + [
+            f"- {self._meeting(m)} er et booket møde, som omplanlægningen ikke flytter; book en ny tid "
+            "til det (Find tid), så kan fraværet dækkes."
+            for m in meetings
+        ]
 
     def locked(self, blocked: list[_Affected]) -> list[str]:
         return [self.headline] + [

@@ -81,11 +81,15 @@ def solve(
     term_id: str | None = None,
     options: SolveOptions | None = None,
     progress: ProgressCallback | None = None,
+    booked: list[Meeting] | None = None,
 ) -> Plan:
+    """A plan of the term. `booked`: one-off meetings already in the plan (Familiemøder and
+    follow-ups); they stay where they are, everything else is planned around them, and they are
+    part of the plan that comes back."""
     options = options or SolveOptions()
     term = find_term(config, term_id)
     started = time.monotonic()
-    ctx = build_model(config, term)
+    ctx = build_model(config, term, booked=booked)
 
     if ctx.empty_occurrences:
         return _infeasible(config, term.id, started, options)
@@ -230,6 +234,8 @@ def read_plan(
                 room=rooms.get(occ.uid),
             )
         )
+    series_meetings = list(meetings)
+    meetings += [m.model_copy(deep=True) for m in ctx.booked]
     meetings.sort(key=lambda m: (m.start, m.uid))
 
     skipped = []
@@ -259,7 +265,7 @@ def read_plan(
         solve_seconds=round(time.monotonic() - started, 3),
         first_feasible_seconds=round(first_feasible, 3) if first_feasible is not None else None,
         rule_costs=rule_costs,
-        stats=plan_stats(config, term, meetings),
+        stats=plan_stats(config, term, sorted(series_meetings, key=lambda m: (m.start, m.uid))),
         meetings=meetings,
         skipped=skipped,
     )
@@ -277,16 +283,21 @@ def _rooms(ctx: PlanningContext, solver: cp_model.CpSolver) -> dict[str, str]:
         else:
             counted[occ.site].append(occ)
     for site_id, occs in counted.items():
-        free_at: dict[str, int] = {room.id: -1 for room in ctx.sites[site_id].room_list}
+        taken: dict[str, list[tuple[int, int]]] = {room.id: [] for room in ctx.sites[site_id].room_list}
+        for meeting in ctx.booked:  # a booked meeting keeps its room
+            if meeting.site == site_id and meeting.room in taken:
+                taken[meeting.room].append(ctx.span_of(meeting))
         starts = {o.uid: solver.value(o.start) for o in occs if o.start is not None}
         for occ in sorted(occs, key=lambda o: starts[o.uid]):
-            start = starts[occ.uid]
-            room = next((r for r, t in free_at.items() if t <= start), None)
+            start, end = starts[occ.uid], starts[occ.uid] + occ.duration
+            free = (r for r, spans in taken.items() if all(e <= start or end <= s for s, e in spans))
+            room = next(free, None)
             if room is None:
                 continue  # cannot happen when the cumulative held; the verifier would say so
             out[occ.uid] = room
-            free_at[room] = start + occ.duration
+            taken[room].append((start, end))
     return out
+
 
 
 def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCost]:

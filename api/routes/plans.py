@@ -15,13 +15,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import storage
+from api import publishing, storage
 from api.auth import Principal, Role
+from api.db import NotNewest, StaleVersion
 from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
 from api.jobs import SOLVE, WHAT_IF, dispatch, effective_config
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
-from calendar_sync.publish import publish as publish_to_calendars
+from calendar_sync.backends.base import known_backends
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStats, RuleCost, SkippedPeriod
 from scheduler.replan import MeetingChange, NoProposal, diff_plans, move_meeting
@@ -92,6 +93,11 @@ class ChangeOut(BaseModel):
     published: bool = Field(description="sent to calendars (the base version was published)")
     sent_to: list[str] = Field(default_factory=list, description="who received a calendar update")
     failures: list[str] = Field(default_factory=list, description="deliveries that failed, to retry")
+    pending: bool = Field(
+        default=False,
+        description="published, but still being sent by another sender or resumed shortly "
+        "(see GET /plans/{id}/delivery)",
+    )
 
 
 class WhyOut(BaseModel):
@@ -111,6 +117,18 @@ class PublishOut(BaseModel):
     recipients_list: list[str] = Field(description="person ids that received messages")
     delivered: dict[str, int]
     failures: list[str]
+    pending: bool = Field(default=False, description="still being sent (see GET /plans/{id}/delivery)")
+
+
+class DeliveryOut(BaseModel):
+    plan_version_id: int
+    published: bool
+    state: str | None = Field(
+        description="pending (still being sent), done, superseded; null: never published"
+    )
+    backend: str | None
+    messages: int
+    unsent: list[str] = Field(description="messages not delivered (yet): 'person / uid: action' or why")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -150,13 +168,20 @@ def may_change(who: Principal, config: MunicipalityConfig, meeting: Meeting) -> 
 
 
 def newest(db: Session, row: PlanVersion) -> None:
-    """Changes go on the newest version only; an older one means someone changed it meanwhile."""
-    latest = storage.latest_plan_version(db, row.term)
-    if latest is not None and latest.id != row.id:
-        raise HTTPException(
-            412,
-            f"plan {row.id} er ikke længere den nyeste for {row.term} (det er plan {latest.id}); hent den",
-        )
+    """Changes go on the newest version only; an older one means someone changed it meanwhile.
+
+    An early answer for the common case; the compare-and-set when the change is stored
+    (`storage.save_plan_version(change=True)`) is what holds under concurrent requests.
+    """
+    head = storage.head_of(db, row.term)
+    if head is not None and head != row.id:
+        raise NotNewest(row.term, row.id, head)
+
+
+def require_plan_version(row: PlanVersion, version: int) -> None:
+    """A change names the version of the plan it was read at (If-Match: the plan's ETag)."""
+    if row.version != version:
+        raise StaleVersion("plan version", row.id, version, row.version)
 
 
 def filtered(
@@ -172,29 +197,36 @@ def filtered(
     ]
 
 
-def publish_version(
-    db: Session,
-    state: Any,
-    row: PlanVersion,
-    plan: Plan,
-    config: MunicipalityConfig,
-    actor: str,
-    reason: str,
-    backend: str | None = None,
-) -> PublishOut:
-    """Send the version to calendars (only what changed since the last publish) and mark it."""
-    try:
-        report = publish_to_calendars(config, plan, state.calendar, backend)
-    except ValueError as exc:  # an unknown back-end name
-        raise HTTPException(422, {"detail": str(exc), "field": "backend"}) from None
-    storage.publish_plan_version(db, row.id, row.version, actor, reason)
+def _backend_name(state: Any, backend: str | None) -> str:
+    name = backend or state.calendar.calendar_backend
+    if name not in known_backends():
+        known = ", ".join(known_backends())
+        raise HTTPException(
+            422, {"detail": f"ukendt kalender-backend '{name}' (findes: {known})", "field": "backend"}
+        )
+    return str(name)
+
+
+def _sent_out(row: PlanVersion, sent: dict[int, publishing.Sent], publication_id: int) -> PublishOut:
+    mine = sent.get(publication_id)
+    if mine is None:  # another sender has the term; it sends this publication too
+        return PublishOut(
+            plan_version_id=row.id,
+            messages=0,
+            recipients=0,
+            recipients_list=[],
+            delivered={},
+            failures=[],
+            pending=True,
+        )
     return PublishOut(
         plan_version_id=row.id,
-        messages=sum(report.messages.values()),
-        recipients=len(report.messages),
-        recipients_list=sorted(report.messages),
-        delivered=dict(report.delivered),
-        failures=[f"{f.recipient} / {f.uid}: {f.error}" for f in report.failures],
+        messages=mine.messages,
+        recipients=len(mine.recipients),
+        recipients_list=mine.recipients,
+        delivered=mine.delivered,
+        failures=mine.failures,
+        pending=False,
     )
 
 
@@ -208,25 +240,26 @@ def save_change(
     who: Principal,
     reason: str,
 ) -> ChangeOut:
-    """A new version from a change of `row`; sent to calendars at once if `row` was published."""
+    """A new version from a change of `row`; sent to calendars at once if `row` is live.
+
+    The version, its place as the term's newest (a compare-and-set: a concurrent change of the
+    same version gets 412) and, for a live plan, the intent to publish it are committed in one
+    transaction before anything is sent; a crash while sending is resumed from the outbox.
+    """
     changes = diff_plans(base, new)
     notified = sorted({a.person for c in changes for a in [*c.before_attendees, *c.after_attendees]})
+    live = row.published_at is not None
+    if live:
+        publishing.check_publishable(config, new)
     config_version = storage.get_config(db, row.config_version_id)
-    new_row = storage.save_plan_version(db, config_version, new, row, who.name, reason)
-    published = row.published_at is not None
-    sent: PublishOut | None = None
-    if published:
-        commit(db)  # the version is stored before anything is sent
-        sent = publish_version(db, state, new_row, new, config, who.name, reason)
+    new_row = storage.save_plan_version(db, config_version, new, row, who.name, reason, change=True)
+    publication = publishing.make_live(db, state, new_row, who.name, reason, None) if live else None
     commit(db)
-    return ChangeOut(
-        plan=version_out(new_row),
-        changes=changes,
-        notified=notified,
-        published=published,
-        sent_to=sent.recipients_list if sent else [],
-        failures=sent.failures if sent else [],
-    )
+    out = ChangeOut(plan=version_out(new_row), changes=changes, notified=notified, published=live)
+    if publication is not None:
+        sent = _sent_out(new_row, publishing.send_now(state, row.term, who.name), publication.id)
+        out.sent_to, out.failures, out.pending = sent.recipients_list, sent.failures, sent.pending
+    return out
 
 
 # --------------------------------------------------------------------------- routes
@@ -358,9 +391,19 @@ def unlock(
 
 
 @router.post("/{plan_id}/meetings/{uid}/move", response_model=ChangeOut, status_code=201)
-def move(plan_id: Id, uid: str, body: MoveRequest, db: Db, who: Leader, state: State) -> ChangeOut:
-    """Move one meeting; checked against every rule, saved as a new version of the plan."""
+def move(
+    plan_id: Id,
+    uid: str,
+    body: MoveRequest,
+    db: Db,
+    who: Leader,
+    state: State,
+    version: Annotated[int, Depends(require_if_match)],
+) -> ChangeOut:
+    """Move one meeting; checked against every rule, saved as a new version of the plan.
+    If-Match: the plan's ETag (`GET /plans/{id}`)."""
     row, plan, config = load(db, plan_id)
+    require_plan_version(row, version)
     meeting = meeting_of(plan, uid)
     may_change(who, config, meeting)
     newest(db, row)
@@ -402,9 +445,41 @@ def what_if(
 
 @router.post("/{plan_id}/publish", response_model=PublishOut)
 def publish(plan_id: Id, body: PublishRequest, db: Db, who: Leader, state: State) -> PublishOut:
-    """Send the plan to calendars; only what changed since the last publish goes out."""
+    """Make the plan live and send it to calendars; only what changed since the last publish goes
+    out. One publish per term at a time: a second one is refused (409) before it sends anything."""
     row, plan, config = load(db, plan_id)
-    newest(db, row)
-    out = publish_version(db, state, row, plan, config, who.name, body.reason or "udsendt", body.backend)
-    commit(db)
-    return out
+    backend = _backend_name(state, body.backend)
+    publishing.check_publishable(config, plan)
+    reason = body.reason or "udsendt"
+    with publishing.sending(state, row.term):
+        db.expire_all()  # read the head and the row again now that the term is ours
+        row = storage.get_plan_version(db, plan_id)
+        newest(db, row)
+        publication = publishing.make_live(db, state, row, who.name, reason, backend)
+        commit(db)
+        sent = publishing.drain(state, row.term, who.name)
+    return _sent_out(row, sent, publication.id)
+
+
+@router.get("/{plan_id}/delivery", response_model=DeliveryOut)
+def delivery(plan_id: Id, db: Db, who: Leader, state: State) -> DeliveryOut:
+    """Whether a published version has reached every calendar, and what is still unsent."""
+    row, plan, config = load(db, plan_id)
+    publication = storage.publication_of(db, plan_id)
+    if publication is None:
+        return DeliveryOut(
+            plan_version_id=row.id,
+            published=row.published_at is not None,
+            state=None,
+            backend=None,
+            messages=0,
+            unsent=[],
+        )
+    return DeliveryOut(
+        plan_version_id=row.id,
+        published=True,
+        state=publication.state.value,
+        backend=publication.backend,
+        messages=publication.messages,
+        unsent=publishing.unsent(state, publication, plan, config),
+    )

@@ -161,7 +161,7 @@ def api_error(p: Page, exc: Exception) -> WebError:
         detail = exc.detail
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         return WebError(exc.status_code, message)
-    status = {
+    statuses = {
         "NotFound": 404,
         "Conflict": 409,
         "ImmutableRow": 409,
@@ -171,7 +171,8 @@ def api_error(p: Page, exc: Exception) -> WebError:
         "PublishError": 409,
         "PrivacyError": 422,
         "ValueError": 422,
-    }.get(type(exc).__name__, 500)
+    }
+    status = next((statuses[c.__name__] for c in type(exc).__mro__ if c.__name__ in statuses), 500)
     problems = getattr(exc, "problems", None)
     return WebError(status, "; ".join(problems) if problems else str(exc))
 

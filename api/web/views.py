@@ -241,6 +241,7 @@ def meeting_move(
     db: Db,
     uid: str,
     plan: Annotated[int, Form()],
+    version: Annotated[int, Form()],
     start: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
@@ -255,7 +256,7 @@ def meeting_move(
         when = when.replace(tzinfo=i18n.TZ)
     body = plan_routes.MoveRequest(start=when, reason=reason)
     state = p.state
-    change = call_api(p, plan_routes.move, plan, uid, body, db, p.user, state)
+    change = call_api(p, plan_routes.move, plan, uid, body, db, p.user, state, version)
     return p.redirect(f"/meeting/{uid}?plan={change.plan.id}&done=moved_ok")
 
 

@@ -70,6 +70,15 @@ class CalendarBackend(ABC):
         """Release connections; called once after a sync run."""
 
 
+def known_backends() -> list[str]:
+    """The names of the back-end modules in this package."""
+    import pkgutil
+
+    import calendar_sync.backends as package
+
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name != "base")
+
+
 def load_backend(name: str, settings: dict[str, Any]) -> CalendarBackend:
     """The back-end module `calendar_sync.backends.<name>`, configured."""
     try:

@@ -35,6 +35,9 @@ TABLES = {
     "proposals",
     "audit_log",
     "jobs",
+    "plan_heads",
+    "publications",
+    "publish_locks",
 }
 
 

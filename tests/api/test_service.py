@@ -202,7 +202,8 @@ def test_a_baltorp_leader_cannot_lock_or_move_a_skovlunde_meeting(service: Servi
     base = f"/plans/{plan['id']}/meetings/{skovlunde['uid']}"
     assert service.client.put(f"{base}/lock", json={}, headers=auth("baltorp")).status_code == 403
     move = {"start": skovlunde["start"].replace("12:30", "13:30")}
-    assert service.client.post(f"{base}/move", json=move, headers=auth("baltorp")).status_code == 403
+    headers = {**auth("baltorp"), "If-Match": f'"{plan["version"]}"'}
+    assert service.client.post(f"{base}/move", json=move, headers=headers).status_code == 403
     assert service.client.put(f"{base}/lock", json={}, headers=auth("psyk-b")).status_code == 403
     assert service.client.put(f"{base}/lock", json={}, headers=auth("hr")).status_code == 403
     assert service.client.put(f"{base}/lock", json={}, headers=auth("skovlunde")).status_code == 201
@@ -227,7 +228,10 @@ def test_a_move_makes_a_new_version_and_a_second_leader_cannot_undo_it(service: 
     meeting = meetings_of(plan, "kk-baltorp")[3]
     path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
     later = meeting["start"].replace("T12:30", "T14:00")
-    moved = service.client.post(path, json={"start": later, "reason": "skolefest"}, headers=auth("baltorp"))
+    tag = {"If-Match": f'"{plan["version"]}"'}
+    assert service.client.post(path, json={"start": later}, headers=auth("baltorp")).status_code == 428
+    body = {"start": later, "reason": "skolefest"}
+    moved = service.client.post(path, json=body, headers={**auth("baltorp"), **tag})
     assert moved.status_code == 201, moved.text
     body = moved.json()
     assert body["plan"]["parent_id"] == plan["id"]
@@ -236,7 +240,7 @@ def test_a_move_makes_a_new_version_and_a_second_leader_cannot_undo_it(service: 
     new_plan = service.client.get(f"/plans/{body['plan']['id']}", headers=auth("admin")).json()
     assert next(m for m in new_plan["meetings"] if m["uid"] == meeting["uid"])["start"].startswith(later[:16])
     # The admin, still looking at the old version, moves it back: refused, nothing lost.
-    back = service.client.post(path, json={"start": meeting["start"]}, headers=auth("admin"))
+    back = service.client.post(path, json={"start": meeting["start"]}, headers={**auth("admin"), **tag})
     assert back.status_code == 412
     assert "nyeste" in back.json()["detail"]
 
@@ -245,15 +249,16 @@ def test_a_move_that_breaks_a_rule_is_refused_with_the_rule(service: Service) ->
     plan = service.solved_plan()
     meeting = meetings_of(plan, "kk-baltorp")[0]
     path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
+    headers = {**auth("baltorp"), "If-Match": f'"{plan["version"]}"'}
     response = service.client.post(
-        path, json={"start": meeting["start"].replace("T12:30", "T08:00")}, headers=auth("baltorp")
+        path, json={"start": meeting["start"].replace("T12:30", "T08:00")}, headers=headers
     )
     assert response.status_code == 422
     assert response.json()["field"] == "start" and "kan ikke flyttes" in response.json()["detail"]
     lock = service.client.put(path.replace("/move", "/lock"), json={}, headers=auth("baltorp"))
     assert lock.status_code == 201
     response = service.client.post(
-        path, json={"start": meeting["start"].replace("T12:30", "T13:30")}, headers=auth("baltorp")
+        path, json={"start": meeting["start"].replace("T12:30", "T13:30")}, headers=headers
     )
     assert response.status_code == 422 and "låst" in response.json()["detail"]
 

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from scheduler.config import ConfigError, config_from_data
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.calendar import local_datetime
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
 from scheduler.verify import verify_plan
@@ -43,6 +44,7 @@ CATALOGUE = {
     "allowed_weekdays",
     "time_window",
     "availability",
+    "booked_meetings",
     "seats",
     "one_seat_per_person",
     "cadence",
@@ -133,12 +135,12 @@ def config(
     return config_from_data(data)
 
 
-def plan_for(cfg: MunicipalityConfig) -> Plan:
-    return solve(cfg, options=SolveOptions(time_limit=10, workers=2))
+def plan_for(cfg: MunicipalityConfig, booked: list[Meeting] | None = None) -> Plan:
+    return solve(cfg, options=SolveOptions(time_limit=10, workers=2), booked=booked)
 
 
-def solved(cfg: MunicipalityConfig) -> Plan:
-    plan = plan_for(cfg)
+def solved(cfg: MunicipalityConfig, booked: list[Meeting] | None = None) -> Plan:
+    plan = plan_for(cfg, booked)
     assert plan.status == PlanStatus.OPTIMAL, plan.explanation
     assert {c.rule for c in plan.rule_costs} == CATALOGUE
     for cost in plan.rule_costs:
@@ -782,6 +784,99 @@ def test_weekly_ceiling_below_required_meetings_is_infeasible() -> None:
     assert plan.status == PlanStatus.INFEASIBLE
     assert plan.explanation[0].startswith("Der findes ingen plan")
     assert "- Psykolog P kan højst deltage i 1 møder om ugen." in plan.explanation
+
+
+# --------------------------------------------------------------------------- booked meetings
+
+
+def booked(day: date, start: str, end: str, site: str, *people: str, room: str | None = None) -> Meeting:
+    """A one-off meeting (a Familiemøde) already in the plan, as `scheduler.slots.book` makes it."""
+    return Meeting(
+        uid=f"familiemoede-t{day.isoformat()}.0@moedeplan",
+        series=f"familiemoede-t{day.isoformat()}",
+        occurrence=0,
+        title="Familiemøde",
+        unit="nordskolen",
+        site=site,
+        start=local_datetime(day, T(start).hour * 60 + T(start).minute),
+        end=local_datetime(day, T(end).hour * 60 + T(end).minute),
+        attendees=[
+            Attendee(person=pid, role="paedagogisk_leder", required=True, seat=f"required_people[{i}]")
+            for i, pid in enumerate(people)
+        ],
+        room=room,
+        one_off=True,
+        locked=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("travel", "week2"), [(20, WEDNESDAYS[1]), (0, TUESDAYS[1])], ids=["travel-20", "travel-0"]
+)
+def test_booked_meeting_is_kept_and_planned_around_with_travel(travel: int, week2: date) -> None:
+    cfg = config(
+        series_list=[
+            series(
+                "kk",
+                weekdays=["tue", "wed"],
+                preferred_weekdays=["tue"],
+                window="12:00-15:00",
+                duration_minutes=60,
+                chair="leder",
+            )
+        ],
+        travel={"default_minutes": travel},
+        weights={"preferred_weekdays": 20},
+    )
+    familiemoede = booked(TUESDAYS[1], "13:00", "14:00", "huset", "leder")
+    plan = solved(cfg, [familiemoede])
+    assert [m for m in plan.meetings if m.one_off] == [familiemoede]
+    # Tuesday of week 2 offers 12:00 (ends as the Familiemøde at Børnehuset starts) and 14:00 (starts
+    # as it ends): with 20 minutes' travel neither fits, so that week meets on Wednesday
+    assert days(of(plan, "kk")) == [TUESDAYS[0], week2, TUESDAYS[2], TUESDAYS[3]]
+
+
+def test_booked_meeting_keeps_a_pool_member_and_an_optional_attendee_away() -> None:
+    cfg = config(
+        series_list=[
+            series(
+                "kk",
+                weekdays=["tue"],
+                window="13:00-15:00",
+                required_roles=[{"role": "psykolog", "people": ["p", "q"]}],
+                optional_people=["r"],
+            )
+        ],
+        staff=[person("p", "psykolog"), person("q", "psykolog"), person("r")],
+    )
+    plan = solved(cfg, [booked(TUESDAYS[2], "13:30", "14:30", "huset", "p", "r")])
+    week3 = next(m for m in of(plan, "kk") if m.start.date() == TUESDAYS[2])
+    assert {a.person for a in week3.attendees} == {"q"}
+    # continuity then keeps q in the seat all term; the optional attendee comes to the other weeks
+    assert holders(of(plan, "kk"), "required_roles[0]") == ["q"] * 4
+    assert holders(of(plan, "kk"), "optional") == ["r"] * 3
+
+
+@pytest.mark.parametrize(
+    ("site", "week2"), [("skolen", WEDNESDAYS[1]), ("huset", TUESDAYS[1])], ids=["same-site", "other-site"]
+)
+def test_booked_meeting_takes_its_room(site: str, week2: date) -> None:
+    cfg = config(
+        series_list=[series("a", weekdays=["tue", "wed"], window="13:00-15:00", preferred_weekdays=["tue"])],
+        weights={"preferred_weekdays": 20},
+    )
+    plan = solved(cfg, [booked(TUESDAYS[1], "13:00", "14:00", site, "leder", room=f"{site}.lokale-1")])
+    assert days(of(plan, "a")) == [TUESDAYS[0], week2, TUESDAYS[2], TUESDAYS[3]]
+
+
+def test_booked_meeting_counts_towards_the_weekly_ceiling() -> None:
+    cfg = config(
+        series_list=[series("a", window="13:00-15:00", chair="leder", optional_people=["p"])],
+        staff=[person("leder"), person("p", max_meetings_per_week=1)],
+    )
+    plan = solved(cfg, [booked(THURSDAYS[0], "08:00", "09:00", "huset", "p")])
+    came = [m.start.date() for m in of(plan, "a") if "p" in {a.person for a in m.attendees}]
+    assert len(came) == 3 and TERM_START not in {d - timedelta(days=d.weekday()) for d in came}
 
 
 # --------------------------------------------------------------------------- regularity

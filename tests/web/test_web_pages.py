@@ -141,7 +141,7 @@ def test_a_baltorp_leader_sees_skovlunde_but_cannot_change_it(site: Site) -> Non
     assert lock.status_code == 403 and "må ikke ændre" in lock.text
     move = site.client.post(
         f"/meeting/{theirs.uid}/move",
-        data={"csrf": csrf, "plan": str(plan_id), "start": theirs.start.strftime("%Y-%m-%dT%H:%M")},
+        data={"csrf": csrf, "plan": str(plan_id), "version": "1", "start": theirs.start.strftime("%Y-%m-%dT%H:%M")},
     )
     assert move.status_code == 403
     with session_scope(site.state.sessions) as db:
@@ -166,6 +166,7 @@ def test_a_leader_moves_their_own_meeting_into_a_new_version(site: Site) -> None
         data={
             "csrf": csrf,
             "plan": str(plan_id),
+            "version": "1",
             "start": later.strftime("%Y-%m-%dT%H:%M"),
             "reason": "lokale",
         },
@@ -179,7 +180,7 @@ def test_a_leader_moves_their_own_meeting_into_a_new_version(site: Site) -> None
     assert "ikke den nyeste version" in old and f"/meeting/{own.uid}/move" not in old
     stale = site.client.post(
         f"/meeting/{own.uid}/move",
-        data={"csrf": csrf, "plan": str(plan_id), "start": later.strftime("%Y-%m-%dT%H:%M")},
+        data={"csrf": csrf, "plan": str(plan_id), "version": "1", "start": later.strftime("%Y-%m-%dT%H:%M")},
     )
     assert stale.status_code == 412
 

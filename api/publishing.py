@@ -1,0 +1,229 @@
+"""Making a plan version live and sending it to calendars: one sender per term, nothing lost.
+
+Three rules, so that a crash or two leaders at once can never leave calendars half-changed:
+
+1. **One sender per term.** A publish (or a change of a live plan) first takes the term's publish
+   lease (`storage.lock_publishing`, a row in the database: the same on SQLite and PostgreSQL, in
+   every process); a second publish of the term is refused with 409 *before* it sends anything.
+2. **The intent is committed first.** The version is marked published and a `Publication` row is
+   written in the same transaction as the version itself; only then is anything sent, through the
+   calendar outbox (`calendar_sync.sync`), and the publication is marked done at the end.
+3. **Unsent work is resumed.** A publication still pending (the process died while sending) is
+   finished by `resume_pending`, at start-up and by a periodic sweep (`OutboxSweeper`), from the
+   outbox: what was sent is not sent again, what was not is sent. `unsent` tells a leader what is
+   still waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from api import storage
+from api.db import Conflict, session_scope
+from api.deps import AppState
+from api.orm import PlanVersion, Publication, PublicationState
+from calendar_sync.items import items_from_plan
+from calendar_sync.ledger import Ledger
+from calendar_sync.publish import PublishError
+from calendar_sync.publish import publish as publish_to_calendars
+from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+
+log = logging.getLogger("moedeplan.publishing")
+
+SWEEPER = "udsendelse (genoptaget)"
+"""The actor of publications finished by the sweep, in the audit log."""
+
+
+class PublishBusy(Conflict):
+    """Another publish of the term is sending right now (-> 409); nothing was sent by this one."""
+
+    def __init__(self, term: str) -> None:
+        super().__init__(
+            f"en udsendelse af {term} er i gang lige nu; vent til den er færdig, og prøv igen"
+        )
+        self.term = term
+
+
+@dataclass
+class Sent:
+    """What one publication delivered."""
+
+    messages: int = 0
+    recipients: list[str] = field(default_factory=list)
+    delivered: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the lease
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _gone(holder: str) -> bool:
+    """Whether the lease's holder is a process on this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@contextmanager
+def sending(state: AppState, term: str) -> Iterator[str]:
+    """Hold the term's publish lease while the block runs; `PublishBusy` if another sender has it."""
+    holder = _holder()
+    ttl = timedelta(seconds=state.settings.publish_lock_seconds)
+    with session_scope(state.sessions) as db:
+        current = storage.publish_lock_holder(db, term)
+        dead = [current] if current is not None and _gone(current) else []
+        taken = storage.lock_publishing(db, term, holder, ttl, dead=dead)
+    if not taken:
+        raise PublishBusy(term)
+    try:
+        yield holder
+    finally:
+        with session_scope(state.sessions) as db:
+            storage.unlock_publishing(db, term, holder)
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def check_publishable(config: MunicipalityConfig, plan: Plan) -> None:
+    """Refuse, before anything is committed or sent, a plan that cannot be published: no plan at
+    all, or one the privacy guard stops (`PrivacyError`)."""
+    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
+    items_from_plan(config, plan)
+
+
+def make_live(
+    db: Session, state: AppState, row: PlanVersion, actor: str, reason: str, backend: str | None
+) -> Publication:
+    """Mark `row` published and record what it owes the calendars, in the caller's transaction
+    (commit it, then `send`)."""
+    name = backend or state.calendar.calendar_backend
+    storage.publish_plan_version(db, row.id, row.version, actor, reason)
+    return storage.add_publication(db, row, name, actor, reason)
+
+
+def _send(state: AppState, publication_id: int, actor: str) -> Sent:
+    """Deliver one committed publication and mark it done. Call with the term's lease held."""
+    from api.jobs import effective_config
+
+    with session_scope(state.sessions) as db:
+        publication = storage.get_publication(db, publication_id)
+        backend = publication.backend
+        row, plan = storage.get_plan(db, publication.plan_version_id)
+        config = effective_config(db, storage.get_config(db, row.config_version_id))
+    report = publish_to_calendars(config, plan, state.calendar, backend)
+    sent = Sent(
+        messages=sum(report.messages.values()),
+        recipients=sorted(report.messages),
+        delivered=dict(report.delivered),
+        failures=[f"{f.recipient} / {f.uid}: {f.error}" for f in report.failures],
+    )
+    with session_scope(state.sessions) as db:
+        storage.finish_publication(db, publication_id, sent.messages, sent.failures, actor)
+    return sent
+
+
+def drain(state: AppState, term: str, actor: str) -> dict[int, Sent]:
+    """Send every publication of the term still pending, newest per back-end (lease held)."""
+    sent: dict[int, Sent] = {}
+    while True:
+        with session_scope(state.sessions) as db:
+            pending = [p.id for p in storage.pending_publications(db, term) if p.id not in sent]
+        if not pending:
+            return sent
+        for publication_id in pending:
+            sent[publication_id] = _send(state, publication_id, actor)
+
+
+def send_now(state: AppState, term: str, actor: str, attempts: int = 3) -> dict[int, Sent]:
+    """Send what the term owes, unless another sender has the lease: then it sends ours too
+    (it drains the term before letting go), and the sweep catches what falls between."""
+    for attempt in range(attempts):
+        try:
+            with sending(state, term):
+                return drain(state, term, actor)
+        except PublishBusy:
+            if attempt + 1 < attempts:
+                threading.Event().wait(0.5 * (attempt + 1))
+    return {}
+
+
+def resume_pending(state: AppState) -> list[int]:
+    """Finish every publication a crashed sender left pending; returns the ids finished.
+
+    A term whose lease is held by a live sender is left to it.
+    """
+    with session_scope(state.sessions) as db:
+        terms = sorted({p.term for p in storage.pending_publications(db)})
+    finished: list[int] = []
+    for term in terms:
+        try:
+            with sending(state, term):
+                finished += drain(state, term, SWEEPER)
+        except PublishBusy:
+            continue
+        except Exception:  # one term's trouble must not stop the others; the next sweep retries
+            log.exception("resuming the publications of %s failed", term)
+    return finished
+
+
+def unsent(state: AppState, publication: Publication, plan: Plan, config: MunicipalityConfig) -> list[str]:
+    """What a publication still owes: 'person / uid: action' per message not (yet) delivered,
+    pending or failed, for the plan's calendar items."""
+    uids = {item.uid for item in items_from_plan(config, plan)}
+    if publication.state == PublicationState.pending:
+        with Ledger(state.calendar.ledger_path) as ledger:
+            rows = [d for d in ledger.pending(publication.backend) if d.uid in uids]
+        waiting = [f"{d.recipient} / {d.uid}: {d.action}" for d in rows]
+        return waiting or ["udsendelsen er ikke færdig; den genoptages automatisk"]
+    return list(json.loads(publication.failures))
+
+
+class OutboxSweeper:
+    """Resumes pending publications at start-up and then every `outbox_sweep_seconds`."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="moedeplan-outbox", daemon=True)
+
+    def _run(self) -> None:
+        every = self.state.settings.outbox_sweep_seconds
+        while True:
+            try:
+                resume_pending(self.state)
+            except Exception:
+                log.exception("outbox sweep failed; retrying later")
+            if not every or self._stop.wait(every):
+                return
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
