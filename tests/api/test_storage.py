@@ -46,6 +46,7 @@ from api.orm import (
     MeetingLock,
     PlanVersion,
     Proposal,
+    PublicationState,
 )
 from api.settings import AppSettings, mask_database_url
 from api.storage import Conflict, ImmutableRow, JobLost, NotFound, StaleVersion
@@ -193,6 +194,105 @@ def test_plan_versions_keep_their_lineage(db: Db) -> None:
             storage.get_plan(session, 999)
         with pytest.raises(ValueError, match="cannot descend"):
             storage.save_plan_version(session, row_config(session), make_plan("efteraar-2027"), row, "a", "")
+
+
+def test_a_change_lands_only_on_the_terms_newest_version(db: Db) -> None:
+    """The compare-and-set on the head: two changes of one version, one lands, one is refused,
+    even when both read the head before either wrote (two sessions interleaved)."""
+    with session_scope(db.sessions) as session:
+        config = saved_config(session)
+        root = storage.save_plan_version(session, config, make_plan(), None, "admin", "første plan")
+        root_id = root.id
+    first, second = db.sessions(), db.sessions()
+    try:
+        base_1, base_2 = storage.get_plan_version(first, root_id), storage.get_plan_version(second, root_id)
+        assert storage.head_of(first, TERM) == storage.head_of(second, TERM) == root_id
+        config_1 = storage.get_config(first, base_1.config_version_id)
+        won = storage.save_plan_version(first, config_1, make_plan(hour=14), base_1, "a", "flyt", change=True)
+        first.commit()
+        config_2 = storage.get_config(second, base_2.config_version_id)
+        with pytest.raises(storage.NotNewest) as refused:
+            storage.save_plan_version(second, config_2, make_plan(hour=15), base_2, "b", "flyt", change=True)
+        second.rollback()
+        assert refused.value.newest_id == won.id and "ikke længere den nyeste" in str(refused.value)
+    finally:
+        first.close()
+        second.close()
+    with session_scope(db.sessions) as session:
+        assert storage.head_of(session, TERM) == won.id
+        children = session.scalars(select(PlanVersion.id).where(PlanVersion.parent_id == root_id))
+        assert list(children) == [won.id]
+        # a new solve is newest whatever came before (no compare-and-set)
+        fresh = storage.save_plan_version(session, row_config(session), make_plan(hour=9), None, "w", "ny")
+        assert storage.head_of(session, TERM) == fresh.id
+        with pytest.raises(ValueError, match="needs the version"):
+            storage.save_plan_version(session, row_config(session), make_plan(), None, "a", "", change=True)
+
+
+def test_one_publish_lease_per_term(db: Db) -> None:
+    hour = timedelta(hours=1)
+    with session_scope(db.sessions) as session:
+        assert storage.lock_publishing(session, TERM, "host:1:a", hour)
+        assert storage.lock_publishing(session, "efteraar-2027", "host:2:b", hour)  # another term
+    with session_scope(db.sessions) as session:
+        assert not storage.lock_publishing(session, TERM, "host:2:b", hour)
+        assert storage.publish_lock_holder(session, TERM) == "host:1:a"
+        assert storage.lock_publishing(session, TERM, "host:2:b", hour, dead=["host:1:a"])  # its holder died
+        assert storage.publish_lock_holder(session, TERM) == "host:2:b"
+        storage.unlock_publishing(session, TERM, "host:1:a")  # not the holder: nothing happens
+        assert storage.publish_lock_holder(session, TERM) == "host:2:b"
+        storage.unlock_publishing(session, TERM, "host:2:b")
+        assert storage.publish_lock_holder(session, TERM) is None
+        assert storage.lock_publishing(session, TERM, "host:3:c", -hour)  # already expired
+    with session_scope(db.sessions) as session:
+        assert storage.lock_publishing(session, TERM, "host:4:d", hour)  # an expired lease is taken over
+
+
+def test_publications_finish_and_supersede_older_ones(db: Db) -> None:
+    with session_scope(db.sessions) as session:
+        config = saved_config(session)
+        root = storage.save_plan_version(session, config, make_plan(), None, "admin", "plan")
+        child = storage.save_plan_version(session, config, make_plan(hour=14), root, "a", "flyt", change=True)
+        older = storage.add_publication(session, root, "email", "admin", "udsendt")
+        other_backend = storage.add_publication(session, root, "ics", "admin", "udsendt")
+        newer = storage.add_publication(session, child, "email", "a", "flyt")
+        assert [p.id for p in storage.pending_publications(session, TERM)] == [other_backend.id, newer.id]
+        storage.finish_publication(session, newer.id, 7, ["x / y: 550"], "a")
+        session.expire_all()
+        assert storage.get_publication(session, older.id).state == PublicationState.superseded
+        assert storage.get_publication(session, other_backend.id).state == PublicationState.pending
+        done = storage.get_publication(session, newer.id)
+        assert (done.state, done.messages, json.loads(done.failures)) == (
+            PublicationState.done,
+            7,
+            ["x / y: 550"],
+        )
+        assert storage.publication_of(session, child.id) == done
+
+
+def test_the_heads_migration_makes_every_terms_newest_version_its_head(empty_db: Db) -> None:
+    command.upgrade(alembic_config(empty_db.engine), "0001")
+    with session_scope(empty_db.sessions) as session:
+        config = saved_config(session)
+        for term, hours in ((TERM, (9, 10)), ("efteraar-2027", (11,))):
+            for hour in hours:
+                session.add(
+                    PlanVersion(
+                        config_version_id=config.id,
+                        term=term,
+                        status="OPTIMAL",
+                        plan_json=make_plan(term, hour).model_dump_json(),
+                        created_by="admin",
+                        reason="",
+                    )
+                )
+    migrate(empty_db.engine)
+    with session_scope(empty_db.sessions) as session:
+        newest = {
+            term: session.scalar(select(func.max(PlanVersion.id)).where(PlanVersion.term == term))
+            for term in (TERM, "efteraar-2027")
+        }
+        assert {term: storage.head_of(session, term) for term in newest} == newest
 
 
 def row_config(session: Session) -> ConfigVersion:

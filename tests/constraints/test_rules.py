@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from scheduler.config import ConfigError, config_from_data
 from scheduler.calendar import local_datetime
+from scheduler.config import ConfigError, config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -103,6 +104,9 @@ class SmtpServer:
         self.messages: list[ReceivedMessage] = []
         self.refuse: dict[str, str] = {}
         """lower-cased address → the reply to RCPT TO, e.g. "550 5.1.1 no such user" """
+        self.on_message: Callable[[ReceivedMessage], None] | None = None
+        """called with each message as it is accepted (before the client hears "250"), e.g. to
+        kill the sender mid-publish"""
         self.credentials: tuple[str, str] | None = None
         """(user, password) the server accepts for AUTH; None: no login is accepted (nor needed)"""
         self._lock = threading.Lock()
@@ -181,3 +185,5 @@ class SmtpServer:
     def _record(self, message: ReceivedMessage) -> None:
         with self._lock:
             self.messages.append(message)
+        if self.on_message is not None:
+            self.on_message(message)

@@ -18,7 +18,7 @@ import pytest
 
 from scheduler.calendar import TZ
 from scheduler.config import config_from_data
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import (
     NoProposal,
     Proposal,
@@ -368,3 +368,66 @@ def test_what_if_a_series_met_fortnightly() -> None:
     assert answer.notified == ["b"]
     unchanged_except_kk = {m.uid: shape(m) for m in plan.meetings if m.series == "kk"}
     assert {m.uid: shape(m) for m in answer.plan.meetings if m.series == "kk"} == unchanged_except_kk
+
+
+# --------------------------------------------------------------------------- booked one-off meetings
+
+
+def with_familiemoede(plan: Plan, day: date, required: str, optional: str | None = None) -> Plan:
+    """The plan with a booked Familiemøde 09:00-10:00 at Børnehuset (as `scheduler.slots.book` adds it)."""
+    role = "paedagogisk_leder"
+    attendees = [Attendee(person=required, role=role, required=True, seat="required_people[0]")]
+    if optional is not None:
+        attendees.append(Attendee(person=optional, role=role, required=False, seat="optional"))
+    booked = Meeting(
+        uid="familiemoede-fm-1.0@moedeplan",
+        series="familiemoede-fm-1",
+        occurrence=0,
+        title="Familiemøde",
+        unit="solsikken",
+        site="huset",
+        start=datetime.combine(day, time(9), tzinfo=TZ),
+        end=datetime.combine(day, time(10), tzinfo=TZ),
+        attendees=attendees,
+        one_off=True,
+        locked=True,
+    )
+    return plan.model_copy(update={"meetings": sorted([*plan.meetings, booked], key=lambda m: m.start)})
+
+
+def test_proposals_keep_the_booked_familiemoede() -> None:
+    cfg = config([series("kk", chair="leder", optional_people=["klub"])], [person("leder"), person("klub")])
+    plan = with_familiemoede(base_plan(cfg), THU_W2, "leder")
+    proposals = checked(cfg, plan, request(away("klub", TUE_W2)))
+    assert all(any(m.one_off for m in p.plan.meetings) for p in proposals)
+    assert [c.what for c in proposals[0].changes] == ["attendee_removed"]
+
+
+def test_an_optional_attendee_away_is_taken_off_the_familiemoede() -> None:
+    cfg = config([series("kk", chair="leder")], [person("leder"), person("klub")])
+    plan = with_familiemoede(base_plan(cfg), THU_W2, "leder", optional="klub")
+    (first,) = checked(cfg, plan, request(away("klub", THU_W2)))[:1]
+    assert [(c.uid, c.what) for c in first.changes] == [("familiemoede-fm-1.0@moedeplan", "attendee_removed")]
+    kept = next(m for m in first.plan.meetings if m.one_off)
+    assert [a.person for a in kept.attendees] == ["leder"]
+
+
+def test_a_required_person_away_from_a_familiemoede_is_told_to_book_it_anew() -> None:
+    cfg = config([series("kk", chair="leder")], [person("leder")])
+    plan = with_familiemoede(base_plan(cfg), THU_W2, "leder")
+    with pytest.raises(NoProposal) as none:
+        checked(cfg, plan, request(away("leder", THU_W2)))
+    assert any("Familiemøde" in line and "book en ny tid" in line for line in none.value.reasons)
+
+
+def test_what_if_keeps_the_booked_familiemoede_and_plans_around_it() -> None:
+    cfg = config([series("kk", chair="leder", weekdays=["tue", "thu"])], [person("leder")])
+    plan = with_familiemoede(base_plan(cfg), TUE_W2, "leder")
+    thursdays = copy.deepcopy(cfg.model_dump(mode="json"))
+    thursdays["series"][0]["window"] = "08:30-11:30"  # a morning window: Tuesday 9-10 is taken
+    changed = config_from_data(thursdays)
+    proposal = what_if(cfg, plan, changed, time_limit=5)
+    assert verify_plan(changed, proposal.plan) == []
+    assert [m.uid for m in proposal.plan.meetings if m.one_off] == ["familiemoede-fm-1.0@moedeplan"]
+    week2 = [m for m in proposal.plan.meetings if m.series == "kk" and m.start.date() in (TUE_W2, THU_W2)]
+    assert [m.start.date() for m in week2] == [THU_W2]

@@ -141,7 +141,12 @@ def test_a_baltorp_leader_sees_skovlunde_but_cannot_change_it(site: Site) -> Non
     assert lock.status_code == 403 and "må ikke ændre" in lock.text
     move = site.client.post(
         f"/meeting/{theirs.uid}/move",
-        data={"csrf": csrf, "plan": str(plan_id), "version": "1", "start": theirs.start.strftime("%Y-%m-%dT%H:%M")},
+        data={
+            "csrf": csrf,
+            "plan": str(plan_id),
+            "version": "1",
+            "start": theirs.start.strftime("%Y-%m-%dT%H:%M"),
+        },
     )
     assert move.status_code == 403
     with session_scope(site.state.sessions) as db:
