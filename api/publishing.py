@@ -16,7 +16,6 @@ Three rules, so that a crash or two leaders at once can never leave calendars ha
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -32,9 +31,9 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.db import Conflict, session_scope
 from api.deps import AppState
-from api.orm import PlanVersion, Publication, PublicationState
+from api.orm import PlanVersion, Publication
 from calendar_sync.items import items_from_plan
-from calendar_sync.ledger import Ledger
+from calendar_sync.ledger import Delivery, Ledger
 from calendar_sync.publish import PublishError
 from calendar_sync.publish import publish as publish_to_calendars
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
@@ -191,16 +190,31 @@ def resume_pending(state: AppState) -> list[int]:
     return finished
 
 
-def unsent(state: AppState, publication: Publication, plan: Plan, config: MunicipalityConfig) -> list[str]:
-    """What a publication still owes: 'person / uid: action' per message not (yet) delivered,
-    pending or failed, for the plan's calendar items."""
+@dataclass(frozen=True)
+class Unsent:
+    """A message a published version still owes someone: waiting in the outbox, or failed."""
+
+    person: str
+    uid: str
+    action: str
+    failed: bool
+    error: str | None
+
+
+def unsent(state: AppState, publication: Publication, plan: Plan, config: MunicipalityConfig) -> list[Unsent]:
+    """What the calendars do not have yet of this version: per person and calendar item, the
+    newest outbox row when it is still pending or failed for good."""
     uids = {item.uid for item in items_from_plan(config, plan)}
-    if publication.state == PublicationState.pending:
-        with Ledger(state.calendar.ledger_path) as ledger:
-            rows = [d for d in ledger.pending(publication.backend) if d.uid in uids]
-        waiting = [f"{d.recipient} / {d.uid}: {d.action}" for d in rows]
-        return waiting or ["udsendelsen er ikke færdig; den genoptages automatisk"]
-    return list(json.loads(publication.failures))
+    newest: dict[tuple[str, str], Delivery] = {}
+    with Ledger(state.calendar.ledger_path) as ledger:
+        for delivery in ledger.deliveries(publication.backend):
+            if delivery.uid in uids and delivery.state != "superseded":
+                newest[(delivery.recipient, delivery.uid)] = delivery
+    return [
+        Unsent(d.recipient, d.uid, d.action, d.state == "failed", d.last_error)
+        for d in newest.values()
+        if d.state in ("pending", "failed")
+    ]
 
 
 class OutboxSweeper:

@@ -120,6 +120,14 @@ class PublishOut(BaseModel):
     pending: bool = Field(default=False, description="still being sent (see GET /plans/{id}/delivery)")
 
 
+class UnsentOut(BaseModel):
+    person: str
+    uid: str
+    action: str = Field(description="create, update or cancel")
+    failed: bool = Field(description="failed for good (e.g. an unknown address); else still waiting")
+    error: str | None
+
+
 class DeliveryOut(BaseModel):
     plan_version_id: int
     published: bool
@@ -128,7 +136,7 @@ class DeliveryOut(BaseModel):
     )
     backend: str | None
     messages: int
-    unsent: list[str] = Field(description="messages not delivered (yet): 'person / uid: action' or why")
+    unsent: list[UnsentOut] = Field(description="messages the calendars do not have yet")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -481,5 +489,5 @@ def delivery(plan_id: Id, db: Db, who: Leader, state: State) -> DeliveryOut:
         state=publication.state.value,
         backend=publication.backend,
         messages=publication.messages,
-        unsent=publishing.unsent(state, publication, plan, config),
+        unsent=[UnsentOut(**vars(u)) for u in publishing.unsent(state, publication, plan, config)],
     )

@@ -352,7 +352,15 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         problem=problem,
         links=_links(p, db, current),
         result=None,
+        delivery=_delivery(p, db, current),
     )
+
+
+def _delivery(p: Page, db: Session, current: Current) -> Any:
+    """How far the version's publication got (None if it was never published)."""
+    if current.row.published_at is None:
+        return None
+    return call_api(p, plan_routes.delivery, current.row.id, db, p.user, p.state)
 
 
 @router.post("/publish")
@@ -375,4 +383,5 @@ def publish_now(
         problem=None,
         links=_links(p, db, current),
         result=result,
+        delivery=_delivery(p, db, current),
     )

@@ -259,6 +259,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "published_at": ("Udsendt", "Published"),
     "not_published": ("Ikke udsendt", "Not published"),
     "failures": ("Fejl ved levering", "Delivery failures"),
+    "delivery_pending": (
+        "Udsendelsen er ikke færdig. Den fortsætter af sig selv inden for et minut; intet sendes to gange.",
+        "Sending has not finished. It resumes by itself within a minute; nothing is sent twice.",
+    ),
+    "unsent_title": ("Ikke modtaget endnu", "Not received yet"),
+    "unsent_waiting": ("venter", "waiting"),
+    "unsent_failed": ("fejlede", "failed"),
     "action_create": ("ny invitation", "new invitation"),
     "action_update": ("opdatering", "update"),
     "action_cancel": ("aflysning", "cancellation"),

@@ -294,6 +294,23 @@ def test_the_publish_preview_sends_nothing_and_publishing_sends_what_it_showed(s
     assert feed.status_code == 200 and feed.text.startswith("BEGIN:VCALENDAR")
 
 
+def test_the_publish_page_shows_what_a_crashed_publish_left_unsent(site: Site) -> None:
+    """The state a crash leaves between committing a publication and sending it: the page says
+    sending is not finished; once the outbox sweep has run, it no longer does."""
+    from api.publishing import make_live, resume_pending
+
+    plan_id = site.solve("baltorp")
+    site.sign_in("baltorp")
+    assert 'id="unsent"' not in site.client.get("/publish").text
+    with session_scope(site.state.sessions) as db:
+        make_live(db, site.state, storage.get_plan_version(db, plan_id), "Leder Baltorp", "udsendt", None)
+    page = site.client.get("/publish").text
+    assert 'id="unsent"' in page and "Udsendelsen er ikke færdig" in page
+    assert resume_pending(site.state) != []
+    page = site.client.get("/publish").text
+    assert 'id="unsent"' not in page
+
+
 @pytest.mark.parametrize("path", ["/load", "/person?id=psykolog-a", "/solve"])
 def test_the_other_pages_render_for_a_leader(site: Site, path: str) -> None:
     site.solve("baltorp")
