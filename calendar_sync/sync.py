@@ -27,6 +27,10 @@ the engine applies it itself, so no back-end can skip it:
 - `deliver` checks the item it read back from the ledger, and the recipient, right before each
   back-end call; a row that fails (left by an earlier run, or a cancel of something delivered
   before the guard knew better) is marked failed for good and reported, and the others go on.
+
+A back-end that cannot be reached at all (`BackendUnavailable`: no connection to the SMTP server,
+a refused login) ends delivery at once: one failure for the run, every row left pending for the
+next run, instead of a retry with backoff per recipient.
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import (
+    SERVICE_RECIPIENT,
+    BackendUnavailable,
+    CalendarBackend,
+    DeliveryError,
+    Recipient,
+)
 from calendar_sync.items import CalendarItem, fingerprint
 from calendar_sync.ledger import Action, Delivery, Held, Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
@@ -69,6 +79,10 @@ class SyncReport:
     """pending rows for people absent from `recipients`, left for a run that knows them"""
     blocked: int = 0
     """needed actions that failed permanently in an earlier run; retried once the item changes"""
+    unavailable: str | None = None
+    """why delivery stopped early: the back-end could not be reached (Danish, names the setting)"""
+    unsent: int = 0
+    """rows left pending because delivery stopped early; the next run sends them"""
 
     @property
     def ok(self) -> bool:
@@ -245,11 +259,13 @@ def deliver(
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens."""
+    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens.
+    Stops at the first `BackendUnavailable`, leaving that row and the rest pending."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     remote_ids: dict[tuple[str, str], str | None] = {}  # set by this run, newer than the query's
-    for delivery in ledger.pending(backend.name):
+    rows = ledger.pending(backend.name)
+    for index, delivery in enumerate(rows):
         recipient = recipients.get(delivery.recipient)
         if recipient is None:
             report.skipped += 1
@@ -265,7 +281,13 @@ def deliver(
                     recipient,
                     remote_ids.get(key, delivery.previous_remote_id),
                 )
-            except Exception as error:  # every failure is recorded; none ends the run
+            except BackendUnavailable as error:  # no one can be reached: one failure for the run
+                ledger.mark_failed(delivery.id, str(error), permanent=False)
+                report.failures.append(Failure(delivery.recipient, delivery.uid, str(error)))
+                report.unavailable = str(error)
+                report.unsent = sum(1 for row in rows[index:] if row.recipient in recipients)
+                return report
+            except Exception as error:  # every other failure is recorded; none ends the run
                 permanent = _is_permanent(error)
                 ledger.mark_failed(delivery.id, _describe(error), permanent)
                 if permanent or attempt == max_attempts:
