@@ -618,7 +618,7 @@ def test_innocent_titles_and_short_confidential_texts_pass(title: str) -> None:
     assert items
 
 
-def test_absence_reasons_from_the_database_reach_the_guard(tmp_path: Path) -> None:
+def test_publish_takes_confidential_texts_from_outside_the_config(tmp_path: Path) -> None:
     config = config_from_data(small_data())
     plan = plan_of(series_meetings(config, title="Møde: orlov til behandling i udlandet"))
     with serving("ics", tmp_path) as target:
