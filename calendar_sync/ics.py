@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from calendar_sync.items import CalendarItem, items_from_plan, view_for
+from calendar_sync.items import CalendarItem, view_for
 from calendar_sync.itip import PRODID, TZID, build_vtimezone, render_feed
-from calendar_sync.privacy import PrivacyGuard
+from calendar_sync.privacy import PrivacyGuard, guarded_items
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "build_vtimezone",
     "calendar_for",
     "district_calendars",
-    "guarded_items",
     "person_calendars",
     "person_meetings",
     "unit_calendars",
@@ -35,16 +34,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- one calendar
-
-
-def guarded_items(config: MunicipalityConfig, plan: Plan) -> tuple[list[CalendarItem], PrivacyGuard]:
-    """The plan's items, every one checked by the config's privacy guard, and that guard (for
-    `render_feed`): a leaky plan stops here, before any calendar is built."""
-    guard = PrivacyGuard.for_config(config)
-    guard.check_plan(config, plan)
-    items = items_from_plan(config, plan)
-    guard.check_items(items)
-    return items, guard
 
 
 def calendar_for(

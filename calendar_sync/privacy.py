@@ -23,14 +23,14 @@ from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from calendar_sync.items import CalendarItem, items_from_plan
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr, mask_cpr, match_key
 
 if TYPE_CHECKING:
     from calendar_sync.backends.base import Recipient
-    from calendar_sync.items import CalendarItem
 
-__all__ = ["MIN_CONFIDENTIAL_LENGTH", "PrivacyError", "PrivacyGuard", "find_cpr"]
+__all__ = ["MIN_CONFIDENTIAL_LENGTH", "PrivacyError", "PrivacyGuard", "find_cpr", "guarded_items"]
 
 MIN_CONFIDENTIAL_LENGTH = 12
 """Letters and digits; shorter confidential texts ('syg', 'kursus') would match innocent words."""
@@ -212,3 +212,16 @@ class PrivacyGuard:
 
 DEFAULT_GUARD = PrivacyGuard()
 """CPR numbers only: for a path that has no config at hand (`itip.render` on its own)."""
+
+
+def guarded_items(
+    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = ()
+) -> tuple[list[CalendarItem], PrivacyGuard]:
+    """The plan's calendar items, each checked by the config's guard (`confidential` added), and
+    that guard: what publishing and the feeds start from, and what a caller uses to refuse a
+    leaky plan before it commits or sends anything."""
+    guard = PrivacyGuard.for_config(config, also=confidential)
+    guard.check_plan(config, plan)
+    items = items_from_plan(config, plan)
+    guard.check_items(items)
+    return items, guard

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from calendar_sync.backends.base import Recipient, load_backend
-from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Ledger
-from calendar_sync.privacy import PrivacyGuard
+from calendar_sync.privacy import guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, sync
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
@@ -45,11 +44,8 @@ def publish(
     """
     if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
-    guard = PrivacyGuard.for_config(config, also=confidential)
-    guard.check_plan(config, plan)
-    items = items_from_plan(config, plan)
+    items, guard = guarded_items(config, plan, confidential)
     recipients = recipients_of(config)
-    guard.check_items(items)
     guard.check_recipients(recipients.values())
     name = backend_name or settings.calendar_backend
     backend = load_backend(name, settings.backend_settings(name))

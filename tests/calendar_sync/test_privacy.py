@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 from calendar_sync.backends.base import CalendarBackend, Recipient, load_backend
-from calendar_sync.ics import guarded_items, person_calendars
+from calendar_sync.ics import person_calendars
 from calendar_sync.items import CalendarItem, Override, items_from_plan
 from calendar_sync.ledger import Ledger
-from calendar_sync.privacy import PrivacyError, PrivacyGuard, find_cpr
+from calendar_sync.privacy import PrivacyError, PrivacyGuard, find_cpr, guarded_items
 from calendar_sync.publish import publish, recipients_of
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import sync
