@@ -21,6 +21,7 @@ from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
+    from calendar_sync.sync import SyncReport
     from scheduler.slots import SlotRequest
 
 EXIT_VIOLATIONS = 1
@@ -210,8 +211,15 @@ def publish(
         f"Udsendt: {sent} beskeder til {len(report.messages)} personer "
         f"({', '.join(f'{k} {v}' for k, v in sorted(report.delivered.items())) or 'ingen ændringer'})."
     )
+    _report_failures(report)
+
+
+def _report_failures(report: SyncReport) -> None:
+    """Each failed delivery on stderr (and what was left for the next run); exit 1 if any."""
     for failure in report.failures:
         typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
+    if report.unavailable is not None:
+        typer.echo(f"  {report.unsent} beskeder venter i udbakken til næste udsendelse.", err=True)
     if report.failures:
         raise typer.Exit(EXIT_VIOLATIONS)
 
@@ -456,10 +464,7 @@ def book(
             typer.echo(f"Ikke udsendt: {exc}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         typer.echo(f"Udsendt: {sum(report.messages.values())} beskeder til {len(report.messages)} personer.")
-        for failure in report.failures:
-            typer.echo(f"  fejl: {failure.recipient} / {failure.uid}: {failure.error}", err=True)
-        if report.failures:
-            raise typer.Exit(EXIT_VIOLATIONS)
+        _report_failures(report)
 
 
 @app.command("bench-meetings")

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from calendar_sync.items import CalendarItem, items_from_plan, view_for
+from calendar_sync.items import CalendarItem, view_for
 from calendar_sync.itip import PRODID, TZID, build_vtimezone, render_feed
+from calendar_sync.privacy import PrivacyGuard, guarded_items
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 
 __all__ = [
@@ -42,15 +43,15 @@ def calendar_for(
     name: str,
     now: datetime | None = None,
 ) -> bytes:
-    """One VCALENDAR (METHOD:PUBLISH) with the items of these meetings, checked for CPR numbers first.
+    """One VCALENDAR (METHOD:PUBLISH) with the items of these meetings, privacy-checked first.
 
     The items are made from `meetings` alone (as if they were the whole plan of `plan`'s term),
     so a series is recurring here when these meetings of it are regular. `now` fixes DTSTAMP
     for reproducible tests. Every item is checked before any is built, so a PrivacyError never
     leaves half a calendar behind.
     """
-    items = items_from_plan(config, plan.model_copy(update={"meetings": list(meetings)}))
-    return render_feed(items, name, now)
+    items, guard = guarded_items(config, plan.model_copy(update={"meetings": list(meetings)}))
+    return render_feed(items, name, now, guard=guard)
 
 
 # --------------------------------------------------------------------------- per reader
@@ -70,19 +71,21 @@ def person_meetings(plan: Plan, person_id: str) -> list[Meeting]:
 
 def person_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:
     """Person id -> the items they receive; everyone in the config, even with none (a feed)."""
-    items = items_from_plan(config, plan)
+    items, guard = guarded_items(config, plan)
     feeds = {}
     for person in config.staff:
         views = [view for view in (view_for(i, person.id) for i in items) if view is not None]
-        feeds[person.id] = render_feed(views, f"Møder – {person.name}", now)
+        feeds[person.id] = render_feed(views, f"Møder – {person.name}", now, guard=guard)
     return feeds
 
 
 def unit_calendars(config: MunicipalityConfig, plan: Plan, now: datetime | None = None) -> dict[str, bytes]:
     """Unit id -> the items the unit hosts: the leader's overview of their own calendar."""
-    items = items_from_plan(config, plan)
+    items, guard = guarded_items(config, plan)
     return {
-        unit.id: render_feed([i for i in items if i.unit == unit.id], f"Møder – {unit.name}", now)
+        unit.id: render_feed(
+            [i for i in items if i.unit == unit.id], f"Møder – {unit.name}", now, guard=guard
+        )
         for unit in config.units
     }
 
@@ -92,12 +95,13 @@ def district_calendars(
 ) -> dict[str, bytes]:
     """District id -> items of units that belong to it; a two-district club is in both."""
     unit_districts = {u.id: set(u.districts) for u in config.units}
-    items = items_from_plan(config, plan)
+    items, guard = guarded_items(config, plan)
     return {
         district.id: render_feed(
             [i for i in items if district.id in unit_districts.get(i.unit, set())],
             f"Møder – {district.name}",
             now,
+            guard=guard,
         )
         for district in config.districts
     }
@@ -149,8 +153,10 @@ def reader_feeds(
     """
     readers: dict[str, str] = {}
     chosen: dict[str, list[CalendarItem]] = {}
+    secrets: set[str] = set()  # the confidential texts of every config, for the merged feeds
     for config, plan in plans:
-        items = items_from_plan(config, plan)
+        items, guard = guarded_items(config, plan)
+        secrets.update(guard.confidential)
         if kind == "person":
             for person in config.staff:
                 readers[person.id] = person.name
@@ -169,4 +175,8 @@ def reader_feeds(
                 )
         else:
             raise ValueError(f"unknown feed kind '{kind}'")
-    return {rid: render_feed(chosen.get(rid, []), f"Møder – {name}", now) for rid, name in readers.items()}
+    guard = PrivacyGuard(tuple(sorted(secrets)))
+    return {
+        rid: render_feed(chosen.get(rid, []), f"Møder – {name}", now, guard=guard)
+        for rid, name in readers.items()
+    }

@@ -19,7 +19,6 @@ from typing import Literal
 from dateutil.rrule import rrulestr
 
 from calendar_sync import texts
-from calendar_sync.privacy import check_confidential, confidential_texts
 from scheduler.calendar import TZ, Pattern, closed_days_for, meeting_patterns, series_periods
 from scheduler.model import (
     Attendee,
@@ -247,6 +246,9 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
     anything else — other attendees, a period whose instance is missing or taken, per-term
     series, series too irregular — is a single item with the meeting's own uid. Every meeting
     is in exactly one item. Unknown people or sites and naive times raise ValueError.
+
+    Items are not privacy-checked here: whatever sends or publishes them does that, through
+    `calendar_sync.privacy.PrivacyGuard` (the sync engine, the feeds).
     """
     term = next((t for t in config.terms if t.id == plan.term), None)
     if term is None:
@@ -256,16 +258,9 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
     role_labels = {**KNOWN_ROLES, **config.extra_roles}
     series_by_id = {s.id: s for s in config.series}
 
-    confidential = confidential_texts(config)
     drafts_by_series: dict[str, list[_Draft]] = {}
     for meeting in plan.meetings:
-        draft = _draft(meeting, people, sites, role_labels)
-        check_confidential(
-            meeting.uid,
-            {"SUMMARY": draft.title, "LOCATION": draft.location, "DESCRIPTION": draft.description},
-            confidential,
-        )
-        drafts_by_series.setdefault(meeting.series, []).append(draft)
+        drafts_by_series.setdefault(meeting.series, []).append(_draft(meeting, people, sites, role_labels))
 
     items: list[CalendarItem] = []
     for series_id, drafts in drafts_by_series.items():

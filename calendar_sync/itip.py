@@ -7,8 +7,10 @@ VTIMEZONE, because Outlook ignores RDATE-based VTIMEZONEs (what generators deriv
 database emit) and would then misplace meetings around the summer-time switch. The rule's UNTIL
 is in UTC, as RFC 5545 requires when DTSTART has a TZID.
 
-Every item's texts pass the privacy guard before anything is built, so a `PrivacyError` never
-leaves half a message behind.
+Every item's texts pass the privacy guard (`calendar_sync.privacy`) before anything is built,
+so a `PrivacyError` never leaves half a message behind. `render` checks for CPR numbers even when
+a back-end calls it on its own; the sync engine has checked everything, the config's
+confidential texts included, before any back-end is called.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from icalendar import (
 )
 
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override, view_for
-from calendar_sync.privacy import check_meeting_texts
+from calendar_sync.privacy import DEFAULT_GUARD, PrivacyGuard
 from scheduler.calendar import TZ
 
 PRODID = "-//moedeplan//Ballerup//DA"
@@ -56,22 +58,6 @@ def build_vtimezone() -> Timezone:
     timezone.add_component(daylight)
     timezone.add_component(standard)
     return timezone
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def check_item(item: CalendarItem) -> None:
-    """The privacy guard on every text of an item that leaves: raises `PrivacyError`."""
-    check_meeting_texts(
-        item.uid,
-        {"SUMMARY": item.title, "LOCATION": item.location, "DESCRIPTION": item.description},
-    )
-    for override in item.overrides:
-        check_meeting_texts(
-            override.meeting_uid,
-            {"LOCATION": override.location, "DESCRIPTION": override.description or ""},
-        )
 
 
 def _stamp(now: datetime | None) -> datetime:
@@ -204,7 +190,7 @@ def render(
         if view is None:
             raise ValueError(f"{recipient} has no part in {item.uid}")
         item = view
-    check_item(item)
+    DEFAULT_GUARD.check_item(item)
     calendar = _calendar(method)
     calendar.add_component(build_vtimezone())
     for event in _events(item, method, sequence, _stamp(now)):
@@ -217,16 +203,17 @@ def render_feed(
     name: str,
     now: datetime | None = None,
     sequences: Mapping[str, int] | None = None,
+    guard: PrivacyGuard = DEFAULT_GUARD,
 ) -> bytes:
     """One METHOD:PUBLISH calendar named `name` with every item, for subscription feeds and files.
 
     `sequences` (uid -> SEQUENCE, e.g. from a sync ledger) defaults to 0 for every item. All
-    items and the name are privacy-checked before the calendar is built.
+    items and the name pass `guard` (give the config's, `PrivacyGuard.for_config`, so its
+    confidential texts are checked too) before the calendar is built.
     """
     ordered = sorted(items, key=lambda i: (i.start, i.uid))
-    for item in ordered:
-        check_item(item)
-    check_meeting_texts("", {"X-WR-CALNAME": name})
+    guard.check_items(ordered)
+    guard.check_text("", "X-WR-CALNAME", name)
     stamp = _stamp(now)
     calendar = _calendar("PUBLISH")
     calendar.add("X-WR-CALNAME", name)

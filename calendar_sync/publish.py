@@ -1,14 +1,18 @@
 """Publish a plan version to one calendar back-end: items, recipients, ledger, sync.
 
-The one entry point the CLI and (later) the API call, so that the privacy guard, the empty-plan
-guard and the ledger are never bypassed.
+The one entry point the CLI and the API call, so that the privacy guard, the empty-plan guard
+and the ledger are never bypassed. A privacy hit anywhere in the plan refuses the whole publish
+before the back-end is even opened: nothing is written to the outbox and nothing is sent to
+anyone (the sync engine checks again, for any caller that goes to it directly).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from calendar_sync.backends.base import Recipient, load_backend
-from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Ledger
+from calendar_sync.privacy import guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, sync
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
@@ -29,14 +33,20 @@ def publish(
     backend_name: str | None = None,
     *,
     allow_empty: bool = False,
+    confidential: Iterable[str] = (),
 ) -> SyncReport:
     """Bring every person's calendar on the back-end to this plan; only changes are sent.
 
     An empty plan would cancel every meeting already sent, so it needs `allow_empty`.
+    `confidential`: texts that may not reach a calendar besides the config's absence reasons
+    and series notes (the reasons of absences registered through the API). Raises
+    `PrivacyError` (nothing sent) if any text of the plan may not leave.
     """
     if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
-    items = items_from_plan(config, plan)
+    items, guard = guarded_items(config, plan, confidential)
+    recipients = recipients_of(config)
+    guard.check_recipients(recipients.values())
     name = backend_name or settings.calendar_backend
     backend = load_backend(name, settings.backend_settings(name))
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,4 +54,4 @@ def publish(
         if not items and ledger.items() and not allow_empty:
             backend.close()
             raise PublishError("planen har ingen møder; udsendelse ville aflyse alle møder i kalenderne")
-        return sync(items, recipients_of(config), backend, ledger)
+        return sync(items, recipients, backend, ledger, guard=guard)

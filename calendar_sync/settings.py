@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SMTP_TIMEOUT = 10.0
+"""Seconds the SMTP connection waits for the server (connect, each reply, each write): an
+unreachable or silent server is one quick failure, not minutes per message."""
 
 
 class CalendarSettings(BaseSettings):
@@ -27,7 +31,7 @@ class CalendarSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "moedeplan@ballerup.example"
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = Field(default=SMTP_TIMEOUT, gt=0, le=300)
 
     caldav_url: str | None = None
     caldav_username: str | None = None
@@ -119,3 +123,10 @@ class CalendarSettings(BaseSettings):
                 "max_backoff": self.exchange_max_backoff,
             }
         return {}
+
+
+def env_name(setting: str) -> str:
+    """The environment variable of a setting, as messages name it: 'smtp_host' -> MOEDEPLAN_SMTP_HOST."""
+    if setting not in CalendarSettings.model_fields:
+        raise KeyError(f"no calendar setting '{setting}'")
+    return f"{CalendarSettings.model_config.get('env_prefix', '')}{setting}".upper()

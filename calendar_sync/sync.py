@@ -18,6 +18,19 @@ something was sent when it was not.
 A back-end with `delivers_per_item` (Exchange) gets each item once, in its organiser's calendar:
 the engine plans as if the organiser were the item's only recipient (`SERVICE_RECIPIENT` when
 it has none), and the back-end's server invites the attendees.
+
+The privacy guard (`calendar_sync.privacy.PrivacyGuard`, built from the config) is required, and
+the engine applies it itself, so no back-end can skip it:
+
+- `plan` checks every item and recipient before it writes anything: a leaky plan raises
+  `PrivacyError` with nothing in the outbox and nothing sent, to anyone, on any back-end;
+- `deliver` checks the item it read back from the ledger, and the recipient, right before each
+  back-end call; a row that fails (left by an earlier run, or a cancel of something delivered
+  before the guard knew better) is marked failed for good and reported, and the others go on.
+
+A back-end that cannot be reached at all (`BackendUnavailable`: no connection to the SMTP server,
+a refused login) ends delivery at once: one failure for the run, every row left pending for the
+next run, instead of a retry with backoff per recipient.
 """
 
 from __future__ import annotations
@@ -28,10 +41,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import (
+    SERVICE_RECIPIENT,
+    BackendUnavailable,
+    CalendarBackend,
+    DeliveryError,
+    Recipient,
+)
 from calendar_sync.items import CalendarItem, fingerprint
 from calendar_sync.ledger import Action, Delivery, Held, Ledger
-from calendar_sync.privacy import PrivacyError
+from calendar_sync.privacy import PrivacyError, PrivacyGuard
 
 MAX_BACKOFF = 60.0
 """Seconds; the longest pause between two attempts of one delivery."""
@@ -60,6 +79,10 @@ class SyncReport:
     """pending rows for people absent from `recipients`, left for a run that knows them"""
     blocked: int = 0
     """needed actions that failed permanently in an earlier run; retried once the item changes"""
+    unavailable: str | None = None
+    """why delivery stopped early: the back-end could not be reached (Danish, names the setting)"""
+    unsent: int = 0
+    """rows left pending because delivery stopped early; the next run sends them"""
 
     @property
     def ok(self) -> bool:
@@ -72,19 +95,33 @@ def sync(
     backend: CalendarBackend,
     ledger: Ledger,
     *,
+    guard: PrivacyGuard,
     max_attempts: int = 5,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
     """Plan, then deliver; `recipients` maps person id -> Recipient, and people not in it are
-    left alone (neither sent to nor cancelled). `backoff` is the first pause in seconds, doubled
-    per attempt; `sleep` is injectable so tests do not wait. Closes the back-end afterwards."""
+    left alone (neither sent to nor cancelled). `guard` checks everything first (see the module
+    docstring): `PrivacyError` means nothing was written or sent. `backoff` is the first pause
+    in seconds, doubled per attempt; `sleep` is injectable so tests do not wait. Closes the
+    back-end afterwards."""
     try:
         if backend.delivers_per_item:
             service = Recipient(SERVICE_RECIPIENT, "Mødeplan", None)
             recipients = {SERVICE_RECIPIENT: service, **recipients}
-        report = plan(items, recipients, backend.name, ledger, per_item=backend.delivers_per_item)
-        deliver(backend, recipients, ledger, report, max_attempts=max_attempts, backoff=backoff, sleep=sleep)
+        guard.check_recipients(recipients.values())
+        per_item = backend.delivers_per_item
+        report = plan(items, recipients, backend.name, ledger, guard=guard, per_item=per_item)
+        deliver(
+            backend,
+            recipients,
+            ledger,
+            report,
+            guard=guard,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            sleep=sleep,
+        )
         return report
     finally:
         backend.close()
@@ -126,10 +163,17 @@ def plan(
     backend: str,
     ledger: Ledger,
     *,
+    guard: PrivacyGuard,
     per_item: bool = False,
 ) -> SyncReport:
     """Write every action this run needs into the outbox, in one transaction; send nothing.
-    `per_item`: each item goes to its organiser only (see the module docstring)."""
+    Every item and recipient passes `guard` first, so a `PrivacyError` leaves the ledger as it
+    was. `per_item`: each item goes to its organiser only (see the module docstring)."""
+    items = list(items)
+    recipients = list(recipients)
+    guard.check_items(items)
+    for person in recipients:
+        guard.check_text("", "modtager", person)
     report = SyncReport()
     with ledger.transaction():
         desired: dict[str, tuple[int, str]] = {}
@@ -184,12 +228,16 @@ def _is_permanent(error: Exception) -> bool:
 def _call(
     backend: CalendarBackend,
     ledger: Ledger,
+    guard: PrivacyGuard,
     delivery: Delivery,
     recipient: Recipient,
     remote_id: str | None,
 ) -> str | None:
-    """One back-end call for one outbox row; returns the remote id to record."""
+    """One back-end call for one outbox row, with exactly what the guard has just checked;
+    returns the remote id to record."""
     item = ledger.item(delivery.uid, delivery.fingerprint)
+    guard.check_item(item)
+    guard.check_recipient(recipient)
     if delivery.action == "create":
         return backend.create(item, delivery.sequence, recipient)
     if remote_id is None:  # the planner only updates or cancels what a done delivery put there
@@ -206,15 +254,18 @@ def deliver(
     ledger: Ledger,
     report: SyncReport,
     *,
+    guard: PrivacyGuard,
     max_attempts: int = 5,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens."""
+    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens.
+    Stops at the first `BackendUnavailable`, leaving that row and the rest pending."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     remote_ids: dict[tuple[str, str], str | None] = {}  # set by this run, newer than the query's
-    for delivery in ledger.pending(backend.name):
+    rows = ledger.pending(backend.name)
+    for index, delivery in enumerate(rows):
         recipient = recipients.get(delivery.recipient)
         if recipient is None:
             report.skipped += 1
@@ -223,9 +274,20 @@ def deliver(
         for attempt in range(1, max_attempts + 1):
             try:
                 remote_id = _call(
-                    backend, ledger, delivery, recipient, remote_ids.get(key, delivery.previous_remote_id)
+                    backend,
+                    ledger,
+                    guard,
+                    delivery,
+                    recipient,
+                    remote_ids.get(key, delivery.previous_remote_id),
                 )
-            except Exception as error:  # every failure is recorded; none ends the run
+            except BackendUnavailable as error:  # no one can be reached: one failure for the run
+                ledger.mark_failed(delivery.id, str(error), permanent=False)
+                report.failures.append(Failure(delivery.recipient, delivery.uid, str(error)))
+                report.unavailable = str(error)
+                report.unsent = sum(1 for row in rows[index:] if row.recipient in recipients)
+                return report
+            except Exception as error:  # every other failure is recorded; none ends the run
                 permanent = _is_permanent(error)
                 ledger.mark_failed(delivery.id, _describe(error), permanent)
                 if permanent or attempt == max_attempts:

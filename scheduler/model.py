@@ -13,7 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Identifier = Annotated[
     str,
@@ -23,6 +24,26 @@ Identifier = Annotated[
         description="Lower-case ASCII id: letters, digits, '-', '_' and '.'; write æ/ø/å as ae/oe/aa.",
     ),
 ]
+
+
+EMAIL_PROBLEM_DA = (
+    "er ikke én gyldig e-mailadresse; skriv kun adressen, fx navn@ballerup.dk "
+    "(intet navn i <…>, ingen kommaer, ikke flere adresser)"
+)
+
+
+def one_address(value: str) -> str:
+    """One plain address, as email-validator (the library behind pydantic's EmailStr) reads it,
+    without a DNS lookup: a display name, a list or a header break would put other recipients
+    into an invite's To: header and ATTENDEE lines. Returned normalised (domain lower-cased)."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(f"'{value}' {EMAIL_PROBLEM_DA}") from None
+
+
+Email = Annotated[str, AfterValidator(one_address)]
+"""An e-mail address of one person (staff or guest)."""
 
 
 class Weekday(StrEnum):
@@ -244,7 +265,7 @@ class Person(Strict):
     id: Identifier
     name: str = Field(description="a role label such as 'Psykolog A' in examples; never a child's name")
     roles: list[str] = Field(min_length=1)
-    email: str | None = None
+    email: Email | None = None
     serves: Serves = Field(default_factory=Serves)
     working_hours: dict[Weekday, TimeRange] = Field(
         default_factory=_default_hours, description="weekday -> '08:00-15:30'; days left out are days off"
@@ -548,7 +569,7 @@ class Guest(BaseModel):
     """
 
     name: str
-    email: str | None = None
+    email: Email | None = None
 
 
 class Meeting(BaseModel):

@@ -16,7 +16,6 @@ Danish who or what blocks, and how often.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,6 +31,7 @@ from scheduler.model import (
     WEEKDAY_DA,
     WORKDAYS,
     Attendee,
+    Email,
     Guest,
     Identifier,
     Meeting,
@@ -44,11 +44,10 @@ from scheduler.model import (
     Weekday,
     format_clock,
 )
+from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
 
 KIND_TITLE_DA = {"familiemoede": "Familiemøde", "opfoelgning": "Opfølgning"}
 """Invitation titles are fixed by kind: no free text, so no child's name can reach an invite."""
-
-_CPR = re.compile(r"\d{6}-?\d{4}")
 
 DEFAULT_WEIGHTS = {
     "preferred_attendees": 2,
@@ -80,15 +79,21 @@ class Participant(Strict):
 
     person: Identifier | None = None
     name: str | None = Field(default=None, description="outside the staff: a label such as 'familien'")
-    email: str | None = None
+    email: Email | None = None
     required: bool = True
+
+    @field_validator("name", "email")
+    @classmethod
+    def _no_cpr(cls, value: str | None) -> str | None:
+        """The label and address reach the booked meeting (and so the plan): no CPR number."""
+        if value is not None and find_cpr(value) is not None:
+            raise ValueError(f"{CPR_LOOKS_DA}; brug en betegnelse som 'familien' uden CPR-nummer")
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Participant:
         if (self.person is None) == (self.name is None):
             raise ValueError("give either 'person' (a staff id) or 'name' (someone outside the staff)")
-        if self.name is not None and _CPR.search(self.name):
-            raise ValueError("a name must not contain a CPR number; use a label such as 'familien'")
         return self
 
 
@@ -132,6 +137,14 @@ class SlotRequest(Strict):
         if not any(p.person for p in self.participants if p.required):
             raise ValueError("at least one required participant must be from the staff (a person id)")
         return self
+
+    @field_validator("id")
+    @classmethod
+    def _id_without_cpr(cls, value: str) -> str:
+        """The id becomes the uids of the invitations: a CPR number (sag-0101901234) may not."""
+        if find_cpr(value) is not None:
+            raise ValueError(f"{CPR_LOOKS_DA}; brug et sagsnummer eller en anden betegnelse uden CPR-nummer")
+        return value
 
     @field_validator("weekdays")
     @classmethod

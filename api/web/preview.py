@@ -15,6 +15,7 @@ from pathlib import Path
 
 from calendar_sync.items import CalendarItem, items_from_plan
 from calendar_sync.ledger import Ledger
+from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.publish import recipients_of
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import plan as plan_outbox
@@ -52,7 +53,7 @@ def preview(
         if settings.ledger_path.exists():
             _copy(settings.ledger_path, copy)
         with Ledger(copy) as ledger:
-            plan_outbox(items, recipients_of(config), name, ledger)
+            plan_outbox(items, recipients_of(config), name, ledger, guard=PrivacyGuard.for_config(config))
             for row in ledger.pending(name):
                 item = by_uid.get(row.uid)
                 if item is None:  # a cancel of something no longer in the plan: what the calendar holds

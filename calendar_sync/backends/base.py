@@ -33,6 +33,16 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+class BackendUnavailable(DeliveryError):
+    """The back-end itself cannot be reached (no connection, no answer, login refused), so no
+    delivery of this run can succeed: the sync engine stops at the first one and leaves the rest
+    pending for the next run, instead of retrying every recipient with backoff. The message is
+    Danish and names the setting to check."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=False)
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Whose calendar an item goes to."""

@@ -16,9 +16,14 @@ The Message-ID is derived from (uid, sequence, recipient), so a message resent a
 (the sync engine repeats a call it could not record as done) is recognisably the same message.
 One SMTP connection serves a whole sync run and is reopened once if the server dropped it.
 
+A server that cannot be reached (connection refused, unknown host, no answer within `timeout`,
+login refused) raises `BackendUnavailable`, with a Danish message naming the settings to check
+(MOEDEPLAN_SMTP_HOST, …): the sync engine then stops the run at once and leaves the rest of the
+outbox for the next run, instead of retrying every recipient with backoff.
+
 Settings: host, port, starttls (bool), ssl (bool, SMTPS on connect; optional), username and
 password (optional; the password is used for LOGIN only and never logged or put in an error),
-sender (the From address), timeout (seconds).
+sender (the From address), timeout (seconds; connect, each reply and each write).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import hashlib
 import html
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -39,10 +45,11 @@ from dateutil.rrule import rrulestr
 from icalendar import vRecur
 
 from calendar_sync import itip
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import BackendUnavailable, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, view_for
+from calendar_sync.settings import SMTP_TIMEOUT, env_name
 from scheduler.calendar import TZ
-from scheduler.model import MONTH_DA, WEEKDAY_DA
+from scheduler.model import MONTH_DA, WEEKDAY_DA, one_address
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +344,7 @@ class Backend(CalendarBackend):
         self.sender: str = str(settings.get("sender") or "")
         """the From header, e.g. 'Mødeplan <moedeplan@ballerup.dk>'"""
         self.envelope_sender: str = parseaddr(self.sender)[1]
-        self.timeout: float = float(settings.get("timeout") or 30.0)
+        self.timeout: float = float(settings.get("timeout") or SMTP_TIMEOUT)
         if "@" not in self.envelope_sender:
             raise ValueError("the e-mail back-end needs a sender address (settings['sender'])")
         self._smtp: smtplib.SMTP | None = None
@@ -370,13 +377,21 @@ class Backend(CalendarBackend):
     def _deliver(
         self, item: CalendarItem, action: str, method: Method, sequence: int, recipient: Recipient
     ) -> str:
-        if not recipient.email or "@" not in recipient.email:
+        if not recipient.email:
             raise DeliveryError(
                 f"{recipient.person} har ingen e-mailadresse; invitationen til {item.uid} kan ikke sendes",
                 permanent=True,
             )
-        message = build_message(item, action, method, sequence, recipient, self.sender)
         email = recipient.email
+        try:  # one recipient per person, however the Recipient was made: never a list in To:
+            one_address(email)
+        except ValueError:
+            raise DeliveryError(
+                f"{recipient.person} har ikke én gyldig e-mailadresse; invitationen til {item.uid} "
+                "kan ikke sendes",
+                permanent=True,
+            ) from None
+        message = build_message(item, action, method, sequence, recipient, self.sender)
         self._with_connection(
             lambda smtp: smtp.send_message(message, from_addr=self.envelope_sender, to_addrs=[email]),
             f"{method} {item.uid} (SEQUENCE {sequence}) to {email}",
@@ -397,7 +412,7 @@ class Backend(CalendarBackend):
                 if attempt == 1 and reused:
                     log.info("SMTP connection to %s:%d was dropped; reconnecting", self.host, self.port)
                     continue
-                raise DeliveryError(f"{what}: connection lost ({error})", permanent=False) from None
+                raise self._unavailable(error) from None  # a fresh connection failed: no one gets mail
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = next(iter(error.recipients.values()), (0, b""))
                 raise _refusal(what, "recipient refused", code, reply) from None
@@ -409,13 +424,14 @@ class Backend(CalendarBackend):
                 raise _refusal(what, "server refused", error.smtp_code, error.smtp_error) from None
             except (smtplib.SMTPException, OSError) as error:
                 self._discard()
+                if _timed_out(error):
+                    raise self._unavailable(error) from None
                 raise DeliveryError(f"{what}: {type(error).__name__}: {error}", permanent=False) from None
         raise AssertionError("unreachable")
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
             return self._smtp
-        where = f"SMTP {self.host}:{self.port}"
         try:
             smtp: smtplib.SMTP
             if self.use_ssl:
@@ -424,10 +440,8 @@ class Backend(CalendarBackend):
                 )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        except smtplib.SMTPConnectError as error:
-            raise _refusal(where, "connection refused", error.smtp_code, error.smtp_error) from None
         except (smtplib.SMTPException, OSError) as error:
-            raise DeliveryError(f"{where}: cannot connect: {type(error).__name__}: {error}") from None
+            raise self._unavailable(error) from None
         try:
             smtp.ehlo()
             if self.starttls:
@@ -438,22 +452,57 @@ class Backend(CalendarBackend):
         except smtplib.SMTPAuthenticationError as error:
             smtp.close()
             # a wrong login is the operator's to fix; the invitations themselves are fine
-            raise DeliveryError(
-                f"{where}: login as {self.username} failed: {_reply_text(error.smtp_code, error.smtp_error)}",
-                permanent=False,
+            raise BackendUnavailable(
+                f"SMTP-serveren {self.host}:{self.port} afviste login som {self.username} "
+                f"({_reply_text(error.smtp_code, error.smtp_error)}); tjek {env_name('smtp_username')} "
+                f"og {env_name('smtp_password')}. {_LEFT_FOR_LATER}"
             ) from None
         except (smtplib.SMTPException, OSError) as error:
             smtp.close()
-            raise DeliveryError(f"{where}: {type(error).__name__}: {error}", permanent=False) from None
-        log.debug("connected to %s (starttls=%s, login=%s)", where, self.starttls, bool(self.username))
+            raise self._unavailable(error) from None
+        log.debug(
+            "connected to SMTP %s:%d (starttls=%s, login=%s)",
+            self.host,
+            self.port,
+            self.starttls,
+            bool(self.username),
+        )
         self._smtp = smtp
         return smtp
+
+    def _unavailable(self, error: BaseException) -> BackendUnavailable:
+        """The server cannot be used at all, in Danish, naming the settings to check."""
+        check = f"tjek {env_name('smtp_host')} og {env_name('smtp_port')}"
+        if _timed_out(error):
+            what = f"svarede ikke inden for {self.timeout:g} sekunder ({env_name('smtp_timeout')})"
+        elif isinstance(error, ConnectionRefusedError):
+            what = "afviste forbindelsen (ingen SMTP-server på den port)"
+        elif isinstance(error, socket.gaierror):
+            what = "findes ikke (ukendt værtsnavn)"
+        elif isinstance(error, smtplib.SMTPResponseException):
+            what = f"tager ikke imod post ({_reply_text(error.smtp_code, error.smtp_error)})"
+        elif isinstance(error, _RECONNECT_ERRORS):
+            what = "afbrød forbindelsen"
+        elif isinstance(error, ssl.SSLError | smtplib.SMTPNotSupportedError):
+            what = f"kunne ikke starte en krypteret forbindelse ({type(error).__name__})"
+            check += f" og {env_name('smtp_starttls')}"
+        else:
+            what = f"kan ikke nås ({type(error).__name__}: {error})"
+        return BackendUnavailable(f"SMTP-serveren {self.host}:{self.port} {what}; {check}. {_LEFT_FOR_LATER}")
 
     def _discard(self) -> None:
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             with contextlib.suppress(OSError):
                 smtp.close()
+
+
+_LEFT_FOR_LATER = "Det, der ikke blev sendt, venter i udbakken og sendes ved næste udsendelse."
+
+
+def _timed_out(error: BaseException) -> bool:
+    """A socket time-out, also when smtplib re-raised it as 'connection unexpectedly closed'."""
+    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)
 
 
 def _reply_text(code: int, reply: bytes | str) -> str:

@@ -24,7 +24,7 @@ from icalendar import Calendar
 from calendar_sync import itip
 from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem
-from calendar_sync.privacy import check_meeting_texts
+from calendar_sync.privacy import DEFAULT_GUARD
 
 MAX_NAME = 200
 """Bytes; longer encoded UIDs are shortened with a hash (file systems stop at 255)."""
@@ -90,7 +90,7 @@ class Backend(CalendarBackend):
         one VTIMEZONE per TZID; a person without items gets a valid calendar with no events.
         """
         title = name or f"Møder – {person}"
-        check_meeting_texts("", {"X-WR-CALNAME": title})
+        DEFAULT_GUARD.check_text("", "X-WR-CALNAME", title)
         timezones: dict[str, Any] = {}
         events: list[Any] = []
         folder = self.folder(person)

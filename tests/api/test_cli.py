@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -273,3 +274,28 @@ def test_publish_sends_only_changes_and_refuses_confidential_text(
     refused = run("publish", write_yaml(tmp_path / "note.yaml", data), tmp_path / "leaky.json")
     assert refused.exit_code == 2
     assert "fortroligt felt" in refused.stderr
+
+
+def test_publish_to_an_unreachable_smtp_server_fails_fast_naming_the_setting(
+    planned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: about two hours of retries per recipient; now one quick failure, exit 1."""
+    from tests.fakes.tcp import ClosedPort
+
+    data = small_data()
+    for person in data["staff"]:
+        person["email"] = f"{person['id']}@ballerup.example"
+    config = write_yaml(tmp_path / "with-email.yaml", data)
+    monkeypatch.setenv("MOEDEPLAN_LEDGER_PATH", str(tmp_path / "ledger.sqlite3"))
+    with ClosedPort() as closed:
+        monkeypatch.setenv("MOEDEPLAN_SMTP_HOST", closed.host)
+        monkeypatch.setenv("MOEDEPLAN_SMTP_PORT", str(closed.port))
+        started = time.monotonic()
+        result = run("publish", config, planned / "plan.json", "--backend", "email")
+        assert time.monotonic() - started < 15
+    assert result.exit_code == 1, result.output
+    assert "Udsendt: 0 beskeder" in result.stdout
+    assert f"SMTP-serveren {closed.host}:{closed.port} afviste forbindelsen" in result.stderr
+    assert "MOEDEPLAN_SMTP_HOST" in result.stderr and "MOEDEPLAN_SMTP_PORT" in result.stderr
+    assert re.search(r"\b[1-9]\d* beskeder venter i udbakken", result.stderr)
+    assert result.stderr.count("fejl:") == 1 and "Traceback" not in result.output

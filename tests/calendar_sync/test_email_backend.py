@@ -10,24 +10,30 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import time
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from calendar_sync.backends.base import DeliveryError, Recipient, load_backend
+from calendar_sync.backends.base import BackendUnavailable, DeliveryError, Recipient, load_backend
 from calendar_sync.backends.email import Backend, message_id, when_text
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
-from calendar_sync.privacy import PrivacyError
+from calendar_sync.ledger import Ledger
+from calendar_sync.privacy import PrivacyError, PrivacyGuard
+from calendar_sync.sync import sync
 from scheduler.calendar import TZ
 from tests.fakes.smtp import SmtpServer
+from tests.fakes.tcp import ClosedPort, SilentServer
 
 pytestmark = [
     pytest.mark.timeout(30),
@@ -309,6 +315,78 @@ def test_no_server_is_a_temporary_error() -> None:
     assert not down.value.permanent
 
 
+def test_a_recipient_with_more_than_one_address_gets_nothing(
+    backend: Backend, smtp_server: SmtpServer
+) -> None:
+    """Issue 11: 'Psykolog A <a@x>, evil@x' became two recipients in To:; one person, one address."""
+    for bad in [
+        "Bo Berg <bo@ballerup.example>, evil@ballerup.example",
+        "bo@ballerup.example, evil@ballerup.example",
+    ]:
+        with pytest.raises(DeliveryError) as refused:
+            backend.create(single_item(), 0, Recipient("bo", "Bo Berg", bad))
+        assert refused.value.permanent and "ikke én gyldig e-mailadresse" in str(refused.value)
+    assert smtp_server.messages == []
+
+
+# --------------------------------------------------------------------------- an unreachable server
+
+CROWD = {f"p{i}": Recipient(f"p{i}", f"Deltager {i}", f"p{i}@ballerup.example") for i in range(5)}
+
+
+def crowd_item() -> CalendarItem:
+    """One meeting for Anne and five more: six messages, six chances to retry."""
+    people = tuple(ItemAttendee(r.person, r.name, r.email, True, "Deltager") for r in CROWD.values())
+    return replace(single_item(), attendees=people)
+
+
+@pytest.mark.parametrize("kind", ["closed port", "silent server"])
+def test_an_unreachable_smtp_server_is_one_quick_failure_and_nothing_is_lost(
+    kind: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    recipients = {"anne": recipient(ANNE), **CROWD}
+    item = crowd_item()
+    down = ClosedPort() if kind == "closed port" else SilentServer().start()
+    try:
+        backend = Backend({"host": down.host, "port": down.port, "sender": SENDER, "timeout": 2})
+        with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+            started = time.monotonic()
+            report = sync([item], recipients, backend, ledger, guard=PrivacyGuard())  # real backoff sleeps
+            assert time.monotonic() - started < 15  # not 5 attempts with backoff per recipient
+            assert report.unavailable is not None
+            for setting in ("MOEDEPLAN_SMTP_HOST", "MOEDEPLAN_SMTP_PORT"):
+                assert setting in report.unavailable
+            if kind == "silent server":
+                assert "svarede ikke inden for 2 sekunder (MOEDEPLAN_SMTP_TIMEOUT)" in report.unavailable
+            else:
+                assert "afviste forbindelsen" in report.unavailable
+            assert len(report.failures) == 1 and report.delivered == Counter() and report.unsent == 6
+            assert [d.attempts for d in ledger.pending("email")] == [1, 0, 0, 0, 0, 0]
+            # the server is back: the next run sends every invitation, once each
+            up = Backend({"host": smtp_server.host, "port": smtp_server.port, "sender": SENDER, "timeout": 5})
+            again = sync([item], recipients, up, ledger, guard=PrivacyGuard())
+    finally:
+        down.close() if isinstance(down, ClosedPort) else down.stop()
+    assert again.ok and again.delivered == Counter(create=6)
+    assert sorted(m.rcpt_tos for m in smtp_server.messages) == sorted((r.email,) for r in recipients.values())
+
+
+def test_a_server_that_stops_answering_mid_session_stops_the_run(
+    smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """Greeting and EHLO answered, then silence at DATA: the first time-out ends the run."""
+    smtp_server.stall_data = 20.0
+    recipients = {"anne": recipient(ANNE), **CROWD}
+    backend = Backend({"host": smtp_server.host, "port": smtp_server.port, "sender": SENDER, "timeout": 1})
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        started = time.monotonic()
+        report = sync([crowd_item()], recipients, backend, ledger, guard=PrivacyGuard())
+        assert time.monotonic() - started < 15
+        assert report.unavailable is not None and "MOEDEPLAN_SMTP_TIMEOUT" in report.unavailable
+        assert len(report.failures) == 1 and report.unsent == 6
+        assert len(ledger.pending("email")) == 6
+
+
 def _everything_said(error: BaseException, caplog: pytest.LogCaptureFixture, backend: Backend) -> str:
     return "\n".join(
         [
@@ -348,6 +426,8 @@ def test_the_password_is_used_but_never_shown(
         bad.create(single_item(), 0, recipient(BO))
     assert not refused.value.permanent  # the login is the operator's to fix; then it goes
     assert "login" in str(refused.value)
+    assert isinstance(refused.value, BackendUnavailable)  # no point trying the next recipient
+    assert "MOEDEPLAN_SMTP_USERNAME" in str(refused.value) and "MOEDEPLAN_SMTP_PASSWORD" in str(refused.value)
     said = _everything_said(refused.value, caplog, bad)
     assert PASSWORD not in said
     assert len(smtp_server.messages) == 1

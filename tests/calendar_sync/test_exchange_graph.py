@@ -20,12 +20,14 @@ from calendar_sync.backends.base import DeliveryError
 from calendar_sync.backends.exchange_graph import UID_PROPERTY, Backend, as_series, instances
 from calendar_sync.items import CalendarItem, Override
 from calendar_sync.ledger import Ledger
+from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
 from scheduler.calendar import TZ
 from tests.fakes.exchange_items import RECIPIENTS, V1, V2, series, single
 from tests.fakes.graph import GraphServer
 
 SERVICE_MAILBOX = "moedeplan@ballerup.example"
+GUARD = PrivacyGuard()  # CPR numbers; these items carry no confidential config text
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def backend(server: GraphServer, sleeps: list[float] | None = None, **extra: Any
 
 def run(server: GraphServer, items: list[CalendarItem], ledger: Ledger, **kwargs: Any) -> SyncReport:
     b = backend(server, retries=kwargs.pop("retries", 4))
-    return sync(items, RECIPIENTS, b, ledger, backoff=0.0, sleep=lambda s: None, **kwargs)
+    return sync(items, RECIPIENTS, b, ledger, backoff=0.0, sleep=lambda s: None, guard=GUARD, **kwargs)
 
 
 def expected(item: CalendarItem) -> list[tuple[datetime, datetime, str]]:

@@ -15,6 +15,7 @@ from calendar_sync.backends.exchange_ews import Backend as EwsBackend
 from calendar_sync.backends.exchange_graph import Backend as GraphBackend
 from calendar_sync.freebusy import Busy, apply_busy, load_busy, own_meetings, read_busy, save_busy
 from calendar_sync.ledger import Ledger
+from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import sync
 from constraints.availability import free_spans
@@ -24,6 +25,8 @@ from scheduler.model import MunicipalityConfig, Person
 from tests.fakes.ews import EwsServer
 from tests.fakes.exchange_items import PEOPLE, RECIPIENTS, V1
 from tests.fakes.graph import GraphServer
+
+GUARD = PrivacyGuard()  # CPR numbers; these items carry no confidential config text
 
 SMALL = Path(__file__).parents[1] / "fixtures" / "small.yaml"
 TERM = "foraar-2027"
@@ -88,7 +91,7 @@ def test_ews_free_busy_leaves_out_our_own_meetings(ews: EwsServer, tmp_path: Pat
     settings = ews_settings(ews)
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         b = EwsBackend(settings.backend_settings("exchange_ews"))
-        assert sync(V1, RECIPIENTS, b, ledger).ok
+        assert sync(V1, RECIPIENTS, b, ledger, guard=GUARD).ok
     ews.busy["tale.c@ballerup.example"] = [DENTIST]
     ews.busy["psykolog.b@ballerup.example"] = [CLASH]
     everything = read_busy(config(), TERM, settings, "exchange_ews")
@@ -103,7 +106,7 @@ def test_graph_free_busy_leaves_out_our_own_meetings(graph: GraphServer, tmp_pat
     settings = graph_settings(graph)
     backend_settings = {**settings.backend_settings("exchange_graph"), "verify": graph.ca_file}
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        assert sync(V1, RECIPIENTS, GraphBackend(backend_settings), ledger).ok
+        assert sync(V1, RECIPIENTS, GraphBackend(backend_settings), ledger, guard=GUARD).ok
     graph.busy["tale.c@ballerup.example"] = [DENTIST]
     graph.busy["psykolog.b@ballerup.example"] = [CLASH]
 

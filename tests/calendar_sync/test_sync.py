@@ -27,9 +27,10 @@ from calendar_sync.backends.ics import Backend as IcsBackend
 from calendar_sync.items import CalendarItem, ItemAttendee, Override, fingerprint
 from calendar_sync.itip import render
 from calendar_sync.ledger import Ledger, item_from_json, item_to_json
-from calendar_sync.privacy import PrivacyError
-from calendar_sync.sync import SyncReport, plan, sync
+from calendar_sync.privacy import PrivacyError, PrivacyGuard
+from calendar_sync.sync import SyncReport, deliver, plan, sync
 from scheduler.calendar import TZ
+from scheduler.privacy_text import match_key
 
 PEOPLE = {
     "psykolog-a": ("Psykolog A", "psykolog.a@ballerup.example"),
@@ -38,6 +39,7 @@ PEOPLE = {
     "sundhed-d": ("Sundhedsplejerske D", "sundhed.d@ballerup.example"),
 }
 RECIPIENTS = {pid: Recipient(pid, name, email) for pid, (name, email) in PEOPLE.items()}
+GUARD = PrivacyGuard()  # CPR numbers; these items carry no confidential config text
 
 
 def who(pid: str, required: bool = True) -> ItemAttendee:
@@ -209,7 +211,7 @@ def ledger(tmp_path: Path) -> Iterable[Ledger]:
 
 
 def run(items: list[CalendarItem], directory: Path, ledger: Ledger, **kwargs: Any) -> SyncReport:
-    return sync(items, RECIPIENTS, IcsBackend({"directory": directory}), ledger, **kwargs)
+    return sync(items, RECIPIENTS, IcsBackend({"directory": directory}), ledger, guard=GUARD, **kwargs)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -264,7 +266,11 @@ def test_a_removed_item_is_cancelled_with_a_raised_sequence(directory: Path, led
             super().cancel(item, sequence, recipient, remote_id)
 
     report = sync(
-        [i for i in V1 if i.uid != "x3@moedeplan"], RECIPIENTS, Recording({"directory": directory}), ledger
+        [i for i in V1 if i.uid != "x3@moedeplan"],
+        RECIPIENTS,
+        Recording({"directory": directory}),
+        ledger,
+        guard=GUARD,
     )
     assert report.delivered == Counter(cancel=2)
     assert sorted(sent) == [
@@ -303,7 +309,7 @@ def test_an_uninvited_attendee_gets_a_cancel_and_the_others_an_update(
             super().cancel(item, sequence, recipient, remote_id)
 
     fewer = [V1[0], recurring("serie/nord@moedeplan", ["leder-b", "tale-c"]), *V1[2:]]
-    report = sync(fewer, RECIPIENTS, Recording({"directory": directory}), ledger)
+    report = sync(fewer, RECIPIENTS, Recording({"directory": directory}), ledger, guard=GUARD)
     assert report.delivered == Counter(update=2, cancel=1)
     assert sorted(seen) == [
         # the CANCEL carries what d's calendar holds (d among the attendees), at the new SEQUENCE
@@ -345,7 +351,7 @@ def test_a_permanent_failure_is_reported_and_the_others_still_get_theirs(
 ) -> None:
     backend = Refusing({"directory": directory})
     slept: list[float] = []
-    report = sync(V1, RECIPIENTS, backend, ledger, sleep=slept.append)
+    report = sync(V1, RECIPIENTS, backend, ledger, sleep=slept.append, guard=GUARD)
     assert sorted(report.failures) == [
         ("tale-c", "serie/nord@moedeplan", "550 mailbox unavailable"),
         ("tale-c", "x3@moedeplan", "550 mailbox unavailable"),
@@ -360,7 +366,7 @@ def test_a_permanent_failure_is_reported_and_the_others_still_get_theirs(
     ] * 2
     # not retried on the next run while the item is unchanged ...
     again = Refusing({"directory": directory})
-    report = sync(V1, RECIPIENTS, again, ledger)
+    report = sync(V1, RECIPIENTS, again, ledger, guard=GUARD)
     assert report.delivered == report.planned == Counter() and again.calls == Counter()
     assert report.blocked == 2 and report.ok
     # ... and retried once it changes (a fixed address is a change of the item)
@@ -369,13 +375,46 @@ def test_a_permanent_failure_is_reported_and_the_others_still_get_theirs(
     assert stored(directory)["tale-c"] == {"x3@moedeplan": 1}
 
 
-def test_privacy_errors_are_permanent(directory: Path, ledger: Ledger) -> None:
-    leaky = replace(V1[0], description="Drøftes: barn med CPR 241287-4321")
-    slept: list[float] = []
-    report = run([leaky], directory, ledger, sleep=slept.append)
-    assert {f.uid for f in report.failures} == {"x1@moedeplan"} and slept == []
-    assert all("241287" not in f.error for f in report.failures)
+def test_a_leaky_item_stops_the_run_before_the_outbox(directory: Path, ledger: Ledger) -> None:
+    leaky = replace(V1[2], description="Drøftes: barn med CPR 241287-4321")
+    with pytest.raises(PrivacyError) as caught:
+        run([*V1[:2], leaky, V1[3]], directory, ledger)
+    assert (caught.value.meeting_uid, caught.value.field) == ("x3@moedeplan", "DESCRIPTION")
+    assert "241287" not in str(caught.value)
+    assert ledger.deliveries() == [] and ledger.items() == {}  # nothing planned, for anyone
     assert stored(directory) == {}
+
+
+def test_a_row_read_back_from_the_ledger_is_checked_again_before_the_call(
+    directory: Path, ledger: Ledger
+) -> None:
+    """Planned, then killed; by the next run the text is known to be confidential (a new series
+    note): the rows already in the outbox are checked again right before each back-end call."""
+    note = "Drøftes: sag om familien Hansen"
+    with_note = [*V1[:2], replace(V1[2], description=note), V1[3]]
+    plan(with_note, RECIPIENTS, "ics", ledger, guard=GUARD)
+    strict = PrivacyGuard(confidential=(match_key(note),))  # what for_config makes of such a note
+    calls: list[str] = []
+
+    class Recording(IcsBackend):
+        def create(self, item: CalendarItem, sequence: int, recipient: Recipient) -> str:
+            calls.append(item.uid)
+            return super().create(item, sequence, recipient)
+
+    slept: list[float] = []
+    report = deliver(
+        Recording({"directory": directory}),
+        RECIPIENTS,
+        ledger,
+        SyncReport(),
+        guard=strict,
+        sleep=slept.append,
+    )
+    assert sorted(f.recipient for f in report.failures if f.uid == "x3@moedeplan") == ["psykolog-a", "tale-c"]
+    assert all("fortroligt felt" in f.error and "Hansen" not in f.error for f in report.failures)
+    assert "x3@moedeplan" not in calls and slept == []  # never sent, not retried
+    assert report.delivered == Counter(create=pairs(V1) - 2)
+    assert {d.state for d in ledger.deliveries() if d.uid == "x3@moedeplan"} == {"failed"}
 
 
 class Flaky(IcsBackend):
@@ -395,7 +434,13 @@ class Flaky(IcsBackend):
 def test_transient_failures_are_retried_with_exponential_backoff(directory: Path, ledger: Ledger) -> None:
     slept: list[float] = []
     report = sync(
-        V1[:1], RECIPIENTS, Flaky({"directory": directory}, 3), ledger, backoff=0.5, sleep=slept.append
+        V1[:1],
+        RECIPIENTS,
+        Flaky({"directory": directory}, 3),
+        ledger,
+        backoff=0.5,
+        sleep=slept.append,
+        guard=GUARD,
     )
     assert slept == [0.5, 1.0, 2.0]
     assert report.ok and report.delivered == Counter(create=2)
@@ -406,7 +451,13 @@ def test_transient_failures_are_retried_with_exponential_backoff(directory: Path
 def test_exhausted_retries_stay_pending_for_the_next_run(directory: Path, ledger: Ledger) -> None:
     slept: list[float] = []
     report = sync(
-        V1[:1], RECIPIENTS, Flaky({"directory": directory}, 3), ledger, max_attempts=2, sleep=slept.append
+        V1[:1],
+        RECIPIENTS,
+        Flaky({"directory": directory}, 3),
+        ledger,
+        max_attempts=2,
+        sleep=slept.append,
+        guard=GUARD,
     )
     assert slept == [1.0, 1.0]  # one pause between the two attempts of each delivery
     assert [f.error for f in report.failures] == ["TimeoutError: smtp timed out"]
@@ -419,12 +470,12 @@ def test_exhausted_retries_stay_pending_for_the_next_run(directory: Path, ledger
 
 def test_people_absent_from_recipients_are_left_alone(directory: Path, ledger: Ledger) -> None:
     known = {p: r for p, r in RECIPIENTS.items() if p != "sundhed-d"}
-    report = sync(V1, known, IcsBackend({"directory": directory}), ledger)
+    report = sync(V1, known, IcsBackend({"directory": directory}), ledger, guard=GUARD)
     assert report.delivered == Counter(create=pairs(V1) - 1) and report.ok
     assert "sundhed-d" not in stored(directory)
     assert run(V1, directory, ledger).delivered == Counter(create=1)  # known again: caught up
     # absent again while their item goes: no cancel for them yet, one when they are known again
-    report = sync(V1[:1], known, IcsBackend({"directory": directory}), ledger)
+    report = sync(V1[:1], known, IcsBackend({"directory": directory}), ledger, guard=GUARD)
     assert report.delivered == Counter(cancel=pairs(V1[1:]) - 1)
     assert stored(directory)["sundhed-d"] == {"serie/nord@moedeplan": 0}
     assert run(V1[:1], directory, ledger).delivered == Counter(cancel=1)
@@ -490,7 +541,7 @@ def scenario(root: Path, crash_at: int = 0, after: bool = False) -> Outcome:
         while True:
             ledger = Ledger(path)
             try:
-                sync(items, RECIPIENTS, Crashing(directory, counter, crash_at, after), ledger)
+                sync(items, RECIPIENTS, Crashing(directory, counter, crash_at, after), ledger, guard=GUARD)
             except Crash:
                 ledger.close()
                 continue
@@ -537,7 +588,7 @@ def _kill_after_planning(tmp_path: Path, deliver_unrecorded: bool) -> None:
     path, directory = tmp_path / "ledger.sqlite3", tmp_path / "calendars"
     for items, expected in ((V1, Counter(create=pairs(V1))), (V2, V2_ACTIONS)):
         with Ledger(path) as ledger:
-            assert plan(items, RECIPIENTS, "ics", ledger).planned == expected
+            assert plan(items, RECIPIENTS, "ics", ledger, guard=GUARD).planned == expected
             if deliver_unrecorded:  # the back-end got every call; the process died before mark_done
                 backend = IcsBackend({"directory": directory})
                 for row in ledger.pending("ics"):
@@ -566,7 +617,9 @@ def test_kill_between_delivery_and_mark_done(tmp_path: Path) -> None:
 
 def test_rows_left_pending_are_superseded_by_a_newer_plan(directory: Path, ledger: Ledger) -> None:
     run(V1, directory, ledger)
-    plan(V2, RECIPIENTS, "ics", ledger)  # killed before delivering; meanwhile the plan changed again
+    plan(
+        V2, RECIPIENTS, "ics", ledger, guard=GUARD
+    )  # killed before delivering; meanwhile the plan changed again
     v3 = [single("x1@moedeplan", ["psykolog-a", "leder-b"], hour=10), V1[2]]  # x3 back, x4 never sent
     report = run(v3, directory, ledger)
     states = Counter(d.state for d in ledger.deliveries())
@@ -619,6 +672,7 @@ def test_any_history_with_a_crash_ends_exact_with_rising_sequences(
                     RECIPIENTS,
                     Crashing(root / "calendars", counter, crash_at, after=crash_at % 2 == 1),
                     ledger,
+                    guard=GUARD,
                 )
             except Crash:
                 ledger.close()

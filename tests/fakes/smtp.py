@@ -3,7 +3,8 @@
 `SmtpServer` runs aiosmtpd's threaded `Controller` on a port the OS picks and records every
 message it accepts as a `ReceivedMessage` (envelope plus the parsed `email.message`). Tests can
 make it refuse chosen recipients at RCPT time (`refuse`: 5xx, `defer`: 4xx), require a login
-(`credentials`), or hang up on every open connection (`hang_up`) to exercise reconnects.
+(`credentials`), hang up on every open connection (`hang_up`) to exercise reconnects, or stall
+before answering DATA (`stall_data`) to exercise time-outs.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._server.stall_data:
+            await asyncio.sleep(self._server.stall_data)
         raw = envelope.original_content or b""
         if isinstance(envelope.content, bytes):
             raw = envelope.content
@@ -109,6 +112,8 @@ class SmtpServer:
         kill the sender mid-publish"""
         self.credentials: tuple[str, str] | None = None
         """(user, password) the server accepts for AUTH; None: no login is accepted (nor needed)"""
+        self.stall_data = 0.0
+        """seconds the server waits before it answers DATA: a server that stops answering mid-session"""
         self._lock = threading.Lock()
         self._sessions: list[SMTP] = []
         self._controller = _Controller(

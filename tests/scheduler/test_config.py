@@ -225,6 +225,37 @@ def test_unknown_key_in_a_person(raw: dict[str, Any]) -> None:
     assert problems_of(raw) == [f"staff[{i}].emial: unknown key (check the spelling)"]
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Psykolog A <a@ballerup.example>, evil@ballerup.example",  # issue 11: two recipients in To:
+        "Psykolog A <psykolog-c@ballerup.example>",
+        "a@ballerup.example, b@ballerup.example",
+        "a@ballerup.example;b@ballerup.example",
+        "a@ballerup.example\nBcc: evil@ballerup.example",
+        '"a,b"@ballerup.example',
+        "a b@ballerup.example",
+        "psykolog-c@@ballerup.example",
+        "psykolog-c",
+        "psykolog-c@localhost",
+    ],
+)
+def test_an_email_must_be_one_address(raw: dict[str, Any], address: str) -> None:
+    i = index(raw["staff"], "psykolog-c")
+    raw["staff"][i]["email"] = address
+    (problem,) = problems_of(raw)
+    assert problem.startswith(f"staff[{i}].email: ")
+    assert "er ikke én gyldig e-mailadresse" in problem and "navn@ballerup.dk" in problem
+
+
+def test_every_address_in_the_examples_and_fixtures_stays_valid_and_unchanged() -> None:
+    root = EXAMPLE.parents[1]
+    for path in [EXAMPLE, *sorted((root / "tests" / "fixtures").glob("*.yaml"))]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config = config_from_data(data)
+        assert [p.email for p in config.staff] == [p.get("email") for p in data["staff"]], path
+
+
 def test_duplicate_ids(raw: dict[str, Any]) -> None:
     raw["staff"].append(copy.deepcopy(raw["staff"][0]))
     assert problems_of(raw) == ["staff[0].id: 'psykolog-a' is used 2 times; ids must be unique"]

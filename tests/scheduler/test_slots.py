@@ -216,7 +216,41 @@ def test_request_errors_name_the_field() -> None:
     assert "latest" in err.value.problems[0]
     with pytest.raises(RequestError) as err:
         request(config, participants=[{"person": "psykolog"}, {"name": "barn 010203-1234"}])
-    assert err.value.problems[0].startswith("participants[1]: ") and "CPR" in err.value.problems[0]
+    assert err.value.problems[0].startswith("participants[1].name: ") and "CPR" in err.value.problems[0]
+
+
+@pytest.mark.parametrize("request_id", ["010190-1234", "sag-0101901234", "sag-01.01.90-1234", "0101901234"])
+def test_a_request_id_with_a_cpr_number_is_refused(request_id: str) -> None:
+    """The id becomes the invitations' UIDs (familiemoede-<id>.0@moedeplan)."""
+    with pytest.raises(RequestError) as err:
+        request(cfg(), id=request_id)
+    (problem,) = err.value.problems
+    assert problem.startswith("id: teksten ligner et CPR-nummer")
+    assert request_id not in problem and "1234" not in problem
+    assert request(cfg(), id="sag-2027-0312345").id == "sag-2027-0312345"  # a case number passes
+
+
+@pytest.mark.parametrize(
+    ("participant", "field"),
+    [
+        ({"name": "barn 01.01.90-1234"}, "name"),
+        ({"name": "familien (010190\u00a01234)"}, "name"),
+        ({"name": "familien 010190\u200b1234"}, "name"),
+        ({"name": "barnet 01 01 90 1234"}, "name"),
+        ({"name": "familien", "email": "0101901234@example.org"}, "email"),
+        ({"name": "familien", "email": "Familien <familie@example.org>, evil@example.org"}, "email"),
+        ({"name": "familien", "email": "familie@example.org, far@example.org"}, "email"),
+    ],
+)
+def test_a_guest_label_or_address_is_checked_at_the_edge(participant: dict[str, str], field: str) -> None:
+    people = [{"person": "raadgiver"}, {"person": "psykolog"}, participant]
+    with pytest.raises(RequestError) as err:
+        request(cfg(), participants=people)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"participants[2].{field}: ")
+    assert "010190" not in problem and "01 01 90" not in problem and "01.01.90" not in problem
+    guest = request(cfg(), participants=[*people[:2], {"name": "familien", "email": "familie@example.org"}])
+    assert guest.participants[2].email == "familie@example.org"
 
 
 # --------------------------------------------------------------------------- command line
