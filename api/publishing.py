@@ -34,9 +34,9 @@ from api.deps import AppState
 from api.orm import PlanVersion, Publication
 from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Delivery, Ledger
-from calendar_sync.publish import PublishError
+from calendar_sync.publish import prepare
 from calendar_sync.publish import publish as publish_to_calendars
-from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import MunicipalityConfig, Plan
 
 log = logging.getLogger("moedeplan.publishing")
 
@@ -62,6 +62,8 @@ class Sent:
     recipients: list[str] = field(default_factory=list)
     delivered: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    unreachable: str | None = None
+    """the calendar server could not be reached (Danish, naming the setting); the rest waits"""
 
 
 # --------------------------------------------------------------------------- the lease
@@ -107,12 +109,10 @@ def sending(state: AppState, term: str) -> Iterator[str]:
 # --------------------------------------------------------------------------- publishing
 
 
-def check_publishable(config: MunicipalityConfig, plan: Plan) -> None:
+def check_publishable(db: Session, config: MunicipalityConfig, plan: Plan) -> None:
     """Refuse, before anything is committed or sent, a plan that cannot be published: no plan at
-    all, or one the privacy guard stops (`PrivacyError`)."""
-    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
-        raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
-    items_from_plan(config, plan)
+    all (`PublishError`), or one the privacy guard stops (`PrivacyError`)."""
+    prepare(config, plan, storage.absence_reasons(db))
 
 
 def make_live(
@@ -134,20 +134,26 @@ def _send(state: AppState, publication_id: int, actor: str) -> Sent:
         backend = publication.backend
         row, plan = storage.get_plan(db, publication.plan_version_id)
         config = effective_config(db, storage.get_config(db, row.config_version_id))
-    report = publish_to_calendars(config, plan, state.calendar, backend)
+        confidential = storage.absence_reasons(db)
+    report = publish_to_calendars(config, plan, state.calendar, backend, confidential=confidential)
     sent = Sent(
         messages=sum(report.messages.values()),
         recipients=sorted(report.messages),
         delivered=dict(report.delivered),
         failures=[f"{f.recipient} / {f.uid}: {f.error}" for f in report.failures],
+        unreachable=report.unavailable,
     )
-    with session_scope(state.sessions) as db:
-        storage.finish_publication(db, publication_id, sent.messages, sent.failures, actor)
+    if report.unavailable is None:  # else the rest waits in the outbox for the next sweep
+        with session_scope(state.sessions) as db:
+            storage.finish_publication(db, publication_id, sent.messages, sent.failures, actor)
     return sent
 
 
 def drain(state: AppState, term: str, actor: str) -> dict[int, Sent]:
-    """Send every publication of the term still pending, newest per back-end (lease held)."""
+    """Send every publication of the term still pending, newest per back-end (lease held).
+
+    Each is tried once; one whose calendar server cannot be reached stays pending for the sweep.
+    """
     sent: dict[int, Sent] = {}
     while True:
         with session_scope(state.sessions) as db:

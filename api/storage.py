@@ -69,6 +69,7 @@ __all__ = [
     "StaleVersion",
     "StorageError",
     "UNSET",
+    "absence_reasons",
     "accept_proposal",
     "add_proposal",
     "audit",
@@ -563,6 +564,12 @@ def update_absence(
     )
     _flush(session, "absence", absence.id, expected_version)
     return absence
+
+
+def absence_reasons(session: Session) -> list[str]:
+    """Every reason given for an absence: confidential, so the privacy guard keeps them out of
+    every calendar (they are not in the uploaded config the guard otherwise reads)."""
+    return sorted(set(session.scalars(select(Absence.reason).where(Absence.reason.is_not(None)))))
 
 
 def open_absences(session: Session) -> list[Absence]:

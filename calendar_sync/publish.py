@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from calendar_sync.backends.base import Recipient, load_backend
+from calendar_sync.items import CalendarItem
 from calendar_sync.ledger import Ledger
-from calendar_sync.privacy import guarded_items
+from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, sync
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
@@ -24,6 +25,20 @@ class PublishError(Exception):
 
 def recipients_of(config: MunicipalityConfig) -> dict[str, Recipient]:
     return {p.id: Recipient(person=p.id, name=p.name, email=p.email) for p in config.staff}
+
+
+def prepare(
+    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = ()
+) -> tuple[list[CalendarItem], PrivacyGuard, dict[str, Recipient]]:
+    """Everything a publish checks before it sends anything: that there is a plan, and that no
+    text of it may not leave (`PrivacyError`). A caller that must commit before it sends (the
+    API marks the version live first) calls this to refuse a plan before it commits."""
+    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
+    items, guard = guarded_items(config, plan, confidential)
+    recipients = recipients_of(config)
+    guard.check_recipients(recipients.values())
+    return items, guard, recipients
 
 
 def publish(
@@ -42,11 +57,7 @@ def publish(
     and series notes (the reasons of absences registered through the API). Raises
     `PrivacyError` (nothing sent) if any text of the plan may not leave.
     """
-    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
-        raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
-    items, guard = guarded_items(config, plan, confidential)
-    recipients = recipients_of(config)
-    guard.check_recipients(recipients.values())
+    items, guard, recipients = prepare(config, plan, confidential)
     name = backend_name or settings.calendar_backend
     backend = load_backend(name, settings.backend_settings(name))
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)

@@ -233,8 +233,8 @@ def _sent_out(row: PlanVersion, sent: dict[int, publishing.Sent], publication_id
         recipients=len(mine.recipients),
         recipients_list=mine.recipients,
         delivered=mine.delivered,
-        failures=mine.failures,
-        pending=False,
+        failures=[*mine.failures, *([mine.unreachable] if mine.unreachable else [])],
+        pending=mine.unreachable is not None,
     )
 
 
@@ -258,7 +258,7 @@ def save_change(
     notified = sorted({a.person for c in changes for a in [*c.before_attendees, *c.after_attendees]})
     live = row.published_at is not None
     if live:
-        publishing.check_publishable(config, new)
+        publishing.check_publishable(db, config, new)
     config_version = storage.get_config(db, row.config_version_id)
     new_row = storage.save_plan_version(db, config_version, new, row, who.name, reason, change=True)
     publication = publishing.make_live(db, state, new_row, who.name, reason, None) if live else None
@@ -457,7 +457,7 @@ def publish(plan_id: Id, body: PublishRequest, db: Db, who: Leader, state: State
     out. One publish per term at a time: a second one is refused (409) before it sends anything."""
     row, plan, config = load(db, plan_id)
     backend = _backend_name(state, body.backend)
-    publishing.check_publishable(config, plan)
+    publishing.check_publishable(db, config, plan)
     reason = body.reason or "udsendt"
     with publishing.sending(state, row.term):
         db.expire_all()  # read the head and the row again now that the term is ours

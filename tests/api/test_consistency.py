@@ -29,6 +29,7 @@ from api import storage
 from api.db import make_session_factory
 from api.jobs import effective_config
 from api.orm import Absence, AbsenceState, PlanVersion, Proposal
+from api.publishing import resume_pending
 from calendar_sync.items import fingerprint, items_from_plan, view_for
 from calendar_sync.ledger import Ledger
 from calendar_sync.settings import CalendarSettings
@@ -37,6 +38,7 @@ from scheduler.replan import NoProposal, move_meeting
 from tests.api.databases import Db
 from tests.api.live import FEED_SECRET, TERM, TWO_DISTRICTS, Live, at_once, auth, live_service, with_emails
 from tests.fakes.smtp import SmtpServer
+from tests.fakes.tcp import ClosedPort
 
 CONFIG = with_emails(TWO_DISTRICTS)
 
@@ -513,3 +515,62 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
     finally:
         server.stop()
         smtp.stop()
+
+
+def test_a_publish_to_an_unreachable_smtp_server_waits_in_the_outbox_and_is_sent_later(
+    db: Db, tmp_path: Path
+) -> None:
+    closed = ClosedPort()
+    calendar = CalendarSettings(
+        calendar_backend="email",
+        smtp_host=closed.host,
+        smtp_port=closed.port,
+        smtp_timeout=2,
+        ledger_path=tmp_path / "ledger.sqlite3",
+    )
+    smtp = SmtpServer()
+    try:
+        with live_service(db.url, calendar) as live:
+            plan = live.solve(live.upload(CONFIG))
+            started = time.monotonic()
+            answer = publish(live, plan["id"])
+            assert time.monotonic() - started < 15
+            assert answer["pending"] is True and answer["messages"] == 0
+            assert any("MOEDEPLAN_SMTP_HOST" in f for f in answer["failures"])
+            delivery = live.client.get(f"/plans/{plan['id']}/delivery", headers=auth("admin")).json()
+            assert delivery["state"] == "pending" and delivery["unsent"]
+            assert {u["failed"] for u in delivery["unsent"]} == {False}  # waiting, not given up
+
+            smtp.start()  # the server comes back; the next sweep sends what waited
+            back = {"smtp_host": smtp.host, "smtp_port": smtp.port}
+            live.state.calendar = calendar.model_copy(update=back)
+            assert resume_pending(live.state) != []
+            delivery = live.client.get(f"/plans/{plan['id']}/delivery", headers=auth("admin")).json()
+            assert (delivery["state"], delivery["unsent"]) == ("done", [])
+            assert len(smtp.messages) == delivery["messages"] > 0
+            assert_calendars_hold(live, plan["id"], "email")
+    finally:
+        closed.close()
+        smtp.stop()
+
+
+def test_an_absence_reason_copied_into_a_title_is_never_published(live: Live) -> None:
+    """Absence reasons registered through the API are confidential too, though the uploaded
+    config does not hold them: a title that repeats one is refused before anything is sent."""
+    reason = "Udredning af barnet i 3.B"
+    leaky = CONFIG.replace(
+        "type: koordineringskonference_skole\n    unit: baltorpskolen",
+        "type: koordineringskonference_skole\n"
+        f"    title: 'Konference – {reason.upper()}'\n    unit: baltorpskolen",
+    )
+    assert leaky != CONFIG
+    plan = live.solve(live.upload(leaky))
+    day = "2027-03-22"
+    body = {"person": "fsr", "start": f"{day}T08:00+01:00", "end": f"{day}T16:00+01:00", "reason": reason}
+    assert live.client.post("/absences", json=body, headers=auth("admin")).status_code == 201
+    refused = live.client.post(f"/plans/{plan['id']}/publish", json={}, headers=auth("admin"))
+    assert refused.status_code == 422 and reason.casefold() not in refused.text.casefold()
+    assert "tavshedspligt" in refused.json()["detail"]
+    assert live.plan(plan["id"])["published_at"] is None
+    with Ledger(live.state.calendar.ledger_path) as ledger:
+        assert ledger.deliveries() == []
