@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS items (
     fingerprint TEXT NOT NULL,
     sequence    INTEGER NOT NULL CHECK (sequence >= 0),
     cancelled   INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    scope       TEXT
 );
 CREATE TABLE IF NOT EXISTS item_versions (
     uid         TEXT NOT NULL REFERENCES items (uid),
@@ -136,6 +137,9 @@ class Ledger:
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 self._conn.execute(statement)
+        columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(items)")}
+        if "scope" not in columns:  # a ledger from before scopes: its items stay unscoped (NULL)
+            self._conn.execute("ALTER TABLE items ADD COLUMN scope TEXT")
 
     def close(self) -> None:
         self._conn.close()
@@ -170,19 +174,22 @@ class Ledger:
 
     # ------------------------------------------------------------------ items and SEQUENCE
 
-    def sequence_for(self, item: CalendarItem, fingerprint: str) -> int:
+    def sequence_for(self, item: CalendarItem, fingerprint: str, scope: str | None = None) -> int:
         """The SEQUENCE `item` goes out with: 0 for a new UID, +1 when the fingerprint changed or
-        the UID was cancelled (a revived item must outrank its CANCEL), else unchanged."""
+        the UID was cancelled (a revived item must outrank its CANCEL), else unchanged. `scope`
+        (a term) is recorded with the item: a sync of one scope never cancels another's items."""
         with self.transaction():
             row = self._conn.execute(
                 "SELECT sequence, fingerprint, cancelled FROM items WHERE uid = ?", (item.uid,)
             ).fetchone()
+            if scope is not None:
+                self._conn.execute("UPDATE items SET scope = ? WHERE uid = ?", (scope, item.uid))
             if row is None:
                 sequence = 0
                 self._conn.execute(
-                    "INSERT INTO items (uid, fingerprint, sequence, cancelled, updated_at) "
-                    "VALUES (?, ?, 0, 0, ?)",
-                    (item.uid, fingerprint, _now()),
+                    "INSERT INTO items (uid, fingerprint, sequence, cancelled, updated_at, scope) "
+                    "VALUES (?, ?, 0, 0, ?, ?)",
+                    (item.uid, fingerprint, _now(), scope),
                 )
             elif row["fingerprint"] == fingerprint and not row["cancelled"]:
                 sequence = int(row["sequence"])
@@ -218,9 +225,14 @@ class Ledger:
             )
             return sequence
 
-    def items(self) -> dict[str, ItemState]:
-        """Every UID the ledger knows, cancelled ones included."""
-        rows = self._conn.execute("SELECT uid, sequence, fingerprint, cancelled FROM items")
+    def items(self, scope: str | None = None) -> dict[str, ItemState]:
+        """Every UID the ledger knows, cancelled ones included; with `scope`, those of that scope
+        (and unscoped ones, from ledgers written before scopes)."""
+        rows = self._conn.execute(
+            "SELECT uid, sequence, fingerprint, cancelled FROM items "
+            "WHERE ? IS NULL OR scope IS NULL OR scope = ?",
+            (scope, scope),
+        )
         return {r["uid"]: ItemState(r["sequence"], r["fingerprint"], bool(r["cancelled"])) for r in rows}
 
     def item(self, uid: str, fingerprint: str) -> CalendarItem:

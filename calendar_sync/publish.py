@@ -62,7 +62,7 @@ def publish(
     backend = load_backend(name, settings.backend_settings(name))
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
     with Ledger(settings.ledger_path) as ledger:
-        if not items and ledger.items() and not allow_empty:
+        if not items and ledger.items(plan.term) and not allow_empty:
             backend.close()
             raise PublishError("planen har ingen møder; udsendelse ville aflyse alle møder i kalenderne")
-        return sync(items, recipients, backend, ledger, guard=guard)
+        return sync(items, recipients, backend, ledger, guard=guard, scope=plan.term)

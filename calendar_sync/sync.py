@@ -96,14 +96,16 @@ def sync(
     ledger: Ledger,
     *,
     guard: PrivacyGuard,
+    scope: str | None = None,
     max_attempts: int = 5,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
     """Plan, then deliver; `recipients` maps person id -> Recipient, and people not in it are
     left alone (neither sent to nor cancelled). `guard` checks everything first (see the module
-    docstring): `PrivacyError` means nothing was written or sent. `backoff` is the first pause
-    in seconds, doubled per attempt; `sleep` is injectable so tests do not wait. Closes the
+    docstring): `PrivacyError` means nothing was written or sent. `scope` (a term): `items` are
+    everything of that scope, and items of other scopes are left alone. `backoff` is the first
+    pause in seconds, doubled per attempt; `sleep` is injectable so tests do not wait. Closes the
     back-end afterwards."""
     try:
         if backend.delivers_per_item:
@@ -111,13 +113,14 @@ def sync(
             recipients = {SERVICE_RECIPIENT: service, **recipients}
         guard.check_recipients(recipients.values())
         per_item = backend.delivers_per_item
-        report = plan(items, recipients, backend.name, ledger, guard=guard, per_item=per_item)
+        report = plan(items, recipients, backend.name, ledger, guard=guard, per_item=per_item, scope=scope)
         deliver(
             backend,
             recipients,
             ledger,
             report,
             guard=guard,
+            scope=scope,
             max_attempts=max_attempts,
             backoff=backoff,
             sleep=sleep,
@@ -165,10 +168,13 @@ def plan(
     *,
     guard: PrivacyGuard,
     per_item: bool = False,
+    scope: str | None = None,
 ) -> SyncReport:
     """Write every action this run needs into the outbox, in one transaction; send nothing.
     Every item and recipient passes `guard` first, so a `PrivacyError` leaves the ledger as it
-    was. `per_item`: each item goes to its organiser only (see the module docstring)."""
+    was. `per_item`: each item goes to its organiser only (see the module docstring). `scope`:
+    only items of that scope (a term) are compared, created or cancelled — publishing the
+    spring term never cancels the autumn's meetings."""
     items = list(items)
     recipients = list(recipients)
     guard.check_items(items)
@@ -182,21 +188,22 @@ def plan(
             if item.uid in desired:
                 raise ValueError(f"two calendar items share the UID '{item.uid}'")
             print_ = fingerprint(item)
-            desired[item.uid] = (ledger.sequence_for(item, print_), print_)
+            desired[item.uid] = (ledger.sequence_for(item, print_, scope), print_)
             for person in (organizer_of(item),) if per_item else item.recipients:
                 wanted_by[person].add(item.uid)
-        for uid, state in ledger.items().items():
+        for uid, state in ledger.items(scope).items():
             if uid not in desired and not state.cancelled:
                 ledger.cancel_item(uid)
-        sequences = {uid: state.sequence for uid, state in ledger.items().items()}
+        sequences = {uid: state.sequence for uid, state in ledger.items(scope).items()}
 
         holdings = ledger.holdings(backend)
         open_rows: defaultdict[str, set[str]] = defaultdict(set)
         for row in ledger.pending(backend):
-            open_rows[row.recipient].add(row.uid)
+            if row.uid in sequences:
+                open_rows[row.recipient].add(row.uid)
 
         for person in sorted(set(recipients)):
-            held = holdings.get(person, {})
+            held = {uid: h for uid, h in holdings.get(person, {}).items() if uid in sequences}
             wanted = wanted_by.get(person, set())
             for uid in sorted(wanted | held.keys() | open_rows[person]):
                 step = _step(uid, uid in wanted, held.get(uid), desired, sequences)
@@ -255,16 +262,21 @@ def deliver(
     report: SyncReport,
     *,
     guard: PrivacyGuard,
+    scope: str | None = None,
     max_attempts: int = 5,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Send the outbox of `backend`, oldest row first, recording each outcome as it happens.
-    Stops at the first `BackendUnavailable`, leaving that row and the rest pending."""
+    """Send the outbox of `backend` (of one `scope`, if given), oldest row first, recording each
+    outcome as it happens. Stops at the first `BackendUnavailable`, leaving that row and the rest
+    pending."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     remote_ids: dict[tuple[str, str], str | None] = {}  # set by this run, newer than the query's
     rows = ledger.pending(backend.name)
+    if scope is not None:  # another term's rows are its own sender's to send
+        mine = ledger.items(scope)
+        rows = [row for row in rows if row.uid in mine]
     for index, delivery in enumerate(rows):
         recipient = recipients.get(delivery.recipient)
         if recipient is None:

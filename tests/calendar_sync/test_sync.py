@@ -761,3 +761,24 @@ def test_ics_feed_merges_the_files_with_one_vtimezone(directory: Path, ledger: L
     assert empty.walk("VEVENT") == [] and len(empty.walk("VTIMEZONE")) == 1
     with pytest.raises(PrivacyError):
         backend.feed("leder-b", "Barn 241287-4321")
+
+
+def test_a_sync_of_one_term_never_cancels_another_terms_meetings(directory: Path, ledger: Ledger) -> None:
+    """Both terms are live at once (a feed holds both); publishing the spring term again, with a
+    meeting fewer, cancels that meeting only — never the autumn's."""
+    autumn = [
+        single("efteraar.1@moedeplan", ["psykolog-a"], day=1),
+        single("efteraar.2@moedeplan", ["leder-b"]),
+    ]
+    spring = [single("foraar.1@moedeplan", ["psykolog-a"], day=8), single("foraar.2@moedeplan", ["tale-c"])]
+    run(autumn, directory, ledger, scope="efteraar-2026")
+    run(spring, directory, ledger, scope="foraar-2027")
+    assert stored(directory)["psykolog-a"] == {"efteraar.1@moedeplan": 0, "foraar.1@moedeplan": 0}
+    report = run(spring[:1], directory, ledger, scope="foraar-2027")
+    assert report.delivered == Counter(cancel=1)
+    assert stored(directory)["psykolog-a"] == {"efteraar.1@moedeplan": 0, "foraar.1@moedeplan": 0}
+    assert stored(directory)["leder-b"] == {"efteraar.2@moedeplan": 0}
+    assert "tale-c" not in stored(directory)
+    # without a scope, a sync still means "these are all the items" (the file-based CLI)
+    run(spring[:1], directory, ledger)
+    assert stored(directory)["psykolog-a"] == {"foraar.1@moedeplan": 0}
