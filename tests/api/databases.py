@@ -35,6 +35,8 @@ TABLES = {
     "proposals",
     "audit_log",
     "jobs",
+    "feed_tokens",
+    "web_sessions",
 }
 
 
