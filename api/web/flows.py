@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -314,6 +314,7 @@ def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, Any]]
     """(kind label, name, FeedLink) for every feed this user may hand out, by the API's rule."""
     assert p.user is not None
     user: Principal = p.user
+    scope = calendar_routes.scope_config(db)
     kinds = [
         (calendar_routes.FeedKind.person, [(s.id, s.name) for s in current.config.staff]),
         (calendar_routes.FeedKind.unit, [(u.id, u.name) for u in current.config.units]),
@@ -322,11 +323,12 @@ def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, Any]]
     links = []
     for kind, readers in kinds:
         for reader_id, name in readers:
-            try:
-                link = calendar_routes.link(kind, reader_id, db, user, p.state)
-            except HTTPException:
+            if not user.may_link(scope, kind.value, reader_id):
                 continue
-            links.append((kind.value, name, link))
+            links.append(
+                (kind.value, name, calendar_routes.issue_link(db, p.state, user, kind, reader_id, scope))
+            )
+    db.commit()  # links issued now are kept, so the page shows the same ones next time
     return links
 
 

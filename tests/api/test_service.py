@@ -83,7 +83,7 @@ def service(db: Db, tmp_path: Path) -> Iterator[Service]:
         database_url=db.url,
         run_worker=False,
         job_queue="embedded",  # jobs are run by the test itself (procrastinate: test_worker_processes)
-        feed_secret="test-feed-secret",
+        feed_secret="test-feed-secret-of-at-least-32-characters",
         public_url="https://moedeplan.test",
         replan_time_limit=5.0,
         solve_time_limit=10.0,
