@@ -70,13 +70,16 @@ def login(
     who = p.state.directory.authenticate(token.strip())
     if who is None:
         return p.render("login.html", status=401, title=p.t("sign_in"), next=_safe_next(next), failed=True)
-    p.web = session.new_session(token_hash(token.strip()))  # a new CSRF token with the new identity
+    p.web = session.sign_in(p.state, token_hash(token.strip()), who.name)
     p.set_cookie = True
     return p.redirect(_safe_next(next))
 
 
 @router.post("/logout")
 def logout(p: Posted) -> Response:
+    """Ends the session on the server too, so a copy of the cookie no longer signs in."""
+    assert p.user is not None
+    session.sign_out(p.state, p.web, p.user.name)
     response = p.redirect("/login")
     session.clear(response)
     return response
