@@ -124,6 +124,9 @@ def requires(*roles: Role) -> Any:
 ANYONE = (Role.admin, Role.distriktsleder, Role.staff, Role.service)
 Anyone = Annotated[Principal, requires(*ANYONE)]
 Leader = Annotated[Principal, requires(Role.admin, Role.distriktsleder)]
+# Whole plans are for leaders; staff see their own meetings in them; the service role (an HR
+# system) registers absences and reads their proposals, never plans.
+PlanReader = Annotated[Principal, requires(Role.admin, Role.distriktsleder, Role.staff)]
 Admin = Annotated[Principal, requires(Role.admin)]
 
 
