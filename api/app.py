@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Directory
 from api.deps import AppState
+from api.logs import protect_logger
 from api.schemas import ErrorBody
 from api.settings import AppSettings
 from scheduler.config import ConfigError
@@ -34,6 +35,7 @@ def create_app(
 ) -> FastAPI:
     """The app; `state` lets tests share one database between an app and a worker."""
     settings = settings or AppSettings()
+    protect_logger("uvicorn.access")  # feed tokens never reach the access log
     if state is None:
         if directory is None:
             directory = Directory.from_file(settings.users_file) if settings.users_file else Directory([])
@@ -96,6 +98,7 @@ def _loc(loc: Sequence[Any]) -> str:
 
 
 def _error_handlers(app: FastAPI) -> None:
+    from api.auth import UsersFileError
     from api.db import Conflict, ImmutableRow, NotFound, NotNewest, StaleVersion
     from calendar_sync.privacy import PrivacyError
     from calendar_sync.publish import PublishError
@@ -142,6 +145,12 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PrivacyError)
     async def privacy(request: Request, exc: PrivacyError) -> JSONResponse:
         return _error(422, f"ikke udsendt (tavshedspligt): {exc}")
+
+    @app.exception_handler(UsersFileError)
+    async def users_file(request: Request, exc: UsersFileError) -> JSONResponse:
+        # Fail closed: nobody is let in while the users file cannot be read. The log names the
+        # file and the problem (`Directory`); callers are not told where the server keeps it.
+        return _error(503, "ingen kan logge ind lige nu: brugerfilen kan ikke bruges; kontakt kommunens IT")
 
     @app.exception_handler(PublishError)
     async def publish_refused(request: Request, exc: PublishError) -> JSONResponse:

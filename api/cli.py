@@ -21,6 +21,8 @@ from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
+    from api.auth import UsersFile
+    from api.settings import AppSettings
     from calendar_sync.sync import SyncReport
     from scheduler.slots import SlotRequest
 
@@ -282,6 +284,25 @@ def freebusy(
     typer.echo(f"Skrevet {out}: {blocks} optagede tidsrum for {sum(1 for b in busy.values() if b)} personer.")
 
 
+def _app_settings(**overrides: object) -> AppSettings:
+    """The service's settings from the environment, or exit 2 naming each bad setting.
+
+    Only pydantic's messages are shown, never the input: the database URL may hold a password.
+    """
+    from api.settings import AppSettings
+
+    try:
+        return AppSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.echo("Ugyldige indstillinger:", err=True)
+        for error in exc.errors():
+            field = ".".join(map(str, error["loc"]))
+            name = f"MOEDEPLAN_{field.upper()}" if field else "indstillingerne"
+            message = error["msg"].removeprefix("Value error, ")
+            typer.echo(f"  {message if message.startswith(name) else f'{name}: {message}'}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -291,19 +312,27 @@ def serve(
     """Run the API (and, by default, a job worker) on the database in MOEDEPLAN_DATABASE_URL.
 
     With nothing set it uses the SQLite file moedeplan.sqlite3 here. OpenAPI docs at /docs.
+    Refuses to start (exit 2) with an empty or short MOEDEPLAN_FEED_SECRET or
+    MOEDEPLAN_SESSION_SECRET, or a users file it cannot read. Log lines never show feed tokens.
     """
     import uvicorn
 
     from api.app import create_app
-    from api.settings import AppSettings
+    from api.logs import log_config
+    from api.settings import SettingsError
 
-    settings = AppSettings(run_worker=worker)
+    settings = _app_settings(run_worker=worker)
     if settings.users_file is None:
         typer.echo(
             "Ingen brugere: sæt MOEDEPLAN_USERS_FILE og opret brugere med `moedeplan user-add`.", err=True
         )
+    try:
+        application = create_app(settings)
+    except SettingsError as exc:
+        typer.echo(f"Kan ikke starte: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     typer.echo(f"moedeplan på http://{host}:{port} (database {settings.safe_database_url})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", log_config=log_config())
 
 
 @app.command()
@@ -318,18 +347,9 @@ def worker() -> None:
 
     from api.db import make_session_factory, migrate
     from api.jobs import Worker, run_queue_worker
-    from api.settings import AppSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        settings = AppSettings()
-    except ValidationError as exc:
-        # Only the messages: the input (the database URL) may hold a password.
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        typer.echo(f"Ugyldige indstillinger: {problems}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    settings = _app_settings()
     queue = settings.job_queue == "procrastinate"
     migrate(settings.database_url, job_queue=queue)
     typer.echo(f"worker ({settings.job_queue}) på {settings.safe_database_url}")
@@ -341,24 +361,60 @@ def worker() -> None:
             Worker(sessions, settings).run_forever()
 
 
+def _read_users(users_file: Path) -> UsersFile:
+    """The users file for editing (an absent file is an empty list), or exit 2 saying why."""
+    from api.auth import UsersFile, UsersFileError, read_users_file
+
+    if not users_file.exists():
+        return UsersFile(users=[])
+    try:
+        return UsersFile(users=read_users_file(users_file))
+    except UsersFileError as exc:
+        typer.echo(f"Ugyldigt: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _write_users(users_file: Path, users: UsersFile) -> None:
+    """Replace the file in one step (0600): a running server never reads half of it."""
+    import os
+    import tempfile
+
+    import yaml
+
+    users_file.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(users.model_dump(mode="json"), allow_unicode=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{users_file.name}.", dir=users_file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, users_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 @app.command("user-add")
 def user_add(
     users_file: Annotated[Path, typer.Argument(help="the users file (MOEDEPLAN_USERS_FILE)")],
-    name: Annotated[str, typer.Argument(help="who (shown in the audit log)")],
+    name: Annotated[str, typer.Argument(help="who (shown in the audit log); unique")],
     role: Annotated[str, typer.Option(help="admin, distriktsleder, staff or service")],
     person: Annotated[str | None, typer.Option(help="staff: their person id")] = None,
     district: Annotated[list[str] | None, typer.Option(help="distriktsleder: a district id (repeat)")] = None,
 ) -> None:
-    """Add a user and print their new token once; the file keeps only its SHA-256."""
-    import secrets
+    """Add a user and print their new token once; the file keeps only its SHA-256.
 
-    import yaml
+    A running server sees the new user at once (it re-reads the file when it changes).
+    """
+    import secrets
 
     from api.auth import Role, UserEntry, UsersFile, token_hash
 
+    users = _read_users(users_file)
     try:
-        data = yaml.safe_load(users_file.read_text(encoding="utf-8")) if users_file.exists() else None
-        users = UsersFile.model_validate(data or {"users": []})
         token = secrets.token_urlsafe(32)
         entry = UserEntry(
             name=name,
@@ -367,14 +423,69 @@ def user_add(
             person=person,
             districts=district or [],
         )
-    except (ValueError, ValidationError, yaml.YAMLError) as exc:
+        users = UsersFile(users=[*users.users, entry])
+    except (ValueError, ValidationError) as exc:
         typer.echo(f"Ugyldigt: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    users.users.append(entry)
-    users_file.parent.mkdir(parents=True, exist_ok=True)
-    users_file.write_text(yaml.safe_dump(users.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
-    users_file.chmod(0o600)
+    _write_users(users_file, users)
     typer.echo(token)
+
+
+@app.command("user-remove")
+def user_remove(
+    users_file: Annotated[Path, typer.Argument(help="the users file (MOEDEPLAN_USERS_FILE)")],
+    name: Annotated[str, typer.Argument(help="the user's name, as user-add was given it")],
+) -> None:
+    """Remove a user: a running server refuses their token, web sessions and feed links at once."""
+    from api.auth import UsersFile
+
+    users = _read_users(users_file)
+    kept = [u for u in users.users if u.name != name]
+    if len(kept) == len(users.users):
+        known = ", ".join(u.name for u in users.users) or "ingen"
+        typer.echo(f"Ingen bruger hedder '{name}' i {users_file} (brugere: {known})", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    _write_users(users_file, UsersFile(users=kept))
+    typer.echo(f"Fjernet: {name}. Token, log-ind på siderne og kalenderlinks virker ikke længere.")
+
+
+@app.command("feed-revoke")
+def feed_revoke(
+    person: Annotated[str | None, typer.Option(help="the links to this person's feed")] = None,
+    unit: Annotated[str | None, typer.Option(help="the links to this unit's feed")] = None,
+    district: Annotated[str | None, typer.Option(help="the links to this district's feed")] = None,
+    user: Annotated[str | None, typer.Option(help="the links issued to this user (by name)")] = None,
+    reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "",
+) -> None:
+    """Stop calendar feed links from working, now: one feed's, or one user's (or both: theirs to it).
+
+    Works on the database in MOEDEPLAN_DATABASE_URL; every link revoked is in the audit log.
+    Asking for the link again (the API's /link, the Udsend page) issues a new one.
+    """
+    import getpass
+
+    from api import feed_tokens
+    from api.db import make_session_factory, migrate, session_scope
+
+    feeds = [
+        (kind, value) for kind, value in (("person", person), ("unit", unit), ("district", district)) if value
+    ]
+    if len(feeds) > 1 or (not feeds and user is None):
+        typer.echo("Angiv én kalender (--person, --unit eller --district) og/eller --user.", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    settings = _app_settings()
+    migrate(settings.database_url)
+    kind, reader_id = feeds[0] if feeds else (None, None)
+    actor = f"kommandolinje ({getpass.getuser()})"
+    with session_scope(make_session_factory(settings.database_url)) as db:
+        rows = feed_tokens.revoke(db, actor, kind=kind, reader_id=reader_id, issued_to=user, reason=reason)
+        revoked = [f"{r.kind}/{r.reader_id} (udstedt til {r.issued_to})" for r in rows]
+    if not revoked:
+        typer.echo("Ingen aktive kalenderlinks passer; intet ændret.")
+        return
+    typer.echo(f"Tilbagekaldt {len(revoked)} kalenderlink(s):")
+    for line in revoked:
+        typer.echo(f"  {line}")
 
 
 @app.command()

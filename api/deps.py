@@ -20,19 +20,27 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import Directory, Principal, Role
 from api.db import make_session_factory, migrate, stale_version_from
-from api.settings import AppSettings
+from api.settings import AppSettings, SettingsError, check_secret
 from calendar_sync.settings import CalendarSettings
 
 bearer = HTTPBearer(auto_error=False, description="the token `moedeplan user-add` printed")
 
 
 def _feed_secret(settings: AppSettings) -> str:
-    """The feed-token key: from the environment, else made once and kept (0600) beside the data."""
+    """The app's key: from the environment, else made once and kept (0600) beside the data.
+
+    A kept file that is empty or short (truncated, or written by hand) is refused, not used.
+    """
     if settings.feed_secret is not None:
         return settings.feed_secret.get_secret_value()
     path = settings.secret_file
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path} (MOEDEPLAN_SECRET_FILE) kan ikke læses: {exc}") from None
+        hint = ", eller slet filen, så laves en ny (MOEDEPLAN_FEED_SECRET er ikke sat)"
+        return check_secret(f"{path} (MOEDEPLAN_SECRET_FILE)", text, hint)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -116,6 +124,9 @@ def requires(*roles: Role) -> Any:
 ANYONE = (Role.admin, Role.distriktsleder, Role.staff, Role.service)
 Anyone = Annotated[Principal, requires(*ANYONE)]
 Leader = Annotated[Principal, requires(Role.admin, Role.distriktsleder)]
+# Whole plans are for leaders; staff see their own meetings in them; the service role (an HR
+# system) registers absences and reads their proposals, never plans.
+PlanReader = Annotated[Principal, requires(Role.admin, Role.distriktsleder, Role.staff)]
 Admin = Annotated[Principal, requires(Role.admin)]
 
 

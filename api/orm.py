@@ -366,3 +366,45 @@ def _history_update(_mapper: Any, _connection: Any, target: Any) -> None:
 @event.listens_for(AuditEntry, "before_delete")
 def _history_delete(_mapper: Any, _connection: Any, target: Any) -> None:
     raise ImmutableRow(f"{target.__tablename__} rows are history and are never deleted")
+
+
+# --------------------------------------------------------------------------- access (migration 0002_auth)
+
+
+class FeedToken(Base):
+    """A calendar feed link given to one user for one reader's feed (`api.feed_tokens`).
+
+    Only the token's SHA-256 is looked up; ``nonce`` lets the app show the same link again
+    (the token is an HMAC of it under the app's key), so neither the table nor the key alone
+    yields a working link. A row ends when revoked, and counts only while ``issued_to`` is a user.
+    """
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (Index(None, "kind", "reader_id"), Index(None, "issued_to"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    reader_id: Mapped[str] = mapped_column(String(200))
+    issued_to: Mapped[str] = mapped_column(String(200))
+    user_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A sign-in to the web pages: the cookie carries the random id, the row keeps its SHA-256.
+
+    Logging out sets ``ended_at``, so a copied cookie stops working at once; the user's token
+    hash ties the session to the user, so removing the user ends it too.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None] = mapped_column()

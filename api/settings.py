@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -19,6 +19,31 @@ DEFAULT_DATABASE_URL = "sqlite:///moedeplan.sqlite3"
 
 # Query parameters libpq and friends accept that hold secrets (postgresql://h/db?password=…).
 _SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "secret", "token"})
+
+# Keys shorter than this are refused: 32 random characters are beyond guessing, a word is not.
+MIN_SECRET_LENGTH = 32
+MAKE_SECRET_HINT = "lav en med `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+
+
+class SettingsError(ValueError):
+    """A setting the service cannot start with; the message names the setting as the user wrote it."""
+
+
+def check_secret(setting: str, value: str, unset_hint: str = "") -> str:
+    """The key without surrounding whitespace, or a Danish error naming `setting`.
+
+    An empty key (a blank line in an env file) would make every HMAC under it computable by anyone,
+    so empty and short keys stop the service instead of weakening it silently.
+    """
+    key = value.strip()
+    if not key:
+        raise SettingsError(f"{setting} er tom; {MAKE_SECRET_HINT}{unset_hint}")
+    if len(key) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"{setting} er for kort ({len(key)} tegn, mindst {MIN_SECRET_LENGTH}); "
+            f"{MAKE_SECRET_HINT}{unset_hint}"
+        )
+    return key
 
 
 def mask_database_url(url: str) -> str:
@@ -50,12 +75,14 @@ class AppSettings(BaseSettings):
     )
     feed_secret: SecretStr | None = Field(
         default=None,
-        description="key of the unguessable feed tokens; unset: made once and kept in `secret_file`",
+        description="the app's key (feed links, web sessions); at least 32 characters; "
+        "unset: made once and kept in `secret_file`",
     )
     secret_file: Path = Path(".moedeplan-feed-secret")
     session_secret: SecretStr | None = Field(
         default=None,
-        description="key that signs the web pages' sign-in cookie; unset: derived from the feed key",
+        description="key that signs the web pages' sign-in cookie (at least 32 characters); "
+        "unset: derived from the feed key",
     )
     session_max_age: int = Field(default=8 * 3600, ge=60, description="seconds a web sign-in lasts")
     public_url: str = Field(default="http://127.0.0.1:8000", description="base of feed links")
@@ -79,6 +106,15 @@ class AppSettings(BaseSettings):
     outbox_sweep_seconds: float = Field(
         default=60.0, ge=0, description="unsent calendar messages are resumed this often (0: at start only)"
     )
+
+    @field_validator("feed_secret", "session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Set means set properly: empty or short keys are refused (unset is fine: one is made)."""
+        if value is None:
+            return None
+        setting = f"MOEDEPLAN_{(info.field_name or '').upper()}"
+        return SecretStr(check_secret(setting, value.get_secret_value(), ", eller fjern den helt"))
 
     @model_validator(mode="after")
     def _resolve_job_queue(self) -> AppSettings:

@@ -71,7 +71,7 @@ def serve(folder: Path) -> Iterator[str]:
         database_url=f"sqlite:///{folder / 'load.sqlite3'}",
         run_worker=True,
         worker_poll_seconds=0.2,
-        feed_secret=SecretStr("load-secret"),
+        feed_secret=SecretStr("load-secret-of-at-least-32-characters"),
         secret_file=folder / "secret",
         public_url=f"http://127.0.0.1:{port}",
     )

@@ -144,18 +144,23 @@ FeedKind = str  # "person", "unit" or "district"
 
 
 def reader_feeds(
-    plans: Iterable[tuple[MunicipalityConfig, Plan]], kind: FeedKind, now: datetime | None = None
+    plans: Iterable[tuple[MunicipalityConfig, Plan]],
+    kind: FeedKind,
+    now: datetime | None = None,
+    confidential: Iterable[str] = (),
 ) -> dict[str, bytes]:
     """Reader id -> one feed with their items from several plans (one per term), for the API.
 
     A subscription outlives a term: the feed holds every published term, so the calendar does
-    not empty when a new term's plan is published.
+    not empty when a new term's plan is published. `confidential`: texts kept out besides the
+    configs' own (the reasons of absences registered through the API).
     """
+    confidential = list(confidential)
     readers: dict[str, str] = {}
     chosen: dict[str, list[CalendarItem]] = {}
     secrets: set[str] = set()  # the confidential texts of every config, for the merged feeds
     for config, plan in plans:
-        items, guard = guarded_items(config, plan)
+        items, guard = guarded_items(config, plan, confidential)
         secrets.update(guard.confidential)
         if kind == "person":
             for person in config.staff:

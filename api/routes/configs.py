@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api import storage
-from api.deps import Admin, Anyone, Db, Id, Leader, commit
+from api.deps import Admin, Db, Id, Leader, commit
 from api.orm import ConfigVersion
 from scheduler.config import ConfigError, parse_config
 
@@ -57,8 +57,9 @@ def config_out(version: ConfigVersion) -> ConfigOut:
 
 
 @router.post("/validate", response_model=Validation)
-def validate(body: ConfigUpload, who: Anyone) -> Validation:
-    """Check a config without storing it; every problem is listed with its place."""
+def validate(body: ConfigUpload, who: Leader) -> Validation:
+    """Check a config without storing it; every problem is listed with its place (for the people
+    who plan: admins and district leaders)."""
     try:
         parse_config(body.yaml, source=body.name)
     except ConfigError as exc:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api import publishing, storage
 from api.auth import Principal, Role
 from api.db import NotNewest, StaleVersion
-from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
+from api.deps import MAX_ID, Db, Id, Leader, PlanReader, State, commit, etag, require_if_match
 from api.jobs import SOLVE, WHAT_IF, dispatch, effective_config
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
@@ -315,7 +315,7 @@ def versions(
 def read(
     plan_id: Id,
     db: Db,
-    who: Anyone,
+    who: PlanReader,
     response: Response,
     district: str | None = None,
     unit: str | None = None,

@@ -25,6 +25,7 @@ from scheduler.slots import (
     find_slots,
     parse_request,
 )
+from scheduler.slots import _default_unit as booking_unit  # where a booking goes: the finder's rule
 
 router = APIRouter(prefix="/plans/{plan_id}/slots", tags=["slots"])
 
@@ -60,10 +61,21 @@ def _request(body: SlotSearch, config: MunicipalityConfig) -> SlotRequest:
         ) from None
 
 
-def _may_book(who: Principal, request: SlotRequest) -> None:
-    """Leaders book anything; staff (the social worker) only meetings they take part in themselves."""
+def _may_book(who: Principal, config: MunicipalityConfig, request: SlotRequest) -> None:
+    """Admins book anything; a district leader only into units of their own district(s) (the unit
+    the meeting goes into, as booking chooses it); staff (the social worker) only meetings they
+    take part in themselves."""
     if who.role in (Role.admin, Role.distriktsleder):
-        return
+        unit = booking_unit(config, request)
+        if who.may_book_into(config, unit):
+            return
+        raise HTTPException(
+            403,
+            {
+                "detail": f"{who.name} må ikke booke møder i {unit} (et andet distrikt)",
+                "field": "request.unit",
+            },
+        )
     if who.role == Role.staff and any(p.person == who.person for p in request.participants):
         return
     raise HTTPException(403, "du kan kun booke møder, du selv deltager i")
@@ -83,7 +95,7 @@ def book(plan_id: Id, body: SlotBooking, db: Db, who: Anyone, state: State) -> C
     """Book the slot of that rank: a new plan version; invitations go out if the plan is published."""
     row, plan, config = load(db, plan_id)
     request = _request(body, config)
-    _may_book(who, request)
+    _may_book(who, config, request)
     newest(db, row)
     try:
         new_plan, slot = find_and_book(config, plan, request, body.rank, top=body.top)

@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -70,13 +70,16 @@ def login(
     who = p.state.directory.authenticate(token.strip())
     if who is None:
         return p.render("login.html", status=401, title=p.t("sign_in"), next=_safe_next(next), failed=True)
-    p.web = session.new_session(token_hash(token.strip()))  # a new CSRF token with the new identity
+    p.web = session.sign_in(p.state, token_hash(token.strip()), who.name)
     p.set_cookie = True
     return p.redirect(_safe_next(next))
 
 
 @router.post("/logout")
 def logout(p: Posted) -> Response:
+    """Ends the session on the server too, so a copy of the cookie no longer signs in."""
+    assert p.user is not None
+    session.sign_out(p.state, p.web, p.user.name)
     response = p.redirect("/login")
     session.clear(response)
     return response
@@ -314,6 +317,7 @@ def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, Any]]
     """(kind label, name, FeedLink) for every feed this user may hand out, by the API's rule."""
     assert p.user is not None
     user: Principal = p.user
+    scope = calendar_routes.scope_config(db)
     kinds = [
         (calendar_routes.FeedKind.person, [(s.id, s.name) for s in current.config.staff]),
         (calendar_routes.FeedKind.unit, [(u.id, u.name) for u in current.config.units]),
@@ -322,11 +326,12 @@ def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, Any]]
     links = []
     for kind, readers in kinds:
         for reader_id, name in readers:
-            try:
-                link = calendar_routes.link(kind, reader_id, db, user, p.state)
-            except HTTPException:
+            if not user.may_link(scope, kind.value, reader_id):
                 continue
-            links.append((kind.value, name, link))
+            links.append(
+                (kind.value, name, calendar_routes.issue_link(db, p.state, user, kind, reader_id, scope))
+            )
+    db.commit()  # links issued now are kept, so the page shows the same ones next time
     return links
 
 
@@ -338,7 +343,8 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     messages: dict[str, list[Any]] = {}
     problem = None
     try:
-        messages = preview(current.config, current.plan, p.state.calendar)
+        secrets = storage.absence_reasons(db)
+        messages = preview(current.config, current.plan, p.state.calendar, confidential=secrets)
     except Exception as exc:  # a plan that cannot be sent: say why, still show the links
         problem = str(exc)
     people = sorted(messages, key=current.person)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,11 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def preview(
-    config: MunicipalityConfig, plan: Plan, settings: CalendarSettings, backend: str | None = None
+    config: MunicipalityConfig,
+    plan: Plan,
+    settings: CalendarSettings,
+    backend: str | None = None,
+    confidential: Iterable[str] = (),
 ) -> dict[str, list[Message]]:
     """person id -> the messages a publish of `plan` would send them now."""
     items = items_from_plan(config, plan)
@@ -53,7 +58,8 @@ def preview(
         if settings.ledger_path.exists():
             _copy(settings.ledger_path, copy)
         with Ledger(copy) as ledger:
-            plan_outbox(items, recipients_of(config), name, ledger, guard=PrivacyGuard.for_config(config))
+            guard = PrivacyGuard.for_config(config, also=confidential)
+            plan_outbox(items, recipients_of(config), name, ledger, guard=guard, scope=plan.term)
             for row in ledger.pending(name):
                 item = by_uid.get(row.uid)
                 if item is None:  # a cancel of something no longer in the plan: what the calendar holds

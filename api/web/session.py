@@ -1,8 +1,10 @@
 """Sign-in for the web pages: a signed, HttpOnly, SameSite=Lax cookie, and a CSRF token per session.
 
-The cookie keeps the SHA-256 of the user's bearer token (never the token), a random CSRF token and
-when it was issued, signed with HMAC-SHA256. Each request looks the hash up in the same `Directory`
-as the API, so removing a user from the users file signs them out of the pages too. Every POST
+The cookie keeps a random session id (never the user's token), a random CSRF token and when it
+was issued, signed with HMAC-SHA256. The sign-in itself lives on the server (`api.web_sessions`):
+each request looks the session up there and its user in the same `Directory` as the API, so
+logging out ends the session for every copy of the cookie, and removing a user from the users
+file signs them out of the pages at once. Every POST
 must carry the session's CSRF token (form field `csrf` or header `X-CSRF-Token`): SameSite=Lax
 already keeps the cookie off cross-site POSTs; the token also covers same-site attackers.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from api import web_sessions
 from api.auth import Principal
 from api.deps import AppState
 
@@ -41,7 +44,7 @@ class WebSession:
     """What the cookie says: who (if signed in) and the CSRF token of this browser session."""
 
     csrf: str
-    token_sha256: str | None = None
+    session_id: str | None = None
     issued: int = 0
 
 
@@ -50,7 +53,7 @@ def _sign(key: bytes, payload: bytes) -> str:
 
 
 def encode(key: bytes, session: WebSession) -> str:
-    body = {"c": session.csrf, "h": session.token_sha256, "t": session.issued}
+    body = {"c": session.csrf, "s": session.session_id, "t": session.issued}
     payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).rstrip(b"=")
     return f"{payload.decode()}.{_sign(key, payload)}"
 
@@ -64,7 +67,8 @@ def decode(key: bytes, value: str | None, max_age: int, now: float | None = None
         return None
     try:
         body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        session = WebSession(csrf=str(body["c"]), token_sha256=body.get("h"), issued=int(body["t"]))
+        sid = body.get("s")
+        session = WebSession(csrf=str(body["c"]), session_id=str(sid) if sid else None, issued=int(body["t"]))
     except (ValueError, KeyError, TypeError):
         return None
     if (now if now is not None else time.time()) - session.issued > max_age:
@@ -72,8 +76,8 @@ def decode(key: bytes, value: str | None, max_age: int, now: float | None = None
     return session
 
 
-def new_session(token_sha256: str | None = None) -> WebSession:
-    return WebSession(csrf=secrets.token_urlsafe(24), token_sha256=token_sha256, issued=int(time.time()))
+def new_session(session_id: str | None = None) -> WebSession:
+    return WebSession(csrf=secrets.token_urlsafe(24), session_id=session_id, issued=int(time.time()))
 
 
 def read(request: Request, state: AppState) -> WebSession | None:
@@ -81,9 +85,28 @@ def read(request: Request, state: AppState) -> WebSession | None:
 
 
 def principal_of(session: WebSession | None, state: AppState) -> Principal | None:
-    if session is None or session.token_sha256 is None:
+    """The signed-in user: the server's session must still count, and its user still exist."""
+    if session is None or session.session_id is None:
         return None
-    return state.directory.by_token_hash(session.token_sha256)
+    with state.sessions() as db:
+        row = web_sessions.active(db, session.session_id)
+        digest = row.token_sha256 if row is not None else None
+    return None if digest is None else state.directory.by_token_hash(digest)
+
+
+def sign_in(state: AppState, user_token_sha256: str, name: str) -> WebSession:
+    """A new server-side session for the user (and a new CSRF token with the new identity)."""
+    with state.sessions() as db, db.begin():
+        session_id = web_sessions.start(db, user_token_sha256, state.settings.session_max_age, name)
+    return new_session(session_id)
+
+
+def sign_out(state: AppState, session: WebSession, name: str) -> None:
+    """End the server-side session: no copy of this cookie signs anyone in any more."""
+    if session.session_id is None:
+        return
+    with state.sessions() as db, db.begin():
+        web_sessions.end(db, session.session_id, name)
 
 
 def store(response: Response, request: Request, state: AppState, session: WebSession) -> None:

@@ -38,6 +38,8 @@ TABLES = {
     "plan_heads",
     "publications",
     "publish_locks",
+    "feed_tokens",
+    "web_sessions",
 }
 
 

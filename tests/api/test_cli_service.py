@@ -72,3 +72,52 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_serve_never_writes_a_feed_token_to_its_log(tmp_path: Path) -> None:
+    """The access log showed `GET /calendars/…ics?token=…`: anyone reading the log could subscribe."""
+    users = tmp_path / "users.yaml"
+    token = CliRunner().invoke(app, ["user-add", str(users), "IT", "--role", "admin"]).output.strip()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MOEDEPLAN_USERS_FILE": str(users),
+        "MOEDEPLAN_FEED_SECRET": "a-feed-secret-of-32-characters-or-more",
+        "MOEDEPLAN_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("MOEDEPLAN_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-worker"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.2)
+        link = httpx.get(
+            f"{base}/calendars/person/psykolog-a/link", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert link.status_code == 200, link.text
+        url = link.json()["url"]
+        feed_token = url.split("token=")[1]
+        assert httpx.get(url).status_code == 200
+        assert httpx.get(url.replace(feed_token, "guessed-token")).status_code == 404
+        assert httpx.get(f"{base}/plans?x=1&access_token={feed_token}").status_code == 401
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "/calendars/person/psykolog-a.ics?token=***" in output, output
+    assert feed_token not in output and "guessed-token" not in output
+    assert token not in output

@@ -48,7 +48,7 @@ class _SeededApp:
         app_settings = AppSettings(
             database_url=f"sqlite:///{folder / 'db.sqlite3'}",
             run_worker=False,
-            feed_secret="contract-secret",
+            feed_secret="contract-secret-of-at-least-32-characters",
             secret_file=folder / "secret",
             replan_time_limit=2.0,
         )

@@ -83,7 +83,7 @@ def service(db: Db, tmp_path: Path) -> Iterator[Service]:
         database_url=db.url,
         run_worker=False,
         job_queue="embedded",  # jobs are run by the test itself (procrastinate: test_worker_processes)
-        feed_secret="test-feed-secret",
+        feed_secret="test-feed-secret-of-at-least-32-characters",
         public_url="https://moedeplan.test",
         replan_time_limit=5.0,
         solve_time_limit=10.0,
@@ -126,7 +126,7 @@ def test_config_upload_is_for_admins_and_names_every_problem(service: Service) -
     assert response.status_code == 422
     assert any("staff[2].roles[0]" in p and "psykolog" in p for p in response.json()["problems"])
     body = {"name": "x", "yaml": broken}
-    check = service.client.post("/configs/validate", json=body, headers=auth("psyk-a"))
+    check = service.client.post("/configs/validate", json=body, headers=auth("baltorp"))
     assert check.json()["valid"] is False
     config_id = service.upload()
     listed = service.client.get("/configs", headers=auth("baltorp")).json()

@@ -22,6 +22,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -104,8 +105,6 @@ def tables_of(engine: Engine) -> set[str]:
 
 def head_revision() -> str:
     """The newest migration, as Alembic's scripts say (so a new migration needs no test edit)."""
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head

@@ -1,7 +1,7 @@
 """Plan heads (compare-and-set on a term's newest version), publications and publish locks.
 
-Revision ID: 0002_publishing
-Revises: 0001
+Revision ID: 0003_publishing
+Revises: 0002_auth
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_publishing"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0003_publishing"
+down_revision: str | Sequence[str] | None = "0002_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
