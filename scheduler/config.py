@@ -61,15 +61,16 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
     problems = check_size(len(text.encode("utf-8", errors="surrogatepass")), source, limits)
     if problems:
         raise ConfigError(problems)
-    problems = check_shape(scan_yaml(text), source, limits)
+    problems = check_shape(scan_yaml(text, max_depth=limits.max_depth), source, limits)
     if problems:
         raise ConfigError(problems)
     try:
         raw = yaml.load(text, Loader=FAST_LOADER)
     except yaml.YAMLError:
         # libyaml's messages are terse: let PyYAML's own parser say where and why, after measuring
-        # the text as that parser reads it (the two need not stop at the same place).
-        problems = check_shape(scan_yaml(text, yaml.SafeLoader), source, limits)
+        # the text as that parser reads it (the two need not stop at the same place; libyaml stops
+        # at 1,000 levels of nesting with an error before it yields them).
+        problems = check_shape(scan_yaml(text, yaml.SafeLoader, limits.max_depth), source, limits)
         if problems:
             raise ConfigError(problems) from None
         try:

@@ -103,12 +103,13 @@ FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser with PyYAML's safe constructor when PyYAML has it (several times faster)."""
 
 
-def scan_yaml(text: str, loader: Any = None) -> YamlShape:
+def scan_yaml(text: str, loader: Any = None, max_depth: int = LIMITS.max_depth) -> YamlShape:
     """Measure a YAML text from its event stream, without building a single node.
 
     Every node counts once, an alias as many nodes as its anchor's node holds (counted when that
-    node ended), so `[*a, *a, …]` over a big `&a` is as big as it would be expanded. The parser
-    keeps its own stack, so 50,000 levels of nesting are counted, not recursed into.
+    node ended), so `[*a, *a, …]` over a big `&a` is as big as it would be expanded. The scan
+    stops one level past `max_depth`: PyYAML's scanner slows down with every open level, so
+    50,000 of them are never read, let alone recursed into.
     """
     shape = YamlShape()
     sizes: dict[str, int] = {}  # anchor -> expanded nodes of its node
@@ -130,6 +131,8 @@ def scan_yaml(text: str, loader: Any = None) -> YamlShape:
                 if len(open_nodes) > shape.depth:
                     shape.depth = len(open_nodes)
                     shape.depth_line = event.start_mark.line + 1 if event.start_mark else 0
+                    if shape.depth > max_depth:
+                        break
             elif isinstance(event, SequenceEndEvent | MappingEndEvent):
                 anchor, count = open_nodes.pop()
                 if anchor is not None:
@@ -152,8 +155,8 @@ def check_shape(shape: YamlShape, source: str, limits: ConfigLimits = LIMITS) ->
     problems = []
     if shape.depth > limits.max_depth:
         problems.append(
-            f"{source}: linje {shape.depth_line}: lister og afsnit er indlejret {number(shape.depth)} "
-            f"niveauer dybt; højst {limits.max_depth} niveauer er tilladt"
+            f"{source}: linje {shape.depth_line}: lister og afsnit er indlejret mere end "
+            f"{limits.max_depth} niveauer dybt; højst {limits.max_depth} niveauer er tilladt"
         )
     if shape.aliases > limits.max_aliases:
         problems.append(

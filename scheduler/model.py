@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 Identifier = Annotated[
     str,
     Field(
-        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        pattern=IDENTIFIER_PATTERN,
         max_length=80,
         description="Lower-case ASCII id: letters, digits, '-', '_' and '.'; write æ/ø/å as ae/oe/aa.",
     ),

@@ -9,8 +9,9 @@ plan versions never change, so neither do their feeds.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,8 @@ from api.jobs import effective_config
 from api.orm import PlanVersion
 from calendar_sync.ics import reader_feeds
 from calendar_sync.itip import render_feed
-from scheduler.model import MunicipalityConfig, Plan
+from scheduler.config import ConfigError
+from scheduler.model import IDENTIFIER_PATTERN, MunicipalityConfig, Plan
 
 router = APIRouter(prefix="/calendars", tags=["calendars"])
 
@@ -78,12 +80,22 @@ def _feeds(db: Session, state: AppState, kind: FeedKind) -> dict[str, bytes]:
     responses={200: {"content": {"text/calendar": {}}, "description": "METHOD:PUBLISH calendar"}},
 )
 def feed(
-    kind: FeedKind, reader_id: str, db: Db, state: State, token: str = Query(max_length=100)
+    kind: FeedKind,
+    reader_id: Annotated[str, Path(pattern=IDENTIFIER_PATTERN, max_length=80)],
+    db: Db,
+    state: State,
+    token: str = Query(max_length=100),
 ) -> Response:
     """The feed; 404 for a wrong token, so a guess cannot even learn that a reader exists."""
     if not feed_token_valid(state.feed_secret, kind.value, reader_id, token):
         raise HTTPException(404, "ingen sådan kalender")
-    body = _feeds(db, state, kind).get(reader_id)
+    try:
+        feeds = _feeds(db, state, kind)
+    except ConfigError:  # a config stored before today's checks: say so, name nothing in it
+        raise HTTPException(
+            409, "kalenderen kan ikke vises: den gemte konfiguration er ikke gyldig"
+        ) from None
+    body = feeds.get(reader_id)
     if body is None:  # a valid token for a reader no published plan knows (yet): an empty calendar
         body = render_feed([], f"Møder – {reader_id}")
     return Response(

@@ -273,3 +273,18 @@ def test_publish_sends_only_changes_and_refuses_confidential_text(
     refused = run("publish", write_yaml(tmp_path / "note.yaml", data), tmp_path / "leaky.json")
     assert refused.exit_code == 2
     assert "fortroligt felt" in refused.stderr
+
+
+def test_a_config_over_a_limit_is_exit_2_with_the_limit_not_a_traceback(tmp_path: Path) -> None:
+    """YAML nested 50,000 deep was a RecursionError; through a real process, where a traceback shows."""
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("municipality: X\nstaff: " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    done = run_process("validate", str(deep))
+    assert done.returncode == 2, done.stderr
+    assert "indlejret mere end 50 niveauer dybt; højst 50 niveauer er tilladt" in done.stderr
+    assert "Traceback" not in done.stderr
+    big = tmp_path / "big.yaml"
+    big.write_text(SMALL.read_text(encoding="utf-8") + "#" * 2_000_000 + "\n", encoding="utf-8")
+    result = run("plan", big, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "højst 2.000.000 bytes er tilladt" in result.output

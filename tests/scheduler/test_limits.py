@@ -80,13 +80,20 @@ def test_a_text_over_the_size_limit_is_refused_by_its_size(tmp_path: Path) -> No
 
 def test_yaml_nested_50000_deep_is_refused_not_a_recursion_error() -> None:
     deep = "municipality: X\nstaff: " + "[" * 50_000 + "]" * 50_000 + "\n"
-    assert problems(deep) == [
-        "k.yaml: linje 2: lister og afsnit er indlejret 50.001 niveauer dybt; højst 50 niveauer er tilladt"
+    started = time.monotonic()
+    found = problems(deep)
+    assert time.monotonic() - started < 5
+    assert found == [
+        "k.yaml: linje 2: lister og afsnit er indlejret mere end 50 niveauer dybt; "
+        "højst 50 niveauer er tilladt"
     ]
     # Unclosed, so the parser stops with an error: still the nesting is what is reported.
     assert "højst 50 niveauer" in problems("a: " + "{b: " * 50_000)[0]
     block = "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "x: 1\n"
-    assert "indlejret 61 niveauer" in problems(block)[0]
+    assert problems(block) == [
+        "k.yaml: linje 51: lister og afsnit er indlejret mere end 50 niveauer dybt; "
+        "højst 50 niveauer er tilladt"
+    ]
 
 
 def test_an_alias_fan_out_is_refused_without_expanding_it() -> None:
