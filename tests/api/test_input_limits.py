@@ -8,6 +8,7 @@ an error body, not a 500.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +17,14 @@ from icalendar import Calendar
 from api import storage
 from api.auth import feed_token
 from api.db import session_scope
+from api.isolation import run_isolated
+from api.jobs import Worker
+from bench.generate import scale_config, to_yaml
+from scheduler.config import load_config
 from tests.api.test_service import TWO_DISTRICTS, Service, auth
 from tests.api.test_service import service as service  # noqa: F401  (the fixture: app, database, worker)
 
+BALLERUP = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
 DEEP = "municipality: X\nstaff: " + "[" * 50_000 + "]" * 50_000 + "\n"
 BOMB = "a: &a [" + ", ".join(["x"] * 2000) + "]\nb: [" + ", ".join(["*a"] * 2000) + "]\n"
 MANY_SERIES = TWO_DISTRICTS + "".join(
@@ -117,3 +123,27 @@ def test_a_feed_for_a_reader_id_that_is_no_id_is_a_422(service: Service) -> None
     answer = service.client.get(f"/calendars/person/x%0A.ics?token={token}")
     assert answer.status_code == 422
     assert json.loads(answer.text)["detail"].startswith("ugyldigt input")
+
+
+def test_a_solve_over_its_memory_limit_fails_its_job_and_the_service_goes_on(service: Service) -> None:
+    """A solve that needed more memory than the machine had took the server with it (past 5 GB)."""
+    # Ballerup ×2 (52 series, 558 meetings) needs a few hundred MB more than an idle child holds;
+    # 48 MB more is enough to start and far too little to build its model.
+    config_id = service.upload(to_yaml(scale_config(load_config(BALLERUP), 2)), name="ballerup-x2")
+    tight = address_space_mb_of_a_child() + 48
+    job = service.client.post("/plans/solve", json={"config_id": config_id}, headers=auth("admin")).json()
+    settings = service.worker.settings.model_copy(update={"solve_memory_mb": tight})
+    assert Worker(service.state.sessions, settings).run_once()
+    failed = service.client.get(f"/jobs/{job['id']}", headers=auth("admin")).json()
+    assert failed["state"] == "failed", failed
+    assert f"mere hukommelse end tilladt ({tight} MB, MOEDEPLAN_SOLVE_MEMORY_MB)" in failed["error"]
+    assert failed["error"].startswith("løsningen ")
+    assert service.client.get("/health").json()["status"] == "ok"
+    # The next job, with the default limit, is planned as before.
+    assert service.solved_plan()["status"] in ("OPTIMAL", "FEASIBLE")
+
+
+def address_space_mb_of_a_child() -> int:
+    from tests.api.test_isolation import address_space_mb
+
+    return run_isolated(address_space_mb, memory_mb=4096)
