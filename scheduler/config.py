@@ -196,6 +196,43 @@ def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[st
     return [p.id for p in people if seat.role in p.roles and may_serve(p, unit)]
 
 
+class _PoolSizes:
+    """How many people could fill a seat, as `len(seat_pool(...))`, from an index built once.
+
+    `seat_pool` walks the whole staff for every seat; over thousands of series and thousands of
+    people that took minutes, so the seat check counts from who serves what instead.
+    """
+
+    def __init__(self, config: MunicipalityConfig):
+        self.everywhere: dict[str, set[str]] = {}  # role -> people who serve all units
+        self.near: dict[tuple[str, str], set[str]] = {}  # (role, unit or district id) -> people
+        for person in config.staff:
+            for role in person.roles:
+                if person.serves.all:
+                    self.everywhere.setdefault(role, set()).add(person.id)
+                    continue
+                for place in [*person.serves.units, *person.serves.districts]:
+                    self.near.setdefault((role, place), set()).add(person.id)
+        self._sizes: dict[tuple[str, str, tuple[str, ...] | None], int] = {}
+
+    def size(self, unit: Unit, seat: Seat) -> int:
+        if seat.person is not None:
+            return 1
+        if seat.role is None:
+            return len(set(seat.people or []))
+        key = (unit.id, seat.role, tuple(seat.people) if seat.people is not None else None)
+        if key not in self._sizes:
+            everywhere = self.everywhere.get(seat.role, set())
+            near: set[str] = set()
+            for place in [unit.id, *unit.districts]:
+                near |= self.near.get((seat.role, place), set())
+            if seat.people is None:
+                self._sizes[key] = len(everywhere) + len(near - everywhere)
+            else:
+                self._sizes[key] = sum(1 for p in set(seat.people) if p in everywhere or p in near)
+        return self._sizes[key]
+
+
 def series_title(config: MunicipalityConfig, series: Series) -> str:
     """The title users see: the configured one, or the meeting type and the unit's name."""
     if series.title:
@@ -273,8 +310,11 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         if weight_name not in names:
             yield f"weights.{weight_name}: {unknown('soft rule', weight_name, names)}"
 
+    pools = _PoolSizes(config)
     for i, series in enumerate(config.series):
-        yield from _check_series(config, i, series, roles, site_ids, unit_ids, person_ids, term_ids, unknown)
+        yield from _check_series(
+            config, i, series, roles, site_ids, unit_ids, person_ids, term_ids, unknown, pools
+        )
     yield from _check_rooms(config, unknown)
 
 
@@ -328,6 +368,7 @@ def _check_series(
     person_ids: dict[str, None],
     term_ids: dict[str, None],
     unknown: _Unknown,
+    pools: _PoolSizes,
 ) -> Iterable[str]:
     at = f"series[{i}]"
     if series.unit not in unit_ids:
@@ -385,11 +426,11 @@ def _check_series(
         if bad:
             yield f"{where}.people: {unknown('person', bad[0], person_ids)}"
             continue
-        pool = seat_pool(config, series, seat)
-        if len(pool) < seat.count:
+        pool = pools.size(unit, seat)
+        if pool < seat.count:
             who = f"role '{seat.role}' serving {unit.id}" if seat.role else "the listed people"
             yield (
-                f"{where}: nobody can fill this seat: needs {seat.count}, but {len(pool)} of "
+                f"{where}: nobody can fill this seat: needs {seat.count}, but {pool} of "
                 f"{who} exist (check staff[].serves)"
             )
 
