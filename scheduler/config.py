@@ -33,6 +33,29 @@ from scheduler.model import SERIES_TYPE_DA, MunicipalityConfig, Person, Seat, Se
 from scheduler.roles import KNOWN_ROLES
 
 
+class _NamesBadValues:
+    """A value YAML cannot build (`2027-02-30`, `!!float x`) is a YAML error with its place.
+
+    PyYAML raises a bare ValueError for those, with no line, which used to escape as a crash.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid value ({exc})", node.start_mark
+            ) from None
+
+
+class _FastLoader(_NamesBadValues, FAST_LOADER):  # type: ignore[misc, valid-type]
+    """libyaml's parser (when PyYAML has it) with the safe constructor."""
+
+
+class _ClearLoader(_NamesBadValues, yaml.SafeLoader):
+    """PyYAML's own parser: slower, clearer about where and why a text is not YAML."""
+
+
 class ConfigError(Exception):
     """A config that cannot be planned; `problems` are 'path: message' lines."""
 
@@ -65,7 +88,7 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
     if problems:
         raise ConfigError(problems)
     try:
-        raw = yaml.load(text, Loader=FAST_LOADER)
+        raw = yaml.load(text, Loader=_FastLoader)
     except yaml.YAMLError:
         # libyaml's messages are terse: let PyYAML's own parser say where and why, after measuring
         # the text as that parser reads it (the two need not stop at the same place; libyaml stops
@@ -74,7 +97,7 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
         if problems:
             raise ConfigError(problems) from None
         try:
-            raw = yaml.safe_load(text)
+            raw = yaml.load(text, Loader=_ClearLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
@@ -259,7 +282,9 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
     # Ordered sets: membership in constant time, suggestions from them in config order.
     district_ids = dict.fromkeys(d.id for d in config.districts)
     site_ids = dict.fromkeys(s.id for s in config.sites)
-    unit_ids = {u.id: u for u in config.units}
+    unit_ids: dict[str, Unit] = {}
+    for unit in config.units:
+        unit_ids.setdefault(unit.id, unit)  # the first of duplicate ids, as `next(...)` finds it
     person_ids = dict.fromkeys(p.id for p in config.staff)
     term_ids = dict.fromkeys(t.id for t in config.terms)
 

@@ -447,3 +447,25 @@ def test_the_seat_check_counts_pools_exactly_as_seat_pool_does(example: Municipa
         for role in {r for p in config.staff for r in p.roles}:
             seat = Seat(role=role, people=listed)
             assert pools.size(units[series.unit], seat) == len(seat_pool(config, series, seat))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "terms:\n  - {id: t, name: T, start: 2027-02-30, end: 2027-03-26}\n",
+            "k.yaml: not valid YAML at line 3, column 29: '2027-02-30' is not a valid value "
+            "(day is out of range for month)",
+        ),
+        (
+            "planning: {time_limit_seconds: !!float mange}\n",
+            "k.yaml: not valid YAML at line 2, column 32: 'mange' is not a valid value "
+            "(could not convert string to float: 'mange')",
+        ),
+    ],
+)
+def test_a_value_yaml_cannot_build_is_named_with_its_place(text: str, problem: str) -> None:
+    """PyYAML raised a bare ValueError for 30 February, which escaped as a crash (a 500)."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config("municipality: X\n" + text, source="k.yaml")
+    assert caught.value.problems == [problem]
