@@ -237,3 +237,23 @@ def test_a_config_at_every_count_limit_validates_in_bounded_time() -> None:
     config = parse_config("\n".join(lines) + "\n")
     assert time.monotonic() - started < 30
     assert (len(config.units), len(config.staff), len(config.series)) == (2000, 5000, 2000)
+
+
+def test_the_config_docs_state_the_limits_the_code_has() -> None:
+    """docs/config.md repeats the limits for people writing configs; it must not drift from the code."""
+    from scheduler.model import MAX_ROOMS_PER_SITE
+
+    docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    table = docs.split("| what | at most |")[1].split("\n\n")[0]
+    counts = " / ".join(f"{getattr(LIMITS, name):,}" for _, _, name in COUNTED)
+    for wanted in [
+        f"| size of the file | {LIMITS.max_bytes:,} bytes |",
+        f"| nesting of lists and mappings | {LIMITS.max_depth} levels |",
+        f"| aliases (`*name`, `<<: *name`) | {LIMITS.max_aliases:,} |",
+        f"| values once every alias is expanded | {LIMITS.max_nodes:,} |",
+        f"| {counts} |",
+        f"| meetings one term expands to (series × cadence periods) | {LIMITS.max_occurrences_per_term:,} |",
+        f"| anonymous `rooms` of one site | {MAX_ROOMS_PER_SITE} |",
+    ]:
+        assert wanted in table, wanted
+    assert f"At most {LIMITS.max_problems} problems are listed" in docs
