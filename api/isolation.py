@@ -87,17 +87,24 @@ def _exit_with_parent(conn: Connection) -> None:
     os._exit(1)
 
 
+def _limit_address_space(memory_mb: int) -> None:
+    limit = memory_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        resource.setrlimit(
+            resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
+        )
+    except (ValueError, OSError):  # a system without address-space limits: solve, but say so
+        log.warning("could not limit the solve's address space to %s MB", memory_mb)
+
+
 def _child(conn: Connection, memory_mb: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     # The watcher first: a thread needs memory to start, and one that cannot start hangs start().
     threading.Thread(target=_exit_with_parent, args=(conn,), daemon=True).start()
     reporter = _PipeReporter(conn)
     reply: tuple[str, Any]
     try:
-        limit = memory_mb * 2**20
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(
-            resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
-        )
+        _limit_address_space(memory_mb)
         reply = ("result", fn(*args, reporter))
     except MemoryError:
         reply = ("memory", None)
