@@ -5,7 +5,9 @@ it and reads its state and progress; a worker claims it, heartbeats while the so
 finishes it with a reference to the plan version it stored. A worker that dies stops
 heartbeating; the job is put back in the queue (`storage.requeue_stale_jobs`) and run again, so a
 crashed solve is retried, not lost (after 3 claims it is failed: a job that kills every worker
-must not cycle forever).
+must not cycle forever). The solve itself runs in a child process with its own memory limit
+(`api.isolation`, ``MOEDEPLAN_SOLVE_MEMORY_MB``): a solve that needs too much fails its job with a
+Danish message, and the API or worker that ran it stays up.
 
 Two ways to deliver jobs to workers, chosen by ``MOEDEPLAN_JOB_QUEUE`` (`AppSettings.job_queue`;
 unset: ``procrastinate`` when the database is PostgreSQL, ``embedded`` when it is SQLite):
@@ -62,6 +64,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import storage
 from api.db import install_job_queue_schema, normalize_url, session_scope
+from api.isolation import Reporter, SolveFailed, run_isolated
 from api.orm import Absence, ConfigVersion, Job, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
@@ -183,7 +186,7 @@ def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
     )
 
 
-def _compute(inputs: _Inputs, settings: AppSettings, beat: _Heartbeat) -> Plan:
+def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
     """The plan: a fresh solve, or — with a base plan and locks, or for a what-if — the least change."""
     from scheduler.replan import NoProposal, what_if
 
@@ -231,11 +234,19 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
         try:
             with session_scope(sessions) as db:
                 inputs = _read_inputs(db, job, settings)
-            plan = _compute(inputs, settings, beat)
+            plan = run_isolated(
+                _compute,
+                inputs,
+                settings,
+                memory_mb=settings.solve_memory_mb,
+                reporter=beat,
+                deadline=settings.solve_max_seconds,
+            )
         except Exception as exc:
             log.exception("job %s failed", job.id)
+            error = str(exc) if isinstance(exc, SolveFailed) else f"{type(exc).__name__}: {exc}"
             with session_scope(sessions) as db:
-                storage.fail_job(db, job.id, worker, f"{type(exc).__name__}: {exc}")
+                storage.fail_job(db, job.id, worker, error)
             return
     if beat.lost:
         log.warning("job %s was taken over by another worker; its result is dropped", job.id)

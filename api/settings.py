@@ -100,6 +100,12 @@ class AppSettings(BaseSettings):
     solve_time_limit: float | None = Field(default=None, gt=0, description="default: the config's")
     solve_workers: int | None = Field(default=None, ge=1, le=64)
     replan_time_limit: float = Field(default=10.0, gt=0, description="per replanning strategy")
+    # Each job's solve runs in a child process with this much address space (api.isolation): a
+    # solve that needs more fails its job, and the API and the worker stay up.
+    solve_memory_mb: int = Field(default=4096, ge=256, description="address space of a job's solve, MB")
+    solve_max_seconds: float = Field(
+        default=7200.0, gt=0, description="a job's solve still running after this is stopped and failed"
+    )
     publish_lock_seconds: float = Field(
         default=900.0, gt=0, description="a sender that stopped answering loses a term's publish lease"
     )

@@ -9,6 +9,7 @@ must be able to fill. Errors read like `staff[12].roles[0]: unknown role 'psykol
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,8 +18,42 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scheduler.limits import (
+    FAST_LOADER,
+    LIMITS,
+    ConfigLimits,
+    capped,
+    check_counts,
+    check_occurrences,
+    check_shape,
+    check_size,
+    scan_yaml,
+)
 from scheduler.model import SERIES_TYPE_DA, MunicipalityConfig, Person, Seat, Series, Unit
 from scheduler.roles import KNOWN_ROLES
+
+
+class _NamesBadValues:
+    """A value YAML cannot build (`2027-02-30`, `!!float x`) is a YAML error with its place.
+
+    PyYAML raises a bare ValueError for those, with no line, which used to escape as a crash.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid value ({exc})", node.start_mark
+            ) from None
+
+
+class _FastLoader(_NamesBadValues, FAST_LOADER):  # type: ignore[misc, valid-type]
+    """libyaml's parser (when PyYAML has it) with the safe constructor."""
+
+
+class _ClearLoader(_NamesBadValues, yaml.SafeLoader):
+    """PyYAML's own parser: slower, clearer about where and why a text is not YAML."""
 
 
 class ConfigError(Exception):
@@ -29,37 +64,66 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def load_config(path: str | Path) -> MunicipalityConfig:
+def load_config(path: str | Path, limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
     path = Path(path)
     try:
+        # The size first: a file far over the limit is refused without reading it.
+        too_big = check_size(path.stat().st_size, str(path), limits)
+        if too_big:
+            raise ConfigError(too_big)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot be read ({exc})"]) from None
-    return parse_config(text, source=str(path))
+    return parse_config(text, source=str(path), limits=limits)
 
 
-def parse_config(text: str, source: str = "config") -> MunicipalityConfig:
+def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
+    """The config in a YAML text, measured (`scheduler.limits`) before anything is constructed."""
+    problems = check_size(len(text.encode("utf-8", errors="surrogatepass")), source, limits)
+    if problems:
+        raise ConfigError(problems)
+    problems = check_shape(scan_yaml(text, max_depth=limits.max_depth), source, limits)
+    if problems:
+        raise ConfigError(problems)
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise ConfigError([f"{source}: not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
-    return config_from_data(raw)
+        raw = yaml.load(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        # libyaml's messages are terse: let PyYAML's own parser say where and why, after measuring
+        # the text as that parser reads it (the two need not stop at the same place; libyaml stops
+        # at 1,000 levels of nesting with an error before it yields them).
+        problems = check_shape(scan_yaml(text, yaml.SafeLoader, limits.max_depth), source, limits)
+        if problems:
+            raise ConfigError(problems) from None
+        try:
+            raw = yaml.load(text, Loader=_ClearLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+            problem = getattr(exc, "problem", exc)
+            raise ConfigError([f"{source}: not valid YAML at {where}: {problem}"]) from None
+    return config_from_data(raw, limits)
 
 
-def config_from_data(raw: Any) -> MunicipalityConfig:
+def config_from_data(raw: Any, limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
     if not isinstance(raw, dict):
         raise ConfigError(["(top): the config must be a mapping with keys such as 'districts' and 'staff'"])
+    problems = check_counts(raw, limits)
+    if problems:
+        raise ConfigError(problems)
     try:
         config = MunicipalityConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([_format_pydantic_error(err) for err in exc.errors()]) from None
-    problems = list(cross_check(config))
+        errors = exc.errors()
+        shown = [_format_pydantic_error(err) for err in errors[: limits.max_problems]]
+        raise ConfigError(capped(shown, limits, total=len(errors))) from None
+    problems = check_occurrences(config, limits)
     if problems:
         raise ConfigError(problems)
+    problems = list(cross_check(config, hints=limits.max_problems))
+    if problems:
+        raise ConfigError(capped(problems, limits))
     return config
 
 
@@ -86,10 +150,45 @@ def format_path(loc: Iterable[Any]) -> str:
     return out or "(top)"
 
 
-def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown {kind} '{value}'{hint}"
+_SUGGESTION_POOL = 50
+"""difflib's full ratio for at most this many names; the rest are ranked by its cheap quick_ratio"""
+
+
+def _closest(value: str, known: Iterable[str]) -> str | None:
+    """The known name `value` was probably meant to be, in bounded time however many names there are."""
+    names = list(known)
+    if len(names) > _SUGGESTION_POOL:
+        matcher = difflib.SequenceMatcher(b=value)
+        scored = []
+        for name in names:
+            matcher.set_seq1(name)
+            scored.append((matcher.quick_ratio(), name))
+        names = [name for _, name in heapq.nlargest(_SUGGESTION_POOL, scored)]
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown(kind: str, value: str, known: Iterable[str], hint: bool = True) -> str:
+    close = _closest(value, known) if hint else None
+    suggestion = f" (did you mean '{close}'?)" if close else ""
+    return f"unknown {kind} '{value}'{suggestion}"
+
+
+class _Unknown:
+    """`_unknown` with "did you mean" for the first `hints` names only.
+
+    difflib over thousands of names for each of thousands of unknown names took minutes; only
+    the first problems are listed (`scheduler.limits.capped`), so only they get a suggestion.
+    """
+
+    def __init__(self, hints: int | None):
+        self.left = hints
+
+    def __call__(self, kind: str, value: str, known: Iterable[str]) -> str:
+        hint = self.left is None or self.left > 0
+        if self.left is not None:
+            self.left -= 1
+        return _unknown(kind, value, known, hint)
 
 
 def all_roles(config: MunicipalityConfig) -> dict[str, str]:
@@ -120,6 +219,43 @@ def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[st
     return [p.id for p in people if seat.role in p.roles and may_serve(p, unit)]
 
 
+class _PoolSizes:
+    """How many people could fill a seat, as `len(seat_pool(...))`, from an index built once.
+
+    `seat_pool` walks the whole staff for every seat; over thousands of series and thousands of
+    people that took minutes, so the seat check counts from who serves what instead.
+    """
+
+    def __init__(self, config: MunicipalityConfig):
+        self.everywhere: dict[str, set[str]] = {}  # role -> people who serve all units
+        self.near: dict[tuple[str, str], set[str]] = {}  # (role, unit or district id) -> people
+        for person in config.staff:
+            for role in person.roles:
+                if person.serves.all:
+                    self.everywhere.setdefault(role, set()).add(person.id)
+                    continue
+                for place in [*person.serves.units, *person.serves.districts]:
+                    self.near.setdefault((role, place), set()).add(person.id)
+        self._sizes: dict[tuple[str, str, tuple[str, ...] | None], int] = {}
+
+    def size(self, unit: Unit, seat: Seat) -> int:
+        if seat.person is not None:
+            return 1
+        if seat.role is None:
+            return len(set(seat.people or []))
+        key = (unit.id, seat.role, tuple(seat.people) if seat.people is not None else None)
+        if key not in self._sizes:
+            everywhere = self.everywhere.get(seat.role, set())
+            near: set[str] = set()
+            for place in [unit.id, *unit.districts]:
+                near |= self.near.get((seat.role, place), set())
+            if seat.people is None:
+                self._sizes[key] = len(everywhere) + len(near - everywhere)
+            else:
+                self._sizes[key] = sum(1 for p in set(seat.people) if p in everywhere or p in near)
+        return self._sizes[key]
+
+
 def series_title(config: MunicipalityConfig, series: Series) -> str:
     """The title users see: the configured one, or the meeting type and the unit's name."""
     if series.title:
@@ -128,50 +264,53 @@ def series_title(config: MunicipalityConfig, series: Series) -> str:
     return f"{SERIES_TYPE_DA[series.type]}, {unit.name}"
 
 
-def cross_check(config: MunicipalityConfig) -> Iterable[str]:
-    """Every cross-reference problem, as 'path: message'."""
+def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterable[str]:
+    """Every cross-reference problem, as 'path: message'; "did you mean" for the first `hints`."""
+    unknown = _Unknown(hints)
     roles = all_roles(config)
-    district_ids = [d.id for d in config.districts]
-    site_ids = [s.id for s in config.sites]
-    unit_ids = [u.id for u in config.units]
-    person_ids = [p.id for p in config.staff]
-    term_ids = [t.id for t in config.terms]
-
     for name, ids in [
-        ("districts", district_ids),
-        ("sites", site_ids),
-        ("units", unit_ids),
-        ("staff", person_ids),
-        ("terms", term_ids),
+        ("districts", [d.id for d in config.districts]),
+        ("sites", [s.id for s in config.sites]),
+        ("units", [u.id for u in config.units]),
+        ("staff", [p.id for p in config.staff]),
+        ("terms", [t.id for t in config.terms]),
         ("series", [s.id for s in config.series]),
     ]:
         for value, n in Counter(ids).items():
             if n > 1:
                 yield f"{name}[{ids.index(value)}].id: '{value}' is used {n} times; ids must be unique"
+    # Ordered sets: membership in constant time, suggestions from them in config order.
+    district_ids = dict.fromkeys(d.id for d in config.districts)
+    site_ids = dict.fromkeys(s.id for s in config.sites)
+    unit_ids: dict[str, Unit] = {}
+    for unit in config.units:
+        unit_ids.setdefault(unit.id, unit)  # the first of duplicate ids, as `next(...)` finds it
+    person_ids = dict.fromkeys(p.id for p in config.staff)
+    term_ids = dict.fromkeys(t.id for t in config.terms)
 
     for i, unit in enumerate(config.units):
         for j, d in enumerate(unit.districts):
             if d not in district_ids:
-                yield f"units[{i}].districts[{j}]: {_unknown('district', d, district_ids)}"
+                yield f"units[{i}].districts[{j}]: {unknown('district', d, district_ids)}"
         for j, s in enumerate(unit.sites):
             if s not in site_ids:
-                yield f"units[{i}].sites[{j}]: {_unknown('site', s, site_ids)}"
+                yield f"units[{i}].sites[{j}]: {unknown('site', s, site_ids)}"
 
     for i, pair in enumerate(config.travel.pairs):
         for j, s in enumerate(pair.sites):
             if s not in site_ids:
-                yield f"travel.pairs[{i}].sites[{j}]: {_unknown('site', s, site_ids)}"
+                yield f"travel.pairs[{i}].sites[{j}]: {unknown('site', s, site_ids)}"
 
     for i, person in enumerate(config.staff):
         for j, role in enumerate(person.roles):
             if role not in roles:
-                yield f"staff[{i}].roles[{j}]: {_unknown('role', role, roles)}"
+                yield f"staff[{i}].roles[{j}]: {unknown('role', role, roles)}"
         for j, d in enumerate(person.serves.districts):
             if d not in district_ids:
-                yield f"staff[{i}].serves.districts[{j}]: {_unknown('district', d, district_ids)}"
+                yield f"staff[{i}].serves.districts[{j}]: {unknown('district', d, district_ids)}"
         for j, u in enumerate(person.serves.units):
             if u not in unit_ids:
-                yield f"staff[{i}].serves.units[{j}]: {_unknown('unit', u, unit_ids)}"
+                yield f"staff[{i}].serves.units[{j}]: {unknown('unit', u, unit_ids)}"
 
     for i, term in enumerate(config.terms):
         holidays = sorted(term.school_holidays, key=lambda h: h.start)
@@ -194,11 +333,14 @@ def cross_check(config: MunicipalityConfig) -> Iterable[str]:
 
         names = soft_rule_names()
         if weight_name not in names:
-            yield f"weights.{weight_name}: {_unknown('soft rule', weight_name, names)}"
+            yield f"weights.{weight_name}: {unknown('soft rule', weight_name, names)}"
 
+    pools = _PoolSizes(config)
     for i, series in enumerate(config.series):
-        yield from _check_series(config, i, series, roles, site_ids, unit_ids, person_ids, term_ids)
-    yield from _check_rooms(config)
+        yield from _check_series(
+            config, i, series, roles, site_ids, unit_ids, person_ids, term_ids, unknown, pools
+        )
+    yield from _check_rooms(config, unknown)
 
 
 def series_site(config: MunicipalityConfig, series: Series) -> str | None:
@@ -209,7 +351,7 @@ def series_site(config: MunicipalityConfig, series: Series) -> str | None:
     return unit.sites[0] if unit else None
 
 
-def _check_rooms(config: MunicipalityConfig) -> Iterable[str]:
+def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:
     """Room ids are unique across sites; a series names only rooms of its own site, big enough."""
     seen: dict[str, str] = {}
     for i, site in enumerate(config.sites):
@@ -219,8 +361,10 @@ def _check_rooms(config: MunicipalityConfig) -> Iterable[str]:
                     yield f"sites[{i}].rooms[{j}].id: '{room.id}' is also a room of site '{seen[room.id]}'"
                 seen[room.id] = site.id
     sites = {s.id: s for s in config.sites}
+    units = {u.id: u for u in config.units}
     for i, series in enumerate(config.series):
-        site_id = series_site(config, series)
+        unit = units.get(series.unit)
+        site_id = series.site or (unit.sites[0] if unit else None)
         host = sites.get(site_id or "")
         if host is None:
             continue
@@ -231,7 +375,7 @@ def _check_rooms(config: MunicipalityConfig) -> Iterable[str]:
         for where, room_id in wanted:
             found = rooms.get(room_id)
             if found is None:
-                yield f"series[{i}].{where}: {_unknown(f'room of site {host.id}', room_id, rooms)}"
+                yield f"series[{i}].{where}: {unknown(f'room of site {host.id}', room_id, rooms)}"
             elif where == "room" and found.capacity is not None and found.capacity < series.headcount():
                 yield (
                     f"series[{i}].room: '{room_id}' seats {found.capacity}, but the meeting has "
@@ -244,24 +388,26 @@ def _check_series(
     i: int,
     series: Series,
     roles: dict[str, str],
-    site_ids: list[str],
-    unit_ids: list[str],
-    person_ids: list[str],
-    term_ids: list[str],
+    site_ids: dict[str, None],
+    unit_ids: dict[str, Unit],
+    person_ids: dict[str, None],
+    term_ids: dict[str, None],
+    unknown: _Unknown,
+    pools: _PoolSizes,
 ) -> Iterable[str]:
     at = f"series[{i}]"
     if series.unit not in unit_ids:
-        yield f"{at}.unit: {_unknown('unit', series.unit, unit_ids)}"
+        yield f"{at}.unit: {unknown('unit', series.unit, unit_ids)}"
         return
-    unit = next(u for u in config.units if u.id == series.unit)
+    unit = unit_ids[series.unit]
     if series.site is not None:
         if series.site not in site_ids:
-            yield f"{at}.site: {_unknown('site', series.site, site_ids)}"
+            yield f"{at}.site: {unknown('site', series.site, site_ids)}"
         elif series.site not in unit.sites:
             yield f"{at}.site: '{series.site}' is not one of {unit.id}'s sites ({', '.join(unit.sites)})"
     for j, t in enumerate(series.terms or []):
         if t not in term_ids:
-            yield f"{at}.terms[{j}]: {_unknown('term', t, term_ids)}"
+            yield f"{at}.terms[{j}]: {unknown('term', t, term_ids)}"
 
     slot = config.planning.slot_minutes
     fits = False
@@ -280,10 +426,10 @@ def _check_series(
 
     for j, pid in enumerate(series.required_people):
         if pid not in person_ids:
-            yield f"{at}.required_people[{j}]: {_unknown('person', pid, person_ids)}"
+            yield f"{at}.required_people[{j}]: {unknown('person', pid, person_ids)}"
     for j, pid in enumerate(series.optional_people):
         if pid not in person_ids:
-            yield f"{at}.optional_people[{j}]: {_unknown('person', pid, person_ids)}"
+            yield f"{at}.optional_people[{j}]: {unknown('person', pid, person_ids)}"
 
     seats: list[tuple[str, Seat]] = []
     if series.chair:
@@ -296,20 +442,20 @@ def _check_series(
 
     for where, seat in seats:
         if seat.person is not None and seat.person not in person_ids:
-            yield f"{where}.person: {_unknown('person', seat.person, person_ids)}"
+            yield f"{where}.person: {unknown('person', seat.person, person_ids)}"
             continue
         if seat.role is not None and seat.role not in roles:
-            yield f"{where}.role: {_unknown('role', seat.role, roles)}"
+            yield f"{where}.role: {unknown('role', seat.role, roles)}"
             continue
         bad = [p for p in seat.people or [] if p not in person_ids]
         if bad:
-            yield f"{where}.people: {_unknown('person', bad[0], person_ids)}"
+            yield f"{where}.people: {unknown('person', bad[0], person_ids)}"
             continue
-        pool = seat_pool(config, series, seat)
-        if len(pool) < seat.count:
+        pool = pools.size(unit, seat)
+        if pool < seat.count:
             who = f"role '{seat.role}' serving {unit.id}" if seat.role else "the listed people"
             yield (
-                f"{where}: nobody can fill this seat: needs {seat.count}, but {len(pool)} of "
+                f"{where}: nobody can fill this seat: needs {seat.count}, but {pool} of "
                 f"{who} exist (check staff[].serves)"
             )
 

@@ -9,6 +9,7 @@ checked in `scheduler.config`, which reports every problem with its path in the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -16,10 +17,11 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 Identifier = Annotated[
     str,
     Field(
-        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        pattern=IDENTIFIER_PATTERN,
         max_length=80,
         description="Lower-case ASCII id: letters, digits, '-', '_' and '.'; write æ/ø/å as ae/oe/aa.",
     ),
@@ -44,6 +46,31 @@ def one_address(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(one_address)]
 """An e-mail address of one person (staff or guest)."""
+
+
+_NOT_ONE_LINE = {"Cc", "Cs", "Zl", "Zp"}
+"""Unicode categories a one-line text refuses: control characters (tab, newline, escape, DEL,
+C1), lone surrogates, and the line and paragraph separators"""
+
+
+def one_line(value: str) -> str:
+    """Surrounding whitespace stripped; a control character anywhere else is refused.
+
+    Names and titles end up in calendar lines, e-mail headers and HTML: a newline in a name broke
+    every ICS feed (X-WR-CALNAME cannot hold one), so such text is stopped where it comes in.
+    """
+    value = value.strip()
+    for position, char in enumerate(value, start=1):
+        if unicodedata.category(char) in _NOT_ONE_LINE:
+            raise ValueError(
+                f"teksten må ikke indeholde styretegn som linjeskift eller tabulator "
+                f"(U+{ord(char):04X} på plads {position})"
+            )
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(one_line)]
+"""A name or title: one line of text, trimmed, without control characters."""
 
 
 class Weekday(StrEnum):
@@ -157,21 +184,25 @@ class UnitKind(StrEnum):
 
 class District(Strict):
     id: Identifier
-    name: str
+    name: OneLine
 
 
 class Room(Strict):
     """A meeting room at a site; `capacity` none means any number of people."""
 
     id: Identifier
-    name: str = ""
+    name: OneLine = ""
     capacity: int | None = Field(default=None, ge=1, description="seats; none: unlimited")
+
+
+MAX_ROOMS_PER_SITE = 500
+"""a number of anonymous rooms becomes that many room objects, so it is bounded like a list"""
 
 
 class Site(Strict):
     id: Identifier
-    name: str
-    address: str = ""
+    name: OneLine
+    address: OneLine = ""
     rooms: int | list[Room] = Field(
         default=1,
         description="meeting rooms: a number of anonymous rooms, or named rooms with capacities; "
@@ -183,6 +214,8 @@ class Site(Strict):
     def _some_room(cls, value: int | list[Room]) -> int | list[Room]:
         if isinstance(value, int) and value < 1:
             raise ValueError("a site needs at least one room")
+        if isinstance(value, int) and value > MAX_ROOMS_PER_SITE:
+            raise ValueError(f"højst {MAX_ROOMS_PER_SITE} lokaler pr. mødested er tilladt (fandt {value})")
         if isinstance(value, list) and not value:
             raise ValueError("a site needs at least one room")
         return value
@@ -203,7 +236,7 @@ class Unit(Strict):
     """An institution: a district school, club or day-care, or a service such as Socialafsnittet."""
 
     id: Identifier
-    name: str
+    name: OneLine
     kind: UnitKind
     districts: list[Identifier] = Field(
         default_factory=list, description="a club may serve two districts (Klub Syd)"
@@ -235,7 +268,7 @@ class Serves(Strict):
 class Commitment(Strict):
     """A fixed recurring engagement that blocks time, e.g. the PPR team meeting Monday 9-11."""
 
-    title: str
+    title: OneLine
     weekday: Weekday
     time: TimeRange
     every_weeks: int = Field(default=1, ge=1, le=8)
@@ -263,7 +296,7 @@ def _default_hours() -> dict[Weekday, TimeRange]:
 
 class Person(Strict):
     id: Identifier
-    name: str = Field(description="a role label such as 'Psykolog A' in examples; never a child's name")
+    name: OneLine = Field(description="a role label such as 'Psykolog A' in examples; never a child's name")
     roles: list[str] = Field(min_length=1)
     email: Email | None = None
     serves: Serves = Field(default_factory=Serves)
@@ -280,7 +313,7 @@ class Person(Strict):
 
 
 class Holiday(Strict):
-    name: str
+    name: OneLine
     start: date
     end: date
 
@@ -293,7 +326,7 @@ class Holiday(Strict):
 
 class Term(Strict):
     id: Identifier
-    name: str
+    name: OneLine
     start: date
     end: date
     school_holidays: list[Holiday] = Field(default_factory=list)
@@ -309,7 +342,7 @@ class Term(Strict):
 
 class ExtraClosedDay(Strict):
     date: date
-    name: str
+    name: OneLine
 
 
 class PublicHolidays(Strict):
@@ -446,7 +479,7 @@ class Seat(Strict):
 class Series(Strict):
     id: Identifier
     type: SeriesType
-    title: str | None = Field(default=None, description="default: the type and the unit's name")
+    title: OneLine | None = Field(default=None, description="default: the type and the unit's name")
     unit: Identifier
     site: Identifier | None = Field(default=None, description="default: the unit's first site")
     cadence: Cadence
@@ -525,10 +558,10 @@ class Planning(Strict):
 class MunicipalityConfig(Strict):
     """Everything the planner needs for one municipality; loaded from YAML."""
 
-    municipality: str
+    municipality: OneLine
     timezone: Literal["Europe/Copenhagen"] = "Europe/Copenhagen"
     language: Literal["da", "en"] = "da"
-    extra_roles: dict[str, str] = Field(default_factory=dict, description="role id -> Danish label")
+    extra_roles: dict[str, OneLine] = Field(default_factory=dict, description="role id -> Danish label")
     districts: list[District] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     units: list[Unit] = Field(min_length=1)

@@ -25,7 +25,7 @@ from api.jobs import effective_config
 from api.orm import ConfigVersion, PlanVersion
 from calendar_sync.ics import reader_feeds
 from calendar_sync.itip import render_feed
-from scheduler.config import parse_config
+from scheduler.config import ConfigError, parse_config
 from scheduler.model import Identifier, MunicipalityConfig, Plan
 
 router = APIRouter(prefix="/calendars", tags=["calendars"])
@@ -99,7 +99,13 @@ def feed(
     opens = feed_tokens.reader_of(db, token, state.directory.has_token_hash)
     if opens != (kind.value, reader_id):
         raise HTTPException(404, "ingen sådan kalender")
-    body = _feeds(db, state, kind).get(reader_id)
+    try:
+        feeds = _feeds(db, state, kind)
+    except ConfigError:  # a config stored before today's checks: say so, name nothing in it
+        raise HTTPException(
+            409, "kalenderen kan ikke vises: den gemte konfiguration er ikke gyldig"
+        ) from None
+    body = feeds.get(reader_id)
     if body is None:  # a valid token for a reader no published plan knows (yet): an empty calendar
         body = render_feed([], f"Møder – {reader_id}")
     return Response(

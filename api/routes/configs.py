@@ -12,13 +12,14 @@ from api import storage
 from api.deps import Admin, Db, Id, Leader, commit
 from api.orm import ConfigVersion
 from scheduler.config import ConfigError, parse_config
+from scheduler.limits import LIMITS
 
 router = APIRouter(prefix="/configs", tags=["configs"])
 
 
 class ConfigUpload(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["ballerup"])
-    yaml: str = Field(min_length=1, max_length=2_000_000, description="the config as YAML text")
+    yaml: str = Field(min_length=1, max_length=LIMITS.max_bytes, description="the config as YAML text")
     reason: str = Field(default="", max_length=1000)
 
 

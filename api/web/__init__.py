@@ -6,11 +6,14 @@ CDN) and the pages, which stay out of the OpenAPI schema. The API's JSON routes 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web.common import HERE, SignInRequired, WebError, error_page
+from api.web.common import HERE, SignInRequired, WebError, error_page, page
 
 
 def install(app: FastAPI) -> None:
@@ -19,6 +22,19 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(views.router)
     app.include_router(flows.router)
+
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A page's bad parameter (an id like 2**64 or 'abc') is an error page naming the field."""
+        if not getattr(request.scope.get("endpoint"), "__module__", "").startswith("api.web."):
+            answer = api_invalid(request, exc)
+            return await answer if isinstance(answer, Awaitable) else answer
+        p = page(request, request.app.state.moedeplan)
+        first = exc.errors()[0] if exc.errors() else {"loc": ()}
+        field = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
+        return error_page(request, 422, f"{p.t('bad_value')} «{field}».")
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role
-from api.deps import AppState, State
+from api.deps import MAX_ID, AppState, State
 from api.orm import PlanVersion
 from api.routes.plans import load
 from api.web import i18n, session
+from scheduler.config import ConfigError
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import KNOWN_ROLES
 
@@ -154,6 +155,10 @@ async def checked(request: Request, p: User) -> Page:
 
 Posted = Annotated[Page, Depends(checked)]
 
+# Ids in forms, bounded as the API's path ids (api.deps.Id): 2**64 is bad input, not a crash.
+FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
+FormVersion = Annotated[int, Form(ge=0, le=MAX_ID)]
+
 
 def api_error(p: Page, exc: Exception) -> WebError:
     """An error from the API's own functions, as a page: same status, the API's Danish message."""
@@ -243,6 +248,8 @@ def current_plan(p: Page, db: Session, plan_id: int | None) -> Current | None:
         row, plan, config = load(db, chosen)
     except storage.NotFound as exc:
         raise WebError(404, p.t("not_found")) from exc
+    except ConfigError as exc:  # a config stored before today's checks, no longer valid
+        raise WebError(409, p.t("bad_config")) from exc
     latest = storage.latest_plan_version(db, row.term)
     return Current(row, plan, config, latest is not None and latest.id == row.id, versions)
 

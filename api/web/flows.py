@@ -5,6 +5,7 @@ Every action calls the API's route function for it, so roles, versions and audit
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role, token_hash
-from api.deps import Db
+from api.deps import Db, Id
 from api.orm import Absence, ConfigVersion
 from api.routes import absences as absence_routes
 from api.routes import calendars as calendar_routes
@@ -24,6 +25,8 @@ from api.schemas import job_out
 from api.web import i18n, session
 from api.web.common import (
     Current,
+    FormId,
+    FormVersion,
     LeaderPage,
     Page,
     Pg,
@@ -35,7 +38,7 @@ from api.web.common import (
     plan_param,
 )
 from api.web.preview import preview
-from scheduler.config import parse_config
+from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
 
@@ -117,8 +120,9 @@ def solve_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     configs = list(db.scalars(select(ConfigVersion).order_by(ConfigVersion.id.desc()).limit(20)))
     terms: list[tuple[str, str]] = []
     if configs:
-        parsed = parse_config(configs[0].yaml, source=configs[0].name)
-        terms = [(t.id, t.name) for t in parsed.terms]
+        with contextlib.suppress(ConfigError):  # an old config that no longer passes: no terms to offer
+            parsed = parse_config(configs[0].yaml, source=configs[0].name)
+            terms = [(t.id, t.name) for t in parsed.terms]
     current = current_plan(p, db, plan_param(plan))
     jobs = [job_out(j) for j in _recent_jobs(db)]
     return p.render(
@@ -142,7 +146,7 @@ def _recent_jobs(db: Session) -> list[Any]:
 def solve_start(
     p: Posted,
     db: Db,
-    config_id: Annotated[int, Form()],
+    config_id: FormId,
     term: Annotated[str, Form(max_length=100)] = "",
     time_limit: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -196,7 +200,7 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
 
 
 @router.get("/solve/jobs/{job_id}")
-def job_page(p: LeaderPage, db: Db, job_id: int) -> Response:
+def job_page(p: LeaderPage, db: Db, job_id: Id) -> Response:
     info = _progress(p, db, job_id)
     current = current_plan(p, db, info["plan_id"]) if info["plan_id"] else None
     breakdown = rule_breakdown(current.plan) if current else None
@@ -204,7 +208,7 @@ def job_page(p: LeaderPage, db: Db, job_id: int) -> Response:
 
 
 @router.get("/solve/jobs/{job_id}/progress")
-def job_progress(p: LeaderPage, db: Db, job_id: int) -> Response:
+def job_progress(p: LeaderPage, db: Db, job_id: Id) -> Response:
     """The progress fragment htmx polls; once the job has finished it stops asking."""
     return p.render("progress.html", **_progress(p, db, job_id))
 
@@ -227,7 +231,10 @@ def _staff_for(p: Page, db: Session) -> list[tuple[str, str]]:
     latest = db.scalars(select(Cv).order_by(Cv.id.desc()).limit(1)).first()
     if latest is None:
         return []
-    config = parse_config(latest.yaml, source=latest.name)
+    try:
+        config = parse_config(latest.yaml, source=latest.name)
+    except ConfigError as exc:
+        raise WebError(409, p.t("bad_config")) from exc
     assert p.user is not None
     user = p.user
     return sorted(((s.id, s.name) for s in config.staff if user.may_act_for(s.id)), key=lambda x: x[1])
@@ -295,14 +302,12 @@ def _absence_context(p: Page, db: Session, absence_id: int) -> dict[str, Any]:
 
 
 @router.get("/absence/{absence_id}")
-def absence_view(p: User, db: Db, absence_id: int) -> Response:
+def absence_view(p: User, db: Db, absence_id: Id) -> Response:
     return p.render("proposals.html", title=p.t("proposals"), **_absence_context(p, db, absence_id))
 
 
 @router.post("/absence/{absence_id}/accept/{proposal_id}")
-def absence_accept(
-    p: Posted, db: Db, absence_id: int, proposal_id: int, version: Annotated[int, Form()]
-) -> Response:
+def absence_accept(p: Posted, db: Db, absence_id: Id, proposal_id: Id, version: FormVersion) -> Response:
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
     change = call_api(p, absence_routes.accept, absence_id, proposal_id, db, p.user, p.state, version)
@@ -371,7 +376,7 @@ def _delivery(p: Page, db: Session, current: Current) -> Any:
 
 @router.post("/publish")
 def publish_now(
-    p: Posted, db: Db, plan: Annotated[int, Form()], reason: Annotated[str, Form(max_length=1000)] = ""
+    p: Posted, db: Db, plan: FormId, reason: Annotated[str, Form(max_length=1000)] = ""
 ) -> Response:
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))

@@ -66,6 +66,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "forbidden": ("Det må din rolle ikke.", "Your role may not do this."),
     "not_found": ("Findes ikke.", "Not found."),
+    "bad_value": ("Ugyldig værdi i feltet", "Invalid value in the field"),
+    "bad_config": (
+        "Den gemte konfiguration er ikke længere gyldig; en administrator må uploade en rettet version",
+        "The stored configuration is no longer valid; an administrator must upload a corrected version",
+    ),
     "role_admin": ("administrator", "administrator"),
     "role_distriktsleder": ("distriktsleder", "district leader"),
     "role_staff": ("medarbejder", "staff member"),

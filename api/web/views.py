@@ -19,6 +19,8 @@ from api.routes import plans as plan_routes
 from api.web import charts, i18n
 from api.web.common import (
     Current,
+    FormId,
+    FormVersion,
     LeaderPage,
     Pg,
     Posted,
@@ -213,7 +215,7 @@ def meeting_lock(
     p: Posted,
     db: Db,
     uid: str,
-    plan: Annotated[int, Form()],
+    plan: FormId,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     assert p.user is not None
@@ -225,9 +227,7 @@ def meeting_lock(
 
 
 @router.post("/meeting/{uid}/unlock")
-def meeting_unlock(
-    p: Posted, db: Db, uid: str, plan: Annotated[int, Form()], version: Annotated[int, Form()]
-) -> Response:
+def meeting_unlock(p: Posted, db: Db, uid: str, plan: FormId, version: FormVersion) -> Response:
     assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
@@ -240,8 +240,8 @@ def meeting_move(
     p: Posted,
     db: Db,
     uid: str,
-    plan: Annotated[int, Form()],
-    version: Annotated[int, Form()],
+    plan: FormId,
+    version: FormVersion,
     start: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:

@@ -299,3 +299,18 @@ def test_publish_to_an_unreachable_smtp_server_fails_fast_naming_the_setting(
     assert "MOEDEPLAN_SMTP_HOST" in result.stderr and "MOEDEPLAN_SMTP_PORT" in result.stderr
     assert re.search(r"\b[1-9]\d* beskeder venter i udbakken", result.stderr)
     assert result.stderr.count("fejl:") == 1 and "Traceback" not in result.output
+
+
+def test_a_config_over_a_limit_is_exit_2_with_the_limit_not_a_traceback(tmp_path: Path) -> None:
+    """YAML nested 50,000 deep was a RecursionError; through a real process, where a traceback shows."""
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("municipality: X\nstaff: " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    done = run_process("validate", str(deep))
+    assert done.returncode == 2, done.stderr
+    assert "indlejret mere end 50 niveauer dybt; højst 50 niveauer er tilladt" in done.stderr
+    assert "Traceback" not in done.stderr
+    big = tmp_path / "big.yaml"
+    big.write_text(SMALL.read_text(encoding="utf-8") + "#" * 2_000_000 + "\n", encoding="utf-8")
+    result = run("plan", big, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "højst 2.000.000 bytes er tilladt" in result.output

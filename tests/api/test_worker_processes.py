@@ -67,12 +67,12 @@ class Workers:
         )
         return env
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, **env: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{len(self.procs)}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "worker"],
             cwd=ROOT,
-            env=self.env(),
+            env={**self.env(), **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -156,8 +156,11 @@ def test_a_worker_killed_mid_solve_is_replaced_and_the_job_done_once(pg: Db, wor
     )
     time.sleep(0.5)  # into the solve
     assert str(job(pg, job_id).state) == "running", "the solve ended before the worker could be killed"
+    solving = descendants(doomed.pid)  # the forkserver and the solve's child process (api.isolation)
+    assert solving, "the solve runs in a child process"
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(10)
+    wait_until("the killed worker's solve to end too", lambda: not any(map(alive, solving)), 20, workers)
 
     workers.start()
     result = finished(pg, job_id, workers, timeout=40)
@@ -175,6 +178,42 @@ def test_a_worker_killed_mid_solve_is_replaced_and_the_job_done_once(pg: Db, wor
         assert "job.requeue" in actions
         assert actions[-1] == "job.finish"
         assert session.scalar(select(func.count()).select_from(PlanVersion)) == 1
+
+
+def test_a_solve_over_its_memory_limit_fails_its_job_and_the_worker_goes_on(pg: Db, workers: Workers) -> None:
+    """256 MB is less than a solve's child holds once OR-Tools is loaded: every solve fails at once."""
+    worker = workers.start(MOEDEPLAN_SOLVE_MEMORY_MB="256")
+    for job_id in (enqueue_solve(pg, TWO_DISTRICTS), enqueue_solve(pg, TWO_DISTRICTS)):
+        result = finished(pg, job_id, workers)
+        assert str(result.state) == "failed", workers.output()
+        assert result.error is not None and "mere hukommelse end tilladt (256 MB" in result.error
+        assert result.attempts == 1  # failed for good, not retried by another worker
+    assert worker.poll() is None, workers.output()
+    assert pg.count(PlanVersion) == 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def test_the_job_queue_follows_the_database() -> None:

@@ -317,3 +317,53 @@ def test_the_other_pages_render_for_a_leader(site: Site, path: str) -> None:
     page = site.client.get(path)
     assert page.status_code == 200, page.text
     assert "<svg" in page.text if path == "/load" else True
+
+
+# --------------------------------------------------------------------------- bad ids
+
+
+BAD_IDS = [str(2**64), str(2**63), "-1", "0", "abc"]
+# (method, path, form, field): every id a page takes, in a path, a query or a form.
+ID_ROUTES: list[tuple[str, str, dict[str, str] | None, str | None]] = [
+    ("get", "/solve/jobs/{id}", None, "job_id"),
+    ("get", "/solve/jobs/{id}/progress", None, "job_id"),
+    ("get", "/absence/{id}", None, "absence_id"),
+    ("post", "/absence/{id}/accept/1", {"version": "1"}, "absence_id"),
+    ("post", "/absence/1/accept/{id}", {"version": "1"}, "proposal_id"),
+    ("post", "/absence/1/accept/1", {"version": "{id}"}, "version"),
+    ("post", "/solve", {"config_id": "{id}"}, "config_id"),
+    ("post", "/meeting/kk.1@moedeplan/lock", {"plan": "{id}"}, "plan"),
+    ("post", "/meeting/kk.1@moedeplan/unlock", {"plan": "{id}", "version": "1"}, "plan"),
+    ("post", "/meeting/kk.1@moedeplan/unlock", {"plan": "1", "version": "{id}"}, "version"),
+    ("post", "/meeting/kk.1@moedeplan/move", {"plan": "{id}", "start": "2027-01-12T13:00"}, "plan"),
+    ("post", "/publish", {"plan": "{id}"}, "plan"),
+    # Plan ids in the query string are ignored when they are not one (the newest is shown).
+    ("get", "/overview?plan={id}", None, None),
+    ("get", "/publish?plan={id}", None, None),
+    ("get", "/load?plan={id}", None, None),
+    ("get", "/meeting/kk.1@moedeplan?plan={id}", None, None),  # 404: no such meeting
+]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_ids_beyond_64_bits_negative_or_not_numbers_are_4xx_pages_in_danish(site: Site, bad: str) -> None:
+    """2**64 reached the database and crashed every page that takes an id (500)."""
+    csrf = site.sign_in("admin")
+    for method, path, form, field in ID_ROUTES:
+        url = path.replace("{id}", bad)
+        if form is None:
+            response = site.client.get(url)
+        else:
+            data = {key: value.replace("{id}", bad) for key, value in form.items()}
+            response = site.client.post(url, data={**data, "csrf": csrf})
+        where = f"{method.upper()} {url} {form}"
+        assert 400 <= response.status_code < 500 or (field is None and response.status_code == 200), (
+            where,
+            response.status_code,
+            response.text[:300],
+        )
+        assert response.headers["content-type"].startswith("text/html"), where
+        if field is not None and not (field == "version" and bad == "0"):  # 0 is a version: 404
+            assert response.status_code == 422, where
+            assert f"Ugyldig værdi i feltet «{field}»" in response.text, where
+    assert site.client.get("/health").json()["status"] == "ok"
