@@ -87,6 +87,16 @@ def create_app(
 # --------------------------------------------------------------------------- errors
 
 
+_FRAMEWORK_DA = {
+    # FastAPI's own words for a body it cannot read (e.g. JSON nested too deep for the parser)
+    "There was an error parsing the body": "forespørgslens indhold kunne ikke læses (ugyldig eller for dybt "
+    "indlejret JSON)",
+    "Not Found": "findes ikke",
+    "Method Not Allowed": "metoden er ikke tilladt her",
+}
+"""The framework's English refusals, in the Danish users read."""
+
+
 def _error(status: int, detail: str, field: str | None = None, **extra: object) -> JSONResponse:
     body = ErrorBody(detail=detail, field=field, **extra)  # type: ignore[arg-type]
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
@@ -108,7 +118,7 @@ def _error_handlers(app: FastAPI) -> None:
         if isinstance(exc.detail, dict):
             body = ErrorBody.model_validate(exc.detail).model_dump(exclude_none=True)
         else:
-            body = {"detail": str(exc.detail)}
+            body = {"detail": _FRAMEWORK_DA.get(str(exc.detail), str(exc.detail))}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

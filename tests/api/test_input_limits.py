@@ -146,3 +146,17 @@ def address_space_mb_of_a_child() -> int:
     from tests.api.test_isolation import address_space_mb
 
     return run_isolated(address_space_mb, memory_mb=4096)
+
+
+def test_json_nested_too_deep_for_the_parser_is_a_danish_400(service: Service) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    for path in ("/configs", "/absences", "/plans/solve"):
+        answer = service.client.post(
+            path, content=nested, headers={**auth("admin"), "Content-Type": "application/json"}
+        )
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "detail": "forespørgslens indhold kunne ikke læses (ugyldig eller for dybt indlejret JSON)"
+        }
+    assert service.client.get("/ingen-side").json() == {"detail": "findes ikke"}
+    assert service.client.get("/health").json()["status"] == "ok"
