@@ -13,46 +13,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import uvicorn
 
 from api.app import create_app
-from api.auth import Directory, Role, UserEntry, token_hash
 from api.deps import AppState
 from api.jobs import Worker
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
+from tests.builders import TERM, TWO_DISTRICTS, auth, directory
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
-TERM = "foraar-2027"
+__all__ = ["TERM", "TWO_DISTRICTS", "auth", "at_once", "live_service", "with_emails"]
+
 FEED_SECRET = "test-feed-secret-of-thirty-two-characters"
 
-USERS = {
-    "admin": ("Kommunens IT", Role.admin, None, []),
-    "baltorp": ("Leder Baltorp", Role.distriktsleder, None, ["baltorp"]),
-    "skovlunde": ("Leder Skovlunde", Role.distriktsleder, None, ["skovlunde"]),
-    "fsr": ("Socialrådgiver", Role.staff, "fsr", []),
-    "hr": ("HR-system", Role.service, None, []),
-}
-
 T = TypeVar("T")
-
-
-def auth(who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer token-{who}"}
-
-
-def directory() -> Directory:
-    return Directory(
-        [
-            UserEntry(name=name, role=role, token_sha256=token_hash(f"token-{key}"), person=p, districts=d)
-            for key, (name, role, p, d) in USERS.items()
-        ]
-    )
 
 
 def with_emails(yaml_text: str) -> str:

@@ -18,7 +18,8 @@ from api.cli import app as cli
 from api.deps import AppState
 from api.settings import AppSettings, SettingsError
 from tests.api.databases import Db
-from tests.fakes.service import open_service, token, users_yaml
+from tests.builders import token
+from tests.fakes.service import open_service, users_yaml
 
 GOOD_KEY = "k" * 32
 

@@ -19,31 +19,13 @@ from sqlalchemy import select
 
 from api import storage
 from api.app import create_app
-from api.auth import Directory, Role, UserEntry, token_hash
 from api.deps import AppState
 from api.jobs import Worker
 from api.orm import Absence
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
 from tests.api.databases import Db
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
-TERM = "foraar-2027"
-
-USERS = {
-    "admin": ("Kommunens IT", Role.admin, None, []),
-    "baltorp": ("Leder Baltorp", Role.distriktsleder, None, ["baltorp"]),
-    "skovlunde": ("Leder Skovlunde", Role.distriktsleder, None, ["skovlunde"]),
-    "psyk-a": ("Psykolog A", Role.staff, "psykolog-a", []),
-    "psyk-b": ("Psykolog B", Role.staff, "psykolog-b", []),
-    "hr": ("HR-system", Role.service, None, []),
-    "fsr": ("Socialrådgiver", Role.staff, "fsr", []),
-}
-
-
-def auth(who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer token-{who}"}
+from tests.builders import TERM, TWO_DISTRICTS, auth, directory
 
 
 @dataclass
@@ -88,13 +70,8 @@ def service(db: Db, tmp_path: Path) -> Iterator[Service]:
         replan_time_limit=5.0,
         solve_time_limit=10.0,
     )
-    directory = Directory(
-        [
-            UserEntry(name=name, role=role, token_sha256=token_hash(f"token-{key}"), person=p, districts=d)
-            for key, (name, role, p, d) in USERS.items()
-        ]
-    )
-    state = AppState.open(settings, directory)
+    users = directory()
+    state = AppState.open(settings, users)
     state.calendar = CalendarSettings(
         calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
     )

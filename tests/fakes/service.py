@@ -20,53 +20,22 @@ from fastapi.testclient import TestClient
 
 from api import storage
 from api.app import create_app
-from api.auth import Role, token_hash
 from api.deps import AppState
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
 from scheduler.config import load_config
 from scheduler.model import Plan
 from scheduler.solve import SolveOptions, solve
+from tests.builders import FIXTURES, TERM, USERS, auth, user_entry
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "two_districts.yaml"
-TERM = "foraar-2027"
+FIXTURE = FIXTURES / "two_districts.yaml"
 FEED_SECRET = "feed-secret-for-tests-0123456789abcdef"
 PUBLIC_URL = "https://moedeplan.test"
-
-# key -> (name, role, person, districts); each user's token is f"token-{key}".
-USERS: dict[str, tuple[str, Role, str | None, list[str]]] = {
-    "admin": ("Kommunens IT", Role.admin, None, []),
-    "baltorp": ("Leder Baltorp", Role.distriktsleder, None, ["baltorp"]),
-    "skovlunde": ("Leder Skovlunde", Role.distriktsleder, None, ["skovlunde"]),
-    "psyk-a": ("Psykolog A", Role.staff, "psykolog-a", []),
-    "fsr": ("Socialrådgiver", Role.staff, "fsr", []),
-    "hr": ("HR-system", Role.service, None, []),
-}
-
-
-def token(key: str) -> str:
-    return f"token-{key}"
-
-
-def auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(key)}"}
-
 
 def users_yaml(keys: list[str] | None = None) -> str:
     """The users file text for these users (all by default), as `moedeplan user-add` writes it."""
     chosen = list(USERS) if keys is None else keys
-    entries = []
-    for key in chosen:
-        name, role, person, districts = USERS[key]
-        entries.append(
-            {
-                "name": name,
-                "role": role.value,
-                "token_sha256": token_hash(token(key)),
-                "person": person,
-                "districts": districts,
-            }
-        )
+    entries = [user_entry(key).model_dump(mode="json") for key in chosen]
     return yaml.safe_dump({"users": entries}, allow_unicode=True)
 
 

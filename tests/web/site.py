@@ -10,36 +10,13 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from api import storage
-from api.auth import Directory, Role, UserEntry, token_hash
 from api.db import session_scope
 from api.deps import AppState
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
+from tests.builders import TWO_DISTRICTS, USERS, directory, token
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
-
-USERS = {
-    "admin": ("Kommunens IT", Role.admin, None, []),
-    "baltorp": ("Leder Baltorp", Role.distriktsleder, None, ["baltorp"]),
-    "skovlunde": ("Leder Skovlunde", Role.distriktsleder, None, ["skovlunde"]),
-    "psyk-a": ("Psykolog A", Role.staff, "psykolog-a", []),
-    "hr": ("HR-system", Role.service, None, []),
-}
-
-
-def token(who: str) -> str:
-    return f"web-token-{who}"
-
-
-def directory() -> Directory:
-    return Directory(
-        [
-            UserEntry(name=name, role=role, token_sha256=token_hash(token(key)), person=p, districts=d)
-            for key, (name, role, p, d) in USERS.items()
-        ]
-    )
-
+__all__ = ["TWO_DISTRICTS", "USERS", "directory", "open_site", "token"]
 
 def open_site(folder: Path, *, run_worker: bool, public_url: str = "http://127.0.0.1:8000") -> AppState:
     """A migrated database with the two-district config uploaded, and the ICS back-end in `folder`."""
