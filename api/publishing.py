@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -173,7 +174,7 @@ def send_now(state: AppState, term: str, actor: str, attempts: int = 3) -> dict[
                 return drain(state, term, actor)
         except PublishBusy:
             if attempt + 1 < attempts:
-                threading.Event().wait(0.5 * (attempt + 1))
+                time.sleep(0.5 * (attempt + 1))
     return {}
 
 
