@@ -144,7 +144,7 @@ def effective_config(db: Session, config_version: ConfigVersion) -> Municipality
     Absences live in the database, not in the uploaded YAML, so that a re-solve or a move by hand
     never puts a meeting back where an accepted absence took it from.
     """
-    from scheduler.replan import Unavailability, config_with_unavailability
+    from scheduler.availability import Unavailability, config_with_unavailability
 
     config = parse_config(config_version.yaml, source=config_version.name)
     known = {p.id for p in config.staff}

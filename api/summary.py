@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from scheduler.calendar import meeting_patterns, week_monday
 from scheduler.config import series_title
+from scheduler.danish import weekday_da
 from scheduler.model import (
     CadenceKind,
     Meeting,
@@ -19,6 +19,7 @@ from scheduler.model import (
 )
 from scheduler.roles import SPECIALIST_ROLES
 from scheduler.solve import local_shape
+from scheduler.term_dates import meeting_patterns, week_monday
 
 MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
@@ -57,10 +58,10 @@ def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings
         how = f"hver {series.cadence.n}. uge,"
     elif series.cadence.kind == CadenceKind.per_term:
         how = f"{series.cadence.count} gange i terminen,"
-    weekday = "" if daily else Weekday.of(usual_meeting.start.date()).danish
+    weekday = "" if daily else weekday_da(Weekday.of(usual_meeting.start.date()))
     usual = " ".join(part for part in (how, weekday, _clock(usual_meeting)) if part)
     exceptions = [
-        f"{short_date(m.start.date())} {Weekday.of(m.start.date()).danish} {_clock(m)}"
+        f"{short_date(m.start.date())} {weekday_da(Weekday.of(m.start.date()))} {_clock(m)}"
         for m, pattern in zip(meetings, patterns, strict=True)
         if pattern != usual_pattern
     ]

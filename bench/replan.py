@@ -13,11 +13,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scheduler.calendar import TZ
 from scheduler.config import load_config
 from scheduler.model import Meeting, Plan
 from scheduler.replan import NoProposal, ReplanRequest, Unavailability, propose
 from scheduler.solve import SolveOptions, solve
+from scheduler.term_dates import TZ
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ballerup.yaml"
 

@@ -30,9 +30,9 @@ import yaml
 
 from calendar_sync.items import CalendarItem, view_for
 from calendar_sync.settings import CalendarSettings
-from scheduler.calendar import TZ
+from scheduler.availability import Unavailability, config_with_unavailability
 from scheduler.model import MunicipalityConfig
-from scheduler.replan import Unavailability, config_with_unavailability
+from scheduler.term_dates import TZ
 
 BUSY_REASON = "optaget i Exchange-kalenderen"
 """The reason the absences carry; internal, like every absence reason."""

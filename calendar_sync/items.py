@@ -19,7 +19,6 @@ from typing import Literal
 from dateutil.rrule import rrulestr
 
 from calendar_sync import texts
-from scheduler.calendar import TZ, Pattern, closed_days_for, meeting_patterns, series_periods
 from scheduler.model import (
     Attendee,
     CadenceKind,
@@ -33,6 +32,7 @@ from scheduler.model import (
 )
 from scheduler.roles import KNOWN_ROLES
 from scheduler.solve import local_shape
+from scheduler.term_dates import TZ, Pattern, closed_days_for, meeting_patterns, series_periods
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 

@@ -30,7 +30,7 @@ from icalendar import (
 
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override, view_for
 from calendar_sync.privacy import DEFAULT_GUARD, PrivacyGuard
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 
 PRODID = "-//moedeplan//Ballerup//DA"
 TZID = "Europe/Copenhagen"

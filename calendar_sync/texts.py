@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduler.calendar import TZ
 from scheduler.model import Attendee, Meeting, Person, Site
+from scheduler.term_dates import TZ
 
 
 def local(moment: datetime, uid: str) -> datetime:

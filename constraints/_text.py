@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from scheduler.config import series_title
 from scheduler.context import PlanningContext
+from scheduler.danish import join_da
 
-
-def join_da(items: list[str]) -> str:
-    """'a, b og c'"""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " og " + items[-1]
+__all__ = ["join_da", "person_name", "series_name"]
 
 
 def person_name(ctx: PlanningContext, person_id: str) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 
 from constraints._text import join_da, series_name
 from scheduler.context import Occurrence, PlanningContext
+from scheduler.danish import weekday_da
 from scheduler.model import Weekday
 from scheduler.rules import Rule
 
@@ -22,7 +23,7 @@ class AllowedWeekdays(Rule):
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         series = next(s for s in ctx.config.series if s.id == subject)
-        days = join_da([d.danish for d in series.weekdays])
+        days = join_da([weekday_da(d) for d in series.weekdays])
         return f"{series_name(ctx, subject)} må kun holdes {days}."
 
 

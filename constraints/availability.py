@@ -4,50 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from constraints._text import join_da
-from scheduler.calendar import week_monday
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.model import Person, Weekday, format_clock
+from scheduler.danish import join_da, weekday_da
+from scheduler.model import format_clock
 from scheduler.rules import Rule
-
-Span = tuple[int, int]
-
-
-def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
-    """The parts of a day the person can meet: working hours minus commitments and absences."""
-    hours = person.working_hours.get(Weekday.of(day))
-    if hours is None:
-        return ()
-    busy: list[Span] = []
-    for absence in person.absences:
-        if absence.start <= day <= absence.end:
-            busy.append((absence.time.start, absence.time.end) if absence.time else (0, 24 * 60))
-    for c in person.commitments:
-        if Weekday.of(day) != c.weekday:
-            continue
-        first = c.first_date or term_start
-        if day < first:
-            continue
-        weeks = (week_monday(day) - week_monday(first)).days // 7
-        if weeks % c.every_weeks == 0:
-            busy.append((c.time.start, c.time.end))
-    spans = [(hours.start, hours.end)]
-    for b_start, b_end in busy:
-        spans = [
-            piece
-            for s, e in spans
-            for piece in ((s, min(e, b_start)), (max(s, b_end), e))
-            if piece[1] > piece[0]
-        ]
-    return tuple(spans)
-
-
-def _is_free(ctx: PlanningContext, person_id: str, day: date, start: int, end: int) -> bool:
-    key = ("free_spans", person_id, day)
-    spans = ctx.memo.get(key)
-    if spans is None:
-        spans = ctx.memo[key] = free_spans(ctx.people[person_id], day, ctx.term.start)
-    return any(s <= start and end <= e for s, e in spans)
 
 
 class Availability(Rule):
@@ -62,7 +22,7 @@ class Availability(Rule):
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         end = start + occ.duration
-        return [pid for pid in sorted(occ.fixed_people) if not _is_free(ctx, pid, day, start, end)]
+        return [pid for pid in sorted(occ.fixed_people) if not ctx.is_free(pid, day, start, end)]
 
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time."""
@@ -73,7 +33,7 @@ class Availability(Rule):
                 busy = [
                     o.var
                     for o in occ.options
-                    if not _is_free(ctx, pid, o.day, o.start, o.start + occ.duration)
+                    if not ctx.is_free(pid, o.day, o.start, o.start + occ.duration)
                 ]
                 if not busy:
                     continue
@@ -89,14 +49,14 @@ class Availability(Rule):
         person = ctx.people[subject]
         by_hours: dict[str, list[str]] = {}
         for weekday, hours in person.working_hours.items():
-            by_hours.setdefault(str(hours), []).append(weekday.danish)
+            by_hours.setdefault(str(hours), []).append(weekday_da(weekday))
         if not by_hours:
             text = f"{person.name} har ingen arbejdsdage"
         else:
             parts = [f"{join_da(days)} {hours}" for hours, days in by_hours.items()]
             text = f"{person.name} arbejder kun {join_da(parts)}"
         extras = [
-            f"{c.title} {c.weekday.danish} {format_clock(c.time.start)}-{format_clock(c.time.end)}"
+            f"{c.title} {weekday_da(c.weekday)} {format_clock(c.time.start)}-{format_clock(c.time.end)}"
             for c in person.commitments
         ]
         if extras:

@@ -6,9 +6,9 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from constraints._text import person_name
-from scheduler.calendar import TZ, week_monday
 from scheduler.context import PlanningContext
 from scheduler.rules import Rule
+from scheduler.term_dates import TZ, week_monday
 
 
 class MaxMeetingsPerWeek(Rule):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scheduler.calendar import Pattern, pattern_of
 from scheduler.context import PlanningContext
 from scheduler.rules import Rule
+from scheduler.term_dates import Pattern, pattern_of
 
 
 class Regularity(Rule):

@@ -12,27 +12,23 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import closed_days_for, series_periods
 from scheduler.config import seat_pool
 from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
+from scheduler.index import index_of
 from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
 from scheduler.rules import Rule, load_rules, rule_by_name
+from scheduler.term_dates import closed_days_for, series_periods
 
 EXPLAIN_DAY = (7 * 60, 18 * 60)
 """In explain mode candidates span the working day, so a too-narrow window can be named."""
 
 
 def find_term(config: MunicipalityConfig, term_id: str | None) -> Term:
-    if term_id is None:
-        return config.terms[0]
-    for term in config.terms:
-        if term.id == term_id:
-            return term
-    raise KeyError(term_id)
+    return index_of(config).term(term_id)
 
 
 def active_series(config: MunicipalityConfig, term: Term) -> list[Series]:
-    return [s for s in config.series if s.terms is None or term.id in s.terms]
+    return index_of(config).active_series(term)
 
 
 def meeting_uid(series: Series, term: Term, period_index: int) -> str:
@@ -121,14 +117,7 @@ def _candidate_days(ctx: PlanningContext, series: Series, start: date, end: date
 
 
 def _candidate_starts(ctx: PlanningContext, series: Series) -> list[int]:
-    slot = ctx.config.planning.slot_minutes
-    windows = [w for w in (series.window_on(d) for d in series.weekdays) if w is not None]
-    first = min(w.start for w in windows)
-    last = max(w.end for w in windows)
-    if ctx.explain:
-        first, last = min(first, EXPLAIN_DAY[0]), max(last, EXPLAIN_DAY[1])
-    first = -(-first // slot) * slot
-    return list(range(first, last - series.duration_minutes + 1, slot))
+    return index_of(ctx.config).start_grid(series, EXPLAIN_DAY if ctx.explain else None)
 
 
 def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> None:

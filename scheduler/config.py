@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scheduler.index import index_of
 from scheduler.limits import (
     FAST_LOADER,
     LIMITS,
@@ -345,10 +346,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
 
 def series_site(config: MunicipalityConfig, series: Series) -> str | None:
     """The site a series meets at: its own, or its unit's first."""
-    if series.site:
-        return series.site
-    unit = next((u for u in config.units if u.id == series.unit), None)
-    return unit.sites[0] if unit else None
+    return index_of(config).series_site(series)
 
 
 def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:

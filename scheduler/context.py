@@ -19,7 +19,8 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import TZ, Period, closed_days, week_monday
+from scheduler.availability import free_spans
+from scheduler.index import index_of
 from scheduler.model import (
     Meeting,
     MunicipalityConfig,
@@ -30,6 +31,7 @@ from scheduler.model import (
     Term,
     Unit,
 )
+from scheduler.term_dates import TZ, Period, closed_days, week_monday
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -124,9 +126,10 @@ class PlanningContext:
         self.closed = closed_days(config, term)
         self.public_closed = closed_days(config, term, school_holidays=False)
         self.origin = week_monday(term.start)
-        self.people: dict[str, Person] = {p.id: p for p in config.staff}
-        self.units: dict[str, Unit] = {u.id: u for u in config.units}
-        self.sites: dict[str, Site] = {s.id: s for s in config.sites}
+        self.index = index_of(config)
+        self.people: dict[str, Person] = self.index.people
+        self.units: dict[str, Unit] = self.index.units
+        self.sites: dict[str, Site] = self.index.sites
         self.occurrences: list[Occurrence] = []
         self.by_series: dict[str, list[Occurrence]] = defaultdict(list)
         self.penalties: list[Penalty] = []
@@ -136,7 +139,6 @@ class PlanningContext:
         """(occurrence, person) -> variable indices of options the person cannot attend"""
         self.memo: dict[Any, Any] = {}
         """per-solve cache for rules (e.g. a person's free spans per day)"""
-        self._travel = {frozenset(pair.sites): pair.minutes for pair in config.travel.pairs}
         self.booked: list[Meeting] = list(booked or [])
         self._booked_by_day: dict[tuple[str, date], list[Booked]] = defaultdict(list)
         for meeting in self.booked:
@@ -156,9 +158,20 @@ class PlanningContext:
         return self.origin + timedelta(days=day_index)
 
     def travel_minutes(self, site_a: str, site_b: str) -> int:
-        if site_a == site_b:
-            return 0
-        return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
+        return self.index.travel_minutes(site_a, site_b)
+
+    def free_spans(self, person_id: str, day: date) -> tuple[tuple[int, int], ...]:
+        """The parts of the day the person can meet (`scheduler.availability`), cached per solve."""
+        key = ("free_spans", person_id, day)
+        spans = self.memo.get(key)
+        if spans is None:
+            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start)
+        return spans
+
+    def is_free(self, person_id: str, day: date, start: int, end: int) -> bool:
+        """Whether the person can meet from `start` to `end` that day (working hours, commitments,
+        absences); booked meetings are `clashes_with_booked`."""
+        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day))
 
     def booked_for(self, person_id: str, day: date) -> list[Booked]:
         """The person's booked meetings on that day (see the class docstring)."""

@@ -15,6 +15,8 @@ from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term
 from scheduler.context import PlanningContext
+from scheduler.cpsat import new_solver
+from scheduler.danish import WEEKDAY_DA
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.rules import rule_by_name
 
@@ -26,10 +28,8 @@ def _solve_with(
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     ctx_model.clear_assumptions()
     ctx_model.add_assumptions(assumptions)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 1  # cores from assumptions need a single worker
-    solver.parameters.cp_model_probing_level = 0  # probing costs more than it saves here
+    # cores from assumptions need a single worker
+    solver = new_solver(time_limit=time_limit, workers=1, seed=1)
     return solver.solve(ctx_model), solver
 
 
@@ -94,8 +94,7 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     from collections import Counter, defaultdict
     from datetime import timedelta
 
-    from scheduler.calendar import TZ, closed_days_for, series_periods
-    from scheduler.model import WEEKDAY_DA
+    from scheduler.term_dates import TZ, closed_days_for, series_periods
     from scheduler.verify import verify_plan
 
     meeting = next((m for m in plan.meetings if m.uid == uid), None)

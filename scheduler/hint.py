@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from scheduler.calendar import TZ, Pattern, pattern_of, week_monday
 from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.term_dates import TZ, Pattern, pattern_of, week_monday
 
 
 @dataclass

@@ -91,26 +91,7 @@ class Weekday(StrEnum):
     def of(cls, day: date) -> Weekday:
         return list(Weekday)[day.weekday()]
 
-    @property
-    def danish(self) -> str:
-        return WEEKDAY_DA[self.number]
 
-
-WEEKDAY_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
-MONTH_DA = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 WORKDAYS = [Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri]
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

@@ -35,22 +35,22 @@ from typing import Literal
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, Field, model_validator
 
+from scheduler.availability import Unavailability, config_with_unavailability, require_aware
 from scheduler.build import build_model, find_term, objective_terms
-from scheduler.calendar import TZ, danish_public_holidays, local_datetime
 from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.cpsat import new_solver
+from scheduler.danish import genitive_da, plural_da, span_da, when_da
 from scheduler.model import (
-    WEEKDAY_DA,
-    Absence,
     Attendee,
     Meeting,
     MunicipalityConfig,
     Plan,
     RuleCost,
     Term,
-    TimeRange,
 )
 from scheduler.roles import KNOWN_ROLES
 from scheduler.solve import PlanVerificationError, read_plan
+from scheduler.term_dates import TZ, danish_public_holidays, local_datetime
 
 MINUTES_PER_DAY = 24 * 60
 CHANGE_WEIGHT = 1000
@@ -73,28 +73,6 @@ STRATEGIES: tuple[ProposalKind, ...] = ("drop_optional", "substitute", "move", "
 # --------------------------------------------------------------------------- the request and the answer
 
 
-def _require_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} needs a time zone offset (e.g. +02:00), got {value.isoformat()}")
-
-
-class Unavailability(BaseModel):
-    """A person away from `start` to `end`; whole days are local midnight to midnight."""
-
-    person: str
-    start: datetime
-    end: datetime
-    reason: str = Field(default="", description="kept internal, like an absence's reason")
-
-    @model_validator(mode="after")
-    def _aware_and_ordered(self) -> Unavailability:
-        _require_aware(self.start, "start")
-        _require_aware(self.end, "end")
-        if self.end <= self.start:
-            raise ValueError(f"the unavailability ends ({self.end}) before it starts ({self.start})")
-        return self
-
-
 class ReplanRequest(BaseModel):
     unavailability: Unavailability
     locked: set[str] = Field(default_factory=set, description="uids of meetings that must not change")
@@ -105,7 +83,7 @@ class ReplanRequest(BaseModel):
 
     @model_validator(mode="after")
     def _aware(self) -> ReplanRequest:
-        _require_aware(self.now, "now")
+        require_aware(self.now, "now")
         return self
 
 
@@ -149,76 +127,12 @@ class NoProposal(Exception):
         self.reasons = reasons
 
 
-# --------------------------------------------------------------------------- absence into config
-
-
-def _absences(unavailability: Unavailability) -> list[Absence]:
-    """The unavailability as config absences: partial first and last days, whole days between."""
-    start = unavailability.start.astimezone(TZ)
-    end = unavailability.end.astimezone(TZ)
-    first, start_min = start.date(), start.hour * 60 + start.minute
-    last = end.date()
-    end_min = end.hour * 60 + end.minute + (1 if end.second or end.microsecond else 0)
-    if end_min == 0:
-        last, end_min = last - timedelta(days=1), MINUTES_PER_DAY
-    reason = unavailability.reason
-
-    def part(day: date, a: int, b: int) -> Absence:
-        span = None if (a, b) == (0, MINUTES_PER_DAY) else TimeRange(start=a, end=b)
-        return Absence(start=day, end=day, time=span, reason=reason)
-
-    if first == last:
-        return [part(first, start_min, end_min)]
-    out: list[Absence] = []
-    whole_from, whole_to = first, last
-    if start_min > 0:
-        out.append(part(first, start_min, MINUTES_PER_DAY))
-        whole_from = first + timedelta(days=1)
-    if end_min < MINUTES_PER_DAY:
-        out.append(part(last, 0, end_min))
-        whole_to = last - timedelta(days=1)
-    if whole_from <= whole_to:
-        out.append(Absence(start=whole_from, end=whole_to, reason=reason))
-    return sorted(out, key=lambda a: a.start)
-
-
-def config_with_unavailability(
-    config: MunicipalityConfig, unavailability: Unavailability
-) -> MunicipalityConfig:
-    """A copy of the config in which the person has the unavailability among their absences."""
-    if not any(p.id == unavailability.person for p in config.staff):
-        raise ValueError(f"unknown person '{unavailability.person}'")
-    staff = [
-        p.model_copy(update={"absences": [*p.absences, *_absences(unavailability)]})
-        if p.id == unavailability.person
-        else p
-        for p in config.staff
-    ]
-    return config.model_copy(update={"staff": staff})
-
-
 # --------------------------------------------------------------------------- small helpers
 
 
 def _local(value: datetime) -> tuple[date, int]:
     local = value.astimezone(TZ)
     return local.date(), local.hour * 60 + local.minute
-
-
-def _when_da(value: datetime) -> str:
-    local = value.astimezone(TZ)
-    return f"{WEEKDAY_DA[local.weekday()]} {local.day}/{local.month} kl. {local:%H:%M}"
-
-
-def _span_da(start: datetime, end: datetime) -> str:
-    """'tirsdag 14/9', '14/9-17/9' for whole days; clock times otherwise."""
-    a, b = start.astimezone(TZ), end.astimezone(TZ)
-    if (a.hour, a.minute, b.hour, b.minute) == (0, 0, 0, 0):
-        last = b.date() - timedelta(days=1)
-        if last == a.date():
-            return f"{WEEKDAY_DA[a.weekday()]} {a.day}/{a.month}"
-        return f"{a.day}/{a.month}-{last.day}/{last.month}"
-    return f"fra {_when_da(start)} til {_when_da(end)}"
 
 
 def _holders(meeting: Meeting) -> dict[str, set[str]]:
@@ -478,12 +392,8 @@ class _Engine:
                 domain.clear()
                 domain.extend([value, value])
             self._hint(hint)
-            solver = cp_model.CpSolver()
-            params = solver.parameters
-            params.max_time_in_seconds = self.time_limit
-            params.num_workers = self.workers
-            params.cp_model_probing_level = 0  # as in solve(): presolve time, little gain here
-            params.random_seed = self.config.planning.seed
+            seed = self.config.planning.seed
+            solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
             status = solver.solve(self.ctx.model)
             if status == cp_model.MODEL_INVALID:
                 raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
@@ -552,15 +462,6 @@ def diff_plans(before: Plan, after: Plan) -> list[MeetingChange]:
     return changes
 
 
-def _meetings_da(n: int) -> str:
-    return f"{n} møde" if n == 1 else f"{n} møder"
-
-
-def genitive_da(name: str) -> str:
-    """'Psykolog A' -> 'Psykolog As', 'Jens' -> "Jens'" (Danish possessive)."""
-    return f"{name}'" if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
-
-
 def _summary_da(config: MunicipalityConfig, changes: list[MeetingChange]) -> str:
     """One Danish line for the planner: what moves, who steps in, what appears or goes."""
     names = {p.id: p.name for p in config.staff}
@@ -577,19 +478,19 @@ def _summary_da(config: MunicipalityConfig, changes: list[MeetingChange]) -> str
     fewer = sum(c.what == "attendee_removed" for c in changes)
     parts = []
     if count["moved"]:
-        parts.append(f"{_meetings_da(count['moved'])} flyttes")
+        parts.append(f"{plural_da(count['moved'], 'møde', 'møder')} flyttes")
     if stepping_in:
         parts.append(", ".join(names.get(p, p) for p in stepping_in) + " træder til")
     if fewer:
-        parts.append(f"{_meetings_da(fewer)} får færre deltagere")
+        parts.append(f"{plural_da(fewer, 'møde', 'møder')} får færre deltagere")
     if count["added"]:
-        parts.append(f"{_meetings_da(count['added'])} kommer til")
+        parts.append(f"{plural_da(count['added'], 'møde', 'møder')} kommer til")
     if count["removed"]:
-        parts.append(f"{_meetings_da(count['removed'])} udgår")
+        parts.append(f"{plural_da(count['removed'], 'møde', 'møder')} udgår")
     if not parts:
         return "Ingen ændringer."
     text = "; ".join(parts)
-    return f"{text[0].upper()}{text[1:]} ({_meetings_da(len(changes))} ændres i alt)."
+    return f"{text[0].upper()}{text[1:]} ({plural_da(len(changes), 'møde', 'møder')} ændres i alt)."
 
 
 def _proposal(
@@ -836,11 +737,11 @@ class _Explainer:
         self.names = {p.id: p.name for p in config.staff}
         self.series = {s.id: s for s in config.series}
         who = self.names.get(unavailability.person, unavailability.person)
-        span = _span_da(unavailability.start, unavailability.end)
+        span = span_da(unavailability.start, unavailability.end)
         self.headline = f"Der er intet forslag, der dækker {genitive_da(who)} fravær {span}:"
 
     def _meeting(self, meeting: Meeting) -> str:
-        return f"{meeting.title} {_when_da(meeting.start)}"
+        return f"{meeting.title} {when_da(meeting.start)}"
 
     def booked(self, meetings: list[Meeting]) -> list[str]:
         return [self.headline] + [
@@ -933,7 +834,7 @@ def what_if(
     term = find_term(modified_config, plan.term)
     frozen = set(locked) | {m.uid for m in plan.meetings if m.locked}
     if now is not None:
-        _require_aware(now, "now")
+        require_aware(now, "now")
         frozen |= {m.uid for m in plan.meetings if m.start < now}
     engine = _Engine(modified_config, term, plan, earliest_move=now, time_limit=time_limit, workers=workers)
     full = Freedom(time=True, seats="all", optional="all")
@@ -975,7 +876,7 @@ def move_meeting(
     """
     from scheduler.verify import verify_plan
 
-    _require_aware(new_start, "start")
+    require_aware(new_start, "start")
     meeting = next((m for m in plan.meetings if m.uid == uid), None)
     if meeting is None:
         raise KeyError(uid)
@@ -991,7 +892,7 @@ def move_meeting(
     violations = [v for v in verify_plan(config, naive) if uid in v.meetings]
     if violations:
         raise NoProposal(
-            [f"{meeting.title} kan ikke flyttes til {_when_da(new_start)}:"]
+            [f"{meeting.title} kan ikke flyttes til {when_da(new_start)}:"]
             + [f"- {v.message}" for v in violations]
         )
     term = find_term(config, plan.term)
@@ -1000,12 +901,12 @@ def move_meeting(
     if outcome.plan is None:
         raise NoProposal(
             [
-                f"{meeting.title} kan ikke flyttes til {_when_da(new_start)}:",
+                f"{meeting.title} kan ikke flyttes til {when_da(new_start)}:",
                 *(f"- {p}" for p in outcome.problems),
             ]
             if outcome.problems
             else [
-                f"{meeting.title} kan ikke flyttes til {_when_da(new_start)} (uden for mødets mulige tider)."
+                f"{meeting.title} kan ikke flyttes til {when_da(new_start)} (uden for mødets mulige tider)."
             ]
         )
     return _proposal(config, config, "move", plan, outcome.plan)

@@ -25,10 +25,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from scheduler.calendar import TZ, closed_reason, local_datetime
 from scheduler.config import _unknown, format_path
+from scheduler.danish import numeric_date_da, weekday_da
 from scheduler.model import (
-    WEEKDAY_DA,
     WORKDAYS,
     Attendee,
     Email,
@@ -45,6 +44,7 @@ from scheduler.model import (
     format_clock,
 )
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
+from scheduler.term_dates import TZ, closed_reason, local_datetime
 
 KIND_TITLE_DA = {"familiemoede": "Familiemøde", "opfoelgning": "Opfølgning"}
 """Invitation titles are fixed by kind: no free text, so no child's name can reach an invite."""
@@ -271,7 +271,7 @@ class _Choice:
 
 
 def _day_da(day: date) -> str:
-    return f"{WEEKDAY_DA[day.weekday()]} {day.day}/{day.month} {day.year}"
+    return numeric_date_da(day)
 
 
 class _Finder:
@@ -325,9 +325,9 @@ class _Finder:
         weekday = Weekday.of(day)
         hours = person.working_hours.get(weekday)
         if hours is None:
-            return f"{person.name} arbejder ikke om {weekday.danish}en"
+            return f"{person.name} arbejder ikke om {weekday_da(weekday)}en"
         if not (hours.start <= start and end <= hours.end):
-            return f"{person.name} arbejder kun {hours} om {weekday.danish}en"
+            return f"{person.name} arbejder kun {hours} om {weekday_da(weekday)}en"
         for absence in person.absences:
             if absence.start <= day <= absence.end and (
                 absence.time is None or (start < absence.time.end and absence.time.start < end)
@@ -347,7 +347,7 @@ class _Finder:
                 (day - timedelta(days=day.weekday())) - (origin - timedelta(days=origin.weekday()))
             ).days // 7
             if weeks % commitment.every_weeks == 0:
-                return f"{person.name} har en fast aftale {weekday.danish} {commitment.time}"
+                return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
         for busy in self.busy.get((pid, day), []):
             travel = self.travel_minutes(busy.site, self.request.site)
             if start < busy.end + travel and busy.start < end + travel:
@@ -521,7 +521,7 @@ class _Finder:
             f"{request.latest.isoformat()} ({self.examined} mulige tidspunkter undersøgt)."
         ]
         if self.examined == 0:
-            days = ", ".join(d.danish for d in request.weekdays)
+            days = ", ".join(weekday_da(d) for d in request.weekdays)
             lines.append(f"Perioden har ingen {days} med et tidsrum på {request.duration_minutes} minutter.")
             return lines
         by_person: Counter[str] = Counter()

@@ -11,16 +11,9 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term
-from scheduler.calendar import (
-    TZ,
-    closed_days_for,
-    local_datetime,
-    meeting_patterns,
-    series_periods,
-    skip_reason,
-)
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
+from scheduler.cpsat import new_solver
 from scheduler.hint import greedy_hint
 from scheduler.model import (
     Attendee,
@@ -34,6 +27,14 @@ from scheduler.model import (
     Term,
 )
 from scheduler.rules import load_rules
+from scheduler.term_dates import (
+    TZ,
+    closed_days_for,
+    local_datetime,
+    meeting_patterns,
+    series_periods,
+    skip_reason,
+)
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,11 @@ def solve(
 def _solver(
     config: MunicipalityConfig, options: SolveOptions, elapsed: float, limit: float
 ) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    # Probing costs seconds of presolve on this model and buys little once the search starts
-    # from a complete plan.
-    params.cp_model_probing_level = 0
-    params.max_time_in_seconds = max(0.5, limit - elapsed)
-    params.num_workers = options.workers or config.planning.workers
-    params.random_seed = config.planning.seed if options.seed is None else options.seed
-    return solver
+    return new_solver(
+        time_limit=limit - elapsed,
+        workers=options.workers or config.planning.workers,
+        seed=config.planning.seed if options.seed is None else options.seed,
+    )
 
 
 def _warm_start(

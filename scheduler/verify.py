@@ -18,16 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from scheduler.calendar import (
-    TZ,
-    Period,
-    closed_days,
-    closed_days_for,
-    closed_reason,
-    local_datetime,
-    series_periods,
-    week_monday,
-)
 from scheduler.config import seat_pool
 from scheduler.model import (
     Meeting,
@@ -41,6 +31,16 @@ from scheduler.model import (
     TimeRange,
     Weekday,
     format_clock,
+)
+from scheduler.term_dates import (
+    TZ,
+    Period,
+    closed_days,
+    closed_days_for,
+    closed_reason,
+    local_datetime,
+    series_periods,
+    week_monday,
 )
 
 RULES: tuple[str, ...] = (

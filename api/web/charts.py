@@ -13,9 +13,9 @@ from html import escape
 
 from markupsafe import Markup
 
-from scheduler.calendar import week_monday
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import SPECIALIST_ROLES
+from scheduler.term_dates import week_monday
 
 BAR = "#1f5fa8"  # 6.4:1 on white
 BUSY = "#a34700"  # 5.9:1 on white

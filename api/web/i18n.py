@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from scheduler.model import MONTH_DA, WEEKDAY_DA
+from scheduler.danish import MONTH_DA, WEEKDAY_DA
 
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
@@ -19,11 +19,11 @@ DEFAULT: Lang = "da"
 TZ = ZoneInfo("Europe/Copenhagen")
 
 WEEKDAYS: dict[Lang, list[str]] = {
-    "da": WEEKDAY_DA,
+    "da": list(WEEKDAY_DA),
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
 }
 MONTHS: dict[Lang, list[str]] = {
-    "da": MONTH_DA,
+    "da": list(MONTH_DA),
     "en": [
         "January",
         "February",

@@ -30,8 +30,8 @@ from api.web.common import (
     current_plan,
     plan_param,
 )
-from scheduler.calendar import closed_days, week_monday
 from scheduler.model import Meeting
+from scheduler.term_dates import closed_days, week_monday
 
 router = APIRouter(include_in_schema=False)
 

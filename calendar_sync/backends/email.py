@@ -48,8 +48,9 @@ from calendar_sync import itip
 from calendar_sync.backends.base import BackendUnavailable, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, view_for
 from calendar_sync.settings import SMTP_TIMEOUT, env_name
-from scheduler.calendar import TZ
-from scheduler.model import MONTH_DA, WEEKDAY_DA, one_address
+from scheduler.danish import MONTH_DA, WEEKDAY_DA
+from scheduler.model import one_address
+from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
 

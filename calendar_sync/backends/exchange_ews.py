@@ -83,7 +83,7 @@ from icalendar import vRecur
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem as Item
 from calendar_sync.items import ItemAttendee, fingerprint, recurrence_shape
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ import requests
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint, recurrence_shape
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Any
 from api import storage
 from api.auth import Principal, Role, people_serving
 from api.orm import Job
-from scheduler.calendar import TZ
 from scheduler.config import load_config
+from scheduler.term_dates import TZ
 from tests.api.databases import Db
 from tests.fakes.service import ServiceSite, auth, open_service
 

@@ -404,7 +404,7 @@ def test_a_social_worker_finds_and_books_a_familiemoede(service: Service) -> Non
 def test_busy_times_from_exchange_keep_the_next_solve_away(service: Service) -> None:
     from datetime import datetime
 
-    from scheduler.calendar import TZ
+    from scheduler.term_dates import TZ
     from tests.fakes.ews import EwsServer
 
     with_email = TWO_DISTRICTS.replace(

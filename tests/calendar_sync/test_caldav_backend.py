@@ -28,7 +28,7 @@ from icalendar import Calendar
 from calendar_sync.backends.base import DeliveryError, Recipient, load_backend
 from calendar_sync.backends.caldav import Backend
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 from tests.fakes.radicale import RadicaleServer
 
 pytestmark = pytest.mark.timeout(30)

@@ -31,7 +31,7 @@ from calendar_sync.items import CalendarItem, ItemAttendee, Override
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
 from calendar_sync.sync import sync
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 from tests.fakes.smtp import SmtpServer
 from tests.fakes.tcp import ClosedPort, SilentServer
 

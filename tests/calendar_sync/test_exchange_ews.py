@@ -20,7 +20,7 @@ from calendar_sync.items import CalendarItem
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 from tests.fakes.ews import EwsServer
 from tests.fakes.exchange_items import PEOPLE, RECIPIENTS, V1, V2, series, single
 

@@ -22,7 +22,7 @@ from calendar_sync.items import CalendarItem, Override
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 from tests.fakes.exchange_items import RECIPIENTS, V1, V2, series, single
 from tests.fakes.graph import GraphServer
 

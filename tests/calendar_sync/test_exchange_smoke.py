@@ -21,7 +21,7 @@ from calendar_sync.backends.base import Recipient, load_backend
 from calendar_sync.freebusy import reader_for
 from calendar_sync.items import CalendarItem, ItemAttendee
 from calendar_sync.settings import CalendarSettings
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 
 BACKEND = os.environ.get("MOEDEPLAN_SMOKE_EXCHANGE", "")
 ORGANIZER = os.environ.get("MOEDEPLAN_SMOKE_ORGANIZER", "")

@@ -18,10 +18,10 @@ from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import sync
-from constraints.availability import free_spans
-from scheduler.calendar import TZ
+from scheduler.availability import free_spans
 from scheduler.config import load_config
 from scheduler.model import MunicipalityConfig, Person
+from scheduler.term_dates import TZ
 from tests.fakes.ews import EwsServer
 from tests.fakes.exchange_items import PEOPLE, RECIPIENTS, V1
 from tests.fakes.graph import GraphServer

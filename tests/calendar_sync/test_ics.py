@@ -33,9 +33,9 @@ from calendar_sync.ics import (
 from calendar_sync.items import items_from_plan
 from calendar_sync.itip import render
 from calendar_sync.privacy import PrivacyError
-from scheduler.calendar import TZ, local_datetime
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.term_dates import TZ, local_datetime
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 

@@ -17,9 +17,9 @@ from icalendar import Calendar
 from calendar_sync.items import CalendarItem, items_from_plan
 from calendar_sync.itip import render, render_feed
 from calendar_sync.privacy import PrivacyError
-from scheduler.calendar import TZ, closed_days_for, local_datetime, series_periods
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.term_dates import TZ, closed_days_for, local_datetime, series_periods
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 TERM = "foraar-2027"

@@ -28,10 +28,10 @@ from calendar_sync.privacy import PrivacyError, PrivacyGuard, find_cpr, guarded_
 from calendar_sync.publish import publish, recipients_of
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import sync
-from scheduler.calendar import local_datetime
 from scheduler.config import config_from_data, series_title
 from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.privacy_text import mask_cpr
+from scheduler.term_dates import local_datetime
 
 pytestmark = pytest.mark.timeout(60)
 

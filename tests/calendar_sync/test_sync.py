@@ -29,8 +29,8 @@ from calendar_sync.itip import render
 from calendar_sync.ledger import Ledger, item_from_json, item_to_json
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
 from calendar_sync.sync import SyncReport, deliver, plan, sync
-from scheduler.calendar import TZ
 from scheduler.privacy_text import match_key
+from scheduler.term_dates import TZ
 
 PEOPLE = {
     "psykolog-a": ("Psykolog A", "psykolog.a@ballerup.example"),

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from scheduler.calendar import local_datetime
 from scheduler.config import ConfigError, config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
+from scheduler.term_dates import local_datetime
 from scheduler.verify import verify_plan
 
 D = date.fromisoformat

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from calendar_sync.backends.base import Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
-from scheduler.calendar import TZ
+from scheduler.term_dates import TZ
 
 PEOPLE = {
     "leder-a": ("Skoleleder A", "leder.a@ballerup.example"),

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from scheduler.calendar import TZ
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import (
@@ -30,6 +29,7 @@ from scheduler.replan import (
     what_if,
 )
 from scheduler.solve import SolveOptions, solve
+from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
 
 D = date.fromisoformat

@@ -13,10 +13,10 @@ import yaml
 from typer.testing import CliRunner
 
 from api.cli import app
-from scheduler.calendar import TZ
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.slots import BookingError, RequestError, book, find_slots, parse_request
+from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
 
 MONDAY = date(2027, 3, 1)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from scheduler.calendar import closed_days, local_datetime, series_periods
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.term_dates import closed_days, local_datetime, series_periods
 from scheduler.verify import RULES, Violation, format_violations, verify_plan
 
 TERM = "fj-2025"

@@ -1,0 +1,144 @@
+"""When a person can meet: the one home of that fact for the planner, the greedy start, the slot
+finder, replanning and the web's "why here". The verifier keeps its own, deliberately independent twin.
+
+A person is free at a time when it lies inside their working hours that weekday and outside
+every commitment that falls on that day (every N weeks, phased from `first_date`, else from the
+term's start), every absence and every busy time read from a calendar. An `Unavailability` (an
+absence reported through the API, a busy time from Exchange) becomes config absences, so the
+rest of the product sees one kind of "away".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, Field, model_validator
+
+from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
+from scheduler.term_dates import TZ, week_monday
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def commitment_falls_on(commitment: Commitment, day: date, term_start: date) -> bool:
+    """Whether a recurring commitment happens that day: its weekday, every N weeks counted from
+    its `first_date`, or from the term's start where it has none."""
+    if Weekday.of(day) != commitment.weekday:
+        return False
+    first = commitment.first_date or term_start
+    if day < first:
+        return False
+    weeks = (week_monday(day) - week_monday(first)).days // 7
+    return weeks % commitment.every_weeks == 0
+
+
+def busy_spans(person: Person, day: date, term_start: date) -> list[tuple[int, int, str]]:
+    """(start, end, what) of the person's commitments and absences that day, in local minutes;
+    `what` is the commitment's title, or "" for an absence (whose reason stays internal)."""
+    busy: list[tuple[int, int, str]] = []
+    for absence in person.absences:
+        if absence.start <= day <= absence.end:
+            span = (absence.time.start, absence.time.end) if absence.time else (0, MINUTES_PER_DAY)
+            busy.append((*span, ""))
+    for commitment in person.commitments:
+        if commitment_falls_on(commitment, day, term_start):
+            busy.append((commitment.time.start, commitment.time.end, commitment.title))
+    return busy
+
+
+Span = tuple[int, int]
+
+
+def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
+    """The parts of a day the person can meet: working hours minus commitments and absences."""
+    hours = person.working_hours.get(Weekday.of(day))
+    if hours is None:
+        return ()
+    spans = [(hours.start, hours.end)]
+    for b_start, b_end, _ in busy_spans(person, day, term_start):
+        spans = [
+            piece
+            for s, e in spans
+            for piece in ((s, min(e, b_start)), (max(s, b_end), e))
+            if piece[1] > piece[0]
+        ]
+    return tuple(spans)
+
+
+def is_free(person: Person, day: date, start: int, end: int, term_start: date) -> bool:
+    """Whether the person can meet from `start` to `end` (local minutes) that day."""
+    return any(s <= start and end <= e for s, e in free_spans(person, day, term_start))
+
+
+# --------------------------------------------------------------------------- away, as reported
+
+
+def require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} needs a time zone offset (e.g. +02:00), got {value.isoformat()}")
+
+
+class Unavailability(BaseModel):
+    """A person away from `start` to `end`; whole days are local midnight to midnight."""
+
+    person: str
+    start: datetime
+    end: datetime
+    reason: str = Field(default="", description="kept internal, like an absence's reason")
+
+    @model_validator(mode="after")
+    def _aware_and_ordered(self) -> Unavailability:
+        require_aware(self.start, "start")
+        require_aware(self.end, "end")
+        if self.end <= self.start:
+            raise ValueError(f"the unavailability ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+
+
+def _absences(unavailability: Unavailability) -> list[Absence]:
+    """The unavailability as config absences: partial first and last days, whole days between."""
+    start = unavailability.start.astimezone(TZ)
+    end = unavailability.end.astimezone(TZ)
+    first, start_min = start.date(), start.hour * 60 + start.minute
+    last = end.date()
+    end_min = end.hour * 60 + end.minute + (1 if end.second or end.microsecond else 0)
+    if end_min == 0:
+        last, end_min = last - timedelta(days=1), MINUTES_PER_DAY
+    reason = unavailability.reason
+
+    def part(day: date, a: int, b: int) -> Absence:
+        span = None if (a, b) == (0, MINUTES_PER_DAY) else TimeRange(start=a, end=b)
+        return Absence(start=day, end=day, time=span, reason=reason)
+
+    if first == last:
+        return [part(first, start_min, end_min)]
+    out: list[Absence] = []
+    whole_from, whole_to = first, last
+    if start_min > 0:
+        out.append(part(first, start_min, MINUTES_PER_DAY))
+        whole_from = first + timedelta(days=1)
+    if end_min < MINUTES_PER_DAY:
+        out.append(part(last, 0, end_min))
+        whole_to = last - timedelta(days=1)
+    if whole_from <= whole_to:
+        out.append(Absence(start=whole_from, end=whole_to, reason=reason))
+    return sorted(out, key=lambda a: a.start)
+
+
+def config_with_unavailability(
+    config: MunicipalityConfig, unavailability: Unavailability
+) -> MunicipalityConfig:
+    """A copy of the config in which the person has the unavailability among their absences."""
+    if not any(p.id == unavailability.person for p in config.staff):
+        raise ValueError(f"unknown person '{unavailability.person}'")
+    staff = [
+        p.model_copy(update={"absences": [*p.absences, *_absences(unavailability)]})
+        if p.id == unavailability.person
+        else p
+        for p in config.staff
+    ]
+    return config.model_copy(update={"staff": staff})
+
+

@@ -1,0 +1,99 @@
+"""The Danish a user reads about dates and times: one home for weekday and month names and the
+phrases built from them, used by the CLI, e-mail, the web pages and the explanations.
+
+Names come from CLDR (Babel), so no hand-written tables drift apart; `weekday_code` is the
+config's short English code (`tue`), which is not user text.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel import Locale
+
+from scheduler.model import Weekday, format_clock
+from scheduler.term_dates import TZ
+
+_DA = Locale("da")
+
+WEEKDAY_DA: tuple[str, ...] = tuple(str(_DA.days["format"]["wide"][i]) for i in range(7))
+"""'mandag' … 'søndag', Monday first as in `date.weekday()`."""
+MONTH_DA: tuple[str, ...] = tuple(str(_DA.months["format"]["wide"][i]) for i in range(1, 13))
+"""'januar' … 'december'."""
+
+
+def weekday_da(day: Weekday | date | int) -> str:
+    """'tirsdag' for `Weekday.tue`, a date on a Tuesday, or 1."""
+    if isinstance(day, Weekday):
+        return WEEKDAY_DA[day.number]
+    if isinstance(day, date):
+        return WEEKDAY_DA[day.weekday()]
+    return WEEKDAY_DA[day]
+
+
+def weekday_code(day: date) -> Weekday:
+    """The config's code for a date's weekday (`Weekday.tue`)."""
+    return Weekday.of(day)
+
+
+def join_da(items: list[str]) -> str:
+    """'a, b og c'"""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def plural_da(n: int, one: str, many: str) -> str:
+    """'1 møde', '3 møder'."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def genitive_da(name: str) -> str:
+    """'Psykolog As', 'Mads'' (a name ending in s, x or z takes only an apostrophe)."""
+    return f"{name}'" if name[-1:].lower() in "sxz" else f"{name}s"
+
+
+def short_date_da(day: date) -> str:
+    """'9/3'."""
+    return f"{day.day}/{day.month}"
+
+
+def numeric_date_da(day: date) -> str:
+    """'tirsdag 9/3 2027'."""
+    return f"{weekday_da(day)} {day.day}/{day.month} {day.year}"
+
+
+def long_date_da(day: date, weekday: bool = True, year: bool = True) -> str:
+    """'tirsdag 9. marts 2027'; without weekday '9. marts 2027'; without year 'tirsdag 9. marts'."""
+    text = f"{day.day}. {MONTH_DA[day.month - 1]}"
+    if year:
+        text += f" {day.year}"
+    return f"{weekday_da(day)} {text}" if weekday else text
+
+
+def clock_da(value: datetime) -> str:
+    """'13:30', local time."""
+    local = value.astimezone(TZ)
+    return format_clock(local.hour * 60 + local.minute)
+
+
+def when_da(value: datetime) -> str:
+    """'tirsdag 9/3 kl. 13:30', local time."""
+    local = value.astimezone(TZ)
+    return f"{weekday_da(local.date())} {short_date_da(local.date())} kl. {clock_da(local)}"
+
+
+def span_da(start: datetime, end: datetime) -> str:
+    """'tirsdag 14/9' or '14/9-17/9' for whole days; 'fra … til …' with clock times otherwise."""
+    a, b = start.astimezone(TZ), end.astimezone(TZ)
+    if (a.hour, a.minute, b.hour, b.minute) == (0, 0, 0, 0):
+        last = b.date() - timedelta(days=1)
+        if last == a.date():
+            return f"{weekday_da(a.date())} {short_date_da(a.date())}"
+        return f"{short_date_da(a.date())}-{short_date_da(last)}"
+    return f"fra {when_da(start)} til {when_da(end)}"
+
+
+def date_range_da(first: date, last: date) -> str:
+    """'9/3' or '9/3-12/3'."""
+    return short_date_da(first) if first == last else f"{short_date_da(first)}-{short_date_da(last)}"

@@ -1,0 +1,120 @@
+"""One indexed view of a config: lookups by id and the small facts every layer derives from them
+(travel minutes between two sites, a series' site, which series run in a term, a series' grid of
+start times), so none of them is written again by hand.
+
+Build it with `index_of(config)`: views are cached per config object (configs are not changed in
+place; `model_copy` makes a new object and so a new view).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from scheduler.model import District, MunicipalityConfig, Person, Room, Series, Site, Term, Unit
+
+_CACHE_SIZE = 32
+
+
+class ConfigIndex:
+    """Dictionaries by id over one config, and the facts derived from them."""
+
+    def __init__(self, config: MunicipalityConfig):
+        self.config = config
+        self.people: dict[str, Person] = {p.id: p for p in config.staff}
+        self.units: dict[str, Unit] = {u.id: u for u in config.units}
+        self.sites: dict[str, Site] = {s.id: s for s in config.sites}
+        self.series: dict[str, Series] = {s.id: s for s in config.series}
+        self.districts: dict[str, District] = {d.id: d for d in config.districts}
+        self.terms: dict[str, Term] = {t.id: t for t in config.terms}
+        self.rooms: dict[str, dict[str, Room]] = {s.id: {r.id: r for r in s.room_list} for s in config.sites}
+        self._travel = {
+            frozenset(pair.sites): pair.minutes for pair in config.travel.pairs if len(set(pair.sites)) == 2
+        }
+
+    # ------------------------------------------------------------------ names users read
+
+    def person_name(self, person_id: str) -> str:
+        person = self.people.get(person_id)
+        return person.name if person else person_id
+
+    def unit_name(self, unit_id: str) -> str:
+        unit = self.units.get(unit_id)
+        return unit.name if unit else unit_id
+
+    def site_name(self, site_id: str) -> str:
+        site = self.sites.get(site_id)
+        return site.name if site else site_id
+
+    def district_name(self, district_id: str) -> str:
+        district = self.districts.get(district_id)
+        return district.name if district else district_id
+
+    def term_name(self, term_id: str) -> str:
+        term = self.terms.get(term_id)
+        return term.name if term else term_id
+
+    # ------------------------------------------------------------------ derived facts
+
+    def term(self, term_id: str | None) -> Term:
+        """The named term, or the first one; KeyError for an unknown id."""
+        if term_id is None:
+            return self.config.terms[0]
+        return self.terms[term_id]
+
+    def travel_minutes(self, site_a: str, site_b: str) -> int:
+        """Minutes to travel between two sites: 0 within a site, the configured pair, else the default."""
+        if site_a == site_b:
+            return 0
+        return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
+
+    def series_site(self, series: Series) -> str | None:
+        """The site a series meets at: its own, or its unit's first; None for an unknown unit."""
+        if series.site:
+            return series.site
+        unit = self.units.get(series.unit)
+        return unit.sites[0] if unit and unit.sites else None
+
+    def active_series(self, term: Term) -> list[Series]:
+        """The series that run in the term, in config order."""
+        return [s for s in self.config.series if runs_in(s, term)]
+
+    def start_grid(self, series: Series, day_span: tuple[int, int] | None = None) -> list[int]:
+        """The start minutes a series may use: on the planning grid, inside the union of its
+        weekdays' windows (widened to `day_span` when explaining), ending inside it."""
+        slot = self.config.planning.slot_minutes
+        windows = [w for w in (series.window_on(d) for d in series.weekdays) if w is not None]
+        first = min(w.start for w in windows)
+        last = max(w.end for w in windows)
+        if day_span is not None:
+            first, last = min(first, day_span[0]), max(last, day_span[1])
+        first = -(-first // slot) * slot
+        return list(range(first, last - series.duration_minutes + 1, slot))
+
+    def on_grid(self, minute: int) -> bool:
+        return minute % self.config.planning.slot_minutes == 0
+
+
+def runs_in(series: Series, term: Term) -> bool:
+    """Whether a series meets in the term (no `terms:` means every term)."""
+    return series.terms is None or term.id in series.terms
+
+
+_views: OrderedDict[int, ConfigIndex] = OrderedDict()
+_lock = Lock()
+
+
+def index_of(config: MunicipalityConfig) -> ConfigIndex:
+    """The indexed view of a config, built once per config object."""
+    key = id(config)
+    with _lock:
+        view = _views.get(key)
+        if view is not None and view.config is config:
+            _views.move_to_end(key)
+            return view
+    view = ConfigIndex(config)
+    with _lock:
+        _views[key] = view
+        while len(_views) > _CACHE_SIZE:
+            _views.popitem(last=False)
+    return view
