@@ -18,8 +18,7 @@ from scheduler.model import (
     format_clock,
 )
 from scheduler.roles import SPECIALIST_ROLES
-from scheduler.solve import local_shape
-from scheduler.term_dates import meeting_patterns, week_monday
+from scheduler.term_dates import local_shape, meeting_patterns, week_monday
 
 MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 

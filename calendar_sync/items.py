@@ -31,8 +31,7 @@ from scheduler.model import (
     Term,
 )
 from scheduler.roles import KNOWN_ROLES
-from scheduler.solve import local_shape
-from scheduler.term_dates import TZ, Pattern, closed_days_for, meeting_patterns, series_periods
+from scheduler.term_dates import TZ, Pattern, closed_days_for, local_shape, meeting_patterns, series_periods
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 

@@ -6,7 +6,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from ortools.sat.python import cp_model
 
@@ -28,9 +27,9 @@ from scheduler.model import (
 )
 from scheduler.rules import load_rules
 from scheduler.term_dates import (
-    TZ,
     closed_days_for,
     local_datetime,
+    local_shape,
     meeting_patterns,
     series_periods,
     skip_reason,
@@ -316,12 +315,6 @@ def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCos
             )
         )
     return costs
-
-
-def local_shape(meeting: Meeting) -> tuple[int, date, int]:
-    """(period index, local date, local start minute) of a meeting, for `meeting_patterns`."""
-    start = meeting.start.astimezone(TZ)
-    return meeting.occurrence, start.date(), start.hour * 60 + start.minute
 
 
 def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) -> PlanStats:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from scheduler.model import CadenceKind, MunicipalityConfig, Series, Term, Weekday
+from scheduler.model import CadenceKind, Meeting, MunicipalityConfig, Series, Term, Weekday
 
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -173,6 +173,12 @@ def pattern_of(day: date, start: int, period: Period, kind: CadenceKind) -> Patt
     if kind == CadenceKind.daily:
         return (0, 0, start)
     return (phase_of(day, period, kind), day.weekday(), start)
+
+
+def local_shape(meeting: Meeting) -> tuple[int, date, int]:
+    """(period index, local date, local start minute) of a meeting, for `meeting_patterns`."""
+    start = meeting.start.astimezone(TZ)
+    return meeting.occurrence, start.date(), start.hour * 60 + start.minute
 
 
 def meeting_patterns(

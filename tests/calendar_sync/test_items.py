@@ -23,8 +23,15 @@ from calendar_sync.items import CalendarItem, fingerprint, items_from_plan, view
 from calendar_sync.itip import render, render_feed
 from scheduler.config import config_from_data, load_config
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
-from scheduler.solve import SolveOptions, local_shape, solve
-from scheduler.term_dates import TZ, closed_days_for, local_datetime, meeting_patterns, series_periods
+from scheduler.solve import SolveOptions, solve
+from scheduler.term_dates import (
+    TZ,
+    closed_days_for,
+    local_datetime,
+    local_shape,
+    meeting_patterns,
+    series_periods,
+)
 
 SMALL = Path(__file__).parent.parent / "fixtures" / "small.yaml"
 TERM = "foraar-2027"
