@@ -32,21 +32,30 @@ def commitment_falls_on(commitment: Commitment, day: date, term_start: date) -> 
     return weeks % commitment.every_weeks == 0
 
 
+Span = tuple[int, int]
+
+
+def absences_on(person: Person, day: date) -> list[Absence]:
+    """The person's absences that cover the day (whole days, or part of each day)."""
+    return [absence for absence in person.absences if absence.start <= day <= absence.end]
+
+
+def commitments_on(person: Person, day: date, term_start: date) -> list[Commitment]:
+    """The person's commitments that happen that day (see `commitment_falls_on`)."""
+    return [c for c in person.commitments if commitment_falls_on(c, day, term_start)]
+
+
+def absence_span(absence: Absence) -> Span:
+    """The part of each of its days an absence takes, in local minutes."""
+    return (absence.time.start, absence.time.end) if absence.time else (0, MINUTES_PER_DAY)
+
+
 def busy_spans(person: Person, day: date, term_start: date) -> list[tuple[int, int, str]]:
     """(start, end, what) of the person's commitments and absences that day, in local minutes;
     `what` is the commitment's title, or "" for an absence (whose reason stays internal)."""
-    busy: list[tuple[int, int, str]] = []
-    for absence in person.absences:
-        if absence.start <= day <= absence.end:
-            span = (absence.time.start, absence.time.end) if absence.time else (0, MINUTES_PER_DAY)
-            busy.append((*span, ""))
-    for commitment in person.commitments:
-        if commitment_falls_on(commitment, day, term_start):
-            busy.append((commitment.time.start, commitment.time.end, commitment.title))
+    busy: list[tuple[int, int, str]] = [(*absence_span(a), "") for a in absences_on(person, day)]
+    busy += [(c.time.start, c.time.end, c.title) for c in commitments_on(person, day, term_start)]
     return busy
-
-
-Span = tuple[int, int]
 
 
 def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
@@ -93,8 +102,6 @@ class Unavailability(BaseModel):
         if self.end <= self.start:
             raise ValueError(f"the unavailability ends ({self.end}) before it starts ({self.start})")
         return self
-
-
 
 
 def _absences(unavailability: Unavailability) -> list[Absence]:

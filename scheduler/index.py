@@ -82,14 +82,18 @@ class ConfigIndex:
     def start_grid(self, series: Series, day_span: tuple[int, int] | None = None) -> list[int]:
         """The start minutes a series may use: on the planning grid, inside the union of its
         weekdays' windows (widened to `day_span` when explaining), ending inside it."""
-        slot = self.config.planning.slot_minutes
         windows = [w for w in (series.window_on(d) for d in series.weekdays) if w is not None]
         first = min(w.start for w in windows)
         last = max(w.end for w in windows)
         if day_span is not None:
             first, last = min(first, day_span[0]), max(last, day_span[1])
+        return self.grid(first, last, series.duration_minutes)
+
+    def grid(self, first: int, last: int, duration: int) -> list[int]:
+        """The start minutes on the planning grid from `first` on of a meeting that ends by `last`."""
+        slot = self.config.planning.slot_minutes
         first = -(-first // slot) * slot
-        return list(range(first, last - series.duration_minutes + 1, slot))
+        return list(range(first, last - duration + 1, slot))
 
     def on_grid(self, minute: int) -> bool:
         return minute % self.config.planning.slot_minutes == 0

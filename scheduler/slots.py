@@ -25,8 +25,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from scheduler.availability import absence_span, absences_on, commitments_on, is_free
 from scheduler.config import _unknown, format_path
-from scheduler.danish import numeric_date_da, weekday_da
+from scheduler.danish import clock_da, numeric_date_da, weekday_da
+from scheduler.index import index_of
 from scheduler.model import (
     WORKDAYS,
     Attendee,
@@ -39,9 +41,9 @@ from scheduler.model import (
     Plan,
     Room,
     Strict,
+    Term,
     TimeRange,
     Weekday,
-    format_clock,
 )
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
 from scheduler.term_dates import TZ, closed_reason, local_datetime
@@ -169,7 +171,8 @@ class RequestError(ValueError):
 def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]:
     """Cross-references against the config, as 'path: message' (like the config's own errors)."""
     problems = []
-    staff = [p.id for p in config.staff]
+    index = index_of(config)
+    staff = list(index.people)
     for i, participant in enumerate(request.participants):
         if participant.person is not None and participant.person not in staff:
             problems.append(f"participants[{i}].person: {_unknown('person', participant.person, staff)}")
@@ -177,10 +180,9 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
     for person, n in Counter(people).items():
         if n > 1:
             problems.append(f"participants: '{person}' is listed {n} times")
-    sites = {s.id: s for s in config.sites}
-    site = sites.get(request.site)
+    site = index.sites.get(request.site)
     if site is None:
-        problems.append(f"site: {_unknown('site', request.site, sites)}")
+        problems.append(f"site: {_unknown('site', request.site, index.sites)}")
     else:
         rooms = [r.id for r in site.room_list]
         for where, room in [("room", request.room)] + [
@@ -188,7 +190,7 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
         ]:
             if room is not None and room not in rooms:
                 problems.append(f"{where}: {_unknown(f'room of site {site.id}', room, rooms)}")
-    units = [u.id for u in config.units]
+    units = list(index.units)
     if request.unit is not None and request.unit not in units:
         problems.append(f"unit: {_unknown('unit', request.unit, units)}")
     return problems
@@ -270,21 +272,24 @@ class _Choice:
     costs: Counter[str]
 
 
-def _day_da(day: date) -> str:
-    return numeric_date_da(day)
+def _at_da(value: datetime) -> str:
+    """'tirsdag 9/3 2027 kl. 13:30', local time."""
+    return f"{numeric_date_da(value.astimezone(TZ).date())} kl. {clock_da(value)}"
 
 
 class _Finder:
-    def __init__(self, config: MunicipalityConfig, plan: Plan, request: SlotRequest):
+    def __init__(self, config: MunicipalityConfig, plan: Plan, request: SlotRequest, term: Term):
         self.config = config
         self.plan = plan
         self.request = request
-        self.staff: dict[str, Person] = {p.id: p for p in config.staff}
-        self.site = next(s for s in config.sites if s.id == request.site)
+        self.term = term
+        """the plan's term: it sets the phase of commitments every N weeks without a first date"""
+        self.index = index_of(config)
+        self.staff: dict[str, Person] = self.index.people
+        self.site = self.index.sites[request.site]
         self.weights = {k: config.weights.get(k, v) for k, v in DEFAULT_WEIGHTS.items()}
         if "fair_load" in config.weights:
             self.weights["load"] = config.weights["fair_load"]
-        self.travel = {frozenset(p.sites): p.minutes for p in config.travel.pairs}
         self.busy: dict[tuple[str, date], list[_Busy]] = defaultdict(list)
         self.week_count: Counter[tuple[str, int, int]] = Counter()
         self.room_busy: dict[date, list[tuple[int, int, str | None]]] = defaultdict(list)
@@ -313,45 +318,41 @@ class _Finder:
         self.examined = 0
 
     def travel_minutes(self, a: str, b: str) -> int:
-        if a == b:
-            return 0
-        return self.travel.get(frozenset((a, b)), self.config.travel.default_minutes)
+        return self.index.travel_minutes(a, b)
 
     # ------------------------------------------------------------------ hard checks
 
-    def person_blocks(self, pid: str, day: date, start: int, end: int, extra: int = 0) -> str | None:
-        """Why the person cannot come, in Danish, or None."""
-        person = self.staff[pid]
+    def not_free(self, person: Person, day: date, start: int, end: int) -> str:
+        """Why `scheduler.availability` finds the person not free then, in Danish: outside their
+        working hours, absent, or at a fixed commitment (in that order)."""
         weekday = Weekday.of(day)
         hours = person.working_hours.get(weekday)
         if hours is None:
             return f"{person.name} arbejder ikke om {weekday_da(weekday)}en"
         if not (hours.start <= start and end <= hours.end):
             return f"{person.name} arbejder kun {hours} om {weekday_da(weekday)}en"
-        for absence in person.absences:
-            if absence.start <= day <= absence.end and (
-                absence.time is None or (start < absence.time.end and absence.time.start < end)
-            ):
+        for absence in absences_on(person, day):
+            a, b = absence_span(absence)
+            if start < b and a < end:
                 return (
                     f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
                 )
-        for commitment in person.commitments:
-            if commitment.weekday != weekday or not (
-                start < commitment.time.end and commitment.time.start < end
-            ):
-                continue
-            if commitment.first_date is not None and day < commitment.first_date:
-                continue
-            origin = commitment.first_date or day
-            weeks = (
-                (day - timedelta(days=day.weekday())) - (origin - timedelta(days=origin.weekday()))
-            ).days // 7
-            if weeks % commitment.every_weeks == 0:
-                return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
+        commitment = next(
+            c
+            for c in commitments_on(person, day, self.term.start)
+            if start < c.time.end and c.time.start < end
+        )
+        return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
+
+    def person_blocks(self, pid: str, day: date, start: int, end: int, extra: int = 0) -> str | None:
+        """Why the person cannot come, in Danish, or None."""
+        person = self.staff[pid]
+        if not is_free(person, day, start, end, self.term.start):
+            return self.not_free(person, day, start, end)
         for busy in self.busy.get((pid, day), []):
             travel = self.travel_minutes(busy.site, self.request.site)
             if start < busy.end + travel and busy.start < end + travel:
-                return f"{person.name} er optaget af {busy.title} {_day_da(day)}"
+                return f"{person.name} er optaget af {busy.title} {numeric_date_da(day)}"
         if person.max_meetings_per_week is not None:
             iso = day.isocalendar()
             if self.week_count[(pid, iso.year, iso.week)] + extra >= person.max_meetings_per_week:
@@ -366,7 +367,7 @@ class _Finder:
         anonymous = sum(1 for _, _, r in overlapping if r is None)
         free = [r for r in self.rooms if r.id not in named]
         if len(free) <= anonymous:
-            return None, f"intet ledigt lokale på {self.site.name} {_day_da(day)} kl. {format_clock(start)}"
+            return None, f"intet ledigt lokale på {self.site.name} {_at_da(local_datetime(day, start))}"
         preferred = [r for r in free if r.id in self.request.preferred_rooms]
         pool = preferred or free
         return min(pool, key=lambda r: (r.capacity is None, r.capacity or 0)), None
@@ -377,7 +378,7 @@ class _Finder:
         end = start + request.duration_minutes
         closed = closed_reason(self.config, day, request.observe_school_holidays)
         if closed is not None:
-            return None, [f"{_day_da(day)} er lukket: {closed}"]
+            return None, [f"{numeric_date_da(day)} er lukket: {closed}"]
         reasons = [r for pid in self.required if (r := self.person_blocks(pid, day, start, end, extra))]
         room, why = self.free_room(day, start, end)
         if why:
@@ -408,10 +409,8 @@ class _Finder:
     # ------------------------------------------------------------------ candidates
 
     def starts(self) -> list[int]:
-        slot = self.config.planning.slot_minutes
         window = self.request.window
-        first = -(-window.start // slot) * slot
-        return list(range(first, window.end - self.request.duration_minutes + 1, slot))
+        return self.index.grid(window.start, window.end, self.request.duration_minutes)
 
     def days(self, first: date, last: date) -> list[date]:
         out, day = [], first
@@ -476,7 +475,7 @@ class _Finder:
                 for k, target in enumerate(self.series_dates(day)[1:], start=1):
                     later, why = self.place_later(target, start, 0)
                     if later is None:
-                        self.reasons.update(f"møde nr. {k + 1} ({_day_da(target)}): {r}" for r in why)
+                        self.reasons.update(f"møde nr. {k + 1} ({numeric_date_da(target)}): {r}" for r in why)
                         break
                     choices.append(later)
                     total.update(later.costs)
@@ -540,9 +539,13 @@ class _Finder:
 def find_slots(config: MunicipalityConfig, plan: Plan, request: SlotRequest, top: int = 5) -> SlotResult:
     """The best `top` times for the request around the plan's meetings, or why there is none."""
     problems = check_request(config, request)
+    term = index_of(config).terms.get(plan.term)
+    if term is None:
+        problems.append(f"plan: the plan is for term '{plan.term}', which the config does not define")
     if problems:
         raise RequestError(problems)
-    return _Finder(config, plan, request).find(top)
+    assert term is not None
+    return _Finder(config, plan, request, term).find(top)
 
 
 # --------------------------------------------------------------------------- booking
@@ -568,7 +571,7 @@ def book(config: MunicipalityConfig, plan: Plan, request: SlotRequest, slot: Slo
     from scheduler.verify import format_violations, verify_plan
 
     existing = {m.uid for m in plan.meetings}
-    staff = {p.id: p for p in config.staff}
+    staff = index_of(config).people
     guests = [Guest(name=p.name, email=p.email) for p in request.participants if p.name is not None]
     required = [p.person for p in request.participants if p.person and p.required]
     added: list[Meeting] = []
@@ -624,25 +627,22 @@ def format_slots_da(config: MunicipalityConfig, request: SlotRequest, result: Sl
     """The ranked slots as a Danish text for the command line."""
     if not result.slots:
         return "\n".join(result.explanation)
-    names = {p.id: p.name for p in config.staff}
+    index = index_of(config)
     title = KIND_TITLE_DA[request.kind]
     lines = [
         f"{title} '{request.id}': {len(result.slots)} forslag ({result.candidates} tidspunkter undersøgt)"
     ]
     for slot in result.slots:
         first = slot.meetings[0]
-        start = first.start.astimezone(TZ)
-        end = first.end.astimezone(TZ)
-        when = f"{_day_da(start.date())} kl. {start.strftime('%H:%M')}-{end.strftime('%H:%M')}"
+        when = f"{_at_da(first.start)}-{clock_da(first.end)}"
         room = f", {first.room}" if first.room else ""
         more = f" + {len(slot.meetings) - 1} opfølgninger" if len(slot.meetings) > 1 else ""
         lines.append(f"{slot.rank}. {when}{room}{more} (omkostning {slot.cost})")
         for key, n in slot.breakdown.items():
             lines.append(f"     {RULE_DA.get(key, key)}: {n}")
-        missing = [names.get(p, p) for m in slot.meetings for p in m.optional_missing]
+        missing = [index.person_name(p) for m in slot.meetings for p in m.optional_missing]
         if missing:
             lines.append(f"     kan ikke komme: {', '.join(sorted(set(missing)))}")
         for m in slot.meetings[1:]:
-            s = m.start.astimezone(TZ)
-            lines.append(f"     - {_day_da(s.date())} kl. {s.strftime('%H:%M')}")
+            lines.append(f"     - {_at_da(m.start)}")
     return "\n".join(lines)
