@@ -67,8 +67,8 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
 
 def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) -> None:
     config, term = ctx.config, ctx.term
-    unit = ctx.units[series.unit]
-    site = series.site or unit.sites[0]
+    site = ctx.index.series_site(series)
+    assert site is not None, f"series {series.id}: unknown unit {series.unit}"  # the config check says so
     seats = series.seats()
     fixed = frozenset(s.person for _, s in seats if s.person is not None)
     closed = closed_days_for(config, term, series)

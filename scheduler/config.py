@@ -210,7 +210,7 @@ def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[st
     """The people who may fill a seat of a series, in config order."""
     if seat.person is not None:
         return [seat.person]
-    unit = next(u for u in config.units if u.id == series.unit)
+    unit = index_of(config).units[series.unit]
     people = config.staff
     if seat.people is not None:
         wanted = set(seat.people)
@@ -261,8 +261,7 @@ def series_title(config: MunicipalityConfig, series: Series) -> str:
     """The title users see: the configured one, or the meeting type and the unit's name."""
     if series.title:
         return series.title
-    unit = next(u for u in config.units if u.id == series.unit)
-    return f"{SERIES_TYPE_DA[series.type]}, {unit.name}"
+    return f"{SERIES_TYPE_DA[series.type]}, {index_of(config).units[series.unit].name}"
 
 
 def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterable[str]:
@@ -358,12 +357,9 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
                 if room.id in seen:
                     yield f"sites[{i}].rooms[{j}].id: '{room.id}' is also a room of site '{seen[room.id]}'"
                 seen[room.id] = site.id
-    sites = {s.id: s for s in config.sites}
-    units = {u.id: u for u in config.units}
+    index = index_of(config)
     for i, series in enumerate(config.series):
-        unit = units.get(series.unit)
-        site_id = series.site or (unit.sites[0] if unit else None)
-        host = sites.get(site_id or "")
+        host = index.sites.get(index.series_site(series) or "")
         if host is None:
             continue
         rooms = {r.id: r for r in host.room_list}
@@ -407,19 +403,12 @@ def _check_series(
         if t not in term_ids:
             yield f"{at}.terms[{j}]: {unknown('term', t, term_ids)}"
 
-    slot = config.planning.slot_minutes
-    fits = False
-    for weekday in series.weekdays:
-        window = series.window_on(weekday)
-        if window is None:
-            continue
-        first_start = -(-window.start // slot) * slot
-        if first_start + series.duration_minutes <= window.end:
-            fits = True
-    if not fits:
+    windows = [w for w in (series.window_on(d) for d in series.weekdays) if w is not None]
+    grid = index_of(config).grid
+    if not any(grid(w.start, w.end, series.duration_minutes) for w in windows):
         yield (
             f"{at}: no allowed weekday has a time window with room for {series.duration_minutes} "
-            f"minutes starting on the {slot}-minute grid (planning.slot_minutes)"
+            f"minutes starting on the {config.planning.slot_minutes}-minute grid (planning.slot_minutes)"
         )
 
     for j, pid in enumerate(series.required_people):

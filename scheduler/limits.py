@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 import yaml
@@ -35,7 +34,9 @@ from yaml.events import (
     SequenceEndEvent,
 )
 
+from scheduler.index import runs_in
 from scheduler.model import Cadence, CadenceKind, MunicipalityConfig, Term
+from scheduler.term_dates import week_monday
 
 
 @dataclass(frozen=True)
@@ -194,18 +195,13 @@ def periods_in(cadence: Cadence, term: Term) -> int:
     if cadence.kind == CadenceKind.monthly:
         return (term.end.year - term.start.year) * 12 + term.end.month - term.start.month + 1
     weeks = {CadenceKind.weekly: 1, CadenceKind.fortnightly: 2}.get(cadence.kind, cadence.n or 1)
-    first_monday: date = term.start - timedelta(days=term.start.weekday())
-    return math.ceil(((term.end - first_monday).days + 1) / (7 * weeks))
+    return math.ceil(((term.end - week_monday(term.start)).days + 1) / (7 * weeks))
 
 
 def occurrences_per_term(config: MunicipalityConfig) -> Iterable[tuple[int, Term, int]]:
     """(index, term, meetings it would expand to) for every term."""
     for i, term in enumerate(config.terms):
-        count = sum(
-            periods_in(series.cadence, term)
-            for series in config.series
-            if series.terms is None or term.id in series.terms
-        )
+        count = sum(periods_in(series.cadence, term) for series in config.series if runs_in(series, term))
         yield i, term, count
 
 

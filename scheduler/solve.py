@@ -14,6 +14,7 @@ from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
 from scheduler.hint import greedy_hint
+from scheduler.index import index_of
 from scheduler.model import (
     Attendee,
     Meeting,
@@ -136,12 +137,17 @@ def solve(
 
 
 def _solver(
-    config: MunicipalityConfig, options: SolveOptions, elapsed: float, limit: float
+    config: MunicipalityConfig,
+    options: SolveOptions,
+    elapsed: float,
+    limit: float,
+    fix_to_hints: bool = False,
 ) -> cp_model.CpSolver:
     return new_solver(
         time_limit=limit - elapsed,
         workers=options.workers or config.planning.workers,
         seed=config.planning.seed if options.seed is None else options.seed,
+        fix_to_hints=fix_to_hints,
     )
 
 
@@ -158,8 +164,7 @@ def _warm_start(
     (patterns, penalties), which takes a fraction of a second even on the 10x instance. The
     full search then starts from a complete, feasible solution instead of presolving blind.
     """
-    solver = _solver(config, options, 0.0, min(limit / 4, 10.0))
-    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver = _solver(config, options, 0.0, min(limit / 4, 10.0), fix_to_hints=True)
     status = solver.solve(ctx.model, reporter)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -235,9 +240,7 @@ def read_plan(
     meetings.sort(key=lambda m: (m.start, m.uid))
 
     skipped = []
-    for series in config.series:
-        if series.terms is not None and term.id not in series.terms:
-            continue
+    for series in index_of(config).active_series(term):
         closed = closed_days_for(config, term, series)
         skipped += [
             SkippedPeriod(
@@ -295,7 +298,6 @@ def _rooms(ctx: PlanningContext, solver: cp_model.CpSolver) -> dict[str, str]:
     return out
 
 
-
 def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCost]:
     violations: Counter[str] = Counter()
     for penalty in ctx.penalties:
@@ -319,7 +321,7 @@ def _rule_costs(ctx: PlanningContext, solver: cp_model.CpSolver) -> list[RuleCos
 
 def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) -> PlanStats:
     """Regularity and continuity as users see them, computed from the meetings alone."""
-    series_by_id = {s.id: s for s in config.series}
+    series_by_id = index_of(config).series
     by_series: dict[str, list[Meeting]] = defaultdict(list)
     for m in meetings:
         by_series[m.series].append(m)
