@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, model_validator
 
+from scheduler.danish import weekday_da
 from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
 from scheduler.term_dates import TZ, week_monday
 
@@ -77,6 +78,28 @@ def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
 def is_free(person: Person, day: date, start: int, end: int, term_start: date) -> bool:
     """Whether the person can meet from `start` to `end` (local minutes) that day."""
     return any(s <= start and end <= e for s, e in free_spans(person, day, term_start))
+
+
+def not_free_da(person: Person, day: date, start: int, end: int, term_start: date) -> str | None:
+    """Why the person cannot meet from `start` to `end` that day, in Danish, or None when they can:
+    outside their working hours, absent (its dates; the reason stays internal), or at a fixed
+    commitment, in that order. The slot finder and the web's "why here" say it the same way."""
+    if is_free(person, day, start, end, term_start):
+        return None
+    weekday = Weekday.of(day)
+    hours = person.working_hours.get(weekday)
+    if hours is None:
+        return f"{person.name} arbejder ikke om {weekday_da(weekday)}en"
+    if not (hours.start <= start and end <= hours.end):
+        return f"{person.name} arbejder kun {hours} om {weekday_da(weekday)}en"
+    for absence in absences_on(person, day):
+        a, b = absence_span(absence)
+        if start < b and a < end:
+            return f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
+    commitment = next(
+        c for c in commitments_on(person, day, term_start) if start < c.time.end and c.time.start < end
+    )
+    return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
 
 
 # --------------------------------------------------------------------------- away, as reported

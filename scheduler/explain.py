@@ -9,16 +9,21 @@ while the rest stays infeasible, and phrase what is left in Danish through each 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
+from scheduler.availability import not_free_da
 from scheduler.build import build_model, find_term
 from scheduler.context import PlanningContext
 from scheduler.cpsat import new_solver
-from scheduler.danish import WEEKDAY_DA
-from scheduler.model import MunicipalityConfig, Plan
+from scheduler.danish import clock_da, weekday_da, when_da
+from scheduler.index import index_of
+from scheduler.model import Meeting, MunicipalityConfig, Plan, Term
 from scheduler.rules import rule_by_name
+from scheduler.term_dates import TZ, closed_days_for, series_periods
+from scheduler.verify import RULES, verify_plan
 
 MINIMIZE_BUDGET_SECONDS = 20.0
 
@@ -87,21 +92,17 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     """Why a planned meeting sits where it does, in Danish, for a district leader.
 
     Every other time the meeting could have had in its cadence period — the same start on the
-    period's other weekdays, other starts on its own day — is tried against the independent
-    verifier, with the meetings it could clash with. Each is either ruled out by a hard rule
-    (named, with an example) or allowed but less regular than the series' usual time.
+    period's other weekdays, other starts on its own day — is tried: its people's availability
+    as the planner sees it (`scheduler.availability`), the other hard rules against the
+    independent verifier, with the meetings it could clash with. Each is either ruled out by a
+    hard rule (named, with an example) or allowed but less regular than the series' usual time.
     """
-    from collections import Counter, defaultdict
-    from datetime import timedelta
-
-    from scheduler.term_dates import TZ, closed_days_for, series_periods
-    from scheduler.verify import verify_plan
-
     meeting = next((m for m in plan.meetings if m.uid == uid), None)
     if meeting is None:
         raise KeyError(uid)
-    term = find_term(config, plan.term)
-    series = next(s for s in config.series if s.id == meeting.series)
+    index = index_of(config)
+    term = index.term(plan.term)
+    series = index.series.get(meeting.series)
     start, duration = meeting.start.astimezone(TZ), meeting.end - meeting.start
     people = {a.person for a in meeting.attendees}
     related = [
@@ -113,23 +114,14 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
         or people & {a.person for a in m.attendees}
     ]
     siblings = [m.start.astimezone(TZ) for m in plan.meetings if m.series == meeting.series]
-    usual, usual_count = Counter((s.weekday(), s.strftime("%H:%M")) for s in siblings).most_common(1)[0]
-
-    def when(value: datetime) -> str:
-        return f"{WEEKDAY_DA[value.weekday()]} {value.day}/{value.month} kl. {value:%H:%M}"
+    usual, usual_count = Counter((s.weekday(), clock_da(s)) for s in siblings).most_common(1)[0]
 
     lines = [
-        f"{meeting.title} ligger {when(start)}-{meeting.end.astimezone(TZ):%H:%M}. Serien holdes "
-        f"{WEEKDAY_DA[usual[0]]} kl. {usual[1]} i {usual_count} af {len(siblings)} møder."
+        f"{meeting.title} ligger {when_da(start)}-{clock_da(meeting.end)}. Serien holdes "
+        f"{weekday_da(usual[0])} kl. {usual[1]} i {usual_count} af {len(siblings)} møder."
     ]
-    period = next(
-        (
-            p
-            for p in series_periods(series, term, closed_days_for(config, term, series))
-            if p.index == meeting.occurrence
-        ),
-        None,
-    )
+    periods = series_periods(series, term, closed_days_for(config, term, series)) if series else []
+    period = next((p for p in periods if p.index == meeting.occurrence), None)
     days = (
         [period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1)]
         if period is not None
@@ -149,18 +141,25 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     for candidate in sorted(candidates):
         moved = meeting.model_copy(update={"start": candidate, "end": candidate + duration})
         trial = plan.model_copy(update={"meetings": [moved if m.uid == uid else m for m in related]})
-        violations = [v for v in verify_plan(config, trial) if uid in v.meetings]
-        if violations:
-            first = violations[0]
-            blocked[first.rule].append(f"{when(candidate)}: {first.message}")
+        hard = [
+            (v.rule, v.message)
+            for v in verify_plan(config, trial)
+            if uid in v.meetings and v.rule != "availability"
+        ]
+        away = _not_free(config, term, moved)
+        if away is not None:
+            hard.append(("availability", away))
+        if hard:
+            rule, message = min(hard, key=lambda h: RULES.index(h[0]))  # the verifier's order
+            blocked[rule].append(f"{when_da(candidate)}: {message}")
         else:
             allowed.append(candidate)
-            off_pattern += (candidate.weekday(), candidate.strftime("%H:%M")) != usual
+            off_pattern += (candidate.weekday(), clock_da(candidate)) != usual
     for rule, examples in sorted(blocked.items(), key=lambda item: -len(item[1])):
         title = rule_by_name(rule).title_da if rule != "structure" else "planens opbygning"
         lines.append(f"{len(examples)} andre tider udelukkes af «{title}», fx {examples[0]}")
     if allowed:
-        shown = ", ".join(when(a) for a in allowed[:3])
+        shown = ", ".join(when_da(a) for a in allowed[:3])
         more = " …" if len(allowed) > 3 else ""
         lines.append(
             f"{len(allowed)} andre tider overholder alle regler ({shown}{more}); {off_pattern} af dem ligger "
@@ -170,3 +169,17 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     else:
         lines.append("Ingen anden tid i perioden overholder alle regler: mødet kan kun ligge her.")
     return lines
+
+
+def _not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
+    """Why one of the meeting's people cannot come then, in Danish (as the slot finder says it)."""
+    start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
+    day, first = start.date(), start.hour * 60 + start.minute
+    last = first + int((end - start).total_seconds() // 60)
+    people = index_of(config).people
+    for attendee in meeting.attendees:
+        person = people.get(attendee.person)
+        away = None if person is None else not_free_da(person, day, first, last, term.start)
+        if away is not None:
+            return away
+    return None

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from scheduler.availability import absence_span, absences_on, commitments_on, is_free
+from scheduler.availability import not_free_da
 from scheduler.config import _unknown, format_path
 from scheduler.danish import clock_da, numeric_date_da, weekday_da
 from scheduler.index import index_of
@@ -322,33 +322,12 @@ class _Finder:
 
     # ------------------------------------------------------------------ hard checks
 
-    def not_free(self, person: Person, day: date, start: int, end: int) -> str:
-        """Why `scheduler.availability` finds the person not free then, in Danish: outside their
-        working hours, absent, or at a fixed commitment (in that order)."""
-        weekday = Weekday.of(day)
-        hours = person.working_hours.get(weekday)
-        if hours is None:
-            return f"{person.name} arbejder ikke om {weekday_da(weekday)}en"
-        if not (hours.start <= start and end <= hours.end):
-            return f"{person.name} arbejder kun {hours} om {weekday_da(weekday)}en"
-        for absence in absences_on(person, day):
-            a, b = absence_span(absence)
-            if start < b and a < end:
-                return (
-                    f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
-                )
-        commitment = next(
-            c
-            for c in commitments_on(person, day, self.term.start)
-            if start < c.time.end and c.time.start < end
-        )
-        return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
-
     def person_blocks(self, pid: str, day: date, start: int, end: int, extra: int = 0) -> str | None:
         """Why the person cannot come, in Danish, or None."""
         person = self.staff[pid]
-        if not is_free(person, day, start, end, self.term.start):
-            return self.not_free(person, day, start, end)
+        away = not_free_da(person, day, start, end, self.term.start)
+        if away is not None:
+            return away
         for busy in self.busy.get((pid, day), []):
             travel = self.travel_minutes(busy.site, self.request.site)
             if start < busy.end + travel and busy.start < end + travel:

@@ -17,6 +17,7 @@ import pytest
 from scheduler.availability import busy_spans, commitment_falls_on, free_spans, is_free
 from scheduler.build import build_model
 from scheduler.config import config_from_data
+from scheduler.explain import why_meeting
 from scheduler.index import index_of
 from scheduler.model import (
     Attendee,
@@ -96,6 +97,7 @@ def at_eight(day: date, index: int) -> Meeting:
         start=datetime.combine(day, time(8), TZ),
         end=datetime.combine(day, time(9), TZ),
         attendees=[Attendee(person="psykolog", role="psykolog", required=True, seat="required_people[0]")],
+        room="familierum",
     )
 
 
@@ -233,3 +235,34 @@ def test_a_partial_absence_blocks_only_its_hours_and_keeps_its_reason_out() -> N
     for day in (date(2027, 2, 23), date(2027, 3, 2)):  # whole days, first and last included
         assert free_spans(person, day, TERM_START) == ()
     assert busy_spans(person, date(2027, 2, 16), TERM_START) == [(480, 540, "Supervision")]
+
+
+def test_why_here_names_the_commitment_only_in_its_weeks() -> None:
+    """The web's "Hvorfor her?" rules out 08:00 and 08:30 in a week the fortnightly commitment
+    falls in (in the planner's words), and allows them in a week it does not."""
+    cfg = config(supervision(), working_hours={"tue": "08:00-12:00", "thu": "10:00-14:00"})
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    data["series"][0].update({"weekdays": ["tue", "thu"], "window": "08:00-12:00"})
+    cfg = config_from_data(data)
+
+    def why(day: date) -> list[str]:
+        meeting = at_eight(day, (day - TERM_START).days // 7).model_copy(
+            update={"start": datetime.combine(day, time(10), TZ), "end": datetime.combine(day, time(11), TZ)}
+        )
+        return why_meeting(cfg, plan(meeting), meeting.uid)
+
+    busy_week = why(date(2027, 2, 16))
+    assert (
+        busy_week[0]
+        == "Møde ligger tirsdag 16/2 kl. 10:00-11:00. Serien holdes tirsdag kl. 10:00 i 1 af 1 møder."
+    )
+    assert (
+        "2 andre tider udelukkes af «Tilgængelighed», fx tirsdag 16/2 kl. 08:00: "
+        "Psykolog A har en fast aftale tirsdag 08:00-09:00"
+    ) in busy_week
+    free_week = why(date(2027, 2, 9))
+    assert not any("Tilgængelighed" in line and "tirsdag 9/2" in line for line in free_week)
+    assert any(
+        line.startswith("7 andre tider overholder alle regler (tirsdag 9/2 kl. 08:00, tirsdag 9/2 kl. 08:30")
+        for line in free_week
+    )
