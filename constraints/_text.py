@@ -10,10 +10,8 @@ __all__ = ["join_da", "person_name", "series_name"]
 
 
 def person_name(ctx: PlanningContext, person_id: str) -> str:
-    person = ctx.people.get(person_id)
-    return person.name if person else person_id
+    return ctx.index.person_name(person_id)
 
 
 def series_name(ctx: PlanningContext, series_id: str) -> str:
-    series = next(s for s in ctx.config.series if s.id == series_id)
-    return series_title(ctx.config, series)
+    return series_title(ctx.config, ctx.index.series[series_id])

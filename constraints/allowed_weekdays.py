@@ -22,7 +22,7 @@ class AllowedWeekdays(Rule):
         return [] if Weekday.of(day) in occ.series.weekdays else [occ.series.id]
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
-        series = next(s for s in ctx.config.series if s.id == subject)
+        series = ctx.index.series[subject]
         days = join_da([weekday_da(d) for d in series.weekdays])
         return f"{series_name(ctx, subject)} må kun holdes {days}."
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.danish import join_da, weekday_da
-from scheduler.model import format_clock
+from scheduler.danish import date_range_da, join_da, weekday_da
 from scheduler.rules import Rule
 
 
@@ -55,16 +54,11 @@ class Availability(Rule):
         else:
             parts = [f"{join_da(days)} {hours}" for hours, days in by_hours.items()]
             text = f"{person.name} arbejder kun {join_da(parts)}"
-        extras = [
-            f"{c.title} {weekday_da(c.weekday)} {format_clock(c.time.start)}-{format_clock(c.time.end)}"
-            for c in person.commitments
-        ]
+        extras = [f"{c.title} {weekday_da(c.weekday)} {c.time}" for c in person.commitments]
         if extras:
             text += f" og har faste aftaler ({join_da(extras)})"
         absences = [
-            f"{a.start.day}/{a.start.month}-{a.end.day}/{a.end.month}"
-            if a.end > a.start
-            else f"{a.start.day}/{a.start.month}"
+            date_range_da(a.start, a.end)
             for a in person.absences
             if a.end >= ctx.term.start and a.start <= ctx.term.end
         ]

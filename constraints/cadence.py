@@ -39,7 +39,7 @@ class Cadence(Rule):
                     ctx.enforce(ct, self.name, series_id)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
-        series = next(s for s in ctx.config.series if s.id == subject)
+        series = ctx.index.series[subject]
         c = series.cadence
         how = CADENCE_DA.get(c.kind) or (
             f"hver {c.n}. uge" if c.kind == CadenceKind.every_n_weeks else f"{c.count} gange i terminen"

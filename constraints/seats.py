@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from constraints._text import join_da, person_name, series_name
-from scheduler.config import seat_pool
+from scheduler.config import all_roles, seat_pool
 from scheduler.context import PlanningContext
-from scheduler.roles import KNOWN_ROLES
 from scheduler.rules import Rule
 
 
@@ -27,13 +26,13 @@ class Seats(Rule):
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         series_id, key = subject.split("|", 1)
-        series = next(s for s in ctx.config.series if s.id == series_id)
+        series = ctx.index.series[series_id]
         seat = dict(series.seats())[key]
         title = series_name(ctx, series_id)
         if seat.person is not None:
             return f"{title} kræver {person_name(ctx, seat.person)}."
         pool = [person_name(ctx, p) for p in seat_pool(ctx.config, series, seat)]
-        roles = {**KNOWN_ROLES, **ctx.config.extra_roles}
+        roles = all_roles(ctx.config)
         what = roles.get(seat.role or "", seat.role or "en af de udpegede").lower()
         count = "én" if seat.count == 1 else str(seat.count)
         return f"{title} kræver {count} {what} blandt {join_da(pool)}."

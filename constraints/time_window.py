@@ -27,7 +27,7 @@ class TimeWindow(Rule):
         return [] if inside else [occ.series.id]
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
-        series = next(s for s in ctx.config.series if s.id == subject)
+        series = ctx.index.series[subject]
         spans = sorted({str(series.window_on(d)) for d in series.weekdays})
         return (
             f"{series_name(ctx, subject)} varer {series.duration_minutes} minutter og skal ligge "
