@@ -36,7 +36,6 @@ class Availability(Rule):
                 ]
                 if not busy:
                     continue
-                ctx.busy_options.setdefault((occ.index, pid), set()).update(v.index for v in busy)
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
                 for var in busy:
                     clause = [var.negated(), attends.negated()]

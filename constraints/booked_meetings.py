@@ -45,7 +45,6 @@ class BookedMeetings(Rule):
                 busy = [o.var for o in occ.options if _clashes(ctx, pid, occ, o.day, o.start)]
                 if not busy:
                     continue
-                ctx.busy_options.setdefault((occ.index, pid), set()).update(v.index for v in busy)
                 for var in busy:
                     ctx.model.add_bool_or([var.negated(), attends.negated()])
 

@@ -135,8 +135,6 @@ class PlanningContext:
         self.penalties: list[Penalty] = []
         self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
         self.empty_occurrences: list[Occurrence] = []
-        self.busy_options: dict[tuple[int, str], set[int]] = {}
-        """(occurrence, person) -> variable indices of options the person cannot attend"""
         self.memo: dict[Any, Any] = {}
         """per-solve cache for rules (e.g. a person's free spans per day)"""
         self.booked: list[Meeting] = list(booked or [])

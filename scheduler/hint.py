@@ -34,8 +34,16 @@ class _Ledger:
     holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
 
+def _can_come(ctx: PlanningContext, pid: str, occ: Occurrence, option: Option) -> bool:
+    """Free as the model sees it: available (`PlanningContext.is_free`) and clear of booked meetings."""
+    end = option.start + occ.duration
+    return ctx.is_free(pid, option.day, option.start, end) and not ctx.clashes_with_booked(
+        pid, option.day, option.start, end, occ.site
+    )
+
+
 def _person_free(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
-    if option.var.index in ctx.busy_options.get((occ.index, pid), ()):
+    if not _can_come(ctx, pid, occ, option):
         return False
     start, end = option.absolute_start, option.absolute_start + occ.duration
     for booking in ledger.people[pid]:
@@ -82,8 +90,7 @@ def _pattern(occ: Occurrence, option: Option) -> Pattern:
 
 
 def _optional_free(ctx: PlanningContext, occ: Occurrence, option: Option) -> int:
-    index = option.var.index
-    return sum(1 for pid in occ.optional if index not in ctx.busy_options.get((occ.index, pid), ()))
+    return sum(1 for pid in occ.optional if _can_come(ctx, pid, occ, option))
 
 
 def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
