@@ -6,6 +6,12 @@ built shows up as a violation instead of a silently wrong calendar. It runs afte
 and in the tests, so it groups work by person, site and day rather than comparing all meetings
 with each other (plans have up to ~10 000 meetings).
 
+Availability (working hours, commitments every N weeks, absences) is re-derived here on purpose:
+it is the independent twin of `scheduler.availability`, which the planner, the greedy start, the
+slot finder and the web's "why here" share; keep it separate, so the two can disagree in a test.
+Plain lookups of the config's meaning (a term by id, travel minutes between two sites, a
+series' site, whether it runs this term) come from `scheduler.index`, as everywhere else.
+
 Each violation is reported under exactly one rule where possible: a meeting on a holiday is a
 `holidays` problem, not also a `cadence` one, and two overlapping meetings at different sites are
 a `no_double_booking` problem, not also a `travel_time` one.
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from scheduler.config import seat_pool
+from scheduler.index import index_of, runs_in
 from scheduler.model import (
     Meeting,
     MunicipalityConfig,
@@ -153,7 +160,7 @@ def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
     if not plan.meetings and plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         return []  # no plan was found; there is nothing to check
-    term = next((t for t in config.terms if t.id == plan.term), None)
+    term = index_of(config).terms.get(plan.term)
     if term is None:
         known = ", ".join(t.id for t in config.terms)
         return [
@@ -184,9 +191,7 @@ class _Verifier:
         self.staff = {p.id: p for p in config.staff}
         self.closed = closed_days(config, term)
         self.slot = config.planning.slot_minutes
-        self.travel = {
-            frozenset(pair.sites): pair.minutes for pair in config.travel.pairs if len(set(pair.sites)) == 2
-        }
+        self.travel_minutes = index_of(config).travel_minutes
         self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
         self.out: list[Violation] = []
         self._pools: dict[tuple[str, str], frozenset[str]] = {}
@@ -226,7 +231,7 @@ class _Verifier:
     # ------------------------------------------------------------------ one meeting at a time
 
     def runs_this_term(self, series: Series) -> bool:
-        return series.terms is None or self.term.id in series.terms
+        return runs_in(series, self.term)
 
     def _check_structure(self, placed: _Placed, series: Series) -> None:
         meeting, uid = placed.meeting, placed.uid
@@ -244,8 +249,7 @@ class _Verifier:
                 f"'{series.unit}'",
                 placed,
             )
-        unit = self.units.get(series.unit)
-        site = series.site or (unit.sites[0] if unit else None)
+        site = index_of(self.config).series_site(series)
         if site is not None and meeting.site != site:
             self.add(
                 "structure",
@@ -575,11 +579,6 @@ class _Verifier:
                     )
             active.append(placed)
         return overlapping
-
-    def travel_minutes(self, a: str, b: str) -> int:
-        if a == b:
-            return 0
-        return self.travel.get(frozenset((a, b)), self.config.travel.default_minutes)
 
     def _check_travel(
         self, person_id: str, meetings: list[_Placed], overlapping: set[tuple[int, int]]
