@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.auth import Directory, Role, UserEntry, token_hash
+from scheduler.model import Meeting, Plan, PlanStatus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
@@ -42,3 +43,14 @@ def user_entry(key: str) -> UserEntry:
 def directory(keys: list[str] | None = None) -> Directory:
     """These users (all by default), as the API's users directory."""
     return Directory([user_entry(key) for key in (list(USERS) if keys is None else keys)])
+
+
+def hand_plan(term: str, *meetings: Meeting, municipality: str = "Testkommune") -> Plan:
+    """A feasible plan of hand-placed meetings, as the slot finder and the verifier read one."""
+    return Plan(
+        municipality=municipality,
+        term=term,
+        status=PlanStatus.FEASIBLE,
+        solve_seconds=0,
+        meetings=list(meetings),
+    )

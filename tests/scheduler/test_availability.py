@@ -25,13 +25,13 @@ from scheduler.model import (
     Meeting,
     MunicipalityConfig,
     Plan,
-    PlanStatus,
     TimeRange,
     Weekday,
 )
 from scheduler.slots import find_slots, parse_request
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
+from tests.builders import hand_plan
 
 TERM_START = date(2027, 1, 4)
 TUESDAYS = [date(2027, 2, 2), date(2027, 2, 9), date(2027, 2, 16), date(2027, 2, 23)]
@@ -102,13 +102,7 @@ def at_eight(day: date, index: int) -> Meeting:
 
 
 def plan(*meetings: Meeting) -> Plan:
-    return Plan(
-        municipality="Testkommune",
-        term="foraar",
-        status=PlanStatus.FEASIBLE,
-        solve_seconds=0,
-        meetings=list(meetings),
-    )
+    return hand_plan("foraar", *meetings)
 
 
 def verifier_free(cfg: MunicipalityConfig, days: list[date]) -> set[date]:

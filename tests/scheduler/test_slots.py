@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from scheduler.config import config_from_data
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
 from scheduler.slots import BookingError, RequestError, book, find_slots, parse_request
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
+from tests.builders import hand_plan
 
 MONDAY = date(2027, 3, 1)
 
@@ -62,13 +63,7 @@ def cfg(**changes: Any) -> MunicipalityConfig:
 
 
 def plan(*meetings: Meeting) -> Plan:
-    return Plan(
-        municipality="Testkommune",
-        term="foraar",
-        status=PlanStatus.FEASIBLE,
-        solve_seconds=0,
-        meetings=list(meetings),
-    )
+    return hand_plan("foraar", *meetings)
 
 
 def busy(
