@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, Field, model_validator
 
 from scheduler.danish import weekday_da
+from scheduler.index import index_of
 from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
 from scheduler.term_dates import TZ, week_monday
 
@@ -161,7 +162,7 @@ def config_with_unavailability(
     config: MunicipalityConfig, unavailability: Unavailability
 ) -> MunicipalityConfig:
     """A copy of the config in which the person has the unavailability among their absences."""
-    if not any(p.id == unavailability.person for p in config.staff):
+    if unavailability.person not in index_of(config).people:
         raise ValueError(f"unknown person '{unavailability.person}'")
     staff = [
         p.model_copy(update={"absences": [*p.absences, *_absences(unavailability)]})
