@@ -89,14 +89,19 @@ def known_backends() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name != "base")
 
 
-def load_backend(name: str, settings: dict[str, Any]) -> CalendarBackend:
-    """The back-end module `calendar_sync.backends.<name>`, configured."""
+def backend_class(name: str) -> type[CalendarBackend]:
+    """The `Backend` class of `calendar_sync.backends.<name>`, not configured: what kind of
+    back-end it is (`delivers_per_item`, …) without its settings or a connection."""
     try:
         module = importlib.import_module(f"calendar_sync.backends.{name}")
     except ModuleNotFoundError:
         raise ValueError(f"unknown calendar back-end '{name}'") from None
-    backend_class = getattr(module, "Backend", None)
-    if not (isinstance(backend_class, type) and issubclass(backend_class, CalendarBackend)):
+    found = getattr(module, "Backend", None)
+    if not (isinstance(found, type) and issubclass(found, CalendarBackend)):
         raise ValueError(f"calendar_sync.backends.{name} does not define a Backend")
-    backend: CalendarBackend = backend_class(settings)
-    return backend
+    return found
+
+
+def load_backend(name: str, settings: dict[str, Any]) -> CalendarBackend:
+    """The back-end module `calendar_sync.backends.<name>`, configured."""
+    return backend_class(name)(settings)
