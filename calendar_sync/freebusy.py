@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from calendar_sync.items import CalendarItem, view_for
+from calendar_sync.items import CalendarItem, instances, view_for
 from calendar_sync.settings import CalendarSettings
 from scheduler.availability import Unavailability, config_with_unavailability
 from scheduler.model import MunicipalityConfig
@@ -226,27 +226,10 @@ def own_meetings(items: Iterable[CalendarItem]) -> dict[str, set[tuple[datetime,
             view = view_for(item, person)
             if view is None:
                 continue
-            for start, end in _instances(view):
-                found.setdefault(person, set()).add((start.astimezone(UTC), end.astimezone(UTC), item.title))
+            for instance in instances(view):
+                start, end = instance.start.astimezone(UTC), instance.end.astimezone(UTC)
+                found.setdefault(person, set()).add((start, end, item.title))
     return found
-
-
-def _instances(item: CalendarItem) -> list[tuple[datetime, datetime]]:
-    from calendar_sync.backends.exchange_ews import instances
-
-    if item.instances_only:
-        return [(o.start, o.end) for o in item.overrides]
-    duration = item.end - item.start
-    moved = {o.recurrence_id.astimezone(UTC): o for o in item.overrides}
-    skipped = {d.astimezone(UTC) for d in item.exdates}
-    out = []
-    for start in instances(item):
-        key = start.astimezone(UTC)
-        if key in skipped:
-            continue
-        o = moved.get(key)
-        out.append((o.start, o.end) if o else (start, start + duration))
-    return out
 
 
 def read_busy(

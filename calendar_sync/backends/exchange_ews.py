@@ -53,7 +53,6 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
-from dateutil.rrule import rrulestr
 from exchangelib import (
     BASIC,
     DELEGATE,
@@ -78,11 +77,10 @@ from exchangelib import errors as ews_errors
 from exchangelib.properties import ItemId, OccurrenceItemId
 from exchangelib.recurrence import EndDatePattern, Recurrence, RelativeMonthlyPattern, WeeklyPattern
 from exchangelib.version import Build, Version
-from icalendar import vRecur
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem as Item
-from calendar_sync.items import ItemAttendee, fingerprint, recurrence_shape
+from calendar_sync.items import ItemAttendee, crosses_neighbour, fingerprint, recurrence_shape, rule_starts
 from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
@@ -113,7 +111,6 @@ for _name, _cls in (("moedeplan_uid", MoedeplanUid), ("moedeplan_version", Moede
     with suppress(ValueError):  # already registered (module reloaded)
         CalendarItem.register(_name, _cls)
 
-_DAYS = {"MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6, "SU": 7}
 _PERMANENT = (
     ews_errors.ErrorAccessDenied,
     ews_errors.ErrorImpersonateUserDenied,
@@ -143,65 +140,26 @@ def version_of(build: str) -> Version:
     return Version(build=Build(*parts), api_version="Exchange2016")
 
 
-def instances(item: Item) -> list[datetime]:
-    """Every start the item's rule yields (EXDATEs included): position + 1 is EWS's InstanceIndex."""
-    if item.rrule is None:
-        return [item.start.astimezone(TZ)]
-    rule = vRecur(dict(item.rrule)).to_ical().decode()
-    return list(rrulestr(rule, dtstart=item.start.astimezone(TZ)))
-
-
-def crosses_neighbour(item: Item) -> bool:
-    """Whether a moved meeting lands on or past the day of a neighbouring instance of its rule,
-    which Exchange refuses (ErrorOccurrenceCrossingBoundary; Graph likewise). `items` keeps a moved
-    meeting inside its own cadence period, so for planned series this does not happen."""
-    if item.rrule is None:
-        return False
-    starts = [moment.astimezone(TZ) for moment in instances(item)]
-    for override in item.overrides:
-        at = starts.index(override.recurrence_id.astimezone(TZ))
-        day = override.start.astimezone(TZ).date()
-        if (at > 0 and day <= starts[at - 1].date()) or (
-            at + 1 < len(starts) and day >= starts[at + 1].date()
-        ):
-            return True
-    return False
-
-
 def recurrence_of(item: Item) -> Recurrence | None:
-    """The EWS pattern of an item's RRULE: weekly (also for daily on working days) or by n-th weekday."""
-    if item.rrule is None:
+    """The EWS pattern of an item's rule: weekly (also for daily on working days) or by n-th weekday.
+    EWS numbers weekdays from Monday = 1."""
+    rule = item.rrule
+    if rule is None:
         return None
-    rule = {key.upper(): value for key, value in item.rrule.items()}
-    freq = str(rule["FREQ"]).upper()
-    interval = int(str(rule.get("INTERVAL", 1)))
-    byday_value = rule.get("BYDAY") or ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][item.start.weekday()]
-    byday = (
-        [str(d) for d in byday_value]
-        if isinstance(byday_value, list | tuple)
-        else str(byday_value).split(",")
-    )
-    last = instances(item)[-1].date()
-    first = item.start.astimezone(TZ).date()
-    if freq in ("WEEKLY", "DAILY"):
-        if freq == "DAILY" and interval != 1:
+    days = [day + 1 for day in rule.weekdays_or(item.start)]
+    if rule.frequency in ("WEEKLY", "DAILY"):
+        if rule.frequency == "DAILY" and rule.interval != 1:
             raise DeliveryError(
-                f"{item.uid}: EWS kan ikke gentage hver {interval}. dag på hverdage", permanent=True
+                f"{item.uid}: EWS kan ikke gentage hver {rule.interval}. dag på hverdage", permanent=True
             )
-        pattern: Any = WeeklyPattern(
-            interval=interval, weekdays=[_DAYS[d[-2:]] for d in byday], first_day_of_week=1
-        )
-    elif freq == "MONTHLY":
-        code = byday[0]
-        nth = int(code[:-2] or "1")
-        pattern = RelativeMonthlyPattern(
-            interval=interval, weekday=_DAYS[code[-2:]], week_number=5 if nth < 0 else nth
-        )
+        pattern: Any = WeeklyPattern(interval=rule.interval, weekdays=days, first_day_of_week=1)
     else:
-        raise DeliveryError(
-            f"{item.uid}: gentagelsen {freq} understøttes ikke af EWS-udsendelsen", permanent=True
+        nth = rule.nth or 1
+        pattern = RelativeMonthlyPattern(
+            interval=rule.interval, weekday=days[0], week_number=5 if nth < 0 else nth
         )
-    return Recurrence(pattern=pattern, boundary=EndDatePattern(start=first, end=last))
+    first = item.start.astimezone(TZ).date()
+    return Recurrence(pattern=pattern, boundary=EndDatePattern(start=first, end=rule_starts(item)[-1].date()))
 
 
 class RemoteId:
@@ -445,7 +403,7 @@ class Backend(CalendarBackend):
         """Delete the EXDATE occurrences and modify the overridden ones; returns the master's ChangeKey."""
         if item.rrule is None or not (item.exdates or item.overrides):
             return changekey
-        index = {moment: i for i, moment in enumerate(instances(item), start=1)}
+        index = {moment: i for i, moment in enumerate(rule_starts(item), start=1)}
 
         def occurrence(moment: datetime) -> CalendarItem:
             number = index.get(moment.astimezone(TZ))

@@ -52,7 +52,15 @@ import msal
 import requests
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
-from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint, recurrence_shape
+from calendar_sync.items import (
+    CalendarItem,
+    ItemAttendee,
+    crosses_neighbour,
+    fingerprint,
+    instances,
+    recurrence_shape,
+    rule_starts,
+)
 from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
@@ -65,7 +73,6 @@ VERSION_PROPERTY = f"String {PUBLIC_STRINGS} Name MoedeplanVersion"
 """The same named properties the EWS back-end writes, so both see an item as ours."""
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -74,39 +81,29 @@ def graph_time(moment: datetime) -> dict[str, str]:
     return {"dateTime": moment.astimezone(TZ).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": WINDOWS_ZONE}
 
 
-def instances(item: CalendarItem) -> list[datetime]:
-    """Every start of the item's rule (EXDATEs included), in Copenhagen time."""
-    from calendar_sync.backends.exchange_ews import instances as rule_instances
-
-    return [moment.astimezone(TZ) for moment in rule_instances(item)]
-
-
 def recurrence_of(item: CalendarItem) -> dict[str, Any] | None:
-    """Graph's patternedRecurrence for the item's RRULE, or None if Graph cannot say it."""
-    if item.rrule is None:
+    """Graph's patternedRecurrence for the item's rule, or None if Graph cannot say it."""
+    rule = item.rrule
+    if rule is None:
         return None
-    rule = {key.upper(): value for key, value in item.rrule.items()}
-    freq = str(rule["FREQ"]).upper()
-    interval = int(str(rule.get("INTERVAL", 1)))
-    raw = rule.get("BYDAY") or _CODES[item.start.astimezone(TZ).weekday()]
-    byday = [str(d) for d in raw] if isinstance(raw, list | tuple) else str(raw).split(",")
-    if freq in ("WEEKLY", "DAILY") and (freq == "WEEKLY" or interval == 1):
+    days = [_DAYS[day] for day in rule.weekdays_or(item.start)]
+    if rule.frequency == "WEEKLY" or (rule.frequency == "DAILY" and rule.interval == 1):
         pattern: dict[str, Any] = {
             "type": "weekly",
-            "interval": interval,
-            "daysOfWeek": [_DAYS[_CODES.index(d[-2:])] for d in byday],
+            "interval": rule.interval,
+            "daysOfWeek": days,
             "firstDayOfWeek": "monday",
         }
-    elif freq == "MONTHLY" and len(byday) == 1 and int(byday[0][:-2] or "1") in _INDEX:
+    elif rule.frequency == "MONTHLY" and len(days) == 1 and (rule.nth or 1) in _INDEX:
         pattern = {
             "type": "relativeMonthly",
-            "interval": interval,
-            "daysOfWeek": [_DAYS[_CODES.index(byday[0][-2:])]],
-            "index": _INDEX[int(byday[0][:-2] or "1")],
+            "interval": rule.interval,
+            "daysOfWeek": days,
+            "index": _INDEX[rule.nth or 1],
         }
     else:
         return None
-    starts = instances(item)
+    starts = rule_starts(item)
     return {
         "pattern": pattern,
         "range": {
@@ -121,8 +118,6 @@ def recurrence_of(item: CalendarItem) -> dict[str, Any] | None:
 def as_series(item: CalendarItem) -> bool:
     """Whether Graph can hold the item as one series: a pattern it knows, and every moved meeting
     on a day strictly between its neighbours' days."""
-    from calendar_sync.backends.exchange_ews import crosses_neighbour
-
     return recurrence_of(item) is not None and not crosses_neighbour(item)
 
 
@@ -326,24 +321,19 @@ class Backend(CalendarBackend):
     ) -> str:
         """A series Graph cannot hold: one event per meeting, keyed by its start in the rule."""
         held: dict[str, list[str]] = dict(remote["events"]) if remote else {}
-        moved = {o.recurrence_id.astimezone(TZ): o for o in item.overrides}
-        skipped = {d.astimezone(TZ) for d in item.exdates}
-        duration = item.end - item.start
         events: dict[str, list[str]] = {}
-        for start in instances(item):
-            if start in skipped:
-                continue
-            key = start.isoformat()
-            o = moved.get(start)
+        for instance in instances(item):
+            o = instance.override
+            key = (o.recurrence_id if o else instance.start).astimezone(TZ).isoformat()
             one = CalendarItem(
                 uid=item.uid,
                 series=item.series,
                 unit=item.unit,
                 title=item.title,
-                location=o.location if o else item.location,
+                location=instance.location,
                 description=(o.description if o and o.description else item.description),
-                start=o.start if o else start,
-                end=o.end if o else start + duration,
+                start=instance.start,
+                end=instance.end,
                 organizer=item.organizer,
                 attendees=(o.attendees if o and o.attendees is not None else item.attendees),
                 meeting_uids=item.meeting_uids,
@@ -411,7 +401,7 @@ class Backend(CalendarBackend):
 
     def _exceptions(self, mailbox: str, master_id: str, item: CalendarItem) -> str:
         """Cancel the skipped dates and patch the moved meetings of a series; returns the master's etag."""
-        starts = instances(item)
+        starts = rule_starts(item)
         first, last = starts[0] - timedelta(days=1), starts[-1] + timedelta(days=1)  # any offset
         window = f"startDateTime={first.date()}T00:00:00Z&endDateTime={last.date()}T00:00:00Z"
         base = f"{self._events(mailbox)}/{quote(master_id)}"
