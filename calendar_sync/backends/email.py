@@ -21,9 +21,10 @@ login refused) raises `BackendUnavailable`, with a Danish message naming the set
 (MOEDEPLAN_SMTP_HOST, …): the sync engine then stops the run at once and leaves the rest of the
 outbox for the next run, instead of retrying every recipient with backoff.
 
-Settings: host, port, starttls (bool), ssl (bool, SMTPS on connect; optional), username and
-password (optional; the password is used for LOGIN only and never logged or put in an error),
-sender (the From address), timeout (seconds; connect, each reply and each write).
+Settings (`Settings`, from MOEDEPLAN_SMTP_*; its `options`): host, port, starttls (bool), ssl
+(bool, SMTPS on connect; optional), username and password (optional; the password is used for
+LOGIN only and never logged or put in an error), sender (the From address), timeout (seconds;
+connect, each reply and each write).
 """
 
 from __future__ import annotations
@@ -41,11 +42,20 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any, ClassVar, TypeVar
 
+from pydantic import Field, SecretStr
+
 from calendar_sync import itip
-from calendar_sync.backends.base import BackendUnavailable, CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import (
+    BackendSettings,
+    BackendUnavailable,
+    CalendarBackend,
+    DeliveryError,
+    Recipient,
+    secret,
+)
 from calendar_sync.items import CalendarItem, ItemAttendee, Method, rule_starts, view_for
 from calendar_sync.recurrence import Recurrence
-from calendar_sync.settings import SMTP_TIMEOUT, env_name
+from calendar_sync.settings import env_name
 from scheduler.danish import clock_da, join_da, long_date_da, ordinal_da, weekday_da
 from scheduler.model import one_address
 from scheduler.term_dates import TZ
@@ -55,6 +65,38 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MESSAGE_ID_DOMAIN = "moedeplan"
+
+SMTP_TIMEOUT = 10.0
+"""Seconds the SMTP connection waits for the server (connect, each reply, each write): an
+unreachable or silent server is one quick failure, not minutes per message."""
+
+
+class Settings(BackendSettings):
+    """MOEDEPLAN_SMTP_*: the server, the login and the sender."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "moedeplan@ballerup.example"
+    smtp_timeout: float = Field(default=SMTP_TIMEOUT, gt=0, le=300)
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "host": self.smtp_host,
+            "port": self.smtp_port,
+            "starttls": self.smtp_starttls,
+            "username": self.smtp_username,
+            "password": secret(self.smtp_password),
+            "sender": self.smtp_sender,
+            "timeout": self.smtp_timeout,
+        }
+
+
+def _env(setting: str) -> str:
+    return env_name(setting, Settings)
+
 
 # --------------------------------------------------------------------------- Danish wording
 
@@ -263,6 +305,7 @@ class Backend(CalendarBackend):
     """Sends one iTIP message per (item, recipient) through one SMTP connection per sync run."""
 
     name: ClassVar[str] = "email"
+    settings_class = Settings
 
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)
@@ -385,8 +428,8 @@ class Backend(CalendarBackend):
             # a wrong login is the operator's to fix; the invitations themselves are fine
             raise BackendUnavailable(
                 f"SMTP-serveren {self.host}:{self.port} afviste login som {self.username} "
-                f"({_reply_text(error.smtp_code, error.smtp_error)}); tjek {env_name('smtp_username')} "
-                f"og {env_name('smtp_password')}. {_LEFT_FOR_LATER}"
+                f"({_reply_text(error.smtp_code, error.smtp_error)}); tjek {_env('smtp_username')} "
+                f"og {_env('smtp_password')}. {_LEFT_FOR_LATER}"
             ) from None
         except (smtplib.SMTPException, OSError) as error:
             smtp.close()
@@ -403,9 +446,9 @@ class Backend(CalendarBackend):
 
     def _unavailable(self, error: BaseException) -> BackendUnavailable:
         """The server cannot be used at all, in Danish, naming the settings to check."""
-        check = f"tjek {env_name('smtp_host')} og {env_name('smtp_port')}"
+        check = f"tjek {_env('smtp_host')} og {_env('smtp_port')}"
         if _timed_out(error):
-            what = f"svarede ikke inden for {self.timeout:g} sekunder ({env_name('smtp_timeout')})"
+            what = f"svarede ikke inden for {self.timeout:g} sekunder ({_env('smtp_timeout')})"
         elif isinstance(error, ConnectionRefusedError):
             what = "afviste forbindelsen (ingen SMTP-server på den port)"
         elif isinstance(error, socket.gaierror):
@@ -416,7 +459,7 @@ class Backend(CalendarBackend):
             what = "afbrød forbindelsen"
         elif isinstance(error, ssl.SSLError | smtplib.SMTPNotSupportedError):
             what = f"kunne ikke starte en krypteret forbindelse ({type(error).__name__})"
-            check += f" og {env_name('smtp_starttls')}"
+            check += f" og {_env('smtp_starttls')}"
         else:
             what = f"kan ikke nås ({type(error).__name__}: {error})"
         return BackendUnavailable(f"SMTP-serveren {self.host}:{self.port} {what}; {check}. {_LEFT_FOR_LATER}")

@@ -28,10 +28,13 @@ exponential backoff from `backoff` seconds) up to `max_backoff`; time-outs and d
 are retried the same way, which is safe because creates carry a transactionId and PATCH/DELETE are
 idempotent.
 
-**Settings** (MOEDEPLAN_GRAPH_*): tenant_id, client_id, client_secret (client-credentials flow;
-the app needs the Calendars.ReadWrite application permission, best limited to the organisers'
-mailboxes by an application access policy), authority, url, service_mailbox, timeout, verify (CA
-bundle path or bool), retries, backoff, max_backoff. The secret is never logged.
+**Free/busy**: `busy` reads getSchedule for `calendar_sync.freebusy` (`supports_busy`).
+
+**Settings** (`Settings`, from MOEDEPLAN_GRAPH_* and MOEDEPLAN_EXCHANGE_*; its `options`):
+tenant_id, client_id, client_secret (client-credentials flow; the app needs the
+Calendars.ReadWrite application permission, best limited to the organisers' mailboxes by an
+application access policy), authority, url, service_mailbox, timeout, verify (CA bundle path or
+bool), retries, backoff, max_backoff. The secret is never logged.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ import logging
 import ssl
 import time
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
@@ -50,8 +53,19 @@ from urllib.parse import quote, urlparse
 import httpx
 import msal
 import requests
+from pydantic import SecretStr
 
-from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import (
+    COUNTS_AS_BUSY,
+    SERVICE_RECIPIENT,
+    BackendSettings,
+    Busy,
+    CalendarBackend,
+    DeliveryError,
+    Recipient,
+    busy_windows,
+    secret,
+)
 from calendar_sync.items import (
     CalendarItem,
     ItemAttendee,
@@ -75,6 +89,38 @@ VERSION_PROPERTY = f"String {PUBLIC_STRINGS} Name MoedeplanVersion"
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class Settings(BackendSettings):
+    """MOEDEPLAN_GRAPH_* (and the Exchange retries, shared with exchange_ews's names)."""
+
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: SecretStr | None = None
+    graph_authority: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    graph_service_mailbox: str | None = None
+    graph_timeout: float = 30.0
+    graph_ca_bundle: str | None = None
+    """a CA bundle (PEM) to trust instead of the system's, e.g. behind a TLS-inspecting proxy"""
+    exchange_retries: int = 4
+    """retries of one Graph call that was throttled (429) or failed with 5xx"""
+    exchange_max_backoff: float = 60.0
+    """seconds; the longest pause a Retry-After is honoured with"""
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.graph_tenant_id,
+            "client_id": self.graph_client_id,
+            "client_secret": secret(self.graph_client_secret),
+            "authority": self.graph_authority,
+            "url": self.graph_url,
+            "service_mailbox": self.graph_service_mailbox,
+            "timeout": self.graph_timeout,
+            "verify": self.graph_ca_bundle or True,
+            "retries": self.exchange_retries,
+            "max_backoff": self.exchange_max_backoff,
+        }
 
 
 def graph_time(moment: datetime) -> dict[str, str]:
@@ -126,6 +172,12 @@ class Backend(CalendarBackend):
 
     name: ClassVar[str] = "exchange_graph"
     delivers_per_item: ClassVar[bool] = True
+    settings_class = Settings
+    supports_busy: ClassVar[bool] = True
+    BUSY_WINDOW_DAYS = 60
+    """getSchedule answers at most 62 days per request"""
+    BUSY_BATCH = 20
+    """addresses per getSchedule request"""
 
     def __init__(self, settings: dict[str, Any], sleep: Callable[[float], None] = time.sleep):
         super().__init__(settings)
@@ -230,6 +282,43 @@ class Backend(CalendarBackend):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    # ------------------------------------------------------------------ free/busy
+
+    def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
+        """`POST /users/{service mailbox}/calendar/getSchedule`, asked in Copenhagen time, in
+        windows of 60 days and groups of 20 addresses."""
+        caller = self.service_mailbox or (mailboxes[0] if mailboxes else None)
+        found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
+        if caller is None:
+            return found
+        for window_start, window_end in busy_windows(start, end, self.BUSY_WINDOW_DAYS):
+            for i in range(0, len(mailboxes), self.BUSY_BATCH):
+                response = self.request(
+                    "POST",
+                    f"users/{quote(caller)}/calendar/getSchedule",
+                    {
+                        "schedules": mailboxes[i : i + self.BUSY_BATCH],
+                        "startTime": graph_time(window_start),
+                        "endTime": graph_time(window_end),
+                        "availabilityViewInterval": 30,
+                    },
+                    {"Prefer": f'outlook.timezone="{WINDOWS_ZONE}"'},
+                )
+                _check(response, "getSchedule")
+                for schedule in response.json().get("value", []):
+                    mailbox = str(schedule.get("scheduleId", "")).lower()
+                    for entry in schedule.get("scheduleItems", []):
+                        if str(entry.get("status", "")).lower() not in COUNTS_AS_BUSY:
+                            continue
+                        found.setdefault(mailbox, []).append(
+                            Busy(
+                                _graph_moment(entry["start"]),
+                                _graph_moment(entry["end"]),
+                                entry.get("subject"),
+                            )
+                        )
+        return found
 
     # ------------------------------------------------------------------ the interface
 
@@ -443,6 +532,12 @@ class Backend(CalendarBackend):
         ids = [remote["id"]] if remote["mode"] == "event" else [e[0] for e in remote["events"].values()]
         for event_id in ids:
             self._delete(remote["mailbox"], event_id)
+
+
+def _graph_moment(value: Mapping[str, str]) -> datetime:
+    moment = datetime.fromisoformat(value["dateTime"][:19])
+    zone = value.get("timeZone", "UTC")
+    return moment.replace(tzinfo=UTC if zone == "UTC" else TZ).astimezone(TZ)
 
 
 def _transaction(uid: str, mailbox: str, sequence: int, key: str = "") -> str:
