@@ -51,6 +51,15 @@ class BackendSettings(BaseSettings):
         return {}
 
 
+class ExchangeRetrySettings(BackendSettings):
+    """MOEDEPLAN_EXCHANGE_RETRIES and _MAX_BACKOFF, which both Exchange back-ends read."""
+
+    exchange_retries: int = 4
+    """retries of one Exchange call that was throttled (429, ErrorServerBusy) or failed with 5xx"""
+    exchange_max_backoff: float = 60.0
+    """seconds; the longest pause a Retry-After or BackOffMilliseconds is honoured with"""
+
+
 def secret(value: SecretStr | None) -> str | None:
     """A secret's text, for `BackendSettings.options` only."""
     return value.get_secret_value() if value is not None else None

@@ -85,10 +85,10 @@ from pydantic import SecretStr
 from calendar_sync.backends.base import (
     COUNTS_AS_BUSY,
     SERVICE_RECIPIENT,
-    BackendSettings,
     Busy,
     CalendarBackend,
     DeliveryError,
+    ExchangeRetrySettings,
     Recipient,
     busy_windows,
     secret,
@@ -148,7 +148,7 @@ _TRANSIENT = (
 )
 
 
-class Settings(BackendSettings):
+class Settings(ExchangeRetrySettings):
     """MOEDEPLAN_EWS_* (and the Exchange retries, shared with exchange_graph's names)."""
 
     ews_url: str | None = None
@@ -162,10 +162,6 @@ class Settings(BackendSettings):
     ews_version: str = DEFAULT_VERSION
     ews_service_mailbox: str | None = None
     ews_timeout: float = 60.0
-    exchange_retries: int = 4
-    """retries of one Exchange call that was throttled (ErrorServerBusy)"""
-    exchange_max_backoff: float = 60.0
-    """seconds; the longest pause a BackOffMilliseconds is honoured with"""
 
     def options(self) -> dict[str, Any]:
         return {

@@ -58,10 +58,10 @@ from pydantic import SecretStr
 from calendar_sync.backends.base import (
     COUNTS_AS_BUSY,
     SERVICE_RECIPIENT,
-    BackendSettings,
     Busy,
     CalendarBackend,
     DeliveryError,
+    ExchangeRetrySettings,
     Recipient,
     busy_windows,
     secret,
@@ -91,7 +91,7 @@ _INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
-class Settings(BackendSettings):
+class Settings(ExchangeRetrySettings):
     """MOEDEPLAN_GRAPH_* (and the Exchange retries, shared with exchange_ews's names)."""
 
     graph_tenant_id: str | None = None
@@ -103,10 +103,6 @@ class Settings(BackendSettings):
     graph_timeout: float = 30.0
     graph_ca_bundle: str | None = None
     """a CA bundle (PEM) to trust instead of the system's, e.g. behind a TLS-inspecting proxy"""
-    exchange_retries: int = 4
-    """retries of one Graph call that was throttled (429) or failed with 5xx"""
-    exchange_max_backoff: float = 60.0
-    """seconds; the longest pause a Retry-After is honoured with"""
 
     def options(self) -> dict[str, Any]:
         return {
