@@ -19,6 +19,10 @@ A back-end with `delivers_per_item` (Exchange) gets each item once, in its organ
 the engine plans as if the organiser were the item's only recipient (`SERVICE_RECIPIENT` when
 it has none), and the back-end's server invites the attendees.
 
+`stage` is step 1 as a kind of back-end needs it and `outbox` the rows step 2 sends; the
+publish preview (`calendar_sync.publish.preview`) runs the same two on a copy of the ledger,
+so it shows exactly what a publish sends, per organiser on Exchange and per attendee elsewhere.
+
 The privacy guard (`calendar_sync.privacy.PrivacyGuard`, built from the config) is required, and
 the engine applies it itself, so no back-end can skip it:
 
