@@ -11,8 +11,11 @@ returns an item's UID or our extended properties, so a busy block counts as ours
 moedeplan published (the calendar items of the current plan, `own`) has an instance for that
 person at exactly that start and end and — where the view carries a subject — with that title.
 
-Limits the readers respect: EWS answers at most 42 days per request and Graph 62, so the term is
-read in windows of 42 and 60 days; Graph takes the addresses in groups of 20 per request.
+Reading is an optional capability of a back-end (`CalendarBackend.busy`, `supports_busy`):
+`exchange_ews` and `exchange_graph` implement it themselves, with their servers' limits (EWS
+answers at most 42 days per request, Graph 62 and 20 addresses); this module keeps what is the
+same for every source (our own meetings, merging, the config, BUSY.yaml). A back-end without
+the capability is refused with a Danish message naming it.
 
 `read_busy(config, term, settings, backend, own=…)` is the one call for the CLI and the API;
 `save_busy`/`load_busy` write and read the BUSY.yaml the planner takes (`moedeplan plan --busy`).
@@ -20,202 +23,46 @@ read in windows of 42 and 60 days; Graph takes the addresses in groups of 20 per
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import yaml
 
-from calendar_sync.items import CalendarItem, view_for
+from calendar_sync.backends.base import (
+    COUNTS_AS_BUSY,
+    Busy,
+    backend_class,
+    busy_unsupported,
+    load_backend,
+)
+from calendar_sync.items import CalendarItem, instances, view_for
 from calendar_sync.settings import CalendarSettings
 from scheduler.availability import Unavailability, config_with_unavailability
+from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig
 from scheduler.term_dates import TZ
 
 BUSY_REASON = "optaget i Exchange-kalenderen"
 """The reason the absences carry; internal, like every absence reason."""
 
-COUNTS_AS_BUSY = {"busy", "oof"}
-"""Free/busy statuses that block planning (lower case; EWS says Busy/OOF, Graph busy/oof). Tentative
-and working elsewhere do not: a meeting can still be asked for."""
-
-
-@dataclass(frozen=True)
-class Busy:
-    """One busy block of one person (aware datetimes)."""
-
-    start: datetime
-    end: datetime
-    subject: str | None = None
-
 
 class FreeBusyReader(Protocol):
-    """Busy blocks per mailbox (lower-case address) in [start, end)."""
+    """Busy blocks per mailbox (lower-case address) in [start, end): a back-end with the free/busy
+    capability (`CalendarBackend.supports_busy`), or a stand-in for tests and other sources."""
 
     def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]: ...
 
     def close(self) -> None: ...
 
 
-def _windows(start: datetime, end: datetime, days: int) -> Iterator[tuple[datetime, datetime]]:
-    while start < end:
-        stop = min(start + timedelta(days=days), end)
-        yield start, stop
-        start = stop
-
-
-# --------------------------------------------------------------------------- EWS
-
-
-class EwsFreeBusy:
-    """GetUserAvailability through exchangelib, with the Copenhagen time zone sent explicitly
-    (so no GetServerTimeZones round trip is needed)."""
-
-    WINDOW_DAYS = 42
-
-    def __init__(self, settings: dict[str, Any]):
-        from calendar_sync.backends.exchange_ews import Backend
-
-        self.backend = Backend(settings)
-        self._protocol: Any = None
-        if self.backend.auth == "oauth" and not self.backend.service_mailbox:
-            raise ValueError("ledig/optaget via EWS med OAuth kræver MOEDEPLAN_EWS_SERVICE_MAILBOX")
-
-    def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
-        from exchangelib import EWSDateTime, EWSTimeZone
-        from exchangelib.properties import (
-            DaylightTime,
-            FreeBusyViewOptions,
-            MailboxData,
-            StandardTime,
-            TimeWindow,
-            TimeZone,
-        )
-        from exchangelib.protocol import Protocol
-        from exchangelib.services import GetUserAvailability
-
-        zone = EWSTimeZone("Europe/Copenhagen")
-        # Central European time: UTC+1, summer time from the last Sunday of March 02:00 to the
-        # last Sunday of October 03:00. Bias is what is added to local time to get UTC.
-        timezone = TimeZone(
-            bias=-60,
-            standard_time=StandardTime(bias=0, time=time(3), occurrence=5, iso_month=10, weekday=7),
-            daylight_time=DaylightTime(bias=-60, time=time(2), occurrence=5, iso_month=3, weekday=7),
-        )
-        protocol = self._protocol = Protocol(config=self.backend.config)
-        protocol.TIMEOUT = self.backend.timeout
-        found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
-        for window_start, window_end in _windows(start, end, self.WINDOW_DAYS):
-            views = GetUserAvailability(protocol=protocol).call(
-                tzinfo=zone,
-                mailbox_data=[
-                    MailboxData(email=m, attendee_type="Required", exclude_conflicts=False) for m in mailboxes
-                ],
-                timezone=timezone,
-                free_busy_view_options=FreeBusyViewOptions(
-                    time_window=TimeWindow(
-                        start=EWSDateTime.from_datetime(window_start.astimezone(TZ)).astimezone(zone),
-                        end=EWSDateTime.from_datetime(window_end.astimezone(TZ)).astimezone(zone),
-                    ),
-                    merged_free_busy_interval=30,
-                    requested_view="Detailed",
-                ),
-            )
-            for mailbox, view in zip(mailboxes, views, strict=True):
-                if isinstance(view, Exception):
-                    raise view
-                for event in view.calendar_events or []:
-                    if str(event.busy_type).lower() not in COUNTS_AS_BUSY:
-                        continue
-                    subject = event.details.subject if event.details is not None else None
-                    found[mailbox].append(Busy(_aware(event.start), _aware(event.end), subject))
-        return found
-
-    def close(self) -> None:
-        if self._protocol is not None:
-            self._protocol.close()
-        self.backend.close()
-
-
-def _aware(moment: datetime) -> datetime:
-    """An exchangelib datetime as a plain aware one in Copenhagen."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=TZ)
-    return datetime.fromtimestamp(moment.timestamp(), tz=TZ)
-
-
-# --------------------------------------------------------------------------- Graph
-
-
-class GraphFreeBusy:
-    """`POST /users/{service mailbox}/calendar/getSchedule`, times asked for in Copenhagen time."""
-
-    WINDOW_DAYS = 60
-    BATCH = 20
-
-    def __init__(self, settings: dict[str, Any]):
-        from calendar_sync.backends.exchange_graph import Backend
-
-        self.backend = Backend(settings)
-
-    def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
-        from urllib.parse import quote
-
-        from calendar_sync.backends.exchange_graph import WINDOWS_ZONE, _check, graph_time
-
-        caller = self.backend.service_mailbox or (mailboxes[0] if mailboxes else None)
-        found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
-        if caller is None:
-            return found
-        for window_start, window_end in _windows(start, end, self.WINDOW_DAYS):
-            for i in range(0, len(mailboxes), self.BATCH):
-                response = self.backend.request(
-                    "POST",
-                    f"users/{quote(caller)}/calendar/getSchedule",
-                    {
-                        "schedules": mailboxes[i : i + self.BATCH],
-                        "startTime": graph_time(window_start),
-                        "endTime": graph_time(window_end),
-                        "availabilityViewInterval": 30,
-                    },
-                    {"Prefer": f'outlook.timezone="{WINDOWS_ZONE}"'},
-                )
-                _check(response, "getSchedule")
-                for schedule in response.json().get("value", []):
-                    mailbox = str(schedule.get("scheduleId", "")).lower()
-                    for entry in schedule.get("scheduleItems", []):
-                        if str(entry.get("status", "")).lower() not in COUNTS_AS_BUSY:
-                            continue
-                        found.setdefault(mailbox, []).append(
-                            Busy(
-                                _graph_moment(entry["start"]),
-                                _graph_moment(entry["end"]),
-                                entry.get("subject"),
-                            )
-                        )
-        return found
-
-    def close(self) -> None:
-        self.backend.close()
-
-
-def _graph_moment(value: Mapping[str, str]) -> datetime:
-    moment = datetime.fromisoformat(value["dateTime"][:19])
-    zone = value.get("timeZone", "UTC")
-    return moment.replace(tzinfo=UTC if zone == "UTC" else TZ).astimezone(TZ)
-
-
-# --------------------------------------------------------------------------- reading
-
-
 def reader_for(backend: str, settings: CalendarSettings) -> FreeBusyReader:
-    if backend == "exchange_ews":
-        return EwsFreeBusy(settings.backend_settings(backend))
-    if backend == "exchange_graph":
-        return GraphFreeBusy(settings.backend_settings(backend))
-    raise ValueError(f"free/busy kan kun læses fra exchange_ews eller exchange_graph, ikke '{backend}'")
+    """The back-end `backend`, configured, if it can read free/busy; a Danish error naming it if not."""
+    kind = backend_class(backend)
+    if not kind.supports_busy:
+        raise busy_unsupported(backend)
+    return load_backend(backend, settings.backend_settings(backend))
 
 
 def own_meetings(items: Iterable[CalendarItem]) -> dict[str, set[tuple[datetime, datetime, str]]]:
@@ -226,27 +73,10 @@ def own_meetings(items: Iterable[CalendarItem]) -> dict[str, set[tuple[datetime,
             view = view_for(item, person)
             if view is None:
                 continue
-            for start, end in _instances(view):
-                found.setdefault(person, set()).add((start.astimezone(UTC), end.astimezone(UTC), item.title))
+            for instance in instances(view):
+                start, end = instance.start.astimezone(UTC), instance.end.astimezone(UTC)
+                found.setdefault(person, set()).add((start, end, item.title))
     return found
-
-
-def _instances(item: CalendarItem) -> list[tuple[datetime, datetime]]:
-    from calendar_sync.backends.exchange_ews import instances
-
-    if item.instances_only:
-        return [(o.start, o.end) for o in item.overrides]
-    duration = item.end - item.start
-    moved = {o.recurrence_id.astimezone(UTC): o for o in item.overrides}
-    skipped = {d.astimezone(UTC) for d in item.exdates}
-    out = []
-    for start in instances(item):
-        key = start.astimezone(UTC)
-        if key in skipped:
-            continue
-        o = moved.get(key)
-        out.append((o.start, o.end) if o else (start, start + duration))
-    return out
 
 
 def read_busy(
@@ -260,10 +90,11 @@ def read_busy(
 ) -> dict[str, list[Busy]]:
     """person id -> busy blocks in the term from Exchange, our own meetings (`own`) left out.
 
-    `backend` is exchange_ews or exchange_graph (default: MOEDEPLAN_CALENDAR_BACKEND); `reader`
-    replaces the Exchange reader (tests, other sources). People without an e-mail are skipped.
+    `backend` is one that can read free/busy (exchange_ews, exchange_graph; default:
+    MOEDEPLAN_CALENDAR_BACKEND); `reader` replaces it (tests, other sources). People without an
+    e-mail are skipped.
     """
-    the_term = next((t for t in config.terms if t.id == term), None)
+    the_term = index_of(config).terms.get(term)
     if the_term is None:
         raise ValueError(f"ukendt termin '{term}'")
     name = backend or settings.calendar_backend
@@ -312,7 +143,7 @@ def merged(blocks: Iterable[Busy]) -> list[tuple[datetime, datetime]]:
 def apply_busy(config: MunicipalityConfig, busy: Mapping[str, Iterable[Busy]]) -> MunicipalityConfig:
     """A copy of the config where each person's busy blocks are absences (with a time of day), so
     the planner keeps their meetings clear of them. People unknown to the config are ignored."""
-    known = {p.id for p in config.staff}
+    known = index_of(config).people
     for person, blocks in busy.items():
         if person not in known:
             continue
@@ -362,3 +193,18 @@ def _moment(value: object) -> datetime:
     if isinstance(value, date):
         raise ValueError("a time of day is needed")
     return datetime.fromisoformat(str(value))
+
+
+__all__ = [
+    "BUSY_REASON",
+    "COUNTS_AS_BUSY",
+    "Busy",
+    "FreeBusyReader",
+    "apply_busy",
+    "load_busy",
+    "merged",
+    "own_meetings",
+    "read_busy",
+    "reader_for",
+    "save_busy",
+]

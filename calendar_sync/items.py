@@ -5,6 +5,9 @@ overrides for moved meetings) so people get one invitation per series, not one p
 meetings that do not fit the series' rhythm or its usual attendees become single items with the
 meeting's own uid. Items are plain data: the sync engine compares their fingerprints with what
 each calendar already has, and back-ends render them with `calendar_sync.itip.render`.
+
+A recurring item's rhythm is a `Recurrence` (calendar_sync.recurrence), made here; `rule_starts`
+and `instances` are the one expansion of an item into its instances, for every back-end.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from dateutil.rrule import rrulestr
-
 from calendar_sync import texts
+from calendar_sync.recurrence import Recurrence
+from scheduler.index import index_of
 from scheduler.model import (
     Attendee,
     CadenceKind,
@@ -78,9 +81,8 @@ class CalendarItem:
     attendees: tuple[ItemAttendee, ...]
     meeting_uids: tuple[str, ...]
     """every plan meeting this item covers, in time order"""
-    rrule: dict[str, object] | None = None
-    """e.g. {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": "TU", "UNTIL": <aware UTC datetime>}; None for a
-    single event. Values as vRecur takes them: str, int, list[str] (BYDAY of a daily rule), datetime."""
+    rrule: Recurrence | None = None
+    """the rule of a recurring item (e.g. every 2nd week on Tuesday, UNTIL in UTC); None for a single event"""
     exdates: tuple[datetime, ...] = ()
     overrides: tuple[Override, ...] = field(default=())
     instances_only: bool = False
@@ -143,8 +145,6 @@ SERIES_UID = "{series}.{term}.serie@moedeplan"
 
 REGULAR_SHARE = 0.75
 """A series is one recurring item when at least this share of its meetings fit the rule."""
-
-_DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 @dataclass(frozen=True)
@@ -249,13 +249,14 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
     Items are not privacy-checked here: whatever sends or publishes them does that, through
     `calendar_sync.privacy.PrivacyGuard` (the sync engine, the feeds).
     """
-    term = next((t for t in config.terms if t.id == plan.term), None)
+    index = index_of(config)
+    term = index.terms.get(plan.term)
     if term is None:
         raise ValueError(f"the plan's term '{plan.term}' is not in the config")
-    people = {p.id: p for p in config.staff}
-    sites = {s.id: s for s in config.sites}
+    people = index.people
+    sites = index.sites
     role_labels = {**KNOWN_ROLES, **config.extra_roles}
-    series_by_id = {s.id: s for s in config.series}
+    series_by_id = index.series
 
     drafts_by_series: dict[str, list[_Draft]] = {}
     for meeting in plan.meetings:
@@ -273,42 +274,26 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
     return items
 
 
-def _rule_texts(series: Series, pattern: Pattern) -> list[str]:
-    """RRULE candidates (without UNTIL) for a series' usual pattern; the best-fitting one wins.
+def _rule_candidates(series: Series, pattern: Pattern) -> list[Recurrence]:
+    """Rules (without UNTIL) for a series' usual pattern; the best-fitting one wins.
 
     Phase 3 of a monthly series means "the 4th or a 5th weekday of the month", so both the 4th
     and the last weekday are tried.
     """
     phase, weekday, _ = pattern
-    day = _DAY_CODES[weekday]
     kind = series.cadence.kind
     if kind == CadenceKind.daily:
-        return [
-            "FREQ=DAILY;BYDAY="
-            + ",".join(_DAY_CODES[w.number] for w in sorted(set(series.weekdays), key=lambda w: w.number))
-        ]
+        return [Recurrence("DAILY", weekdays=tuple(sorted({w.number for w in series.weekdays})))]
     if kind == CadenceKind.monthly:
-        last = [f"FREQ=MONTHLY;BYDAY=-1{day}"] if phase == 3 else []
-        return [f"FREQ=MONTHLY;BYDAY={phase + 1}{day}", *last]
+        last = [Recurrence("MONTHLY", weekdays=(weekday,), nth=-1)] if phase == 3 else []
+        return [Recurrence("MONTHLY", weekdays=(weekday,), nth=phase + 1), *last]
     interval = {CadenceKind.weekly: 1, CadenceKind.fortnightly: 2}.get(kind, series.cadence.n or 1)
-    return [f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={day}"]
+    return [Recurrence("WEEKLY", weekdays=(weekday,), interval=interval)]
 
 
-def _expand(rule: str, first: datetime, last_day: date) -> list[datetime]:
+def _expand(rule: Recurrence, first: datetime, last_day: date) -> list[datetime]:
     """Instances of `rule` from `first` (which must be one) to the end of `last_day`, wall time."""
-    naive = first.replace(tzinfo=None)
-    end = datetime.combine(last_day, time(23, 59))
-    found = rrulestr(rule, dtstart=naive).between(naive, end, inc=True)
-    return [moment.replace(tzinfo=TZ) for moment in found]
-
-
-def _rrule_dict(rule: str, until: datetime) -> dict[str, object]:
-    parts: dict[str, object] = {}
-    for part in rule.split(";"):
-        key, _, value = part.partition("=")
-        parts[key] = int(value) if key == "INTERVAL" else value.split(",") if "," in value else value
-    parts["UNTIL"] = until.astimezone(UTC)
-    return parts
+    return rule.starts(first, end=datetime.combine(last_day, time(23, 59), tzinfo=TZ))
 
 
 def _series_items(
@@ -336,8 +321,8 @@ def _series_items(
     shape = Counter((d.location, d.duration) for d in regular).most_common(1)[0][0]
     anchors = [d for d in regular if (d.location, d.duration) == shape]
     usual = next(d for d in regular if d.key == usual_key)  # whose attendees the series carries
-    best: tuple[int, str, _Draft, list[datetime]] | None = None
-    for rule in _rule_texts(series, usual_pattern):
+    best: tuple[int, Recurrence, _Draft, list[datetime]] | None = None
+    for rule in _rule_candidates(series, usual_pattern):
         for anchor in anchors:
             instances = _expand(rule, anchor.start, term.end)
             if instances and instances[0] == anchor.start:
@@ -414,7 +399,7 @@ def _series_items(
         organizer=usual.organizer,
         attendees=usual.attendees,
         meeting_uids=tuple(d.meeting.uid for d in covered),
-        rrule=_rrule_dict(rule, until),
+        rrule=replace(rule, until=until.astimezone(UTC)),
         exdates=tuple(i for i in instances if i <= until and i not in taken),
         overrides=tuple(sorted(overrides, key=lambda o: o.recurrence_id)),
     )
@@ -447,7 +432,7 @@ def fingerprint(item: CalendarItem) -> str:
     if item.rrule is not None:
         rrule = {
             key: _moment(value) if isinstance(value, datetime) else value
-            for key, value in sorted(item.rrule.items())
+            for key, value in sorted(item.rrule.parts().items())
         }
     data = {
         "uid": item.uid,
@@ -482,7 +467,7 @@ def recurrence_shape(item: CalendarItem) -> str:
     master with exceptions (Exchange) compare it to know whether the pattern must be resent."""
     data = {
         "start": item.start.isoformat(),
-        "rrule": {k: str(v) for k, v in sorted((item.rrule or {}).items())},
+        "rrule": {k: str(v) for k, v in sorted(item.rrule.parts().items())} if item.rrule else {},
         "exdates": sorted(d.isoformat() for d in item.exdates),
         "overrides": sorted(
             [
@@ -496,3 +481,61 @@ def recurrence_shape(item: CalendarItem) -> str:
         ),
     }
     return json.dumps(data, sort_keys=True)
+
+
+# --------------------------------------------------------------------------- instances
+
+
+def rule_starts(item: CalendarItem) -> list[datetime]:
+    """Every start the item's rule yields, its EXDATEs included, in Copenhagen time: position + 1
+    is Exchange's InstanceIndex. A single item: its own start."""
+    if item.rrule is None:
+        return [item.start.astimezone(TZ)]
+    return item.rrule.starts(item.start)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One meeting a calendar shows of an item: where the rule puts it, or where an override moved it."""
+
+    start: datetime
+    end: datetime
+    location: str
+    override: Override | None = None
+
+
+def instances(item: CalendarItem) -> list[Instance]:
+    """The meetings the item puts in a calendar, in rule order: the rule's starts less the EXDATEs,
+    each moved where its override moves it; an `instances_only` view holds just its overrides."""
+    if item.instances_only:
+        return [Instance(o.start, o.end, o.location, o) for o in item.overrides]
+    duration = item.end - item.start
+    moved = {o.recurrence_id.astimezone(UTC): o for o in item.overrides}
+    skipped = {d.astimezone(UTC) for d in item.exdates}
+    out = []
+    for start in rule_starts(item):
+        key = start.astimezone(UTC)
+        if key in skipped:
+            continue
+        o = moved.get(key)
+        out.append(
+            Instance(o.start, o.end, o.location, o) if o else Instance(start, start + duration, item.location)
+        )
+    return out
+
+
+def crosses_neighbour(item: CalendarItem) -> bool:
+    """Whether a moved meeting lands on or past the day of a neighbouring instance of its rule,
+    which Exchange refuses (ErrorOccurrenceCrossingBoundary; Graph likewise). `items_from_plan`
+    keeps a moved meeting inside its own cadence period, so for planned series this does not happen."""
+    if item.rrule is None:
+        return False
+    starts = rule_starts(item)
+    for override in item.overrides:
+        at = starts.index(override.recurrence_id.astimezone(TZ))
+        day = override.start.astimezone(TZ).date()
+        if (at > 0 and day <= starts[at - 1].date()) or (
+            at + 1 < len(starts) and day >= starts[at + 1].date()
+        ):
+            return True
+    return False

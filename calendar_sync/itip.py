@@ -115,7 +115,7 @@ def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) 
     event.add("DTSTART", _wall(item.start))
     event.add("DTEND", _wall(item.end))
     if item.rrule is not None:
-        event.add("RRULE", vRecur(dict(item.rrule)))
+        event.add("RRULE", vRecur(item.rrule.parts()))
         if item.exdates:
             event.add("EXDATE", [_wall(d) for d in sorted(item.exdates)])
     event.add("SUMMARY", item.title)

@@ -26,13 +26,14 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
+from calendar_sync.recurrence import Recurrence
 
 Action = Literal["create", "update", "cancel"]
 State = Literal["pending", "done", "failed", "superseded"]
@@ -381,7 +382,9 @@ class Ledger:
 
 # --------------------------------------------------------------------------- item <-> JSON
 
-_DATACLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in (CalendarItem, ItemAttendee, Override)}
+_DATACLASSES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (CalendarItem, ItemAttendee, Override, Recurrence)
+}
 
 
 def _encode(value: Any) -> Any:
@@ -433,4 +436,6 @@ def item_from_json(text: str) -> CalendarItem:
     item = _decode(json.loads(text))
     if not isinstance(item, CalendarItem):
         raise ValueError("stored JSON is not a calendar item")
+    if isinstance(item.rrule, dict):  # written before recurrence was typed: the RRULE parts
+        item = replace(item, rrule=Recurrence.from_parts(item.rrule))
     return item

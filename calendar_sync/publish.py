@@ -4,18 +4,26 @@ The one entry point the CLI and the API call, so that the privacy guard, the emp
 and the ledger are never bypassed. A privacy hit anywhere in the plan refuses the whole publish
 before the back-end is even opened: nothing is written to the outbox and nothing is sent to
 anyone (the sync engine checks again, for any caller that goes to it directly).
+
+`preview` is what `publish` would send now, by the same steps (`prepare`, the empty-plan guard,
+`sync.stage` and `sync.outbox`) run against a throw-away copy of the ledger, so it shows one
+message per organiser on a back-end that delivers per item (Exchange), one per attendee elsewhere.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
-from calendar_sync.backends.base import Recipient, load_backend
+from calendar_sync.backends.base import Recipient, backend_class, load_backend
 from calendar_sync.items import CalendarItem
-from calendar_sync.ledger import Ledger
+from calendar_sync.ledger import Action, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
-from calendar_sync.sync import SyncReport, sync
+from calendar_sync.sync import SyncReport, outbox, stage, sync
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 
 
@@ -62,7 +70,60 @@ def publish(
     backend = load_backend(name, settings.backend_settings(name))
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
     with Ledger(settings.ledger_path) as ledger:
-        if not items and ledger.items(plan.term) and not allow_empty:
+        try:
+            _refuse_empty(items, ledger, plan.term, allow_empty)
+        except PublishError:
             backend.close()
-            raise PublishError("planen har ingen møder; udsendelse ville aflyse alle møder i kalenderne")
+            raise
         return sync(items, recipients, backend, ledger, guard=guard, scope=plan.term)
+
+
+def _refuse_empty(items: list[CalendarItem], ledger: Ledger, term: str, allow_empty: bool) -> None:
+    if not items and ledger.items(term) and not allow_empty:
+        raise PublishError("planen har ingen møder; udsendelse ville aflyse alle møder i kalenderne")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message a publish would send: to whom, what, and the item as it would be sent."""
+
+    recipient: str
+    """person id, or `SERVICE_RECIPIENT` (the service mailbox) for an organiser-less item on Exchange"""
+    action: Action
+    item: CalendarItem
+    """for a cancel, what the calendar holds"""
+
+
+def preview(
+    config: MunicipalityConfig,
+    plan: Plan,
+    settings: CalendarSettings,
+    backend_name: str | None = None,
+    *,
+    allow_empty: bool = False,
+    confidential: Iterable[str] = (),
+) -> list[Planned]:
+    """The messages `publish` would send now, in the order it would send them; sends nothing and
+    leaves the ledger as it is. Raises what `publish` would raise before sending."""
+    items, guard, recipients = prepare(config, plan, confidential)
+    kind = backend_class(backend_name or settings.calendar_backend)
+    with tempfile.TemporaryDirectory(prefix="moedeplan-preview-") as folder:
+        copy = Path(folder) / "ledger.sqlite3"
+        if settings.ledger_path.exists():
+            _copy(settings.ledger_path, copy)
+        with Ledger(copy) as ledger:
+            _refuse_empty(items, ledger, plan.term, allow_empty)
+            _, calendars = stage(items, recipients, kind, ledger, guard=guard, scope=plan.term)
+            rows, _ = outbox(ledger, kind.name, calendars, plan.term)
+            return [Planned(row.recipient, row.action, ledger.item(row.uid, row.fingerprint)) for row in rows]
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A consistent copy of a ledger that may be in use (SQLite's backup API)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()

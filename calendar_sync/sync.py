@@ -19,6 +19,10 @@ A back-end with `delivers_per_item` (Exchange) gets each item once, in its organ
 the engine plans as if the organiser were the item's only recipient (`SERVICE_RECIPIENT` when
 it has none), and the back-end's server invites the attendees.
 
+`stage` is step 1 as a kind of back-end needs it and `outbox` the rows step 2 sends; the
+publish preview (`calendar_sync.publish.preview`) runs the same two on a copy of the ledger,
+so it shows exactly what a publish sends, per organiser on Exchange and per attendee elsewhere.
+
 The privacy guard (`calendar_sync.privacy.PrivacyGuard`, built from the config) is required, and
 the engine applies it itself, so no back-end can skip it:
 
@@ -108,12 +112,7 @@ def sync(
     pause in seconds, doubled per attempt; `sleep` is injectable so tests do not wait. Closes the
     back-end afterwards."""
     try:
-        if backend.delivers_per_item:
-            service = Recipient(SERVICE_RECIPIENT, "Mødeplan", None)
-            recipients = {SERVICE_RECIPIENT: service, **recipients}
-        guard.check_recipients(recipients.values())
-        per_item = backend.delivers_per_item
-        report = plan(items, recipients, backend.name, ledger, guard=guard, per_item=per_item, scope=scope)
+        report, recipients = stage(items, recipients, type(backend), ledger, guard=guard, scope=scope)
         deliver(
             backend,
             recipients,
@@ -128,6 +127,42 @@ def sync(
         return report
     finally:
         backend.close()
+
+
+def stage(
+    items: Iterable[CalendarItem],
+    recipients: Mapping[str, Recipient],
+    backend: type[CalendarBackend],
+    ledger: Ledger,
+    *,
+    guard: PrivacyGuard,
+    scope: str | None = None,
+) -> tuple[SyncReport, dict[str, Recipient]]:
+    """Step 1 as the back-end kind needs it: the outbox of a run, nothing sent, and the calendars
+    that outbox is for. A `delivers_per_item` back-end gets each item once, in its organiser's
+    calendar (the service recipient's when it has none). `sync` sends what this planned; the
+    publish preview counts it (`outbox`), so what a preview shows is what a publish sends."""
+    calendars = dict(recipients)
+    if backend.delivers_per_item:
+        calendars = {SERVICE_RECIPIENT: Recipient(SERVICE_RECIPIENT, "Mødeplan", None), **calendars}
+    guard.check_recipients(calendars.values())
+    report = plan(
+        items, calendars, backend.name, ledger, guard=guard, per_item=backend.delivers_per_item, scope=scope
+    )
+    return report, calendars
+
+
+def outbox(
+    ledger: Ledger, backend: str, recipients: Mapping[str, Recipient], scope: str | None = None
+) -> tuple[list[Delivery], int]:
+    """(the rows `deliver` sends, oldest first; how many pending rows it leaves for people absent
+    from `recipients`). Rows of another scope are that term's sender's to send."""
+    rows = ledger.pending(backend)
+    if scope is not None:
+        mine = ledger.items(scope)
+        rows = [row for row in rows if row.uid in mine]
+    sendable = [row for row in rows if row.recipient in recipients]
+    return sendable, len(rows) - len(sendable)
 
 
 # --------------------------------------------------------------------------- step 1: plan
@@ -273,15 +308,10 @@ def deliver(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     remote_ids: dict[tuple[str, str], str | None] = {}  # set by this run, newer than the query's
-    rows = ledger.pending(backend.name)
-    if scope is not None:  # another term's rows are its own sender's to send
-        mine = ledger.items(scope)
-        rows = [row for row in rows if row.uid in mine]
+    rows, skipped = outbox(ledger, backend.name, recipients, scope)
+    report.skipped += skipped
     for index, delivery in enumerate(rows):
-        recipient = recipients.get(delivery.recipient)
-        if recipient is None:
-            report.skipped += 1
-            continue
+        recipient = recipients[delivery.recipient]
         key = (delivery.recipient, delivery.uid)
         for attempt in range(1, max_attempts + 1):
             try:
@@ -297,7 +327,7 @@ def deliver(
                 ledger.mark_failed(delivery.id, str(error), permanent=False)
                 report.failures.append(Failure(delivery.recipient, delivery.uid, str(error)))
                 report.unavailable = str(error)
-                report.unsent = sum(1 for row in rows[index:] if row.recipient in recipients)
+                report.unsent = len(rows) - index
                 return report
             except Exception as error:  # every other failure is recorded; none ends the run
                 permanent = _is_permanent(error)

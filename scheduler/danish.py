@@ -97,3 +97,24 @@ def span_da(start: datetime, end: datetime) -> str:
 def date_range_da(first: date, last: date) -> str:
     """'9/3' or '9/3-12/3'."""
     return short_date_da(first) if first == last else f"{short_date_da(first)}-{short_date_da(last)}"
+
+
+_ORDINAL_DA = {
+    1: "første",
+    2: "anden",
+    3: "tredje",
+    4: "fjerde",
+    5: "femte",
+    6: "sjette",
+    7: "syvende",
+    8: "ottende",
+}
+_ORDINAL_FROM_END_DA = {1: "sidste", 2: "næstsidste"}
+
+
+def ordinal_da(n: int) -> str:
+    """'anden' for 2 ('hver anden tirsdag'), '10.' for 10; counted from the end for negative n:
+    'sidste' for -1, 'næstsidste' for -2, '3. sidste' for -3."""
+    if n < 0:
+        return _ORDINAL_FROM_END_DA.get(-n, f"{-n}. sidste")
+    return _ORDINAL_DA.get(n, f"{n}.")

@@ -1,25 +1,19 @@
-"""What a publish would send, per person, without sending anything.
+"""What a publish would send, per person, without sending anything: the publish page's table.
 
-`calendar_sync.sync.plan` writes the outbox of a run in one transaction; run here against a copy
-of the ledger (SQLite's backup API, so a ledger in use is copied consistently), its pending rows
-are exactly what `publish` would deliver. The copy is thrown away; the real ledger is untouched.
+The counting is `calendar_sync.publish.preview`, the same delivery planning a publish runs (on a
+throw-away copy of the ledger), so the page shows one message per organiser on Exchange and one
+per attendee on the other back-ends, exactly as the publish then sends them.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from calendar_sync.items import CalendarItem, items_from_plan
-from calendar_sync.ledger import Ledger
-from calendar_sync.privacy import PrivacyGuard
-from calendar_sync.publish import recipients_of
+from calendar_sync.items import CalendarItem
+from calendar_sync.publish import preview as planned_messages
 from calendar_sync.settings import CalendarSettings
-from calendar_sync.sync import plan as plan_outbox
 from scheduler.model import MunicipalityConfig, Plan
 
 
@@ -31,16 +25,6 @@ class Message:
     meetings: int
 
 
-def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-
-
 def preview(
     config: MunicipalityConfig,
     plan: Plan,
@@ -49,22 +33,8 @@ def preview(
     confidential: Iterable[str] = (),
 ) -> dict[str, list[Message]]:
     """person id -> the messages a publish of `plan` would send them now."""
-    items = items_from_plan(config, plan)
-    by_uid = {item.uid: item for item in items}
-    name = backend or settings.calendar_backend
     out: dict[str, list[Message]] = defaultdict(list)
-    with tempfile.TemporaryDirectory(prefix="moedeplan-preview-") as folder:
-        copy = Path(folder) / "ledger.sqlite3"
-        if settings.ledger_path.exists():
-            _copy(settings.ledger_path, copy)
-        with Ledger(copy) as ledger:
-            guard = PrivacyGuard.for_config(config, also=confidential)
-            plan_outbox(items, recipients_of(config), name, ledger, guard=guard, scope=plan.term)
-            for row in ledger.pending(name):
-                item = by_uid.get(row.uid)
-                if item is None:  # a cancel of something no longer in the plan: what the calendar holds
-                    held = ledger.item(row.uid, row.fingerprint)
-                    out[row.recipient].append(Message(row.action, held.title, held, len(held.meeting_uids)))
-                else:
-                    out[row.recipient].append(Message(row.action, item.title, item, len(item.meeting_uids)))
+    for planned in planned_messages(config, plan, settings, backend, confidential=confidential):
+        item = planned.item
+        out[planned.recipient].append(Message(planned.action, item.title, item, len(item.meeting_uids)))
     return dict(out)

@@ -14,9 +14,10 @@ and a missing object counts as done. The calendar (`calendar_path`, e.g. "/{pers
 relative to `url`) is created with MKCALENDAR the first time a person gets an item, with a MKCOL
 of its parent first where the server needs one (Radicale creates a user's home only on login).
 
-Settings: url (the server root), username and password (optional, HTTP auth; the password is
-never logged), calendar_path (a template with {person}, {email} and {name}), calendar_name
-(display name of new calendars), timeout (seconds), verify_tls (bool).
+Settings (`Settings`, from MOEDEPLAN_CALDAV_*; its `options`): url (the server root), username
+and password (optional, HTTP auth; the password is never logged), calendar_path (a template with
+{person}, {email} and {name}), calendar_name (display name of new calendars), timeout (seconds),
+verify_tls (bool).
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from caldav.elements import dav
 from caldav.lib import error as dav_error
 from icalendar import Calendar as ICalendar
 from icalendar import vCalAddress
+from pydantic import SecretStr
 
 from calendar_sync import itip
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import BackendSettings, CalendarBackend, DeliveryError, Recipient, secret
 from calendar_sync.items import CalendarItem
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,23 @@ DEFAULT_CALENDAR_NAME = "Møder (moedeplan)"
 
 # Statuses that a retry will not change: the login, the rights, the path or the data are wrong.
 _PERMANENT_STATUSES = {400, 401, 403, 404, 405, 409, 410, 411, 412, 413, 415, 422}
+
+
+class Settings(BackendSettings):
+    """MOEDEPLAN_CALDAV_*: the server, the login and where each person's calendar is."""
+
+    caldav_url: str | None = None
+    caldav_username: str | None = None
+    caldav_password: SecretStr | None = None
+    caldav_calendar_path: str = DEFAULT_CALENDAR_PATH
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "url": self.caldav_url,
+            "username": self.caldav_username,
+            "password": secret(self.caldav_password),
+            "calendar_path": self.caldav_calendar_path,
+        }
 
 
 def stored_ics(item: CalendarItem, sequence: int, person: str | None = None) -> bytes:
@@ -83,6 +102,7 @@ class Backend(CalendarBackend):
     """Stores items in per-person calendars on one CalDAV server, through the `caldav` library."""
 
     name: ClassVar[str] = "caldav"
+    settings_class = Settings
 
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)

@@ -21,9 +21,10 @@ login refused) raises `BackendUnavailable`, with a Danish message naming the set
 (MOEDEPLAN_SMTP_HOST, …): the sync engine then stops the run at once and leaves the rest of the
 outbox for the next run, instead of retrying every recipient with backoff.
 
-Settings: host, port, starttls (bool), ssl (bool, SMTPS on connect; optional), username and
-password (optional; the password is used for LOGIN only and never logged or put in an error),
-sender (the From address), timeout (seconds; connect, each reply and each write).
+Settings (`Settings`, from MOEDEPLAN_SMTP_*; its `options`): host, port, starttls (bool), ssl
+(bool, SMTPS on connect; optional), username and password (optional; the password is used for
+LOGIN only and never logged or put in an error), sender (the From address), timeout (seconds;
+connect, each reply and each write).
 """
 
 from __future__ import annotations
@@ -36,19 +37,26 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any, ClassVar, TypeVar
 
-from dateutil.rrule import rrulestr
-from icalendar import vRecur
+from pydantic import Field, SecretStr
 
 from calendar_sync import itip
-from calendar_sync.backends.base import BackendUnavailable, CalendarBackend, DeliveryError, Recipient
-from calendar_sync.items import CalendarItem, ItemAttendee, Method, view_for
-from calendar_sync.settings import SMTP_TIMEOUT, env_name
-from scheduler.danish import MONTH_DA, WEEKDAY_DA
+from calendar_sync.backends.base import (
+    BackendSettings,
+    BackendUnavailable,
+    CalendarBackend,
+    DeliveryError,
+    Recipient,
+    secret,
+)
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, rule_starts, view_for
+from calendar_sync.recurrence import Recurrence
+from calendar_sync.settings import env_name
+from scheduler.danish import clock_da, join_da, long_date_da, ordinal_da, weekday_da
 from scheduler.model import one_address
 from scheduler.term_dates import TZ
 
@@ -58,109 +66,71 @@ T = TypeVar("T")
 
 MESSAGE_ID_DOMAIN = "moedeplan"
 
-WEEKDAYS = WEEKDAY_DA
-MONTHS = MONTH_DA
-_RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-_EVERY_NTH = {2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", 6: "sjette", 7: "syvende", 8: "ottende"}
-_NTH = {1: "første", 2: "anden", 3: "tredje", 4: "fjerde", 5: "femte", -1: "sidste", -2: "næstsidste"}
+SMTP_TIMEOUT = 10.0
+"""Seconds the SMTP connection waits for the server (connect, each reply, each write): an
+unreachable or silent server is one quick failure, not minutes per message."""
+
+
+class Settings(BackendSettings):
+    """MOEDEPLAN_SMTP_*: the server, the login and the sender."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "moedeplan@ballerup.example"
+    smtp_timeout: float = Field(default=SMTP_TIMEOUT, gt=0, le=300)
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "host": self.smtp_host,
+            "port": self.smtp_port,
+            "starttls": self.smtp_starttls,
+            "username": self.smtp_username,
+            "password": secret(self.smtp_password),
+            "sender": self.smtp_sender,
+            "timeout": self.smtp_timeout,
+        }
+
+
+def _env(setting: str) -> str:
+    return env_name(setting, Settings)
+
 
 # --------------------------------------------------------------------------- Danish wording
-
-
-def danish_date(day: date) -> str:
-    """'tirsdag 9. marts 2027'."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
-def _short_date(day: date) -> str:
-    """'12. januar 2027'."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def danish_time_span(start: datetime, end: datetime) -> str:
     """'tirsdag 9. marts 2027 kl. 13:00-15:00', in Copenhagen wall time."""
     start, end = start.astimezone(TZ), end.astimezone(TZ)
     if start.date() == end.date():
-        return f"{danish_date(start.date())} kl. {_clock(start)}-{_clock(end)}"
-    return f"{danish_date(start.date())} kl. {_clock(start)} til {danish_date(end.date())} kl. {_clock(end)}"
+        return f"{long_date_da(start.date())} kl. {clock_da(start)}-{clock_da(end)}"
+    return (
+        f"{long_date_da(start.date())} kl. {clock_da(start)} "
+        f"til {long_date_da(end.date())} kl. {clock_da(end)}"
+    )
 
 
 def _every(interval: int, unit: str) -> str:
     """'hver tirsdag', 'hver anden tirsdag', 'hver 10. tirsdag'."""
-    if interval <= 1:
-        return f"hver {unit}"
-    return f"hver {_EVERY_NTH.get(interval, f'{interval}.')} {unit}"
+    return f"hver {unit}" if interval <= 1 else f"hver {ordinal_da(interval)} {unit}"
 
 
-def _as_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part for part in value.split(",") if part]
-    if isinstance(value, list | tuple):
-        return [str(part) for part in value]
-    return [str(value)]
-
-
-def _weekday_names(codes: list[str]) -> str:
-    names = [WEEKDAYS[_RRULE_DAYS[code[-2:].upper()]] for code in codes if code[-2:].upper() in _RRULE_DAYS]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " og " + names[-1]
-
-
-def _rule_phrase(rule: dict[str, object], start: datetime) -> str:
-    """The rhythm of an RRULE in Danish, e.g. 'hver anden tirsdag'."""
-    upper = {key.upper(): value for key, value in rule.items()}
-    freq = str(upper.get("FREQ", "")).upper()
-    interval_value = upper.get("INTERVAL", 1)
-    interval = int(interval_value) if isinstance(interval_value, int | str) else 1
-    byday = _as_list(upper.get("BYDAY"))
-    if freq == "DAILY":
-        return f"hver {_weekday_names(byday)}" if byday else _every(interval, "dag")
-    if freq == "WEEKLY":
-        days = _weekday_names(byday) if byday else WEEKDAYS[start.weekday()]
-        return _every(interval, days)
-    if freq == "MONTHLY":
-        months = "måned" if interval <= 1 else f"{_EVERY_NTH.get(interval, f'{interval}.')} måned"
-        if byday:
-            code = byday[0]
-            ordinal_text = code[:-2] or next(iter(_as_list(upper.get("BYSETPOS"))), "")
-            try:
-                ordinal = int(ordinal_text) if ordinal_text else 0
-            except ValueError:
-                ordinal = 0
-            day_name = _weekday_names([code])
-            if ordinal in _NTH:
-                return f"den {_NTH[ordinal]} {day_name} i hver {months}"
-            return f"hver {day_name} i hver {months}"
-        monthdays = _as_list(upper.get("BYMONTHDAY")) or [str(start.day)]
-        return f"den {monthdays[0]}. i hver {months}"
-    if freq == "YEARLY":
-        return f"hvert år den {start.day}. {MONTHS[start.month - 1]}"
-    return "gentages"
-
-
-def _instances(item: CalendarItem) -> list[datetime]:
-    """The starts the RRULE yields, less the EXDATEs (empty if the rule cannot be expanded)."""
-    if item.rrule is None:
-        return []
-    try:
-        rule_text = vRecur(dict(item.rrule)).to_ical().decode()
-        rule = rrulestr(rule_text, dtstart=item.start.astimezone(TZ))
-        upper = {key.upper() for key in item.rrule}
-        if not upper & {"COUNT", "UNTIL"}:
-            return []  # endless: name the start only
-        starts = list(rule)
-    except (ValueError, TypeError) as error:
-        log.debug("cannot expand the rule of %s: %s", item.uid, error)
-        return []
-    skipped = {moment.astimezone(TZ) for moment in item.exdates}
-    return [start for start in starts if start not in skipped]
+def _rule_phrase(rule: Recurrence, start: datetime) -> str:
+    """The rhythm of a rule in Danish, e.g. 'hver anden tirsdag'."""
+    days = join_da([weekday_da(day) for day in rule.weekdays])
+    if rule.frequency == "DAILY":
+        return f"hver {days}" if days else _every(rule.interval, "dag")
+    if rule.frequency == "WEEKLY":
+        return _every(rule.interval, days or weekday_da(start.date()))
+    months = "måned" if rule.interval <= 1 else f"{ordinal_da(rule.interval)} måned"
+    if not rule.weekdays:
+        return f"den {start.day}. i hver {months}"
+    day_name = weekday_da(rule.weekdays[0])
+    if rule.nth is not None:
+        return f"den {ordinal_da(rule.nth)} {day_name} i hver {months}"
+    return f"hver {day_name} i hver {months}"
 
 
 def when_text(item: CalendarItem) -> str:
@@ -172,10 +142,12 @@ def when_text(item: CalendarItem) -> str:
         return danish_time_span(item.start, item.end)
     start, end = item.start.astimezone(TZ), item.end.astimezone(TZ)
     rhythm = _rule_phrase(item.rrule, start)
-    text = f"{rhythm} kl. {_clock(start)}-{_clock(end)} fra {_short_date(start.date())}"
-    starts = _instances(item)
-    if starts:
-        text += f" til {_short_date(starts[-1].date())}"
+    text = f"{rhythm} kl. {clock_da(start)}-{clock_da(end)} fra {long_date_da(start.date(), weekday=False)}"
+    if item.rrule.bounded:  # an endless rule names its start only
+        skipped = {moment.astimezone(TZ) for moment in item.exdates}
+        starts = [moment for moment in rule_starts(item) if moment not in skipped]
+        if starts:
+            text += f" til {long_date_da(starts[-1].date(), weekday=False)}"
     return text
 
 
@@ -185,13 +157,13 @@ def exception_lines(item: CalendarItem) -> list[str]:
     if item.instances_only:
         return []  # their times are the whole message (when_text)
     for skipped in item.exdates:
-        lines.append((skipped, f"Intet møde {danish_date(skipped.astimezone(TZ).date())}"))
+        lines.append((skipped, f"Intet møde {long_date_da(skipped.astimezone(TZ).date())}"))
     for override in item.overrides:
         if override.start == override.recurrence_id and override.location == item.location:
             continue  # the same time and place, only other attendees
         moved = danish_time_span(override.start, override.end)
         place = f", {override.location}" if override.location and override.location != item.location else ""
-        original = danish_date(override.recurrence_id.astimezone(TZ).date())
+        original = long_date_da(override.recurrence_id.astimezone(TZ).date())
         lines.append((override.recurrence_id, f"Mødet {original} er flyttet til {moved}{place}"))
     return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
 
@@ -333,6 +305,7 @@ class Backend(CalendarBackend):
     """Sends one iTIP message per (item, recipient) through one SMTP connection per sync run."""
 
     name: ClassVar[str] = "email"
+    settings_class = Settings
 
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)
@@ -455,8 +428,8 @@ class Backend(CalendarBackend):
             # a wrong login is the operator's to fix; the invitations themselves are fine
             raise BackendUnavailable(
                 f"SMTP-serveren {self.host}:{self.port} afviste login som {self.username} "
-                f"({_reply_text(error.smtp_code, error.smtp_error)}); tjek {env_name('smtp_username')} "
-                f"og {env_name('smtp_password')}. {_LEFT_FOR_LATER}"
+                f"({_reply_text(error.smtp_code, error.smtp_error)}); tjek {_env('smtp_username')} "
+                f"og {_env('smtp_password')}. {_LEFT_FOR_LATER}"
             ) from None
         except (smtplib.SMTPException, OSError) as error:
             smtp.close()
@@ -473,9 +446,9 @@ class Backend(CalendarBackend):
 
     def _unavailable(self, error: BaseException) -> BackendUnavailable:
         """The server cannot be used at all, in Danish, naming the settings to check."""
-        check = f"tjek {env_name('smtp_host')} og {env_name('smtp_port')}"
+        check = f"tjek {_env('smtp_host')} og {_env('smtp_port')}"
         if _timed_out(error):
-            what = f"svarede ikke inden for {self.timeout:g} sekunder ({env_name('smtp_timeout')})"
+            what = f"svarede ikke inden for {self.timeout:g} sekunder ({_env('smtp_timeout')})"
         elif isinstance(error, ConnectionRefusedError):
             what = "afviste forbindelsen (ingen SMTP-server på den port)"
         elif isinstance(error, socket.gaierror):
@@ -486,7 +459,7 @@ class Backend(CalendarBackend):
             what = "afbrød forbindelsen"
         elif isinstance(error, ssl.SSLError | smtplib.SMTPNotSupportedError):
             what = f"kunne ikke starte en krypteret forbindelse ({type(error).__name__})"
-            check += f" og {env_name('smtp_starttls')}"
+            check += f" og {_env('smtp_starttls')}"
         else:
             what = f"kan ikke nås ({type(error).__name__}: {error})"
         return BackendUnavailable(f"SMTP-serveren {self.host}:{self.port} {what}; {check}. {_LEFT_FOR_LATER}")

@@ -33,7 +33,9 @@ a permanent `DeliveryError` instead of overwriting their change — unless the i
 the version we are writing (our own earlier write whose answer was lost), in which case the
 exceptions are applied again (idempotent) and the delivery completes.
 
-**Settings** (`CalendarSettings.backend_settings("exchange_ews")`, from MOEDEPLAN_EWS_*): url
+**Free/busy**: `busy` reads GetUserAvailability for `calendar_sync.freebusy` (`supports_busy`).
+
+**Settings** (`Settings`, from MOEDEPLAN_EWS_* and MOEDEPLAN_EXCHANGE_*; its `options`): url
 (the EWS endpoint, no autodiscover), auth (`oauth` client credentials with impersonation,
 `ntlm` or `basic` for on premises), username/password or client_id/client_secret/tenant_id,
 access_type (`impersonation` or `delegate`), version (server build, e.g. "15.2.1544.4", so no
@@ -49,11 +51,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from datetime import time as time_of_day
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
-from dateutil.rrule import rrulestr
 from exchangelib import (
     BASIC,
     DELEGATE,
@@ -78,11 +80,21 @@ from exchangelib import errors as ews_errors
 from exchangelib.properties import ItemId, OccurrenceItemId
 from exchangelib.recurrence import EndDatePattern, Recurrence, RelativeMonthlyPattern, WeeklyPattern
 from exchangelib.version import Build, Version
-from icalendar import vRecur
+from pydantic import SecretStr
 
-from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import (
+    COUNTS_AS_BUSY,
+    SERVICE_RECIPIENT,
+    Busy,
+    CalendarBackend,
+    DeliveryError,
+    ExchangeRetrySettings,
+    Recipient,
+    busy_windows,
+    secret,
+)
 from calendar_sync.items import CalendarItem as Item
-from calendar_sync.items import ItemAttendee, fingerprint, recurrence_shape
+from calendar_sync.items import ItemAttendee, crosses_neighbour, fingerprint, recurrence_shape, rule_starts
 from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
@@ -113,7 +125,6 @@ for _name, _cls in (("moedeplan_uid", MoedeplanUid), ("moedeplan_version", Moede
     with suppress(ValueError):  # already registered (module reloaded)
         CalendarItem.register(_name, _cls)
 
-_DAYS = {"MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6, "SU": 7}
 _PERMANENT = (
     ews_errors.ErrorAccessDenied,
     ews_errors.ErrorImpersonateUserDenied,
@@ -137,71 +148,65 @@ _TRANSIENT = (
 )
 
 
+class Settings(ExchangeRetrySettings):
+    """MOEDEPLAN_EWS_* (and the Exchange retries, shared with exchange_graph's names)."""
+
+    ews_url: str | None = None
+    ews_auth: str = "oauth"
+    ews_username: str | None = None
+    ews_password: SecretStr | None = None
+    ews_client_id: str | None = None
+    ews_client_secret: SecretStr | None = None
+    ews_tenant_id: str | None = None
+    ews_access_type: str = "impersonation"
+    ews_version: str = DEFAULT_VERSION
+    ews_service_mailbox: str | None = None
+    ews_timeout: float = 60.0
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "url": self.ews_url,
+            "auth": self.ews_auth,
+            "username": self.ews_username,
+            "password": secret(self.ews_password),
+            "client_id": self.ews_client_id,
+            "client_secret": secret(self.ews_client_secret),
+            "tenant_id": self.ews_tenant_id,
+            "access_type": self.ews_access_type,
+            "version": self.ews_version,
+            "service_mailbox": self.ews_service_mailbox,
+            "timeout": self.ews_timeout,
+            "busy_retries": self.exchange_retries,
+            "max_backoff": self.exchange_max_backoff,
+        }
+
+
 def version_of(build: str) -> Version:
     """'15.2.1544.4' as an exchangelib Version, so no request is spent guessing it."""
     parts = [int(p) for p in build.split(".")]
     return Version(build=Build(*parts), api_version="Exchange2016")
 
 
-def instances(item: Item) -> list[datetime]:
-    """Every start the item's rule yields (EXDATEs included): position + 1 is EWS's InstanceIndex."""
-    if item.rrule is None:
-        return [item.start.astimezone(TZ)]
-    rule = vRecur(dict(item.rrule)).to_ical().decode()
-    return list(rrulestr(rule, dtstart=item.start.astimezone(TZ)))
-
-
-def crosses_neighbour(item: Item) -> bool:
-    """Whether a moved meeting lands on or past the day of a neighbouring instance of its rule,
-    which Exchange refuses (ErrorOccurrenceCrossingBoundary; Graph likewise). `items` keeps a moved
-    meeting inside its own cadence period, so for planned series this does not happen."""
-    if item.rrule is None:
-        return False
-    starts = [moment.astimezone(TZ) for moment in instances(item)]
-    for override in item.overrides:
-        at = starts.index(override.recurrence_id.astimezone(TZ))
-        day = override.start.astimezone(TZ).date()
-        if (at > 0 and day <= starts[at - 1].date()) or (
-            at + 1 < len(starts) and day >= starts[at + 1].date()
-        ):
-            return True
-    return False
-
-
 def recurrence_of(item: Item) -> Recurrence | None:
-    """The EWS pattern of an item's RRULE: weekly (also for daily on working days) or by n-th weekday."""
-    if item.rrule is None:
+    """The EWS pattern of an item's rule: weekly (also for daily on working days) or by n-th weekday.
+    EWS numbers weekdays from Monday = 1."""
+    rule = item.rrule
+    if rule is None:
         return None
-    rule = {key.upper(): value for key, value in item.rrule.items()}
-    freq = str(rule["FREQ"]).upper()
-    interval = int(str(rule.get("INTERVAL", 1)))
-    byday_value = rule.get("BYDAY") or ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][item.start.weekday()]
-    byday = (
-        [str(d) for d in byday_value]
-        if isinstance(byday_value, list | tuple)
-        else str(byday_value).split(",")
-    )
-    last = instances(item)[-1].date()
-    first = item.start.astimezone(TZ).date()
-    if freq in ("WEEKLY", "DAILY"):
-        if freq == "DAILY" and interval != 1:
+    days = [day + 1 for day in rule.weekdays_or(item.start)]
+    if rule.frequency in ("WEEKLY", "DAILY"):
+        if rule.frequency == "DAILY" and rule.interval != 1:
             raise DeliveryError(
-                f"{item.uid}: EWS kan ikke gentage hver {interval}. dag på hverdage", permanent=True
+                f"{item.uid}: EWS kan ikke gentage hver {rule.interval}. dag på hverdage", permanent=True
             )
-        pattern: Any = WeeklyPattern(
-            interval=interval, weekdays=[_DAYS[d[-2:]] for d in byday], first_day_of_week=1
-        )
-    elif freq == "MONTHLY":
-        code = byday[0]
-        nth = int(code[:-2] or "1")
-        pattern = RelativeMonthlyPattern(
-            interval=interval, weekday=_DAYS[code[-2:]], week_number=5 if nth < 0 else nth
-        )
+        pattern: Any = WeeklyPattern(interval=rule.interval, weekdays=days, first_day_of_week=1)
     else:
-        raise DeliveryError(
-            f"{item.uid}: gentagelsen {freq} understøttes ikke af EWS-udsendelsen", permanent=True
+        nth = rule.nth or 1
+        pattern = RelativeMonthlyPattern(
+            interval=rule.interval, weekday=days[0], week_number=5 if nth < 0 else nth
         )
-    return Recurrence(pattern=pattern, boundary=EndDatePattern(start=first, end=last))
+    first = item.start.astimezone(TZ).date()
+    return Recurrence(pattern=pattern, boundary=EndDatePattern(start=first, end=rule_starts(item)[-1].date()))
 
 
 class RemoteId:
@@ -232,6 +237,10 @@ class Backend(CalendarBackend):
 
     name: ClassVar[str] = "exchange_ews"
     delivers_per_item: ClassVar[bool] = True
+    settings_class = Settings
+    supports_busy: ClassVar[bool] = True
+    BUSY_WINDOW_DAYS = 42
+    """GetUserAvailability answers at most 42 days per request"""
 
     def __init__(self, settings: dict[str, Any], sleep: Callable[[float], None] = time.sleep):
         super().__init__(settings)
@@ -257,6 +266,7 @@ class Backend(CalendarBackend):
             retry_policy=FailFast(),
         )
         self._accounts: dict[str, Account] = {}
+        self._busy_protocol: Any = None
 
     def _credentials(self, settings: dict[str, Any]) -> Any:
         if self.auth == "oauth":
@@ -305,6 +315,62 @@ class Backend(CalendarBackend):
         for account in self._accounts.values():
             account.protocol.close()
         self._accounts.clear()
+        if self._busy_protocol is not None:
+            self._busy_protocol.close()
+            self._busy_protocol = None
+
+    # ------------------------------------------------------------------ free/busy
+
+    def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
+        """GetUserAvailability, in windows of 42 days, with the Copenhagen time zone sent
+        explicitly (so no GetServerTimeZones round trip is needed)."""
+        from exchangelib.properties import (
+            DaylightTime,
+            FreeBusyViewOptions,
+            MailboxData,
+            StandardTime,
+            TimeWindow,
+            TimeZone,
+        )
+        from exchangelib.protocol import Protocol
+        from exchangelib.services import GetUserAvailability
+
+        if self.auth == "oauth" and not self.service_mailbox:
+            raise ValueError("ledig/optaget via EWS med OAuth kræver MOEDEPLAN_EWS_SERVICE_MAILBOX")
+        zone = EWSTimeZone("Europe/Copenhagen")
+        # Central European time: UTC+1, summer time from the last Sunday of March 02:00 to the
+        # last Sunday of October 03:00. Bias is what is added to local time to get UTC.
+        timezone = TimeZone(
+            bias=-60,
+            standard_time=StandardTime(bias=0, time=time_of_day(3), occurrence=5, iso_month=10, weekday=7),
+            daylight_time=DaylightTime(bias=-60, time=time_of_day(2), occurrence=5, iso_month=3, weekday=7),
+        )
+        if self._busy_protocol is None:
+            self._busy_protocol = Protocol(config=self.config)
+            self._busy_protocol.TIMEOUT = self.timeout
+        found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
+        for window_start, window_end in busy_windows(start, end, self.BUSY_WINDOW_DAYS):
+            views = GetUserAvailability(protocol=self._busy_protocol).call(
+                tzinfo=zone,
+                mailbox_data=[
+                    MailboxData(email=m, attendee_type="Required", exclude_conflicts=False) for m in mailboxes
+                ],
+                timezone=timezone,
+                free_busy_view_options=FreeBusyViewOptions(
+                    time_window=TimeWindow(start=_ews_time(window_start), end=_ews_time(window_end)),
+                    merged_free_busy_interval=30,
+                    requested_view="Detailed",
+                ),
+            )
+            for mailbox, view in zip(mailboxes, views, strict=True):
+                if isinstance(view, Exception):
+                    raise view
+                for event in view.calendar_events or []:
+                    if str(event.busy_type).lower() not in COUNTS_AS_BUSY:
+                        continue
+                    subject = event.details.subject if event.details is not None else None
+                    found[mailbox].append(Busy(_aware(event.start), _aware(event.end), subject))
+        return found
 
     # ------------------------------------------------------------------ the interface
 
@@ -445,7 +511,7 @@ class Backend(CalendarBackend):
         """Delete the EXDATE occurrences and modify the overridden ones; returns the master's ChangeKey."""
         if item.rrule is None or not (item.exdates or item.overrides):
             return changekey
-        index = {moment: i for i, moment in enumerate(instances(item), start=1)}
+        index = {moment: i for i, moment in enumerate(rule_starts(item), start=1)}
 
         def occurrence(moment: datetime) -> CalendarItem:
             number = index.get(moment.astimezone(TZ))
@@ -512,6 +578,13 @@ class Backend(CalendarBackend):
                 log.info("EWS is busy; waiting %.1f s as asked", wait)
                 self._sleep(wait)
         raise AssertionError("unreachable")
+
+
+def _aware(moment: datetime) -> datetime:
+    """An exchangelib datetime as a plain aware one in Copenhagen."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=TZ)
+    return datetime.fromtimestamp(moment.timestamp(), tz=TZ)
 
 
 def _ews_time(moment: datetime) -> EWSDateTime:

@@ -28,10 +28,13 @@ exponential backoff from `backoff` seconds) up to `max_backoff`; time-outs and d
 are retried the same way, which is safe because creates carry a transactionId and PATCH/DELETE are
 idempotent.
 
-**Settings** (MOEDEPLAN_GRAPH_*): tenant_id, client_id, client_secret (client-credentials flow;
-the app needs the Calendars.ReadWrite application permission, best limited to the organisers'
-mailboxes by an application access policy), authority, url, service_mailbox, timeout, verify (CA
-bundle path or bool), retries, backoff, max_backoff. The secret is never logged.
+**Free/busy**: `busy` reads getSchedule for `calendar_sync.freebusy` (`supports_busy`).
+
+**Settings** (`Settings`, from MOEDEPLAN_GRAPH_* and MOEDEPLAN_EXCHANGE_*; its `options`):
+tenant_id, client_id, client_secret (client-credentials flow; the app needs the
+Calendars.ReadWrite application permission, best limited to the organisers' mailboxes by an
+application access policy), authority, url, service_mailbox, timeout, verify (CA bundle path or
+bool), retries, backoff, max_backoff. The secret is never logged.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ import logging
 import ssl
 import time
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
@@ -50,9 +53,28 @@ from urllib.parse import quote, urlparse
 import httpx
 import msal
 import requests
+from pydantic import SecretStr
 
-from calendar_sync.backends.base import SERVICE_RECIPIENT, CalendarBackend, DeliveryError, Recipient
-from calendar_sync.items import CalendarItem, ItemAttendee, fingerprint, recurrence_shape
+from calendar_sync.backends.base import (
+    COUNTS_AS_BUSY,
+    SERVICE_RECIPIENT,
+    Busy,
+    CalendarBackend,
+    DeliveryError,
+    ExchangeRetrySettings,
+    Recipient,
+    busy_windows,
+    secret,
+)
+from calendar_sync.items import (
+    CalendarItem,
+    ItemAttendee,
+    crosses_neighbour,
+    fingerprint,
+    instances,
+    recurrence_shape,
+    rule_starts,
+)
 from scheduler.term_dates import TZ
 
 log = logging.getLogger(__name__)
@@ -65,48 +87,65 @@ VERSION_PROPERTY = f"String {PUBLIC_STRINGS} Name MoedeplanVersion"
 """The same named properties the EWS back-end writes, so both see an item as ours."""
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class Settings(ExchangeRetrySettings):
+    """MOEDEPLAN_GRAPH_* (and the Exchange retries, shared with exchange_ews's names)."""
+
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: SecretStr | None = None
+    graph_authority: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    graph_service_mailbox: str | None = None
+    graph_timeout: float = 30.0
+    graph_ca_bundle: str | None = None
+    """a CA bundle (PEM) to trust instead of the system's, e.g. behind a TLS-inspecting proxy"""
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.graph_tenant_id,
+            "client_id": self.graph_client_id,
+            "client_secret": secret(self.graph_client_secret),
+            "authority": self.graph_authority,
+            "url": self.graph_url,
+            "service_mailbox": self.graph_service_mailbox,
+            "timeout": self.graph_timeout,
+            "verify": self.graph_ca_bundle or True,
+            "retries": self.exchange_retries,
+            "max_backoff": self.exchange_max_backoff,
+        }
 
 
 def graph_time(moment: datetime) -> dict[str, str]:
     return {"dateTime": moment.astimezone(TZ).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": WINDOWS_ZONE}
 
 
-def instances(item: CalendarItem) -> list[datetime]:
-    """Every start of the item's rule (EXDATEs included), in Copenhagen time."""
-    from calendar_sync.backends.exchange_ews import instances as rule_instances
-
-    return [moment.astimezone(TZ) for moment in rule_instances(item)]
-
-
 def recurrence_of(item: CalendarItem) -> dict[str, Any] | None:
-    """Graph's patternedRecurrence for the item's RRULE, or None if Graph cannot say it."""
-    if item.rrule is None:
+    """Graph's patternedRecurrence for the item's rule, or None if Graph cannot say it."""
+    rule = item.rrule
+    if rule is None:
         return None
-    rule = {key.upper(): value for key, value in item.rrule.items()}
-    freq = str(rule["FREQ"]).upper()
-    interval = int(str(rule.get("INTERVAL", 1)))
-    raw = rule.get("BYDAY") or _CODES[item.start.astimezone(TZ).weekday()]
-    byday = [str(d) for d in raw] if isinstance(raw, list | tuple) else str(raw).split(",")
-    if freq in ("WEEKLY", "DAILY") and (freq == "WEEKLY" or interval == 1):
+    days = [_DAYS[day] for day in rule.weekdays_or(item.start)]
+    if rule.frequency == "WEEKLY" or (rule.frequency == "DAILY" and rule.interval == 1):
         pattern: dict[str, Any] = {
             "type": "weekly",
-            "interval": interval,
-            "daysOfWeek": [_DAYS[_CODES.index(d[-2:])] for d in byday],
+            "interval": rule.interval,
+            "daysOfWeek": days,
             "firstDayOfWeek": "monday",
         }
-    elif freq == "MONTHLY" and len(byday) == 1 and int(byday[0][:-2] or "1") in _INDEX:
+    elif rule.frequency == "MONTHLY" and len(days) == 1 and (rule.nth or 1) in _INDEX:
         pattern = {
             "type": "relativeMonthly",
-            "interval": interval,
-            "daysOfWeek": [_DAYS[_CODES.index(byday[0][-2:])]],
-            "index": _INDEX[int(byday[0][:-2] or "1")],
+            "interval": rule.interval,
+            "daysOfWeek": days,
+            "index": _INDEX[rule.nth or 1],
         }
     else:
         return None
-    starts = instances(item)
+    starts = rule_starts(item)
     return {
         "pattern": pattern,
         "range": {
@@ -121,8 +160,6 @@ def recurrence_of(item: CalendarItem) -> dict[str, Any] | None:
 def as_series(item: CalendarItem) -> bool:
     """Whether Graph can hold the item as one series: a pattern it knows, and every moved meeting
     on a day strictly between its neighbours' days."""
-    from calendar_sync.backends.exchange_ews import crosses_neighbour
-
     return recurrence_of(item) is not None and not crosses_neighbour(item)
 
 
@@ -131,6 +168,12 @@ class Backend(CalendarBackend):
 
     name: ClassVar[str] = "exchange_graph"
     delivers_per_item: ClassVar[bool] = True
+    settings_class = Settings
+    supports_busy: ClassVar[bool] = True
+    BUSY_WINDOW_DAYS = 60
+    """getSchedule answers at most 62 days per request"""
+    BUSY_BATCH = 20
+    """addresses per getSchedule request"""
 
     def __init__(self, settings: dict[str, Any], sleep: Callable[[float], None] = time.sleep):
         super().__init__(settings)
@@ -236,6 +279,43 @@ class Backend(CalendarBackend):
             self._client.close()
             self._client = None
 
+    # ------------------------------------------------------------------ free/busy
+
+    def busy(self, mailboxes: list[str], start: datetime, end: datetime) -> dict[str, list[Busy]]:
+        """`POST /users/{service mailbox}/calendar/getSchedule`, asked in Copenhagen time, in
+        windows of 60 days and groups of 20 addresses."""
+        caller = self.service_mailbox or (mailboxes[0] if mailboxes else None)
+        found: dict[str, list[Busy]] = {m: [] for m in mailboxes}
+        if caller is None:
+            return found
+        for window_start, window_end in busy_windows(start, end, self.BUSY_WINDOW_DAYS):
+            for i in range(0, len(mailboxes), self.BUSY_BATCH):
+                response = self.request(
+                    "POST",
+                    f"users/{quote(caller)}/calendar/getSchedule",
+                    {
+                        "schedules": mailboxes[i : i + self.BUSY_BATCH],
+                        "startTime": graph_time(window_start),
+                        "endTime": graph_time(window_end),
+                        "availabilityViewInterval": 30,
+                    },
+                    {"Prefer": f'outlook.timezone="{WINDOWS_ZONE}"'},
+                )
+                _check(response, "getSchedule")
+                for schedule in response.json().get("value", []):
+                    mailbox = str(schedule.get("scheduleId", "")).lower()
+                    for entry in schedule.get("scheduleItems", []):
+                        if str(entry.get("status", "")).lower() not in COUNTS_AS_BUSY:
+                            continue
+                        found.setdefault(mailbox, []).append(
+                            Busy(
+                                _graph_moment(entry["start"]),
+                                _graph_moment(entry["end"]),
+                                entry.get("subject"),
+                            )
+                        )
+        return found
+
     # ------------------------------------------------------------------ the interface
 
     def mailbox_of(self, recipient: Recipient) -> str:
@@ -326,24 +406,19 @@ class Backend(CalendarBackend):
     ) -> str:
         """A series Graph cannot hold: one event per meeting, keyed by its start in the rule."""
         held: dict[str, list[str]] = dict(remote["events"]) if remote else {}
-        moved = {o.recurrence_id.astimezone(TZ): o for o in item.overrides}
-        skipped = {d.astimezone(TZ) for d in item.exdates}
-        duration = item.end - item.start
         events: dict[str, list[str]] = {}
-        for start in instances(item):
-            if start in skipped:
-                continue
-            key = start.isoformat()
-            o = moved.get(start)
+        for instance in instances(item):
+            o = instance.override
+            key = (o.recurrence_id if o else instance.start).astimezone(TZ).isoformat()
             one = CalendarItem(
                 uid=item.uid,
                 series=item.series,
                 unit=item.unit,
                 title=item.title,
-                location=o.location if o else item.location,
+                location=instance.location,
                 description=(o.description if o and o.description else item.description),
-                start=o.start if o else start,
-                end=o.end if o else start + duration,
+                start=instance.start,
+                end=instance.end,
                 organizer=item.organizer,
                 attendees=(o.attendees if o and o.attendees is not None else item.attendees),
                 meeting_uids=item.meeting_uids,
@@ -411,7 +486,7 @@ class Backend(CalendarBackend):
 
     def _exceptions(self, mailbox: str, master_id: str, item: CalendarItem) -> str:
         """Cancel the skipped dates and patch the moved meetings of a series; returns the master's etag."""
-        starts = instances(item)
+        starts = rule_starts(item)
         first, last = starts[0] - timedelta(days=1), starts[-1] + timedelta(days=1)  # any offset
         window = f"startDateTime={first.date()}T00:00:00Z&endDateTime={last.date()}T00:00:00Z"
         base = f"{self._events(mailbox)}/{quote(master_id)}"
@@ -453,6 +528,12 @@ class Backend(CalendarBackend):
         ids = [remote["id"]] if remote["mode"] == "event" else [e[0] for e in remote["events"].values()]
         for event_id in ids:
             self._delete(remote["mailbox"], event_id)
+
+
+def _graph_moment(value: Mapping[str, str]) -> datetime:
+    moment = datetime.fromisoformat(value["dateTime"][:19])
+    zone = value.get("timeZone", "UTC")
+    return moment.replace(tzinfo=UTC if zone == "UTC" else TZ).astimezone(TZ)
 
 
 def _transaction(uid: str, mailbox: str, sequence: int, key: str = "") -> str:

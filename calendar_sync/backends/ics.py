@@ -22,12 +22,21 @@ from urllib.parse import quote
 from icalendar import Calendar
 
 from calendar_sync import itip
-from calendar_sync.backends.base import CalendarBackend, DeliveryError, Recipient
+from calendar_sync.backends.base import BackendSettings, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem
 from calendar_sync.privacy import DEFAULT_GUARD
 
 MAX_NAME = 200
 """Bytes; longer encoded UIDs are shortened with a hash (file systems stop at 255)."""
+
+
+class Settings(BackendSettings):
+    """MOEDEPLAN_ICS_DIRECTORY: where the files go."""
+
+    ics_directory: Path = Path("out/calendars")
+
+    def options(self) -> dict[str, Any]:
+        return {"directory": str(self.ics_directory)}
 
 
 def _safe(name: str) -> str:
@@ -39,6 +48,7 @@ def _safe(name: str) -> str:
 
 class Backend(CalendarBackend):
     name = "ics"
+    settings_class = Settings
 
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)

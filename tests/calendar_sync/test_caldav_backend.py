@@ -28,6 +28,7 @@ from icalendar import Calendar
 from calendar_sync.backends.base import DeliveryError, Recipient, load_backend
 from calendar_sync.backends.caldav import Backend
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
+from calendar_sync.recurrence import Recurrence
 from scheduler.term_dates import TZ
 from tests.fakes.radicale import RadicaleServer
 
@@ -78,7 +79,7 @@ def recurring_item() -> CalendarItem:
         organizer=ANNE,
         attendees=(BO,),
         meeting_uids=("m1", "m2", "m4", "m5", "m6", "m7"),
-        rrule={"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": "TU", "UNTIL": datetime(2027, 4, 6, 11, tzinfo=UTC)},
+        rrule=Recurrence("WEEKLY", weekdays=(1,), interval=2, until=datetime(2027, 4, 6, 11, tzinfo=UTC)),
         exdates=(local(2027, 2, 9, 13),),
         overrides=(
             Override(

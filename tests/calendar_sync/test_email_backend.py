@@ -30,6 +30,7 @@ from calendar_sync.backends.email import Backend, message_id, when_text
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
+from calendar_sync.recurrence import Recurrence
 from calendar_sync.sync import sync
 from scheduler.term_dates import TZ
 from tests.fakes.smtp import SmtpServer
@@ -72,12 +73,7 @@ def recurring_item() -> CalendarItem:
         organizer=ANNE,
         attendees=(BO, CECILIE, DORTE),
         meeting_uids=("m1", "m2", "m4", "m5", "m6"),
-        rrule={
-            "FREQ": "WEEKLY",
-            "INTERVAL": 2,
-            "BYDAY": "TU",
-            "UNTIL": datetime(2027, 3, 23, 12, tzinfo=UTC),
-        },
+        rrule=Recurrence("WEEKLY", weekdays=(1,), interval=2, until=datetime(2027, 3, 23, 12, tzinfo=UTC)),
         exdates=(local(2027, 2, 9, 13),),
         overrides=(
             Override(
@@ -435,18 +431,18 @@ def test_the_password_is_used_but_never_shown(
 
 def test_rrule_wording_in_danish() -> None:
     item = recurring_item()
-    weekly = replace(item, rrule={"FREQ": "WEEKLY", "INTERVAL": 1, "BYDAY": "TU"})
+    weekly = replace(item, rrule=Recurrence("WEEKLY", weekdays=(1,)))
     assert when_text(weekly) == "hver tirsdag kl. 13:00-15:00 fra 12. januar 2027"
-    last = replace(item, rrule={"FREQ": "MONTHLY", "BYDAY": "-1TU", "COUNT": 3}, exdates=())
+    last = replace(item, rrule=Recurrence("MONTHLY", weekdays=(1,), nth=-1, count=3), exdates=())
     assert (
         when_text(last)
         == "den sidste tirsdag i hver måned kl. 13:00-15:00 fra 12. januar 2027 til 30. marts 2027"
     )
-    second = replace(item, rrule={"FREQ": "MONTHLY", "BYDAY": "2TU"})
+    second = replace(item, rrule=Recurrence("MONTHLY", weekdays=(1,), nth=2))
     assert when_text(second).startswith("den anden tirsdag i hver måned kl. 13:00-15:00")
-    daily = replace(item, rrule={"FREQ": "DAILY", "BYDAY": ["MO", "TU", "WE"]})
+    daily = replace(item, rrule=Recurrence("DAILY", weekdays=(0, 1, 2)))
     assert when_text(daily).startswith("hver mandag, tirsdag og onsdag kl. 13:00-15:00")
-    every_third = replace(item, rrule={"FREQ": "WEEKLY", "INTERVAL": 3, "BYDAY": "TU"})
+    every_third = replace(item, rrule=Recurrence("WEEKLY", weekdays=(1,), interval=3))
     assert when_text(every_third).startswith("hver tredje tirsdag kl. 13:00-15:00")
     summer = replace(single_item(), start=local(2027, 6, 29, 9, 30), end=local(2027, 6, 29, 11))
     assert when_text(summer) == "tirsdag 29. juni 2027 kl. 09:30-11:00"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from calendar_sync.backends.base import SERVICE_RECIPIENT, DeliveryError
-from calendar_sync.backends.exchange_ews import Backend, instances
-from calendar_sync.items import CalendarItem
+from calendar_sync.backends.exchange_ews import Backend
+from calendar_sync.items import CalendarItem, rule_starts
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
@@ -67,7 +67,7 @@ def expected_occurrences(item: CalendarItem) -> list[tuple[datetime, datetime, s
     duration = item.end - item.start
     moved = {o.recurrence_id: o for o in item.overrides}
     out = []
-    for start in instances(item):
+    for start in rule_starts(item):
         if start in item.exdates:
             continue
         o = moved.get(start)

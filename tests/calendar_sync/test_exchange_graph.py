@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from calendar_sync.backends.base import DeliveryError
-from calendar_sync.backends.exchange_graph import UID_PROPERTY, Backend, as_series, instances
-from calendar_sync.items import CalendarItem, Override
+from calendar_sync.backends.exchange_graph import UID_PROPERTY, Backend, as_series
+from calendar_sync.items import CalendarItem, Override, rule_starts
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
@@ -65,7 +65,7 @@ def expected(item: CalendarItem) -> list[tuple[datetime, datetime, str]]:
     duration = item.end - item.start
     moved = {o.recurrence_id: o for o in item.overrides}
     out = []
-    for start in instances(item):
+    for start in rule_starts(item):
         if start in item.exdates:
             continue
         o = moved.get(start)

@@ -20,6 +20,7 @@ import pytest
 from calendar_sync.backends.base import Recipient, load_backend
 from calendar_sync.freebusy import reader_for
 from calendar_sync.items import CalendarItem, ItemAttendee
+from calendar_sync.recurrence import Recurrence
 from calendar_sync.settings import CalendarSettings
 from scheduler.term_dates import TZ
 
@@ -59,12 +60,9 @@ def _items() -> tuple[CalendarItem, CalendarItem]:
         title="Mødeplan røgtest, serie",
         start=start + timedelta(hours=2),
         end=start + timedelta(hours=3),
-        rrule={
-            "FREQ": "WEEKLY",
-            "INTERVAL": 1,
-            "BYDAY": "TU",
-            "UNTIL": (start + timedelta(weeks=2, hours=3)).astimezone(UTC),
-        },
+        rrule=Recurrence(
+            "WEEKLY", weekdays=(1,), until=(start + timedelta(weeks=2, hours=3)).astimezone(UTC)
+        ),
         exdates=(start + timedelta(weeks=1, hours=2),),
     )
     return meeting, series

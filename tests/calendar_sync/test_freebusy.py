@@ -48,7 +48,7 @@ def config() -> MunicipalityConfig:
 def ews_settings(server: EwsServer) -> CalendarSettings:
     return CalendarSettings(
         ews_url=server.url, ews_auth="basic", ews_username="svc", ews_password="pw", ews_timeout=5
-    )  # type: ignore[call-arg]
+    )
 
 
 def graph_settings(server: GraphServer) -> CalendarSettings:
@@ -59,7 +59,7 @@ def graph_settings(server: GraphServer) -> CalendarSettings:
         graph_authority=server.authority,
         graph_url=server.url,
         graph_service_mailbox="moedeplan@ballerup.example",
-    )  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture
@@ -110,9 +110,7 @@ def test_graph_free_busy_leaves_out_our_own_meetings(graph: GraphServer, tmp_pat
     graph.busy["tale.c@ballerup.example"] = [DENTIST]
     graph.busy["psykolog.b@ballerup.example"] = [CLASH]
 
-    from calendar_sync.freebusy import GraphFreeBusy
-
-    reader = GraphFreeBusy(backend_settings)
+    reader = GraphBackend(backend_settings)
     busy = read_busy(config(), TERM, settings, "exchange_graph", own=V1, reader=reader)
     reader.close()
     expected_foreign(busy)
@@ -209,3 +207,4 @@ def test_cli_freebusy_then_plan_with_busy(
 def test_cli_freebusy_needs_an_exchange_back_end(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["freebusy", str(SMALL), "--term", TERM, "--backend", "ics"])
     assert result.exit_code == 2 and "exchange_ews eller exchange_graph" in result.output
+    assert "kalender-back-enden 'ics'" in result.output

@@ -21,6 +21,7 @@ from icalendar import Calendar
 
 from calendar_sync.items import CalendarItem, fingerprint, items_from_plan, view_for
 from calendar_sync.itip import render, render_feed
+from calendar_sync.recurrence import Recurrence
 from scheduler.config import config_from_data, load_config
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import SolveOptions, solve
@@ -286,10 +287,10 @@ def test_solved_plan_items_are_exactly_the_plan(small: tuple[MunicipalityConfig,
     assert set(recurring) == {"kk-nordskolen", "kk-nord-dagtilbud"}
     assert recurring["kk-nordskolen"].uid == "kk-nordskolen.foraar-2027.serie@moedeplan"
     assert recurring["kk-nordskolen"].rrule is not None
-    assert recurring["kk-nordskolen"].rrule["FREQ"] == "WEEKLY"
-    assert recurring["kk-nordskolen"].rrule["INTERVAL"] == 2
+    assert recurring["kk-nordskolen"].rrule.frequency == "WEEKLY"
+    assert recurring["kk-nordskolen"].rrule.interval == 2
     assert recurring["kk-nord-dagtilbud"].rrule is not None
-    assert recurring["kk-nord-dagtilbud"].rrule["FREQ"] == "MONTHLY"
+    assert recurring["kk-nord-dagtilbud"].rrule.frequency == "MONTHLY"
 
 
 def test_plan_read_back_from_json_gives_the_same_items(small: tuple[MunicipalityConfig, Plan]) -> None:
@@ -374,7 +375,7 @@ def test_fortnightly_with_a_move_and_a_holiday_is_one_item(config: MunicipalityC
     assert item.start == local_datetime(date(2027, 1, 5), 13 * 60)
     assert item.end == local_datetime(date(2027, 1, 5), 15 * 60)
     last = max(m.start for m in meetings)
-    assert item.rrule == {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": "TU", "UNTIL": last.astimezone(UTC)}
+    assert item.rrule == Recurrence("WEEKLY", weekdays=(1,), interval=2, until=last.astimezone(UTC))
     assert item.exdates == (local_datetime(date(2027, 2, 16), 13 * 60),)
     [override] = item.overrides
     assert override.recurrence_id == local_datetime(tuesday(periods[5]), 13 * 60)
@@ -539,7 +540,7 @@ def test_daily_series_skips_helligdage_by_exdate(config: MunicipalityConfig) -> 
     assert_items_are_the_plan(config, plan, items)
     [item] = items
     assert item.rrule is not None
-    assert item.rrule["FREQ"] == "DAILY" and item.rrule["BYDAY"] == ["MO", "TU", "WE", "TH", "FR"]
+    assert item.rrule.frequency == "DAILY" and item.rrule.weekdays == (0, 1, 2, 3, 4)
     holidays = {d.date() for d in item.exdates}
     assert {date(2027, 3, 25), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 6)} <= holidays
     assert date(2027, 2, 16) not in holidays  # Fronten works in the school holidays
@@ -560,7 +561,7 @@ def test_monthly_meeting_a_week_late_is_an_override(config: MunicipalityConfig) 
     items = items_from_plan(config, plan)
     assert_items_are_the_plan(config, plan, items)
     [item] = items
-    assert item.rrule is not None and item.rrule["BYDAY"] == "2TU"
+    assert item.rrule is not None and (item.rrule.weekdays, item.rrule.nth) == ((1,), 2)
     assert [(o.recurrence_id.date(), o.start.date()) for o in item.overrides] == [
         (date(2027, 3, 9), date(2027, 3, 16))
     ]

@@ -26,6 +26,7 @@ from calendar_sync.items import CalendarItem, Override, items_from_plan
 from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard, find_cpr, guarded_items
 from calendar_sync.publish import publish, recipients_of
+from calendar_sync.recurrence import Recurrence
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import sync
 from scheduler.config import config_from_data, series_title
@@ -547,7 +548,6 @@ def test_every_text_of_an_item_is_checked_even_a_field_added_later() -> None:
             item, attendees=(replace(item.attendees[0], role_label="Rolle 0101901234"),)
         ),
         "ATTENDEE, person-id": replace(item, attendees=(replace(item.attendees[0], person="p-0101901234"),)),
-        "RRULE FREQ": replace(item, rrule={**item.rrule, "FREQ": "WEEKLY 010190-1234"}),
         "LOCATION": replace(item, overrides=(replace(moved, location="Lokale 010190-1234"),)),
         "DESCRIPTION": replace(item, overrides=(replace(moved, description="Om 010190-1234"),)),
         "room": ItemWithRoom(
@@ -558,6 +558,11 @@ def test_every_text_of_an_item_is_checked_even_a_field_added_later() -> None:
         with pytest.raises(PrivacyError) as caught:
             guard.check_item(variant)
         assert caught.value.field == field
+    # The rule is a typed value: only RFC 5545 codes and numbers, so no text can ride in it.
+    with pytest.raises(ValueError):
+        Recurrence.from_parts({**item.rrule.parts(), "FREQ": "WEEKLY 010190-1234"})
+    with pytest.raises(ValueError):
+        Recurrence.from_parts({**item.rrule.parts(), "BYDAY": "TU 010190-1234"})
 
 
 # --------------------------------------------------------------------------- confidential text

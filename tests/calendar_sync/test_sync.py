@@ -28,6 +28,7 @@ from calendar_sync.items import CalendarItem, ItemAttendee, Override, fingerprin
 from calendar_sync.itip import render
 from calendar_sync.ledger import Ledger, item_from_json, item_to_json
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
+from calendar_sync.recurrence import Recurrence
 from calendar_sync.sync import SyncReport, deliver, plan, sync
 from scheduler.privacy_text import match_key
 from scheduler.term_dates import TZ
@@ -72,12 +73,7 @@ def recurring(uid: str, people: Iterable[str], hour: int = 14) -> CalendarItem:
     return replace(
         base,
         meeting_uids=(f"{uid}-0", f"{uid}-1", f"{uid}-3"),
-        rrule={
-            "FREQ": "WEEKLY",
-            "INTERVAL": 2,
-            "BYDAY": "TU",
-            "UNTIL": datetime(2027, 4, 27, 22, tzinfo=UTC),
-        },
+        rrule=Recurrence("WEEKLY", weekdays=(1,), interval=2, until=datetime(2027, 4, 27, 22, tzinfo=UTC)),
         exdates=(first + timedelta(weeks=4),),
         overrides=(
             Override(

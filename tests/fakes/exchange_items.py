@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from calendar_sync.backends.base import Recipient
 from calendar_sync.items import CalendarItem, ItemAttendee, Override
+from calendar_sync.recurrence import Recurrence
 from scheduler.term_dates import TZ
 
 PEOPLE = {
@@ -64,12 +65,7 @@ def series(uid: str, chair: str, people: Iterable[str], hour: int = 14) -> Calen
     return replace(
         base,
         meeting_uids=tuple(f"{uid}-{i}" for i in (0, 1, 3, 4, 5, 6)),
-        rrule={
-            "FREQ": "WEEKLY",
-            "INTERVAL": 2,
-            "BYDAY": "TU",
-            "UNTIL": datetime(2027, 4, 27, 22, tzinfo=UTC),
-        },
+        rrule=Recurrence("WEEKLY", weekdays=(1,), interval=2, until=datetime(2027, 4, 27, 22, tzinfo=UTC)),
         exdates=(first + timedelta(weeks=4),),
         overrides=(
             Override(

@@ -1,0 +1,178 @@
+"""The publish preview is what a real publish then sends, per person, on every kind of back-end.
+
+The preview and the publish share one delivery planning (`calendar_sync.sync.stage`), so a
+back-end that delivers per item (Exchange: one item in the organiser's calendar, the server
+invites the attendees) is previewed as one message per organiser, not one per attendee. Checked
+against the real parts: the ics files, a real SMTP server (aiosmtpd) and the local Graph fake.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from copy import deepcopy
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.web.preview import preview
+from calendar_sync.publish import publish
+from calendar_sync.settings import CalendarSettings
+from scheduler.config import config_from_data
+from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.term_dates import closed_days_for, local_datetime, series_periods
+from tests.calendar_sync.test_itip import ATTENDEES
+from tests.calendar_sync.test_itip import CONFIG_DATA as ITIP_CONFIG
+from tests.fakes.graph import GraphServer
+from tests.fakes.smtp import SmtpServer
+
+TERM = "foraar-2027"
+SERVICE_MAILBOX = "moedeplan@ballerup.example"
+
+
+CONFIG_DATA: dict[str, Any] = deepcopy(ITIP_CONFIG)
+for _person in CONFIG_DATA["staff"]:  # everyone can be mailed, so every back-end reaches everyone
+    _person.setdefault("email", f"{_person['id']}@ballerup.example")
+
+
+@pytest.fixture(scope="module")
+def config() -> MunicipalityConfig:
+    return config_from_data(CONFIG_DATA)
+
+
+def make_plan(config: MunicipalityConfig, hour: int = 13) -> Plan:
+    """The iTIP tests' weekly series (chaired by dl) on Tuesdays, and one meeting without a chair
+    (the service mailbox organises it on Exchange). `hour` moves the whole series."""
+    series, term = config.series[0], config.terms[0]
+    meetings = [
+        Meeting(
+            uid=f"kk-hedegaardsskolen.{TERM}.{period.index}@moedeplan",
+            series=series.id,
+            occurrence=period.index,
+            title="Koordineringskonference, skole – Hedegårdsskolen",
+            unit="hedegaardsskolen",
+            site="hedegaardsskolen",
+            start=local_datetime(period.phase_origin + timedelta(days=1), hour * 60),
+            end=local_datetime(period.phase_origin + timedelta(days=1), (hour + 1) * 60),
+            attendees=ATTENDEES,
+        )
+        for period in series_periods(series, term, closed_days_for(config, term, series))
+        if period.days
+    ]
+    day = term.start + timedelta(days=3)  # Thursday 4 March
+    meetings.append(
+        Meeting(
+            uid=f"ekstra.{TERM}.0@moedeplan",
+            series="ekstra",
+            occurrence=0,
+            title="Ekstra møde",
+            unit="hedegaardsskolen",
+            site="hedegaardsskolen",
+            start=local_datetime(day, 10 * 60),
+            end=local_datetime(day, 11 * 60),
+            attendees=ATTENDEES[2:],  # psykolog-a and sundhedsplejerske-a, no chair
+        )
+    )
+    return Plan(
+        municipality="Ballerup Kommune",
+        term=TERM,
+        status=PlanStatus.OPTIMAL,
+        solve_seconds=0.1,
+        meetings=meetings,
+    )
+
+
+def previewed(config: MunicipalityConfig, plan: Plan, backend: str) -> Counter[str]:
+    """Messages per recipient as the publish page shows them; settings from the environment."""
+    return Counter(
+        {pid: len(messages) for pid, messages in preview(config, plan, CalendarSettings(), backend).items()}
+    )
+
+
+def published(config: MunicipalityConfig, plan: Plan, backend: str) -> Counter[str]:
+    report = publish(config, plan, CalendarSettings(), backend)
+    assert report.ok, report.failures
+    return report.messages
+
+
+def check_two_rounds(config: MunicipalityConfig, backend: str) -> list[Counter[str]]:
+    """First publish, then a publish that moves the series: each preview equals what followed,
+    and a third preview shows nothing. Returns the two rounds' previews."""
+    rounds = []
+    for plan in (make_plan(config), make_plan(config, hour=14)):
+        shown = previewed(config, plan, backend)
+        assert shown, "the preview shows messages"
+        assert published(config, plan, backend) == shown, backend
+        rounds.append(shown)
+    assert previewed(config, make_plan(config, hour=14), backend) == Counter()
+    return rounds
+
+
+@pytest.fixture
+def ledger_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MOEDEPLAN_LEDGER_PATH", str(tmp_path / "ledger.sqlite3"))
+    monkeypatch.setenv("MOEDEPLAN_ICS_DIRECTORY", str(tmp_path / "calendars"))
+    return tmp_path
+
+
+def test_ics_preview_is_what_publishing_writes(config: MunicipalityConfig, ledger_env: Path) -> None:
+    first, second = check_two_rounds(config, "ics")
+    everyone = {"dl", "referent", "psykolog-a", "sundhedsplejerske-a"}
+    assert set(first) == everyone
+    files = {folder.name: len(list(folder.glob("*.ics"))) for folder in (ledger_env / "calendars").iterdir()}
+    assert files == {"dl": 1, "referent": 1, "psykolog-a": 2, "sundhedsplejerske-a": 2}
+    assert set(second) == everyone
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    monkeypatch.setenv("MOEDEPLAN_SMTP_HOST", server.host)
+    monkeypatch.setenv("MOEDEPLAN_SMTP_PORT", str(server.port))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_email_preview_is_what_the_smtp_server_receives(
+    config: MunicipalityConfig, ledger_env: Path, smtp: SmtpServer
+) -> None:
+    first, second = check_two_rounds(config, "email")
+    person_of = {person.email: person.id for person in config.staff}
+    received = Counter(person_of[to] for message in smtp.messages for to in message.rcpt_tos)
+    assert received == first + second
+    assert first == Counter({"dl": 1, "referent": 1, "psykolog-a": 2, "sundhedsplejerske-a": 2})
+
+
+@pytest.fixture
+def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[GraphServer]:
+    server = GraphServer().start()
+    for key, value in {
+        "MOEDEPLAN_GRAPH_TENANT_ID": server.tenant,
+        "MOEDEPLAN_GRAPH_CLIENT_ID": server.client_id,
+        "MOEDEPLAN_GRAPH_CLIENT_SECRET": server.client_secret,
+        "MOEDEPLAN_GRAPH_AUTHORITY": server.authority,
+        "MOEDEPLAN_GRAPH_URL": server.url,
+        "MOEDEPLAN_GRAPH_CA_BUNDLE": server.ca_file,
+        "MOEDEPLAN_GRAPH_SERVICE_MAILBOX": SERVICE_MAILBOX,
+    }.items():
+        monkeypatch.setenv(key, value)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_exchange_preview_is_one_item_per_organiser(
+    config: MunicipalityConfig, ledger_env: Path, graph: GraphServer
+) -> None:
+    """Exchange holds each meeting once, in its organiser's calendar: the series in dl's, the
+    meeting without a chair in the service mailbox; the attendees hear from Exchange itself."""
+    first, second = check_two_rounds(config, "exchange_graph")
+    organisers = Counter(event.mailbox.split("@")[0] for event in graph.events.values())
+    assert organisers == Counter({"dl": 1, "moedeplan": 1})
+    assert first == Counter({"dl": 1, "@moedeplan": 1})
+    assert second == Counter({"dl": 1})  # only the series moved
