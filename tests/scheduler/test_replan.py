@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
+from scheduler.availability import Unavailability, config_with_unavailability
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import (
     NoProposal,
     Proposal,
     ReplanRequest,
-    Unavailability,
-    config_with_unavailability,
     notice_horizon,
     propose,
     what_if,
