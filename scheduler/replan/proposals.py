@@ -131,6 +131,8 @@ def make_proposal(
     before: Plan,
     after: Plan,
 ) -> Proposal:
+    """The answer that turns `before` into `after`, once the verifier has passed `after` against
+    `verify_config` (the config it must hold for); `config` names the people in the summary."""
     violations = verify_plan(verify_config, after)
     if violations:
         raise PlanVerificationError(format_violations(violations))

@@ -314,6 +314,30 @@ def test_short_notice_meeting_is_not_moved_unless_allowed() -> None:
     assert [c.uid for c in proposals[0].changes] == [meeting.uid]
 
 
+def test_notice_counts_working_days_past_closed_days_but_through_school_holidays() -> None:
+    cfg = config(
+        [series("kk")],
+        [person("leder")],
+        terms=[
+            {
+                "id": "t",
+                "name": "Efterår",
+                "start": "2027-09-06",
+                "end": "2027-10-01",
+                "school_holidays": [{"name": "Skolefri", "start": "2027-09-27", "end": "2027-09-28"}],
+            }
+        ],
+        public_holidays={"extra": [{"date": "2027-09-24", "name": "Kommunal lukkedag"}]},
+    )
+    thursday = datetime(2027, 9, 23, 9, 0, tzinfo=TZ)
+    # Fri 24/9 is closed, the weekend is not counted, the school holiday is a staff working day.
+    assert notice_horizon(cfg, thursday, 2) == D("2027-09-28")
+    # Kristi himmelfartsdag, Thursday 6 May 2027, is a helligdag.
+    assert notice_horizon(cfg, datetime(2027, 5, 5, 9, 0, tzinfo=TZ), 1) == D("2027-05-07")
+    saturday = datetime(2027, 9, 25, 23, 30, tzinfo=TZ)
+    assert notice_horizon(cfg, saturday, 0) == D("2027-09-25")  # no notice: today, closed or not
+
+
 def test_short_notice_still_allows_a_substitute() -> None:
     cfg = psykolog_config()
     plan = base_plan(cfg)
