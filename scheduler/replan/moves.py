@@ -17,7 +17,6 @@ from scheduler.model import MunicipalityConfig, Plan
 from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine
 from scheduler.replan.proposals import NoProposal, Proposal, make_proposal
 from scheduler.term_dates import TZ
-from scheduler.verify import verify_plan
 
 
 def move_meeting(
@@ -34,6 +33,8 @@ def move_meeting(
     Raises NoProposal (Danish reasons naming the rules it would break) when the new time is not
     allowed, and KeyError for an unknown uid.
     """
+    from scheduler.verify import verify_plan
+
     require_aware(new_start, "start")
     meeting = next((m for m in plan.meetings if m.uid == uid), None)
     if meeting is None:

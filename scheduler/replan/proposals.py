@@ -44,7 +44,6 @@ from scheduler.replan.engine import (
 )
 from scheduler.replan.unavailability import clip_to_now, notice_horizon, touched_meetings, within_notice
 from scheduler.solve import PlanVerificationError
-from scheduler.verify import format_violations, verify_plan
 
 ProposalKind = Literal["drop_optional", "substitute", "move", "combined", "what_if"]
 STRATEGIES: tuple[ProposalKind, ...] = ("drop_optional", "substitute", "move", "combined")
@@ -133,6 +132,8 @@ def make_proposal(
 ) -> Proposal:
     """The answer that turns `before` into `after`, once the verifier has passed `after` against
     `verify_config` (the config it must hold for); `config` names the people in the summary."""
+    from scheduler.verify import format_violations, verify_plan
+
     violations = verify_plan(verify_config, after)
     if violations:
         raise PlanVerificationError(format_violations(violations))

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from scheduler.availability import require_aware
-from scheduler.explain import explain_infeasibility
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
@@ -53,6 +52,8 @@ def what_if(
         elif frozen:
             reasons.append("- Låste og afholdte møder ændres ikke, og resten kan ikke tilpasses dem.")
         else:
+            from scheduler.explain import explain_infeasibility
+
             reasons += explain_infeasibility(modified_config, term.id, time_limit=time_limit)
         raise NoProposal(reasons)
     return make_proposal(modified_config, modified_config, "what_if", plan, outcome.plan)
