@@ -31,7 +31,7 @@ from scheduler.availability import Unavailability, config_with_unavailability, r
 from scheduler.config import all_roles, seat_pool
 from scheduler.context import Occurrence
 from scheduler.danish import genitive_da, plural_da, span_da, when_da
-from scheduler.index import index_of
+from scheduler.index import ConfigIndex, index_of
 from scheduler.model import OPTIONAL_SEAT, Meeting, MunicipalityConfig, Plan, RuleCost
 from scheduler.replan.diff import MeetingChange, diff_plans
 from scheduler.replan.engine import (
@@ -193,6 +193,71 @@ class _Affected:
         return self.seats == [OPTIONAL_SEAT]
 
 
+_Strategy = tuple[ProposalKind, Callable[[Occurrence], Freedom]]
+
+
+def _strategies(
+    index: ConfigIndex,
+    engine: Engine,
+    affected: list[_Affected],
+    frozen: set[str],
+    time_pinned: set[str],
+) -> list[_Strategy]:
+    """The strategies worth a solve for these affected meetings, most specific first, each as
+    what it lets change in every meeting (a strategy that cannot apply is left out)."""
+    by_uid = {a.meeting.uid: a for a in affected}
+
+    def fixed_seat(a: _Affected) -> bool:
+        """The person sits in a seat nobody else may take (a named seat, or a pool of one)."""
+        series = index.series[a.meeting.series]
+        seats = dict(series.seats())
+        occ = engine.occ_by_uid.get(a.meeting.uid)
+        for key in a.seats:
+            if key == OPTIONAL_SEAT:
+                continue
+            if seats[key].person is not None or occ is None:
+                return True
+            choice = next(c for c in occ.seats if c.key == key)
+            if len(choice.lits) <= seats[key].count:
+                return True
+        return False
+
+    def affected_only(freedom: Callable[[_Affected], Freedom]) -> Callable[[Occurrence], Freedom]:
+        def of(occ: Occurrence) -> Freedom:
+            a = by_uid.get(occ.uid)
+            return PINNED if a is None else freedom(a)
+
+        return of
+
+    def drop(a: _Affected) -> Freedom:
+        return Freedom(optional="person")
+
+    def substitute(a: _Affected) -> Freedom:
+        return Freedom(seats="person", optional="person")
+
+    def move(a: _Affected) -> Freedom:
+        if a.optional_only:
+            return Freedom(optional="person")  # dropping is the smaller change
+        return Freedom(time=True, optional="all")
+
+    def combined(occ: Occurrence) -> Freedom:
+        if occ.uid in frozen:
+            return PINNED
+        return Freedom(time=occ.uid not in time_pinned, seats="all", optional="all")
+
+    strategies: list[_Strategy] = []
+    if all(a.optional_only for a in affected):
+        strategies.append(("drop_optional", affected_only(drop)))
+    elif not any(fixed_seat(a) for a in affected):
+        strategies.append(("substitute", affected_only(substitute)))
+    if not all(a.optional_only for a in affected) and not any(
+        a.short_notice and not a.optional_only for a in affected
+    ):
+        strategies.append(("move", affected_only(move)))
+    strategies.append(("combined", combined))
+    return strategies
+
+
 def propose(
     config: MunicipalityConfig,
     plan: Plan,
@@ -262,56 +327,7 @@ def propose(
         workers=workers,
         booked=booked,
     )
-    by_uid = {a.meeting.uid: a for a in affected}
-
-    def fixed_seat(a: _Affected) -> bool:
-        """The person sits in a seat nobody else may take (a named seat, or a pool of one)."""
-        series = index.series[a.meeting.series]
-        seats = dict(series.seats())
-        occ = engine.occ_by_uid.get(a.meeting.uid)
-        for key in a.seats:
-            if key == OPTIONAL_SEAT:
-                continue
-            if seats[key].person is not None or occ is None:
-                return True
-            choice = next(c for c in occ.seats if c.key == key)
-            if len(choice.lits) <= seats[key].count:
-                return True
-        return False
-
-    def affected_only(freedom: Callable[[_Affected], Freedom]) -> Callable[[Occurrence], Freedom]:
-        def of(occ: Occurrence) -> Freedom:
-            a = by_uid.get(occ.uid)
-            return PINNED if a is None else freedom(a)
-
-        return of
-
-    def drop(a: _Affected) -> Freedom:
-        return Freedom(optional="person")
-
-    def substitute(a: _Affected) -> Freedom:
-        return Freedom(seats="person", optional="person")
-
-    def move(a: _Affected) -> Freedom:
-        if a.optional_only:
-            return Freedom(optional="person")  # dropping is the smaller change
-        return Freedom(time=True, optional="all")
-
-    def combined(occ: Occurrence) -> Freedom:
-        if occ.uid in frozen:
-            return PINNED
-        return Freedom(time=occ.uid not in time_pinned, seats="all", optional="all")
-
-    strategies: list[tuple[ProposalKind, Callable[[Occurrence], Freedom]]] = []
-    if all(a.optional_only for a in affected):
-        strategies.append(("drop_optional", affected_only(drop)))
-    elif not any(fixed_seat(a) for a in affected):
-        strategies.append(("substitute", affected_only(substitute)))
-    if not all(a.optional_only for a in affected) and not any(
-        a.short_notice and not a.optional_only for a in affected
-    ):
-        strategies.append(("move", affected_only(move)))
-    strategies.append(("combined", combined))
+    strategies = _strategies(index, engine, affected, frozen, time_pinned)
 
     # Nothing can change fewer meetings than the affected ones or notify fewer than their people.
     floor = (len(touched), len({p.person for m in touched for p in m.attendees}))
