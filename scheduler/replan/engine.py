@@ -37,7 +37,7 @@ DEFAULT_WORKERS = 2
 
 
 def _holders(meeting: Meeting) -> dict[str, set[str]]:
-    """seat key -> people in it, optional attendees under 'optional'."""
+    """seat key -> people in it, optional attendees under OPTIONAL_SEAT."""
     out: dict[str, set[str]] = defaultdict(set)
     for a in meeting.attendees:
         out[a.seat].add(a.person)
