@@ -13,9 +13,10 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from scheduler.availability import Unavailability
 from scheduler.config import load_config
 from scheduler.model import Meeting, Plan
-from scheduler.replan import NoProposal, ReplanRequest, Unavailability, propose
+from scheduler.replan import NoProposal, ReplanRequest, propose
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 

@@ -567,6 +567,10 @@ class PlanStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+OPTIONAL_SEAT = "optional"
+"""The seat key of an optional attendee (every other seat key names a seat of the series)."""
+
+
 class Attendee(BaseModel):
     person: str
     role: str

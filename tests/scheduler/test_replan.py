@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
+from scheduler.availability import Unavailability, config_with_unavailability
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import (
     NoProposal,
     Proposal,
     ReplanRequest,
-    Unavailability,
-    config_with_unavailability,
     notice_horizon,
     propose,
     what_if,
@@ -313,6 +312,30 @@ def test_short_notice_meeting_is_not_moved_unless_allowed() -> None:
     proposals = checked(cfg, plan, request(away("leder", TUE_W2), now=monday, allow_short_notice=True))
     assert proposals[0].kind == "move"
     assert [c.uid for c in proposals[0].changes] == [meeting.uid]
+
+
+def test_notice_counts_working_days_past_closed_days_but_through_school_holidays() -> None:
+    cfg = config(
+        [series("kk")],
+        [person("leder")],
+        terms=[
+            {
+                "id": "t",
+                "name": "Efterår",
+                "start": "2027-09-06",
+                "end": "2027-10-01",
+                "school_holidays": [{"name": "Skolefri", "start": "2027-09-27", "end": "2027-09-28"}],
+            }
+        ],
+        public_holidays={"extra": [{"date": "2027-09-24", "name": "Kommunal lukkedag"}]},
+    )
+    thursday = datetime(2027, 9, 23, 9, 0, tzinfo=TZ)
+    # Fri 24/9 is closed, the weekend is not counted, the school holiday is a staff working day.
+    assert notice_horizon(cfg, thursday, 2) == D("2027-09-28")
+    # Kristi himmelfartsdag, Thursday 6 May 2027, is a helligdag.
+    assert notice_horizon(cfg, datetime(2027, 5, 5, 9, 0, tzinfo=TZ), 1) == D("2027-05-07")
+    saturday = datetime(2027, 9, 25, 23, 30, tzinfo=TZ)
+    assert notice_horizon(cfg, saturday, 0) == D("2027-09-25")  # no notice: today, closed or not
 
 
 def test_short_notice_still_allows_a_substitute() -> None:

@@ -1,0 +1,286 @@
+"""The pinning engine: one joint model for the new config, with a price on every change.
+
+Each answer the replanner gives (a proposal for an absence, a what-if, a hand move) is a whole
+new plan, solved on the same joint CP-SAT model as a fresh plan (`build_model` on the new
+config), with every meeting the caller may not touch pinned to its current time and people.
+What may change is a `Freedom` per meeting. On top of the plan's own objective, each changed
+meeting costs `CHANGE_WEIGHT` and each person who would receive an update `NOTIFY_WEIGHT`, so
+untouched meetings stay unless moving one is the only way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from scheduler.build import build_model, objective_terms
+from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.cpsat import new_solver
+from scheduler.model import OPTIONAL_SEAT, Meeting, MunicipalityConfig, Plan, Term
+from scheduler.solve import read_plan
+from scheduler.term_dates import local_datetime, local_shape
+
+CHANGE_WEIGHT = 1000
+"""Objective cost of one changed meeting (time, site or anyone attending): above any soft rule's
+share of one meeting, so a proposal never changes a meeting just to polish the plan."""
+NOTIFY_WEIGHT = 100
+"""Objective cost of one person who receives an update: among equally many changed meetings,
+the one that bothers fewer people wins."""
+DEFAULT_TIME_LIMIT = 10.0
+DEFAULT_WORKERS = 2
+
+
+def _holders(meeting: Meeting) -> dict[str, set[str]]:
+    """seat key -> people in it, optional attendees under OPTIONAL_SEAT."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in meeting.attendees:
+        out[a.seat].add(a.person)
+    return out
+
+
+SeatFreedom = Literal["none", "person", "all"]
+
+
+@dataclass(frozen=True)
+class Freedom:
+    """What a strategy lets change in one meeting. `person` means: only the absent person's part."""
+
+    time: bool = False
+    seats: SeatFreedom = "none"
+    optional: SeatFreedom = "none"
+
+
+PINNED = Freedom()
+
+
+@dataclass
+class Outcome:
+    status: Literal["ok", "infeasible", "timeout", "unpinnable"]
+    plan: Plan | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """One joint model for the new config, with the cost of change against the current plan.
+
+    The model is built once; each strategy fixes the variables it may not change by narrowing
+    their domains, solves, and restores them, so four strategies cost one model build.
+    """
+
+    def __init__(
+        self,
+        config: MunicipalityConfig,
+        term: Term,
+        current: Plan,
+        *,
+        person: str | None = None,
+        earliest_move: datetime | None = None,
+        horizon: date | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        workers: int = DEFAULT_WORKERS,
+        booked: list[Meeting] | None = None,
+    ):
+        """`booked`: the one-off meetings the new plan keeps as they are (default: the current plan's)."""
+        self.config = config
+        self.current = current
+        self.person = person
+        self.earliest_move = earliest_move
+        self.horizon = horizon
+        self.time_limit = time_limit
+        self.workers = workers
+        if booked is None:
+            booked = [m for m in current.meetings if m.one_off]
+        self.ctx: PlanningContext = build_model(config, term, booked=booked)
+        self.meetings = {m.uid: m for m in current.meetings}
+        self.occ_by_uid = {occ.uid: occ for occ in self.ctx.occurrences}
+        self.current_option: dict[int, Option | None] = {}
+        for occ in self.ctx.occurrences:
+            meeting = self.meetings.get(occ.uid)
+            self.current_option[occ.index] = None if meeting is None else self._option_of(occ, meeting)
+        self._track_changes()
+
+    @staticmethod
+    def _option_of(occ: Occurrence, meeting: Meeting) -> Option | None:
+        _, day, start = local_shape(meeting)
+        return next((o for o in occ.options if o.day == day and o.start == start), None)
+
+    def _track_changes(self) -> None:
+        """changed[occ] is true when time, site or anyone attending differs from the current plan;
+        notified[p] when p attends a changed meeting before or after. Both go into the objective."""
+        model = self.ctx.model
+        changed_vars: list[cp_model.IntVar] = []
+        notify: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for occ in self.ctx.occurrences:
+            changed = model.new_bool_var(f"changed[{occ.uid}]")
+            changed_vars.append(changed)
+            meeting = self.meetings.get(occ.uid)
+            if meeting is None:
+                model.add(changed == 1)
+                for pid, lit in occ.attends.items():
+                    notify[pid].append(lit)
+                continue
+            before = {a.person for a in meeting.attendees}
+            holders = _holders(meeting)
+            current = self.current_option[occ.index]
+            seat_keys = {c.key for c in occ.seats} | {OPTIONAL_SEAT}
+            must_change = (
+                current is None
+                or meeting.site != occ.site
+                or meeting.end - meeting.start != timedelta(minutes=occ.duration)
+                or any(pid not in occ.attends for pid in before)
+                or any(key not in seat_keys for key in holders)
+            )
+            if must_change:
+                model.add(changed == 1)
+            else:
+                assert current is not None
+                model.add_implication(current.var.negated(), changed)
+                for choice in occ.seats:
+                    held = holders.get(choice.key, set())
+                    if any(pid not in choice.lits for pid in held):
+                        model.add(changed == 1)
+                    for pid, lit in choice.lits.items():
+                        model.add_implication(lit.negated() if pid in held else lit, changed)
+                for pid, attends in occ.attends.items():
+                    model.add_implication(attends.negated() if pid in before else attends, changed)
+            for pid in before:
+                notify[pid].append(changed)
+            for pid, attends in occ.attends.items():
+                if pid not in before:
+                    notify[pid].append(attends)
+        notified_vars = []
+        for pid, lits in notify.items():
+            notified = model.new_bool_var(f"notified[{pid}]")
+            for lit in lits:
+                model.add_implication(lit, notified)
+            notified_vars.append(notified)
+        change = cp_model.LinearExpr.sum(changed_vars)
+        notified_count = cp_model.LinearExpr.sum(notified_vars)
+        plan_cost = cp_model.LinearExpr.sum(objective_terms(self.ctx))
+        model.minimize(CHANGE_WEIGHT * change + NOTIFY_WEIGHT * notified_count + plan_cost)
+
+    # ----------------------------------------------------------------- pins
+
+    def _pins(
+        self, occ: Occurrence, freedom: Freedom, allow_short_notice: bool
+    ) -> tuple[dict[int, int], str]:
+        """Variable index -> fixed value for what the freedom keeps; a problem if it cannot be kept."""
+        fixed: dict[int, int] = {}
+        meeting = self.meetings.get(occ.uid)
+        if meeting is None:
+            return fixed, ""  # a meeting the current plan does not have: nothing to keep
+        current = self.current_option[occ.index]
+        if not freedom.time:
+            if current is None:
+                return fixed, "det nuværende tidspunkt er ikke længere muligt"
+            for option in occ.options:
+                fixed[option.var.index] = int(option is current)
+        else:
+            for option in occ.options:
+                if option is current:
+                    continue
+                start = local_datetime(option.day, option.start)
+                too_soon = self.horizon is not None and not allow_short_notice and option.day <= self.horizon
+                if (self.earliest_move is not None and start < self.earliest_move) or too_soon:
+                    fixed[option.var.index] = 0
+        holders = _holders(meeting)
+        for choice in occ.seats:
+            held = holders.get(choice.key, set())
+            mode = freedom.seats
+            if mode == "person" and self.person not in held:
+                mode = "none"
+            if mode == "all":
+                continue
+            if any(pid not in choice.lits for pid in held):
+                return fixed, f"pladsen {choice.key} kan ikke beholde sin nuværende besætning"
+            for pid, lit in choice.lits.items():
+                if mode == "none" or (pid in held and pid != self.person):
+                    fixed[lit.index] = int(pid in held)
+        seated = {a.person for a in meeting.attendees if a.seat != OPTIONAL_SEAT}
+        optional_before = holders.get(OPTIONAL_SEAT, set())
+        for pid, lit in occ.optional.items():
+            if freedom.optional == "all" or pid in seated:
+                continue  # a seated person's optional literal does not change who comes
+            if freedom.optional == "person" and pid == self.person:
+                continue
+            fixed[lit.index] = int(pid in optional_before)
+        return fixed, ""
+
+    def _hint(self, reference: Plan) -> None:
+        """Start the search from a known plan: its times, seat holders and optional attendees."""
+        model = self.ctx.model
+        model.clear_hints()
+        for meeting in reference.meetings:
+            occ = self.occ_by_uid.get(meeting.uid)
+            if occ is None:
+                continue
+            chosen = self._option_of(occ, meeting)
+            if chosen is not None:
+                for option in occ.options:
+                    model.add_hint(option.var, option is chosen)
+            holders = _holders(meeting)
+            for choice in occ.seats:
+                for pid, lit in choice.lits.items():
+                    model.add_hint(lit, pid in holders.get(choice.key, set()))
+            attending = {a.person for a in meeting.attendees}
+            for pid, lit in occ.optional.items():
+                model.add_hint(lit, pid in attending)
+
+    # ----------------------------------------------------------------- solving
+
+    def solve(
+        self,
+        freedom_of: Callable[[Occurrence], Freedom],
+        *,
+        hint: Plan,
+        allow_short_notice: bool = False,
+    ) -> Outcome:
+        """The cheapest plan in which each meeting changes no more than `freedom_of` allows.
+
+        The pins narrow variable domains in place and are undone afterwards, so the next
+        caller starts from the unpinned model; `hint` is where the search starts.
+        """
+        started = time.monotonic()
+        fixed: dict[int, int] = {}
+        problems = []
+        for occ in self.ctx.occurrences:
+            pins, problem = self._pins(occ, freedom_of(occ), allow_short_notice)
+            if problem:
+                problems.append(f"{occ.uid}: {problem}")
+            fixed.update(pins)
+        if problems:
+            return Outcome("unpinnable", problems=problems)
+        proto = self.ctx.model.proto
+        saved = {index: list(proto.variables[index].domain) for index in fixed}
+        try:
+            for index, value in fixed.items():
+                domain = proto.variables[index].domain
+                domain.clear()
+                domain.extend([value, value])
+            self._hint(hint)
+            seed = self.config.planning.seed
+            solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
+            status = solver.solve(self.ctx.model)
+            if status == cp_model.MODEL_INVALID:
+                raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
+            if status == cp_model.INFEASIBLE:
+                return Outcome("infeasible")
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return Outcome("timeout")
+            plan = read_plan(self.ctx, solver, status, started, None)
+        finally:
+            for index, domain_values in saved.items():
+                domain = proto.variables[index].domain
+                domain.clear()
+                domain.extend(domain_values)
+        locked = {m.uid for m in self.current.meetings if m.locked}
+        plan.meetings = [m.model_copy(update={"locked": m.uid in locked}) for m in plan.meetings]
+        plan.objective = float(sum(c.cost for c in plan.rule_costs if c.level == "soft"))
+        plan.best_bound = None  # the solver's bound speaks for the cost of change, not the plan
+        return Outcome("ok", plan)

@@ -1,0 +1,59 @@
+"""What if the config were different? "What if Skovlunde dagtilbud met fortnightly?"
+
+The modified config is solved by the pinning engine with the cost of change relative to the
+current plan, so the answer shows how little of the plan the change disturbs; it is published
+nowhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from scheduler.availability import require_aware
+from scheduler.index import index_of
+from scheduler.model import MunicipalityConfig, Plan
+from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
+from scheduler.replan.proposals import NoProposal, Proposal, make_proposal
+
+
+def what_if(
+    config: MunicipalityConfig,
+    plan: Plan,
+    modified_config: MunicipalityConfig,
+    *,
+    locked: Iterable[str] = (),
+    now: datetime | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    workers: int = DEFAULT_WORKERS,
+) -> Proposal:
+    """The modified config planned with the least change from the current plan; nothing is sent.
+
+    Meetings are matched by uid (series, term, period); locked meetings and (with `now`) past
+    ones keep their time and people. Raises NoProposal when the modified config has no such plan.
+    """
+    del config  # the question is about the modified config; the current one made `plan`
+    term = index_of(modified_config).term(plan.term)
+    frozen = set(locked) | {m.uid for m in plan.meetings if m.locked}
+    if now is not None:
+        require_aware(now, "now")
+        frozen |= {m.uid for m in plan.meetings if m.start < now}
+    engine = Engine(modified_config, term, plan, earliest_move=now, time_limit=time_limit, workers=workers)
+    full = Freedom(time=True, seats="all", optional="all")
+    outcome = engine.solve(lambda occ: PINNED if occ.uid in frozen else full, hint=plan)
+    if outcome.plan is None:
+        reasons = ["Ændringen kan ikke gennemføres:"]
+        if outcome.status == "unpinnable":
+            reasons += [f"- Låst møde {p}" for p in outcome.problems]
+        elif outcome.status == "timeout":
+            reasons.append(
+                "- Der blev ikke fundet en plan inden for tidsgrænsen; prøv en længere tidsgrænse."
+            )
+        elif frozen:
+            reasons.append("- Låste og afholdte møder ændres ikke, og resten kan ikke tilpasses dem.")
+        else:
+            from scheduler.explain import explain_infeasibility
+
+            reasons += explain_infeasibility(modified_config, term.id, time_limit=time_limit)
+        raise NoProposal(reasons)
+    return make_proposal(modified_config, modified_config, "what_if", plan, outcome.plan)
