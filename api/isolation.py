@@ -98,6 +98,20 @@ def _limit_address_space(memory_mb: int) -> None:
         log.warning("could not limit the solve's address space to %s MB", memory_mb)
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether an error in the child means its address space ran out: a MemoryError anywhere in
+    the chain, or C code (OR-Tools, protobuf) whose allocation failed without setting one, which
+    Python reports as "SystemError: error return without exception set"."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            return True
+        if isinstance(seen, SystemError) and "without exception set" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _child(conn: Connection, memory_mb: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     # The watcher first: a thread needs memory to start, and one that cannot start hangs start().
     threading.Thread(target=_exit_with_parent, args=(conn,), daemon=True).start()
@@ -106,10 +120,8 @@ def _child(conn: Connection, memory_mb: int, fn: Callable[..., Any], args: tuple
     try:
         _limit_address_space(memory_mb)
         reply = ("result", fn(*args, reporter))
-    except MemoryError:
-        reply = ("memory", None)
     except BaseException as exc:  # the work's own error goes back to the parent as it was
-        reply = ("error", exc)
+        reply = ("memory", None) if _out_of_memory(exc) else ("error", exc)
     try:
         reporter.send(reply)
     except MemoryError:

@@ -43,6 +43,11 @@ def hog(megabytes: int, reporter: Reporter) -> int:
     return len(bytearray(megabytes * 2**20))
 
 
+def fail_in_c(message: str, reporter: Reporter) -> None:
+    """What C code whose allocation failed without setting MemoryError looks like from Python."""
+    raise SystemError(message)
+
+
 def die(reporter: Reporter) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -78,6 +83,13 @@ def test_more_memory_than_allowed_fails_in_danish_and_this_process_goes_on() -> 
         == "løsningen brugte mere hukommelse end tilladt (1024 MB, MOEDEPLAN_SOLVE_MEMORY_MB)"
     )
     assert run_isolated(hog, 100, memory_mb=2048) == 100 * 2**20  # the next one runs
+
+
+def test_an_allocation_failing_in_c_code_is_out_of_memory_and_other_system_errors_stay() -> None:
+    with pytest.raises(SolveFailed, match="mere hukommelse end tilladt"):
+        run_isolated(fail_in_c, "error return without exception set", memory_mb=2048)
+    with pytest.raises(SystemError, match="noget andet"):
+        run_isolated(fail_in_c, "noget andet", memory_mb=2048)
 
 
 def test_a_child_killed_by_a_signal_fails_with_the_signal() -> None:
