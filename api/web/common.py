@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.auth import Principal, Role
 from api.deps import MAX_ID, AppState, State
+from api.errors import STATUS_BY_ERROR, page_message, status_of
 from api.orm import PlanVersion
 from api.routes.plans import load
 from api.web import i18n, session
@@ -166,38 +167,17 @@ def api_error(p: Page, exc: Exception) -> WebError:
         detail = exc.detail
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         return WebError(exc.status_code, message)
-    statuses = {
-        "NotFound": 404,
-        "Conflict": 409,
-        "ImmutableRow": 409,
-        "JobLost": 409,
-        "StaleVersion": 412,
-        "ConfigError": 422,
-        "PublishError": 409,
-        "PrivacyError": 422,
-        "ValueError": 422,
-    }
-    status = next((statuses[c.__name__] for c in type(exc).__mro__ if c.__name__ in statuses), 500)
-    problems = getattr(exc, "problems", None)
-    return WebError(status, "; ".join(problems) if problems else str(exc))
+    return WebError(status_of(exc), page_message(exc))
 
 
-API_ERRORS: tuple[type[Exception], ...] = (HTTPException, storage.StorageError, ValueError)
-
-
-def _api_error_types() -> tuple[type[Exception], ...]:
-    from calendar_sync.privacy import PrivacyError
-    from calendar_sync.publish import PublishError
-    from scheduler.config import ConfigError
-
-    return (*API_ERRORS, PublishError, PrivacyError, ConfigError)
+REFUSALS: tuple[type[Exception], ...] = (HTTPException, *STATUS_BY_ERROR)
 
 
 def call_api(p: Page, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run an API route function, turning its refusals into error pages."""
     try:
         return fn(*args, **kwargs)
-    except _api_error_types() as exc:
+    except REFUSALS as exc:
         raise api_error(p, exc) from exc
 
 
