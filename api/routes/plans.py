@@ -19,7 +19,8 @@ from api import publishing, storage
 from api.auth import Principal, Role
 from api.db import NotNewest, StaleVersion
 from api.deps import MAX_ID, Db, Id, Leader, PlanReader, State, commit, etag, require_if_match
-from api.jobs import SOLVE, WHAT_IF, dispatch, effective_config
+from api.job_types import SolveParams, WhatIfParams
+from api.jobs import dispatch, effective_config, enqueue
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
 from calendar_sync.backends.base import known_backends
@@ -281,19 +282,15 @@ def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response, sta
     term = body.term or config.terms[0].id
     if term not in {t.id for t in config.terms}:
         raise ConfigError([f"term: ukendt term '{term}' (findes: {', '.join(t.id for t in config.terms)})"])
-    job = storage.enqueue_job(
-        db,
-        SOLVE,
-        {
-            "config_version_id": version.id,
-            "term": term,
-            "time_limit": body.time_limit,
-            "workers": body.workers,
-            "actor": who.name,
-            "reason": body.reason,
-        },
-        who.name,
+    params = SolveParams(
+        config_version_id=version.id,
+        term=term,
+        time_limit=body.time_limit,
+        workers=body.workers,
+        actor=who.name,
+        reason=body.reason,
     )
+    job = enqueue(db, params, who.name)
     commit(db)
     dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
     response.headers["Location"] = f"/jobs/{job.id}"
@@ -433,18 +430,14 @@ def what_if(
     """Plan a changed config with the least change from this plan; nothing is published."""
     storage.get_plan_version(db, plan_id)
     storage.get_config(db, body.config_id)
-    job = storage.enqueue_job(
-        db,
-        WHAT_IF,
-        {
-            "config_version_id": body.config_id,
-            "base_plan_version_id": plan_id,
-            "time_limit": body.time_limit,
-            "actor": who.name,
-            "reason": body.reason,
-        },
-        who.name,
+    params = WhatIfParams(
+        config_version_id=body.config_id,
+        base_plan_version_id=plan_id,
+        time_limit=body.time_limit,
+        actor=who.name,
+        reason=body.reason,
     )
+    job = enqueue(db, params, who.name)
     commit(db)
     dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
     response.headers["Location"] = f"/jobs/{job.id}"

@@ -6,7 +6,6 @@ Every action calls the API's route function for it, so roles, versions and audit
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.auth import Principal, Role, token_hash
 from api.deps import Db, Id
+from api.jobs import job_params
 from api.orm import Absence, ConfigVersion
 from api.routes import absences as absence_routes
 from api.routes import calendars as calendar_routes
@@ -167,11 +167,11 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
     except storage.NotFound as exc:
         raise WebError(404, p.t("not_found")) from exc
     job = job_out(row)
-    params = json.loads(row.params)
-    limit = params.get("time_limit") or p.state.settings.solve_time_limit
+    params = job_params(row)
+    limit = params.time_limit or p.state.settings.solve_time_limit
     if not limit:
         try:
-            config = parse_config(storage.get_config(db, int(params["config_version_id"])).yaml)
+            config = parse_config(storage.get_config(db, params.config_version_id).yaml)
             limit = config.planning.time_limit_seconds
         except Exception:
             limit = 60.0
@@ -186,7 +186,6 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
     gap = None
     if objective not in (None, 0) and bound is not None:
         gap = max(0.0, (objective - bound) / abs(objective) * 100)
-    plan_id = int(job.result.split(":")[1]) if job.result and job.result.startswith("plan_version:") else None
     return {
         "job": job,
         "percent": percent,
@@ -195,7 +194,7 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         "elapsed": progress.get("elapsed_s"),
         "gap": gap,
         "finished": job.state in ("done", "failed"),
-        "plan_id": plan_id,
+        "plan_id": job.plan_id,
     }
 
 
