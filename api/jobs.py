@@ -155,9 +155,10 @@ def effective_config(db: Session, config_version: ConfigVersion) -> Municipality
     never puts a meeting back where an accepted absence took it from.
     """
     from scheduler.availability import Unavailability, config_with_unavailability
+    from scheduler.index import index_of
 
     config = parse_config(config_version.yaml, source=config_version.name)
-    known = {p.id for p in config.staff}
+    known = index_of(config).people
     for absence in db.scalars(select(Absence).order_by(Absence.id)):
         if absence.person_id in known:
             config = config_with_unavailability(

@@ -27,6 +27,7 @@ from api.orm import PlanVersion
 from api.routes.plans import load
 from api.web import i18n, session
 from scheduler.config import ConfigError
+from scheduler.index import ConfigIndex, index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import KNOWN_ROLES
 
@@ -195,23 +196,27 @@ class Current:
     versions: list[PlanVersion]
 
     @property
+    def index(self) -> ConfigIndex:
+        return index_of(self.config)
+
+    @property
     def term_name(self) -> str:
-        return next((t.name for t in self.config.terms if t.id == self.row.term), self.row.term)
+        return self.index.term_name(self.row.term)
 
     def person(self, pid: str) -> str:
-        return next((p.name for p in self.config.staff if p.id == pid), pid)
+        return self.index.person_name(pid)
 
     def unit(self, uid: str) -> str:
-        return next((u.name for u in self.config.units if u.id == uid), uid)
+        return self.index.unit_name(uid)
 
     def site(self, sid: str) -> str:
-        return next((s.name for s in self.config.sites if s.id == sid), sid)
+        return self.index.site_name(sid)
 
     def district(self, did: str) -> str:
-        return next((d.name for d in self.config.districts if d.id == did), did)
+        return self.index.district_name(did)
 
     def districts_of(self, unit_id: str) -> str:
-        unit = next((u for u in self.config.units if u.id == unit_id), None)
+        unit = self.index.units.get(unit_id)
         return ", ".join(self.district(d) for d in unit.districts) if unit else ""
 
     def role(self, role: str) -> str:

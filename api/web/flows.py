@@ -22,7 +22,7 @@ from api.routes import absences as absence_routes
 from api.routes import calendars as calendar_routes
 from api.routes import plans as plan_routes
 from api.schemas import job_out
-from api.web import i18n, session
+from api.web import session
 from api.web.common import (
     Current,
     FormId,
@@ -41,6 +41,7 @@ from api.web.preview import preview
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
+from scheduler.term_dates import TZ
 
 router = APIRouter(include_in_schema=False)
 
@@ -220,7 +221,7 @@ def _local(value: str, field: str, p: Page) -> datetime:
         when = datetime.fromisoformat(value)
     except ValueError as exc:
         raise WebError(422, f"{p.t(field)}: {value!r}") from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=i18n.TZ)
+    return when if when.tzinfo is not None else when.replace(tzinfo=TZ)
 
 
 def _staff_for(p: Page, db: Session) -> list[tuple[str, str]]:
