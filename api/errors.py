@@ -19,10 +19,11 @@ from scheduler.config import ConfigError
 class Refused(Exception):
     """A request the caller may correct: a Danish `detail`, and the input `field` at fault if one is."""
 
-    def __init__(self, detail: str, field: str | None = None) -> None:
+    def __init__(self, detail: str, field: str | None = None, problems: list[str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.problems = problems
 
 
 class Forbidden(Refused):
@@ -68,7 +69,7 @@ def status_of(exc: BaseException) -> int:
 def error_body(exc: BaseException) -> ErrorBody:
     """The JSON API's Danish body for a mapped exception (the wording its clients already read)."""
     if isinstance(exc, Refused):
-        return ErrorBody(detail=exc.detail, field=exc.field)
+        return ErrorBody(detail=exc.detail, field=exc.field, problems=exc.problems)
     if isinstance(exc, ConfigError):
         return ErrorBody(detail="konfigurationen er ikke gyldig", field="yaml", problems=exc.problems)
     if isinstance(exc, NotNewest):

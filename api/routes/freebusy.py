@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api import storage
-from api.deps import MAX_ID, Db, Leader, State, commit
-from api.orm import Absence, AbsenceState
+from api.db import commit
+from api.deps import MAX_ID, Db, Leader, State
+from api.orm import AbsenceState
 from calendar_sync.backends.base import DeliveryError
 from calendar_sync.freebusy import merged, read_busy
 from calendar_sync.items import items_from_plan
@@ -54,7 +54,7 @@ def import_busy(body: FreeBusyRequest, db: Db, who: Leader, state: State) -> Fre
         raise HTTPException(422, {"detail": str(exc), "field": "backend"}) from None
     except (DeliveryError, OSError) as exc:
         raise HTTPException(502, f"Exchange kunne ikke læses: {exc}") from None
-    known = {(a.person_id, a.start, a.end) for a in db.scalars(select(Absence))}
+    known = storage.absence_spans(db)
     added = 0
     for person, blocks in busy.items():
         for start, end in merged(blocks):

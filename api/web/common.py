@@ -1,8 +1,9 @@
 """What every page needs: the request's language and user, templates, role checks, errors as pages.
 
-Role checks are the API's own (`Principal.may_change_unit`, `may_act_for`, the route functions of
-`api.routes`), so a page never allows what the API refuses: buttons are hidden for what the role
-may not do, and the POST behind them is refused anyway.
+Role checks are the API's own (`Principal.may_change_unit`, `may_act_for`, the services of
+`api.services`), so a page never allows what the API refuses: buttons are hidden for what the role
+may not do, and the POST behind them is refused anyway. A service's refusal becomes an error page
+with the status of `api.errors.STATUS_BY_ERROR` (see `api.web.install`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role
 from api.deps import MAX_ID, AppState, State
-from api.errors import STATUS_BY_ERROR, page_message, status_of
 from api.orm import PlanVersion
-from api.routes.plans import load
+from api.services.plans import load
 from api.web import i18n, session
 from scheduler.config import ConfigError
 from scheduler.index import ConfigIndex, index_of
@@ -70,6 +69,13 @@ class Page:
 
     def t(self, key: str) -> str:
         return i18n.text(self.lang, key)
+
+    @property
+    def who(self) -> Principal:
+        """The signed-in user, for the services (pages behind `User`, `Posted` or `LeaderPage`)."""
+        if self.user is None:
+            raise SignInRequired(self.request.url.path)
+        return self.user
 
     @property
     def is_leader(self) -> bool:
@@ -162,26 +168,6 @@ FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 FormVersion = Annotated[int, Form(ge=0, le=MAX_ID)]
 
 
-def api_error(p: Page, exc: Exception) -> WebError:
-    """An error from the API's own functions, as a page: same status, the API's Danish message."""
-    if isinstance(exc, HTTPException):
-        detail = exc.detail
-        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
-        return WebError(exc.status_code, message)
-    return WebError(status_of(exc), page_message(exc))
-
-
-REFUSALS: tuple[type[Exception], ...] = (HTTPException, *STATUS_BY_ERROR)
-
-
-def call_api(p: Page, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an API route function, turning its refusals into error pages."""
-    try:
-        return fn(*args, **kwargs)
-    except REFUSALS as exc:
-        raise api_error(p, exc) from exc
-
-
 # --------------------------------------------------------------------------- plans and names
 
 
@@ -225,7 +211,7 @@ class Current:
 
 def current_plan(p: Page, db: Session, plan_id: int | None) -> Current | None:
     """The chosen plan version, or the newest one; None when nothing was planned yet."""
-    versions = list(db.scalars(select(PlanVersion).order_by(PlanVersion.id.desc()).limit(30)))
+    versions = storage.plan_versions(db, limit=30)
     if not versions:
         return None
     chosen = plan_id or versions[0].id

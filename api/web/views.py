@@ -1,6 +1,6 @@
 """Looking at a plan: the semester overview, a person's weeks, one meeting (lock, move, why), the load.
 
-Changes go through the API's own route functions (`api.routes.plans.lock`, `unlock`, `move`),
+Changes go through the API's own services (`api.services.plans.lock`, `unlock`, `move`),
 so the checks are the API's: district, newest version, every rule.
 """
 
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Response
 from api import storage
 from api.auth import Role
 from api.deps import Db
-from api.routes import plans as plan_routes
+from api.services import plans as plan_service
 from api.web import charts, i18n
 from api.web.common import (
     Current,
@@ -26,7 +26,6 @@ from api.web.common import (
     Posted,
     User,
     WebError,
-    call_api,
     current_plan,
     plan_param,
 )
@@ -108,7 +107,7 @@ def overview(
     if district is None and p.user.role == Role.distriktsleder:
         district = next((d.id for d in districts if d.id in p.user.districts), "")
     units = [u for u in current.config.units if not district or district in u.districts]
-    meetings = plan_routes.filtered(current.config, current.plan, district or None, None, None)
+    meetings = plan_service.filtered(current.config, current.plan, district or None, None, None)
     return p.render(
         "overview.html",
         title=p.t("overview_title"),
@@ -141,7 +140,7 @@ def person_view(
         id = mine if mine in current.index.people else staff[0].id
     if id not in current.index.people:
         raise WebError(404, p.t("not_found"))
-    meetings = plan_routes.filtered(current.config, current.plan, None, None, id)
+    meetings = plan_service.filtered(current.config, current.plan, None, None, id)
     hours = sum((m.end - m.start).total_seconds() for m in meetings) / 3600
     unit_districts = {u.id: u.districts for u in current.index.units.values()}
     return p.render(
@@ -220,20 +219,17 @@ def meeting_lock(
     plan: FormId,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    body = plan_routes.LockRequest(reason=reason)
-    call_api(p, plan_routes.lock, plan, uid, body, db, p.user, Response())
+    plan_service.lock(db, p.who, plan, uid, plan_service.LockRequest(reason=reason))
     return p.redirect(f"/meeting/{uid}?plan={plan}&done=locked_ok")
 
 
 @router.post("/meeting/{uid}/unlock")
 def meeting_unlock(p: Posted, db: Db, uid: str, plan: FormId, version: FormVersion) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    call_api(p, plan_routes.unlock, plan, uid, db, p.user, version, "")
+    plan_service.unlock(db, p.who, plan, uid, version, "")
     return p.redirect(f"/meeting/{uid}?plan={plan}&done=unlocked_ok")
 
 
@@ -247,7 +243,6 @@ def meeting_move(
     start: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
     try:
@@ -256,9 +251,8 @@ def meeting_move(
         raise WebError(422, f"{p.t('move_to')}: {start!r}") from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=TZ)
-    body = plan_routes.MoveRequest(start=when, reason=reason)
-    state = p.state
-    change = call_api(p, plan_routes.move, plan, uid, body, db, p.user, state, version)
+    body = plan_service.MoveRequest(start=when, reason=reason)
+    change = plan_service.move(db, p.who, p.state, plan, uid, body, version)
     return p.redirect(f"/meeting/{uid}?plan={change.plan.id}&done=moved_ok")
 
 
