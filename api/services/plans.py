@@ -17,7 +17,7 @@ from api.auth import Principal, Role
 from api.db import NotNewest, StaleVersion, commit
 from api.deps import MAX_ID, AppState
 from api.errors import BadInput, Forbidden
-from api.job_types import SolveParams, WhatIfParams
+from api.job_types import JobParams, SolveParams, WhatIfParams
 from api.jobs import dispatch, effective_config, enqueue
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
@@ -270,6 +270,14 @@ def save_change(
 # --------------------------------------------------------------------------- services
 
 
+def _queue(db: Session, state: AppState, who: Principal, params: JobParams) -> JobOut:
+    """Store the job, commit, then hand it to the job queue (PostgreSQL: the procrastinate workers)."""
+    job = enqueue(db, params, who.name)
+    commit(db)
+    dispatch(state.settings, job.id)
+    return job_out(job)
+
+
 def start_solve(db: Session, who: Principal, state: AppState, body: SolveRequest) -> JobOut:
     """Queue a solve of one term (its first by default); the worker makes the plan version."""
     version = storage.get_config(db, body.config_id)
@@ -285,10 +293,7 @@ def start_solve(db: Session, who: Principal, state: AppState, body: SolveRequest
         actor=who.name,
         reason=body.reason,
     )
-    job = enqueue(db, params, who.name)
-    commit(db)
-    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
-    return job_out(job)
+    return _queue(db, state, who, params)
 
 
 def versions(db: Session, who: Principal, term: str | None = None, limit: int = 50) -> list[PlanVersionOut]:
@@ -395,10 +400,7 @@ def what_if(db: Session, who: Principal, state: AppState, plan_id: int, body: Wh
         actor=who.name,
         reason=body.reason,
     )
-    job = enqueue(db, params, who.name)
-    commit(db)
-    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
-    return job_out(job)
+    return _queue(db, state, who, params)
 
 
 def publish(db: Session, who: Principal, state: AppState, plan_id: int, body: PublishRequest) -> PublishOut:
