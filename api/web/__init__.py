@@ -6,7 +6,7 @@ CDN) and the pages, which stay out of the OpenAPI schema. The API's JSON routes 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +16,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import STATUS_BY_ERROR, page_message, status_of
 from api.web.common import HERE, SignInRequired, WebError, error_page, page
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+"""An exception handler as Starlette keeps them."""
 
 
 def _is_page(request: Request) -> bool:
@@ -43,7 +46,7 @@ def install(app: FastAPI) -> None:
         field = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
         return error_page(request, 422, f"{p.t('bad_value')} «{field}».")
 
-    def domain_error(api_answer: Any) -> Any:
+    def domain_error(api_answer: Handler) -> Handler:
         async def handle(request: Request, exc: Exception) -> Response:
             """A page's refusal is an error page with the API's status (`api.errors`) and message."""
             if not _is_page(request):
