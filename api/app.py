@@ -20,10 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Directory
 from api.deps import AppState
+from api.errors import STATUS_BY_ERROR, error_body, status_of
 from api.logs import protect_logger
 from api.schemas import ErrorBody
 from api.settings import AppSettings
-from scheduler.config import ConfigError
 
 log = logging.getLogger("moedeplan.api")
 
@@ -108,11 +108,6 @@ def _loc(loc: Sequence[Any]) -> str:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    from api.auth import UsersFileError
-    from api.db import Conflict, ImmutableRow, NotFound, NotNewest, StaleVersion
-    from calendar_sync.privacy import PrivacyError
-    from calendar_sync.publish import PublishError
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict):
@@ -128,43 +123,13 @@ def _error_handlers(app: FastAPI) -> None:
         headline = problems[0] if problems else first["msg"]
         return _error(422, f"ugyldigt input – {headline}", _loc(first["loc"]) or None, problems=problems)
 
-    @app.exception_handler(ConfigError)
-    async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
-        return _error(422, "konfigurationen er ikke gyldig", "yaml", problems=exc.problems)
+    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+        """Every exception the API raises on purpose, by the one table (`api.errors`)."""
+        body = error_body(exc).model_dump(exclude_none=True)
+        return JSONResponse(body, status_code=status_of(exc))
 
-    @app.exception_handler(NotNewest)
-    async def not_newest(request: Request, exc: NotNewest) -> JSONResponse:
-        return _error(412, str(exc), "If-Match")
-
-    @app.exception_handler(StaleVersion)
-    async def stale(request: Request, exc: StaleVersion) -> JSONResponse:
-        return _error(412, f"ændret af en anden siden du hentede den; hent igen ({exc})", "If-Match")
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, str(exc) or "findes ikke")
-
-    @app.exception_handler(Conflict)
-    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return _error(409, str(exc))
-
-    @app.exception_handler(ImmutableRow)
-    async def immutable(request: Request, exc: ImmutableRow) -> JSONResponse:
-        return _error(409, str(exc))
-
-    @app.exception_handler(PrivacyError)
-    async def privacy(request: Request, exc: PrivacyError) -> JSONResponse:
-        return _error(422, f"ikke udsendt (tavshedspligt): {exc}")
-
-    @app.exception_handler(UsersFileError)
-    async def users_file(request: Request, exc: UsersFileError) -> JSONResponse:
-        # Fail closed: nobody is let in while the users file cannot be read. The log names the
-        # file and the problem (`Directory`); callers are not told where the server keeps it.
-        return _error(503, "ingen kan logge ind lige nu: brugerfilen kan ikke bruges; kontakt kommunens IT")
-
-    @app.exception_handler(PublishError)
-    async def publish_refused(request: Request, exc: PublishError) -> JSONResponse:
-        return _error(409, f"ikke udsendt: {exc}")
+    for error in STATUS_BY_ERROR:
+        app.add_exception_handler(error, domain_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

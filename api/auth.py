@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from api.settings import SettingsError
+from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig
 
 log = logging.getLogger("moedeplan.auth")
@@ -82,7 +83,7 @@ class Principal:
             return True
         if self.role != Role.distriktsleder:
             return False
-        unit = next((u for u in config.units if u.id == unit_id), None)
+        unit = index_of(config).units.get(unit_id)
         return unit is not None and bool(set(unit.districts) & self.districts)
 
     def may_book_into(self, config: MunicipalityConfig, unit_id: str) -> bool:

@@ -500,7 +500,7 @@ def schema(
     typer.echo(json.dumps(models[which].model_json_schema(), indent=2, ensure_ascii=False))
 
 
-# ------------------------------------------------------------- one-off meetings, slots, benchmark
+# ------------------------------------------------------------- one-off meetings and slots
 
 
 def _load_request(request_path: Path, cfg: MunicipalityConfig) -> SlotRequest:
@@ -576,38 +576,6 @@ def book(
             raise typer.Exit(EXIT_BAD_INPUT) from None
         typer.echo(f"Udsendt: {sum(report.messages.values())} beskeder til {len(report.messages)} personer.")
         _report_failures(report)
-
-
-@app.command("bench-meetings")
-def bench_meetings(
-    instance: Annotated[Path, typer.Argument(metavar="INSTANCE.json", help="a meeting-scheduling instance")],
-    time_limit: Annotated[float, typer.Option(min=0.5, help="seconds, model building included")] = 60.0,
-    workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
-    seed: Annotated[int, typer.Option(min=0)] = 0,
-    out: Annotated[Path, typer.Option(help="result JSON")] = Path("result.json"),
-) -> None:
-    """Solve a Timefold meeting-scheduling instance and write the independently computed score."""
-    from bench.meeting_scheduling.instance import load_instance
-    from bench.meeting_scheduling.solve import solve_instance
-
-    try:
-        problem = load_instance(instance)
-    except FileNotFoundError:
-        typer.echo(f"{instance}: no such file", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except ValidationError as exc:
-        typer.echo(f"{instance} is not a meeting-scheduling instance:", err=True)
-        for err in exc.errors()[:20]:
-            where = ".".join(str(part) for part in err["loc"]) or "(top)"
-            typer.echo(f"  {where}: {err['msg']}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    result = solve_instance(problem, time_limit=time_limit, workers=workers, seed=seed)
-    out.write_text(json.dumps(result.as_json(), indent=2), encoding="utf-8")
-    first = "-" if result.first_feasible_s is None else f"{result.first_feasible_s:.2f} s"
-    typer.echo(
-        f"{instance.name}: score {result.score} (hard/medium/soft), first feasible {first}, "
-        f"wall {result.wall_s:.1f} s -> {out}"
-    )
 
 
 def main() -> None:

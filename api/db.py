@@ -104,6 +104,15 @@ def stale_version_from(exc: StaleDataError, object_id: object = None) -> StaleVe
     return StaleVersion(match.group(1) if match else "row", object_id)
 
 
+def commit(session: Session) -> None:
+    """Commit now, so a conflict found at commit is a `StaleVersion` (412) before anyone is answered."""
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise stale_version_from(exc) from exc
+
+
 # --------------------------------------------------------------------------- engine
 
 

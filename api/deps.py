@@ -16,10 +16,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import Directory, Principal, Role
-from api.db import make_session_factory, migrate, stale_version_from
+from api.db import make_session_factory, migrate
 from api.settings import AppSettings, SettingsError, check_secret
 from calendar_sync.settings import CalendarSettings
 
@@ -87,15 +86,6 @@ def session(state: State) -> Iterator[Session]:
 
 
 Db = Annotated[Session, Depends(session)]
-
-
-def commit(db: Session) -> None:
-    """Commit inside the route, so a conflict found at commit still becomes a 412, not a 200."""
-    try:
-        db.commit()
-    except StaleDataError as exc:
-        db.rollback()
-        raise stale_version_from(exc) from exc
 
 
 def principal(

@@ -35,7 +35,9 @@ _OUT_OF_MEMORY = 86
 """the child's exit code when even reporting its MemoryError failed"""
 
 # The forkserver is a clean process that imports the solver once; each solve is a fork of it.
-_PRELOAD = ["api.jobs", "scheduler.replan"]
+# The holidays package imports a country's module lazily: imported under the child's memory
+# limit, an allocation that fails there surfaced as a bare SystemError instead of MemoryError.
+_PRELOAD = ["api.jobs", "scheduler.replan", "holidays.countries.denmark"]
 _context: Any = None
 _context_lock = threading.Lock()
 

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -65,6 +64,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import storage
 from api.db import install_job_queue_schema, normalize_url, session_scope
 from api.isolation import Reporter, SolveFailed, run_isolated
+from api.job_types import KINDS, WHAT_IF, JobParams, JobResult, SolveParams, read_params
 from api.orm import Absence, ConfigVersion, Job, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
@@ -73,9 +73,19 @@ from scheduler.solve import Progress, SolveOptions, solve
 
 log = logging.getLogger("moedeplan.jobs")
 
-SOLVE = "solve"
-WHAT_IF = "what_if"
-KINDS = (SOLVE, WHAT_IF)
+
+def enqueue(db: Session, params: JobParams, actor: str) -> Job:
+    """Queue a job with typed, validated parameters (it runs after the caller commits)."""
+    return storage.enqueue_job(db, params.kind, params.model_dump(mode="json"), actor)
+
+
+def job_params(job: Job) -> JobParams:
+    """A job's parameters, validated again as they are read (a row is text until then)."""
+    return read_params(job.kind, job.params)
+
+
+def job_result(job: Job) -> JobResult:
+    return JobResult.from_ref(job.result_ref)
 
 
 def worker_id() -> str:
@@ -145,9 +155,10 @@ def effective_config(db: Session, config_version: ConfigVersion) -> Municipality
     never puts a meeting back where an accepted absence took it from.
     """
     from scheduler.availability import Unavailability, config_with_unavailability
+    from scheduler.index import index_of
 
     config = parse_config(config_version.yaml, source=config_version.name)
-    known = {p.id for p in config.staff}
+    known = index_of(config).people
     for absence in db.scalars(select(Absence).order_by(Absence.id)):
         if absence.person_id in known:
             config = config_with_unavailability(
@@ -157,22 +168,23 @@ def effective_config(db: Session, config_version: ConfigVersion) -> Municipality
 
 
 def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
-    params = json.loads(job.params)
-    config_version = storage.get_config(db, int(params["config_version_id"]))
+    params = job_params(job)
+    config_version = storage.get_config(db, params.config_version_id)
     config = effective_config(db, config_version)
     options = SolveOptions(
-        time_limit=params.get("time_limit") or settings.solve_time_limit,
-        workers=params.get("workers") or settings.solve_workers,
+        time_limit=params.time_limit or settings.solve_time_limit,
+        workers=(params.workers if isinstance(params, SolveParams) else None) or settings.solve_workers,
     )
-    if job.kind == WHAT_IF:
-        parent_row: PlanVersion | None
-        parent_plan: Plan | None
-        parent_row, parent_plan = storage.get_plan(db, int(params["base_plan_version_id"]))
-        term: str | None = parent_plan.term if parent_plan is not None else None
-    else:
-        term = params.get("term") or config.terms[0].id
-        parent_row = storage.latest_plan_version(db, term)
+    parent_row: PlanVersion | None
+    parent_plan: Plan | None
+    term: str | None
+    if isinstance(params, SolveParams):
+        term = solve_term = params.term or config.terms[0].id
+        parent_row = storage.latest_plan_version(db, solve_term)
         parent_plan = storage.get_plan(db, parent_row.id)[1] if parent_row is not None else None
+    else:
+        parent_row, parent_plan = storage.get_plan(db, params.base_plan_version_id)
+        term = parent_plan.term if parent_plan is not None else None
     locked = storage.locked_uids(db, term) if term else set()
     return _Inputs(
         job.kind,
@@ -251,7 +263,7 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
     if beat.lost:
         log.warning("job %s was taken over by another worker; its result is dropped", job.id)
         return
-    params = json.loads(job.params)
+    params = job_params(job)
     with session_scope(sessions) as db:
         config_version = storage.get_config(db, inputs.config_version_id)
         parent = storage.get_plan_version(db, inputs.parent_id) if inputs.parent_id is not None else None
@@ -260,10 +272,10 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
             config_version,
             plan,
             parent,
-            params.get("actor", worker),
-            params.get("reason") or ("hvad nu hvis" if job.kind == WHAT_IF else "ny plan"),
+            params.actor if params.actor is not None else worker,
+            params.reason or ("hvad nu hvis" if job.kind == WHAT_IF else "ny plan"),
         )
-        storage.finish_job(db, job.id, worker, f"plan_version:{row.id}")
+        storage.finish_job(db, job.id, worker, JobResult(plan_id=row.id).ref)
 
 
 class Worker:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.job_types import JobResult
+from api.orm import Job
 
 
 class ErrorBody(BaseModel):
@@ -22,16 +26,19 @@ class JobOut(BaseModel):
     state: str
     attempts: int
     progress: dict[str, Any] | None
-    result: str | None = Field(description="where the result is, e.g. 'plan_version:7'")
+    result: str | None = Field(
+        description="where the result is, e.g. 'plan_version:7' (kept for existing clients; read `plan_id`)"
+    )
+    plan_id: int | None = Field(
+        default=None, description="the plan version the job made, once it is done (`GET /plans/{plan_id}`)"
+    )
     error: str | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
 
 
-def job_out(job: Any) -> JobOut:
-    import json
-
+def job_out(job: Job) -> JobOut:
     return JobOut(
         id=job.id,
         kind=job.kind,
@@ -39,6 +46,7 @@ def job_out(job: Any) -> JobOut:
         attempts=job.attempts,
         progress=json.loads(job.progress) if job.progress else None,
         result=job.result_ref,
+        plan_id=JobResult.from_ref(job.result_ref).plan_id,
         error=job.error,
         created_at=job.created_at,
         started_at=job.started_at,

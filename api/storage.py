@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -110,6 +110,15 @@ __all__ = [
     "unlock_meeting",
     "unlock_publishing",
     "update_absence",
+    "absence_spans",
+    "config_versions",
+    "find_proposal",
+    "latest_config_key",
+    "newest_plan_ids",
+    "ping",
+    "plan_versions",
+    "recent_absences",
+    "recent_jobs",
 ]
 
 CONFIDENTIAL = "(fortroligt)"
@@ -263,6 +272,22 @@ def latest_config(session: Session, name: str | None = None) -> ConfigVersion | 
     return session.scalars(stmt).first()
 
 
+def config_versions(session: Session, name: str | None = None, limit: int = 50) -> list[ConfigVersion]:
+    """Config versions (of that name), newest first."""
+    stmt = select(ConfigVersion).order_by(ConfigVersion.id.desc()).limit(limit)
+    if name is not None:
+        stmt = stmt.where(ConfigVersion.name == name)
+    return list(session.scalars(stmt))
+
+
+def latest_config_key(session: Session) -> tuple[int, str] | None:
+    """Id and sha256 of the newest config version, without reading its text (None: none yet)."""
+    newest = session.execute(
+        select(ConfigVersion.id, ConfigVersion.sha256).order_by(ConfigVersion.id.desc()).limit(1)
+    ).first()
+    return None if newest is None else (newest.id, newest.sha256)
+
+
 # --------------------------------------------------------------------------- plan versions
 
 
@@ -372,6 +397,22 @@ def latest_plan_version(session: Session, term: str, *, published: bool = False)
     if published:
         stmt = stmt.where(PlanVersion.published_at.is_not(None))
     return session.scalars(stmt).first()
+
+
+def plan_versions(session: Session, term: str | None = None, limit: int = 50) -> list[PlanVersion]:
+    """Plan versions (of that term), newest first."""
+    stmt = select(PlanVersion).order_by(PlanVersion.id.desc()).limit(limit)
+    if term is not None:
+        stmt = stmt.where(PlanVersion.term == term)
+    return list(session.scalars(stmt))
+
+
+def newest_plan_ids(session: Session, *, published: bool = False) -> list[int]:
+    """Ids of the newest plan version of each term (only published ones if `published`), ascending."""
+    newest = select(func.max(PlanVersion.id)).group_by(PlanVersion.term)
+    if published:
+        newest = newest.where(PlanVersion.published_at.is_not(None))
+    return sorted(session.scalars(newest))
 
 
 def lineage(session: Session, plan_version_id: int) -> list[PlanVersion]:
@@ -572,6 +613,19 @@ def absence_reasons(session: Session) -> list[str]:
     return sorted(set(session.scalars(select(Absence.reason).where(Absence.reason.is_not(None)))))
 
 
+def absence_spans(session: Session) -> set[tuple[str, datetime, datetime]]:
+    """(person, start, end) of every stored absence, to skip one that is stored already."""
+    return {(a.person_id, a.start, a.end) for a in session.scalars(select(Absence))}
+
+
+def recent_absences(session: Session, person: str | None = None, limit: int = 10) -> list[Absence]:
+    """The newest absences (only `person`'s, if given), newest first."""
+    stmt = select(Absence).order_by(Absence.id.desc()).limit(limit)
+    if person is not None:
+        stmt = stmt.where(Absence.person_id == person)
+    return list(session.scalars(stmt))
+
+
 def open_absences(session: Session) -> list[Absence]:
     return list(
         session.scalars(
@@ -618,6 +672,10 @@ def proposals_for(session: Session, absence_id: int) -> list[Proposal]:
             select(Proposal).where(Proposal.absence_id == absence_id).order_by(Proposal.rank, Proposal.id)
         )
     )
+
+
+def find_proposal(session: Session, proposal_id: int) -> Proposal | None:
+    return session.get(Proposal, proposal_id)
 
 
 def accept_proposal(session: Session, proposal_id: int, expected_version: int, actor: str) -> Proposal:
@@ -780,6 +838,16 @@ def enqueue_job(session: Session, kind: str, params: Mapping[str, Any], actor: s
 
 def get_job(session: Session, job_id: int) -> Job:
     return cast(Job, _get(session, Job, job_id, "job"))
+
+
+def recent_jobs(session: Session, limit: int = 5) -> list[Job]:
+    """The newest jobs, newest first."""
+    return list(session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)))
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (raises if it cannot be reached)."""
+    session.execute(text("SELECT 1"))
 
 
 def queued_job_ids(session: Session, kinds: Iterable[str] | None = None) -> list[int]:

@@ -6,7 +6,8 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from scheduler.config import series_title
-from scheduler.danish import weekday_da
+from scheduler.danish import MONTH_DA, clock_da, weekday_da
+from scheduler.index import index_of
 from scheduler.model import (
     CadenceKind,
     Meeting,
@@ -15,12 +16,9 @@ from scheduler.model import (
     Series,
     Term,
     Weekday,
-    format_clock,
 )
 from scheduler.roles import SPECIALIST_ROLES
 from scheduler.term_dates import local_shape, meeting_patterns, week_monday
-
-MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 CADENCE_DA = {
     CadenceKind.daily: "hver dag",
@@ -31,13 +29,12 @@ CADENCE_DA = {
 
 
 def short_date(day: date) -> str:
-    return f"{day.day}. {MONTHS_DA[day.month - 1]}"
+    """'12. jan': the month's Danish name cut to three letters."""
+    return f"{day.day}. {MONTH_DA[day.month - 1][:3]}"
 
 
 def _clock(m: Meeting) -> str:
-    start = m.start.hour * 60 + m.start.minute
-    end = m.end.hour * 60 + m.end.minute
-    return f"{format_clock(start)}-{format_clock(end)}"
+    return f"{clock_da(m.start)}-{clock_da(m.end)}"
 
 
 def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings: list[Meeting]) -> str:
@@ -75,8 +72,9 @@ def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings
 
 def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
     """Series by the districts of their unit: one section per district, then shared units."""
-    names = {d.id: d.name for d in config.districts}
-    units = {u.id: u for u in config.units}
+    index = index_of(config)
+    names = {d.id: d.name for d in index.districts.values()}
+    units = index.units
     groups: dict[tuple[str, ...], list[Series]] = {(d.id,): [] for d in config.districts}
     for series in config.series:
         key = tuple(units[series.unit].districts) or tuple(names)
@@ -94,7 +92,8 @@ def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
 
 
 def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
-    term = next(t for t in config.terms if t.id == plan.term)
+    index = index_of(config)
+    term = index.terms[plan.term]
     status_da = {"OPTIMAL": "optimal", "FEASIBLE": "gyldig (ikke bevist optimal)"}.get(
         plan.status.value, plan.status.value
     )
@@ -107,7 +106,6 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     by_series: dict[str, list[Meeting]] = defaultdict(list)
     for m in plan.meetings:
         by_series[m.series].append(m)
-    sites = {s.id: s for s in config.sites}
     skipped_by_series: dict[str, list[str]] = defaultdict(list)
     for s in plan.skipped:
         skipped_by_series[s.series].append(
@@ -121,7 +119,7 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
         lines += ["", title]
         for series in planned:
             meetings = by_series[series.id]
-            lines.append(f"  {series_title(config, series)} ({sites[meetings[0].site].name})")
+            lines.append(f"  {series_title(config, series)} ({index.site_name(meetings[0].site)})")
             lines.append(f"    {series_line(config, term, series, meetings)}")
             skipped = skipped_by_series[series.id]
             if skipped:
@@ -137,7 +135,7 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
 
 
 def _specialist_lines(config: MunicipalityConfig, plan: Plan) -> list[str]:
-    term = next(t for t in config.terms if t.id == plan.term)
+    term = index_of(config).terms[plan.term]
     weeks = max(1, ((week_monday(term.end) - week_monday(term.start)).days // 7) + 1)
     minutes: dict[str, Counter[date]] = defaultdict(Counter)
     counts: Counter[str] = Counter()

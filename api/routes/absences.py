@@ -1,171 +1,35 @@
 """Absences: someone is unavailable → ranked proposals → one accepted → a new plan version.
 
-Nothing is sent when an absence is registered; only accepting a proposal changes the plan, and
-only the people in that proposal's `notified` list hear of it. The reason given for an absence
-is confidential: it is stored, never returned, never sent.
+The HTTP side only; what each route does is `api.services.absences`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
-from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, field_validator
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Response
 
-from api import storage
-from api.auth import Principal
-from api.deps import MAX_ID, Anyone, Db, Id, Leader, State, commit, etag, require_if_match
-from api.orm import Absence, PlanVersion
-from api.orm import Proposal as ProposalRow
-from api.routes.plans import ChangeOut, load, may_change, newest, save_change
-from scheduler.model import RuleCost
-from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
+from api.deps import Anyone, Db, Id, Leader, State, etag, require_if_match
+from api.services import absences as service
+from api.services.absences import AbsenceOut, AbsenceRequest
+from api.services.plans import ChangeOut
 
 router = APIRouter(prefix="/absences", tags=["absences"])
-
-
-class AbsenceRequest(BaseModel):
-    person: str = Field(min_length=1, max_length=200, description="the person id in the config")
-    start: AwareDatetime
-    end: AwareDatetime
-    reason: str | None = Field(default=None, max_length=1000, description="confidential; never sent")
-    plan_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="default: the term's newest")
-    notice_working_days: int = Field(default=2, ge=0, le=60)
-    allow_short_notice: bool = Field(default=False, description="may move meetings inside the notice")
-    max_proposals: int = Field(default=3, ge=1, le=10)
-
-    @field_validator("end")
-    @classmethod
-    def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            raise ValueError("end skal ligge efter start")
-        return end
-
-
-class ProposalOut(BaseModel):
-    id: int
-    rank: int
-    kind: str
-    summary_da: str
-    changes: list[MeetingChange]
-    notified: list[str]
-    changed_meetings: int
-    rule_costs: list[RuleCost]
-    accepted: bool
-    version: int = Field(description="ETag for If-Match on accept")
-
-
-class AbsenceOut(BaseModel):
-    id: int
-    person: str
-    start: datetime
-    end: datetime
-    state: str
-    plan_id: int | None = Field(description="the plan version the proposals change")
-    version: int
-    proposals: list[ProposalOut]
-    no_proposal: list[str] = Field(description="why nothing can cover the absence, in Danish")
-
-
-def _proposal_out(row: ProposalRow) -> ProposalOut:
-    proposal = Proposal.model_validate_json(row.proposal_json)
-    return ProposalOut(
-        id=row.id,
-        rank=row.rank,
-        kind=proposal.kind,
-        summary_da=proposal.summary_da,
-        changes=proposal.changes,
-        notified=proposal.notified,
-        changed_meetings=proposal.changed_meetings,
-        rule_costs=proposal.rule_costs,
-        accepted=row.accepted_at is not None,
-        version=row.version,
-    )
-
-
-def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = None) -> AbsenceOut:
-    rows = storage.proposals_for(db, absence.id)
-    return AbsenceOut(
-        id=absence.id,
-        person=absence.person_id,
-        start=absence.start,
-        end=absence.end,
-        state=str(absence.state),
-        plan_id=rows[0].plan_version_id if rows else None,
-        version=absence.version,
-        proposals=[_proposal_out(r) for r in rows],
-        no_proposal=no_proposal or [],
-    )
-
-
-def _plan_for(db: Session, start: datetime, end: datetime) -> PlanVersion | None:
-    """The newest plan version of the term the absence falls in (by the plans' meeting dates)."""
-    newest_per_term = select(func.max(PlanVersion.id)).group_by(PlanVersion.term)
-    for row in db.scalars(select(PlanVersion).where(PlanVersion.id.in_(newest_per_term))):
-        _, plan = storage.get_plan(db, row.id)
-        if (
-            plan.meetings
-            and min(m.start for m in plan.meetings) <= end
-            and max(m.end for m in plan.meetings) >= start
-        ):
-            return row
-    return None
-
-
-def _may_see(who: Principal, absence: Absence) -> None:
-    if not who.may_act_for(absence.person_id):
-        raise HTTPException(403, "du kan kun se dit eget fravær")
 
 
 @router.post("", response_model=AbsenceOut, status_code=201)
 def register(body: AbsenceRequest, db: Db, who: Anyone, state: State, response: Response) -> AbsenceOut:
     """Register an absence and get ranked proposals; nothing is sent until one is accepted."""
-    if not who.may_act_for(body.person):
-        raise HTTPException(403, {"detail": "du kan kun melde dit eget fravær", "field": "person"})
-    plan_row = (
-        storage.get_plan_version(db, body.plan_id)
-        if body.plan_id is not None
-        else _plan_for(db, body.start, body.end)
-    )
-    reasons: list[str] = []
-    proposals: list[Proposal] = []
-    if plan_row is not None:
-        row, plan, config = load(db, plan_row.id)
-        if body.person not in {p.id for p in config.staff}:
-            raise HTTPException(422, {"detail": f"ukendt person '{body.person}'", "field": "person"})
-        request = ReplanRequest(
-            unavailability=Unavailability(person=body.person, start=body.start, end=body.end),
-            locked=storage.locked_uids(db, row.term),
-            notice_working_days=body.notice_working_days,
-            now=datetime.now(UTC),
-            allow_short_notice=body.allow_short_notice,
-            max_proposals=body.max_proposals,
-        )
-        try:
-            proposals = propose(config, plan, request, time_limit=state.settings.replan_time_limit)
-        except NoProposal as exc:
-            reasons = exc.reasons
-    absence = storage.create_absence(db, body.person, body.start, body.end, body.reason, who.name)
-    for rank, proposal in enumerate(proposals, start=1):
-        assert plan_row is not None
-        storage.add_proposal(db, absence.id, plan_row, proposal, rank, who.name)
-    if plan_row is not None and not proposals and not reasons:
-        storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
-    commit(db)
-    etag(response, absence.version)
-    return _absence_out(db, absence, reasons)
+    out = service.register(db, who, state, body)
+    etag(response, out.version)
+    return out
 
 
 @router.get("/{absence_id}", response_model=AbsenceOut)
 def read(absence_id: Id, db: Db, who: Anyone, response: Response) -> AbsenceOut:
-    absence = storage.get_absence(db, absence_id)
-    _may_see(who, absence)
-    etag(response, absence.version)
-    return _absence_out(db, absence)
+    out = service.read(db, who, absence_id)
+    etag(response, out.version)
+    return out
 
 
 @router.post("/{absence_id}/proposals/{proposal_id}/accept", response_model=ChangeOut, status_code=201)
@@ -179,18 +43,4 @@ def accept(
 ) -> ChangeOut:
     """Make the proposal the plan: a new version; sent at once to the people it notifies
     (if the plan was published). If-Match: the proposal's ETag."""
-    absence = storage.get_absence(db, absence_id)
-    row = db.get(ProposalRow, proposal_id)
-    if row is None or row.absence_id != absence_id:
-        raise storage.NotFound(f"fravær {absence_id} har intet forslag {proposal_id}")
-    base_row, base, config = load(db, row.plan_version_id)
-    proposal = Proposal.model_validate_json(row.proposal_json)
-    for change in proposal.changes:
-        meeting = next((m for m in [*base.meetings, *proposal.plan.meetings] if m.uid == change.uid), None)
-        if meeting is not None:
-            may_change(who, config, meeting)
-    newest(db, base_row)
-    storage.accept_proposal(db, proposal_id, version, who.name)
-    storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
-    reason = f"fravær {absence_id}: {proposal.summary_da}"[:1000]
-    return save_change(db, state, base_row, base, proposal.plan, config, who, reason)
+    return service.accept(db, who, state, absence_id, proposal_id, version)

@@ -8,17 +8,19 @@ are kept: Exchange's subjects never reach the database.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api import storage
-from api.deps import MAX_ID, Db, Leader, State, commit
-from api.orm import Absence, AbsenceState
+from api.db import commit
+from api.deps import MAX_ID, Db, Leader, State
+from api.errors import BadInput, Unreachable
+from api.orm import AbsenceState
 from calendar_sync.backends.base import DeliveryError
 from calendar_sync.freebusy import merged, read_busy
 from calendar_sync.items import items_from_plan
 from scheduler.config import parse_config
+from scheduler.index import index_of
 
 router = APIRouter(prefix="/freebusy", tags=["freebusy"])
 
@@ -44,17 +46,17 @@ def import_busy(body: FreeBusyRequest, db: Db, who: Leader, state: State) -> Fre
     """Read busy times for the term and store them for planning; run it before a solve."""
     version = storage.get_config(db, body.config_id)
     config = parse_config(version.yaml, source=version.name)
-    if body.term not in {t.id for t in config.terms}:
-        raise HTTPException(422, {"detail": f"ukendt termin '{body.term}'", "field": "term"})
+    if body.term not in index_of(config).terms:
+        raise BadInput(f"ukendt termin '{body.term}'", "term")
     published = storage.latest_plan_version(db, body.term, published=True)
     own = items_from_plan(config, storage.get_plan(db, published.id)[1]) if published is not None else []
     try:
         busy = read_busy(config, body.term, state.calendar, body.backend, own=own)
     except ValueError as exc:
-        raise HTTPException(422, {"detail": str(exc), "field": "backend"}) from None
+        raise BadInput(str(exc), "backend") from None
     except (DeliveryError, OSError) as exc:
-        raise HTTPException(502, f"Exchange kunne ikke læses: {exc}") from None
-    known = {(a.person_id, a.start, a.end) for a in db.scalars(select(Absence))}
+        raise Unreachable(f"Exchange kunne ikke læses: {exc}") from None
+    known = storage.absence_spans(db)
     added = 0
     for person, blocks in busy.items():
         for start, end in merged(blocks):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 
+from api import storage
 from api.deps import Db
 
 router = APIRouter(tags=["health"])
@@ -18,5 +18,5 @@ class Health(BaseModel):
 
 @router.get("/health", response_model=Health)
 def health(db: Db) -> Health:
-    db.execute(text("SELECT 1"))
+    storage.ping(db)
     return Health(status="ok", database="ok")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import storage
 from api.deps import Db, Id, Leader
-from api.schemas import JobOut, job_out
+from api.schemas import JobOut
+from api.services import jobs as service
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -14,4 +14,4 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 @router.get("/{job_id}", response_model=JobOut)
 def read(job_id: Id, db: Db, who: Leader) -> JobOut:
     """State (queued, running, done, failed), progress while it runs, and the plan version it made."""
-    return job_out(storage.get_job(db, job_id))
+    return service.read(db, who, job_id)

@@ -1,303 +1,42 @@
 """Plans: start a solve, read a plan (per district, unit, person), lock, move, explain, publish.
 
-Plan versions never change: a move or an accepted proposal makes a new version whose parent is
-the one it changed. Changes are allowed only on the newest version of a term (412 otherwise), so
-two leaders editing at once cannot silently undo each other.
+The HTTP side only (paths, roles, ETags, headers); what each route does is `api.services.plans`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Query, Response
 
-from api import publishing, storage
-from api.auth import Principal, Role
-from api.db import NotNewest, StaleVersion
-from api.deps import MAX_ID, Db, Id, Leader, PlanReader, State, commit, etag, require_if_match
-from api.jobs import SOLVE, WHAT_IF, dispatch, effective_config
-from api.orm import PlanVersion
-from api.schemas import JobOut, job_out
-from calendar_sync.backends.base import known_backends
-from scheduler.config import ConfigError, parse_config
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStats, RuleCost, SkippedPeriod
-from scheduler.replan import MeetingChange, NoProposal, diff_plans, move_meeting
+from api.deps import MAX_ID, Db, Id, Leader, PlanReader, State, etag, require_if_match
+from api.schemas import JobOut
+from api.services import plans as service
+from api.services.plans import (
+    ChangeOut,
+    DeliveryOut,
+    LockOut,
+    LockRequest,
+    MoveRequest,
+    PlanOut,
+    PlanVersionOut,
+    PublishOut,
+    PublishRequest,
+    SolveRequest,
+    WhatIfRequest,
+    WhyOut,
+)
+from scheduler.replan import MeetingChange
 
 router = APIRouter(prefix="/plans", tags=["plans"])
-
-
-# --------------------------------------------------------------------------- bodies
-
-
-class SolveRequest(BaseModel):
-    config_id: int = Field(ge=1, le=MAX_ID)
-    term: str | None = Field(default=None, max_length=100, description="default: the config's first term")
-    time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
-    workers: int | None = Field(default=None, ge=1, le=64)
-    reason: str = Field(default="", max_length=1000)
-
-
-class WhatIfRequest(BaseModel):
-    config_id: int = Field(ge=1, le=MAX_ID, description="the changed config, uploaded as a version first")
-    time_limit: float | None = Field(default=None, gt=0, le=3600)
-    reason: str = Field(default="hvad nu hvis", max_length=1000)
-
-
-class PlanVersionOut(BaseModel):
-    id: int
-    term: str
-    status: str
-    objective: float | None
-    parent_id: int | None
-    config_id: int
-    created_by: str
-    created_at: datetime
-    reason: str
-    published_at: datetime | None
-    version: int = Field(description="the ETag of this version")
-
-
-class PlanOut(PlanVersionOut):
-    rule_costs: list[RuleCost]
-    stats: PlanStats | None
-    explanation: list[str] = Field(description="why there is no plan, in Danish")
-    meetings: list[Meeting]
-    skipped: list[SkippedPeriod]
-
-
-class LockRequest(BaseModel):
-    reason: str = Field(default="", max_length=1000)
-
-
-class LockOut(BaseModel):
-    term: str
-    uid: str
-    locked_by: str
-    reason: str
-    version: int
-
-
-class MoveRequest(BaseModel):
-    start: AwareDatetime = Field(description="new start, with offset, e.g. 2027-03-09T13:00:00+01:00")
-    reason: str = Field(default="", max_length=1000)
-
-
-class ChangeOut(BaseModel):
-    plan: PlanVersionOut
-    changes: list[MeetingChange]
-    notified: list[str] = Field(description="who will receive an update")
-    published: bool = Field(description="sent to calendars (the base version was published)")
-    sent_to: list[str] = Field(default_factory=list, description="who received a calendar update")
-    failures: list[str] = Field(default_factory=list, description="deliveries that failed, to retry")
-    pending: bool = Field(
-        default=False,
-        description="published, but still being sent by another sender or resumed shortly "
-        "(see GET /plans/{id}/delivery)",
-    )
-
-
-class WhyOut(BaseModel):
-    uid: str
-    reasons: list[str] = Field(description="in Danish, most important first")
-
-
-class PublishRequest(BaseModel):
-    backend: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$", description="default: settings")
-    reason: str = Field(default="", max_length=1000)
-
-
-class PublishOut(BaseModel):
-    plan_version_id: int
-    messages: int
-    recipients: int
-    recipients_list: list[str] = Field(description="person ids that received messages")
-    delivered: dict[str, int]
-    failures: list[str]
-    pending: bool = Field(default=False, description="still being sent (see GET /plans/{id}/delivery)")
-
-
-class UnsentOut(BaseModel):
-    person: str
-    uid: str
-    action: str = Field(description="create, update or cancel")
-    failed: bool = Field(description="failed for good (e.g. an unknown address); else still waiting")
-    error: str | None
-
-
-class DeliveryOut(BaseModel):
-    plan_version_id: int
-    published: bool
-    state: str | None = Field(
-        description="pending (still being sent), done, superseded; null: never published"
-    )
-    backend: str | None
-    messages: int
-    unsent: list[UnsentOut] = Field(description="messages the calendars do not have yet")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def version_out(row: PlanVersion) -> PlanVersionOut:
-    return PlanVersionOut(
-        id=row.id,
-        term=row.term,
-        status=row.status,
-        objective=row.objective,
-        parent_id=row.parent_id,
-        config_id=row.config_version_id,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        reason=row.reason,
-        published_at=row.published_at,
-        version=row.version,
-    )
-
-
-def load(db: Session, plan_id: int) -> tuple[PlanVersion, Plan, MunicipalityConfig]:
-    row, plan = storage.get_plan(db, plan_id)
-    return row, plan, effective_config(db, storage.get_config(db, row.config_version_id))
-
-
-def meeting_of(plan: Plan, uid: str) -> Meeting:
-    meeting = next((m for m in plan.meetings if m.uid == uid), None)
-    if meeting is None:
-        raise storage.NotFound(f"planen har intet møde med uid {uid}")
-    return meeting
-
-
-def may_change(who: Principal, config: MunicipalityConfig, meeting: Meeting) -> None:
-    if not who.may_change_unit(config, meeting.unit):
-        raise HTTPException(403, f"{who.name} må ikke ændre møder i {meeting.unit} (et andet distrikt)")
-
-
-def newest(db: Session, row: PlanVersion) -> None:
-    """Changes go on the newest version only; an older one means someone changed it meanwhile.
-
-    An early answer for the common case; the compare-and-set when the change is stored
-    (`storage.save_plan_version(change=True)`) is what holds under concurrent requests.
-    """
-    head = storage.head_of(db, row.term)
-    if head is not None and head != row.id:
-        raise NotNewest(row.term, row.id, head)
-
-
-def require_plan_version(row: PlanVersion, version: int) -> None:
-    """A change names the version of the plan it was read at (If-Match: the plan's ETag)."""
-    if row.version != version:
-        raise StaleVersion("plan version", row.id, version, row.version)
-
-
-def filtered(
-    config: MunicipalityConfig, plan: Plan, district: str | None, unit: str | None, person: str | None
-) -> list[Meeting]:
-    in_district = {u.id for u in config.units if district in u.districts} if district else None
-    return [
-        m
-        for m in plan.meetings
-        if (in_district is None or m.unit in in_district)
-        and (unit is None or m.unit == unit)
-        and (person is None or any(a.person == person for a in m.attendees))
-    ]
-
-
-def _backend_name(state: Any, backend: str | None) -> str:
-    name = backend or state.calendar.calendar_backend
-    if name not in known_backends():
-        known = ", ".join(known_backends())
-        raise HTTPException(
-            422, {"detail": f"ukendt kalender-backend '{name}' (findes: {known})", "field": "backend"}
-        )
-    return str(name)
-
-
-def _sent_out(row: PlanVersion, sent: dict[int, publishing.Sent], publication_id: int) -> PublishOut:
-    mine = sent.get(publication_id)
-    if mine is None:  # another sender has the term; it sends this publication too
-        return PublishOut(
-            plan_version_id=row.id,
-            messages=0,
-            recipients=0,
-            recipients_list=[],
-            delivered={},
-            failures=[],
-            pending=True,
-        )
-    return PublishOut(
-        plan_version_id=row.id,
-        messages=mine.messages,
-        recipients=len(mine.recipients),
-        recipients_list=mine.recipients,
-        delivered=mine.delivered,
-        failures=[*mine.failures, *([mine.unreachable] if mine.unreachable else [])],
-        pending=mine.unreachable is not None,
-    )
-
-
-def save_change(
-    db: Session,
-    state: Any,
-    row: PlanVersion,
-    base: Plan,
-    new: Plan,
-    config: MunicipalityConfig,
-    who: Principal,
-    reason: str,
-) -> ChangeOut:
-    """A new version from a change of `row`; sent to calendars at once if `row` is live.
-
-    The version, its place as the term's newest (a compare-and-set: a concurrent change of the
-    same version gets 412) and, for a live plan, the intent to publish it are committed in one
-    transaction before anything is sent; a crash while sending is resumed from the outbox.
-    """
-    changes = diff_plans(base, new)
-    notified = sorted({a.person for c in changes for a in [*c.before_attendees, *c.after_attendees]})
-    live = row.published_at is not None
-    if live:
-        publishing.check_publishable(db, config, new)
-    config_version = storage.get_config(db, row.config_version_id)
-    new_row = storage.save_plan_version(db, config_version, new, row, who.name, reason, change=True)
-    publication = publishing.make_live(db, state, new_row, who.name, reason, None) if live else None
-    commit(db)
-    out = ChangeOut(plan=version_out(new_row), changes=changes, notified=notified, published=live)
-    if publication is not None:
-        sent = _sent_out(new_row, publishing.send_now(state, row.term, who.name), publication.id)
-        out.sent_to, out.failures, out.pending = sent.recipients_list, sent.failures, sent.pending
-    return out
-
-
-# --------------------------------------------------------------------------- routes
 
 
 @router.post("/solve", response_model=JobOut, status_code=202)
 def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response, state: State) -> JobOut:
     """Queue a solve of one term; poll `GET /jobs/{id}` for progress and the plan version."""
-    version = storage.get_config(db, body.config_id)
-    config = parse_config(version.yaml, source=version.name)
-    term = body.term or config.terms[0].id
-    if term not in {t.id for t in config.terms}:
-        raise ConfigError([f"term: ukendt term '{term}' (findes: {', '.join(t.id for t in config.terms)})"])
-    job = storage.enqueue_job(
-        db,
-        SOLVE,
-        {
-            "config_version_id": version.id,
-            "term": term,
-            "time_limit": body.time_limit,
-            "workers": body.workers,
-            "actor": who.name,
-            "reason": body.reason,
-        },
-        who.name,
-    )
-    commit(db)
-    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
+    job = service.start_solve(db, who, state, body)
     response.headers["Location"] = f"/jobs/{job.id}"
-    return job_out(job)
+    return job
 
 
 @router.get("", response_model=list[PlanVersionOut])
@@ -305,10 +44,7 @@ def versions(
     db: Db, who: Leader, term: str | None = None, limit: int = Query(default=50, ge=1, le=500)
 ) -> list[PlanVersionOut]:
     """Plan versions, newest first."""
-    stmt = select(PlanVersion).order_by(PlanVersion.id.desc()).limit(limit)
-    if term is not None:
-        stmt = stmt.where(PlanVersion.term == term)
-    return [version_out(r) for r in db.scalars(stmt)]
+    return service.versions(db, who, term, limit)
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
@@ -322,20 +58,9 @@ def read(
     person: str | None = None,
 ) -> PlanOut:
     """A plan, optionally only a district's, a unit's or a person's meetings (staff: their own)."""
-    if who.role == Role.staff:
-        if person is not None and person != who.person:
-            raise HTTPException(403, "medarbejdere kan kun se deres egne møder")
-        person = who.person or "\0"
-    row, plan, config = load(db, plan_id)
-    etag(response, row.version)
-    return PlanOut(
-        **version_out(row).model_dump(),
-        rule_costs=plan.rule_costs,
-        stats=plan.stats,
-        explanation=plan.explanation,
-        meetings=filtered(config, plan, district, unit, person),
-        skipped=plan.skipped,
-    )
+    out = service.read_plan(db, who, plan_id, district, unit, person)
+    etag(response, out.version)
+    return out
 
 
 @router.get("/{plan_id}/diff", response_model=list[MeetingChange])
@@ -343,42 +68,27 @@ def diff(
     plan_id: Id, db: Db, who: Leader, against: int | None = Query(default=None, ge=1, le=MAX_ID)
 ) -> list[MeetingChange]:
     """What changed from `against` (default: the parent) to this version."""
-    row, plan = storage.get_plan(db, plan_id)
-    base_id = against if against is not None else row.parent_id
-    if base_id is None:
-        return diff_plans(plan.model_copy(update={"meetings": []}), plan)
-    return diff_plans(storage.get_plan(db, base_id)[1], plan)
+    return service.diff(db, who, plan_id, against)
 
 
 @router.get("/{plan_id}/explanation", response_model=WhyOut)
 def why_no_plan(plan_id: Id, db: Db, who: Leader) -> WhyOut:
     """Why there is no plan (the rules and people that clash), or that there is one."""
-    row, plan = storage.get_plan(db, plan_id)
-    reasons = plan.explanation or [f"Der er en plan ({plan.status.value}) med {len(plan.meetings)} møder."]
-    return WhyOut(uid="", reasons=reasons)
+    return service.why_no_plan(db, who, plan_id)
 
 
 @router.get("/{plan_id}/meetings/{uid}/why", response_model=WhyOut)
 def why_here(plan_id: Id, uid: str, db: Db, who: Leader) -> WhyOut:
     """Why this meeting sits where it does: what rules out each other time in its period."""
-    from scheduler.explain import why_meeting
-
-    row, plan, config = load(db, plan_id)
-    meeting_of(plan, uid)
-    return WhyOut(uid=uid, reasons=why_meeting(config, plan, uid))
+    return service.why_here(db, who, plan_id, uid)
 
 
 @router.put("/{plan_id}/meetings/{uid}/lock", response_model=LockOut, status_code=201)
 def lock(plan_id: Id, uid: str, body: LockRequest, db: Db, who: Leader, response: Response) -> LockOut:
     """Keep the meeting where it is: replanning and re-solving will not move it."""
-    row, plan, config = load(db, plan_id)
-    may_change(who, config, meeting_of(plan, uid))
-    lock_row = storage.lock_meeting(db, row.term, uid, who.name, body.reason)
-    commit(db)
-    etag(response, lock_row.version)
-    return LockOut(
-        term=row.term, uid=uid, locked_by=lock_row.locked_by, reason=lock_row.reason, version=lock_row.version
-    )
+    out = service.lock(db, who, plan_id, uid, body)
+    etag(response, out.version)
+    return out
 
 
 @router.delete("/{plan_id}/meetings/{uid}/lock", status_code=204)
@@ -391,10 +101,7 @@ def unlock(
     reason: str = Query(default="", max_length=1000),
 ) -> Response:
     """Release the lock (If-Match: the lock's ETag)."""
-    row, plan, config = load(db, plan_id)
-    may_change(who, config, meeting_of(plan, uid))
-    storage.unlock_meeting(db, row.term, uid, version, who.name, reason)
-    commit(db)
+    service.unlock(db, who, plan_id, uid, version, reason)
     return Response(status_code=204)
 
 
@@ -410,20 +117,7 @@ def move(
 ) -> ChangeOut:
     """Move one meeting; checked against every rule, saved as a new version of the plan.
     If-Match: the plan's ETag (`GET /plans/{id}`)."""
-    row, plan, config = load(db, plan_id)
-    require_plan_version(row, version)
-    meeting = meeting_of(plan, uid)
-    may_change(who, config, meeting)
-    newest(db, row)
-    locked = storage.locked_uids(db, row.term)
-    try:
-        proposal = move_meeting(
-            config, plan, uid, body.start, locked=locked, time_limit=state.settings.replan_time_limit
-        )
-    except NoProposal as exc:
-        raise HTTPException(422, {"detail": " ".join(exc.reasons), "field": "start"}) from None
-    reason = body.reason or f"flyttet af {who.name}"
-    return save_change(db, state, row, plan, proposal.plan, config, who, reason)
+    return service.move(db, who, state, plan_id, uid, body, version)
 
 
 @router.post("/{plan_id}/what-if", response_model=JobOut, status_code=202)
@@ -431,63 +125,19 @@ def what_if(
     plan_id: Id, body: WhatIfRequest, db: Db, who: Leader, response: Response, state: State
 ) -> JobOut:
     """Plan a changed config with the least change from this plan; nothing is published."""
-    storage.get_plan_version(db, plan_id)
-    storage.get_config(db, body.config_id)
-    job = storage.enqueue_job(
-        db,
-        WHAT_IF,
-        {
-            "config_version_id": body.config_id,
-            "base_plan_version_id": plan_id,
-            "time_limit": body.time_limit,
-            "actor": who.name,
-            "reason": body.reason,
-        },
-        who.name,
-    )
-    commit(db)
-    dispatch(state.settings, job.id)  # PostgreSQL: hands it to the procrastinate workers
+    job = service.what_if(db, who, state, plan_id, body)
     response.headers["Location"] = f"/jobs/{job.id}"
-    return job_out(job)
+    return job
 
 
 @router.post("/{plan_id}/publish", response_model=PublishOut)
 def publish(plan_id: Id, body: PublishRequest, db: Db, who: Leader, state: State) -> PublishOut:
     """Make the plan live and send it to calendars; only what changed since the last publish goes
     out. One publish per term at a time: a second one is refused (409) before it sends anything."""
-    row, plan, config = load(db, plan_id)
-    backend = _backend_name(state, body.backend)
-    publishing.check_publishable(db, config, plan)
-    reason = body.reason or "udsendt"
-    with publishing.sending(state, row.term):
-        db.expire_all()  # read the head and the row again now that the term is ours
-        row = storage.get_plan_version(db, plan_id)
-        newest(db, row)
-        publication = publishing.make_live(db, state, row, who.name, reason, backend)
-        commit(db)
-        sent = publishing.drain(state, row.term, who.name)
-    return _sent_out(row, sent, publication.id)
+    return service.publish(db, who, state, plan_id, body)
 
 
 @router.get("/{plan_id}/delivery", response_model=DeliveryOut)
 def delivery(plan_id: Id, db: Db, who: Leader, state: State) -> DeliveryOut:
     """Whether a published version has reached every calendar, and what is still unsent."""
-    row, plan, config = load(db, plan_id)
-    publication = storage.publication_of(db, plan_id)
-    if publication is None:
-        return DeliveryOut(
-            plan_version_id=row.id,
-            published=row.published_at is not None,
-            state=None,
-            backend=None,
-            messages=0,
-            unsent=[],
-        )
-    return DeliveryOut(
-        plan_version_id=row.id,
-        published=True,
-        state=publication.state.value,
-        backend=publication.backend,
-        messages=publication.messages,
-        unsent=[UnsentOut(**vars(u)) for u in publishing.unsent(state, publication, plan, config)],
-    )
+    return service.delivery(db, who, state, plan_id)

@@ -6,14 +6,24 @@ CDN) and the pages, which stay out of the OpenAPI schema. The API's JSON routes 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from api.errors import STATUS_BY_ERROR, page_message, status_of
 from api.web.common import HERE, SignInRequired, WebError, error_page, page
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+"""An exception handler as Starlette keeps them."""
+
+
+def _is_page(request: Request) -> bool:
+    """Whether the request was answered by a page (api.web), not by a JSON route."""
+    return str(getattr(request.scope.get("endpoint"), "__module__", "")).startswith("api.web.")
 
 
 def install(app: FastAPI) -> None:
@@ -28,13 +38,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         """A page's bad parameter (an id like 2**64 or 'abc') is an error page naming the field."""
-        if not getattr(request.scope.get("endpoint"), "__module__", "").startswith("api.web."):
+        if not _is_page(request):
             answer = api_invalid(request, exc)
             return await answer if isinstance(answer, Awaitable) else answer
         p = page(request, request.app.state.moedeplan)
         first = exc.errors()[0] if exc.errors() else {"loc": ()}
         field = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
         return error_page(request, 422, f"{p.t('bad_value')} «{field}».")
+
+    def domain_error(api_answer: Handler) -> Handler:
+        async def handle(request: Request, exc: Exception) -> Response:
+            """A page's refusal is an error page with the API's status (`api.errors`) and message."""
+            if not _is_page(request):
+                answer = api_answer(request, exc)
+                return await answer if isinstance(answer, Awaitable) else answer
+            return error_page(request, status_of(exc), page_message(exc))
+
+        return handle
+
+    for error in STATUS_BY_ERROR:
+        app.add_exception_handler(error, domain_error(app.exception_handlers[error]))
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:

@@ -13,6 +13,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import SPECIALIST_ROLES
 from scheduler.term_dates import week_monday
@@ -41,7 +42,7 @@ class Load:
 
 
 def compute_load(config: MunicipalityConfig, plan: Plan) -> Load:
-    term = next((t for t in config.terms if t.id == plan.term), None)
+    term = index_of(config).terms.get(plan.term)
     mondays = sorted({week_monday(m.start.date()) for m in plan.meetings})
     if term is not None:
         first, last = week_monday(term.start), week_monday(term.end)

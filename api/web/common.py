@@ -1,8 +1,9 @@
 """What every page needs: the request's language and user, templates, role checks, errors as pages.
 
-Role checks are the API's own (`Principal.may_change_unit`, `may_act_for`, the route functions of
-`api.routes`), so a page never allows what the API refuses: buttons are hidden for what the role
-may not do, and the POST behind them is refused anyway.
+Role checks are the API's own (`Principal.may_change_unit`, `may_act_for`, the services of
+`api.services`), so a page never allows what the API refuses: buttons are hidden for what the role
+may not do, and the POST behind them is refused anyway. A service's refusal becomes an error page
+with the status of `api.errors.STATUS_BY_ERROR` (see `api.web.install`).
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role
 from api.deps import MAX_ID, AppState, State
 from api.orm import PlanVersion
-from api.routes.plans import load
+from api.services.plans import load
 from api.web import i18n, session
 from scheduler.config import ConfigError
+from scheduler.index import ConfigIndex, index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import KNOWN_ROLES
 
@@ -68,6 +69,13 @@ class Page:
 
     def t(self, key: str) -> str:
         return i18n.text(self.lang, key)
+
+    @property
+    def who(self) -> Principal:
+        """The signed-in user, for the services (pages behind `User`, `Posted` or `LeaderPage`)."""
+        if self.user is None:
+            raise SignInRequired(self.request.url.path)
+        return self.user
 
     @property
     def is_leader(self) -> bool:
@@ -160,47 +168,6 @@ FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 FormVersion = Annotated[int, Form(ge=0, le=MAX_ID)]
 
 
-def api_error(p: Page, exc: Exception) -> WebError:
-    """An error from the API's own functions, as a page: same status, the API's Danish message."""
-    if isinstance(exc, HTTPException):
-        detail = exc.detail
-        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
-        return WebError(exc.status_code, message)
-    statuses = {
-        "NotFound": 404,
-        "Conflict": 409,
-        "ImmutableRow": 409,
-        "JobLost": 409,
-        "StaleVersion": 412,
-        "ConfigError": 422,
-        "PublishError": 409,
-        "PrivacyError": 422,
-        "ValueError": 422,
-    }
-    status = next((statuses[c.__name__] for c in type(exc).__mro__ if c.__name__ in statuses), 500)
-    problems = getattr(exc, "problems", None)
-    return WebError(status, "; ".join(problems) if problems else str(exc))
-
-
-API_ERRORS: tuple[type[Exception], ...] = (HTTPException, storage.StorageError, ValueError)
-
-
-def _api_error_types() -> tuple[type[Exception], ...]:
-    from calendar_sync.privacy import PrivacyError
-    from calendar_sync.publish import PublishError
-    from scheduler.config import ConfigError
-
-    return (*API_ERRORS, PublishError, PrivacyError, ConfigError)
-
-
-def call_api(p: Page, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an API route function, turning its refusals into error pages."""
-    try:
-        return fn(*args, **kwargs)
-    except _api_error_types() as exc:
-        raise api_error(p, exc) from exc
-
-
 # --------------------------------------------------------------------------- plans and names
 
 
@@ -215,23 +182,27 @@ class Current:
     versions: list[PlanVersion]
 
     @property
+    def index(self) -> ConfigIndex:
+        return index_of(self.config)
+
+    @property
     def term_name(self) -> str:
-        return next((t.name for t in self.config.terms if t.id == self.row.term), self.row.term)
+        return self.index.term_name(self.row.term)
 
     def person(self, pid: str) -> str:
-        return next((p.name for p in self.config.staff if p.id == pid), pid)
+        return self.index.person_name(pid)
 
     def unit(self, uid: str) -> str:
-        return next((u.name for u in self.config.units if u.id == uid), uid)
+        return self.index.unit_name(uid)
 
     def site(self, sid: str) -> str:
-        return next((s.name for s in self.config.sites if s.id == sid), sid)
+        return self.index.site_name(sid)
 
     def district(self, did: str) -> str:
-        return next((d.name for d in self.config.districts if d.id == did), did)
+        return self.index.district_name(did)
 
     def districts_of(self, unit_id: str) -> str:
-        unit = next((u for u in self.config.units if u.id == unit_id), None)
+        unit = self.index.units.get(unit_id)
         return ", ".join(self.district(d) for d in unit.districts) if unit else ""
 
     def role(self, role: str) -> str:
@@ -240,7 +211,7 @@ class Current:
 
 def current_plan(p: Page, db: Session, plan_id: int | None) -> Current | None:
     """The chosen plan version, or the newest one; None when nothing was planned yet."""
-    versions = list(db.scalars(select(PlanVersion).order_by(PlanVersion.id.desc()).limit(30)))
+    versions = storage.plan_versions(db, limit=30)
     if not versions:
         return None
     chosen = plan_id or versions[0].id

@@ -1,28 +1,28 @@
 """Doing things: sign in and out, plan (a solve job with progress), absences and proposals, publish.
 
-Every action calls the API's route function for it, so roles, versions and audit are the API's.
+Every action calls the API's service for it (`api.services`), so roles, versions and audit are the
+API's; a service's refusal is shown as an error page with the API's status and message.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import storage
-from api.auth import Principal, Role, token_hash
+from api.auth import token_hash
 from api.deps import Db, Id
-from api.orm import Absence, ConfigVersion
-from api.routes import absences as absence_routes
-from api.routes import calendars as calendar_routes
-from api.routes import plans as plan_routes
-from api.schemas import job_out
-from api.web import i18n, session
+from api.services import absences as absence_service
+from api.services import calendars as calendar_service
+from api.services import configs as config_service
+from api.services import jobs as job_service
+from api.services import plans as plan_service
+from api.services.calendars import FeedKind, FeedLink
+from api.web import session
 from api.web.common import (
     Current,
     FormId,
@@ -33,7 +33,6 @@ from api.web.common import (
     Posted,
     User,
     WebError,
-    call_api,
     current_plan,
     plan_param,
 )
@@ -41,6 +40,7 @@ from api.web.preview import preview
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
+from scheduler.term_dates import TZ
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,14 +117,14 @@ def rule_breakdown(plan: Plan) -> dict[str, Any]:
 
 @router.get("/solve")
 def solve_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
-    configs = list(db.scalars(select(ConfigVersion).order_by(ConfigVersion.id.desc()).limit(20)))
+    configs = storage.config_versions(db, limit=20)
     terms: list[tuple[str, str]] = []
     if configs:
         with contextlib.suppress(ConfigError):  # an old config that no longer passes: no terms to offer
             parsed = parse_config(configs[0].yaml, source=configs[0].name)
             terms = [(t.id, t.name) for t in parsed.terms]
     current = current_plan(p, db, plan_param(plan))
-    jobs = [job_out(j) for j in _recent_jobs(db)]
+    jobs = job_service.recent(db, p.who, 5)
     return p.render(
         "solve.html",
         title=p.t("plan_title"),
@@ -134,12 +134,6 @@ def solve_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         breakdown=rule_breakdown(current.plan) if current else None,
         jobs=jobs,
     )
-
-
-def _recent_jobs(db: Session) -> list[Any]:
-    from api.orm import Job
-
-    return list(db.scalars(select(Job).order_by(Job.id.desc()).limit(5)))
 
 
 @router.post("/solve")
@@ -154,27 +148,24 @@ def solve_start(
         raise WebError(403, p.t("forbidden"))
     try:
         limit = float(time_limit.replace(",", ".")) if time_limit.strip() else None
-        body = plan_routes.SolveRequest(config_id=config_id, term=term or None, time_limit=limit)
+        body = plan_service.SolveRequest(config_id=config_id, term=term or None, time_limit=limit)
     except ValueError as exc:
         raise WebError(422, f"{p.t('time_limit')}: {time_limit}") from exc
-    job = call_api(p, plan_routes.start_solve, body, db, p.user, Response(), p.state)
+    job = plan_service.start_solve(db, p.who, p.state, body)
     return p.redirect(f"/solve/jobs/{job.id}")
 
 
 def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
     try:
-        row = storage.get_job(db, job_id)
+        status = job_service.status(db, p.who, job_id)
     except storage.NotFound as exc:
         raise WebError(404, p.t("not_found")) from exc
-    job = job_out(row)
-    params = json.loads(row.params)
-    limit = params.get("time_limit") or p.state.settings.solve_time_limit
-    if not limit:
-        try:
-            config = parse_config(storage.get_config(db, int(params["config_version_id"])).yaml)
-            limit = config.planning.time_limit_seconds
-        except Exception:
-            limit = 60.0
+    job, params = status.out, status.params
+    limit = (
+        params.time_limit
+        or p.state.settings.solve_time_limit
+        or config_service.planning_time_limit(db, params.config_version_id)
+    )
     progress = job.progress or {}
     if job.state == "done":
         percent = 100
@@ -186,7 +177,6 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
     gap = None
     if objective not in (None, 0) and bound is not None:
         gap = max(0.0, (objective - bound) / abs(objective) * 100)
-    plan_id = int(job.result.split(":")[1]) if job.result and job.result.startswith("plan_version:") else None
     return {
         "job": job,
         "percent": percent,
@@ -195,7 +185,7 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         "elapsed": progress.get("elapsed_s"),
         "gap": gap,
         "finished": job.state in ("done", "failed"),
-        "plan_id": plan_id,
+        "plan_id": job.plan_id,
     }
 
 
@@ -221,36 +211,28 @@ def _local(value: str, field: str, p: Page) -> datetime:
         when = datetime.fromisoformat(value)
     except ValueError as exc:
         raise WebError(422, f"{p.t(field)}: {value!r}") from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=i18n.TZ)
+    return when if when.tzinfo is not None else when.replace(tzinfo=TZ)
 
 
 def _staff_for(p: Page, db: Session) -> list[tuple[str, str]]:
     """(id, name) of the people this user may register absences for."""
-    from api.orm import ConfigVersion as Cv
-
-    latest = db.scalars(select(Cv).order_by(Cv.id.desc()).limit(1)).first()
-    if latest is None:
-        return []
     try:
-        config = parse_config(latest.yaml, source=latest.name)
+        config = config_service.newest(db)
     except ConfigError as exc:
         raise WebError(409, p.t("bad_config")) from exc
-    assert p.user is not None
-    user = p.user
+    if config is None:
+        return []
+    user = p.who
     return sorted(((s.id, s.name) for s in config.staff if user.may_act_for(s.id)), key=lambda x: x[1])
 
 
 @router.get("/absence")
 def absence_page(p: User, db: Db, person: str | None = None, day: str | None = None) -> Response:
-    assert p.user is not None
-    recent = select(Absence).order_by(Absence.id.desc()).limit(10)
-    if p.user.role == Role.staff:
-        recent = recent.where(Absence.person_id == (p.user.person or "\0"))
     return p.render(
         "absence.html",
         title=p.t("absence_title"),
         staff=_staff_for(p, db),
-        recent=list(db.scalars(recent)),
+        recent=absence_service.recent(db, p.who, 10),
         person=person,
         day=day if day and len(day) == 10 else "",
     )
@@ -265,9 +247,8 @@ def absence_register(
     end: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    assert p.user is not None
     try:
-        body = absence_routes.AbsenceRequest(
+        body = absence_service.AbsenceRequest(
             person=person,
             start=_local(start, "from", p),
             end=_local(end, "to", p),
@@ -275,7 +256,7 @@ def absence_register(
         )
     except ValueError as exc:
         raise WebError(422, str(exc).splitlines()[-1] if str(exc) else p.t("error")) from exc
-    out = call_api(p, absence_routes.register, body, db, p.user, p.state, Response())
+    out = absence_service.register(db, p.who, p.state, body)
     return p.redirect(f"/absence/{out.id}")
 
 
@@ -288,15 +269,15 @@ def _unit_of(uid: str, plans: list[Plan], config: MunicipalityConfig) -> str | N
 
 
 def _absence_context(p: Page, db: Session, absence_id: int) -> dict[str, Any]:
-    assert p.user is not None
-    out = call_api(p, absence_routes.read, absence_id, db, p.user, Response())
+    user = p.who
+    out = absence_service.read(db, user, absence_id)
     current: Current | None = current_plan(p, db, out.plan_id) if out.plan_id else current_plan(p, db, None)
     acceptable: dict[int, bool] = {}
     if current is not None:
         for proposal in out.proposals:
             units = {_unit_of(c.uid, [current.plan], current.config) for c in proposal.changes}
             acceptable[proposal.id] = p.is_leader and all(
-                u is not None and p.user.may_change_unit(current.config, u) for u in units
+                u is not None and user.may_change_unit(current.config, u) for u in units
             )
     return {"absence": out, "current": current, "acceptable": acceptable}
 
@@ -310,7 +291,7 @@ def absence_view(p: User, db: Db, absence_id: Id) -> Response:
 def absence_accept(p: Posted, db: Db, absence_id: Id, proposal_id: Id, version: FormVersion) -> Response:
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    change = call_api(p, absence_routes.accept, absence_id, proposal_id, db, p.user, p.state, version)
+    change = absence_service.accept(db, p.who, p.state, absence_id, proposal_id, version)
     context = _absence_context(p, db, absence_id)
     return p.render("proposals.html", title=p.t("proposals"), change=change, **context)
 
@@ -318,26 +299,15 @@ def absence_accept(p: Posted, db: Db, absence_id: Id, proposal_id: Id, version: 
 # --------------------------------------------------------------------------- publish
 
 
-def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, Any]]:
-    """(kind label, name, FeedLink) for every feed this user may hand out, by the API's rule."""
-    assert p.user is not None
-    user: Principal = p.user
-    scope = calendar_routes.scope_config(db)
-    kinds = [
-        (calendar_routes.FeedKind.person, [(s.id, s.name) for s in current.config.staff]),
-        (calendar_routes.FeedKind.unit, [(u.id, u.name) for u in current.config.units]),
-        (calendar_routes.FeedKind.district, [(d.id, d.name) for d in current.config.districts]),
-    ]
-    links = []
-    for kind, readers in kinds:
-        for reader_id, name in readers:
-            if not user.may_link(scope, kind.value, reader_id):
-                continue
-            links.append(
-                (kind.value, name, calendar_routes.issue_link(db, p.state, user, kind, reader_id, scope))
-            )
-    db.commit()  # links issued now are kept, so the page shows the same ones next time
-    return links
+def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, FeedLink]]:
+    """(kind, name, FeedLink) for every feed this user may hand out, by the API's rule."""
+    readers = {
+        FeedKind.person: [(s.id, s.name) for s in current.config.staff],
+        FeedKind.unit: [(u.id, u.name) for u in current.config.units],
+        FeedKind.district: [(d.id, d.name) for d in current.config.districts],
+    }
+    issued = calendar_service.links(db, p.who, p.state, readers)
+    return [(kind.value, name, link) for kind, name, link in issued]
 
 
 @router.get("/publish")
@@ -367,11 +337,11 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     )
 
 
-def _delivery(p: Page, db: Session, current: Current) -> Any:
+def _delivery(p: Page, db: Session, current: Current) -> plan_service.DeliveryOut | None:
     """How far the version's publication got (None if it was never published)."""
     if current.row.published_at is None:
         return None
-    return call_api(p, plan_routes.delivery, current.row.id, db, p.user, p.state)
+    return plan_service.delivery(db, p.who, p.state, current.row.id)
 
 
 @router.post("/publish")
@@ -380,8 +350,8 @@ def publish_now(
 ) -> Response:
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    body = plan_routes.PublishRequest(reason=reason)
-    result = call_api(p, plan_routes.publish, plan, body, db, p.user, p.state)
+    body = plan_service.PublishRequest(reason=reason)
+    result = plan_service.publish(db, p.who, p.state, plan, body)
     current = current_plan(p, db, plan)
     assert current is not None
     return p.render(

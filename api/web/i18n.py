@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from scheduler.danish import MONTH_DA, WEEKDAY_DA
+from scheduler.danish import MONTH_DA, WEEKDAY_DA, clock_da, long_date_da
+from scheduler.term_dates import TZ
 
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
 DEFAULT: Lang = "da"
-TZ = ZoneInfo("Europe/Copenhagen")
 
 WEEKDAYS: dict[Lang, list[str]] = {
     "da": list(WEEKDAY_DA),
@@ -304,10 +303,9 @@ def text(lang: Lang, key: str) -> str:
 def long_date(value: date | datetime, lang: Lang = DEFAULT) -> str:
     """'tirsdag 9. marts 2027' / 'Tuesday 9 March 2027' (a datetime is read in Copenhagen time)."""
     day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
-    weekday, month = WEEKDAYS[lang][day.weekday()], MONTHS[lang][day.month - 1]
-    if lang == "en":
-        return f"{weekday} {day.day} {month} {day.year}"
-    return f"{weekday} {day.day}. {month} {day.year}"
+    if lang == "da":
+        return long_date_da(day)
+    return f"{WEEKDAYS[lang][day.weekday()]} {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def short_date(value: date | datetime, lang: Lang = DEFAULT) -> str:
@@ -323,7 +321,8 @@ def number(value: float, lang: Lang = DEFAULT, decimals: int = 1) -> str:
 
 
 def clock(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%H:%M")
+    """'13:30' in Copenhagen time, in both languages."""
+    return clock_da(value)
 
 
 def when(start: datetime, end: datetime, lang: Lang = DEFAULT) -> str:

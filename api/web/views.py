@@ -1,6 +1,6 @@
 """Looking at a plan: the semester overview, a person's weeks, one meeting (lock, move, why), the load.
 
-Changes go through the API's own route functions (`api.routes.plans.lock`, `unlock`, `move`),
+Changes go through the API's own services (`api.services.plans.lock`, `unlock`, `move`),
 so the checks are the API's: district, newest version, every rule.
 """
 
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Response
 from api import storage
 from api.auth import Role
 from api.deps import Db
-from api.routes import plans as plan_routes
+from api.services import plans as plan_service
 from api.web import charts, i18n
 from api.web.common import (
     Current,
@@ -26,12 +26,12 @@ from api.web.common import (
     Posted,
     User,
     WebError,
-    call_api,
     current_plan,
     plan_param,
 )
+from scheduler.index import index_of
 from scheduler.model import Meeting
-from scheduler.term_dates import closed_days, week_monday
+from scheduler.term_dates import TZ, closed_days, week_monday
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +55,7 @@ class WeekRow:
 def week_rows(current: Current, meetings: list[Meeting], key: str) -> list[WeekRow]:
     """The term's weeks, with closed weekdays and the meetings of each column (`key`: unit or weekday)."""
     config, plan = current.config, current.plan
-    term = next((t for t in config.terms if t.id == plan.term), None)
+    term = index_of(config).terms.get(plan.term)
     if term is None:
         return []
     closed = closed_days(config, term)
@@ -69,10 +69,10 @@ def week_rows(current: Current, meetings: list[Meeting], key: str) -> list[WeekR
         )
     by_monday = {r.monday: r for r in rows}
     for m in sorted(meetings, key=lambda m: m.start):
-        row = by_monday.get(week_monday(m.start.astimezone(i18n.TZ).date()))
+        row = by_monday.get(week_monday(m.start.astimezone(TZ).date()))
         if row is None:
             continue
-        column = m.unit if key == "unit" else str(m.start.astimezone(i18n.TZ).weekday())
+        column = m.unit if key == "unit" else str(m.start.astimezone(TZ).weekday())
         row.cells.setdefault(column, []).append(m)
     return rows
 
@@ -107,7 +107,7 @@ def overview(
     if district is None and p.user.role == Role.distriktsleder:
         district = next((d.id for d in districts if d.id in p.user.districts), "")
     units = [u for u in current.config.units if not district or district in u.districts]
-    meetings = plan_routes.filtered(current.config, current.plan, district or None, None, None)
+    meetings = plan_service.filtered(current.config, current.plan, district or None, None, None)
     return p.render(
         "overview.html",
         title=p.t("overview_title"),
@@ -135,13 +135,14 @@ def person_view(
     if current is None:
         return p.render("empty.html", title=p.t("person_title"))
     staff = sorted(current.config.staff, key=lambda s: s.name)
-    if not id:
-        id = next((s.id for s in staff if s.id == "psykolog-a"), staff[0].id)
-    if id not in {s.id for s in staff}:
+    if not id:  # the signed-in person, else the first staff member
+        mine = p.user.person
+        id = mine if mine in current.index.people else staff[0].id
+    if id not in current.index.people:
         raise WebError(404, p.t("not_found"))
-    meetings = plan_routes.filtered(current.config, current.plan, None, None, id)
+    meetings = plan_service.filtered(current.config, current.plan, None, None, id)
     hours = sum((m.end - m.start).total_seconds() for m in meetings) / 3600
-    unit_districts = {u.id: u.districts for u in current.config.units}
+    unit_districts = {u.id: u.districts for u in current.index.units.values()}
     return p.render(
         "person.html",
         title=f"{p.t('person_title')}: {current.person(id)}",
@@ -179,8 +180,8 @@ def meeting_view(
     current, meeting = _meeting(p, db, plan, uid)
     assert p.user is not None
     lock = storage.get_lock(db, current.row.term, uid)
-    unit = next(u for u in current.config.units if u.id == meeting.unit)
-    site = next((s for s in current.config.sites if s.id == meeting.site), None)
+    unit = current.index.units[meeting.unit]
+    site = current.index.sites.get(meeting.site)
     reasons = _why(current, uid) if why else None
     return p.render(
         "meeting.html",
@@ -193,7 +194,7 @@ def meeting_view(
         may_change=p.user.may_change_unit(current.config, meeting.unit),
         reasons=reasons,
         done=done if done in ("locked_ok", "unlocked_ok", "moved_ok") else None,
-        start_local=meeting.start.astimezone(i18n.TZ).strftime("%Y-%m-%dT%H:%M"),
+        start_local=meeting.start.astimezone(TZ).strftime("%Y-%m-%dT%H:%M"),
     )
 
 
@@ -218,20 +219,17 @@ def meeting_lock(
     plan: FormId,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    body = plan_routes.LockRequest(reason=reason)
-    call_api(p, plan_routes.lock, plan, uid, body, db, p.user, Response())
+    plan_service.lock(db, p.who, plan, uid, plan_service.LockRequest(reason=reason))
     return p.redirect(f"/meeting/{uid}?plan={plan}&done=locked_ok")
 
 
 @router.post("/meeting/{uid}/unlock")
 def meeting_unlock(p: Posted, db: Db, uid: str, plan: FormId, version: FormVersion) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    call_api(p, plan_routes.unlock, plan, uid, db, p.user, version, "")
+    plan_service.unlock(db, p.who, plan, uid, version, "")
     return p.redirect(f"/meeting/{uid}?plan={plan}&done=unlocked_ok")
 
 
@@ -245,7 +243,6 @@ def meeting_move(
     start: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    assert p.user is not None
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
     try:
@@ -253,10 +250,9 @@ def meeting_move(
     except ValueError as exc:
         raise WebError(422, f"{p.t('move_to')}: {start!r}") from exc
     if when.tzinfo is None:
-        when = when.replace(tzinfo=i18n.TZ)
-    body = plan_routes.MoveRequest(start=when, reason=reason)
-    state = p.state
-    change = call_api(p, plan_routes.move, plan, uid, body, db, p.user, state, version)
+        when = when.replace(tzinfo=TZ)
+    body = plan_service.MoveRequest(start=when, reason=reason)
+    change = plan_service.move(db, p.who, p.state, plan, uid, body, version)
     return p.redirect(f"/meeting/{uid}?plan={change.plan.id}&done=moved_ok")
 
 
@@ -267,7 +263,7 @@ def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         return p.render("empty.html", title=p.t("load_title"))
     load = charts.compute_load(current.config, current.plan)
     people = {pid: current.person(pid) for pid in load.people}
-    districts = {d.id: d.name for d in current.config.districts}
+    districts = {d.id: d.name for d in current.index.districts.values()}
     unit, week = p.t("hours_short"), p.t("week")
     people_svg = charts.people_chart(load, people, p.t("load_per_person"), p.t("load_help"), unit, week)
     districts_svg = charts.districts_chart(

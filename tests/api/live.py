@@ -89,7 +89,7 @@ class Live:
         self.run_jobs()
         done = self.client.get(f"/jobs/{job.json()['id']}", headers=auth("admin")).json()
         assert done["state"] == "done", done
-        return self.plan(int(done["result"].split(":")[1]))
+        return self.plan(int(done["plan_id"]))
 
     def plan(self, plan_id: int) -> dict[str, Any]:
         response = self.client.get(f"/plans/{plan_id}", headers=auth("admin"))

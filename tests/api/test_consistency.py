@@ -455,7 +455,7 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
             and j,
             "the solve",
         )
-        plan_id = int(done["result"].split(":")[1])
+        plan_id = int(done["plan_id"])
         assert httpx.post(f"{server.url}/plans/{plan_id}/publish", json={}, headers=admin).status_code == 200
         plan_etag = httpx.get(f"{server.url}/plans/{plan_id}", headers=admin).headers["ETag"]
         sessions = make_session_factory(f"sqlite:///{tmp_path / 'moedeplan.sqlite3'}")

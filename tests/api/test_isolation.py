@@ -148,7 +148,8 @@ def test_a_solve_ends_when_its_parent_is_killed() -> None:
 
 def test_a_real_solve_reports_its_progress_through_the_pipe() -> None:
     """What a job runs (`api.jobs._compute`), in its child: CP-SAT's solutions reach the parent."""
-    from api.jobs import SOLVE, _compute, _Inputs
+    from api.job_types import SOLVE
+    from api.jobs import _compute, _Inputs
     from api.settings import AppSettings
     from scheduler.config import load_config
     from scheduler.solve import Progress, SolveOptions

@@ -16,13 +16,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pytest
 from sqlalchemy import func, select
 
 from api import jobs, storage
 from api.db import migrate, session_scope
+from api.job_types import SolveParams
 from api.orm import AuditEntry, Job, PlanVersion
 from api.settings import AppSettings
 from tests.api.databases import Db, PgSchemas
@@ -106,11 +107,12 @@ def settings_for(db: Db) -> AppSettings:
     return AppSettings(database_url=db.url, job_queue="procrastinate", job_stale_seconds=STALE_SECONDS)
 
 
-def enqueue_solve(db: Db, config: Path, **params: Any) -> int:
+def enqueue_solve(db: Db, config: Path, time_limit: float | None = None, workers: int | None = None) -> int:
     """What `POST /plans/solve` does: commit the job row, then hand it to the queue."""
     with session_scope(db.sessions) as session:
         version = storage.save_config(session, config.stem, config.read_text(encoding="utf-8"), "test", "")
-        job = storage.enqueue_job(session, jobs.SOLVE, {"config_version_id": version.id, **params}, "test")
+        params = SolveParams(config_version_id=version.id, time_limit=time_limit, workers=workers)
+        job = jobs.enqueue(session, params, "test")
     jobs.dispatch(settings_for(db), job.id)
     return job.id
 
@@ -144,6 +146,7 @@ def test_two_worker_processes_run_queued_solves(pg: Db, workers: Workers) -> Non
         assert str(result.state) == "done", (result.error, workers.output())
         assert result.attempts == 1
         assert result.result_ref is not None and result.result_ref.startswith("plan_version:")
+        assert jobs.job_result(result).plan_id is not None
     assert pg.count(PlanVersion) == 2
     assert first.poll() is None and second.poll() is None, workers.output()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from ortools.sat.python import cp_model
 
+from bench.meeting_scheduling.__main__ import main as bench_main
 from bench.meeting_scheduling.instance import Instance, load_instance
 from bench.meeting_scheduling.score import Placement, score_assignment
 from bench.meeting_scheduling.solve import MeetingModel, solve_instance
@@ -139,14 +140,10 @@ def test_model_soft_terms_match_the_score_on_a_fixed_assignment() -> None:
     assert solver.value(mm.medium) == -score.medium
 
 
-def test_cli_bench_meetings_x1(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from api.cli import app
-
+def test_entry_point_x1(tmp_path: Path) -> None:
+    """`python -m bench.meeting_scheduling` solves x1 and writes the referee's score."""
     out = tmp_path / "result.json"
     args = [
-        "bench-meetings",
         str(BENCH / "demo_x1.json"),
         "--time-limit",
         "4",
@@ -155,8 +152,7 @@ def test_cli_bench_meetings_x1(tmp_path: Path) -> None:
         "--out",
         str(out),
     ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    assert bench_main(args) == 0
     data = json.loads(out.read_text())
     assert data["score"]["hard"] == 0
     assert data["first_feasible_s"] < 4
@@ -165,3 +161,52 @@ def test_cli_bench_meetings_x1(tmp_path: Path) -> None:
         {k: Placement.model_validate(v) for k, v in data["assignment"].items()},
     )
     assert rescored.as_dict() == data["score"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--time-limit", "0.1"], "skal være mindst 0.5"),
+        (["--workers", "0"], "skal være mindst 1 og højst 64"),
+        (["--workers", "to"], "er ikke et heltal"),
+        (["--seed", "-1"], "skal være mindst 0"),
+    ],
+)
+def test_entry_point_rejects_bad_arguments_in_danish(
+    args: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        bench_main([str(BENCH / "demo_x1.json"), "--out", str(tmp_path / "r.json"), *args])
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_entry_point_bad_instance_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"people": 3}', encoding="utf-8")
+    assert bench_main([str(tmp_path / "missing.json")]) == 2
+    assert "filen findes ikke" in capsys.readouterr().err
+    assert bench_main([str(broken), "--out", str(tmp_path / "r.json")]) == 2
+    assert "er ikke en meeting-scheduling-instans" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_entry_point_runs_as_a_module(tmp_path: Path) -> None:
+    """The real `python -m` invocation (exit code 2 on a missing file), and the product's CLI has no bench."""
+    import subprocess
+    import sys
+
+    from typer.main import get_command
+
+    from api.cli import app
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.meeting_scheduling", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "filen findes ikke" in done.stderr
+    assert "bench-meetings" not in get_command(app).commands  # type: ignore[attr-defined]

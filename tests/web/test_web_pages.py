@@ -14,9 +14,10 @@ from api import storage
 from api.db import session_scope
 from api.orm import Job
 from api.web import i18n, session
-from api.web.i18n import TZ, long_date, when
+from api.web.i18n import long_date, when
 from calendar_sync.ledger import Ledger
 from scheduler.model import Plan
+from scheduler.term_dates import TZ
 from tests.web.conftest import Site
 from tests.web.site import token
 
@@ -228,6 +229,15 @@ def test_staff_see_only_their_own_weeks_and_absences(site: Site) -> None:
         assert site.client.get(path).status_code == 403, path
     form = site.client.get("/absence").text
     assert re.findall(r'<option value="([^"]+)"', form) == ["psykolog-a"]
+
+
+def test_a_leader_without_a_person_first_sees_the_first_staff_member_by_name(site: Site) -> None:
+    """No default tuned to the example (it used to be 'psykolog-a'): the list's first person."""
+    site.solve("baltorp")
+    site.sign_in("baltorp")
+    page = site.client.get("/person")
+    assert page.status_code == 200
+    assert "<title>Personens uger: Leder Baltorp" in page.text
 
 
 def test_a_service_token_only_reaches_the_absence_page(site: Site) -> None:

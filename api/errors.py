@@ -1,0 +1,103 @@
+"""Exceptions -> HTTP status: one table, by class, for the JSON API and the web pages alike.
+
+The services (`api.services`) and storage raise domain exceptions; they never know about HTTP.
+`STATUS_BY_ERROR` is looked up along the exception's MRO, so a subclass (`NotNewest`, `JobLost`,
+`PublishBusy`) gets its parent's status unless it has its own row. An exception that is in no row
+is a programming error: 500, logged, and never a traceback to the user.
+"""
+
+from __future__ import annotations
+
+from api.auth import UsersFileError
+from api.db import Conflict, ImmutableRow, NotFound, NotNewest, StaleVersion
+from api.schemas import ErrorBody
+from calendar_sync.privacy import PrivacyError
+from calendar_sync.publish import PublishError
+from scheduler.config import ConfigError
+
+
+class Refused(Exception):
+    """A request the caller may correct: a Danish `detail`, and the input `field` at fault if one is."""
+
+    def __init__(self, detail: str, field: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.problems = problems
+
+
+class Forbidden(Refused):
+    """The caller's role or district may not do this (-> 403)."""
+
+
+class BadInput(Refused):
+    """Input that is well-formed but cannot be used, e.g. an unknown person or an impossible move (-> 422)."""
+
+
+class Unreachable(Refused):
+    """A system we depend on (a calendar server) did not answer usefully (-> 502)."""
+
+
+STATUS_BY_ERROR: dict[type[Exception], int] = {
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    ImmutableRow: 409,
+    PublishError: 409,
+    StaleVersion: 412,
+    BadInput: 422,
+    ConfigError: 422,
+    PrivacyError: 422,
+    Unreachable: 502,
+    UsersFileError: 503,
+}
+"""The status of every exception the API raises on purpose; subclasses inherit their parent's row."""
+
+INTERNAL = 500
+USERS_FILE_UNUSABLE = "brugerfilen kan ikke bruges; kontakt kommunens IT"
+
+
+def status_of(exc: BaseException) -> int:
+    """The status for `exc`: the nearest class in its MRO that has a row, else 500."""
+    for cls in type(exc).__mro__:
+        status = STATUS_BY_ERROR.get(cls)  # type: ignore[call-overload]
+        if status is not None:
+            return status
+    return INTERNAL
+
+
+def error_body(exc: BaseException) -> ErrorBody:
+    """The JSON API's Danish body for a mapped exception (the wording its clients already read)."""
+    if isinstance(exc, Refused):
+        return ErrorBody(detail=exc.detail, field=exc.field, problems=exc.problems)
+    if isinstance(exc, ConfigError):
+        return ErrorBody(detail="konfigurationen er ikke gyldig", field="yaml", problems=exc.problems)
+    if isinstance(exc, NotNewest):
+        return ErrorBody(detail=str(exc), field="If-Match")
+    if isinstance(exc, StaleVersion):
+        return ErrorBody(
+            detail=f"ændret af en anden siden du hentede den; hent igen ({exc})", field="If-Match"
+        )
+    if isinstance(exc, NotFound):
+        return ErrorBody(detail=str(exc) or "findes ikke")
+    if isinstance(exc, PrivacyError):
+        return ErrorBody(detail=f"ikke udsendt (tavshedspligt): {exc}")
+    if isinstance(exc, PublishError):
+        return ErrorBody(detail=f"ikke udsendt: {exc}")
+    if isinstance(exc, UsersFileError):
+        # Fail closed: nobody is let in while the users file cannot be read. The log names the
+        # file and the problem (`Directory`); callers are not told where the server keeps it.
+        return ErrorBody(
+            detail="ingen kan logge ind lige nu: brugerfilen kan ikke bruges; kontakt kommunens IT"
+        )
+    if status_of(exc) == INTERNAL:
+        return ErrorBody(detail="intern fejl; den er logget")
+    return ErrorBody(detail=str(exc))
+
+
+def page_message(exc: BaseException) -> str:
+    """What an error page says for a mapped exception: every problem, else the exception's message."""
+    if isinstance(exc, UsersFileError) or status_of(exc) == INTERNAL:
+        return error_body(exc).detail  # never where the server keeps its files, nor a traceback
+    problems = getattr(exc, "problems", None)
+    return "; ".join(problems) if problems else str(exc)
