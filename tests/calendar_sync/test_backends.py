@@ -1,21 +1,18 @@
-"""One back-end is one module: it imports no other back-end, owns its typed settings (under the
-same MOEDEPLAN_ names as before), and free/busy is an optional capability of the interface."""
+"""One back-end is one module: it owns its typed settings (under the same MOEDEPLAN_ names as
+before), and free/busy is an optional capability of the interface. That no back-end imports
+another is checked with every other import rule in tests/test_architecture.py."""
 
 from __future__ import annotations
 
-import ast
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-import calendar_sync.backends as package
 from calendar_sync.backends.base import BusyUnsupported, backend_class, known_backends, load_backend
 from calendar_sync.freebusy import reader_for
 from calendar_sync.settings import CalendarSettings, env_name
 from scheduler.term_dates import TZ
-
-BACKENDS = Path(package.__file__).parent
 
 # Every environment variable CalendarSettings read before each back-end owned its settings (and
 # the README documents): each must still configure the same back-end.
@@ -59,22 +56,6 @@ NAMES = {
         "exchange_max_backoff",
     },
 }
-
-
-def test_no_back_end_imports_another() -> None:
-    for path in sorted(BACKENDS.glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else []
-            )
-            for name in names:
-                if name.startswith("calendar_sync.backends."):
-                    assert name == "calendar_sync.backends.base", f"{path.name} imports {name}"
 
 
 def test_each_back_end_owns_the_settings_it_always_had() -> None:
