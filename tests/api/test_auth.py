@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from typer.testing import CliRunner
 
 from api.auth import Directory, UsersFileError, token_hash
@@ -50,10 +50,10 @@ def test_serve_refuses_an_empty_or_short_key(
 
 
 def test_keys_of_32_characters_are_taken_without_surrounding_whitespace() -> None:
-    settings = AppSettings(feed_secret=f"  {GOOD_KEY}\n", session_secret=GOOD_KEY)
+    settings = AppSettings(feed_secret=SecretStr(f"  {GOOD_KEY}\n"), session_secret=SecretStr(GOOD_KEY))
     assert settings.feed_secret is not None and settings.feed_secret.get_secret_value() == GOOD_KEY
     with pytest.raises(ValidationError, match="MOEDEPLAN_FEED_SECRET er for kort"):
-        AppSettings(feed_secret="x" * 31)
+        AppSettings(feed_secret=SecretStr("x" * 31))
     assert AppSettings().feed_secret is None  # unset is fine: a key is made and kept
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from scheduler.model import MunicipalityConfig, Plan
 
@@ -13,6 +14,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize(("name", "model"), [("plan", Plan), ("config", MunicipalityConfig)])
-def test_schema_in_docs_is_current(name: str, model: type) -> None:
+def test_schema_in_docs_is_current(name: str, model: type[BaseModel]) -> None:
     written = json.loads((DOCS / f"{name}.schema.json").read_text(encoding="utf-8"))
     assert written == model.model_json_schema(), f"run 'make schema' to refresh docs/{name}.schema.json"

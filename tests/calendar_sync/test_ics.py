@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import recurring_ical_events
 from dateutil.rrule import rrulestr
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vRecur, vUTCOffset
 
 from calendar_sync.ics import (
     build_vtimezone,
@@ -308,13 +308,16 @@ def test_vtimezone_is_rrule_based_without_rdate() -> None:
     for name, (start, month, tzname, off_from, off_to) in expect.items():
         part = parts[name]
         rule = part["RRULE"]
+        assert isinstance(rule, vRecur)
         assert part.decoded("DTSTART") == start
         assert rule["FREQ"] == ["YEARLY"]
         assert [int(m) for m in rule["BYMONTH"]] == month
         assert [str(d) for d in rule["BYDAY"]] == ["-1SU"]
         assert str(part["TZNAME"]) == tzname
-        assert part["TZOFFSETFROM"].td == off_from
-        assert part["TZOFFSETTO"].td == off_to
+        offset_from, offset_to = part["TZOFFSETFROM"], part["TZOFFSETTO"]
+        assert isinstance(offset_from, vUTCOffset) and isinstance(offset_to, vUTCOffset)
+        assert offset_from.td == off_from
+        assert offset_to.td == off_to
 
 
 def test_vtimezone_agrees_with_tz_database_2025_to_2040(config: MunicipalityConfig) -> None:
@@ -361,8 +364,10 @@ def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, te
         assert start == meeting.start and end == meeting.end
         if uid == series_uid:
             rule = event["RRULE"]
+            assert isinstance(rule, vRecur)
             assert rule["FREQ"] == ["WEEKLY"] and "COUNT" not in rule
             until = rule["UNTIL"][0]
+            assert isinstance(until, datetime)
             assert until.tzinfo is not None and until.utcoffset() == timedelta(0)
             assert until == expected_utc[last_uid]
             assert "EXDATE" not in event and "RECURRENCE-ID" not in event
@@ -391,14 +396,14 @@ def test_times_survive_dst_switch_in_both_parsers(config: MunicipalityConfig, te
     # RFC 5545 says, up to UNTIL compared as an instant), converted by the file's own VTIMEZONE
     rules = vtimezone_rules(ics)
     walls: list[datetime] = []
-    event: dict[str, str] = {}
+    fields: dict[str, str] = {}
     for line in unfolded_lines(ics):
         if line == "BEGIN:VEVENT":
-            event = {}
+            fields = {}
         elif line == "END:VEVENT":
-            walls += wall_starts(event, rules)
+            walls += wall_starts(fields, rules)
         else:
-            event[re.split("[;:]", line, maxsplit=1)[0]] = line
+            fields[re.split("[;:]", line, maxsplit=1)[0]] = line
     assert sorted(utc_by_vtimezone(rules, wall) for wall in walls) == sorted(m.start for m in plan.meetings)
     school_walls = [w for w in walls if utc_by_vtimezone(rules, w) in expected_utc.values()]
     assert len(school_walls) == len(expected_utc)
@@ -507,7 +512,9 @@ def test_person_in_two_seats_is_listed_once_as_required(config: MunicipalityConf
         ("psykolog-a", True)
     ]
     invite = Calendar.from_ical(render(item, "REQUEST", 0, now=NOW)).events[0]
-    psykolog = [a for a in invite["ATTENDEE"] if str(a) == "mailto:psykolog.a@example.dk"]
+    attendees = invite["ATTENDEE"]
+    assert isinstance(attendees, list) and all(isinstance(a, vCalAddress) for a in attendees)
+    psykolog = [a for a in attendees if str(a) == "mailto:psykolog.a@example.dk"]
     assert [a.params["ROLE"] for a in psykolog] == ["REQ-PARTICIPANT"]
 
 

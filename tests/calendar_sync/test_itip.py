@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vRecur
 
 from calendar_sync.items import CalendarItem, items_from_plan
 from calendar_sync.itip import render, render_feed
@@ -188,9 +188,12 @@ def test_request_carries_invitations(item: CalendarItem) -> None:
         assert event["DTSTART"].params["TZID"] == "Europe/Copenhagen"
         assert event["DTEND"].params["TZID"] == "Europe/Copenhagen"
         organizer = event["ORGANIZER"]
+        assert isinstance(organizer, vCalAddress)
         assert str(organizer) == "mailto:dl@example.dk"
         assert organizer.params["CN"] == "Distriktsleder Hedegården"
-        attendees = {str(a): a.params for a in event["ATTENDEE"]}
+        invited = event["ATTENDEE"]
+        assert isinstance(invited, list) and all(isinstance(a, vCalAddress) for a in invited)
+        attendees = {str(a): a.params for a in invited}
         # the organizer is not invited to their own meeting; Referent A has no address
         assert set(attendees) == {"mailto:psykolog.a@example.dk", "mailto:sp.a@example.dk"}
         assert attendees["mailto:psykolog.a@example.dk"]["ROLE"] == "REQ-PARTICIPANT"
@@ -204,6 +207,7 @@ def test_request_carries_invitations(item: CalendarItem) -> None:
 
     assert master.decoded("DTSTART") == local_datetime(date(2027, 3, 2), 13 * 60)
     rule = master["RRULE"]
+    assert isinstance(rule, vRecur)
     assert rule["FREQ"] == ["WEEKLY"] and rule["INTERVAL"] == [1] and rule["BYDAY"] == ["TU"]
     assert rule["UNTIL"] == [local_datetime(date(2027, 4, 27), 13 * 60).astimezone(UTC)]
     assert override.decoded("RECURRENCE-ID") == local_datetime(date(2027, 4, 6), 13 * 60)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from calendar_sync.backends.base import CalendarBackend, Recipient, load_backend
 from calendar_sync.ics import person_calendars
@@ -281,7 +282,7 @@ def _exchange_ews(tmp_path: Path) -> Iterator[Target]:
             ews_url=server.url,
             ews_auth="basic",
             ews_username="svc",
-            ews_password="pw",
+            ews_password=SecretStr("pw"),
             ews_service_mailbox="moedeplan@ballerup.example",
             ews_timeout=5,
         )
@@ -302,7 +303,7 @@ def _exchange_graph(tmp_path: Path) -> Iterator[Target]:
         settings = CalendarSettings(
             graph_tenant_id=server.tenant,
             graph_client_id=server.client_id,
-            graph_client_secret=server.client_secret,
+            graph_client_secret=SecretStr(server.client_secret),
             graph_authority=server.authority,
             graph_url=server.url,
             graph_ca_bundle=server.ca_file,

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api import storage
 from api.app import create_app
@@ -79,7 +80,7 @@ def open_service(database_url: str, folder: Path, *, publish: bool = True) -> It
         run_worker=False,
         job_queue="embedded",
         users_file=users_file,
-        feed_secret=FEED_SECRET,
+        feed_secret=SecretStr(FEED_SECRET),
         secret_file=folder / "secret",
         public_url=PUBLIC_URL,
         replan_time_limit=3.0,

@@ -103,7 +103,7 @@ def series_of(draw: st.DrawFn, index: int, units: list[str], staff: list[dict[st
         "required_roles": seats,
     }
     named = draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
-    if named and draw(st.booleans()):
+    if len(named) > 0 and draw(st.booleans()):
         series["chair"] = named.pop()
     if named:
         series["optional_people"] = [named.pop()]
