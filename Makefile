@@ -23,7 +23,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy scheduler constraints calendar_sync api bench
+	$(BIN)/mypy scheduler constraints calendar_sync api bench tests
 
 ## Solver figures on the example and on generated 2x, 4x, 10x instances.
 bench: $(STAMP)
