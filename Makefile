@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-meetings schema clean
+.PHONY: demo test test-fast lint bench bench-meetings schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("moedeplan needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -20,6 +20,10 @@ demo: $(STAMP)
 ## The whole test suite (CI runs exactly this).
 test: $(STAMP)
 	$(BIN)/pytest
+
+## The suite without the browser, worker-process and long-solve tests (markers in pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not browser and not workers and not solve"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

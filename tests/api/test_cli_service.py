@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -40,6 +41,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.workers
 def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
     token = CliRunner().invoke(app, ["user-add", str(users), "IT", "--role", "admin"]).output.strip()
@@ -74,6 +76,7 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
         server.wait(30)
 
 
+@pytest.mark.workers
 def test_serve_never_writes_a_feed_token_to_its_log(tmp_path: Path) -> None:
     """The access log showed `GET /calendars/…ics?token=…`: anyone reading the log could subscribe."""
     users = tmp_path / "users.yaml"

@@ -40,6 +40,8 @@ from tests.api.live import FEED_SECRET, TERM, TWO_DISTRICTS, Live, at_once, auth
 from tests.fakes.smtp import SmtpServer
 from tests.fakes.tcp import ClosedPort
 
+pytestmark = pytest.mark.solve  # every test here solves the two-district config first
+
 CONFIG = with_emails(TWO_DISTRICTS)
 
 
@@ -421,6 +423,7 @@ def _until(check: Any, what: str, seconds: float = 90) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.workers
 def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_path: Path) -> None:
     """The server is SIGKILLed while a move of a published plan is being sent (right after the
     SMTP server accepted the first e-mail); the restarted server sends the rest from the outbox,

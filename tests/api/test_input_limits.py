@@ -124,6 +124,8 @@ def test_a_feed_for_a_reader_id_that_is_no_id_is_a_422(service: Service) -> None
     assert json.loads(answer.text)["detail"].startswith("ugyldigt input")
 
 
+@pytest.mark.workers
+@pytest.mark.solve
 def test_a_solve_over_its_memory_limit_fails_its_job_and_the_service_goes_on(service: Service) -> None:
     """A solve that needed more memory than the machine had took the server with it (past 5 GB)."""
     # Ballerup ×2 (52 series, 558 meetings) needs a few hundred MB more than an idle child holds;

@@ -18,6 +18,8 @@ import pytest
 
 from api.isolation import Reporter, SolveFailed, run_isolated
 
+pytestmark = pytest.mark.workers  # every test here starts a forkserver child
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -9,11 +9,14 @@ holding the GIL, a worker blocking the event loop, feeds re-rendered on every re
 
 from __future__ import annotations
 
+import pytest
+
 from bench.load import run_load
 
 P95_BOUND_MS = 3000.0
 
 
+@pytest.mark.solve
 def test_feeds_stay_fast_while_a_solve_runs() -> None:
     result = run_load(requests=200, concurrency=10, solve_seconds=8.0)
     print(result)

@@ -28,7 +28,7 @@ from api.orm import AuditEntry, Job, PlanVersion
 from api.settings import AppSettings
 from tests.api.databases import Db, PgSchemas
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.workers, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_DISTRICTS = ROOT / "tests" / "fixtures" / "two_districts.yaml"

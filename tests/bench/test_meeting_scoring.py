@@ -140,6 +140,7 @@ def test_model_soft_terms_match_the_score_on_a_fixed_assignment() -> None:
     assert solver.value(mm.medium) == -score.medium
 
 
+@pytest.mark.solve
 def test_entry_point_x1(tmp_path: Path) -> None:
     """`python -m bench.meeting_scheduling` solves x1 and writes the referee's score."""
     out = tmp_path / "result.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -164,6 +165,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+@pytest.mark.solve
 @settings(
     max_examples=15,
     deadline=None,

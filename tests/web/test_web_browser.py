@@ -20,7 +20,7 @@ from api.db import session_scope
 from tests.web.conftest import Server
 from tests.web.site import token
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
