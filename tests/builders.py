@@ -1,18 +1,98 @@
-"""What many tests build on: the two-district config and one user of every role for it.
+"""What many tests build on: the fixture configs, a small config built from dicts, and users.
 
-Each user's bearer token is `token(key)`; `directory()` is the users as the API reads them.
+- `SMALL` and `TWO_DISTRICTS_FILE` are the YAML fixtures; `TWO_DISTRICTS` is the latter's text.
+- `small_config(**top)` is "Testkommune" (below), with any top-level key replaced; `person`,
+  `series`, `term` and `unit` build the dicts that go into it, so a test states only what it changes.
+- One user of every role for the two-district config: each user's bearer token is `token(key)`;
+  `directory()` is the users as the API reads them.
 """
 
 from __future__ import annotations
 
+import copy
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from api.auth import Directory, Role, UserEntry, token_hash
-from scheduler.model import Meeting, Plan, PlanStatus
+from scheduler.config import config_from_data
+from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TWO_DISTRICTS = (FIXTURES / "two_districts.yaml").read_text(encoding="utf-8")
+SMALL = FIXTURES / "small.yaml"
+TWO_DISTRICTS_FILE = FIXTURES / "two_districts.yaml"
+TWO_DISTRICTS = TWO_DISTRICTS_FILE.read_text(encoding="utf-8")
 TERM = "foraar-2027"
+
+# --------------------------------------------------------------------------- a config from dicts
+
+
+def person(pid: str, *roles: str, **extra: Any) -> dict[str, Any]:
+    """A person who serves everyone; the name is the id in words ("psykolog-a" -> "Psykolog A")."""
+    return {
+        "id": pid,
+        "name": extra.pop("name", pid.replace("-", " ").title()),
+        "roles": list(roles) or ["paedagogisk_leder"],
+        "serves": extra.pop("serves", {"all": True}),
+        **extra,
+    }
+
+
+def series(sid: str, **extra: Any) -> dict[str, Any]:
+    """A weekly two-hour meeting at Nordskolen with no seats; tests add what they need."""
+    return {
+        "id": sid,
+        "type": "andet",
+        "title": extra.pop("title", sid),
+        "unit": extra.pop("unit", "nordskolen"),
+        "cadence": extra.pop("cadence", "weekly"),
+        "duration_minutes": extra.pop("duration_minutes", 120),
+        **extra,
+    }
+
+
+EFTERAAR_START = date(2027, 9, 6)  # a Monday
+EFTERAAR_END = date(2027, 10, 1)  # the Friday four weeks later
+
+
+def term(tid: str = "efteraar", **extra: Any) -> dict[str, Any]:
+    """Efterår: the four weeks from EFTERAAR_START to EFTERAAR_END, no helligdage."""
+    start, end = EFTERAAR_START.isoformat(), EFTERAAR_END.isoformat()
+    return {"id": tid, "name": "Efterår", "start": start, "end": end, **extra}
+
+
+def unit(uid: str, name: str, kind: str, *sites: str, district: str = "nord") -> dict[str, Any]:
+    """A unit of one district, meeting at these sites."""
+    return {"id": uid, "name": name, "kind": kind, "districts": [district], "sites": list(sites)}
+
+
+def small_config_data(**top: Any) -> dict[str, Any]:
+    """Testkommune: district Nord, Nordskolen at the site skolen, the day-care Solsikken at huset
+    (one room each), one pædagogisk leder, the term `term()`, no series; `top` replaces keys."""
+    data: dict[str, Any] = {
+        "municipality": "Testkommune",
+        "districts": [{"id": "nord", "name": "Nord"}],
+        "sites": [
+            {"id": "skolen", "name": "Nordskolen", "rooms": 1},
+            {"id": "huset", "name": "Børnehuset", "rooms": 1},
+        ],
+        "units": [
+            unit("nordskolen", "Nordskolen", "skole", "skolen"),
+            unit("solsikken", "Solsikken", "dagtilbud", "huset"),
+        ],
+        "staff": [person("leder")],
+        "terms": [term()],
+        "series": [],
+    }
+    data.update(copy.deepcopy(top))
+    return data
+
+
+def small_config(**top: Any) -> MunicipalityConfig:
+    return config_from_data(small_config_data(**top))
+
+
+# --------------------------------------------------------------------------- users of every role
 
 # key -> (name, role, person, districts)
 USERS: dict[str, tuple[str, Role, str | None, list[str]]] = {

@@ -11,24 +11,24 @@ Week of the base term: W1 Mon 6 Sep, W2 Mon 13 Sep, W3 Mon 20 Sep, W4 Mon 27 Sep
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
 
-from scheduler.config import ConfigError, config_from_data
+from scheduler.config import ConfigError
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import local_datetime
 from scheduler.verify import verify_plan
+from tests.builders import EFTERAAR_START, person, series, small_config
+from tests.builders import term as efteraar
 
 D = date.fromisoformat
 
-TERM_START = D("2027-09-06")  # a Monday
-TERM_END = D("2027-10-01")  # the Friday four weeks later
+TERM_START = EFTERAAR_START  # a Monday; the term ends on the Friday four weeks later
 MONDAYS = [TERM_START + timedelta(weeks=k) for k in range(4)]
 
 
@@ -66,29 +66,6 @@ CATALOGUE = {
 # --------------------------------------------------------------------------- builders
 
 
-def person(pid: str, *roles: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "name": extra.pop("name", pid.replace("-", " ").title()),
-        "roles": list(roles) or ["paedagogisk_leder"],
-        "serves": extra.pop("serves", {"all": True}),
-        **extra,
-    }
-
-
-def series(sid: str, **extra: Any) -> dict[str, Any]:
-    """A weekly two-hour meeting at Nordskolen with no seats; tests add what they need."""
-    return {
-        "id": sid,
-        "type": "andet",
-        "title": extra.pop("title", sid),
-        "unit": extra.pop("unit", "nordskolen"),
-        "cadence": extra.pop("cadence", "weekly"),
-        "duration_minutes": extra.pop("duration_minutes", 120),
-        **extra,
-    }
-
-
 def config(
     *,
     series_list: list[dict[str, Any]],
@@ -96,43 +73,9 @@ def config(
     term: dict[str, Any] | None = None,
     **top: Any,
 ) -> MunicipalityConfig:
-    data: dict[str, Any] = {
-        "municipality": "Testkommune",
-        "districts": [{"id": "nord", "name": "Nord"}],
-        "sites": [
-            {"id": "skolen", "name": "Nordskolen", "rooms": 1},
-            {"id": "huset", "name": "Børnehuset", "rooms": 1},
-        ],
-        "units": [
-            {
-                "id": "nordskolen",
-                "name": "Nordskolen",
-                "kind": "skole",
-                "districts": ["nord"],
-                "sites": ["skolen"],
-            },
-            {
-                "id": "solsikken",
-                "name": "Solsikken",
-                "kind": "dagtilbud",
-                "districts": ["nord"],
-                "sites": ["huset"],
-            },
-        ],
-        "staff": staff if staff is not None else [person("leder")],
-        "terms": [
-            {
-                "id": "efteraar",
-                "name": "Efterår",
-                "start": TERM_START.isoformat(),
-                "end": TERM_END.isoformat(),
-                **(term or {}),
-            }
-        ],
-        "series": series_list,
-    }
-    data.update(copy.deepcopy(top))
-    return config_from_data(data)
+    """Testkommune (tests.builders) with these series, people (one leder by default) and term changes."""
+    people = {} if staff is None else {"staff": staff}
+    return small_config(series=series_list, terms=[efteraar(**(term or {}))], **people, **top)
 
 
 def plan_for(cfg: MunicipalityConfig, booked: list[Meeting] | None = None) -> Plan:

@@ -16,6 +16,7 @@ from scheduler.config import config_from_data
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import SolveOptions, solve
 from scheduler.verify import verify_plan
+from tests.builders import person, unit
 
 WINTER = timedelta(hours=1)
 SUMMER = timedelta(hours=2)
@@ -26,16 +27,8 @@ def dst_config(start: str, end: str) -> MunicipalityConfig:
         "municipality": "Testkommune",
         "districts": [{"id": "nord", "name": "Nord"}],
         "sites": [{"id": "skolen", "name": "Nordskolen"}],
-        "units": [
-            {
-                "id": "nordskolen",
-                "name": "Nordskolen",
-                "kind": "skole",
-                "districts": ["nord"],
-                "sites": ["skolen"],
-            }
-        ],
-        "staff": [{"id": "leder", "name": "Leder", "roles": ["paedagogisk_leder"], "serves": {"all": True}}],
+        "units": [unit("nordskolen", "Nordskolen", "skole", "skolen")],
+        "staff": [person("leder", name="Leder")],
         "terms": [{"id": "t", "name": "Termin", "start": start, "end": end}],
         "series": [
             {

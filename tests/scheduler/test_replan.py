@@ -30,6 +30,8 @@ from scheduler.replan import (
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
+from tests import builders
+from tests.builders import person
 
 D = date.fromisoformat
 TUE_W2 = D("2027-09-14")
@@ -41,58 +43,14 @@ LONG_BEFORE = datetime(2027, 8, 30, 9, 0, tzinfo=TZ)
 # --------------------------------------------------------------------------- builders
 
 
-def person(pid: str, *roles: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "name": extra.pop("name", pid.replace("-", " ").title()),
-        "roles": list(roles) or ["paedagogisk_leder"],
-        "serves": extra.pop("serves", {"all": True}),
-        **extra,
-    }
-
-
 def series(sid: str, **extra: Any) -> dict[str, Any]:
     """A weekly two-hour meeting at Nordskolen, Tuesdays 13-15 unless the test says otherwise."""
-    return {
-        "id": sid,
-        "type": "andet",
-        "title": extra.pop("title", sid),
-        "unit": extra.pop("unit", "nordskolen"),
-        "cadence": extra.pop("cadence", "weekly"),
-        "duration_minutes": 120,
-        "weekdays": extra.pop("weekdays", ["tue"]),
-        "window": extra.pop("window", "13:00-15:00"),
-        **extra,
-    }
+    return builders.series(sid, **{"weekdays": ["tue"], "window": "13:00-15:00", **extra})
 
 
 def config(series_list: list[dict[str, Any]], staff: list[dict[str, Any]], **top: Any) -> MunicipalityConfig:
-    data: dict[str, Any] = {
-        "municipality": "Testkommune",
-        "districts": [{"id": "nord", "name": "Nord"}],
-        "sites": [{"id": "skolen", "name": "Nordskolen"}, {"id": "huset", "name": "Børnehuset"}],
-        "units": [
-            {
-                "id": "nordskolen",
-                "name": "Nordskolen",
-                "kind": "skole",
-                "districts": ["nord"],
-                "sites": ["skolen"],
-            },
-            {
-                "id": "solsikken",
-                "name": "Solsikken",
-                "kind": "dagtilbud",
-                "districts": ["nord"],
-                "sites": ["huset"],
-            },
-        ],
-        "staff": staff,
-        "terms": [{"id": "t", "name": "Efterår", "start": "2027-09-06", "end": "2027-10-01"}],
-        "series": series_list,
-    }
-    data.update(copy.deepcopy(top))
-    return config_from_data(data)
+    """Testkommune (tests.builders) with these series and people, in the term "t"."""
+    return builders.small_config(series=series_list, staff=staff, terms=[builders.term("t")], **top)
 
 
 def base_plan(cfg: MunicipalityConfig) -> Plan:

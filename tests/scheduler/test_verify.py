@@ -18,6 +18,7 @@ from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import closed_days, local_datetime, series_periods
 from scheduler.verify import RULES, Violation, format_violations, verify_plan
+from tests.builders import unit
 
 TERM = "fj-2025"
 
@@ -34,20 +35,8 @@ def config_data() -> dict[str, Any]:
             {"id": "boernehuset", "name": "Børnehuset Solsikken", "rooms": 1},
         ],
         "units": [
-            {
-                "id": "nordskolen",
-                "name": "Nordskolen",
-                "kind": "skole",
-                "districts": ["nord"],
-                "sites": ["skolen"],
-            },
-            {
-                "id": "solsikken",
-                "name": "Solsikken",
-                "kind": "dagtilbud",
-                "districts": ["nord"],
-                "sites": ["boernehuset"],
-            },
+            unit("nordskolen", "Nordskolen", "skole", "skolen"),
+            unit("solsikken", "Solsikken", "dagtilbud", "boernehuset"),
         ],
         "travel": {
             "default_minutes": 20,
