@@ -20,9 +20,9 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from tests.builders import SMALL
 
 ROOT = Path(__file__).parents[2]
-SMALL = ROOT / "tests" / "fixtures" / "small.yaml"
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from api.isolation import Reporter, SolveFailed, run_isolated
+from tests.builders import TWO_DISTRICTS_FILE
 
 pytestmark = pytest.mark.workers  # every test here starts a forkserver child
 
@@ -156,7 +157,7 @@ def test_a_real_solve_reports_its_progress_through_the_pipe() -> None:
     from scheduler.config import load_config
     from scheduler.solve import Progress, SolveOptions
 
-    config = load_config(ROOT / "tests" / "fixtures" / "two_districts.yaml")
+    config = load_config(TWO_DISTRICTS_FILE)
     inputs = _Inputs(
         SOLVE, 1, config, "foraar-2027", SolveOptions(time_limit=3, workers=2), None, None, set()
     )

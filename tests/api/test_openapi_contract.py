@@ -27,8 +27,8 @@ from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
 from scheduler.config import load_config
 from scheduler.solve import SolveOptions, solve
+from tests.builders import TWO_DISTRICTS, TWO_DISTRICTS_FILE
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "two_districts.yaml"
 ADMIN = {"Authorization": "Bearer contract-admin"}
 
 
@@ -57,9 +57,9 @@ class _SeededApp:
         )
         state = AppState.open(app_settings, directory)
         state.calendar = CalendarSettings(ics_directory=folder / "ics", ledger_path=folder / "ledger.sqlite3")
-        plan = solve(load_config(FIXTURE), None, SolveOptions(time_limit=10))
+        plan = solve(load_config(TWO_DISTRICTS_FILE), None, SolveOptions(time_limit=10))
         with state.sessions() as db, db.begin():
-            config_version = storage.save_config(db, "test", FIXTURE.read_text(encoding="utf-8"), "admin", "")
+            config_version = storage.save_config(db, "test", TWO_DISTRICTS, "admin", "")
             storage.save_plan_version(db, config_version, plan, None, "admin", "")
         return create_app(app_settings, state=state)
 

@@ -21,6 +21,7 @@ from api.orm import Job
 from scheduler.config import load_config
 from scheduler.term_dates import TZ
 from tests.api.databases import Db
+from tests.builders import TWO_DISTRICTS
 from tests.fakes.service import ServiceSite, auth, open_service
 
 ROLES = ("admin", "baltorp", "psyk-a", "hr", None)  # None: no token at all
@@ -55,7 +56,7 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
     with site.state.sessions() as db:
         _, plan = storage.get_plan(db, p)
     uid = plan.meetings[0].uid
-    yaml_text = (Path(__file__).parents[1] / "fixtures" / "two_districts.yaml").read_text()
+    yaml_text = TWO_DISTRICTS
     m = f"/plans/{p}/meetings/{uid}"
     cal = "/calendars/{kind}/{reader_id}"
     return [

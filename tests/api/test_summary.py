@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,7 @@ from api.summary import render_summary
 from scheduler.config import load_config
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.solve import SolveOptions, solve
-
-SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "small.yaml"
+from tests.builders import SMALL
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,11 @@ from api.job_types import SolveParams
 from api.orm import AuditEntry, Job, PlanVersion
 from api.settings import AppSettings
 from tests.api.databases import Db, PgSchemas
+from tests.builders import TWO_DISTRICTS_FILE
 
 pytestmark = [pytest.mark.workers, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).resolve().parents[2]
-TWO_DISTRICTS = ROOT / "tests" / "fixtures" / "two_districts.yaml"
 # Big enough that a solve takes seconds (stopped by its time limit): time to kill a worker.
 BALLERUP = ROOT / "examples" / "ballerup.yaml"
 STALE_SECONDS = 3
@@ -139,7 +139,7 @@ def finished(db: Db, job_id: int, workers: Workers, timeout: float = 30) -> Job:
 
 def test_two_worker_processes_run_queued_solves(pg: Db, workers: Workers) -> None:
     first, second = workers.start(), workers.start()
-    job_ids = [enqueue_solve(pg, TWO_DISTRICTS), enqueue_solve(pg, TWO_DISTRICTS)]
+    job_ids = [enqueue_solve(pg, TWO_DISTRICTS_FILE), enqueue_solve(pg, TWO_DISTRICTS_FILE)]
 
     for job_id in job_ids:
         result = finished(pg, job_id, workers)
@@ -186,7 +186,7 @@ def test_a_worker_killed_mid_solve_is_replaced_and_the_job_done_once(pg: Db, wor
 def test_a_solve_over_its_memory_limit_fails_its_job_and_the_worker_goes_on(pg: Db, workers: Workers) -> None:
     """256 MB is less than a solve's child holds once OR-Tools is loaded: every solve fails at once."""
     worker = workers.start(MOEDEPLAN_SOLVE_MEMORY_MB="256")
-    for job_id in (enqueue_solve(pg, TWO_DISTRICTS), enqueue_solve(pg, TWO_DISTRICTS)):
+    for job_id in (enqueue_solve(pg, TWO_DISTRICTS_FILE), enqueue_solve(pg, TWO_DISTRICTS_FILE)):
         result = finished(pg, job_id, workers)
         assert str(result.state) == "failed", workers.output()
         assert result.error is not None and "mere hukommelse end tilladt (256 MB" in result.error

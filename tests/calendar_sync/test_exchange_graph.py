@@ -23,6 +23,7 @@ from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
 from scheduler.term_dates import TZ
+from tests.builders import SMALL
 from tests.fakes.exchange_items import RECIPIENTS, V1, V2, series, single
 from tests.fakes.graph import GraphServer
 
@@ -282,8 +283,7 @@ def test_cli_publishes_a_real_plan_to_exchange_online(
     from scheduler.config import load_config
     from scheduler.model import Plan
 
-    small = Path(__file__).parents[1] / "fixtures" / "small.yaml"
-    data = yaml.safe_load(small.read_text(encoding="utf-8"))
+    data = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
     for person in data["staff"]:
         person["email"] = f"{person['id']}@ballerup.example"
     config_file = tmp_path / "config.yaml"

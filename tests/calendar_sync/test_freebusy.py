@@ -22,13 +22,13 @@ from scheduler.availability import free_spans
 from scheduler.config import load_config
 from scheduler.model import MunicipalityConfig, Person
 from scheduler.term_dates import TZ
+from tests.builders import SMALL
 from tests.fakes.ews import EwsServer
 from tests.fakes.exchange_items import PEOPLE, RECIPIENTS, V1
 from tests.fakes.graph import GraphServer
 
 GUARD = PrivacyGuard()  # CPR numbers; these items carry no confidential config text
 
-SMALL = Path(__file__).parents[1] / "fixtures" / "small.yaml"
 TERM = "foraar-2027"
 DENTIST = (datetime(2027, 2, 10, 9, tzinfo=TZ), datetime(2027, 2, 10, 10, tzinfo=TZ), "Tandlæge")
 # at exactly the time of our m1, but another meeting: still busy

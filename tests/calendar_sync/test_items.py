@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,8 @@ from scheduler.term_dates import (
     meeting_patterns,
     series_periods,
 )
+from tests.builders import SMALL
 
-SMALL = Path(__file__).parent.parent / "fixtures" / "small.yaml"
 TERM = "foraar-2027"
 
 CONFIG_DATA: dict[str, Any] = {

@@ -34,10 +34,10 @@ from scheduler.config import config_from_data, series_title
 from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.privacy_text import mask_cpr
 from scheduler.term_dates import local_datetime
+from tests.builders import SMALL
 
 pytestmark = pytest.mark.timeout(60)
 
-SMALL = Path(__file__).parents[1] / "fixtures" / "small.yaml"
 TERM = "foraar-2027"
 CPR = "010190-1234"
 LEAKY_TITLE = f"Møde om barnet {CPR}"

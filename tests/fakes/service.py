@@ -27,9 +27,8 @@ from calendar_sync.settings import CalendarSettings
 from scheduler.config import load_config
 from scheduler.model import Plan
 from scheduler.solve import SolveOptions, solve
-from tests.builders import FIXTURES, TERM, USERS, auth, user_entry
+from tests.builders import TERM, TWO_DISTRICTS, TWO_DISTRICTS_FILE, USERS, auth, user_entry
 
-FIXTURE = FIXTURES / "two_districts.yaml"
 FEED_SECRET = "feed-secret-for-tests-0123456789abcdef"
 PUBLIC_URL = "https://moedeplan.test"
 
@@ -43,7 +42,7 @@ def users_yaml(keys: list[str] | None = None) -> str:
 @lru_cache(maxsize=1)
 def solved_plan() -> Plan:
     """The two-district plan, solved once per test session by the real solver."""
-    return solve(load_config(FIXTURE), TERM, SolveOptions(time_limit=10, workers=2, seed=0))
+    return solve(load_config(TWO_DISTRICTS_FILE), TERM, SolveOptions(time_limit=10, workers=2, seed=0))
 
 
 @dataclass
@@ -92,7 +91,7 @@ def open_service(database_url: str, folder: Path, *, publish: bool = True) -> It
         calendar_backend="ics", ics_directory=folder / "ics", ledger_path=folder / "ledger.sqlite3"
     )
     with state.sessions() as db, db.begin():
-        config = storage.save_config(db, "test", FIXTURE.read_text(encoding="utf-8"), "Kommunens IT", "test")
+        config = storage.save_config(db, "test", TWO_DISTRICTS, "Kommunens IT", "test")
         row = storage.save_plan_version(db, config, solved_plan(), None, "Kommunens IT", "test")
         config_id, plan_id = config.id, row.id
     try:

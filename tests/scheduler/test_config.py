@@ -14,9 +14,9 @@ import yaml
 from bench.generate import coupling_people, main, scale_config, to_yaml
 from scheduler.config import ConfigError, config_from_data, load_config, parse_config, seat_pool
 from scheduler.model import MunicipalityConfig, Seat, SeriesType
+from tests.builders import TWO_DISTRICTS_FILE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -463,7 +463,7 @@ def test_the_seat_check_counts_pools_exactly_as_seat_pool_does(example: Municipa
     """The seat check counts from an index (walking the staff per seat took minutes); same answer."""
     from scheduler.config import _PoolSizes
 
-    for config in (example, scale_config(example, 3), load_config(FIXTURES / "two_districts.yaml")):
+    for config in (example, scale_config(example, 3), load_config(TWO_DISTRICTS_FILE)):
         pools = _PoolSizes(config)
         units = {u.id: u for u in config.units}
         for series in config.series:

@@ -19,10 +19,10 @@ import yaml
 from bench.generate import scale_config, to_yaml
 from scheduler.config import ConfigError, config_from_data, load_config, parse_config
 from scheduler.limits import COUNTED, LIMITS, scan_yaml
+from tests.builders import TWO_DISTRICTS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ballerup.yaml"
-SMALL = (ROOT / "tests" / "fixtures" / "two_districts.yaml").read_text(encoding="utf-8")
 
 MINIMAL = """\
 municipality: X
@@ -157,7 +157,7 @@ def test_every_counted_list_has_its_limit(key: str, danish: str, limit_name: str
 
 
 def test_a_term_that_would_expand_to_too_many_meetings_is_refused() -> None:
-    data = yaml.safe_load(SMALL)
+    data = yaml.safe_load(TWO_DISTRICTS)
     daily = {**data["series"][0], "cadence": "daily", "optional_people": []}
     data["series"] = [{**daily, "id": f"daglig-{i}"} for i in range(125)]  # 125 × 82 days
     with pytest.raises(ConfigError) as caught:
