@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from api.auth import Directory, Role, UserEntry, token_hash
 from scheduler.config import config_from_data
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
@@ -23,6 +25,24 @@ SMALL = FIXTURES / "small.yaml"
 TWO_DISTRICTS_FILE = FIXTURES / "two_districts.yaml"
 TWO_DISTRICTS = TWO_DISTRICTS_FILE.read_text(encoding="utf-8")
 TERM = "foraar-2027"
+
+
+def small_data(**changes: Any) -> dict[str, Any]:
+    """The small fixture as data, everyone with an address `<id>@ballerup.example` (the e-mail and
+    Exchange back-ends need one); `changes` replace top-level keys."""
+    data: dict[str, Any] = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
+    for person in data["staff"]:
+        person["email"] = f"{person['id']}@ballerup.example"
+    data.update(changes)
+    return data
+
+
+def write_config(folder: Path, data: dict[str, Any]) -> Path:
+    """`data` as `folder/config.yaml`, for the command line."""
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
 
 # --------------------------------------------------------------------------- a config from dicts
 

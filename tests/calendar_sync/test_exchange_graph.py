@@ -23,7 +23,7 @@ from calendar_sync.ledger import Ledger
 from calendar_sync.privacy import PrivacyGuard
 from calendar_sync.sync import SyncReport, sync
 from scheduler.term_dates import TZ
-from tests.builders import SMALL
+from tests.builders import small_data, write_config
 from tests.fakes.exchange_items import RECIPIENTS, V1, V2, series, single
 from tests.fakes.graph import GraphServer
 
@@ -275,7 +275,6 @@ def test_cli_publishes_a_real_plan_to_exchange_online(
     graph: GraphServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """plan → publish --backend exchange_graph, settings from the environment; again: nothing sent."""
-    import yaml
     from typer.testing import CliRunner
 
     from api.cli import app
@@ -283,11 +282,7 @@ def test_cli_publishes_a_real_plan_to_exchange_online(
     from scheduler.config import load_config
     from scheduler.model import Plan
 
-    data = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
-    for person in data["staff"]:
-        person["email"] = f"{person['id']}@ballerup.example"
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config_file = write_config(tmp_path, small_data())
     result = CliRunner().invoke(app, ["plan", str(config_file), "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
     for key, value in {

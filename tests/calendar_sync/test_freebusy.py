@@ -22,7 +22,7 @@ from scheduler.availability import free_spans
 from scheduler.config import load_config
 from scheduler.model import MunicipalityConfig, Person
 from scheduler.term_dates import TZ
-from tests.builders import SMALL
+from tests.builders import SMALL, small_data, write_config
 from tests.fakes.ews import EwsServer
 from tests.fakes.exchange_items import PEOPLE, RECIPIENTS, V1
 from tests.fakes.graph import GraphServer
@@ -153,11 +153,7 @@ def test_busy_file_round_trip_has_no_subjects(tmp_path: Path) -> None:
 def test_cli_freebusy_then_plan_with_busy(
     ews: EwsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
-    for person in data["staff"]:
-        person["email"] = f"{person['id']}@ballerup.example"
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config_file = write_config(tmp_path, small_data())
     # psykolog-a works Tuesdays and Thursdays only; Exchange says every Tuesday afternoon is taken
     ews.busy["psykolog-a@ballerup.example"] = [
         (datetime(2027, 1, 5, 12, tzinfo=TZ) + week, datetime(2027, 1, 5, 16, tzinfo=TZ) + week, "Kursus")

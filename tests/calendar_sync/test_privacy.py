@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import SecretStr
 
 from calendar_sync.backends.base import CalendarBackend, Recipient, load_backend
@@ -34,7 +33,7 @@ from scheduler.config import config_from_data, series_title
 from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.privacy_text import mask_cpr
 from scheduler.term_dates import local_datetime
-from tests.builders import SMALL
+from tests.builders import small_data
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -141,15 +140,6 @@ def test_the_error_names_meeting_and_field_but_never_the_number() -> None:
 
 
 # --------------------------------------------------------------------------- builders
-
-
-def small_data(**changes: Any) -> dict[str, Any]:
-    """The small fixture, everyone with an address (the e-mail and Exchange back-ends need one)."""
-    data: dict[str, Any] = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
-    for person in data["staff"]:
-        person["email"] = f"{person['id']}@ballerup.example"
-    data.update(changes)
-    return data
 
 
 KK_ATTENDEES = [
