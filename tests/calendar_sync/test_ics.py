@@ -36,6 +36,7 @@ from calendar_sync.privacy import PrivacyError
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import TZ, local_datetime
+from tests.builders import person, unit
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 
@@ -52,13 +53,7 @@ CONFIG_DATA: dict[str, Any] = {
         {"id": "raadhuset", "name": "Ballerup Rådhus", "address": "Hold-An Vej 7, 2750 Ballerup"},
     ],
     "units": [
-        {
-            "id": "hedegaardsskolen",
-            "name": "Hedegårdsskolen",
-            "kind": "skole",
-            "districts": ["hedegaarden"],
-            "sites": ["hedegaardsskolen"],
-        },
+        unit("hedegaardsskolen", "Hedegårdsskolen", "skole", "hedegaardsskolen", district="hedegaarden"),
         {
             "id": "socialafsnittet",
             "name": "Socialafsnittet",
@@ -67,27 +62,15 @@ CONFIG_DATA: dict[str, Any] = {
         },
     ],
     "staff": [
-        {
-            "id": "dl-hedegaarden",
-            "name": "Distriktsleder Hedegården",
-            "roles": ["distriktsleder"],
-            "email": "dl.hedegaarden@example.dk",
-            "serves": {"districts": ["hedegaarden"]},
-        },
-        {
-            "id": "psykolog-a",
-            "name": "Psykolog A",
-            "roles": ["psykolog"],
-            "email": "psykolog.a@example.dk",
-            "serves": {"all": True},
-        },
-        {
-            "id": "sundhedsplejerske-a",
-            "name": "Sundhedsplejerske A",
-            "roles": ["sundhedsplejerske"],
-            "email": "sundhedsplejerske.a@example.dk",
-            "serves": {"all": True},
-        },
+        person(
+            "dl-hedegaarden",
+            "distriktsleder",
+            name="Distriktsleder Hedegården",
+            email="dl.hedegaarden@example.dk",
+            serves={"districts": ["hedegaarden"]},
+        ),
+        person("psykolog-a", "psykolog", email="psykolog.a@example.dk"),
+        person("sundhedsplejerske-a", "sundhedsplejerske", email="sundhedsplejerske.a@example.dk"),
         {"id": "referent-a", "name": "Referent A", "roles": ["referent", "skolesekretaer"]},
         {
             "id": "ssp-a",

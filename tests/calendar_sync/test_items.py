@@ -32,6 +32,7 @@ from scheduler.term_dates import (
     meeting_patterns,
     series_periods,
 )
+from tests import builders
 from tests.builders import SMALL
 
 TERM = "foraar-2027"
@@ -45,47 +46,20 @@ CONFIG_DATA: dict[str, Any] = {
         {"id": "raadhus", "name": "Ballerup Rådhus", "address": "Hold-An Vej 7, 2750 Ballerup"},
     ],
     "units": [
-        {
-            "id": "vestskolen",
-            "name": "Vestskolen",
-            "kind": "skole",
-            "districts": ["vest"],
-            "sites": ["skolen", "skolen-b"],
-        },
+        builders.unit("vestskolen", "Vestskolen", "skole", "skolen", "skolen-b", district="vest"),
         {"id": "fronten", "name": "Fronten", "kind": "socialafsnit", "sites": ["raadhus"]},
     ],
     "staff": [
-        {
-            "id": "leder",
-            "name": "Pædagogisk leder Vest",
-            "roles": ["paedagogisk_leder"],
-            "email": "leder@x.dk",
-            "serves": {"all": True},
-        },
-        {"id": "referent", "name": "Referent Vest", "roles": ["referent"], "serves": {"all": True}},
-        {
-            "id": "psykolog-a",
-            "name": "Psykolog A",
-            "roles": ["psykolog"],
-            "email": "psy.a@x.dk",
-            "serves": {"all": True},
-        },
+        builders.person("leder", "paedagogisk_leder", name="Pædagogisk leder Vest", email="leder@x.dk"),
+        builders.person("referent", "referent", name="Referent Vest"),
+        builders.person("psykolog-a", "psykolog", email="psy.a@x.dk"),
         *(
-            {
-                "id": f"ssp-{x}",
-                "name": f"SSP-konsulent {x.upper()}",
-                "roles": ["ssp_konsulent"],
-                "email": f"ssp.{x}@x.dk",
-                "serves": {"all": True},
-            }
+            builders.person(
+                f"ssp-{x}", "ssp_konsulent", name=f"SSP-konsulent {x.upper()}", email=f"ssp.{x}@x.dk"
+            )
             for x in "ab"
         ),
-        {
-            "id": "front-a",
-            "name": "Frontmedarbejder A",
-            "roles": ["frontmedarbejder"],
-            "serves": {"all": True},
-        },
+        builders.person("front-a", "frontmedarbejder", name="Frontmedarbejder A"),
     ],
     "terms": [
         {

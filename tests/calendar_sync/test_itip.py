@@ -20,6 +20,7 @@ from calendar_sync.privacy import PrivacyError
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import TZ, closed_days_for, local_datetime, series_periods
+from tests.builders import person, unit
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 TERM = "foraar-2027"
@@ -33,37 +34,13 @@ CONFIG_DATA: dict[str, Any] = {
         {"id": "raadhuset", "name": "Ballerup Rådhus", "address": "Hold-An Vej 7, 2750 Ballerup"},
     ],
     "units": [
-        {
-            "id": "hedegaardsskolen",
-            "name": "Hedegårdsskolen",
-            "kind": "skole",
-            "districts": ["hedegaarden"],
-            "sites": ["hedegaardsskolen"],
-        }
+        unit("hedegaardsskolen", "Hedegårdsskolen", "skole", "hedegaardsskolen", district="hedegaarden"),
     ],
     "staff": [
-        {
-            "id": "dl",
-            "name": "Distriktsleder Hedegården",
-            "roles": ["distriktsleder"],
-            "email": "dl@example.dk",
-            "serves": {"all": True},
-        },
-        {"id": "referent", "name": "Referent A", "roles": ["referent"], "serves": {"all": True}},
-        {
-            "id": "psykolog-a",
-            "name": "Psykolog A",
-            "roles": ["psykolog"],
-            "email": "psykolog.a@example.dk",
-            "serves": {"all": True},
-        },
-        {
-            "id": "sundhedsplejerske-a",
-            "name": "Sundhedsplejerske A",
-            "roles": ["sundhedsplejerske"],
-            "email": "sp.a@example.dk",
-            "serves": {"all": True},
-        },
+        person("dl", "distriktsleder", name="Distriktsleder Hedegården", email="dl@example.dk"),
+        person("referent", "referent", name="Referent A"),
+        person("psykolog-a", "psykolog", email="psykolog.a@example.dk"),
+        person("sundhedsplejerske-a", "sundhedsplejerske", email="sp.a@example.dk"),
     ],
     "terms": [
         {
