@@ -145,12 +145,18 @@ def directory(keys: list[str] | None = None) -> Directory:
     return Directory([user_entry(key) for key in (list(USERS) if keys is None else keys)])
 
 
-def hand_plan(term: str, *meetings: Meeting, municipality: str = "Testkommune") -> Plan:
+def hand_plan(
+    term: str,
+    *meetings: Meeting,
+    municipality: str = "Testkommune",
+    status: PlanStatus = PlanStatus.FEASIBLE,
+    solve_seconds: float = 0,
+) -> Plan:
     """A feasible plan of hand-placed meetings, as the slot finder and the verifier read one."""
     return Plan(
         municipality=municipality,
         term=term,
-        status=PlanStatus.FEASIBLE,
-        solve_seconds=0,
+        status=status,
+        solve_seconds=solve_seconds,
         meetings=list(meetings),
     )

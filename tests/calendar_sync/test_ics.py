@@ -36,7 +36,7 @@ from calendar_sync.privacy import PrivacyError
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import TZ, local_datetime
-from tests.builders import person, unit
+from tests.builders import hand_plan, person, unit
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 
@@ -172,12 +172,8 @@ def make_plan(term: str) -> Plan:
             ],
         )
     )
-    return Plan(
-        municipality="Ballerup Kommune",
-        term=term,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=meetings,
+    return hand_plan(
+        term, *meetings, municipality="Ballerup Kommune", status=PlanStatus.OPTIMAL, solve_seconds=0.1
     )
 
 

@@ -202,12 +202,9 @@ def kk_meetings(config: MunicipalityConfig) -> list[Meeting]:
 
 
 def plan_of(meetings: list[Meeting]) -> Plan:
-    return Plan(
-        municipality="Ballerup Kommune",
-        term=TERM,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=sorted(meetings, key=lambda m: m.start),
+    by_start = sorted(meetings, key=lambda m: m.start)
+    return builders.hand_plan(
+        TERM, *by_start, municipality="Ballerup Kommune", status=PlanStatus.OPTIMAL, solve_seconds=0.1
     )
 
 

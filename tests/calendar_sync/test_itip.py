@@ -20,7 +20,7 @@ from calendar_sync.privacy import PrivacyError
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import TZ, closed_days_for, local_datetime, series_periods
-from tests.builders import person, unit
+from tests.builders import hand_plan, person, unit
 
 NOW = datetime(2027, 2, 15, 9, 30, 12, tzinfo=UTC)
 TERM = "foraar-2027"
@@ -105,12 +105,8 @@ def plan(config: MunicipalityConfig) -> Plan:
                 attendees=ATTENDEES,
             )
         )
-    return Plan(
-        municipality="Ballerup Kommune",
-        term=TERM,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=meetings,
+    return hand_plan(
+        TERM, *meetings, municipality="Ballerup Kommune", status=PlanStatus.OPTIMAL, solve_seconds=0.1
     )
 
 

@@ -33,7 +33,7 @@ from scheduler.config import config_from_data, series_title
 from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.privacy_text import mask_cpr
 from scheduler.term_dates import local_datetime
-from tests.builders import small_data
+from tests.builders import hand_plan, small_data
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -200,12 +200,8 @@ def familiemoede(request_id: str = "sag-1042", **changes: Any) -> Meeting:
 
 
 def plan_of(meetings: list[Meeting]) -> Plan:
-    return Plan(
-        municipality="Testkommune",
-        term=TERM,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=sorted(meetings, key=lambda m: (m.start, m.uid)),
+    return hand_plan(
+        TERM, *sorted(meetings, key=lambda m: (m.start, m.uid)), status=PlanStatus.OPTIMAL, solve_seconds=0.1
     )
 
 

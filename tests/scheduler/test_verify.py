@@ -18,7 +18,7 @@ from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import closed_days, local_datetime, series_periods
 from scheduler.verify import RULES, Violation, format_violations, verify_plan
-from tests.builders import unit
+from tests.builders import hand_plan, unit
 
 TERM = "fj-2025"
 
@@ -240,13 +240,7 @@ def valid_plan() -> Plan:
         council(0, D("2025-03-19")),
         council(1, D("2025-04-09")),
     ]
-    return Plan(
-        municipality="Testkommune",
-        term=TERM,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=meetings,
-    )
+    return hand_plan(TERM, *meetings, status=PlanStatus.OPTIMAL, solve_seconds=0.1)
 
 
 def replace(plan: Plan, uid: str, new: Meeting) -> Plan:
