@@ -1,8 +1,10 @@
 """What many tests build on: the fixture configs, a small config built from dicts, and users.
 
-- `SMALL` and `TWO_DISTRICTS_FILE` are the YAML fixtures; `TWO_DISTRICTS` is the latter's text.
+- `SMALL` and `TWO_DISTRICTS_FILE` are the YAML fixtures; `TWO_DISTRICTS` is the latter's text;
+  `small_data()` is the small one with an address for everyone, `write_config` puts data in a file.
 - `small_config(**top)` is "Testkommune" (below), with any top-level key replaced; `person`,
   `series`, `term` and `unit` build the dicts that go into it, so a test states only what it changes.
+- `hand_plan(term, *meetings)` is a plan of hand-placed meetings.
 - One user of every role for the two-district config: each user's bearer token is `token(key)`;
   `directory()` is the users as the API reads them.
 """
@@ -25,6 +27,8 @@ SMALL = FIXTURES / "small.yaml"
 TWO_DISTRICTS_FILE = FIXTURES / "two_districts.yaml"
 TWO_DISTRICTS = TWO_DISTRICTS_FILE.read_text(encoding="utf-8")
 TERM = "foraar-2027"
+
+# --------------------------------------------------------------------------- the fixtures
 
 
 def small_data(**changes: Any) -> dict[str, Any]:
@@ -152,7 +156,8 @@ def hand_plan(
     status: PlanStatus = PlanStatus.FEASIBLE,
     solve_seconds: float = 0,
 ) -> Plan:
-    """A feasible plan of hand-placed meetings, as the slot finder and the verifier read one."""
+    """A plan of hand-placed meetings (feasible unless `status` says otherwise), as the slot finder,
+    the verifier and the calendar writers read one."""
     return Plan(
         municipality=municipality,
         term=term,
