@@ -23,6 +23,7 @@ from calendar_sync.settings import CalendarSettings
 from scheduler.config import config_from_data
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import closed_days_for, local_datetime, series_periods
+from tests.builders import hand_plan
 from tests.calendar_sync.test_itip import ATTENDEES
 from tests.calendar_sync.test_itip import CONFIG_DATA as ITIP_CONFIG
 from tests.fakes.graph import GraphServer
@@ -75,12 +76,8 @@ def make_plan(config: MunicipalityConfig, hour: int = 13) -> Plan:
             attendees=ATTENDEES[2:],  # psykolog-a and sundhedsplejerske-a, no chair
         )
     )
-    return Plan(
-        municipality="Ballerup Kommune",
-        term=TERM,
-        status=PlanStatus.OPTIMAL,
-        solve_seconds=0.1,
-        meetings=meetings,
+    return hand_plan(
+        TERM, *meetings, municipality="Ballerup Kommune", status=PlanStatus.OPTIMAL, solve_seconds=0.1
     )
 
 
