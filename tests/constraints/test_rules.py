@@ -75,7 +75,7 @@ def config(
 ) -> MunicipalityConfig:
     """Testkommune (tests.builders) with these series, people (one leder by default) and term changes."""
     people = {} if staff is None else {"staff": staff}
-    return small_config(series=series_list, terms=[efteraar(**(term or {}))], **people, **top)
+    return small_config(**{"series": series_list, "terms": [efteraar(**(term or {}))], **people, **top})
 
 
 def plan_for(cfg: MunicipalityConfig, booked: list[Meeting] | None = None) -> Plan:

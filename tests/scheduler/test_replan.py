@@ -49,8 +49,9 @@ def series(sid: str, **extra: Any) -> dict[str, Any]:
 
 
 def config(series_list: list[dict[str, Any]], staff: list[dict[str, Any]], **top: Any) -> MunicipalityConfig:
-    """Testkommune (tests.builders) with these series and people, in the term "t"."""
-    return builders.small_config(series=series_list, staff=staff, terms=[builders.term("t")], **top)
+    """Testkommune (tests.builders) with these series and people, in the term "t" unless `top` says."""
+    data = {"terms": [builders.term("t")], "series": series_list, "staff": staff, **top}
+    return builders.small_config(**data)
 
 
 def base_plan(cfg: MunicipalityConfig) -> Plan:
