@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.deps import AppState
@@ -110,7 +111,7 @@ def live_service(
         database_url=database_url,
         run_worker=False,
         job_queue="embedded",
-        feed_secret=FEED_SECRET,
+        feed_secret=SecretStr(FEED_SECRET),
         public_url="https://moedeplan.test",
         replan_time_limit=5.0,
         solve_time_limit=10.0,

@@ -16,10 +16,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -245,6 +245,18 @@ FAMILIEMOEDE = {
 }
 
 
+R = TypeVar("R")
+
+
+def ignoring_index(call: Callable[..., R], *args: Any) -> Callable[[int], R]:
+    """`call(*args)` for `at_once`, which passes each thread's index."""
+    return lambda _index: call(*args)
+
+
+def publish_as_admin(live: Live, path: str) -> httpx.Response:
+    return live.client.post(path, json={}, headers=auth("admin"))
+
+
 def book(live: Live, plan_id: int, request_id: str) -> httpx.Response:
     body = {"request": {**FAMILIEMOEDE, "id": request_id}, "rank": 1}
     return live.client.post(f"/plans/{plan_id}/slots/book", json=body, headers=auth("fsr"))
@@ -254,7 +266,7 @@ def test_the_same_familiemoede_booked_twice_at_once_is_booked_once(live: Live) -
     head = live.solve(live.upload(CONFIG))
     for round_ in range(3):
         request_id = f"fm-{round_}"
-        answers = at_once(2, lambda i, plan_id=head["id"], rid=request_id: book(live, plan_id, rid))
+        answers = at_once(2, ignoring_index(book, live, head["id"], request_id))
         assert sorted(a.status_code for a in answers) == [201, 412], [a.text for a in answers]
         head = live.newest()
         assert sum(f"{request_id}." in m["uid"] for m in head["meetings"]) == 1
@@ -277,7 +289,7 @@ def test_two_publishes_at_once_send_every_invitation_once(db: Db, tmp_path: Path
                 plan = live.solve(live.upload(CONFIG.replace('window: "12:30-16:00"', f'window: "{window}"')))
                 before = len(smtp.messages)
                 path = f"/plans/{plan['id']}/publish"
-                answers = at_once(2, lambda i, p=path: live.client.post(p, json={}, headers=auth("admin")))
+                answers = at_once(2, ignoring_index(publish_as_admin, live, path))
                 codes = sorted(a.status_code for a in answers)
                 assert codes in ([200, 200], [200, 409]), [a.text for a in answers]
                 refused = [a.json() for a in answers if a.status_code == 409]
@@ -381,7 +393,7 @@ class Server:
         self.folder, self.env = folder, env
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         self.process = subprocess.Popen(
@@ -397,7 +409,7 @@ class Server:
                 httpx.get(f"{self.url}/health", timeout=2)
                 return self
             except httpx.TransportError:
-                assert self.process.poll() is None, "the server died at start-up"
+                assert self.process is not None and self.process.poll() is None, "the server died at start-up"
                 assert time.monotonic() < deadline, "the server did not come up"
                 time.sleep(0.2)
 

@@ -16,6 +16,7 @@ from typing import Any
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
@@ -48,7 +49,7 @@ class _SeededApp:
         app_settings = AppSettings(
             database_url=f"sqlite:///{folder / 'db.sqlite3'}",
             run_worker=False,
-            feed_secret="contract-secret-of-at-least-32-characters",
+            feed_secret=SecretStr("contract-secret-of-at-least-32-characters"),
             secret_file=folder / "secret",
             replan_time_limit=2.0,
         )

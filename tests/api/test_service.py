@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from api import storage
@@ -66,7 +67,7 @@ def service(db: Db, tmp_path: Path) -> Iterator[Service]:
         database_url=db.url,
         run_worker=False,
         job_queue="embedded",  # jobs are run by the test itself (procrastinate: test_worker_processes)
-        feed_secret="test-feed-secret-of-at-least-32-characters",
+        feed_secret=SecretStr("test-feed-secret-of-at-least-32-characters"),
         public_url="https://moedeplan.test",
         replan_time_limit=5.0,
         solve_time_limit=10.0,
