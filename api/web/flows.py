@@ -37,6 +37,7 @@ from api.web.common import (
     plan_param,
 )
 from api.web.preview import preview
+from calendar_sync.backends.base import SERVICE_RECIPIENT
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
@@ -322,9 +323,13 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         messages = preview(current.config, current.plan, p.state.calendar, confidential=secrets)
     except Exception as exc:  # a plan that cannot be sent: say why, still show the links
         problem = str(exc)
-    people = sorted(messages, key=current.person)
+    names = {
+        pid: p.t("service_mailbox") if pid == SERVICE_RECIPIENT else current.person(pid) for pid in messages
+    }
+    people = sorted(messages, key=names.__getitem__)
     return p.render(
         "publish.html",
+        names=names,
         title=p.t("publish_title"),
         current=current,
         messages=messages,

@@ -206,6 +206,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "nothing is sent until you accept one.",
     ),
     "person": ("Person", "Person"),
+    "service_mailbox": (
+        "Møder uden mødeleder (i tjenestens Exchange-postkasse)",
+        "Meetings without a chair (in the service's Exchange mailbox)",
+    ),
     "from": ("Fra", "From"),
     "to": ("Til", "To"),
     "reason_confidential": (
