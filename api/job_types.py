@@ -31,11 +31,17 @@ class _Params(BaseModel):
 
 
 class SolveParams(_Params):
-    """Plan one term of a config version (around the term's newest plan's bookings and locks)."""
+    """Plan one term of a config version. With a live (published) plan of the term, the solve
+    starts from it and changes as little as possible; `fresh` starts afresh (its cost against the
+    live plan is still reported). `districts`: only their meetings may change (None: all)."""
 
     kind: ClassVar[str] = SOLVE
     term: str | None = Field(default=None, description="default: the config's first term")
     workers: int | None = Field(default=None, ge=1, le=64)
+    fresh: bool = Field(default=False, description="start afresh instead of from the live plan")
+    districts: list[str] | None = Field(
+        default=None, description="district ids whose meetings may change; None: the whole municipality"
+    )
 
 
 class WhatIfParams(_Params):

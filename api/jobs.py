@@ -146,6 +146,10 @@ class _Inputs:
     parent_id: int | None
     parent_plan: Plan | None
     locked: set[str]
+    live_plan: Plan | None = None
+    """the term's live (published) plan a solve starts from; None for a what-if or a first plan"""
+    fresh: bool = False
+    districts: list[str] | None = None
 
 
 def effective_config(db: Session, config_version: ConfigVersion) -> MunicipalityConfig:
@@ -178,10 +182,14 @@ def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
     parent_row: PlanVersion | None
     parent_plan: Plan | None
     term: str | None
+    live_plan: Plan | None = None
     if isinstance(params, SolveParams):
         term = solve_term = params.term or config.terms[0].id
         parent_row = storage.latest_plan_version(db, solve_term)
         parent_plan = storage.get_plan(db, parent_row.id)[1] if parent_row is not None else None
+        live_row = storage.latest_plan_version(db, solve_term, published=True)
+        if live_row is not None:
+            live_plan = parent_plan if parent_row is live_row else storage.get_plan(db, live_row.id)[1]
     else:
         parent_row, parent_plan = storage.get_plan(db, params.base_plan_version_id)
         term = parent_plan.term if parent_plan is not None else None
@@ -195,15 +203,34 @@ def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
         parent_row.id if parent_row is not None else None,
         parent_plan,
         locked,
+        live_plan,
+        isinstance(params, SolveParams) and params.fresh,
+        params.districts if isinstance(params, SolveParams) else None,
     )
 
 
 def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
-    """The plan: a fresh solve, or — with a base plan and locks, or for a what-if — the least change."""
-    from scheduler.replan import NoProposal, what_if
+    """The plan: from the term's live plan with the least change (`scheduler.replan.replan`;
+    "start afresh" keeps only its pins), a what-if's least change, or a term's first plan.
+    A solve with a live plan reports its cost against it in the plan's stats."""
+    from scheduler.replan import NoProposal, replan, what_if, with_change_cost
 
-    config, base = inputs.config, inputs.parent_plan
-    if base is not None and (inputs.kind == WHAT_IF or inputs.locked):
+    config, base, live = inputs.config, inputs.parent_plan, inputs.live_plan
+    if inputs.kind != WHAT_IF and live is not None and not (
+        inputs.fresh and not inputs.locked and inputs.districts is None
+    ):
+        plan = replan(
+            config,
+            live,
+            now=datetime.now(UTC),
+            locked=inputs.locked,
+            districts=inputs.districts,
+            fresh=inputs.fresh,
+            booked=[m for m in (base or live).meetings if m.one_off],
+            time_limit=inputs.options.time_limit or config.planning.time_limit_seconds,
+            workers=inputs.options.workers or 2,
+        )
+    elif base is not None and (inputs.kind == WHAT_IF or inputs.locked):
         # Locked meetings stay exactly where they are; the rest changes as little as it can.
         limit = inputs.options.time_limit or (
             settings.replan_time_limit if inputs.kind == WHAT_IF else config.planning.time_limit_seconds
@@ -223,6 +250,8 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
     else:
         booked = [m for m in base.meetings if m.one_off] if base is not None else None
         plan = solve(config, inputs.term, inputs.options, progress=beat.report, booked=booked)
+        if live is not None and inputs.kind != WHAT_IF:
+            plan = with_change_cost(live, plan)  # start afresh: what it costs against the live plan
     for meeting in plan.meetings:
         meeting.locked = meeting.one_off or meeting.uid in inputs.locked
     return plan

@@ -631,6 +631,12 @@ class PlanStats(BaseModel):
     meetings: int
     regularity_pct: float = Field(description="share of meetings on their series' usual weekday and time")
     continuity_pct: float = Field(description="share of role seats kept by the series' usual person")
+    changed_meetings: int | None = Field(
+        default=None, description="meetings that differ from the live plan the solve started from"
+    )
+    notified_people: int | None = Field(
+        default=None, description="people attending a changed meeting before or after: who is told"
+    )
 
 
 class Plan(BaseModel):

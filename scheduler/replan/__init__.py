@@ -11,6 +11,7 @@ One module per job:
   Danish reasons when none covers it.
 - `what_if` - a modified config planned with the least change from the current plan.
 - `moves` - a district leader's move of one meeting by hand (`move_meeting`).
+- `keep` - a re-solve of a term with a live plan: the least change, in a district scope (`replan`).
 
 Every answer is a whole plan that the independent verifier has checked, and nothing is sent
 until a planner accepts it.
@@ -28,6 +29,7 @@ from scheduler.replan.engine import (
     PINNED,
     Freedom,
 )
+from scheduler.replan.keep import in_scope, replan, with_change_cost
 from scheduler.replan.moves import move_meeting
 from scheduler.replan.proposals import (
     STRATEGIES,
@@ -58,9 +60,12 @@ __all__ = [
     "Unavailability",
     "config_with_unavailability",
     "diff_plans",
+    "in_scope",
     "move_meeting",
     "notice_horizon",
     "propose",
     "rank",
+    "replan",
     "what_if",
+    "with_change_cost",
 ]

@@ -6,6 +6,13 @@ config), with every meeting the caller may not touch pinned to its current time 
 What may change is a `Freedom` per meeting. On top of the plan's own objective, each changed
 meeting costs `CHANGE_WEIGHT` and each person who would receive an update `NOTIFY_WEIGHT`, so
 untouched meetings stay unless moving one is the only way.
+
+Why a re-solve of an unchanged config gives the base plan back (`Engine.solve(warm=True)`): the
+base plan is completed into a model solution first; if it is feasible, its soft cost S is known,
+and the change weight is raised to more than S. Any other plan changes at least one meeting, so
+it costs more than S for the change alone, while its soft cost is at least 0: it cannot beat the
+base plan. The search starts from the completed base plan and only accepts a better one; if it
+finds none in time, the completed base plan is the answer.
 """
 
 from __future__ import annotations
@@ -27,8 +34,11 @@ from scheduler.solve import read_plan
 from scheduler.term_dates import local_datetime, local_shape
 
 CHANGE_WEIGHT = 1000
-"""Objective cost of one changed meeting (time, site or anyone attending): above any soft rule's
-share of one meeting, so a proposal never changes a meeting just to polish the plan."""
+"""Objective cost of one changed meeting (time, site or anyone attending), at least. With the
+default weights it is above any soft rule's share of one meeting (a continuity break costs 50 a
+seat, a broken pattern 10), but weights go up to 10 000 each: where the base plan is feasible,
+`Engine.solve(warm=True)` raises it above the base plan's whole soft cost, which no change can
+gain more than."""
 NOTIFY_WEIGHT = 100
 """Objective cost of one person who receives an update: among equally many changed meetings,
 the one that bothers fewer people wins."""
@@ -85,8 +95,10 @@ class Engine:
         time_limit: float = DEFAULT_TIME_LIMIT,
         workers: int = DEFAULT_WORKERS,
         booked: list[Meeting] | None = None,
+        cost_of_change: bool = True,
     ):
-        """`booked`: the one-off meetings the new plan keeps as they are (default: the current plan's)."""
+        """`booked`: the one-off meetings the new plan keeps as they are (default: the current plan's).
+        `cost_of_change` false: only the plan's own objective counts ("start afresh" around pins)."""
         self.config = config
         self.current = current
         self.person = person
@@ -94,6 +106,7 @@ class Engine:
         self.horizon = horizon
         self.time_limit = time_limit
         self.workers = workers
+        self.cost_of_change = cost_of_change
         if booked is None:
             booked = [m for m in current.meetings if m.one_off]
         self.ctx: PlanningContext = build_model(config, term, booked=booked)
@@ -160,10 +173,19 @@ class Engine:
             for lit in lits:
                 model.add_implication(lit, notified)
             notified_vars.append(notified)
-        change = cp_model.LinearExpr.sum(changed_vars)
-        notified_count = cp_model.LinearExpr.sum(notified_vars)
-        plan_cost = cp_model.LinearExpr.sum(objective_terms(self.ctx))
-        model.minimize(CHANGE_WEIGHT * change + NOTIFY_WEIGHT * notified_count + plan_cost)
+        self.change = cp_model.LinearExpr.sum(changed_vars)
+        self.notified_count = cp_model.LinearExpr.sum(notified_vars)
+        self.plan_cost = cp_model.LinearExpr.sum(objective_terms(self.ctx))
+        self._minimize(CHANGE_WEIGHT)
+
+    def _objective(self, change_weight: int) -> cp_model.LinearExpr:
+        if not self.cost_of_change:
+            return self.plan_cost
+        return change_weight * self.change + NOTIFY_WEIGHT * self.notified_count + self.plan_cost
+
+    def _minimize(self, change_weight: int) -> None:
+        self.change_weight = change_weight
+        self.ctx.model.minimize(self._objective(change_weight))
 
     # ----------------------------------------------------------------- pins
 
@@ -231,6 +253,30 @@ class Engine:
             attending = {a.person for a in meeting.attendees}
             for pid, lit in occ.optional.items():
                 model.add_hint(lit, pid in attending)
+            if meeting.room in occ.rooms:
+                for room, lit in occ.rooms.items():
+                    model.add_hint(lit, room == meeting.room)
+
+    def _complete(self) -> tuple[cp_model.CpSolver, int] | None:
+        """The hinted plan as a whole model solution, and the change weight that keeps it.
+
+        Every hinted choice is held; CP-SAT only fills in the bookkeeping (patterns, penalties,
+        changed, notified). None when the hinted plan breaks a hard rule of the model. The weight
+        is more than the hinted plan's soft cost: see the module docstring.
+        """
+        seed = self.config.planning.seed
+        limit = min(max(self.time_limit / 4, 1.0), 10.0)
+        solver = new_solver(time_limit=limit, workers=self.workers, seed=seed, fix_to_hints=True)
+        status = solver.solve(self.ctx.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        soft = int(solver.value(self.plan_cost))
+        weight = max(CHANGE_WEIGHT, soft + 1)
+        model = self.ctx.model
+        model.clear_hints()
+        for index, value in enumerate(solver.response_proto.solution):
+            model.add_hint(model.get_int_var_from_proto_index(index), value)
+        return solver, weight
 
     # ----------------------------------------------------------------- solving
 
@@ -240,11 +286,15 @@ class Engine:
         *,
         hint: Plan,
         allow_short_notice: bool = False,
+        warm: bool = False,
     ) -> Outcome:
         """The cheapest plan in which each meeting changes no more than `freedom_of` allows.
 
         The pins narrow variable domains in place and are undone afterwards, so the next
-        caller starts from the unpinned model; `hint` is where the search starts.
+        caller starts from the unpinned model; `hint` is where the search starts. `warm`: the
+        hint is completed first and kept unless the search finds a cheaper plan, with the change
+        weight raised above the hint's soft cost, so a hint that is still feasible (a re-solve
+        of an unchanged config) comes back unchanged.
         """
         started = time.monotonic()
         fixed: dict[int, int] = {}
@@ -264,11 +314,22 @@ class Engine:
                 domain.clear()
                 domain.extend([value, value])
             self._hint(hint)
+            completed = self._complete() if warm else None
+            if completed is not None:
+                self._minimize(completed[1])
             seed = self.config.planning.seed
             solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
             status = solver.solve(self.ctx.model)
             if status == cp_model.MODEL_INVALID:
                 raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
+            if completed is not None:
+                base, weight = completed
+                objective = self._objective(weight)
+                found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                if not found or solver.value(objective) >= base.value(objective):
+                    # nothing cheaper than the hint: keep it (optimal if the search proved its cost)
+                    same = found and solver.value(objective) == base.value(objective)
+                    solver, status = base, status if same else cp_model.FEASIBLE
             if status == cp_model.INFEASIBLE:
                 return Outcome("infeasible")
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -279,6 +340,10 @@ class Engine:
                 domain = proto.variables[index].domain
                 domain.clear()
                 domain.extend(domain_values)
+            if self.change_weight != CHANGE_WEIGHT:
+                self._minimize(CHANGE_WEIGHT)
+            if warm:
+                self.ctx.model.clear_hints()
         locked = {m.uid for m in self.current.meetings if m.locked}
         plan.meetings = [m.model_copy(update={"locked": m.uid in locked}) for m in plan.meetings]
         plan.objective = float(sum(c.cost for c in plan.rule_costs if c.level == "soft"))
