@@ -216,9 +216,9 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
     from scheduler.replan import NoProposal, replan, what_if, with_change_cost
 
     config, base, live = inputs.config, inputs.parent_plan, inputs.live_plan
-    if inputs.kind != WHAT_IF and live is not None and not (
-        inputs.fresh and not inputs.locked and inputs.districts is None
-    ):
+    # Start afresh with nothing to keep (no lock, no district scope) is a plain solve.
+    plain_fresh = inputs.fresh and not inputs.locked and inputs.districts is None
+    if inputs.kind != WHAT_IF and live is not None and not plain_fresh:
         plan = replan(
             config,
             live,
