@@ -36,6 +36,18 @@ class SolveRequest(BaseModel):
     time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
     workers: int | None = Field(default=None, ge=1, le=64)
     reason: str = Field(default="", max_length=1000)
+    fresh: bool = Field(
+        default=False, description="start afresh instead of from the live plan (its cost is reported)"
+    )
+    districts: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="districts whose meetings may change; default: a district leader's own "
+        "districts, the whole municipality for an admin",
+    )
+    municipality_wide: bool = Field(
+        default=False, description="plan every district (admin only); overrides `districts`"
+    )
 
 
 class WhatIfRequest(BaseModel):
@@ -292,8 +304,34 @@ def start_solve(db: Session, who: Principal, state: AppState, body: SolveRequest
         workers=body.workers,
         actor=who.name,
         reason=body.reason,
+        fresh=body.fresh,
+        districts=solve_scope(who, config, body),
     )
     return _queue(db, state, who, params)
+
+
+def solve_scope(who: Principal, config: MunicipalityConfig, body: SolveRequest) -> list[str] | None:
+    """The districts a solve may change (None: all). A district leader plans only their own
+    districts, with the others' meetings fixed; the whole municipality needs the admin role."""
+    known = index_of(config).districts
+    unknown = sorted(set(body.districts or []) - set(known))
+    if unknown:
+        raise BadInput(f"ukendt distrikt: {', '.join(unknown)} (findes: {', '.join(known)})")
+    if who.role == Role.admin:
+        return None if body.municipality_wide or body.districts is None else sorted(set(body.districts))
+    if body.municipality_wide:
+        raise Forbidden(
+            f"{who.name} må ikke planlægge hele kommunen; kun en administrator kan det. "
+            "Planlæg dit eget distrikt, så ligger de andre distrikters møder fast."
+        )
+    wanted = set(body.districts) if body.districts is not None else set(who.districts)
+    foreign = sorted(wanted - who.districts)
+    if foreign:
+        names = ", ".join(index_of(config).district_name(d) for d in foreign)
+        raise Forbidden(f"{who.name} må ikke planlægge møder i {names} (et andet distrikt)")
+    if not wanted:
+        raise Forbidden(f"{who.name} er ikke distriktsleder for noget distrikt og kan ikke planlægge")
+    return sorted(wanted)
 
 
 def versions(db: Session, who: Principal, term: str | None = None, limit: int = 50) -> list[PlanVersionOut]:

@@ -445,3 +445,82 @@ def test_busy_times_from_exchange_keep_the_next_solve_away(service: Service) -> 
     assert plan["status"] in ("OPTIMAL", "FEASIBLE") and clashes == []
     with service.state.sessions() as db:
         assert "Tandlæge" not in str([(a.reason, a.person_id) for a in db.scalars(select(Absence))])
+
+
+# --------------------------------------------------------------------------- re-solves and district scope
+
+
+def _solve(service: Service, who: str, **body: Any) -> dict[str, Any]:
+    """A solve as `who`, run to its end; the plan it made."""
+    job = service.client.post("/plans/solve", json=body, headers=auth(who))
+    assert job.status_code == 202, job.text
+    service.run_jobs()
+    done = service.client.get(f"/jobs/{job.json()['id']}", headers=auth(who)).json()
+    assert done["state"] == "done", done
+    return dict(service.client.get(f"/plans/{done['plan_id']}", headers=auth("admin")).json())
+
+
+def _published(service: Service) -> dict[str, Any]:
+    plan = service.solved_plan()
+    published = service.client.post(f"/plans/{plan['id']}/publish", json={}, headers=auth("admin"))
+    assert published.status_code == 200, published.text
+    return plan
+
+
+def _shapes(plan: dict[str, Any], series: str | None = None) -> dict[str, Any]:
+    return {
+        m["uid"]: (m["start"], m["end"], m["site"], sorted((a["person"], a["seat"]) for a in m["attendees"]))
+        for m in plan["meetings"]
+        if series is None or m["series"] == series
+    }
+
+
+def test_a_resolve_of_the_unchanged_config_gives_the_live_plan_back(service: Service) -> None:
+    live = _published(service)
+    again = _solve(service, "admin", config_id=live["config_id"])
+    assert again["id"] != live["id"]
+    assert _shapes(again) == _shapes(live)
+    assert again["stats"]["changed_meetings"] == 0 and again["stats"]["notified_people"] == 0
+    diff = service.client.get(f"/plans/{again['id']}/diff?against={live['id']}", headers=auth("admin"))
+    assert diff.status_code == 200 and diff.json() == []
+
+
+def test_a_baltorp_leaders_solve_changes_only_baltorp_meetings(service: Service) -> None:
+    live = _published(service)
+    # Baltorp's conference goes monthly, and the leader starts afresh: without the district
+    # scope nothing would hold Skovlunde's meetings where they are.
+    monthly = TWO_DISTRICTS.replace("cadence: fortnightly", "cadence: monthly", 1)
+    assert monthly != TWO_DISTRICTS
+    config_id = service.upload(monthly, name="baltorp monthly")
+    scoped = _solve(service, "baltorp", config_id=config_id, fresh=True)
+    assert scoped["status"] in ("OPTIMAL", "FEASIBLE"), scoped["explanation"]
+    assert _shapes(scoped, "kk-skovlunde") == _shapes(live, "kk-skovlunde")
+    assert _shapes(scoped, "kk-baltorp") != _shapes(live, "kk-baltorp")
+    diff = service.client.get(f"/plans/{scoped['id']}/diff?against={live['id']}", headers=auth("admin"))
+    changed = diff.json()
+    assert changed and {c["series"] for c in changed} == {"kk-baltorp"}
+    assert scoped["stats"]["changed_meetings"] == len(changed)
+
+
+def test_a_municipality_wide_solve_needs_the_admin_role(service: Service) -> None:
+    config_id = service.upload()
+    wide = service.client.post(
+        "/plans/solve", json={"config_id": config_id, "municipality_wide": True}, headers=auth("baltorp")
+    )
+    assert wide.status_code == 403
+    assert "hele kommunen" in wide.json()["detail"] and "administrator" in wide.json()["detail"]
+    other = service.client.post(
+        "/plans/solve", json={"config_id": config_id, "districts": ["skovlunde"]}, headers=auth("baltorp")
+    )
+    assert other.status_code == 403 and "Skovlunde" in other.json()["detail"]
+    unknown = service.client.post(
+        "/plans/solve", json={"config_id": config_id, "districts": ["atlantis"]}, headers=auth("admin")
+    )
+    assert unknown.status_code == 422 and "atlantis" in unknown.text
+    for who, body in (("admin", {"municipality_wide": True}), ("baltorp", {"districts": ["baltorp"]})):
+        job = service.client.post("/plans/solve", json={"config_id": config_id, **body}, headers=auth(who))
+        assert job.status_code == 202, job.text
+    with service.state.sessions() as db:
+        params = [storage.get_job(db, job_id).params for job_id in storage.queued_job_ids(db, ("solve",))]
+    assert any('"districts":null' in p.replace(" ", "") for p in params)
+    assert any('"districts":["baltorp"]' in p.replace(" ", "") for p in params)
