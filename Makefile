@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.messages
 	$(BIN)/python -m bench.replan
+	$(BIN)/python -m bench.keep
 	$(BIN)/python -m bench.load
 
 ## Timefold's meeting-scheduling benchmark: three instances, 60 s, 2 workers, a table.
