@@ -113,7 +113,9 @@ def replan(
             term=term.id,
             status=PlanStatus.UNKNOWN if outcome.status == "timeout" else PlanStatus.INFEASIBLE,
             solve_seconds=round(time.monotonic() - started, 3),
-            explanation=no_plan_reasons(outcome, bool(frozen), config, term.id, time_limit),
+            explanation=no_plan_reasons(
+                outcome.status, outcome.problems, bool(frozen), config, term.id, time_limit
+            ),
         )
     plan = outcome.plan
     violations = verify_plan(config, plan)

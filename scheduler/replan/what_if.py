@@ -13,14 +13,7 @@ from datetime import datetime
 from scheduler.availability import require_aware
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
-from scheduler.replan.engine import (
-    DEFAULT_TIME_LIMIT,
-    DEFAULT_WORKERS,
-    PINNED,
-    Engine,
-    Freedom,
-    Outcome,
-)
+from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
 from scheduler.replan.proposals import NoProposal, Proposal, make_proposal
 
 
@@ -49,18 +42,28 @@ def what_if(
     full = Freedom(time=True, seats="all", optional="all")
     outcome = engine.solve(lambda occ: PINNED if occ.uid in frozen else full, hint=plan)
     if outcome.plan is None:
-        raise NoProposal(no_plan_reasons(outcome, bool(frozen), modified_config, term.id, time_limit))
+        raise NoProposal(
+            no_plan_reasons(
+                outcome.status, outcome.problems, bool(frozen), modified_config, term.id, time_limit
+            )
+        )
     return make_proposal(modified_config, modified_config, "what_if", plan, outcome.plan)
 
 
 def no_plan_reasons(
-    outcome: Outcome, pinned: bool, config: MunicipalityConfig, term_id: str, time_limit: float
+    status: str,
+    problems: list[str],
+    pinned: bool,
+    config: MunicipalityConfig,
+    term_id: str,
+    time_limit: float,
 ) -> list[str]:
-    """Danish lines for a least-change solve that found no plan; the first is a headline."""
+    """Danish lines for a least-change solve that found no plan (`Outcome.status` and
+    `.problems`); the first is a headline."""
     reasons = ["Ændringen kan ikke gennemføres:"]
-    if outcome.status == "unpinnable":
-        reasons += [f"- Låst møde {p}" for p in outcome.problems]
-    elif outcome.status == "timeout":
+    if status == "unpinnable":
+        reasons += [f"- Låst møde {p}" for p in problems]
+    elif status == "timeout":
         reasons.append("- Der blev ikke fundet en plan inden for tidsgrænsen; prøv en længere tidsgrænse.")
     elif pinned:
         reasons.append("- Låste og afholdte møder ændres ikke, og resten kan ikke tilpasses dem.")

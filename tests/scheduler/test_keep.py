@@ -14,7 +14,16 @@ import pytest
 
 from bench.generate import scale_config
 from scheduler.config import load_config
-from scheduler.model import Cadence, CadenceKind, Meeting, MunicipalityConfig, Person, Plan, PlanStatus
+from scheduler.model import (
+    Cadence,
+    CadenceKind,
+    Meeting,
+    MunicipalityConfig,
+    Person,
+    Plan,
+    PlanStatus,
+    Serves,
+)
 from scheduler.replan import diff_plans, replan
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
@@ -104,7 +113,7 @@ def uid_off_tuesday(plan: Plan, series: str) -> str:
 def test_an_added_psychologist_changes_nothing() -> None:
     config = two_districts()
     live = live_plan(config)
-    psykolog_c = Person(id="psykolog-c", name="Psykolog C", roles=["psykolog"], serves={"all": True})
+    psykolog_c = Person(id="psykolog-c", name="Psykolog C", roles=["psykolog"], serves=Serves(all=True))
     changed = config.model_copy(update={"staff": [*config.staff, psykolog_c]})
     again = replan(changed, live, now=NOW, time_limit=10)
     assert diff_plans(live, again) == []
