@@ -74,6 +74,11 @@ def explain_infeasibility(
             "Der findes ingen plan, men årsagen kunne ikke indkredses inden for tidsgrænsen; "
             "prøv en længere tidsgrænse."
         ]
+    return explain_core(ctx, core)
+
+
+def explain_core(ctx: PlanningContext, core: list[tuple[str, str]]) -> list[str]:
+    """`explain_infeasibility`'s sentences for a core `infeasible_core` found."""
     if not core:
         return [
             "Der findes ingen plan, selv uden mødepligt og tidsrum: helligdage, ferier, lokaler og "

@@ -106,6 +106,16 @@ def replan(
             return PINNED
         return Freedom(time=occ.uid not in time_pinned, seats="all", optional="all")
 
+    if engine.ctx.empty_occurrences:  # a meeting with no possible time: the config has no plan
+        from scheduler.explain import explain_infeasibility
+
+        return Plan(
+            municipality=config.municipality,
+            term=term.id,
+            status=PlanStatus.INFEASIBLE,
+            solve_seconds=round(time.monotonic() - started, 3),
+            explanation=explain_infeasibility(config, term.id, time_limit=time_limit),
+        )
     outcome = engine.solve(freedom_of, hint=live, warm=not fresh)
     if outcome.plan is None:
         return Plan(
@@ -113,8 +123,14 @@ def replan(
             term=term.id,
             status=PlanStatus.UNKNOWN if outcome.status == "timeout" else PlanStatus.INFEASIBLE,
             solve_seconds=round(time.monotonic() - started, 3),
-            explanation=no_plan_reasons(
-                outcome.status, outcome.problems, bool(frozen), config, term.id, time_limit
+            explanation=_reasons(
+                outcome.status,
+                outcome.problems,
+                config,
+                term.id,
+                time_limit,
+                bool(frozen),
+                districts is not None,
             ),
         )
     plan = outcome.plan
@@ -123,3 +139,27 @@ def replan(
         raise PlanVerificationError(format_violations(violations))
     plan.solve_seconds = round(time.monotonic() - started, 3)
     return with_change_cost(live, plan)
+
+
+def _reasons(
+    status: str,
+    problems: list[str],
+    config: MunicipalityConfig,
+    term_id: str,
+    time_limit: float,
+    pinned: bool,
+    scoped: bool,
+) -> list[str]:
+    """Why there is no plan: the config's own reasons when it has no plan at all (a broken
+    config), else what the re-solve holds fixed."""
+    if status != "infeasible":
+        return no_plan_reasons(status, problems, pinned, config, term_id, time_limit)
+    from scheduler.explain import explain_core, infeasible_core
+
+    ctx, core = infeasible_core(config, term_id, time_limit)
+    if core is not None:
+        return explain_core(ctx, core)
+    held = "Låste og afholdte møder og tidspunkterne inden for varslet"
+    if scoped:
+        held += " samt de andre distrikters møder"
+    return ["Ændringen kan ikke gennemføres:", f"- {held} ændres ikke, og resten kan ikke tilpasses dem."]

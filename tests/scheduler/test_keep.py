@@ -23,6 +23,7 @@ from scheduler.model import (
     Plan,
     PlanStatus,
     Serves,
+    TimeRange,
 )
 from scheduler.replan import diff_plans, replan
 from scheduler.solve import SolveOptions, solve
@@ -162,3 +163,18 @@ def test_past_meetings_keep_their_time_and_people() -> None:
     assert {m.uid: shape(m) for m in afresh.meetings if m.start < after} == {
         m.uid: shape(m) for m in live.meetings if m.start < after
     }
+
+
+@pytest.mark.parametrize("broken", ["no_time", "no_psychologist"])
+def test_a_config_with_no_plan_gives_no_plan_and_says_why(broken: str) -> None:
+    config = two_districts()
+    live = live_plan(config)
+    if broken == "no_time":  # a window no two-hour meeting fits in
+        update = {"window": TimeRange(start=13 * 60, end=14 * 60)}
+        series = [s.model_copy(update=update) if s.id == "kk-baltorp" else s for s in config.series]
+        config = config.model_copy(update={"series": series})
+    else:  # nobody left to fill a seat
+        config = config.model_copy(update={"staff": [p for p in config.staff if "psykolog" not in p.roles]})
+    answer = replan(config, live, now=NOW, time_limit=10)
+    assert answer.status == PlanStatus.INFEASIBLE and answer.meetings == []
+    assert answer.explanation and answer.explanation[0].startswith("Der findes ingen plan")
