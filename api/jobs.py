@@ -213,12 +213,10 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
     """The plan: from the term's live plan with the least change (`scheduler.replan.replan`;
     "start afresh" keeps only its pins), a what-if's least change, or a term's first plan.
     A solve with a live plan reports its cost against it in the plan's stats."""
-    from scheduler.replan import NoProposal, replan, what_if, with_change_cost
+    from scheduler.replan import NoProposal, replan, what_if
 
     config, base, live = inputs.config, inputs.parent_plan, inputs.live_plan
-    # Start afresh with nothing to keep (no lock, no district scope) is a plain solve.
-    plain_fresh = inputs.fresh and not inputs.locked and inputs.districts is None
-    if inputs.kind != WHAT_IF and live is not None and not plain_fresh:
+    if inputs.kind != WHAT_IF and live is not None:
         plan = replan(
             config,
             live,
@@ -229,6 +227,7 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
             booked=[m for m in (base or live).meetings if m.one_off],
             time_limit=inputs.options.time_limit or config.planning.time_limit_seconds,
             workers=inputs.options.workers or 2,
+            progress=beat.report,
         )
     elif base is not None and (inputs.kind == WHAT_IF or inputs.locked):
         # Locked meetings stay exactly where they are; the rest changes as little as it can.
@@ -250,8 +249,6 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
     else:
         booked = [m for m in base.meetings if m.one_off] if base is not None else None
         plan = solve(config, inputs.term, inputs.options, progress=beat.report, booked=booked)
-        if live is not None and inputs.kind != WHAT_IF:
-            plan = with_change_cost(live, plan)  # start afresh: what it costs against the live plan
     for meeting in plan.meetings:
         meeting.locked = meeting.one_off or meeting.uid in inputs.locked
     return plan

@@ -3,7 +3,8 @@
 Per instance (the Ballerup example and a generated x4 copy), the term is planned and published
 to the `ics` back-end in a temporary folder (the live plan); then three configs are solved
 against it, each twice: from the live plan with the least change (`scheduler.replan.replan`,
-what a solve does by default) and afresh (`scheduler.solve.solve`, "Start afresh"):
+what a solve does by default) and afresh (`fresh=True`, "Start afresh": a plain solve here,
+since nothing has begun a week before the term):
 
 (a) the unchanged config, (b) one added specialist (a copy of the first psychologist),
 (c) the first fortnightly series made monthly.
@@ -27,7 +28,7 @@ from calendar_sync.publish import preview, publish
 from calendar_sync.settings import CalendarSettings
 from scheduler.config import load_config
 from scheduler.model import Cadence, CadenceKind, MunicipalityConfig, Plan, PlanStatus
-from scheduler.replan import replan, with_change_cost
+from scheduler.replan import replan
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 
@@ -100,8 +101,7 @@ def run(factor: int, plan_seconds: float, time_limit: float, workers: int) -> No
             kept = replan(changed, live, now=now, time_limit=time_limit, workers=workers)
             _row(name, "least change", kept, _messages(changed, kept, settings), time.monotonic() - started)
             started = time.monotonic()
-            options = SolveOptions(time_limit=plan_seconds, workers=workers, seed=0)
-            fresh = with_change_cost(live, solve(changed, TERM, options))
+            fresh = replan(changed, live, now=now, fresh=True, time_limit=plan_seconds, workers=workers)
             _row(name, "afresh", fresh, _messages(changed, fresh, settings), time.monotonic() - started)
 
 

@@ -29,6 +29,7 @@ from scheduler.replan.diff import diff_plans
 from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
 from scheduler.replan.unavailability import notice_horizon, within_notice
 from scheduler.replan.what_if import no_plan_reasons
+from scheduler.solve import PlanVerificationError, ProgressCallback, SolveOptions, solve
 
 DEFAULT_NOTICE_WORKING_DAYS = 2
 """As for an absence (`ReplanRequest.notice_working_days`)."""
@@ -70,11 +71,12 @@ def replan(
     notice_working_days: int = DEFAULT_NOTICE_WORKING_DAYS,
     time_limit: float = DEFAULT_TIME_LIMIT,
     workers: int = DEFAULT_WORKERS,
+    progress: ProgressCallback | None = None,
 ) -> Plan:
     """The config planned from the live plan: the least change (or, `fresh`, the best plan around
-    the pins). An INFEASIBLE or UNKNOWN plan with Danish reasons when there is none. `booked`:
-    the one-off meetings to keep (default: the live plan's)."""
-    from scheduler.solve import PlanVerificationError
+    the pins: a plain solve when nothing is pinned). An INFEASIBLE or UNKNOWN plan with Danish
+    reasons when there is none. `booked`: the one-off meetings to keep (default: the live plan's).
+    `progress` is called by a plain solve only."""
     from scheduler.verify import format_violations, verify_plan
 
     require_aware(now, "now")
@@ -89,6 +91,11 @@ def replan(
     }
     frozen = set(locked) | outside | {m.uid for m in live.meetings if m.locked or m.start < now}
     time_pinned = frozen | {m.uid for m in live.meetings if within_notice(m, horizon)}
+    if booked is None:
+        booked = [m for m in live.meetings if m.one_off]
+    if fresh and not time_pinned - {m.uid for m in booked}:
+        options = SolveOptions(time_limit=time_limit, workers=workers)
+        return with_change_cost(live, solve(config, term.id, options, progress=progress, booked=booked))
     engine = Engine(
         config,
         term,
