@@ -9,10 +9,11 @@ untouched meetings stay unless moving one is the only way.
 
 Why a re-solve of an unchanged config gives the base plan back (`Engine.solve(warm=True)`): the
 base plan is completed into a model solution first; if it is feasible, its soft cost S is known,
-and the change weight is raised to more than S. Any other plan changes at least one meeting, so
-it costs more than S for the change alone, while its soft cost is at least 0: it cannot beat the
-base plan. The search starts from the completed base plan and only accepts a better one; if it
-finds none in time, the completed base plan is the answer.
+and the change weight is raised to more than S. Any plan that differs in a meeting's time, site
+or people changes at least one meeting, so it costs more than S for the change alone, while its
+soft cost is at least 0 (every penalty counts something): it cannot beat the base plan. The
+search starts from the completed base plan and only accepts a cheaper one; if it finds none in
+time, the completed base plan is the answer. (A room is not a change: it is in no calendar item.)
 """
 
 from __future__ import annotations
