@@ -38,6 +38,11 @@ from scheduler.term_dates import TZ, Pattern, closed_days_for, local_shape, meet
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 
+Reason = Literal["new", "moved", "removed", "cancelled", "changed"]
+"""Why one person gets one message: a meeting new to them, one moved (time or place), one they no
+longer attend though it still takes place, one that is gone, or anything else that changed (also
+a meeting that now reaches them in another item). `calendar_sync.sync.reason_for` decides it."""
+
 
 @dataclass(frozen=True)
 class ItemAttendee:
@@ -88,6 +93,10 @@ class CalendarItem:
     instances_only: bool = False
     """a recipient's view holding only some overrides (they come to those instances only): the
     master is not rendered, as RFC 5546 allows for an attendee invited to single instances"""
+    reason: Reason | None = None
+    """why the message carrying this item is sent, set by the sync engine per delivery: a cancel
+    because "removed" is an uninvitation (the meeting still takes place), not a cancellation.
+    Not content: the fingerprint leaves it out, and None means the action's plain meaning"""
 
     @property
     def core(self) -> tuple[str, ...]:
@@ -136,6 +145,30 @@ def view_for(item: CalendarItem, person: str) -> CalendarItem | None:
     if not mine:
         return None
     return replace(item, overrides=mine, instances_only=True)
+
+
+def meetings_of(item: CalendarItem, person: str) -> frozenset[str]:
+    """The plan meetings `person` comes to through this item (their `view_for`)."""
+    view = view_for(item, person)
+    if view is None:
+        return frozenset()
+    if view.instances_only:
+        return frozenset(o.meeting_uid for o in view.overrides)
+    kept = {o.meeting_uid for o in view.overrides}
+    missed = {o.meeting_uid for o in item.overrides if o.meeting_uid not in kept}
+    return frozenset(item.meeting_uids) - missed
+
+
+def notice(item: CalendarItem) -> str | None:
+    """What a cancel says instead of "the meeting is cancelled" when it is not: the person was
+    taken off it ("removed"), or its meetings reach them in another item ("changed"); None for
+    a real cancellation. Days are those of the instances the item (a person's view) holds."""
+    if item.reason == "removed":
+        days = sorted({i.start.astimezone(TZ).date() for i in instances(item)})
+        return texts.no_longer_attending(item.title, days)
+    if item.reason == "changed":
+        return texts.STILL_HELD
+    return None
 
 
 # --------------------------------------------------------------------------- from a plan

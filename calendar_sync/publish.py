@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_sync.backends.base import Recipient, backend_class, load_backend
-from calendar_sync.items import CalendarItem
-from calendar_sync.ledger import Action, Ledger
+from calendar_sync.items import CalendarItem, Reason
+from calendar_sync.ledger import Action, Delivery, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, outbox, stage, sync
@@ -92,6 +92,8 @@ class Planned:
     action: Action
     item: CalendarItem
     """for a cancel, what the calendar holds"""
+    reason: Reason
+    """why they get it, decided by the staging the publish runs (`calendar_sync.sync`)"""
 
 
 def preview(
@@ -115,7 +117,20 @@ def preview(
             _refuse_empty(items, ledger, plan.term, allow_empty)
             _, calendars = stage(items, recipients, kind, ledger, guard=guard, scope=plan.term)
             rows, _ = outbox(ledger, kind.name, calendars, plan.term)
-            return [Planned(row.recipient, row.action, ledger.item(row.uid, row.fingerprint)) for row in rows]
+            return [
+                Planned(row.recipient, row.action, ledger.item(row.uid, row.fingerprint), _reason(row))
+                for row in rows
+            ]
+
+
+def _reason(row: Delivery) -> Reason:
+    """A row left pending by a run from before reasons says what its action says."""
+    if row.reason is not None:
+        return row.reason
+    return _PLAIN[row.action]
+
+
+_PLAIN: dict[Action, Reason] = {"create": "new", "update": "changed", "cancel": "cancelled"}
 
 
 def _copy(source: Path, target: Path) -> None:

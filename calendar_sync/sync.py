@@ -42,7 +42,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from calendar_sync.backends.base import (
@@ -52,7 +52,7 @@ from calendar_sync.backends.base import (
     DeliveryError,
     Recipient,
 )
-from calendar_sync.items import CalendarItem, fingerprint
+from calendar_sync.items import CalendarItem, Reason, fingerprint, instances, meetings_of, view_for
 from calendar_sync.ledger import Action, Delivery, Held, Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
 
@@ -195,6 +195,70 @@ def organizer_of(item: CalendarItem) -> str:
     return item.organizer.person if item.organizer is not None else SERVICE_RECIPIENT
 
 
+class _Reasons:
+    """Why each planned message is sent (`Reason`), from what the calendar held and what the plan
+    now gives that person. Meetings are compared by their plan uids, which are stable across
+    versions, so a meeting that leaves one item for another is not mistaken for a cancellation.
+
+    On a `delivers_per_item` back-end the organiser's calendar holds the whole item."""
+
+    def __init__(self, items: Iterable[CalendarItem], ledger: Ledger, per_item: bool):
+        self.ledger = ledger
+        self.per_item = per_item
+        self.planned: defaultdict[str, set[str]] = defaultdict(set)
+        """meeting uid -> who comes to it in the new plan"""
+        for item in items:
+            for person in (organizer_of(item),) if per_item else item.recipients:
+                for meeting in self.mine(item, person):
+                    self.planned[meeting].add(person)
+        self._items: dict[tuple[str, str], CalendarItem] = {}
+
+    def mine(self, item: CalendarItem, person: str) -> frozenset[str]:
+        if self.per_item:
+            return frozenset(item.meeting_uids) if organizer_of(item) == person else frozenset()
+        return meetings_of(item, person)
+
+    def held(self, held: Held, uid: str) -> CalendarItem:
+        key = (uid, held.fingerprint)
+        if key not in self._items:
+            self._items[key] = self.ledger.item(uid, held.fingerprint)
+        return self._items[key]
+
+    def _slots(self, item: CalendarItem, person: str) -> set[tuple[object, ...]]:
+        view = item if self.per_item else view_for(item, person)
+        return set() if view is None else {(i.start, i.end, i.location) for i in instances(view)}
+
+    def why(
+        self,
+        action: Action,
+        person: str,
+        old: CalendarItem | None,
+        new: CalendarItem | None,
+        had: Callable[[], frozenset[str]],
+    ) -> Reason:
+        """`had`: every meeting the person's calendar held before (asked for creates only)."""
+        if action == "create" and new is not None:
+            return "changed" if self.mine(new, person) <= had() else "new"
+        if old is None:
+            return "changed"
+        if action == "cancel":
+            new = None
+        before = self.mine(old, person)
+        after = self.mine(new, person) if new is not None else frozenset()
+        lost = before - after
+        only_lost = new is None or self._slots(new, person) <= self._slots(old, person)
+        if lost and not after - before and only_lost:
+            still = {m for m in lost if m in self.planned}
+            if any(person not in self.planned[m] for m in still):
+                return "removed"
+            if not still:
+                return "cancelled"
+            return "changed"  # the meetings reach them in another item
+        if new is not None and self._slots(new, person) != self._slots(old, person):
+            return "moved"
+        return "changed"
+
+
 def plan(
     items: Iterable[CalendarItem],
     recipients: Iterable[str],
@@ -216,6 +280,8 @@ def plan(
     for person in recipients:
         guard.check_text("", "modtager", person)
     report = SyncReport()
+    reasons = _Reasons(items, ledger, per_item)
+    by_uid = {item.uid: item for item in items}
     with ledger.transaction():
         desired: dict[str, tuple[int, str]] = {}
         wanted_by: defaultdict[str, set[str]] = defaultdict(set)
@@ -240,12 +306,21 @@ def plan(
         for person in sorted(set(recipients)):
             held = {uid: h for uid, h in holdings.get(person, {}).items() if uid in sequences}
             wanted = wanted_by.get(person, set())
+
+            def had(person: str = person, held: dict[str, Held] = held) -> frozenset[str]:
+                return frozenset().union(*(reasons.mine(reasons.held(h, u), person) for u, h in held.items()))
+
             for uid in sorted(wanted | held.keys() | open_rows[person]):
                 step = _step(uid, uid in wanted, held.get(uid), desired, sequences)
                 keep = None
                 if step is not None:
                     action, sequence, print_ = step
-                    keep, row_state = ledger.plan_delivery(backend, person, uid, sequence, action, print_)
+                    was = held.get(uid)
+                    old = reasons.held(was, uid) if was is not None else None
+                    reason = reasons.why(action, person, old, by_uid.get(uid) if uid in wanted else None, had)
+                    keep, row_state = ledger.plan_delivery(
+                        backend, person, uid, sequence, action, print_, reason
+                    )
                     if row_state == "pending":
                         report.planned[action] += 1
                     elif row_state == "failed":
@@ -278,6 +353,8 @@ def _call(
     """One back-end call for one outbox row, with exactly what the guard has just checked;
     returns the remote id to record."""
     item = ledger.item(delivery.uid, delivery.fingerprint)
+    if delivery.reason is not None:  # what the message says: an uninvitation is not a cancellation
+        item = replace(item, reason=delivery.reason)
     guard.check_item(item)
     guard.check_recipient(recipient)
     if delivery.action == "create":
