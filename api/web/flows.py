@@ -36,7 +36,7 @@ from api.web.common import (
     current_plan,
     plan_param,
 )
-from api.web.preview import preview
+from api.web.preview import preview, reasons
 from calendar_sync.backends.base import SERVICE_RECIPIENT
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
@@ -334,6 +334,7 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         current=current,
         messages=messages,
         people=people,
+        why={pid: reasons(messages[pid]) for pid in people},
         total=sum(len(v) for v in messages.values()),
         problem=problem,
         links=_links(p, db, current),

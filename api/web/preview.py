@@ -7,11 +7,11 @@ per attendee on the other back-ends, exactly as the publish then sends them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from calendar_sync.items import CalendarItem
+from calendar_sync.items import CalendarItem, Reason
 from calendar_sync.publish import preview as planned_messages
 from calendar_sync.settings import CalendarSettings
 from scheduler.model import MunicipalityConfig, Plan
@@ -23,6 +23,8 @@ class Message:
     title: str
     item: CalendarItem | None
     meetings: int
+    reason: Reason
+    """why the person gets it, as the publish decides it (new, moved, removed, cancelled, changed)"""
 
 
 def preview(
@@ -36,5 +38,16 @@ def preview(
     out: dict[str, list[Message]] = defaultdict(list)
     for planned in planned_messages(config, plan, settings, backend, confidential=confidential):
         item = planned.item
-        out[planned.recipient].append(Message(planned.action, item.title, item, len(item.meeting_uids)))
+        out[planned.recipient].append(
+            Message(planned.action, item.title, item, len(item.meeting_uids), planned.reason)
+        )
     return dict(out)
+
+
+REASON_ORDER: tuple[Reason, ...] = ("new", "moved", "removed", "cancelled", "changed")
+
+
+def reasons(messages: list[Message]) -> list[tuple[Reason, int]]:
+    """How many of one person's messages go for each reason, in a fixed order: the page's "why"."""
+    counts = Counter(m.reason for m in messages)
+    return [(reason, counts[reason]) for reason in REASON_ORDER if counts[reason]]

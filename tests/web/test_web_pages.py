@@ -282,6 +282,8 @@ def test_the_publish_preview_sends_nothing_and_publishing_sends_what_it_showed(s
         for m in re.finditer(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', page.text)
     }
     assert shown.get("Psykolog A", 0) > 0
+    why = re.search(r'<th scope="row">Psykolog A</th><td>\d+</td>\s*<td class="why">([^<]*)</td>', page.text)
+    assert why is not None and why.group(1) == f"{shown['Psykolog A']} nyt møde", "per person: count and why"
     ledger_path = site.state.calendar.ledger_path
     if ledger_path.exists():
         with Ledger(ledger_path) as ledger:
