@@ -12,6 +12,7 @@ message per organiser on a back-end that delivers per item (Exchange), one per a
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import tempfile
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_sync.backends.base import Recipient, backend_class, load_backend
-from calendar_sync.items import CalendarItem, Reason
+from calendar_sync.items import CalendarItem, Reason, fingerprint
 from calendar_sync.ledger import Action, Delivery, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
@@ -131,6 +132,15 @@ def _reason(row: Delivery) -> Reason:
 
 
 _PLAIN: dict[Action, Reason] = {"create": "new", "update": "changed", "cancel": "cancelled"}
+
+
+def digest(planned: Iterable[Planned]) -> str:
+    """sha256 (hex) of exactly these messages (to whom, what, which content, why), in any order:
+    a publish confirmed with a preview's digest refuses to send anything else."""
+    lines = sorted(
+        f"{p.recipient}\t{p.action}\t{p.item.uid}\t{fingerprint(p.item)}\t{p.reason}" for p in planned
+    )
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _copy(source: Path, target: Path) -> None:

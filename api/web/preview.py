@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from calendar_sync.items import CalendarItem, Reason
+from calendar_sync.publish import digest
 from calendar_sync.publish import preview as planned_messages
 from calendar_sync.settings import CalendarSettings
 from scheduler.model import MunicipalityConfig, Plan
@@ -35,13 +36,26 @@ def preview(
     confidential: Iterable[str] = (),
 ) -> dict[str, list[Message]]:
     """person id -> the messages a publish of `plan` would send them now."""
+    return shown(config, plan, settings, backend, confidential)[0]
+
+
+def shown(
+    config: MunicipalityConfig,
+    plan: Plan,
+    settings: CalendarSettings,
+    backend: str | None = None,
+    confidential: Iterable[str] = (),
+) -> tuple[dict[str, list[Message]], str]:
+    """`preview` and the fingerprint of exactly those messages, which the page's publish form
+    sends back so that the publish refuses to send anything other than what the leader saw."""
+    planned = planned_messages(config, plan, settings, backend, confidential=confidential)
     out: dict[str, list[Message]] = defaultdict(list)
-    for planned in planned_messages(config, plan, settings, backend, confidential=confidential):
-        item = planned.item
-        out[planned.recipient].append(
-            Message(planned.action, item.title, item, len(item.meeting_uids), planned.reason)
+    for message in planned:
+        item = message.item
+        out[message.recipient].append(
+            Message(message.action, item.title, item, len(item.meeting_uids), message.reason)
         )
-    return dict(out)
+    return dict(out), digest(planned)
 
 
 REASON_ORDER: tuple[Reason, ...] = ("new", "moved", "removed", "cancelled", "changed")
