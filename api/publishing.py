@@ -35,7 +35,7 @@ from api.deps import AppState
 from api.orm import PlanVersion, Publication
 from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Delivery, Ledger
-from calendar_sync.publish import digest, prepare
+from calendar_sync.publish import delivered, digest, prepare
 from calendar_sync.publish import preview as preview_messages
 from calendar_sync.publish import publish as publish_to_calendars
 from scheduler.model import MunicipalityConfig, Plan
@@ -252,9 +252,9 @@ class Unsent:
 def unsent(state: AppState, publication: Publication, plan: Plan, config: MunicipalityConfig) -> list[Unsent]:
     """What the calendars do not have yet of this version: per person and calendar item, the
     newest outbox row when it is still pending or failed for good."""
-    uids = {item.uid for item in items_from_plan(config, plan)}
     newest: dict[tuple[str, str], Delivery] = {}
     with Ledger(state.calendar.ledger_path) as ledger:
+        uids = {item.uid for item in items_from_plan(config, plan, delivered(ledger, plan.term))}
         for delivery in ledger.deliveries(publication.backend):
             if delivery.uid in uids and delivery.state != "superseded":
                 newest[(delivery.recipient, delivery.uid)] = delivery

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -179,6 +180,17 @@ SERIES_UID = "{series}.{term}.serie@moedeplan"
 REGULAR_SHARE = 0.75
 """A series is one recurring item when at least this share of its meetings fit the rule."""
 
+KEEP_SHARE = 0.5
+"""A series already delivered as one recurring item stays one while at least this share of its
+meetings fit (hysteresis): a move that leaves it a little less regular is one RECURRENCE-ID
+override, sent to that meeting's people, instead of the whole series re-sent as single events."""
+
+
+def delivered_series(uids: Iterable[str], term: str) -> frozenset[str]:
+    """The series whose recurring item is among `uids` (what a ledger holds, live, for `term`)."""
+    suffix = SERIES_UID.format(series="", term=term)
+    return frozenset(uid[: -len(suffix)] for uid in uids if uid.endswith(suffix) and len(uid) > len(suffix))
+
 
 @dataclass(frozen=True)
 class _Draft:
@@ -267,14 +279,19 @@ def _draft(
     )
 
 
-def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem]:
+def items_from_plan(
+    config: MunicipalityConfig, plan: Plan, recurring: Collection[str] = ()
+) -> list[CalendarItem]:
     """The calendar items of a plan, in time order: one recurring item per regular series.
 
     A series is "regular enough" when it has at least two meetings and at least 75 % of them
     share both its most common pattern (phase in period, weekday, start — as the regularity
-    rule counts it) and its most common attendees. Its rule (RRULE bounded by UNTIL) starts at
-    the first meeting that lies on it; rule instances without a meeting are EXDATEs; a meeting
-    of the usual attendees off its period's instance overrides that instance (RECURRENCE-ID);
+    rule counts it) and its most common attendees; for a series in `recurring` (delivered as a
+    recurring item already: `delivered_series` of the ledger) 50 % keeps it one, so the
+    representation of what people already have does not flip on one move. Its rule (RRULE
+    bounded by UNTIL) starts at the first meeting that lies on it; rule instances without a
+    meeting are EXDATEs; a meeting of the usual attendees off its period's instance overrides
+    that instance (RECURRENCE-ID);
     anything else — other attendees, a period whose instance is missing or taken, per-term
     series, series too irregular — is a single item with the meeting's own uid. Every meeting
     is in exactly one item. Unknown people or sites and naive times raise ValueError.
@@ -302,7 +319,8 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
         if series is None:
             items += [d.single() for d in drafts]
         else:
-            items += _series_items(config, term, series, drafts)
+            share = KEEP_SHARE if series_id in recurring else REGULAR_SHARE
+            items += _series_items(config, term, series, drafts, share)
     items.sort(key=lambda i: (i.start, i.uid))
     return items
 
@@ -330,7 +348,7 @@ def _expand(rule: Recurrence, first: datetime, last_day: date) -> list[datetime]
 
 
 def _series_items(
-    config: MunicipalityConfig, term: Term, series: Series, drafts: list[_Draft]
+    config: MunicipalityConfig, term: Term, series: Series, drafts: list[_Draft], share: float = REGULAR_SHARE
 ) -> list[CalendarItem]:
     singles = [d.single() for d in drafts]
     if series.cadence.kind == CadenceKind.per_term or len(drafts) < 2:
@@ -344,7 +362,7 @@ def _series_items(
     regular = [
         d for d, p in zip(drafts, patterns, strict=True) if p == usual_pattern and d.core_key == usual_core
     ]
-    if len(regular) < REGULAR_SHARE * len(drafts):
+    if len(regular) < share * len(drafts):
         return singles
     usual_key = Counter(d.key for d in regular).most_common(1)[0][0]
 

@@ -20,6 +20,7 @@ import pytest
 from icalendar import Calendar
 
 from api.web.preview import preview
+from calendar_sync.ledger import Ledger
 from calendar_sync.publish import preview as publish_preview
 from calendar_sync.publish import publish
 from calendar_sync.settings import CalendarSettings
@@ -280,3 +281,60 @@ def calendar_of(message: EmailMessage) -> Calendar:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# --------------------------------------------------------------------------- a stable series
+
+
+def moved(plan: Plan, *indexes: int) -> Plan:
+    """`plan` with the series' meetings at `indexes` (in time order) two days later, same week."""
+    series = sorted((m for m in plan.meetings if m.series != "ekstra"), key=lambda m: m.start)
+    later = {series[i].uid for i in indexes}
+    meetings = [
+        m.model_copy(update={"start": m.start + timedelta(days=2), "end": m.end + timedelta(days=2)})
+        if m.uid in later
+        else m
+        for m in plan.meetings
+    ]
+    return plan.model_copy(update={"meetings": meetings})
+
+
+def six_meetings(config: MunicipalityConfig) -> Plan:
+    """The weekly series cut to six meetings, the extra meeting kept."""
+    plan = make_plan(config)
+    series = sorted((m for m in plan.meetings if m.series != "ekstra"), key=lambda m: m.start)
+    keep = {m.uid for m in series[:6]}
+    return plan.model_copy(
+        update={"meetings": [m for m in plan.meetings if m.uid in keep or m.series == "ekstra"]}
+    )
+
+
+def test_one_move_that_leaves_a_delivered_series_less_regular_sends_one_update_per_attendee(
+    config: MunicipalityConfig, ledger_env: Path, smtp: SmtpServer
+) -> None:
+    """Six meetings, one already moved (5 of 6 on the rule: one recurring item). Moving a second
+    leaves 4 of 6 (67 %, under the 75 % a new series needs): the series the calendars hold stays
+    one recurring item with a second RECURRENCE-ID override, so the move is one update to each
+    of that meeting's people, not the series re-sent as six single events to everyone."""
+    first = moved(six_meetings(config), 1)
+    published(config, first, "email")
+    series_uid = f"kk-hedegaardsskolen.{TERM}.serie@moedeplan"
+    with Ledger(ledger_env / "ledger.sqlite3") as ledger:
+        assert series_uid in ledger.items(TERM), "delivered as one recurring item"
+    second = moved(first, 3)
+    meeting = sorted((m for m in second.meetings if m.series != "ekstra"), key=lambda m: m.start)[3]
+    attendees = {a.person for a in meeting.attendees}
+    shown = publish_preview(config, second, CalendarSettings(), "email")
+    assert {(p.recipient, p.action, p.item.uid, p.reason) for p in shown} == {
+        (person, "update", series_uid, "moved") for person in attendees
+    }
+    before = len(smtp.messages)
+    sent = published(config, second, "email")
+    assert sent == Counter(dict.fromkeys(attendees, 1))
+    assert len(smtp.messages) - before == len(attendees)
+    (override,) = [
+        e
+        for e in calendar_of(smtp.messages[-1].message).walk("VEVENT")
+        if "RECURRENCE-ID" in e and e["DTSTART"].dt == meeting.start
+    ]
+    assert str(override["UID"]) == series_uid
