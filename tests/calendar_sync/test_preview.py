@@ -332,9 +332,6 @@ def test_one_move_that_leaves_a_delivered_series_less_regular_sends_one_update_p
     sent = published(config, second, "email")
     assert sent == Counter(dict.fromkeys(attendees, 1))
     assert len(smtp.messages) - before == len(attendees)
-    (override,) = [
-        e
-        for e in calendar_of(smtp.messages[-1].message).walk("VEVENT")
-        if "RECURRENCE-ID" in e and e["DTSTART"].dt == meeting.start
-    ]
+    events: list[Any] = calendar_of(smtp.messages[-1].message).walk("VEVENT")
+    (override,) = [e for e in events if "RECURRENCE-ID" in e and e["DTSTART"].dt == meeting.start]
     assert str(override["UID"]) == series_uid
