@@ -28,17 +28,6 @@ class Message:
     """why the person gets it, as the publish decides it (new, moved, removed, cancelled, changed)"""
 
 
-def preview(
-    config: MunicipalityConfig,
-    plan: Plan,
-    settings: CalendarSettings,
-    backend: str | None = None,
-    confidential: Iterable[str] = (),
-) -> dict[str, list[Message]]:
-    """person id -> the messages a publish of `plan` would send them now."""
-    return shown(config, plan, settings, backend, confidential)[0]
-
-
 def shown(
     config: MunicipalityConfig,
     plan: Plan,
@@ -46,8 +35,9 @@ def shown(
     backend: str | None = None,
     confidential: Iterable[str] = (),
 ) -> tuple[dict[str, list[Message]], str]:
-    """`preview` and the fingerprint of exactly those messages, which the page's publish form
-    sends back so that the publish refuses to send anything other than what the leader saw."""
+    """person id -> the messages a publish of `plan` would send them now, and the fingerprint of
+    exactly those, which the page's publish form sends back so that the publish refuses to send
+    anything other than what the leader saw."""
     planned = planned_messages(config, plan, settings, backend, confidential=confidential)
     out: dict[str, list[Message]] = defaultdict(list)
     for message in planned:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from api.web.preview import preview
+from api.web.preview import shown
 from calendar_sync.ledger import Ledger
 from calendar_sync.publish import preview as publish_preview
 from calendar_sync.publish import publish
@@ -88,7 +88,7 @@ def make_plan(config: MunicipalityConfig, hour: int = 13) -> Plan:
 def previewed(config: MunicipalityConfig, plan: Plan, backend: str) -> Counter[str]:
     """Messages per recipient as the publish page shows them; settings from the environment."""
     return Counter(
-        {pid: len(messages) for pid, messages in preview(config, plan, CalendarSettings(), backend).items()}
+        {pid: len(messages) for pid, messages in shown(config, plan, CalendarSettings(), backend)[0].items()}
     )
 
 
