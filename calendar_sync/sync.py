@@ -212,6 +212,7 @@ class _Reasons:
                 for meeting in self.mine(item, person):
                     self.planned[meeting].add(person)
         self._items: dict[tuple[str, str], CalendarItem] = {}
+        self._had_by: dict[str, frozenset[str]] = {}
 
     def mine(self, item: CalendarItem, person: str) -> frozenset[str]:
         if self.per_item:
@@ -224,6 +225,13 @@ class _Reasons:
             self._items[key] = self.ledger.item(uid, held.fingerprint)
         return self._items[key]
 
+    def _had(self, person: str, holds: Mapping[str, Held]) -> frozenset[str]:
+        """Every meeting the person's calendar holds, through any item (worked out once each)."""
+        if person not in self._had_by:
+            mine = (self.mine(self.held(h, uid), person) for uid, h in holds.items())
+            self._had_by[person] = frozenset().union(*mine)
+        return self._had_by[person]
+
     def _slots(self, item: CalendarItem, person: str) -> set[tuple[object, ...]]:
         view = item if self.per_item else view_for(item, person)
         return set() if view is None else {(i.start, i.end, i.location) for i in instances(view)}
@@ -234,16 +242,18 @@ class _Reasons:
         person: str,
         old: CalendarItem | None,
         new: CalendarItem | None,
-        had: Callable[[], frozenset[str]],
+        holds: Mapping[str, Held],
     ) -> Reason:
-        """`had`: every meeting the person's calendar held before (asked for creates only)."""
+        """`holds`: what the person's calendar holds now, UID -> Held."""
         if action == "create" and new is not None:
-            return "changed" if self.mine(new, person) <= had() else "new"
+            return "changed" if self.mine(new, person) <= self._had(person, holds) else "new"
         if old is None:
             return "changed"
         if action == "cancel":
             new = None
         before = self.mine(old, person)
+        if action == "cancel" and not before:
+            return "cancelled"  # nothing to tell it by: the plain meaning
         after = self.mine(new, person) if new is not None else frozenset()
         lost = before - after
         only_lost = new is None or self._slots(new, person) <= self._slots(old, person)
@@ -307,9 +317,6 @@ def plan(
             held = {uid: h for uid, h in holdings.get(person, {}).items() if uid in sequences}
             wanted = wanted_by.get(person, set())
 
-            def had(person: str = person, held: dict[str, Held] = held) -> frozenset[str]:
-                return frozenset().union(*(reasons.mine(reasons.held(h, u), person) for u, h in held.items()))
-
             for uid in sorted(wanted | held.keys() | open_rows[person]):
                 step = _step(uid, uid in wanted, held.get(uid), desired, sequences)
                 keep = None
@@ -317,7 +324,9 @@ def plan(
                     action, sequence, print_ = step
                     was = held.get(uid)
                     old = reasons.held(was, uid) if was is not None else None
-                    reason = reasons.why(action, person, old, by_uid.get(uid) if uid in wanted else None, had)
+                    reason = reasons.why(
+                        action, person, old, by_uid.get(uid) if uid in wanted else None, held
+                    )
                     keep, row_state = ledger.plan_delivery(
                         backend, person, uid, sequence, action, print_, reason
                     )
