@@ -335,3 +335,32 @@ def test_one_move_that_leaves_a_delivered_series_less_regular_sends_one_update_p
     events: list[Any] = calendar_of(smtp.messages[-1].message).walk("VEVENT")
     (override,) = [e for e in events if "RECURRENCE-ID" in e and e["DTSTART"].dt == meeting.start]
     assert str(override["UID"]) == series_uid
+
+
+def test_a_person_swapped_out_of_one_meeting_of_a_series_is_removed_from_it_and_the_rest_only_changed(
+    config: MunicipalityConfig, ledger_env: Path
+) -> None:
+    """The referent takes psykolog-a's seat in one meeting of the series: that meeting leaves the
+    recurring item (other people) for a single one. Psykolog-a is told she no longer attends it;
+    the others still come, so for them it is a change, not a cancellation or a new meeting."""
+    first = make_plan(config)
+    published(config, first, "ics")
+    series = sorted((m for m in first.meetings if m.series != "ekstra"), key=lambda m: m.start)
+    swapped = [
+        a.model_copy(update={"person": "referent"}) if a.person == "psykolog-a" else a
+        for a in series[2].attendees
+        if a.seat != "minute_taker"
+    ]
+    second = first.model_copy(
+        update={
+            "meetings": [
+                m.model_copy(update={"attendees": swapped}) if m.uid == series[2].uid else m
+                for m in first.meetings
+            ]
+        }
+    )
+    shown = publish_preview(config, second, CalendarSettings(), "ics")
+    got = {(p.recipient, p.action, p.item.rrule is not None, p.reason) for p in shown}
+    assert ("psykolog-a", "update", True, "removed") in got
+    assert {p.reason for p in shown if p.recipient != "psykolog-a"} == {"changed"}
+    assert "cancelled" not in {p.reason for p in shown}
