@@ -5,7 +5,9 @@ Two steps, so that a crash at any point can be resumed without duplicates or los
 1. `plan` — in ONE ledger transaction: give each item its SEQUENCE, cancel items that left the
    plan, compare each recipient's desired items with what the ledger says their calendar holds
    (create / update / cancel / nothing), write those actions to the outbox and supersede
-   older pending rows they replace. Nothing is sent before this commits.
+   older pending rows they replace, each with why the person gets it (`Reason`: a cancel of
+   someone taken off a meeting that still takes place is "removed", not "cancelled"). Nothing
+   is sent before this commits.
 2. `deliver` — work through the outbox oldest first (rows a crashed run left pending included),
    calling the back-end and marking each row done right after it returned. Permanent errors are
    recorded and reported; other errors are retried with exponential backoff, and a row that
