@@ -35,7 +35,8 @@ from api.deps import AppState
 from api.orm import PlanVersion, Publication
 from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Delivery, Ledger
-from calendar_sync.publish import prepare
+from calendar_sync.publish import delivered, digest, prepare
+from calendar_sync.publish import preview as preview_messages
 from calendar_sync.publish import publish as publish_to_calendars
 from scheduler.model import MunicipalityConfig, Plan
 
@@ -49,10 +50,26 @@ class PublishBusy(Conflict):
     """Another publish of the term is sending right now (-> 409); nothing was sent by this one."""
 
     def __init__(self, term: str) -> None:
-        super().__init__(
-            f"en udsendelse af {term} er i gang lige nu; vent til den er færdig, og prøv igen"
-        )
+        super().__init__(f"en udsendelse af {term} er i gang lige nu; vent til den er færdig, og prøv igen")
         self.term = term
+
+
+class PublishChanged(Conflict):
+    """The publish would now send other messages than the preview its sender confirmed (-> 409);
+    nothing was committed or sent. The Danish text names the count it would send now."""
+
+    def __init__(self, now: int, shown: int) -> None:
+        if now != shown:
+            what = f"udsendelsen ville nu sende {now} {plural(now)}, ikke de {shown}, der blev vist"
+        else:
+            what = f"udsendelsen ville nu sende andre {now} {plural(now)} end dem, der blev vist"
+        super().__init__(f"{what}; se forhåndsvisningen igen, og bekræft det nye antal")
+        self.now = now
+        self.shown = shown
+
+
+def plural(n: int) -> str:
+    return "besked" if n == 1 else "beskeder"
 
 
 @dataclass
@@ -114,6 +131,30 @@ def check_publishable(db: Session, config: MunicipalityConfig, plan: Plan) -> No
     """Refuse, before anything is committed or sent, a plan that cannot be published: no plan at
     all (`PublishError`), or one the privacy guard stops (`PrivacyError`)."""
     prepare(config, plan, storage.absence_reasons(db))
+
+
+def check_confirmed(
+    db: Session,
+    state: AppState,
+    config: MunicipalityConfig,
+    plan: Plan,
+    backend: str | None,
+    messages: int | None,
+    fingerprint: str | None,
+) -> None:
+    """Refuse (`PublishChanged`) a publish that would now send other messages than the preview
+    its sender confirmed: `messages` its count, `fingerprint` its `calendar_sync.publish.digest`
+    (either may be None: not checked). Call with the term's lease held, so nothing else changes
+    what the publish sends between this check and the sending."""
+    if messages is None and fingerprint is None:
+        return
+    planned = preview_messages(
+        config, plan, state.calendar, backend, confidential=storage.absence_reasons(db)
+    )
+    if (messages is not None and len(planned) != messages) or (
+        fingerprint is not None and digest(planned) != fingerprint
+    ):
+        raise PublishChanged(len(planned), len(planned) if messages is None else messages)
 
 
 def make_live(
@@ -211,9 +252,9 @@ class Unsent:
 def unsent(state: AppState, publication: Publication, plan: Plan, config: MunicipalityConfig) -> list[Unsent]:
     """What the calendars do not have yet of this version: per person and calendar item, the
     newest outbox row when it is still pending or failed for good."""
-    uids = {item.uid for item in items_from_plan(config, plan)}
     newest: dict[tuple[str, str], Delivery] = {}
     with Ledger(state.calendar.ledger_path) as ledger:
+        uids = {item.uid for item in items_from_plan(config, plan, delivered(ledger, plan.term))}
         for delivery in ledger.deliveries(publication.backend):
             if delivery.uid in uids and delivery.state != "superseded":
                 newest[(delivery.recipient, delivery.uid)] = delivery

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -37,6 +38,11 @@ from scheduler.roles import KNOWN_ROLES
 from scheduler.term_dates import TZ, Pattern, closed_days_for, local_shape, meeting_patterns, series_periods
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
+
+Reason = Literal["new", "moved", "removed", "cancelled", "changed"]
+"""Why one person gets one message: a meeting new to them, one moved (time or place), one they no
+longer attend though it still takes place, one that is gone, or anything else that changed (also
+a meeting that now reaches them in another item). `calendar_sync.sync.reason_for` decides it."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,10 @@ class CalendarItem:
     instances_only: bool = False
     """a recipient's view holding only some overrides (they come to those instances only): the
     master is not rendered, as RFC 5546 allows for an attendee invited to single instances"""
+    reason: Reason | None = None
+    """why the message carrying this item is sent, set by the sync engine per delivery: a cancel
+    because "removed" is an uninvitation (the meeting still takes place), not a cancellation.
+    Not content: the fingerprint leaves it out, and None means the action's plain meaning"""
 
     @property
     def core(self) -> tuple[str, ...]:
@@ -138,6 +148,30 @@ def view_for(item: CalendarItem, person: str) -> CalendarItem | None:
     return replace(item, overrides=mine, instances_only=True)
 
 
+def meetings_of(item: CalendarItem, person: str) -> frozenset[str]:
+    """The plan meetings `person` comes to through this item (their `view_for`)."""
+    view = view_for(item, person)
+    if view is None:
+        return frozenset()
+    if view.instances_only:
+        return frozenset(o.meeting_uid for o in view.overrides)
+    kept = {o.meeting_uid for o in view.overrides}
+    missed = {o.meeting_uid for o in item.overrides if o.meeting_uid not in kept}
+    return frozenset(item.meeting_uids) - missed
+
+
+def notice(item: CalendarItem) -> str | None:
+    """What a cancel says instead of "the meeting is cancelled" when it is not: the person was
+    taken off it ("removed"), or its meetings reach them in another item ("changed"); None for
+    a real cancellation. Days are those of the instances the item (a person's view) holds."""
+    if item.reason == "removed":
+        days = sorted({i.start.astimezone(TZ).date() for i in instances(item)})
+        return texts.no_longer_attending(item.title, days)
+    if item.reason == "changed":
+        return texts.STILL_HELD
+    return None
+
+
 # --------------------------------------------------------------------------- from a plan
 
 SERIES_UID = "{series}.{term}.serie@moedeplan"
@@ -145,6 +179,17 @@ SERIES_UID = "{series}.{term}.serie@moedeplan"
 
 REGULAR_SHARE = 0.75
 """A series is one recurring item when at least this share of its meetings fit the rule."""
+
+KEEP_SHARE = 0.5
+"""A series already delivered as one recurring item stays one while at least this share of its
+meetings fit (hysteresis): a move that leaves it a little less regular is one RECURRENCE-ID
+override, sent to that meeting's people, instead of the whole series re-sent as single events."""
+
+
+def delivered_series(uids: Iterable[str], term: str) -> frozenset[str]:
+    """The series whose recurring item is among `uids` (what a ledger holds, live, for `term`)."""
+    suffix = SERIES_UID.format(series="", term=term)
+    return frozenset(uid[: -len(suffix)] for uid in uids if uid.endswith(suffix) and len(uid) > len(suffix))
 
 
 @dataclass(frozen=True)
@@ -234,14 +279,19 @@ def _draft(
     )
 
 
-def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem]:
+def items_from_plan(
+    config: MunicipalityConfig, plan: Plan, recurring: Collection[str] = ()
+) -> list[CalendarItem]:
     """The calendar items of a plan, in time order: one recurring item per regular series.
 
     A series is "regular enough" when it has at least two meetings and at least 75 % of them
     share both its most common pattern (phase in period, weekday, start — as the regularity
-    rule counts it) and its most common attendees. Its rule (RRULE bounded by UNTIL) starts at
-    the first meeting that lies on it; rule instances without a meeting are EXDATEs; a meeting
-    of the usual attendees off its period's instance overrides that instance (RECURRENCE-ID);
+    rule counts it) and its most common attendees; for a series in `recurring` (delivered as a
+    recurring item already: `delivered_series` of the ledger) 50 % keeps it one, so the
+    representation of what people already have does not flip on one move. Its rule (RRULE
+    bounded by UNTIL) starts at the first meeting that lies on it; rule instances without a
+    meeting are EXDATEs; a meeting of the usual attendees off its period's instance overrides
+    that instance (RECURRENCE-ID);
     anything else — other attendees, a period whose instance is missing or taken, per-term
     series, series too irregular — is a single item with the meeting's own uid. Every meeting
     is in exactly one item. Unknown people or sites and naive times raise ValueError.
@@ -269,7 +319,8 @@ def items_from_plan(config: MunicipalityConfig, plan: Plan) -> list[CalendarItem
         if series is None:
             items += [d.single() for d in drafts]
         else:
-            items += _series_items(config, term, series, drafts)
+            share = KEEP_SHARE if series_id in recurring else REGULAR_SHARE
+            items += _series_items(config, term, series, drafts, share)
     items.sort(key=lambda i: (i.start, i.uid))
     return items
 
@@ -297,7 +348,7 @@ def _expand(rule: Recurrence, first: datetime, last_day: date) -> list[datetime]
 
 
 def _series_items(
-    config: MunicipalityConfig, term: Term, series: Series, drafts: list[_Draft]
+    config: MunicipalityConfig, term: Term, series: Series, drafts: list[_Draft], share: float = REGULAR_SHARE
 ) -> list[CalendarItem]:
     singles = [d.single() for d in drafts]
     if series.cadence.kind == CadenceKind.per_term or len(drafts) < 2:
@@ -311,7 +362,7 @@ def _series_items(
     regular = [
         d for d, p in zip(drafts, patterns, strict=True) if p == usual_pattern and d.core_key == usual_core
     ]
-    if len(regular) < REGULAR_SHARE * len(drafts):
+    if len(regular) < share * len(drafts):
         return singles
     usual_key = Counter(d.key for d in regular).most_common(1)[0][0]
 

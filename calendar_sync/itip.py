@@ -16,6 +16,7 @@ confidential texts included, before any back-end is called.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from icalendar import (
@@ -28,7 +29,7 @@ from icalendar import (
     vRecur,
 )
 
-from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override, view_for
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, Override, notice, view_for
 from calendar_sync.privacy import DEFAULT_GUARD, PrivacyGuard
 from scheduler.term_dates import TZ
 
@@ -122,9 +123,40 @@ def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) 
     event.add("LOCATION", item.location)
     event.add("DESCRIPTION", item.description)
     _people(event, item, method)
-    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    _status(event, item, method)
     event.add("TRANSP", "OPAQUE")
     return event
+
+
+def _status(event: Event, item: CalendarItem, method: Method) -> None:
+    """CANCELLED cancels the whole event; RFC 5546 (3.2.5) leaves it out when a CANCEL only
+    uninvites the attendees it lists, since the meeting itself still takes place."""
+    if method != "CANCEL":
+        event.add("STATUS", "CONFIRMED")
+    elif item.reason != "removed":
+        event.add("STATUS", "CANCELLED")
+
+
+def _withdrawal(item: CalendarItem, recipient: str | None) -> CalendarItem:
+    """A CANCEL that is not a cancellation (`items.notice`): its DESCRIPTION says why, and an
+    uninvitation lists only the attendee it uninvites (RFC 5546 3.2.5 and 4.2.8)."""
+    text = notice(item)
+    if text is None:
+        return item
+    item = replace(
+        item, description=text, overrides=tuple(replace(o, description=text) for o in item.overrides)
+    )
+    if item.reason != "removed" or recipient is None:
+        return item
+
+    def only(people: tuple[ItemAttendee, ...]) -> tuple[ItemAttendee, ...]:
+        return tuple(a for a in people if a.person == recipient)
+
+    return replace(
+        item,
+        attendees=only(item.attendees),
+        overrides=tuple(replace(o, attendees=only(o.attendees or item.attendees)) for o in item.overrides),
+    )
 
 
 def _override(
@@ -141,7 +173,7 @@ def _override(
     event.add("LOCATION", override.location)
     event.add("DESCRIPTION", item.description if override.description is None else override.description)
     _people(event, item, method, override.attendees)
-    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    _status(event, item, method)
     event.add("TRANSP", "OPAQUE")
     return event
 
@@ -180,7 +212,9 @@ def render(
     the instances they do not come to, or only the instances they do.
 
     REQUEST: ATTENDEE lines with ROLE, PARTSTAT=NEEDS-ACTION and RSVP=TRUE. CANCEL: the master
-    with STATUS:CANCELLED and the (raised) `sequence`; overrides are not repeated. PUBLISH: no
+    with STATUS:CANCELLED and the (raised) `sequence`; overrides are not repeated. A CANCEL of an
+    item whose `reason` is "removed" uninvites `recipient` only: no STATUS, only their ATTENDEE
+    line, and a DESCRIPTION that says they no longer attend a meeting that still takes place. PUBLISH: no
     ATTENDEE lines. `now` fixes DTSTAMP (UTC) for reproducible output.
     """
     if method not in METHODS:
@@ -190,6 +224,8 @@ def render(
         if view is None:
             raise ValueError(f"{recipient} has no part in {item.uid}")
         item = view
+    if method == "CANCEL":
+        item = _withdrawal(item, recipient)
     DEFAULT_GUARD.check_item(item)
     calendar = _calendar(method)
     calendar.add_component(build_vtimezone())

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
-from calendar_sync.items import CalendarItem, ItemAttendee, Override
+from calendar_sync.items import CalendarItem, ItemAttendee, Override, Reason
 from calendar_sync.recurrence import Recurrence
 
 Action = Literal["create", "update", "cancel"]
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT,
     updated_at  TEXT NOT NULL,
+    reason      TEXT,
     UNIQUE (backend, recipient, uid, sequence, action),
     FOREIGN KEY (uid, fingerprint) REFERENCES item_versions (uid, fingerprint)
 );
@@ -106,6 +107,8 @@ class Delivery:
     remote_id: str | None
     last_error: str | None
     previous_remote_id: str | None = None
+    reason: Reason | None = None
+    """why the recipient gets it (`calendar_sync.items.Reason`); None on rows from before reasons"""
 
 
 def _now() -> str:
@@ -141,6 +144,9 @@ class Ledger:
         columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(items)")}
         if "scope" not in columns:  # a ledger from before scopes: its items stay unscoped (NULL)
             self._conn.execute("ALTER TABLE items ADD COLUMN scope TEXT")
+        columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(deliveries)")}
+        if "reason" not in columns:  # rows from before reasons: the action's plain meaning (NULL)
+            self._conn.execute("ALTER TABLE deliveries ADD COLUMN reason TEXT")
 
     def close(self) -> None:
         self._conn.close()
@@ -286,6 +292,7 @@ class Ledger:
         sequence: int,
         action: Action,
         fingerprint: str,
+        reason: Reason | None = None,
     ) -> tuple[int, State]:
         """Put a delivery in the outbox; return its id and state. Planning the same (backend,
         recipient, uid, sequence, action) again returns the existing row: a rerun after a crash
@@ -294,14 +301,15 @@ class Ledger:
         with self.transaction():
             self._conn.execute(
                 """
-                INSERT INTO deliveries (backend, recipient, uid, sequence, action, fingerprint, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO deliveries
+                    (backend, recipient, uid, sequence, action, fingerprint, updated_at, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (backend, recipient, uid, sequence, action) DO UPDATE
                     SET state = 'pending', fingerprint = excluded.fingerprint,
-                        updated_at = excluded.updated_at
+                        updated_at = excluded.updated_at, reason = excluded.reason
                     WHERE state = 'superseded'
                 """,
-                (backend, recipient, uid, sequence, action, fingerprint, _now()),
+                (backend, recipient, uid, sequence, action, fingerprint, _now(), reason),
             )
             row = self._conn.execute(
                 "SELECT id, state FROM deliveries "
@@ -356,6 +364,7 @@ class Ledger:
                 remote_id=r["remote_id"],
                 last_error=r["last_error"],
                 previous_remote_id=r["previous_remote_id"],
+                reason=cast("Reason | None", r["reason"]),
             )
             for r in rows
         ]

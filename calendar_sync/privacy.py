@@ -18,7 +18,7 @@ attendees (id, name, address, role), overrides and the rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -215,13 +215,13 @@ DEFAULT_GUARD = PrivacyGuard()
 
 
 def guarded_items(
-    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = ()
+    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = (), recurring: Collection[str] = ()
 ) -> tuple[list[CalendarItem], PrivacyGuard]:
     """The plan's calendar items, each checked by the config's guard (`confidential` added), and
     that guard: what publishing and the feeds start from, and what a caller uses to refuse a
-    leaky plan before it commits or sends anything."""
+    leaky plan before it commits or sends anything. `recurring`: see `items_from_plan`."""
     guard = PrivacyGuard.for_config(config, also=confidential)
     guard.check_plan(config, plan)
-    items = items_from_plan(config, plan)
+    items = items_from_plan(config, plan, recurring)
     guard.check_items(items)
     return items, guard

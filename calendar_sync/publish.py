@@ -12,15 +12,16 @@ message per organiser on a back-end that delivers per item (Exchange), one per a
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_sync.backends.base import Recipient, backend_class, load_backend
-from calendar_sync.items import CalendarItem
-from calendar_sync.ledger import Action, Ledger
+from calendar_sync.items import CalendarItem, Reason, delivered_series, fingerprint
+from calendar_sync.ledger import Action, Delivery, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, outbox, stage, sync
@@ -36,14 +37,15 @@ def recipients_of(config: MunicipalityConfig) -> dict[str, Recipient]:
 
 
 def prepare(
-    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = ()
+    config: MunicipalityConfig, plan: Plan, confidential: Iterable[str] = (), recurring: Collection[str] = ()
 ) -> tuple[list[CalendarItem], PrivacyGuard, dict[str, Recipient]]:
     """Everything a publish checks before it sends anything: that there is a plan, and that no
     text of it may not leave (`PrivacyError`). A caller that must commit before it sends (the
-    API marks the version live first) calls this to refuse a plan before it commits."""
+    API marks the version live first) calls this to refuse a plan before it commits.
+    `recurring`: the series the calendars hold as recurring items (`delivered`)."""
     if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
-    items, guard = guarded_items(config, plan, confidential)
+    items, guard = guarded_items(config, plan, confidential, recurring)
     recipients = recipients_of(config)
     guard.check_recipients(recipients.values())
     return items, guard, recipients
@@ -65,7 +67,9 @@ def publish(
     and series notes (the reasons of absences registered through the API). Raises
     `PrivacyError` (nothing sent) if any text of the plan may not leave.
     """
-    items, guard, recipients = prepare(config, plan, confidential)
+    items, guard, recipients = prepare(
+        config, plan, confidential, _delivered(settings.ledger_path, plan.term)
+    )
     name = backend_name or settings.calendar_backend
     backend = load_backend(name, settings.backend_settings(name))
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +80,19 @@ def publish(
             backend.close()
             raise
         return sync(items, recipients, backend, ledger, guard=guard, scope=plan.term)
+
+
+def delivered(ledger: Ledger, term: str) -> frozenset[str]:
+    """The series of `term` that the calendars hold as one recurring item (live in the ledger):
+    `items_from_plan` keeps them recurring while they stay reasonably regular."""
+    return delivered_series((uid for uid, state in ledger.items(term).items() if not state.cancelled), term)
+
+
+def _delivered(path: Path, term: str) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    with Ledger(path) as ledger:
+        return delivered(ledger, term)
 
 
 def _refuse_empty(items: list[CalendarItem], ledger: Ledger, term: str, allow_empty: bool) -> None:
@@ -92,6 +109,8 @@ class Planned:
     action: Action
     item: CalendarItem
     """for a cancel, what the calendar holds"""
+    reason: Reason
+    """why they get it, decided by the staging the publish runs (`calendar_sync.sync`)"""
 
 
 def preview(
@@ -105,7 +124,9 @@ def preview(
 ) -> list[Planned]:
     """The messages `publish` would send now, in the order it would send them; sends nothing and
     leaves the ledger as it is. Raises what `publish` would raise before sending."""
-    items, guard, recipients = prepare(config, plan, confidential)
+    items, guard, recipients = prepare(
+        config, plan, confidential, _delivered(settings.ledger_path, plan.term)
+    )
     kind = backend_class(backend_name or settings.calendar_backend)
     with tempfile.TemporaryDirectory(prefix="moedeplan-preview-") as folder:
         copy = Path(folder) / "ledger.sqlite3"
@@ -115,7 +136,29 @@ def preview(
             _refuse_empty(items, ledger, plan.term, allow_empty)
             _, calendars = stage(items, recipients, kind, ledger, guard=guard, scope=plan.term)
             rows, _ = outbox(ledger, kind.name, calendars, plan.term)
-            return [Planned(row.recipient, row.action, ledger.item(row.uid, row.fingerprint)) for row in rows]
+            return [
+                Planned(row.recipient, row.action, ledger.item(row.uid, row.fingerprint), _reason(row))
+                for row in rows
+            ]
+
+
+def _reason(row: Delivery) -> Reason:
+    """A row left pending by a run from before reasons says what its action says."""
+    if row.reason is not None:
+        return row.reason
+    return _PLAIN[row.action]
+
+
+_PLAIN: dict[Action, Reason] = {"create": "new", "update": "changed", "cancel": "cancelled"}
+
+
+def digest(planned: Iterable[Planned]) -> str:
+    """sha256 (hex) of exactly these messages (to whom, what, which content, why), in any order:
+    a publish confirmed with a preview's digest refuses to send anything else."""
+    lines = sorted(
+        f"{p.recipient}\t{p.action}\t{p.item.uid}\t{fingerprint(p.item)}\t{p.reason}" for p in planned
+    )
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _copy(source: Path, target: Path) -> None:

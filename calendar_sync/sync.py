@@ -5,7 +5,9 @@ Two steps, so that a crash at any point can be resumed without duplicates or los
 1. `plan` — in ONE ledger transaction: give each item its SEQUENCE, cancel items that left the
    plan, compare each recipient's desired items with what the ledger says their calendar holds
    (create / update / cancel / nothing), write those actions to the outbox and supersede
-   older pending rows they replace. Nothing is sent before this commits.
+   older pending rows they replace, each with why the person gets it (`Reason`: a cancel of
+   someone taken off a meeting that still takes place is "removed", not "cancelled"). Nothing
+   is sent before this commits.
 2. `deliver` — work through the outbox oldest first (rows a crashed run left pending included),
    calling the back-end and marking each row done right after it returned. Permanent errors are
    recorded and reported; other errors are retried with exponential backoff, and a row that
@@ -42,7 +44,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from calendar_sync.backends.base import (
@@ -52,7 +54,7 @@ from calendar_sync.backends.base import (
     DeliveryError,
     Recipient,
 )
-from calendar_sync.items import CalendarItem, fingerprint
+from calendar_sync.items import CalendarItem, Reason, fingerprint, instances, meetings_of, view_for
 from calendar_sync.ledger import Action, Delivery, Held, Ledger
 from calendar_sync.privacy import PrivacyError, PrivacyGuard
 
@@ -195,6 +197,80 @@ def organizer_of(item: CalendarItem) -> str:
     return item.organizer.person if item.organizer is not None else SERVICE_RECIPIENT
 
 
+class _Reasons:
+    """Why each planned message is sent (`Reason`), from what the calendar held and what the plan
+    now gives that person. Meetings are compared by their plan uids, which are stable across
+    versions, so a meeting that leaves one item for another is not mistaken for a cancellation.
+
+    On a `delivers_per_item` back-end the organiser's calendar holds the whole item."""
+
+    def __init__(self, items: Iterable[CalendarItem], ledger: Ledger, per_item: bool):
+        self.ledger = ledger
+        self.per_item = per_item
+        self.planned: defaultdict[str, set[str]] = defaultdict(set)
+        """meeting uid -> who comes to it in the new plan"""
+        for item in items:
+            for person in (organizer_of(item),) if per_item else item.recipients:
+                for meeting in self.mine(item, person):
+                    self.planned[meeting].add(person)
+        self._items: dict[tuple[str, str], CalendarItem] = {}
+        self._had_by: dict[str, frozenset[str]] = {}
+
+    def mine(self, item: CalendarItem, person: str) -> frozenset[str]:
+        if self.per_item:
+            return frozenset(item.meeting_uids) if organizer_of(item) == person else frozenset()
+        return meetings_of(item, person)
+
+    def held(self, held: Held, uid: str) -> CalendarItem:
+        key = (uid, held.fingerprint)
+        if key not in self._items:
+            self._items[key] = self.ledger.item(uid, held.fingerprint)
+        return self._items[key]
+
+    def _had(self, person: str, holds: Mapping[str, Held]) -> frozenset[str]:
+        """Every meeting the person's calendar holds, through any item (worked out once each)."""
+        if person not in self._had_by:
+            mine = (self.mine(self.held(h, uid), person) for uid, h in holds.items())
+            self._had_by[person] = frozenset().union(*mine)
+        return self._had_by[person]
+
+    def _slots(self, item: CalendarItem, person: str) -> set[tuple[object, ...]]:
+        view = item if self.per_item else view_for(item, person)
+        return set() if view is None else {(i.start, i.end, i.location) for i in instances(view)}
+
+    def why(
+        self,
+        action: Action,
+        person: str,
+        old: CalendarItem | None,
+        new: CalendarItem | None,
+        holds: Mapping[str, Held],
+    ) -> Reason:
+        """`holds`: what the person's calendar holds now, UID -> Held."""
+        if action == "create" and new is not None:
+            return "changed" if self.mine(new, person) <= self._had(person, holds) else "new"
+        if old is None:
+            return "changed"
+        if action == "cancel":
+            new = None
+        before = self.mine(old, person)
+        if action == "cancel" and not before:
+            return "cancelled"  # nothing to tell it by: the plain meaning
+        after = self.mine(new, person) if new is not None else frozenset()
+        lost = before - after
+        only_lost = new is None or self._slots(new, person) <= self._slots(old, person)
+        if lost and not after - before and only_lost:
+            still = {m for m in lost if m in self.planned}
+            if any(person not in self.planned[m] for m in still):
+                return "removed"
+            if not still:
+                return "cancelled"
+            return "changed"  # the meetings reach them in another item
+        if new is not None and self._slots(new, person) != self._slots(old, person):
+            return "moved"
+        return "changed"
+
+
 def plan(
     items: Iterable[CalendarItem],
     recipients: Iterable[str],
@@ -216,6 +292,8 @@ def plan(
     for person in recipients:
         guard.check_text("", "modtager", person)
     report = SyncReport()
+    reasons = _Reasons(items, ledger, per_item)
+    by_uid = {item.uid: item for item in items}
     with ledger.transaction():
         desired: dict[str, tuple[int, str]] = {}
         wanted_by: defaultdict[str, set[str]] = defaultdict(set)
@@ -240,12 +318,20 @@ def plan(
         for person in sorted(set(recipients)):
             held = {uid: h for uid, h in holdings.get(person, {}).items() if uid in sequences}
             wanted = wanted_by.get(person, set())
+
             for uid in sorted(wanted | held.keys() | open_rows[person]):
                 step = _step(uid, uid in wanted, held.get(uid), desired, sequences)
                 keep = None
                 if step is not None:
                     action, sequence, print_ = step
-                    keep, row_state = ledger.plan_delivery(backend, person, uid, sequence, action, print_)
+                    was = held.get(uid)
+                    old = reasons.held(was, uid) if was is not None else None
+                    reason = reasons.why(
+                        action, person, old, by_uid.get(uid) if uid in wanted else None, held
+                    )
+                    keep, row_state = ledger.plan_delivery(
+                        backend, person, uid, sequence, action, print_, reason
+                    )
                     if row_state == "pending":
                         report.planned[action] += 1
                     elif row_state == "failed":
@@ -278,6 +364,8 @@ def _call(
     """One back-end call for one outbox row, with exactly what the guard has just checked;
     returns the remote id to record."""
     item = ledger.item(delivery.uid, delivery.fingerprint)
+    if delivery.reason is not None:  # what the message says: an uninvitation is not a cancellation
+        item = replace(item, reason=delivery.reason)
     guard.check_item(item)
     guard.check_recipient(recipient)
     if delivery.action == "create":

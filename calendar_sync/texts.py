@@ -6,8 +6,9 @@ an e-mail invite and a CalDAV event describe a meeting in the same words.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from scheduler.danish import join_da, long_date_da, plural_da
 from scheduler.model import Attendee, Meeting, Person, Site
 from scheduler.term_dates import TZ
 
@@ -50,3 +51,21 @@ def description(meeting: Meeting, people: dict[str, Person], role_labels: dict[s
         optional = "" if attendee.required else " (valgfri)"
         lines.append(f"- {person.name}, {role}{optional}")
     return "\n".join(lines)
+
+
+def no_longer_attending(title: str, days: list[date]) -> str:
+    """'Du deltager ikke længere i Netværksmøde tirsdag 9. marts 2027.': a person taken off a
+    meeting that still takes place is told exactly that, never that it is cancelled."""
+    title = " ".join(title.split())
+    if len(days) > 3:
+        count = plural_da(len(days), "møde", "møder")
+        when = f"({count} fra {long_date_da(days[0])} til {long_date_da(days[-1])})"
+    else:
+        when = join_da([long_date_da(day) for day in days])
+    return f"Du deltager ikke længere i {title} {when}. Mødet holdes som planlagt uden dig.".replace(
+        "  ", " "
+    )
+
+
+STILL_HELD = "Mødet holdes stadig; det kommer nu i en anden invitation, som du får for sig."
+"""Why an item is withdrawn when its meetings reach the person in another item instead."""

@@ -20,6 +20,7 @@ from api.services.plans import (
     MoveRequest,
     PlanOut,
     PlanVersionOut,
+    PreviewOut,
     PublishOut,
     PublishRequest,
     SolveRequest,
@@ -135,6 +136,19 @@ def publish(plan_id: Id, body: PublishRequest, db: Db, who: Leader, state: State
     """Make the plan live and send it to calendars; only what changed since the last publish goes
     out. One publish per term at a time: a second one is refused (409) before it sends anything."""
     return service.publish(db, who, state, plan_id, body)
+
+
+@router.get("/{plan_id}/preview", response_model=PreviewOut)
+def preview(
+    plan_id: Id,
+    db: Db,
+    who: Leader,
+    state: State,
+    backend: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
+) -> PreviewOut:
+    """What publishing this version would send now, per person and why; nothing is sent. Confirm
+    its `messages` (and `fingerprint`) in the publish, which refuses (409) to send anything else."""
+    return service.preview(db, who, state, plan_id, backend)
 
 
 @router.get("/{plan_id}/delivery", response_model=DeliveryOut)

@@ -7,6 +7,7 @@ two leaders editing at once cannot silently undo each other.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -22,6 +23,8 @@ from api.jobs import dispatch, effective_config, enqueue
 from api.orm import PlanVersion
 from api.schemas import JobOut, job_out
 from calendar_sync.backends.base import known_backends
+from calendar_sync.publish import digest
+from calendar_sync.publish import preview as publish_preview
 from scheduler.config import ConfigError, parse_config
 from scheduler.index import index_of
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStats, RuleCost, SkippedPeriod
@@ -117,6 +120,35 @@ class WhyOut(BaseModel):
 class PublishRequest(BaseModel):
     backend: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$", description="default: settings")
     reason: str = Field(default="", max_length=1000)
+    expected_messages: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000_000,
+        description="the message count the preview showed (GET /plans/{id}/preview); the publish is "
+        "refused (409, naming the new count) if it would now send another number",
+    )
+    expected_preview: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="the preview's fingerprint; the publish is refused (409) if it would now send "
+        "other messages than those the preview showed",
+    )
+
+
+class PreviewPerson(BaseModel):
+    person: str = Field(description="person id, or '@moedeplan' (the service mailbox on Exchange)")
+    messages: int
+    reasons: dict[str, int] = Field(
+        description="messages per reason: new, moved, removed, cancelled, changed"
+    )
+
+
+class PreviewOut(BaseModel):
+    plan_version_id: int
+    backend: str
+    messages: int = Field(description="what a publish would send now; confirm it as expected_messages")
+    fingerprint: str = Field(description="of exactly these messages; confirm it as expected_preview")
+    people: list[PreviewPerson]
 
 
 class PublishOut(BaseModel):
@@ -452,10 +484,34 @@ def publish(db: Session, who: Principal, state: AppState, plan_id: int, body: Pu
         db.expire_all()  # read the head and the row again now that the term is ours
         row = storage.get_plan_version(db, plan_id)
         newest(db, row)
+        publishing.check_confirmed(
+            db, state, config, plan, backend, body.expected_messages, body.expected_preview
+        )
         publication = publishing.make_live(db, state, row, who.name, reason, backend)
         commit(db)
         sent = publishing.drain(state, row.term, who.name)
     return _sent_out(row, sent, publication.id)
+
+
+def preview(db: Session, who: Principal, state: AppState, plan_id: int, backend: str | None) -> PreviewOut:
+    """What a publish of this version would send now, per person and why; sends nothing. Its
+    count and fingerprint are what `publish` takes to confirm it sends exactly this."""
+    row, plan, config = load(db, plan_id)
+    name = _backend_name(state, backend)
+    planned = publish_preview(config, plan, state.calendar, name, confidential=storage.absence_reasons(db))
+    per: dict[str, Counter[str]] = {}
+    for message in planned:
+        per.setdefault(message.recipient, Counter())[message.reason] += 1
+    return PreviewOut(
+        plan_version_id=row.id,
+        backend=name,
+        messages=len(planned),
+        fingerprint=digest(planned),
+        people=[
+            PreviewPerson(person=pid, messages=sum(c.values()), reasons=dict(c))
+            for pid, c in sorted(per.items())
+        ],
+    )
 
 
 def delivery(db: Session, who: Principal, state: AppState, plan_id: int) -> DeliveryOut:

@@ -36,7 +36,7 @@ from api.web.common import (
     current_plan,
     plan_param,
 )
-from api.web.preview import preview
+from api.web.preview import reasons, shown
 from calendar_sync.backends.base import SERVICE_RECIPIENT
 from scheduler.config import ConfigError, parse_config
 from scheduler.model import Meeting, MunicipalityConfig, Plan
@@ -317,10 +317,11 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     if current is None:
         return p.render("empty.html", title=p.t("publish_title"))
     messages: dict[str, list[Any]] = {}
+    fingerprint = ""
     problem = None
     try:
         secrets = storage.absence_reasons(db)
-        messages = preview(current.config, current.plan, p.state.calendar, confidential=secrets)
+        messages, fingerprint = shown(current.config, current.plan, p.state.calendar, confidential=secrets)
     except Exception as exc:  # a plan that cannot be sent: say why, still show the links
         problem = str(exc)
     names = {
@@ -334,7 +335,9 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         current=current,
         messages=messages,
         people=people,
+        why={pid: reasons(messages[pid]) for pid in people},
         total=sum(len(v) for v in messages.values()),
+        fingerprint=fingerprint,
         problem=problem,
         links=_links(p, db, current),
         result=None,
@@ -351,11 +354,18 @@ def _delivery(p: Page, db: Session, current: Current) -> plan_service.DeliveryOu
 
 @router.post("/publish")
 def publish_now(
-    p: Posted, db: Db, plan: FormId, reason: Annotated[str, Form(max_length=1000)] = ""
+    p: Posted,
+    db: Db,
+    plan: FormId,
+    expected: Annotated[int, Form(ge=0, le=10_000_000)],
+    shown: Annotated[str, Form(pattern=r"^[0-9a-f]{64}$")],
+    reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
+    """Publish exactly what the page showed: its count and fingerprint go with the form, and the
+    publish is refused (409, naming the new count) if it would now send anything else."""
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
-    body = plan_service.PublishRequest(reason=reason)
+    body = plan_service.PublishRequest(reason=reason, expected_messages=expected, expected_preview=shown)
     result = plan_service.publish(db, p.who, p.state, plan, body)
     current = current_plan(p, db, plan)
     assert current is not None

@@ -277,6 +277,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "action_create": ("ny invitation", "new invitation"),
     "action_update": ("opdatering", "update"),
     "action_cancel": ("aflysning", "cancellation"),
+    "why_col": ("Hvorfor", "Why"),
+    "reason_new": ("nyt møde", "new meeting"),
+    "reason_moved": ("flyttet", "moved"),
+    "reason_removed": ("deltager ikke længere", "no longer attends"),
+    "reason_cancelled": ("aflyst", "cancelled"),
+    "reason_changed": ("ændret", "changed"),
     "ics_links": ("Kalenderabonnementer (ICS)", "Calendar subscriptions (ICS)"),
     "ics_help": (
         "Linket kan sættes ind i Outlook eller en anden kalender; det kræver ikke login.",

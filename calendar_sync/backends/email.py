@@ -53,7 +53,7 @@ from calendar_sync.backends.base import (
     Recipient,
     secret,
 )
-from calendar_sync.items import CalendarItem, ItemAttendee, Method, rule_starts, view_for
+from calendar_sync.items import CalendarItem, ItemAttendee, Method, notice, rule_starts, view_for
 from calendar_sync.recurrence import Recurrence
 from calendar_sync.settings import env_name
 from scheduler.danish import clock_da, join_da, long_date_da, ordinal_da, weekday_da
@@ -197,6 +197,14 @@ _HEADLINES: dict[str, str] = {
     "cancel": "Mødet er aflyst.",
 }
 _SUBJECTS: dict[str, str] = {"create": "Invitation", "update": "Opdateret", "cancel": "Aflyst"}
+_UPDATE_HEADLINES: dict[str, str] = {
+    "moved": "Mødet er flyttet. Her er det, som det ser ud nu.",
+    "removed": "Du deltager ikke længere i alle møderne. Her er det, som det ser ud nu for dig.",
+}
+_CANCEL_SUBJECTS: dict[str, str] = {
+    "removed": "Du deltager ikke længere",
+    "changed": "Flyttet til ny invitation",
+}
 FOOTER = "Sendt automatisk af mødeplanlægningen (moedeplan). Svar via din kalender."
 
 
@@ -205,11 +213,27 @@ def _one_line(text: str) -> str:
 
 
 def subject(item: CalendarItem, action: str) -> str:
-    return f"{_SUBJECTS[action]}: {_one_line(item.title)}"
+    """'Invitation: …', 'Opdateret: …', 'Aflyst: …' only when the meeting is gone, and 'Du deltager
+    ikke længere: …' for someone taken off a meeting that still takes place."""
+    word = (
+        _CANCEL_SUBJECTS.get(item.reason or "", _SUBJECTS[action])
+        if action == "cancel"
+        else _SUBJECTS[action]
+    )
+    return f"{word}: {_one_line(item.title)}"
+
+
+def headline(item: CalendarItem, action: str) -> str:
+    """The body's first line: why this person gets this message (the item's `reason`)."""
+    if action == "cancel":
+        return notice(item) or _HEADLINES[action]
+    if action == "update":
+        return _UPDATE_HEADLINES.get(item.reason or "", _HEADLINES[action])
+    return _HEADLINES[action]
 
 
 def plain_body(item: CalendarItem, action: str) -> str:
-    lines = [_one_line(item.title), "", _HEADLINES[action], "", f"Tidspunkt: {when_text(item)}"]
+    lines = [_one_line(item.title), "", headline(item, action), "", f"Tidspunkt: {when_text(item)}"]
     if item.location:
         lines.append(f"Sted: {_one_line(item.location)}")
     exceptions = exception_lines(item)
@@ -230,7 +254,7 @@ def html_body(item: CalendarItem, action: str) -> str:
         '<!DOCTYPE html><html lang="da"><head><meta charset="utf-8">',
         f"<title>{e(subject(item, action))}</title></head><body>",
         f"<h1>{e(_one_line(item.title))}</h1>",
-        f"<p><strong>{e(_HEADLINES[action])}</strong></p>",
+        f"<p><strong>{e(headline(item, action))}</strong></p>",
         "<table>",
         f'<tr><th align="left">Tidspunkt</th><td>{e(when_text(item))}</td></tr>',
     ]

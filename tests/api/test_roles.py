@@ -99,6 +99,7 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
             {},
             row(422, 422, 403, 403),
         ),
+        ("GET", "/plans/{plan_id}/preview", f"/plans/{p}/preview", None, {}, row(200, 200, 403, 403)),
         ("GET", "/plans/{plan_id}/delivery", f"/plans/{p}/delivery", None, {}, row(200, 200, 403, 403)),
         ("GET", "/jobs/{job_id}", f"/jobs/{job_id}", None, {}, row(200, 200, 403, 403)),
         ("POST", "/absences", "/absences", {"person": ""}, {}, row(422, 422, 422, 422)),

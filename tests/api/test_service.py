@@ -242,6 +242,44 @@ def test_a_move_that_breaks_a_rule_is_refused_with_the_rule(service: Service) ->
     assert response.status_code == 422 and "låst" in response.json()["detail"]
 
 
+def test_a_publish_sends_only_what_its_preview_showed_or_is_refused_naming_the_new_count(
+    service: Service,
+) -> None:
+    """The preview's count and fingerprint confirm a publish; a publish that would now send
+    something else is refused (409, Danish, naming the new count) before anything is committed."""
+    plan = service.solved_plan()
+    shown = service.client.get(f"/plans/{plan['id']}/preview", headers=auth("admin"))
+    assert shown.status_code == 200, shown.text
+    preview = shown.json()
+    assert preview["messages"] > 0 and preview["messages"] == sum(p["messages"] for p in preview["people"])
+    assert all(set(p["reasons"]) == {"new"} for p in preview["people"])  # a first publish: all new
+    count = preview["messages"]
+    refused = service.client.post(
+        f"/plans/{plan['id']}/publish", json={"expected_messages": count + 1}, headers=auth("admin")
+    )
+    assert refused.status_code == 409, refused.text
+    assert f"ville nu sende {count} beskeder, ikke de {count + 1}, der blev vist" in refused.json()["detail"]
+    wrong = service.client.post(
+        f"/plans/{plan['id']}/publish",
+        json={"expected_messages": count, "expected_preview": "0" * 64},
+        headers=auth("admin"),
+    )
+    assert wrong.status_code == 409 and "andre" in wrong.json()["detail"]
+    assert (
+        service.client.get(f"/plans/{plan['id']}/delivery", headers=auth("admin")).json()["published"]
+        is False
+    )
+    published = service.client.post(
+        f"/plans/{plan['id']}/publish",
+        json={"expected_messages": count, "expected_preview": preview["fingerprint"]},
+        headers=auth("admin"),
+    )
+    assert published.status_code == 200, published.text
+    assert published.json()["messages"] == count
+    after = service.client.get(f"/plans/{plan['id']}/preview", headers=auth("admin")).json()
+    assert after["messages"] == 0 and after["people"] == []
+
+
 # --------------------------------------------------------------------------- absences
 
 

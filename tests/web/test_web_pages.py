@@ -282,11 +282,23 @@ def test_the_publish_preview_sends_nothing_and_publishing_sends_what_it_showed(s
         for m in re.finditer(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', page.text)
     }
     assert shown.get("Psykolog A", 0) > 0
+    why = re.search(r'<th scope="row">Psykolog A</th><td>\d+</td>\s*<td class="why">([^<]*)</td>', page.text)
+    assert why is not None and why.group(1) == f"{shown['Psykolog A']} nyt møde", "per person: count and why"
     ledger_path = site.state.calendar.ledger_path
     if ledger_path.exists():
         with Ledger(ledger_path) as ledger:
             assert ledger.deliveries() == []
-    published = site.client.post("/publish", data={"csrf": csrf, "plan": str(plan_id)})
+    expected = re.search(r'name="expected" value="(\d+)"', page.text)
+    fingerprint = re.search(r'name="shown" value="([0-9a-f]{64})"', page.text)
+    assert expected and fingerprint and int(expected.group(1)) == sum(shown.values())
+    form = {"csrf": csrf, "plan": str(plan_id), "expected": expected.group(1), "shown": fingerprint.group(1)}
+    stale = site.client.post("/publish", data={**form, "expected": str(int(expected.group(1)) + 1)})
+    assert stale.status_code == 409 and f"ville nu sende {expected.group(1)} beskeder" in stale.text
+    if ledger_path.exists():
+        with Ledger(ledger_path) as ledger:
+            assert ledger.deliveries() == [], "a refused publish sends nothing"
+    assert site.client.post("/publish", data={"csrf": csrf, "plan": str(plan_id)}).status_code == 422
+    published = site.client.post("/publish", data=form)
     assert published.status_code == 200 and 'id="published"' in published.text
     with Ledger(ledger_path) as ledger:
         done = [d for d in ledger.deliveries() if d.state == "done"]
@@ -346,7 +358,7 @@ ID_ROUTES: list[tuple[str, str, dict[str, str] | None, str | None]] = [
     ("post", "/meeting/kk.1@moedeplan/unlock", {"plan": "{id}", "version": "1"}, "plan"),
     ("post", "/meeting/kk.1@moedeplan/unlock", {"plan": "1", "version": "{id}"}, "version"),
     ("post", "/meeting/kk.1@moedeplan/move", {"plan": "{id}", "start": "2027-01-12T13:00"}, "plan"),
-    ("post", "/publish", {"plan": "{id}"}, "plan"),
+    ("post", "/publish", {"plan": "{id}", "expected": "0", "shown": "0" * 64}, "plan"),
     # Plan ids in the query string are ignored when they are not one (the newest is shown).
     ("get", "/overview?plan={id}", None, None),
     ("get", "/publish?plan={id}", None, None),
