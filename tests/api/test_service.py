@@ -160,16 +160,43 @@ def test_why_a_meeting_sits_where_it_does(service: Service) -> None:
     assert service.get(f"/plans/{plan['id']}/meetings/nope/why", "baltorp").status_code == 404
 
 
-def test_why_there_is_no_plan(service: Service) -> None:
-    # Both psychologists work Wednesday mornings only; the schools meet in the afternoon.
-    impossible = TWO_DISTRICTS.replace(
-        "roles: [psykolog], serves: {all: true}}",
-        'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
-    )
-    plan = service.solved_plan(service.upload(impossible))
-    assert plan["status"] == "INFEASIBLE" and plan["meetings"] == []
-    reasons = service.get(f"/plans/{plan['id']}/explanation", "baltorp").json()["reasons"]
+IMPOSSIBLE = TWO_DISTRICTS.replace(
+    "roles: [psykolog], serves: {all: true}}",
+    'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
+)
+"""Both psychologists work Wednesday mornings only; the schools meet in the afternoon: no plan."""
+
+
+def solve_job(service: Service, config_id: int) -> dict[str, Any]:
+    """Solve a config through the API and return the finished job (done or failed)."""
+    job = service.client.post("/plans/solve", json={"config_id": config_id}, headers=auth("baltorp"))
+    assert job.status_code == 202, job.text
+    service.run_jobs()
+    return dict(service.get(f"/jobs/{job.json()['id']}", "baltorp").json())
+
+
+def test_a_failed_solve_explains_itself_and_stores_no_plan(service: Service) -> None:
+    job = solve_job(service, service.upload(IMPOSSIBLE))
+    assert job["state"] == "failed" and job["plan_id"] is None and job["result"] is None
+    headline, *reasons = job["error"].splitlines()
+    assert "ingen plan" in headline and "ikke gemt" in headline
     assert len(reasons) > 1 and any("Psykolog" in r for r in reasons), reasons
+    assert service.get("/plans", "admin").json() == []
+
+
+def test_a_failed_solve_leaves_the_plan_that_was_there(service: Service) -> None:
+    first = service.solved_plan()
+    failed = solve_job(service, service.upload(IMPOSSIBLE))
+    assert failed["state"] == "failed" and failed["plan_id"] is None
+    assert [v["id"] for v in service.get(f"/plans?term={TERM}", "admin").json()] == [first["id"]]
+    # An absence of someone with meetings is answered from the first plan, not "nothing to change".
+    meeting = meetings_of(first, "kk-baltorp")[2]
+    absent = next(a["person"] for a in meeting["attendees"] if a["role"] == "psykolog")
+    body = {"person": absent, **_afternoon(meeting)}
+    answer = service.client.post("/absences", json=body, headers=auth("admin")).json()
+    assert answer["plan_id"] == first["id"] and answer["proposals"], answer
+    mine = service.client.get(f"/plans/{first['id']}?person={absent}", headers=auth("admin")).json()
+    assert mine["meetings"]
 
 
 # --------------------------------------------------------------------------- roles and concurrency
