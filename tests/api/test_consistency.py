@@ -146,7 +146,7 @@ def test_two_moves_based_on_one_version_never_both_land(live: Live, published: b
         assert sorted(a.status_code for a in answers) == [201, 412], [a.text for a in answers]
         winner = next(a.json() for a in answers if a.status_code == 201)
         loser = next(a.json() for a in answers if a.status_code == 412)
-        assert "nyeste" in loser["detail"]
+        assert "ikke længere den aktuelle" in loser["detail"]
         assert children_of(live, head["id"]) == [winner["plan"]["id"]]
         head = live.newest()
         assert head["id"] == winner["plan"]["id"] and head["parent_id"] == winner["plan"]["parent_id"]
@@ -493,9 +493,9 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
         smtp.on_message = None
         assert len(smtp.messages) == before + 1  # killed right after the first e-mail
         with sessions() as db:
-            moved_id = storage.head_of(db, TERM)
-            assert moved_id is not None and moved_id != plan_id
-            assert storage.get_plan_version(db, moved_id).published_at is not None
+            live_row = storage.live_plan_version(db, TERM)
+            assert live_row is not None and live_row.id != plan_id and live_row.published_at is not None
+            moved_id = live_row.id
             assert [p.plan_version_id for p in storage.pending_publications(db)] == [moved_id]
 
         server = Server(tmp_path, env).start()  # the start-up sweep finishes the publication

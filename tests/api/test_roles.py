@@ -99,6 +99,15 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
             {},
             row(422, 422, 403, 403),
         ),
+        # Leaders discard drafts (a bad body here, so nothing is discarded); the others may not.
+        (
+            "POST",
+            "/plans/{plan_id}/discard",
+            f"/plans/{p}/discard",
+            {"reason": []},
+            {},
+            row(422, 422, 403, 403),
+        ),
         ("GET", "/plans/{plan_id}/delivery", f"/plans/{p}/delivery", None, {}, row(200, 200, 403, 403)),
         ("GET", "/jobs/{job_id}", f"/jobs/{job_id}", None, {}, row(200, 200, 403, 403)),
         ("POST", "/absences", "/absences", {"person": ""}, {}, row(422, 422, 422, 422)),
