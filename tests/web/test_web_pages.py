@@ -377,3 +377,51 @@ def test_ids_beyond_64_bits_negative_or_not_numbers_are_4xx_pages_in_danish(site
             assert response.status_code == 422, where
             assert f"Ugyldig værdi i feltet «{field}»" in response.text, where
     assert site.client.get("/health").json()["status"] == "ok"
+
+
+# --------------------------------------------------------------------------- drafts and the live plan
+
+
+def _her_count(html: str) -> int:
+    found = re.search(r"(\d+) (?:møder|meetings)", html)
+    assert found, html
+    return int(found.group(1))
+
+
+def test_pages_show_the_live_plan_and_say_when_they_show_a_draft(site: Site) -> None:
+    v1 = site.solve("admin")
+    with session_scope(site.state.sessions) as db:
+        row = storage.get_plan_version(db, v1)
+        storage.publish_plan_version(db, v1, row.version, "Kommunens IT", "udsendt")
+        hers = sum(
+            any(a.person == "psykolog-a" for a in m.attendees) for m in storage.get_plan(db, v1)[1].meetings
+        )
+    assert hers > 0
+    v2 = site.solve("baltorp")  # a new draft: not the plan until it is published
+    site.sign_in("psyk-a")
+    mine = site.client.get("/person").text
+    assert _her_count(mine) == hers and f"Du ser den gældende plan (version {v1})." in mine
+    assert _her_count(site.client.get(f"/person?plan={v2}").text) == hers  # staff see the live plan only
+    site.sign_in("baltorp")
+    overview = site.client.get("/overview").text
+    assert f"Du ser den gældende plan (version {v1})." in overview and 'data-state="published"' in overview
+    draft = site.client.get(f"/person?id=psykolog-a&plan={v2}").text
+    assert f"Du ser et udkast (version {v2}); den gældende plan er version {v1}." in draft
+    # The drafts page lists the draft; the live plan cannot be discarded, the draft can.
+    drafts = site.client.get("/drafts")
+    assert f'id="draft-{v2}"' in drafts.text and f'id="draft-{v1}"' not in drafts.text
+    csrf = site.csrf(drafts.text)
+    refused = site.client.post(f"/drafts/{v1}/discard", data={"csrf": csrf})
+    assert refused.status_code == 409 and "gældende plan" in refused.text
+    discarded = site.client.post(f"/drafts/{v2}/discard", data={"csrf": csrf})
+    assert discarded.status_code == 200 and f'id="draft-{v2}"' not in discarded.text
+    assert "Udkastet er kasseret." in discarded.text
+    old = site.client.get(f"/overview?plan={v2}").text
+    assert f"Du ser version {v2}, som er kasseret; den gældende plan er version {v1}." in old
+
+
+def test_a_term_never_published_shows_its_newest_draft_and_says_so(site: Site) -> None:
+    v1 = site.solve("admin")
+    site.sign_in("baltorp")
+    page = site.client.get("/overview").text
+    assert f"Planen er endnu ikke udsendt: du ser det nyeste udkast (version {v1})" in page
