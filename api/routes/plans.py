@@ -53,6 +53,23 @@ def versions(
     return service.versions(db, who, term, limit, state)
 
 
+@router.get("/live", response_model=PlanOut)
+def read_live(
+    db: Db,
+    who: PlanReader,
+    response: Response,
+    term: str | None = Query(default=None, max_length=100),
+    district: str | None = None,
+    unit: str | None = None,
+    person: str | None = None,
+) -> PlanOut:
+    """The term's live plan (default: the newest term that has one; 404 before the first publish),
+    read like `GET /plans/{id}` (staff: their own meetings). Never a draft."""
+    out = service.read_live(db, who, term, district, unit, person)
+    etag(response, out.version)
+    return out
+
+
 @router.get("/{plan_id}", response_model=PlanOut)
 def read(
     plan_id: Id,

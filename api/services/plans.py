@@ -353,6 +353,26 @@ def read_plan(
     )
 
 
+def read_live(
+    db: Session,
+    who: Principal,
+    term: str | None = None,
+    district: str | None = None,
+    unit: str | None = None,
+    person: str | None = None,
+) -> PlanOut:
+    """The term's live plan (default: the newest term that has one), read like `read_plan`: what
+    "my meetings" and every reader of "the plan" should ask for, never a newer draft."""
+    if term is not None:
+        row = storage.live_plan_version(db, term)
+    else:
+        live = storage.live_plan_ids(db)
+        row = storage.get_plan_version(db, live[-1]) if live else None
+    if row is None:
+        raise storage.NotFound(f"{term or 'ingen termin'} har ingen udsendt plan endnu")
+    return read_plan(db, who, row.id, district, unit, person)
+
+
 def diff(db: Session, who: Principal, plan_id: int, against: int | None = None) -> list[MeetingChange]:
     """What changed from `against` (default: the parent) to this version."""
     row, plan = storage.get_plan(db, plan_id)

@@ -77,6 +77,7 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
         ("GET", "/plans", "/plans", None, {}, row(200, 200, 403, 403)),
         # Staff read their own meetings of a plan; the service token reads no plan at all.
         ("GET", "/plans/{plan_id}", f"/plans/{p}", None, {}, row(200, 200, 200, 403)),
+        ("GET", "/plans/live", "/plans/live", None, {}, row(200, 200, 200, 403)),
         ("GET", "/plans/{plan_id}/diff", f"/plans/{p}/diff", None, {}, row(200, 200, 403, 403)),
         ("GET", "/plans/{plan_id}/explanation", f"/plans/{p}/explanation", None, {}, row(200, 200, 403, 403)),
         ("GET", "/plans/{plan_id}/meetings/{uid}/why", f"{m}/why", None, {}, row(200, 200, 403, 403)),

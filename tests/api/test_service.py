@@ -369,6 +369,7 @@ WITHOUT_A = TWO_DISTRICTS.replace(
 def test_a_new_draft_does_not_change_what_the_live_plan_answers(service: Service) -> None:
     v1 = service.solved_plan()
     assert v1["state"] == "draft"
+    assert service.get("/plans/live", "psyk-a").status_code == 404  # a draft is nobody's plan yet
     link = service.get("/calendars/person/psykolog-a/link", "psyk-a").json()["url"]
     feed_url = link.removeprefix("https://moedeplan.test")
     service.client.post(f"/plans/{v1['id']}/publish", json={}, headers=auth("admin")).raise_for_status()
@@ -384,8 +385,10 @@ def test_a_new_draft_does_not_change_what_the_live_plan_answers(service: Service
     }
     assert listed == {"draft": [v2["id"]], "published": [v1["id"]], "superseded": [], "discarded": []}
     # Her page, her feed and her absence answer from the live plan v1, where she has meetings.
-    hers = service.get(f"/plans/{v1['id']}", "psyk-a").json()["meetings"]
-    assert hers
+    live = service.get(f"/plans/live?term={TERM}", "psyk-a").json()
+    assert live["id"] == v1["id"] and live["state"] == "published"
+    hers = live["meetings"]
+    assert hers and hers == service.get(f"/plans/{v1['id']}", "psyk-a").json()["meetings"]
     assert service.client.get(feed_url).content == feed_before
     meeting = hers[0]
     body = {"person": "psykolog-a", **_afternoon(meeting)}
