@@ -340,13 +340,16 @@ def save_plan_version(
         reason=reason,
         state=PlanState.draft,
     )
-    try:
-        with session.begin_nested():  # a second change of `parent` collides on change_of
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        assert parent is not None
-        raise NotNewest(plan.term, parent.id, changed_into(session, parent.id)) from None
+    if change and parent is not None:
+        try:
+            with session.begin_nested():  # a second change of `parent` collides on change_of
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise NotNewest(plan.term, parent.id, changed_into(session, parent.id)) from None
+    else:
+        session.add(row)
+        session.flush()
     audit(
         session,
         actor,
