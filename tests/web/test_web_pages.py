@@ -18,6 +18,7 @@ from api.web.i18n import long_date, when
 from calendar_sync.ledger import Ledger
 from scheduler.model import Plan
 from scheduler.term_dates import TZ
+from tests.builders import TWO_DISTRICTS
 from tests.web.conftest import Site
 from tests.web.site import token
 
@@ -425,3 +426,22 @@ def test_a_term_never_published_shows_its_newest_draft_and_says_so(site: Site) -
     site.sign_in("baltorp")
     page = site.client.get("/overview").text
     assert f"Planen er endnu ikke udsendt: du ser det nyeste udkast (version {v1})" in page
+
+
+def test_a_failed_solve_shows_why_on_its_job_page_and_leaves_the_plan(site: Site) -> None:
+    v1 = site.solve("admin")
+    impossible = TWO_DISTRICTS.replace(
+        "roles: [psykolog], serves: {all: true}}",
+        'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
+    )
+    with session_scope(site.state.sessions) as db:
+        config_id = storage.save_config(db, "umulig", impossible, "Kommunens IT", "test").id
+    csrf = site.sign_in("baltorp")
+    started = site.client.post("/solve", data={"csrf": csrf, "config_id": str(config_id), "time_limit": "3"})
+    assert started.status_code == 200 and "/solve/jobs/" in str(started.url), started.text
+    site.run_jobs()
+    job = site.client.get(str(started.url).split("testserver")[1]).text
+    assert 'data-state="failed"' in job and "Der findes ingen plan" in job and "Psykolog" in job
+    assert 'id="see-plan"' not in job
+    overview = site.client.get("/overview").text
+    assert f"du ser det nyeste udkast (version {v1})" in overview
