@@ -394,15 +394,20 @@ def test_pages_show_the_live_plan_and_say_when_they_show_a_draft(site: Site) -> 
     with session_scope(site.state.sessions) as db:
         row = storage.get_plan_version(db, v1)
         storage.publish_plan_version(db, v1, row.version, "Kommunens IT", "udsendt")
-        hers = sum(
-            any(a.person == "psykolog-a" for a in m.attendees) for m in storage.get_plan(db, v1)[1].meetings
-        )
+        plan = storage.get_plan(db, v1)[1]
+        meetings = [m for m in plan.meetings if any(a.person == "psykolog-a" for a in m.attendees)]
+    hers = len(meetings)
     assert hers > 0
     v2 = site.solve("baltorp")  # a new draft: not the plan until it is published
-    site.sign_in("psyk-a")
+    csrf = site.sign_in("psyk-a")
     mine = site.client.get("/person").text
     assert _her_count(mine) == hers and f"Du ser den gældende plan (version {v1})." in mine
     assert _her_count(site.client.get(f"/person?plan={v2}").text) == hers  # staff see the live plan only
+    day = meetings[0].start.astimezone(TZ).date().isoformat()
+    form = {"csrf": csrf, "person": "psykolog-a", "start": f"{day}T07:00", "end": f"{day}T18:00"}
+    answer = site.client.post("/absence", data=form)
+    assert answer.status_code == 200 and f"Du ser den gældende plan (version {v1})." in answer.text
+    assert "rører ingen møder" not in answer.text
     site.sign_in("baltorp")
     overview = site.client.get("/overview").text
     assert f"Du ser den gældende plan (version {v1})." in overview and 'data-state="published"' in overview
