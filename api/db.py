@@ -78,19 +78,20 @@ class StaleVersion(Conflict):
 
 
 class NotNewest(StaleVersion):
-    """A change based on a plan version that is no longer the term's newest (-> 412).
+    """A change (or publish) based on a plan version that was changed or superseded since (-> 412).
 
-    Raised by the compare-and-set on the term's head, so it holds under truly concurrent requests.
+    Raised by the database's own guards (a version is changed once; one live plan per term), so it
+    holds under truly concurrent requests. `newest_id`: the version to read instead, when known.
     """
 
     def __init__(self, term: str, plan_version_id: int, newest_id: int | None) -> None:
         super().__init__("plan version", plan_version_id)
         self.term = term
         self.newest_id = newest_id
-        newest = f" (det er plan {newest_id})" if newest_id is not None else ""
+        newest = f" (det er nu plan {newest_id})" if newest_id is not None else ""
         self.args = (
-            f"plan {plan_version_id} er ikke længere den nyeste for {term}{newest}; "
-            "hent den nyeste og prøv igen",
+            f"plan {plan_version_id} for {term} er ikke længere den aktuelle{newest}; "
+            "den er ændret eller afløst siden. Hent den aktuelle og prøv igen",
         )
 
 

@@ -68,7 +68,7 @@ from api.job_types import KINDS, WHAT_IF, JobParams, JobResult, SolveParams, rea
 from api.orm import Absence, ConfigVersion, Job, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
-from scheduler.model import MunicipalityConfig, Plan
+from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import Progress, SolveOptions, solve
 
 log = logging.getLogger("moedeplan.jobs")
@@ -255,8 +255,7 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
 
 
 def _no_plan(municipality: str, term: str, reasons: list[str]) -> Plan:
-    from scheduler.model import PlanStatus
-
+    """No plan could be made (why: `reasons`); `run_job` fails the job with them, stores nothing."""
     return Plan(
         municipality=municipality,
         term=term,
@@ -266,8 +265,24 @@ def _no_plan(municipality: str, term: str, reasons: list[str]) -> Plan:
     )
 
 
+def no_plan_error(plan: Plan) -> str:
+    """What a job that found no plan says, in Danish: the headline, then one reason per line."""
+    if plan.status == PlanStatus.INFEASIBLE:
+        headline = (
+            f"Der findes ingen plan for {plan.term}, der overholder alle regler; "
+            "der er ikke gemt nogen ny version."
+        )
+    else:
+        headline = (
+            f"Løseren fandt ingen plan for {plan.term} inden for tidsgrænsen; der er ikke gemt nogen ny "
+            "version (giv den mere tid, eller løs reglerne op)."
+        )
+    return "\n".join([headline, *plan.explanation])
+
+
 def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: AppSettings) -> None:
-    """Run one claimed job to its end: a stored plan version, or a failed job saying why."""
+    """Run one claimed job to its end: a stored plan version, or a failed job saying why (an
+    INFEASIBLE or UNKNOWN solve included: it stores no version)."""
     with _Heartbeat(sessions, job.id, worker, every=max(1.0, settings.job_stale_seconds / 6)) as beat:
         try:
             with session_scope(sessions) as db:
@@ -288,6 +303,12 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
             return
     if beat.lost:
         log.warning("job %s was taken over by another worker; its result is dropped", job.id)
+        return
+    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        # A failed solve is not a plan: no version (it would become the term's newest and every
+        # page would read "0 møder" from it); the job keeps the Danish explanation instead.
+        with session_scope(sessions) as db:
+            storage.fail_job(db, job.id, worker, no_plan_error(plan))
         return
     params = job_params(job)
     with session_scope(sessions) as db:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
@@ -101,6 +102,20 @@ class AbsenceState(StrEnum):
     resolved = "resolved"
 
 
+class PlanState(StrEnum):
+    """Where a plan version stands (migration 0004). Only these moves exist, in the database too:
+    draft -> published -> superseded, and draft -> discarded."""
+
+    draft = "draft"
+    """made (a solve, a what-if, a change of a draft); nobody's calendar has it"""
+    published = "published"
+    """the term's live plan: exactly one per term, what every page, feed and absence reads"""
+    superseded = "superseded"
+    """was live; another version was published after it"""
+    discarded = "discarded"
+    """a draft a leader threw away"""
+
+
 class JobState(StrEnum):
     queued = "queued"
     running = "running"
@@ -134,15 +149,32 @@ class ConfigVersion(Base):
 class PlanVersion(Base):
     """One plan of one term, immutable; replanning makes a child with ``parent_id`` set.
 
-    Only ``published_at`` may be set (once, by `api.storage.publish_plan_version`), which is
-    why the row has a ``version``. The database enforces the rest too (triggers in 0001).
+    Only its ``state`` moves on (`PlanState`, by `api.storage.publish_plan_version` and
+    `discard_plan_version`) and ``published_at`` is set once, when it goes live; which is why the
+    row has a ``version``. The database enforces the rest too (triggers of 0004), and "one
+    published version per term" with a partial unique index. ``change_of`` is the version a move,
+    an accepted proposal or a booking changed (its parent): unique, so a version is changed once
+    and of two changes based on it, exactly one is stored.
     """
 
     __tablename__ = "plan_versions"
+    __table_args__ = (
+        CheckConstraint(_check_in("state", PlanState), name="state"),
+        CheckConstraint("change_of IS NULL OR change_of = parent_id", name="change_of_parent"),
+        Index(
+            "uq_plan_versions_live",
+            "term",
+            unique=True,
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+        Index("uq_plan_versions_change_of", "change_of", unique=True),
+    )
 
     IMMUTABLE = (
         "config_version_id",
         "parent_id",
+        "change_of",
         "term",
         "status",
         "objective",
@@ -163,6 +195,8 @@ class PlanVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[PlanState] = mapped_column(StrEnumType(PlanState), default=PlanState.draft)
+    change_of: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -286,20 +320,6 @@ class PublicationState(StrEnum):
     """a newer publication of the term was sent instead (it carries this one's changes too)"""
 
 
-class PlanHead(Base):
-    """The newest plan version of a term, the one every change must be based on.
-
-    Moving it is a compare-and-set (`api.storage.save_plan_version`): of two changes based on the
-    same version, exactly one moves the head; the other is refused, on SQLite and PostgreSQL alike.
-    """
-
-    __tablename__ = "plan_heads"
-
-    term: Mapped[str] = mapped_column(String(100), primary_key=True)
-    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-
 class Publication(Base):
     """A plan version made live, and whether everything it owes the calendars has been sent.
 
@@ -347,7 +367,7 @@ class PublishLock(Base):
 
 @event.listens_for(PlanVersion, "before_update")
 def _plan_version_update(_mapper: Any, _connection: Any, target: PlanVersion) -> None:
-    """Second line behind the validator (e.g. `set_committed_value` tricks): only
+    """Second line behind the validator (e.g. `set_committed_value` tricks): only ``state`` and
     ``published_at`` may reach an UPDATE."""
     state = inspect(target)
     for key in PlanVersion.IMMUTABLE:

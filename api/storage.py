@@ -7,8 +7,10 @@ Rules they all keep, so the API does not have to:
   which only says a worker is alive and would drown the log.
 - Changes to a row that has a ``version`` take the version the caller read (the ETag) and
   raise `StaleVersion` when it moved on, instead of overwriting someone else's change.
-- History is append-only: a plan version is never changed (only ``published_at``, once) and
-  replanning stores a child that points at its parent.
+- History is append-only: a plan version is never changed (only its state moves on, and
+  ``published_at`` is set once) and replanning stores a child that points at its parent.
+- A term has one live plan (state ``published``); everything that reads "the plan" reads it, or,
+  before the term was ever published, its newest draft (`working_plan_version`).
 - An absence's reason is confidential: it is stored, but never written to the audit log.
 
 Job queue: `claim_next_job` hands each queued job to exactly one worker, also with workers on
@@ -50,7 +52,7 @@ from api.orm import (
     Job,
     JobState,
     MeetingLock,
-    PlanHead,
+    PlanState,
     PlanVersion,
     Proposal,
     Publication,
@@ -89,10 +91,15 @@ __all__ = [
     "get_publication",
     "add_publication",
     "finish_publication",
-    "head_of",
+    "changed_into",
+    "discard_plan_version",
     "heartbeat",
     "latest_config",
     "latest_plan_version",
+    "live_plan_ids",
+    "live_plan_version",
+    "working_plan_ids",
+    "working_plan_version",
     "lineage",
     "lock_meeting",
     "locked_uids",
@@ -114,7 +121,6 @@ __all__ = [
     "config_versions",
     "find_proposal",
     "latest_config_key",
-    "newest_plan_ids",
     "ping",
     "plan_versions",
     "recent_absences",
@@ -301,12 +307,13 @@ def save_plan_version(
     *,
     change: bool = False,
 ) -> PlanVersion:
-    """Store `plan` as a new, immutable version; `parent` is the version it was derived from.
+    """Store `plan` as a new, immutable draft; `parent` is the version it was derived from.
 
-    The new version becomes the term's head (its newest). With `change` (a move, an accepted
-    proposal, a booking: a change of `parent`) only if `parent` still is the head, as one
-    compare-and-set in the database: of two changes based on the same version, one is stored and
-    the other raises `NotNewest` (the caller's transaction must then be rolled back).
+    With `change` (a move, an accepted proposal, a booking: a change of `parent`) the draft is
+    `parent`'s one change (``change_of``, unique in the database): of two changes based on the
+    same version, one is stored and the other raises `NotNewest` (the caller's transaction must
+    then be rolled back); so does a change of a superseded or discarded version. A change of the
+    live plan goes live with `publish_plan_version` in the same transaction.
     """
     if change and parent is None:
         raise ValueError("a change needs the version it changes")
@@ -317,9 +324,13 @@ def save_plan_version(
             raise ValueError("the parent plan version is not stored")
         if parent.term != plan.term:
             raise ValueError(f"a plan for {plan.term} cannot descend from one for {parent.term}")
+    if change and parent is not None and parent.state not in (PlanState.draft, PlanState.published):
+        live = live_plan_version(session, parent.term)
+        raise NotNewest(parent.term, parent.id, live.id if live is not None else None)
     row = PlanVersion(
         config_version_id=config_version.id,
         parent_id=parent.id if parent is not None else None,
+        change_of=parent.id if change and parent is not None else None,
         term=plan.term,
         status=plan.status.value,
         objective=plan.objective,
@@ -327,9 +338,18 @@ def save_plan_version(
         created_by=_actor(actor),
         created_at=utcnow(),
         reason=reason,
+        state=PlanState.draft,
     )
-    session.add(row)
-    session.flush()
+    if change and parent is not None:
+        try:
+            with session.begin_nested():  # a second change of `parent` collides on change_of
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise NotNewest(plan.term, parent.id, changed_into(session, parent.id)) from None
+    else:
+        session.add(row)
+        session.flush()
     audit(
         session,
         actor,
@@ -342,43 +362,18 @@ def save_plan_version(
             "objective": plan.objective,
             "meetings": len(plan.meetings),
             "parent_id": row.parent_id,
+            "change_of": row.change_of,
             "config_version_id": row.config_version_id,
             "reason": reason,
         },
     )
     session.flush()
-    _move_head(session, plan.term, row.id, parent.id if change and parent is not None else None)
     return row
 
 
-def head_of(session: Session, term: str) -> int | None:
-    """The id of the term's newest plan version (the one changes must be based on), or None."""
-    return session.scalar(select(PlanHead.plan_version_id).where(PlanHead.term == term))
-
-
-def _move_head(session: Session, term: str, new_id: int, expected: int | None) -> None:
-    """Point the term's head at `new_id`: if it points at `expected` (a compare-and-set), or
-    unconditionally when `expected` is None (a new solve is newest whatever came before)."""
-    stmt = update(PlanHead).where(PlanHead.term == term)
-    if expected is not None:
-        stmt = stmt.where(PlanHead.plan_version_id == expected)
-    stmt = stmt.values(plan_version_id=new_id, version=PlanHead.version + 1).execution_options(
-        synchronize_session=False
-    )
-    if _rowcount(session.execute(stmt)) == 1:
-        return
-    if expected is not None:
-        raise NotNewest(term, expected, head_of(session, term))
-    try:
-        with session.begin_nested():  # the term's first version; another may be inserting it too
-            session.add(PlanHead(term=term, plan_version_id=new_id, version=1))
-    except IntegrityError:
-        session.execute(
-            update(PlanHead)
-            .where(PlanHead.term == term)
-            .values(plan_version_id=new_id, version=PlanHead.version + 1)
-            .execution_options(synchronize_session=False)
-        )
+def changed_into(session: Session, plan_version_id: int) -> int | None:
+    """The id of the change made of this version (a move, a proposal, a booking), if any."""
+    return session.scalar(select(PlanVersion.id).where(PlanVersion.change_of == plan_version_id))
 
 
 def get_plan_version(session: Session, plan_version_id: int) -> PlanVersion:
@@ -391,28 +386,71 @@ def get_plan(session: Session, plan_version_id: int) -> tuple[PlanVersion, Plan]
     return row, Plan.model_validate_json(row.plan_json)
 
 
+def live_plan_version(session: Session, term: str) -> PlanVersion | None:
+    """The term's live plan (the one published version), or None before its first publish."""
+    return session.scalars(
+        select(PlanVersion).where(PlanVersion.term == term, PlanVersion.state == PlanState.published)
+    ).first()
+
+
+def working_plan_version(session: Session, term: str) -> PlanVersion | None:
+    """What "the plan" of a term is: the live one, or, for a term never published, its newest
+    draft (None when it has neither)."""
+    live = live_plan_version(session, term)
+    if live is not None:
+        return live
+    return session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.term == term, PlanVersion.state == PlanState.draft)
+        .order_by(PlanVersion.id.desc())
+        .limit(1)
+    ).first()
+
+
 def latest_plan_version(session: Session, term: str, *, published: bool = False) -> PlanVersion | None:
-    """The newest plan version of `term` (only published ones if `published`)."""
-    stmt = select(PlanVersion).where(PlanVersion.term == term).order_by(PlanVersion.id.desc()).limit(1)
+    """The newest plan version of `term` that is not discarded (with `published`: the live one)."""
     if published:
-        stmt = stmt.where(PlanVersion.published_at.is_not(None))
+        return live_plan_version(session, term)
+    stmt = (
+        select(PlanVersion)
+        .where(PlanVersion.term == term, PlanVersion.state != PlanState.discarded)
+        .order_by(PlanVersion.id.desc())
+        .limit(1)
+    )
     return session.scalars(stmt).first()
 
 
-def plan_versions(session: Session, term: str | None = None, limit: int = 50) -> list[PlanVersion]:
-    """Plan versions (of that term), newest first."""
+def plan_versions(
+    session: Session, term: str | None = None, limit: int = 50, state: PlanState | None = None
+) -> list[PlanVersion]:
+    """Plan versions (of that term, in that state), newest first."""
     stmt = select(PlanVersion).order_by(PlanVersion.id.desc()).limit(limit)
     if term is not None:
         stmt = stmt.where(PlanVersion.term == term)
+    if state is not None:
+        stmt = stmt.where(PlanVersion.state == state)
     return list(session.scalars(stmt))
 
 
-def newest_plan_ids(session: Session, *, published: bool = False) -> list[int]:
-    """Ids of the newest plan version of each term (only published ones if `published`), ascending."""
-    newest = select(func.max(PlanVersion.id)).group_by(PlanVersion.term)
-    if published:
-        newest = newest.where(PlanVersion.published_at.is_not(None))
-    return sorted(session.scalars(newest))
+def live_plan_ids(session: Session) -> list[int]:
+    """Ids of every term's live plan, ascending."""
+    return sorted(session.scalars(select(PlanVersion.id).where(PlanVersion.state == PlanState.published)))
+
+
+def working_plan_ids(session: Session) -> list[int]:
+    """Ids of every term's plan (`working_plan_version`), ascending."""
+    live = {
+        row.term: row.id
+        for row in session.execute(
+            select(PlanVersion.term, PlanVersion.id).where(PlanVersion.state == PlanState.published)
+        )
+    }
+    drafts = session.execute(
+        select(PlanVersion.term, func.max(PlanVersion.id))
+        .where(PlanVersion.state == PlanState.draft)
+        .group_by(PlanVersion.term)
+    )
+    return sorted({**{term: newest for term, newest in drafts}, **live}.values())
 
 
 def lineage(session: Session, plan_version_id: int) -> list[PlanVersion]:
@@ -434,14 +472,66 @@ def lineage(session: Session, plan_version_id: int) -> list[PlanVersion]:
 def publish_plan_version(
     session: Session, plan_version_id: int, expected_version: int, actor: str, reason: str
 ) -> PlanVersion:
-    """Mark a version as published (the one change a plan version allows); idempotent."""
+    """Make a version the term's live plan; the one live before it is superseded. Idempotent.
+
+    Refused: a superseded or discarded version (`Conflict`); a change of a version that was live
+    when it is no longer (`NotNewest`: publishing it would undo what went live since); a version
+    or live plan that moved on since it was read (`StaleVersion`/`NotNewest`). The partial unique
+    index keeps one published version per term whatever happens at once.
+    """
     row = get_plan_version(session, plan_version_id)
-    if row.published_at is not None:
+    if row.state == PlanState.published:
         return row
+    live = live_plan_version(session, row.term)
+    if row.state == PlanState.superseded:
+        now_live = f"; den gældende er plan {live.id}" if live is not None else ""
+        raise Conflict(f"plan {row.id} har været udsendt og er afløst{now_live}; den kan ikke udsendes igen")
+    if row.state == PlanState.discarded:
+        raise Conflict(f"plan {row.id} er kasseret og kan ikke udsendes")
     _check_version(row, "plan version", expected_version)
-    row.published_at = utcnow()
-    audit(session, actor, "plan.publish", "plan_version", row.id, {"reason": reason})
-    _flush(session, "plan version", row.id, expected_version)
+    if row.change_of is not None:
+        base = get_plan_version(session, row.change_of)
+        if base.published_at is not None and (live is None or live.id != base.id):
+            raise NotNewest(row.term, base.id, live.id if live is not None else None)
+    now = utcnow()
+    if live is not None:
+        live.state = PlanState.superseded
+        try:
+            session.flush()
+        except StaleDataError as exc:  # another publish of the term superseded it first
+            raise NotNewest(row.term, live.id, None) from exc
+        audit(session, actor, "plan.supersede", "plan_version", live.id, {"by": row.id, "reason": reason})
+    row.state = PlanState.published
+    row.published_at = now
+    audit(
+        session,
+        actor,
+        "plan.publish",
+        "plan_version",
+        row.id,
+        {"reason": reason, "supersedes": live.id if live is not None else None},
+    )
+    try:
+        _flush(session, "plan version", row.id, expected_version)
+    except IntegrityError as exc:  # another version of the term went live at the same moment
+        raise Conflict(f"en anden plan for {row.term} blev udsendt samtidig; hent den og prøv igen") from exc
+    return row
+
+
+def discard_plan_version(session: Session, plan_version_id: int, actor: str, reason: str) -> PlanVersion:
+    """Throw a draft away (kept as history, shown nowhere as a plan); idempotent. The live plan
+    and superseded versions cannot be discarded (`Conflict`)."""
+    row = get_plan_version(session, plan_version_id)
+    if row.state == PlanState.discarded:
+        return row
+    if row.state == PlanState.published:
+        raise Conflict(f"plan {row.id} er den gældende plan for {row.term} og kan ikke kasseres")
+    if row.state == PlanState.superseded:
+        raise Conflict(f"plan {row.id} har været udsendt; den er historik og kan ikke kasseres")
+    expected = row.version
+    row.state = PlanState.discarded
+    audit(session, actor, "plan.discard", "plan_version", row.id, {"reason": reason})
+    _flush(session, "plan version", row.id, expected)
     return row
 
 

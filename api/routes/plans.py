@@ -10,11 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import MAX_ID, Db, Id, Leader, PlanReader, State, etag, require_if_match
+from api.orm import PlanState
 from api.schemas import JobOut
 from api.services import plans as service
 from api.services.plans import (
     ChangeOut,
     DeliveryOut,
+    DiscardRequest,
     LockOut,
     LockRequest,
     MoveRequest,
@@ -42,10 +44,31 @@ def start_solve(body: SolveRequest, db: Db, who: Leader, response: Response, sta
 
 @router.get("", response_model=list[PlanVersionOut])
 def versions(
-    db: Db, who: Leader, term: str | None = None, limit: int = Query(default=50, ge=1, le=500)
+    db: Db,
+    who: Leader,
+    term: str | None = Query(default=None, max_length=100),
+    state: PlanState | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
 ) -> list[PlanVersionOut]:
-    """Plan versions, newest first."""
-    return service.versions(db, who, term, limit)
+    """Plan versions (of a term; in a state: draft, published, superseded, discarded), newest first."""
+    return service.versions(db, who, term, limit, state)
+
+
+@router.get("/live", response_model=PlanOut)
+def read_live(
+    db: Db,
+    who: PlanReader,
+    response: Response,
+    term: str | None = Query(default=None, max_length=100),
+    district: str | None = None,
+    unit: str | None = None,
+    person: str | None = None,
+) -> PlanOut:
+    """The term's live plan (default: the newest term that has one; 404 before the first publish),
+    read like `GET /plans/{id}` (staff: their own meetings). Never a draft."""
+    out = service.read_live(db, who, term, district, unit, person)
+    etag(response, out.version)
+    return out
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
@@ -70,6 +93,12 @@ def diff(
 ) -> list[MeetingChange]:
     """What changed from `against` (default: the parent) to this version."""
     return service.diff(db, who, plan_id, against)
+
+
+@router.post("/{plan_id}/discard", response_model=PlanVersionOut)
+def discard(plan_id: Id, db: Db, who: Leader, body: DiscardRequest | None = None) -> PlanVersionOut:
+    """Throw a draft away (it stays in the history); the live plan cannot be discarded (409)."""
+    return service.discard(db, who, plan_id, body or DiscardRequest())
 
 
 @router.get("/{plan_id}/explanation", response_model=WhyOut)

@@ -19,7 +19,7 @@ from api.deps import MAX_ID, AppState
 from api.errors import BadInput, Forbidden
 from api.orm import Absence, PlanVersion
 from api.orm import Proposal as ProposalRow
-from api.services.plans import ChangeOut, load, may_change, newest, save_change
+from api.services.plans import ChangeOut, changeable, load, may_change, save_change
 from scheduler.index import index_of
 from scheduler.model import RuleCost
 from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
@@ -30,7 +30,12 @@ class AbsenceRequest(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
     reason: str | None = Field(default=None, max_length=1000, description="confidential; never sent")
-    plan_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="default: the term's newest")
+    plan_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="default: the term's live plan (before its first publish: its newest draft)",
+    )
     notice_working_days: int = Field(default=2, ge=0, le=60)
     allow_short_notice: bool = Field(default=False, description="may move meetings inside the notice")
     max_proposals: int = Field(default=3, ge=1, le=10)
@@ -101,8 +106,9 @@ def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = 
 
 
 def _plan_for(db: Session, start: datetime, end: datetime) -> PlanVersion | None:
-    """The newest plan version of the term the absence falls in (by the plans' meeting dates)."""
-    for plan_id in storage.newest_plan_ids(db):
+    """The plan of the term the absence falls in (by the plans' meeting dates): its live plan,
+    never a newer draft; a term never published: its newest draft."""
+    for plan_id in storage.working_plan_ids(db):
         row, plan = storage.get_plan(db, plan_id)
         if (
             plan.meetings
@@ -183,7 +189,7 @@ def accept(
         meeting = next((m for m in [*base.meetings, *proposal.plan.meetings] if m.uid == change.uid), None)
         if meeting is not None:
             may_change(who, config, meeting)
-    newest(db, base_row)
+    changeable(db, base_row)
     storage.accept_proposal(db, proposal_id, version, who.name)
     storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
     reason = f"fravær {absence_id}: {proposal.summary_da}"[:1000]

@@ -2,7 +2,7 @@
 
 A feed URL carries its own token, so it can be pasted into Outlook without a login; a signed-in
 user gets their link issued to them (`api.feed_tokens`): revocable one by one and ended when their
-user is removed. Feeds serve the newest published version of each term, rendered once per set of
+user is removed. Feeds serve each term's live plan (never a draft), rendered once per set of
 versions and cached: plan versions never change, so neither do their feeds.
 """
 
@@ -48,7 +48,7 @@ def _feeds(db: Session, state: AppState, kind: FeedKind) -> dict[str, bytes]:
     Rendering happens under the lock: when a new version is published, the first reader renders
     and the others wait for that, rather than all rendering the same feeds at once.
     """
-    published = storage.newest_plan_ids(db, published=True)
+    published = storage.live_plan_ids(db)
     key = (hash(tuple(published)), kind.value)
     with state.feed_lock:
         cached = state.feed_cache.get(key)

@@ -1,8 +1,11 @@
 """Plans: start a solve, read a plan (per district, unit, person), lock, move, explain, publish.
 
 Plan versions never change: a move or an accepted proposal makes a new version whose parent is
-the one it changed. Changes are allowed only on the newest version of a term (412 otherwise), so
-two leaders editing at once cannot silently undo each other.
+the one it changed. Each version has a state (`PlanState`): a solve makes a draft; publishing makes
+it the term's live plan and the one before superseded; a leader may discard a draft. A change of
+the live plan goes live at once; a change of a draft is a new draft. A version is changed once
+(412 for the second change, and for a change of a superseded version), so two leaders editing at
+once cannot silently undo each other.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from api import publishing, storage
 from api.auth import Principal, Role
-from api.db import NotNewest, StaleVersion, commit
+from api.db import Conflict, NotNewest, StaleVersion, commit
 from api.deps import MAX_ID, AppState
 from api.errors import BadInput, Forbidden
 from api.job_types import JobParams, SolveParams, WhatIfParams
 from api.jobs import dispatch, effective_config, enqueue
-from api.orm import PlanVersion
+from api.orm import PlanState, PlanVersion
 from api.schemas import JobOut, job_out
 from calendar_sync.backends.base import known_backends
 from calendar_sync.publish import digest
@@ -62,6 +65,9 @@ class WhatIfRequest(BaseModel):
 class PlanVersionOut(BaseModel):
     id: int
     term: str
+    state: PlanState = Field(
+        description="draft, published (the term's live plan: one per term), superseded (was live), discarded"
+    )
     status: str
     objective: float | None
     parent_id: int | None
@@ -79,6 +85,10 @@ class PlanOut(PlanVersionOut):
     explanation: list[str] = Field(description="why there is no plan, in Danish")
     meetings: list[Meeting]
     skipped: list[SkippedPeriod]
+
+
+class DiscardRequest(BaseModel):
+    reason: str = Field(default="", max_length=1000)
 
 
 class LockRequest(BaseModel):
@@ -187,6 +197,7 @@ def version_out(row: PlanVersion) -> PlanVersionOut:
     return PlanVersionOut(
         id=row.id,
         term=row.term,
+        state=row.state,
         status=row.status,
         objective=row.objective,
         parent_id=row.parent_id,
@@ -217,15 +228,22 @@ def may_change(who: Principal, config: MunicipalityConfig, meeting: Meeting) -> 
         raise Forbidden(f"{who.name} må ikke ændre møder i {meeting.unit} (et andet distrikt)")
 
 
-def newest(db: Session, row: PlanVersion) -> None:
-    """Changes go on the newest version only; an older one means someone changed it meanwhile.
+def changeable(db: Session, row: PlanVersion) -> None:
+    """Changes go on the live plan or on a draft not changed yet; a superseded or already changed
+    version means someone changed the plan meanwhile (412), a discarded one is gone (409).
 
-    An early answer for the common case; the compare-and-set when the change is stored
-    (`storage.save_plan_version(change=True)`) is what holds under concurrent requests.
+    An early answer for the common case; the database's guard when the change is stored (a
+    version is changed once: `storage.save_plan_version(change=True)`) is what holds under
+    concurrent requests.
     """
-    head = storage.head_of(db, row.term)
-    if head is not None and head != row.id:
-        raise NotNewest(row.term, row.id, head)
+    if row.state == PlanState.discarded:
+        raise Conflict(f"plan {row.id} er kasseret; åbn den gældende plan eller et andet udkast")
+    if row.state == PlanState.superseded:
+        live = storage.live_plan_version(db, row.term)
+        raise NotNewest(row.term, row.id, live.id if live is not None else None)
+    child = storage.changed_into(db, row.id)
+    if child is not None:
+        raise NotNewest(row.term, row.id, child)
 
 
 def require_plan_version(row: PlanVersion, version: int) -> None:
@@ -291,13 +309,13 @@ def save_change(
 ) -> ChangeOut:
     """A new version from a change of `row`; sent to calendars at once if `row` is live.
 
-    The version, its place as the term's newest (a compare-and-set: a concurrent change of the
-    same version gets 412) and, for a live plan, the intent to publish it are committed in one
-    transaction before anything is sent; a crash while sending is resumed from the outbox.
+    The version (the one change of `row`: a concurrent change of the same version gets 412) and,
+    for a live plan, the intent to publish it are committed in one transaction before anything is
+    sent; a crash while sending is resumed from the outbox.
     """
     changes = diff_plans(base, new)
     notified = sorted({a.person for c in changes for a in [*c.before_attendees, *c.after_attendees]})
-    live = row.published_at is not None
+    live = row.state == PlanState.published
     if live:
         publishing.check_publishable(db, config, new)
     config_version = storage.get_config(db, row.config_version_id)
@@ -366,9 +384,19 @@ def solve_scope(who: Principal, config: MunicipalityConfig, body: SolveRequest) 
     return sorted(wanted)
 
 
-def versions(db: Session, who: Principal, term: str | None = None, limit: int = 50) -> list[PlanVersionOut]:
-    """Plan versions, newest first."""
-    return [version_out(r) for r in storage.plan_versions(db, term, limit)]
+def versions(
+    db: Session, who: Principal, term: str | None = None, limit: int = 50, state: PlanState | None = None
+) -> list[PlanVersionOut]:
+    """Plan versions (of a term, in a state), newest first."""
+    return [version_out(r) for r in storage.plan_versions(db, term, limit, state)]
+
+
+def discard(db: Session, who: Principal, plan_id: int, body: DiscardRequest) -> PlanVersionOut:
+    """Throw a draft away: it stays in the history, but is no plan any page or change reads.
+    The live plan cannot be discarded (409), nor a superseded one."""
+    row = storage.discard_plan_version(db, plan_id, who.name, body.reason or f"kasseret af {who.name}")
+    commit(db)
+    return version_out(row)
 
 
 def read_plan(
@@ -393,6 +421,26 @@ def read_plan(
         meetings=filtered(config, plan, district, unit, person),
         skipped=plan.skipped,
     )
+
+
+def read_live(
+    db: Session,
+    who: Principal,
+    term: str | None = None,
+    district: str | None = None,
+    unit: str | None = None,
+    person: str | None = None,
+) -> PlanOut:
+    """The term's live plan (default: the newest term that has one), read like `read_plan`: what
+    "my meetings" and every reader of "the plan" should ask for, never a newer draft."""
+    if term is not None:
+        row = storage.live_plan_version(db, term)
+    else:
+        live = storage.live_plan_ids(db)
+        row = storage.get_plan_version(db, live[-1]) if live else None
+    if row is None:
+        raise storage.NotFound(f"{term or 'ingen termin'} har ingen udsendt plan endnu")
+    return read_plan(db, who, row.id, district, unit, person)
 
 
 def diff(db: Session, who: Principal, plan_id: int, against: int | None = None) -> list[MeetingChange]:
@@ -447,7 +495,7 @@ def move(
     require_plan_version(row, version)
     meeting = meeting_of(plan, uid)
     may_change(who, config, meeting)
-    newest(db, row)
+    changeable(db, row)
     locked = storage.locked_uids(db, row.term)
     try:
         proposal = move_meeting(
@@ -483,7 +531,7 @@ def publish(db: Session, who: Principal, state: AppState, plan_id: int, body: Pu
     with publishing.sending(state, row.term):
         db.expire_all()  # read the head and the row again now that the term is ours
         row = storage.get_plan_version(db, plan_id)
-        newest(db, row)
+        changeable(db, row)
         publishing.check_confirmed(
             db, state, config, plan, backend, body.expected_messages, body.expected_preview
         )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, Role
 from api.deps import AppState
 from api.errors import BadInput, Forbidden
-from api.services.plans import ChangeOut, load, newest, save_change
+from api.services.plans import ChangeOut, changeable, load, save_change
 from scheduler.model import MunicipalityConfig
 from scheduler.slots import (
     BookingError,
@@ -85,7 +85,7 @@ def book(db: Session, who: Principal, state: AppState, plan_id: int, body: SlotB
     row, plan, config = load(db, plan_id)
     request = _request(body, config)
     _may_book(who, config, request)
-    newest(db, row)
+    changeable(db, row)
     try:
         new_plan, slot = find_and_book(config, plan, request, body.rank, top=body.top)
     except BookingError as exc:

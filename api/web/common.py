@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from api import storage
 from api.auth import Principal, Role
+from api.db import Conflict, StaleVersion
 from api.deps import MAX_ID, AppState, State
-from api.orm import PlanVersion
-from api.services.plans import load
+from api.orm import PlanState, PlanVersion
+from api.services.plans import changeable, load
 from api.web import i18n, session
 from scheduler.config import ConfigError
 from scheduler.index import ConfigIndex, index_of
@@ -173,13 +174,20 @@ FormVersion = Annotated[int, Form(ge=0, le=MAX_ID)]
 
 @dataclass
 class Current:
-    """The plan version a page shows, its config and names for ids."""
+    """The plan version a page shows, its config and names for ids, and the term's live plan."""
 
     row: PlanVersion
     plan: Plan
     config: MunicipalityConfig
     newest: bool
+    """changes can be made on this version (the live plan, or a draft nobody changed yet)"""
     versions: list[PlanVersion]
+    live: PlanVersion | None = None
+    """the term's live plan (None: the term was never published)"""
+
+    @property
+    def is_live(self) -> bool:
+        return self.row.state == PlanState.published
 
     @property
     def index(self) -> ConfigIndex:
@@ -210,23 +218,32 @@ class Current:
 
 
 def current_plan(p: Page, db: Session, plan_id: int | None) -> Current | None:
-    """The chosen plan version, or the newest one; None when nothing was planned yet."""
+    """The plan version a leader chose, else the plan of the newest term: its live plan, never a
+    newer draft (a term never published: its newest draft). Staff always see the live plan.
+    None when nothing was planned yet."""
     versions = storage.plan_versions(db, limit=30)
     if not versions:
         return None
-    chosen = plan_id or versions[0].id
+    if plan_id is None or not p.is_leader:
+        working = storage.working_plan_version(db, versions[0].term)
+        plan_id = working.id if working is not None else versions[0].id
     try:
-        row, plan, config = load(db, chosen)
+        row, plan, config = load(db, plan_id)
     except storage.NotFound as exc:
         raise WebError(404, p.t("not_found")) from exc
     except ConfigError as exc:  # a config stored before today's checks, no longer valid
         raise WebError(409, p.t("bad_config")) from exc
-    latest = storage.latest_plan_version(db, row.term)
-    return Current(row, plan, config, latest is not None and latest.id == row.id, versions)
+    try:
+        changeable(db, row)
+        open_for_change = True
+    except (StaleVersion, Conflict):
+        open_for_change = False
+    live = storage.live_plan_version(db, row.term)
+    return Current(row, plan, config, open_for_change, versions, live)
 
 
 def plan_param(value: str | None) -> int | None:
-    """A plan id from the query string; anything else is ignored (the newest is shown)."""
+    """A plan id from the query string; anything else is ignored (the term's plan is shown)."""
     if value and value.isdigit() and len(value) <= 9:
         return int(value)
     return None

@@ -295,6 +295,47 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Dette er ikke den nyeste version af planen; ændringer laves på den nyeste.",
         "This is not the newest version of the plan; changes are made on the newest.",
     ),
+    "state_draft": ("udkast", "draft"),
+    "state_published": ("gældende", "live"),
+    "state_superseded": ("afløst", "superseded"),
+    "state_discarded": ("kasseret", "discarded"),
+    "banner_live": (
+        "Du ser den gældende plan (version {n}).",
+        "You are looking at the live plan (version {n}).",
+    ),
+    "banner_never_published": (
+        "Planen er endnu ikke udsendt: du ser det nyeste udkast (version {n}); der er ingen gældende plan.",
+        "The plan has not been published yet: you are looking at the newest draft (version {n}); "
+        "there is no live plan.",
+    ),
+    "banner_draft": (
+        "Du ser et udkast (version {n}); den gældende plan er version {m}.",
+        "You are looking at a draft (version {n}); the live plan is version {m}.",
+    ),
+    "banner_superseded": (
+        "Du ser version {n}, som er afløst; den gældende plan er version {m}.",
+        "You are looking at version {n}, which was superseded; the live plan is version {m}.",
+    ),
+    "banner_discarded": (
+        "Du ser version {n}, som er kasseret; den gældende plan er version {m}.",
+        "You are looking at version {n}, which was discarded; the live plan is version {m}.",
+    ),
+    "show_live": ("Vis den gældende plan", "Show the live plan"),
+    "nav_drafts": ("Udkast", "Drafts"),
+    "drafts_title": ("Udkast", "Drafts"),
+    "drafts_help": (
+        "Udkast er planer, der ikke er udsendt: ingen kalender er ændret af dem. Åbn et udkast for at se "
+        "det, sammenlign det med den gældende plan, udsend det fra udsendelsessiden, eller kassér det.",
+        "Drafts are plans that have not been published: no calendar was changed by them. Open a draft to "
+        "look at it, compare it with the live plan, publish it from the publish page, or discard it.",
+    ),
+    "no_drafts": ("Der er ingen udkast.", "There are no drafts."),
+    "open": ("Åbn", "Open"),
+    "discard": ("Kassér", "Discard"),
+    "discarded_ok": ("Udkastet er kasseret.", "The draft was discarded."),
+    "changed_vs_live": ("Ændrede møder mod den gældende", "Meetings changed against the live plan"),
+    "live_version": ("Gældende plan", "Live plan"),
+    "none_live": ("ingen (ikke udsendt)", "none (not published)"),
     "error": ("Fejl", "Error"),
     "holiday": ("Ferie/helligdag", "Holiday"),
     "legend": ("Forklaring", "Legend"),

@@ -1,7 +1,10 @@
-"""Looking at a plan: the semester overview, a person's weeks, one meeting (lock, move, why), the load.
+"""Looking at a plan: the semester overview, a person's weeks, one meeting (lock, move, why), the load,
+and the drafts (open, compare with the live plan, discard).
 
-Changes go through the API's own services (`api.services.plans.lock`, `unlock`, `move`),
-so the checks are the API's: district, newest version, every rule.
+Every page shows the term's live plan unless a leader opens another version (`?plan=`), and says
+which one it shows (`_plan_state.html`). Changes go through the API's own services
+(`api.services.plans.lock`, `unlock`, `move`, `discard`), so the checks are the API's: district,
+a version still open for change, every rule.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from fastapi import APIRouter, Form, Query, Response
 
 from api import storage
 from api.auth import Role
-from api.deps import Db
+from api.deps import Db, Id
+from api.orm import PlanState, PlanVersion
 from api.services import plans as plan_service
 from api.web import charts, i18n
 from api.web.common import (
@@ -22,6 +26,7 @@ from api.web.common import (
     FormId,
     FormVersion,
     LeaderPage,
+    Page,
     Pg,
     Posted,
     User,
@@ -279,3 +284,42 @@ def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         people_svg=people_svg,
         districts_svg=districts_svg,
     )
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass
+class DraftRow:
+    row: PlanVersion
+    live: int | None
+    changed: int | None
+    """meetings changed against the term's live plan (None: the term has none)"""
+
+
+def _drafts(p: Page, db: Db) -> list[DraftRow]:
+    rows = []
+    for row in storage.plan_versions(db, limit=20, state=PlanState.draft):
+        live = storage.live_plan_version(db, row.term)
+        changed = len(plan_service.diff(db, p.who, row.id, live.id)) if live is not None else None
+        rows.append(DraftRow(row, live.id if live is not None else None, changed))
+    return rows
+
+
+@router.get("/drafts")
+def drafts_view(p: LeaderPage, db: Db, done: str | None = None) -> Response:
+    """The drafts (plans not published), newest first: open, compare with the live plan, discard."""
+    return p.render(
+        "drafts.html",
+        title=p.t("drafts_title"),
+        drafts=_drafts(p, db),
+        done=done if done == "discarded_ok" else None,
+    )
+
+
+@router.post("/drafts/{plan_id}/discard")
+def draft_discard(p: Posted, db: Db, plan_id: Id) -> Response:
+    if not p.is_leader:
+        raise WebError(403, p.t("forbidden"))
+    plan_service.discard(db, p.who, plan_id, plan_service.DiscardRequest())
+    return p.redirect("/drafts?done=discarded_ok")

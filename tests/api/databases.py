@@ -35,7 +35,6 @@ TABLES = {
     "proposals",
     "audit_log",
     "jobs",
-    "plan_heads",
     "publications",
     "publish_locks",
     "feed_tokens",

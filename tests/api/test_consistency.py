@@ -125,12 +125,18 @@ def assert_calendars_hold(live: Live, plan_id: int, backend: str) -> None:
 # --------------------------------------------------------------------------- moves
 
 
-@pytest.mark.parametrize("published", [False, True], ids=["draft", "published"])
-def test_two_moves_based_on_one_version_never_both_land(live: Live, published: bool) -> None:
+@pytest.mark.parametrize("base", ["draft", "published", "live-with-a-draft"])
+def test_two_moves_based_on_one_version_never_both_land(live: Live, base: str) -> None:
+    """Also on the live plan while a newer draft exists: the draft is no obstacle to changing the
+    live plan, and the live plan's changes still land one at a time."""
+    published = base != "draft"
     head = live.solve(live.upload(CONFIG))
+    drafts: set[int] = set()
     if published:
         publish(live, head["id"])
         head = live.plan(head["id"])
+    if base == "live-with-a-draft":
+        drafts.add(live.solve(live.upload(CONFIG))["id"])
     used: set[str] = set()
     for _ in range(4):
         moves = movable(live, head["id"], 2, used)
@@ -148,13 +154,16 @@ def test_two_moves_based_on_one_version_never_both_land(live: Live, published: b
         assert sorted(a.status_code for a in answers) == [201, 412], [a.text for a in answers]
         winner = next(a.json() for a in answers if a.status_code == 201)
         loser = next(a.json() for a in answers if a.status_code == 412)
-        assert "nyeste" in loser["detail"]
-        assert children_of(live, head["id"]) == [winner["plan"]["id"]]
+        assert "ikke længere den aktuelle" in loser["detail"]
+        assert [c for c in children_of(live, head["id"]) if c not in drafts] == [winner["plan"]["id"]]
         head = live.newest()
         assert head["id"] == winner["plan"]["id"] and head["parent_id"] == winner["plan"]["parent_id"]
         assert winner["published"] is published and not winner["pending"]
+        assert head["state"] == ("published" if published else "draft")
     if published:
         assert_calendars_hold(live, head["id"], "ics")
+    for draft in drafts:
+        assert live.plan(draft)["state"] == "draft"
 
 
 def test_a_move_without_if_match_or_with_a_stale_one_is_refused(live: Live) -> None:
@@ -495,9 +504,9 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
         smtp.on_message = None
         assert len(smtp.messages) == before + 1  # killed right after the first e-mail
         with sessions() as db:
-            moved_id = storage.head_of(db, TERM)
-            assert moved_id is not None and moved_id != plan_id
-            assert storage.get_plan_version(db, moved_id).published_at is not None
+            live_row = storage.live_plan_version(db, TERM)
+            assert live_row is not None and live_row.id != plan_id and live_row.published_at is not None
+            moved_id = live_row.id
             assert [p.plan_version_id for p in storage.pending_publications(db)] == [moved_id]
 
         server = Server(tmp_path, env).start()  # the start-up sweep finishes the publication

@@ -77,6 +77,7 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
         ("GET", "/plans", "/plans", None, {}, row(200, 200, 403, 403)),
         # Staff read their own meetings of a plan; the service token reads no plan at all.
         ("GET", "/plans/{plan_id}", f"/plans/{p}", None, {}, row(200, 200, 200, 403)),
+        ("GET", "/plans/live", "/plans/live", None, {}, row(200, 200, 200, 403)),
         ("GET", "/plans/{plan_id}/diff", f"/plans/{p}/diff", None, {}, row(200, 200, 403, 403)),
         ("GET", "/plans/{plan_id}/explanation", f"/plans/{p}/explanation", None, {}, row(200, 200, 403, 403)),
         ("GET", "/plans/{plan_id}/meetings/{uid}/why", f"{m}/why", None, {}, row(200, 200, 403, 403)),
@@ -100,6 +101,15 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
             row(422, 422, 403, 403),
         ),
         ("GET", "/plans/{plan_id}/preview", f"/plans/{p}/preview", None, {}, row(200, 200, 403, 403)),
+        # Leaders discard drafts (a bad body here, so nothing is discarded); the others may not.
+        (
+            "POST",
+            "/plans/{plan_id}/discard",
+            f"/plans/{p}/discard",
+            {"reason": []},
+            {},
+            row(422, 422, 403, 403),
+        ),
         ("GET", "/plans/{plan_id}/delivery", f"/plans/{p}/delivery", None, {}, row(200, 200, 403, 403)),
         ("GET", "/jobs/{job_id}", f"/jobs/{job_id}", None, {}, row(200, 200, 403, 403)),
         ("POST", "/absences", "/absences", {"person": ""}, {}, row(422, 422, 422, 422)),

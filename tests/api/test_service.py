@@ -160,16 +160,43 @@ def test_why_a_meeting_sits_where_it_does(service: Service) -> None:
     assert service.get(f"/plans/{plan['id']}/meetings/nope/why", "baltorp").status_code == 404
 
 
-def test_why_there_is_no_plan(service: Service) -> None:
-    # Both psychologists work Wednesday mornings only; the schools meet in the afternoon.
-    impossible = TWO_DISTRICTS.replace(
-        "roles: [psykolog], serves: {all: true}}",
-        'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
-    )
-    plan = service.solved_plan(service.upload(impossible))
-    assert plan["status"] == "INFEASIBLE" and plan["meetings"] == []
-    reasons = service.get(f"/plans/{plan['id']}/explanation", "baltorp").json()["reasons"]
+IMPOSSIBLE = TWO_DISTRICTS.replace(
+    "roles: [psykolog], serves: {all: true}}",
+    'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
+)
+"""Both psychologists work Wednesday mornings only; the schools meet in the afternoon: no plan."""
+
+
+def solve_job(service: Service, config_id: int) -> dict[str, Any]:
+    """Solve a config through the API and return the finished job (done or failed)."""
+    job = service.client.post("/plans/solve", json={"config_id": config_id}, headers=auth("baltorp"))
+    assert job.status_code == 202, job.text
+    service.run_jobs()
+    return dict(service.get(f"/jobs/{job.json()['id']}", "baltorp").json())
+
+
+def test_a_failed_solve_explains_itself_and_stores_no_plan(service: Service) -> None:
+    job = solve_job(service, service.upload(IMPOSSIBLE))
+    assert job["state"] == "failed" and job["plan_id"] is None and job["result"] is None
+    headline, *reasons = job["error"].splitlines()
+    assert "ingen plan" in headline and "ikke gemt" in headline
     assert len(reasons) > 1 and any("Psykolog" in r for r in reasons), reasons
+    assert service.get("/plans", "admin").json() == []
+
+
+def test_a_failed_solve_leaves_the_plan_that_was_there(service: Service) -> None:
+    first = service.solved_plan()
+    failed = solve_job(service, service.upload(IMPOSSIBLE))
+    assert failed["state"] == "failed" and failed["plan_id"] is None
+    assert [v["id"] for v in service.get(f"/plans?term={TERM}", "admin").json()] == [first["id"]]
+    # An absence of someone with meetings is answered from the first plan, not "nothing to change".
+    meeting = meetings_of(first, "kk-baltorp")[2]
+    absent = next(a["person"] for a in meeting["attendees"] if a["role"] == "psykolog")
+    body = {"person": absent, **_afternoon(meeting)}
+    answer = service.client.post("/absences", json=body, headers=auth("admin")).json()
+    assert answer["plan_id"] == first["id"] and answer["proposals"], answer
+    mine = service.client.get(f"/plans/{first['id']}?person={absent}", headers=auth("admin")).json()
+    assert mine["meetings"]
 
 
 # --------------------------------------------------------------------------- roles and concurrency
@@ -221,7 +248,7 @@ def test_a_move_makes_a_new_version_and_a_second_leader_cannot_undo_it(service: 
     # The admin, still looking at the old version, moves it back: refused, nothing lost.
     back = service.client.post(path, json={"start": meeting["start"]}, headers={**auth("admin"), **tag})
     assert back.status_code == 412
-    assert "nyeste" in back.json()["detail"]
+    assert "ikke længere den aktuelle" in back.json()["detail"]
 
 
 def test_a_move_that_breaks_a_rule_is_refused_with_the_rule(service: Service) -> None:
@@ -364,6 +391,64 @@ def test_feeds_need_their_token_and_staff_get_only_their_own_link(service: Servi
     wrong = service.client.get(url.replace("psykolog-a", "psykolog-b"))
     assert wrong.status_code == 404
     assert service.client.get("/calendars/person/psykolog-a.ics").status_code == 422
+
+
+# --------------------------------------------------------------------------- drafts and the live plan
+
+
+WITHOUT_A = TWO_DISTRICTS.replace(
+    "{id: psykolog-a, name: Psykolog A, roles: [psykolog], serves: {all: true}}",
+    "{id: psykolog-a, name: Psykolog A, roles: [psykolog], serves: {all: true}, "
+    'working_hours: {fri: "08:00-09:00"}}',
+)
+"""Psykolog A works one early Friday hour only: a solve of it gives her no meetings at all."""
+
+
+def test_a_new_draft_does_not_change_what_the_live_plan_answers(service: Service) -> None:
+    v1 = service.solved_plan()
+    assert v1["state"] == "draft"
+    assert service.get("/plans/live", "psyk-a").status_code == 404  # a draft is nobody's plan yet
+    link = service.get("/calendars/person/psykolog-a/link", "psyk-a").json()["url"]
+    feed_url = link.removeprefix("https://moedeplan.test")
+    service.client.post(f"/plans/{v1['id']}/publish", json={}, headers=auth("admin")).raise_for_status()
+    assert service.get(f"/plans/{v1['id']}", "admin").json()["state"] == "published"
+    feed_before = service.client.get(feed_url).content
+    v2 = service.solved_plan(service.upload(WITHOUT_A))
+    assert v2["state"] == "draft" and not [
+        m for m in v2["meetings"] if any(a["person"] == "psykolog-a" for a in m["attendees"])
+    ]
+    listed = {
+        state: [v["id"] for v in service.get(f"/plans?term={TERM}&state={state}", "baltorp").json()]
+        for state in ("draft", "published", "superseded", "discarded")
+    }
+    assert listed == {"draft": [v2["id"]], "published": [v1["id"]], "superseded": [], "discarded": []}
+    # Her page, her feed and her absence answer from the live plan v1, where she has meetings.
+    live = service.get(f"/plans/live?term={TERM}", "psyk-a").json()
+    assert live["id"] == v1["id"] and live["state"] == "published"
+    hers = live["meetings"]
+    assert hers and hers == service.get(f"/plans/{v1['id']}", "psyk-a").json()["meetings"]
+    assert service.client.get(feed_url).content == feed_before
+    meeting = hers[0]
+    body = {"person": "psykolog-a", **_afternoon(meeting)}
+    answer = service.client.post("/absences", json=body, headers=auth("admin")).json()
+    assert answer["plan_id"] == v1["id"] and answer["proposals"] and answer["state"] == "open", answer
+    # ... and its proposal is accepted onto the live plan, the draft notwithstanding (no 412).
+    best = answer["proposals"][0]
+    path = f"/absences/{answer['id']}/proposals/{best['id']}/accept"
+    accepted = service.client.post(path, headers={**auth("admin"), "If-Match": f'"{best["version"]}"'})
+    assert accepted.status_code == 201, accepted.text
+    v3 = accepted.json()["plan"]
+    assert v3["state"] == "published" and v3["parent_id"] == v1["id"]
+    assert service.get(f"/plans/{v1['id']}", "admin").json()["state"] == "superseded"
+    # The live plan cannot be discarded; a draft can, and is then no plan any change reads.
+    refused = service.client.post(f"/plans/{v3['id']}/discard", json={}, headers=auth("baltorp"))
+    assert refused.status_code == 409 and "gældende" in refused.json()["detail"]
+    discarded = service.client.post(f"/plans/{v2['id']}/discard", json={}, headers=auth("baltorp"))
+    assert discarded.status_code == 200 and discarded.json()["state"] == "discarded"
+    republished = service.client.post(f"/plans/{v2['id']}/publish", json={}, headers=auth("admin"))
+    assert republished.status_code == 409
+    compare = service.get(f"/plans/{v2['id']}/diff?against={v3['id']}", "baltorp")
+    assert compare.status_code == 200 and compare.json()
 
 
 # --------------------------------------------------------------------------- what if and jobs

@@ -45,6 +45,7 @@ from api.orm import (
     Job,
     JobState,
     MeetingLock,
+    PlanState,
     PlanVersion,
     Proposal,
     PublicationState,
@@ -195,9 +196,9 @@ def test_plan_versions_keep_their_lineage(db: Db) -> None:
             storage.save_plan_version(session, row_config(session), make_plan("efteraar-2027"), row, "a", "")
 
 
-def test_a_change_lands_only_on_the_terms_newest_version(db: Db) -> None:
-    """The compare-and-set on the head: two changes of one version, one lands, one is refused,
-    even when both read the head before either wrote (two sessions interleaved)."""
+def test_a_version_is_changed_once(db: Db) -> None:
+    """Two changes of one version: one lands, one is refused, even when both read the version
+    before either wrote (two sessions interleaved): the database's unique ``change_of``."""
     with session_scope(db.sessions) as session:
         config = saved_config(session)
         root = storage.save_plan_version(session, config, make_plan(), None, "admin", "første plan")
@@ -205,7 +206,7 @@ def test_a_change_lands_only_on_the_terms_newest_version(db: Db) -> None:
     first, second = db.sessions(), db.sessions()
     try:
         base_1, base_2 = storage.get_plan_version(first, root_id), storage.get_plan_version(second, root_id)
-        assert storage.head_of(first, TERM) == storage.head_of(second, TERM) == root_id
+        assert storage.changed_into(first, root_id) is storage.changed_into(second, root_id) is None
         config_1 = storage.get_config(first, base_1.config_version_id)
         won = storage.save_plan_version(first, config_1, make_plan(hour=14), base_1, "a", "flyt", change=True)
         first.commit()
@@ -213,19 +214,88 @@ def test_a_change_lands_only_on_the_terms_newest_version(db: Db) -> None:
         with pytest.raises(storage.NotNewest) as refused:
             storage.save_plan_version(second, config_2, make_plan(hour=15), base_2, "b", "flyt", change=True)
         second.rollback()
-        assert refused.value.newest_id == won.id and "ikke længere den nyeste" in str(refused.value)
+        assert refused.value.newest_id == won.id and "ikke længere den aktuelle" in str(refused.value)
     finally:
         first.close()
         second.close()
     with session_scope(db.sessions) as session:
-        assert storage.head_of(session, TERM) == won.id
+        assert storage.changed_into(session, root_id) == won.id
+        assert storage.get_plan_version(session, won.id).state == PlanState.draft
         children = session.scalars(select(PlanVersion.id).where(PlanVersion.parent_id == root_id))
         assert list(children) == [won.id]
-        # a new solve is newest whatever came before (no compare-and-set)
-        fresh = storage.save_plan_version(session, row_config(session), make_plan(hour=9), None, "w", "ny")
-        assert storage.head_of(session, TERM) == fresh.id
+        # a new solve is no change: any number of them may start from one version
+        root = storage.get_plan_version(session, root_id)
+        fresh = storage.save_plan_version(session, row_config(session), make_plan(hour=9), root, "w", "ny")
+        assert fresh.change_of is None and storage.changed_into(session, root_id) == won.id
         with pytest.raises(ValueError, match="needs the version"):
             storage.save_plan_version(session, row_config(session), make_plan(), None, "a", "", change=True)
+
+
+def test_one_live_plan_per_term_and_the_states_it_leaves(db: Db) -> None:
+    """Publishing supersedes the live plan; a draft may be discarded, the live plan not; a change
+    of the live plan goes live only while its base still is."""
+    with session_scope(db.sessions) as session:
+        config = saved_config(session)
+        v1 = storage.save_plan_version(session, config, make_plan(), None, "admin", "første")
+        other_term = storage.save_plan_version(session, config, make_plan("efteraar-2027"), None, "a", "")
+        assert v1.state == PlanState.draft and storage.live_plan_version(session, TERM) is None
+        assert storage.working_plan_version(session, TERM) == v1
+        storage.publish_plan_version(session, v1.id, v1.version, "admin", "udsendt")
+        storage.publish_plan_version(session, other_term.id, other_term.version, "admin", "udsendt")
+        v2 = storage.save_plan_version(session, config, make_plan(hour=14), v1, "leder", "ny løsning")
+        assert storage.working_plan_version(session, TERM) == v1  # a newer draft is not the plan
+        assert storage.latest_plan_version(session, TERM, published=True) == v1
+        assert storage.live_plan_ids(session) == storage.working_plan_ids(session) == [v1.id, other_term.id]
+        with pytest.raises(Conflict, match="gældende plan"):
+            storage.discard_plan_version(session, v1.id, "leder", "")
+        storage.publish_plan_version(session, v2.id, v2.version, "admin", "udsendt igen")
+        assert (v1.state, v2.state) == (PlanState.superseded, PlanState.published)
+        with pytest.raises(Conflict, match="afløst"):
+            storage.publish_plan_version(session, v1.id, v1.version, "admin", "tilbage")
+        with pytest.raises(Conflict, match="historik"):
+            storage.discard_plan_version(session, v1.id, "leder", "")
+        # a change of the live plan cannot go live once another version went live over its base
+        late = storage.save_plan_version(session, config, make_plan(hour=9), v2, "leder", "flyt", change=True)
+        v3 = storage.save_plan_version(session, config, make_plan(hour=15), v2, "leder", "ny løsning")
+        storage.publish_plan_version(session, v3.id, v3.version, "admin", "udsendt")
+        with pytest.raises(storage.NotNewest):
+            storage.publish_plan_version(session, late.id, late.version, "leder", "flyt")
+        with pytest.raises(storage.NotNewest):
+            storage.save_plan_version(session, config, make_plan(hour=10), v2, "leder", "flyt", change=True)
+        assert storage.discard_plan_version(session, late.id, "leder", "prøve").state == PlanState.discarded
+        assert storage.discard_plan_version(session, late.id, "leder", "igen").state == PlanState.discarded
+        with pytest.raises(Conflict, match="kasseret"):
+            storage.publish_plan_version(session, late.id, late.version, "admin", "")
+        assert storage.latest_plan_version(session, TERM) == v3
+        assert [v.id for v in storage.plan_versions(session, TERM, state=PlanState.draft)] == []
+        states = {v.id: v.state for v in storage.plan_versions(session, TERM)}
+        assert states == {
+            v3.id: PlanState.published,
+            late.id: PlanState.discarded,
+            v2.id: PlanState.superseded,
+            v1.id: PlanState.superseded,
+        }
+        actions = [e.action for e in storage.audit_trail(session, "plan_version", v1.id)]
+        assert actions == ["plan.save", "plan.publish", "plan.supersede"]
+        v4_id = storage.save_plan_version(session, config, make_plan(hour=8), v3, "leder", "udkast").id
+    # The database itself keeps one published version per term, and only the allowed moves.
+    with db.engine.connect() as connection, pytest.raises(DBAPIError, match="(?i)unique|duplicate"):
+        connection.execute(
+            text("UPDATE plan_versions SET state = 'published', published_at = :at WHERE id = :id"),
+            {"id": v4_id, "at": datetime(2027, 1, 4, tzinfo=UTC)},
+        )
+    for sql in (
+        "UPDATE plan_versions SET state = 'published', published_at = published_at WHERE id = :id",
+        "UPDATE plan_versions SET state = 'draft' WHERE id = :id",
+    ):
+        with db.engine.connect() as connection, pytest.raises(DBAPIError):
+            connection.execute(text(sql), {"id": v1.id})
+    with db.engine.connect() as connection, pytest.raises(DBAPIError):
+        connection.execute(text("UPDATE plan_versions SET change_of = NULL WHERE id = :id"), {"id": late.id})
+    with db.engine.connect() as connection, pytest.raises(DBAPIError):
+        connection.execute(
+            text("UPDATE plan_versions SET state = 'published' WHERE id = :id"), {"id": late.id}
+        )
 
 
 def test_one_publish_lease_per_term(db: Db) -> None:
@@ -269,29 +339,57 @@ def test_publications_finish_and_supersede_older_ones(db: Db) -> None:
         assert storage.publication_of(session, child.id) == done
 
 
-def test_the_heads_migration_makes_every_terms_newest_version_its_head(empty_db: Db) -> None:
-    command.upgrade(alembic_config(empty_db.engine), "0001")
-    with session_scope(empty_db.sessions) as session:
-        config = saved_config(session)
-        for term, hours in ((TERM, (9, 10)), ("efteraar-2027", (11,))):
-            for hour in hours:
-                session.add(
-                    PlanVersion(
-                        config_version_id=config.id,
-                        term=term,
-                        status="OPTIMAL",
-                        plan_json=make_plan(term, hour).model_dump_json(),
-                        created_by="admin",
-                        reason="",
-                    )
-                )
+def test_the_states_migration_makes_each_terms_newest_published_version_live(empty_db: Db) -> None:
+    command.upgrade(alembic_config(empty_db.engine), "0003_publishing")
+    published_at = datetime(2027, 1, 4, 8, tzinfo=UTC)
+    rows = (  # (term, hour, published, status)
+        (TERM, 9, True, "OPTIMAL"),
+        (TERM, 10, True, "FEASIBLE"),
+        (TERM, 11, False, "OPTIMAL"),
+        (TERM, 12, False, "INFEASIBLE"),
+        ("efteraar-2027", 9, False, "OPTIMAL"),
+    )
+    with empty_db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO config_versions (id, name, yaml, sha256, created_by, created_at, reason) "
+                "VALUES (1, 'x', '', '', 'admin', :at, '')"
+            ),
+            {"at": published_at},
+        )
+        for i, (term, hour, published, status) in enumerate(rows, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO plan_versions (id, config_version_id, term, status, plan_json, created_by, "
+                    "created_at, reason, published_at, version) "
+                    "VALUES (:id, 1, :term, :status, :json, 'admin', :at, '', :published, 1)"
+                ),
+                {
+                    "id": i,
+                    "term": term,
+                    "status": status,
+                    "json": make_plan(term, hour).model_dump_json(),
+                    "at": published_at,
+                    "published": published_at if published else None,
+                },
+            )
     migrate(empty_db.engine)
     with session_scope(empty_db.sessions) as session:
-        newest = {
-            term: session.scalar(select(func.max(PlanVersion.id)).where(PlanVersion.term == term))
-            for term in (TERM, "efteraar-2027")
+        states = {v.id: v.state for v in storage.plan_versions(session)}
+        assert states == {
+            1: PlanState.superseded,
+            2: PlanState.published,
+            3: PlanState.draft,
+            4: PlanState.discarded,  # a stored failed solve was never a plan
+            5: PlanState.draft,
         }
-        assert {term: storage.head_of(session, term) for term in newest} == newest
+        assert storage.working_plan_ids(session) == [2, 5]
+    command.downgrade(alembic_config(empty_db.engine), "0003_publishing")
+    with empty_db.engine.connect() as connection:
+        heads: dict[str, int] = dict(
+            connection.execute(text("SELECT term, plan_version_id FROM plan_heads")).all()
+        )
+    assert heads == {TERM: 4, "efteraar-2027": 5}
 
 
 def row_config(session: Session) -> ConfigVersion:

@@ -115,6 +115,7 @@ def test_each_role_reaches_exactly_its_pages(site: Site) -> None:
         "/load": (200, 200, 403, 403),
         "/solve": (200, 200, 403, 403),
         "/publish": (200, 200, 403, 403),
+        "/drafts": (200, 200, 403, 403),
         f"/meeting/{uid}": (200, 200, 403, 403),
         "/absence": (200, 200, 200, 200),
     }

@@ -18,6 +18,7 @@ from api.web.i18n import long_date, when
 from calendar_sync.ledger import Ledger
 from scheduler.model import Plan
 from scheduler.term_dates import TZ
+from tests.builders import TWO_DISTRICTS
 from tests.web.conftest import Site
 from tests.web.site import token
 
@@ -389,3 +390,75 @@ def test_ids_beyond_64_bits_negative_or_not_numbers_are_4xx_pages_in_danish(site
             assert response.status_code == 422, where
             assert f"Ugyldig værdi i feltet «{field}»" in response.text, where
     assert site.client.get("/health").json()["status"] == "ok"
+
+
+# --------------------------------------------------------------------------- drafts and the live plan
+
+
+def _her_count(html: str) -> int:
+    found = re.search(r"(\d+) (?:møder|meetings)", html)
+    assert found, html
+    return int(found.group(1))
+
+
+def test_pages_show_the_live_plan_and_say_when_they_show_a_draft(site: Site) -> None:
+    v1 = site.solve("admin")
+    with session_scope(site.state.sessions) as db:
+        row = storage.get_plan_version(db, v1)
+        storage.publish_plan_version(db, v1, row.version, "Kommunens IT", "udsendt")
+        plan = storage.get_plan(db, v1)[1]
+        meetings = [m for m in plan.meetings if any(a.person == "psykolog-a" for a in m.attendees)]
+    hers = len(meetings)
+    assert hers > 0
+    v2 = site.solve("baltorp")  # a new draft: not the plan until it is published
+    csrf = site.sign_in("psyk-a")
+    mine = site.client.get("/person").text
+    assert _her_count(mine) == hers and f"Du ser den gældende plan (version {v1})." in mine
+    assert _her_count(site.client.get(f"/person?plan={v2}").text) == hers  # staff see the live plan only
+    day = meetings[0].start.astimezone(TZ).date().isoformat()
+    form = {"csrf": csrf, "person": "psykolog-a", "start": f"{day}T07:00", "end": f"{day}T18:00"}
+    answer = site.client.post("/absence", data=form)
+    assert answer.status_code == 200 and f"Du ser den gældende plan (version {v1})." in answer.text
+    assert "rører ingen møder" not in answer.text
+    site.sign_in("baltorp")
+    overview = site.client.get("/overview").text
+    assert f"Du ser den gældende plan (version {v1})." in overview and 'data-state="published"' in overview
+    draft = site.client.get(f"/person?id=psykolog-a&plan={v2}").text
+    assert f"Du ser et udkast (version {v2}); den gældende plan er version {v1}." in draft
+    # The drafts page lists the draft; the live plan cannot be discarded, the draft can.
+    drafts = site.client.get("/drafts")
+    assert f'id="draft-{v2}"' in drafts.text and f'id="draft-{v1}"' not in drafts.text
+    csrf = site.csrf(drafts.text)
+    refused = site.client.post(f"/drafts/{v1}/discard", data={"csrf": csrf})
+    assert refused.status_code == 409 and "gældende plan" in refused.text
+    discarded = site.client.post(f"/drafts/{v2}/discard", data={"csrf": csrf})
+    assert discarded.status_code == 200 and f'id="draft-{v2}"' not in discarded.text
+    assert "Udkastet er kasseret." in discarded.text
+    old = site.client.get(f"/overview?plan={v2}").text
+    assert f"Du ser version {v2}, som er kasseret; den gældende plan er version {v1}." in old
+
+
+def test_a_term_never_published_shows_its_newest_draft_and_says_so(site: Site) -> None:
+    v1 = site.solve("admin")
+    site.sign_in("baltorp")
+    page = site.client.get("/overview").text
+    assert f"Planen er endnu ikke udsendt: du ser det nyeste udkast (version {v1})" in page
+
+
+def test_a_failed_solve_shows_why_on_its_job_page_and_leaves_the_plan(site: Site) -> None:
+    v1 = site.solve("admin")
+    impossible = TWO_DISTRICTS.replace(
+        "roles: [psykolog], serves: {all: true}}",
+        'roles: [psykolog], serves: {all: true}, working_hours: {wed: "08:00-12:00"}}',
+    )
+    with session_scope(site.state.sessions) as db:
+        config_id = storage.save_config(db, "umulig", impossible, "Kommunens IT", "test").id
+    csrf = site.sign_in("baltorp")
+    started = site.client.post("/solve", data={"csrf": csrf, "config_id": str(config_id), "time_limit": "3"})
+    assert started.status_code == 200 and "/solve/jobs/" in str(started.url), started.text
+    site.run_jobs()
+    job = site.client.get(str(started.url).split("testserver")[1]).text
+    assert 'data-state="failed"' in job and "Der findes ingen plan" in job and "Psykolog" in job
+    assert 'id="see-plan"' not in job
+    overview = site.client.get("/overview").text
+    assert f"du ser det nyeste udkast (version {v1})" in overview
