@@ -12,6 +12,10 @@ Three rules, so that a crash or two leaders at once can never leave calendars ha
    finished by `resume_pending`, at start-up and by a periodic sweep (`OutboxSweeper`), from the
    outbox: what was sent is not sent again, what was not is sent. `unsent` tells a leader what is
    still waiting.
+
+And one rule of scope (`going_live`, `check_scope`, `check_merge`): a district leader publishes only
+their own districts' changes, and a draft made from a plan that is no longer live is laid on top of
+the live plan (`scheduler.replan.merge`) instead of replacing it, or refused when it clashes.
 """
 
 from __future__ import annotations
@@ -30,15 +34,21 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from api import storage
+from api.auth import Principal, Role
 from api.db import Conflict, session_scope
 from api.deps import AppState
-from api.orm import PlanVersion, Publication
+from api.errors import Forbidden
+from api.orm import ConfigVersion, PlanVersion, Publication
 from calendar_sync.items import items_from_plan
 from calendar_sync.ledger import Delivery, Ledger
 from calendar_sync.publish import delivered, digest, prepare
 from calendar_sync.publish import preview as preview_messages
 from calendar_sync.publish import publish as publish_to_calendars
-from scheduler.model import MunicipalityConfig, Plan
+from scheduler.danish import join_da, when_da
+from scheduler.index import index_of
+from scheduler.model import Meeting, MunicipalityConfig, Plan
+from scheduler.replan.diff import diff_plans
+from scheduler.replan.merge import Clash, Merge, clashes, merge_onto
 
 log = logging.getLogger("moedeplan.publishing")
 
@@ -66,6 +76,15 @@ class PublishChanged(Conflict):
         super().__init__(f"{what}; se forhåndsvisningen igen, og bekræft det nye antal")
         self.now = now
         self.shown = shown
+
+
+class DraftClash(Conflict):
+    """A draft made from an older live plan clashes with the live plan (-> 409); nothing was
+    published and the draft stays a draft. The Danish text names the people and the meetings."""
+
+
+MEETINGS_NAMED = 3
+"""How many meetings a refusal names before it says "og N andre"."""
 
 
 def plural(n: int) -> str:
@@ -165,6 +184,141 @@ def make_live(
     name = backend or state.calendar.calendar_backend
     storage.publish_plan_version(db, row.id, row.version, actor, reason)
     return storage.add_publication(db, row, name, actor, reason)
+
+
+# --------------------------------------------------------------------------- scope and clashes
+
+
+@dataclass(frozen=True)
+class GoingLive:
+    """What publishing a version makes live: the version itself, or (`merge`) the live plan with
+    the version's changes against `base`, the published plan it was made from."""
+
+    row: PlanVersion
+    plan: Plan
+    live: PlanVersion | None
+    base: Plan | None
+    """the plan the version's changes are counted from: its published ancestor (else the live plan)"""
+    merge: Merge | None = None
+
+    @property
+    def result(self) -> Plan:
+        return self.merge.plan if self.merge is not None else self.plan
+
+
+def based_on(db: Session, row: PlanVersion) -> PlanVersion | None:
+    """The nearest published (live or superseded) ancestor of a version: the live plan a solve
+    or a change of a draft started from; None for a version never derived from a published one."""
+    return next((r for r in reversed(storage.lineage(db, row.id)[:-1]) if r.published_at is not None), None)
+
+
+def going_live(db: Session, row: PlanVersion, plan: Plan) -> GoingLive:
+    """What a publish of `row` would make live now: the version itself when it was made from the
+    live plan (or never from a published one, or is live already); else the merge of its own
+    changes onto the live plan, so that what another leader published since is kept."""
+    live = storage.live_plan_version(db, row.term)
+    if live is None or live.id == row.id:
+        return GoingLive(row, plan, live, None)
+    live_plan = storage.get_plan(db, live.id)[1]
+    base = based_on(db, row)
+    if base is None or base.id == live.id:
+        return GoingLive(row, plan, live, live_plan)
+    base_plan = storage.get_plan(db, base.id)[1]
+    return GoingLive(row, plan, live, base_plan, merge_onto(live_plan, base_plan, plan))
+
+
+def check_scope(who: Principal, config: MunicipalityConfig, going: GoingLive) -> None:
+    """Refuse (`Forbidden`) a district leader's publish of a term's first plan (an administrator
+    publishes it) or of a change to a meeting outside their districts (named, a few of them).
+    The test of a meeting is `Principal.may_change_unit`, the same as `scheduler.replan.in_scope`."""
+    if who.role == Role.admin or (going.live is not None and going.live.id == going.row.id):
+        return
+    term = index_of(config).term_name(going.row.term)
+    if going.live is None or going.base is None:
+        raise Forbidden(
+            f"{who.name} må ikke udsende den første plan for {term}; en administrator udsender "
+            "termens første plan. Derefter kan du udsende ændringer i dit eget distrikt."
+        )
+    before = {m.uid: m for m in going.base.meetings}
+    after = {m.uid: m for m in going.plan.meetings}
+    foreign = [
+        meeting
+        for change in diff_plans(going.base, going.plan)
+        for meeting in [after.get(change.uid) or before[change.uid]]
+        if not who.may_change_unit(config, meeting.unit)
+    ]
+    if foreign:
+        raise Forbidden(
+            f"{who.name} må ikke udsende ændringer af møder uden for sit distrikt: "
+            f"{_named(foreign)}. Planlæg dit eget distrikt, så ligger de andre distrikters møder fast."
+        )
+
+
+_RULE_DA = {
+    "no_double_booking": "er dobbeltbooket",
+    "travel_time": "kan ikke nå frem mellem",
+    "one_seat_per_person": "sidder på to pladser i",
+    "availability": "er ikke til rådighed til",
+    "rooms": "har intet ledigt lokale til",
+    "max_meetings_per_week": "får for mange møder på en uge med",
+}
+
+
+def check_merge(config: MunicipalityConfig, going: GoingLive) -> None:
+    """Refuse (`DraftClash`, 409) a merge that would change a meeting the live plan changed too, or
+    that breaks a hard rule on a meeting the draft changed (a shared specialist double-booked,
+    no time to travel): checked by the independent verifier against the draft's config."""
+    merge = going.merge
+    if merge is None or going.live is None:
+        return
+    again = "Intet er udsendt, og udkastet er gemt; planlæg igen oven på den gældende plan."
+    head = (
+        f"Udkastet (plan {going.row.id}) er lavet ud fra en ældre plan end den gældende "
+        f"(plan {going.live.id})"
+    )
+    if merge.contested:
+        both = [m for m in merge.plan.meetings if m.uid in merge.contested]
+        raise DraftClash(f"{head}, og begge har ændret {_named(both)}. {again}")
+    found = clashes(config, merge)
+    if found:
+        said = "; ".join(dict.fromkeys(_clash_da(config, c) for c in found[:MEETINGS_NAMED]))
+        more = f" (og {len(found) - MEETINGS_NAMED} andre sammenstød)" if len(found) > MEETINGS_NAMED else ""
+        raise DraftClash(f"{head}, og sammen med den støder det sammen: {said}{more}. {again}")
+
+
+def _clash_da(config: MunicipalityConfig, clash: Clash) -> str:
+    names = [index_of(config).person_name(p) for p in clash.people]
+    what = _RULE_DA.get(clash.rule, f"bryder reglen {clash.rule} i")
+    who = join_da(names) if names else "planen"
+    return f"{who} {what} {join_da([_label(m) for m in clash.meetings])}"
+
+
+def _label(meeting: Meeting) -> str:
+    return f"«{meeting.title}» {when_da(meeting.start)}"
+
+
+def _named(meetings: list[Meeting]) -> str:
+    """A few meetings by title and date, then "og N andre"."""
+    shown = [_label(m) for m in meetings[:MEETINGS_NAMED]]
+    rest = len(meetings) - len(shown)
+    return join_da([*shown, f"{rest} andre"]) if rest else join_da(shown)
+
+
+def store_merge(
+    db: Session, going: GoingLive, config_version: ConfigVersion, actor: str, reason: str
+) -> PlanVersion:
+    """The merge as a new version, a change of the live plan (so a concurrent change of the live
+    plan still gets 412); the draft it came from is used up: discarded, naming the new version.
+    Returns the version to publish (the draft itself when there is nothing to merge)."""
+    if going.merge is None or going.live is None:
+        return going.row
+    merged = storage.save_plan_version(
+        db, config_version, going.merge.plan, going.live, actor, reason, change=True
+    )
+    storage.discard_plan_version(
+        db, going.row.id, actor, f"udsendt oven på plan {going.live.id} som plan {merged.id}"
+    )
+    return merged
 
 
 def _send(state: AppState, publication_id: int, actor: str) -> Sent:

@@ -523,7 +523,13 @@ def what_if(db: Session, who: Principal, state: AppState, plan_id: int, body: Wh
 
 def publish(db: Session, who: Principal, state: AppState, plan_id: int, body: PublishRequest) -> PublishOut:
     """Make the plan live and send what changed since the last publish; one publish per term at a
-    time (`PublishBusy`, 409, before anything is sent)."""
+    time (`PublishBusy`, 409, before anything is sent).
+
+    A district leader publishes only changes in their own districts, and not a term's first plan
+    (403). A draft made from a plan that is no longer live (another leader published since) is
+    laid on top of the live plan: published as a new version, a change of the live plan (the
+    `plan_version_id` answered), unless it clashes with it (409, nothing published, the draft kept).
+    """
     row, plan, config = load(db, plan_id)
     backend = _backend_name(state, body.backend)
     publishing.check_publishable(db, config, plan)
@@ -532,9 +538,16 @@ def publish(db: Session, who: Principal, state: AppState, plan_id: int, body: Pu
         db.expire_all()  # read the head and the row again now that the term is ours
         row = storage.get_plan_version(db, plan_id)
         changeable(db, row)
+        going = publishing.going_live(db, row, plan)
+        publishing.check_scope(who, config, going)
+        publishing.check_merge(config, going)
+        if going.merge is not None:
+            publishing.check_publishable(db, config, going.result)
         publishing.check_confirmed(
-            db, state, config, plan, backend, body.expected_messages, body.expected_preview
+            db, state, config, going.result, backend, body.expected_messages, body.expected_preview
         )
+        config_version = storage.get_config(db, row.config_version_id)
+        row = publishing.store_merge(db, going, config_version, who.name, reason)
         publication = publishing.make_live(db, state, row, who.name, reason, backend)
         commit(db)
         sent = publishing.drain(state, row.term, who.name)
@@ -546,6 +559,7 @@ def preview(db: Session, who: Principal, state: AppState, plan_id: int, backend:
     count and fingerprint are what `publish` takes to confirm it sends exactly this."""
     row, plan, config = load(db, plan_id)
     name = _backend_name(state, backend)
+    plan = publishing.going_live(db, row, plan).result  # a draft from an older live plan: the merge
     planned = publish_preview(config, plan, state.calendar, name, confidential=storage.absence_reasons(db))
     per: dict[str, Counter[str]] = {}
     for message in planned:
