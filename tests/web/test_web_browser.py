@@ -154,7 +154,8 @@ def test_a_leader_plans_looks_handles_an_absence_and_publishes(
     assert "ny planversion" in page.locator("#accepted").inner_text()
     page.screenshot(path=shots / "11-accepted.png", full_page=True)
 
-    # Publish: preview what each person gets, then send.
+    # Publish: preview what each person gets, then send (a term's first plan: an administrator).
+    sign_in(page, "admin")
     nav(page, "Udsend")
     preview = page.locator("#preview")
     assert preview.get_by_role("rowheader", name="Psykolog A").is_visible()
