@@ -255,7 +255,7 @@ def check_scope(who: Principal, config: MunicipalityConfig, going: GoingLive) ->
 
 
 _RULE_DA = {
-    "no_double_booking": "er dobbeltbooket",
+    "no_double_booking": "er dobbeltbooket til",
     "travel_time": "kan ikke nå frem mellem",
     "one_seat_per_person": "sidder på to pladser i",
     "availability": "er ikke til rådighed til",
@@ -273,17 +273,17 @@ def check_merge(config: MunicipalityConfig, going: GoingLive) -> None:
         return
     again = "Intet er udsendt, og udkastet er gemt; planlæg igen oven på den gældende plan."
     head = (
-        f"Udkastet (plan {going.row.id}) er lavet ud fra en ældre plan end den gældende "
-        f"(plan {going.live.id})"
+        f"Udkastet (plan {going.row.id}) blev lavet ud fra en ældre plan end den gældende "
+        f"(plan {going.live.id}) og passer ikke oven på den"
     )
     if merge.contested:
         both = [m for m in merge.plan.meetings if m.uid in merge.contested]
-        raise DraftClash(f"{head}, og begge har ændret {_named(both)}. {again}")
+        raise DraftClash(f"{head}: begge har ændret {_named(both)}. {again}")
     found = clashes(config, merge)
     if found:
         said = "; ".join(dict.fromkeys(_clash_da(config, c) for c in found[:MEETINGS_NAMED]))
         more = f" (og {len(found) - MEETINGS_NAMED} andre sammenstød)" if len(found) > MEETINGS_NAMED else ""
-        raise DraftClash(f"{head}, og sammen med den støder det sammen: {said}{more}. {again}")
+        raise DraftClash(f"{head}: {said}{more}. {again}")
 
 
 def _clash_da(config: MunicipalityConfig, clash: Clash) -> str:
