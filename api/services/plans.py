@@ -162,7 +162,10 @@ class PreviewOut(BaseModel):
 
 
 class PublishOut(BaseModel):
-    plan_version_id: int
+    plan_version_id: int = Field(
+        description="the version that went live: the draft, or (a draft made from an older live "
+        "plan) a new version with its changes laid on top of the live plan"
+    )
     messages: int
     recipients: int
     recipients_list: list[str] = Field(description="person ids that received messages")

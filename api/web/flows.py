@@ -367,7 +367,7 @@ def publish_now(
         raise WebError(403, p.t("forbidden"))
     body = plan_service.PublishRequest(reason=reason, expected_messages=expected, expected_preview=shown)
     result = plan_service.publish(db, p.who, p.state, plan, body)
-    current = current_plan(p, db, plan)
+    current = current_plan(p, db, result.plan_version_id)  # a draft laid on the live plan: the merge
     assert current is not None
     return p.render(
         "publish.html",
