@@ -65,7 +65,7 @@ from api import storage
 from api.db import install_job_queue_schema, normalize_url, session_scope
 from api.isolation import Reporter, SolveFailed, run_isolated
 from api.job_types import KINDS, WHAT_IF, JobParams, JobResult, SolveParams, read_params
-from api.orm import Absence, ConfigVersion, Job, PlanVersion
+from api.orm import Absence, ConfigVersion, Job, PlanState, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
@@ -184,12 +184,14 @@ def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
     term: str | None
     live_plan: Plan | None = None
     if isinstance(params, SolveParams):
-        term = solve_term = params.term or config.terms[0].id
-        parent_row = storage.latest_plan_version(db, solve_term)
+        # The draft a solve makes starts from the term's live plan, so that is its parent (a newer
+        # draft is someone's experiment, not what people have); before the first publish, the
+        # newest version that is not discarded.
+        term = params.term or config.terms[0].id
+        parent_row = storage.live_plan_version(db, term) or storage.latest_plan_version(db, term)
         parent_plan = storage.get_plan(db, parent_row.id)[1] if parent_row is not None else None
-        live_row = storage.latest_plan_version(db, solve_term, published=True)
-        if live_row is not None:
-            live_plan = parent_plan if parent_row is live_row else storage.get_plan(db, live_row.id)[1]
+        if parent_row is not None and parent_row.state == PlanState.published:
+            live_plan = parent_plan
     else:
         parent_row, parent_plan = storage.get_plan(db, params.base_plan_version_id)
         term = parent_plan.term if parent_plan is not None else None
@@ -224,7 +226,7 @@ def _compute(inputs: _Inputs, settings: AppSettings, beat: Reporter) -> Plan:
             locked=inputs.locked,
             districts=inputs.districts,
             fresh=inputs.fresh,
-            booked=[m for m in (base or live).meetings if m.one_off],
+            booked=[m for m in live.meetings if m.one_off],
             time_limit=inputs.options.time_limit or config.planning.time_limit_seconds,
             workers=inputs.options.workers or 2,
             progress=beat.report,

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from api import storage
 from api.db import session_scope
 from tests.web.conftest import Server
-from tests.web.site import token
+from tests.web.site import TWO_DISTRICTS, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -283,3 +283,66 @@ def test_keyboard_only_and_contrast(context: Any, server: Server, shots: Path) -
         "document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:#aaa\">bleg</p>')"
     )
     assert any("bleg" in line for line in page.evaluate(CONTRAST))
+
+
+def test_a_leader_opens_a_draft_sees_it_is_one_and_sees_what_publishing_it_would_send(
+    context: Any, server: Server, shots: Path
+) -> None:
+    """A draft is never mistaken for the plan: the drafts page opens it under the banner "Du ser et
+    udkast", and its publish page counts what publishing it would send before the button does."""
+    page = context.new_page()
+    sign_in(page, "baltorp")
+    ensure_plan(page, server)
+    with session_scope(server.state.sessions) as db:
+        never_published = storage.live_plan_version(db, "foraar-2027") is None
+    if never_published:  # run alone: publish the plan first, so that there is a live one
+        nav(page, "Udsend")
+        page.get_by_role("button", name="Udsend nu").click()
+        page.locator("#published").wait_for()
+    # Baltorp's conferences now start at 13:30 at the earliest: a re-solve must move them (the
+    # lock the first test set would hold one where it is: released).
+    later = TWO_DISTRICTS.replace('window: "12:30-16:00"', 'window: "13:30-16:00"', 1)
+    with session_scope(server.state.sessions) as db:
+        for uid in storage.locked_uids(db, "foraar-2027"):
+            lock = storage.get_lock(db, "foraar-2027", uid)
+            assert lock is not None
+            storage.unlock_meeting(db, "foraar-2027", uid, lock.version, "Leder Baltorp", "ny start")
+        config = storage.save_config(db, "senere", later, "Kommunens IT", "senere start i Baltorp")
+        config_id = config.id
+        live = storage.live_plan_version(db, "foraar-2027")
+        assert live is not None
+        live_id = live.id
+    nav(page, "Planlæg")
+    page.get_by_label("Konfiguration").select_option(str(config_id))
+    page.get_by_label("Tidsgrænse (sekunder)").fill("3")
+    page.get_by_role("button", name="Start planlægning").click()
+    page.locator("#progress[data-state=done]").wait_for(timeout=60_000)
+    with session_scope(server.state.sessions) as db:
+        draft = storage.plan_versions(db, "foraar-2027", limit=1)[0]
+        assert draft.state == "draft" and draft.parent_id == live_id
+        draft_id = draft.id
+
+    nav(page, "Udkast")
+    row = page.locator(f"#draft-{draft_id}")
+    expect(row).to_be_visible()
+    page.screenshot(path=shots / "17-drafts.png", full_page=True)
+    row.get_by_role("link", name="Åbn").click()
+    banner = page.locator("#plan-state")
+    expect(banner).to_have_attribute("data-state", "draft")
+    expect(banner).to_contain_text(
+        f"Du ser et udkast (version {draft_id}); den gældende plan er version {live_id}"
+    )
+    page.screenshot(path=shots / "18-draft-overview.png", full_page=True)
+
+    nav(page, "Udkast")
+    page.locator(f"#draft-{draft_id}").get_by_role("link", name="Udsend").click()
+    expect(page.locator("#plan-state")).to_contain_text("Du ser et udkast")
+    answer = page.request.get(
+        f"/plans/{draft_id}/preview", headers={"Authorization": f"Bearer {token('baltorp')}"}
+    )
+    assert answer.ok, answer.text()
+    count = answer.json()["messages"]
+    assert count > 0  # Baltorp's moved conferences, to their people
+    expect(page.get_by_role("heading", name=f"Forhåndsvisning: {count} beskeder")).to_be_visible()
+    expect(page.locator("#publish")).to_have_text(f"Udsend nu: {count} beskeder")
+    page.screenshot(path=shots / "19-draft-publish.png", full_page=True)
