@@ -144,12 +144,15 @@ def solve_start(
     config_id: FormId,
     term: Annotated[str, Form(max_length=100)] = "",
     time_limit: Annotated[str, Form(max_length=10)] = "",
+    fresh: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     if not p.is_leader:
         raise WebError(403, p.t("forbidden"))
     try:
         limit = float(time_limit.replace(",", ".")) if time_limit.strip() else None
-        body = plan_service.SolveRequest(config_id=config_id, term=term or None, time_limit=limit)
+        body = plan_service.SolveRequest(
+            config_id=config_id, term=term or None, time_limit=limit, fresh=bool(fresh)
+        )
     except ValueError as exc:
         raise WebError(422, f"{p.t('time_limit')}: {time_limit}") from exc
     job = plan_service.start_solve(db, p.who, p.state, body)

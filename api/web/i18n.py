@@ -206,6 +206,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "nothing is sent until you accept one.",
     ),
     "person": ("Person", "Person"),
+    "solve_fresh": ("Start forfra", "Start afresh"),
+    "solve_fresh_help": (
+        "Normalt tager planlægningen udgangspunkt i den gældende plan og ændrer så lidt som muligt. "
+        "Start forfra planlægger alle kommende møder på ny; jobsiden viser bagefter, hvor mange møder "
+        "der ændres, og hvor mange der får besked.",
+        "Normally planning starts from the live plan and changes as little as possible. Start afresh "
+        "plans every coming meeting anew; the job page then shows how many meetings change and how "
+        "many people are told.",
+    ),
+    "change_cost": (
+        "I forhold til den gældende plan: {meetings} møder ændres, {people} personer får besked.",
+        "Against the live plan: {meetings} meetings change, {people} people are told.",
+    ),
     "service_mailbox": (
         "Møder uden mødeleder (i tjenestens Exchange-postkasse)",
         "Meetings without a chair (in the service's Exchange mailbox)",

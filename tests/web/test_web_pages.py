@@ -12,6 +12,7 @@ import pytest
 
 from api import storage
 from api.db import session_scope
+from api.jobs import job_params
 from api.orm import Job
 from api.web import i18n, session
 from api.web.i18n import long_date, when
@@ -462,3 +463,27 @@ def test_a_failed_solve_shows_why_on_its_job_page_and_leaves_the_plan(site: Site
     assert 'id="see-plan"' not in job
     overview = site.client.get("/overview").text
     assert f"du ser det nyeste udkast (version {v1})" in overview
+
+
+def _solve_on_the_page(site: Site, csrf: str, **fields: str) -> tuple[int, str]:
+    started = site.client.post("/solve", data={"csrf": csrf, "config_id": "1", "time_limit": "3", **fields})
+    assert started.status_code == 200 and "/solve/jobs/" in str(started.url), started.text
+    job_id = int(str(started.url).rsplit("/", 1)[1])
+    site.run_jobs()
+    return job_id, site.client.get(f"/solve/jobs/{job_id}").text
+
+
+def test_a_re_solve_says_what_it_changes_and_start_afresh_is_explicit(site: Site) -> None:
+    v1 = site.solve("admin")
+    with session_scope(site.state.sessions) as db:
+        row = storage.get_plan_version(db, v1)
+        storage.publish_plan_version(db, v1, row.version, "Kommunens IT", "test")
+    csrf = site.sign_in("admin")
+    assert 'name="fresh"' in site.client.get("/solve").text
+    kept_job, kept = _solve_on_the_page(site, csrf)
+    assert "I forhold til den gældende plan: 0 møder ændres, 0 personer får besked." in kept
+    fresh_job, fresh = _solve_on_the_page(site, csrf, fresh="1")
+    assert re.search(r"I forhold til den gældende plan: \d+ møder ændres, \d+ personer får besked\.", fresh)
+    with session_scope(site.state.sessions) as db:
+        params = {job_id: job_params(storage.get_job(db, job_id)) for job_id in (kept_job, fresh_job)}
+    assert [getattr(params[j], "fresh", None) for j in (kept_job, fresh_job)] == [False, True]
