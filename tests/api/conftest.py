@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from api.db import migrate
+from calendar_sync.settings import CalendarSettings
 from tests.api.databases import TABLES, Db, PgSchemas, postgres_admin, sqlite_db
+from tests.api.live import Live, live_service
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +59,13 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
         database = request.getfixturevalue("pg_schemas").new()
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def live(db: Db, tmp_path: Path) -> Iterator[Live]:
+    """The API on a real server over the `db` fixture's database, publishing to ICS files in tmp_path."""
+    calendar = CalendarSettings(
+        calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
+    )
+    with live_service(db.url, calendar) as service:
+        yield service

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,16 +46,6 @@ pytestmark = pytest.mark.solve  # every test here solves the two-district config
 CONFIG = with_emails(TWO_DISTRICTS)
 
 
-def ics_calendar(tmp_path: Path) -> CalendarSettings:
-    return CalendarSettings(
-        calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
-    )
-
-
-@pytest.fixture
-def live(db: Db, tmp_path: Path) -> Iterator[Live]:
-    with live_service(db.url, ics_calendar(tmp_path)) as service:
-        yield service
 
 
 def if_match(plan: dict[str, Any]) -> dict[str, str]:

@@ -8,20 +8,16 @@ clashes with it on a shared specialist (409, naming the person and the meetings;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from calendar_sync.ledger import Ledger
-from calendar_sync.settings import CalendarSettings
 from scheduler.danish import weekday_da
-from tests.api.databases import Db
-from tests.api.live import TWO_DISTRICTS, Live, at_once, auth, live_service
+from tests.api.live import TWO_DISTRICTS, Live, at_once, auth
 
 pytestmark = pytest.mark.solve
 
@@ -31,14 +27,6 @@ B_BALTORP_ONLY = TWO_DISTRICTS.replace(
     "{id: psykolog-b, name: Psykolog B, roles: [psykolog], serves: {units: [baltorpskolen]}}",
 )
 
-
-@pytest.fixture
-def live(db: Db, tmp_path: Path) -> Iterator[Live]:
-    calendar = CalendarSettings(
-        calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
-    )
-    with live_service(db.url, calendar) as service:
-        yield service
 
 
 def solve(live: Live, who: str, config_id: int) -> dict[str, Any]:

@@ -12,16 +12,12 @@ leader may not solve the whole municipality.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from calendar_sync.ledger import Delivery, Ledger
-from calendar_sync.settings import CalendarSettings
-from tests.api.databases import Db
-from tests.api.live import TERM, TWO_DISTRICTS, Live, auth, live_service, with_emails
+from tests.api.live import TERM, TWO_DISTRICTS, Live, auth, with_emails
 
 pytestmark = pytest.mark.solve
 
@@ -36,14 +32,6 @@ BROKEN = CONFIG.replace(
 THURSDAYS = CONFIG.replace("preferred_weekdays: [tue]", "preferred_weekdays: [thu]")
 """Both schools now prefer Thursdays: a fresh solve moves every meeting of both districts."""
 
-
-@pytest.fixture
-def live(db: Db, tmp_path: Path) -> Iterator[Live]:
-    calendar = CalendarSettings(
-        calendar_backend="ics", ics_directory=tmp_path / "ics", ledger_path=tmp_path / "ledger.sqlite3"
-    )
-    with live_service(db.url, calendar) as service:
-        yield service
 
 
 def get(live: Live, path: str, who: str = "admin") -> Any:
