@@ -1,4 +1,4 @@
-"""Fair load: the busiest specialist, relative to their hours, carries as little as possible."""
+"""Fair load: the busiest shared specialist, relative to their hours, carries as little as possible."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler.context import PlanningContext
-from scheduler.roles import SPECIALIST_ROLES
+from scheduler.roles import fair_load_roles
 from scheduler.rules import Rule
 
 FULL_TIME_HOURS = 37
@@ -20,7 +20,8 @@ class FairLoad(Rule):
     title_da = "Retfærdig belastning"
     explanation_da = (
         "Mødetiden fordeles, så den travleste specialist (regnet i forhold til sin arbejdstid) "
-        "har så få mødeminutter om ugen som muligt."
+        "har så få mødeminutter om ugen som muligt. Specialister er de fælles fagpersoner og "
+        "alle roller, kommunen selv har tilføjet; ledere, referenter og Fronten tælles ikke med."
     )
     order = 64
 
@@ -36,9 +37,10 @@ class FairLoad(Rule):
             return
         model = ctx.model
         weeks = max(1, len({ctx.day_index(d) // 7 for d in _term_workdays(ctx)}))
+        counted = fair_load_roles(ctx.config.extra_roles)
         loads: list[tuple[list[int], list[cp_model.IntVar]]] = []
         for pid, person in ctx.people.items():
-            if not SPECIALIST_ROLES & set(person.roles):
+            if not counted & set(person.roles):
                 continue
             scale = FULL_TIME_HOURS / person.weekly_hours
             coefficients, literals = [], []

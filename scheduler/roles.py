@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 KNOWN_ROLES: dict[str, str] = {
     "psykolog": "Psykolog (PPR)",
     "tale_hoerelaerer": "Tale-hørelærer (PPR)",
@@ -40,3 +42,15 @@ SPECIALIST_ROLES = frozenset(
     }
 )
 """Shared staff serving several units: the people fair load and continuity are about."""
+
+
+def fair_load_roles(extra_roles: Iterable[str]) -> frozenset[str]:
+    """The roles whose holders fair load weighs: the shared specialists and every `extra_roles` id.
+
+    A municipality adds a role under `extra_roles` for staff this catalogue does not know (an SSP
+    worker, a sprogpædagog), and they share meetings like any specialist, so they count. Leaders,
+    referents and front staff stay out: leaders chair their own meetings (a load no plan can move,
+    which would hide the specialists' balance behind a constant), referents' turns are kept by
+    continuity, and the front rota has its own rule.
+    """
+    return SPECIALIST_ROLES | frozenset(extra_roles)

@@ -1032,6 +1032,26 @@ def test_fair_load_counts_hours_relative_to_part_time() -> None:
     assert violations(plan, "fair_load") == 240
 
 
+def test_fair_load_counts_a_role_from_extra_roles() -> None:
+    # Two SSP workers (a role the catalogue does not know) share three series unevenly: one takes
+    # two (2 x 4 meetings of 2 hours over 4 weeks = 240 minutes a week), and fair load sees it.
+    cfg = config(
+        series_list=[
+            series("s1", required_roles=[{"role": "ssp"}]),
+            series("s2", unit="solsikken", required_roles=[{"role": "ssp"}]),
+            series("s3", required_roles=[{"role": "ssp"}]),
+        ],
+        staff=[person("ssp-a", "ssp"), person("ssp-b", "ssp")],
+        sites=[{"id": "skolen", "name": "Nordskolen", "rooms": 2}, {"id": "huset", "name": "Huset"}],
+        extra_roles={"ssp": "SSP-medarbejder"},
+    )
+    plan = solved(cfg)
+    by_series = {sid: set(holders(of(plan, sid), "required_roles[0]")) for sid in ("s1", "s2", "s3")}
+    assert all(len(people) == 1 for people in by_series.values()), by_series
+    assert sorted(Counter(next(iter(p)) for p in by_series.values()).values()) == [1, 2]
+    assert violations(plan, "fair_load") == 240
+
+
 # --------------------------------------------------------------------------- preferred attendees
 
 
