@@ -152,14 +152,14 @@ def verify(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="a plan.json")],
 ) -> None:
     """Re-check a plan with the independent verifier; exit 0 only when no rule is broken."""
-    from scheduler.verify import verify_plan
+    from scheduler.verify import verify_saved_plan
 
     cfg = _load(config)
     the_plan = _load_plan(plan_file)
     if the_plan.term not in {t.id for t in cfg.terms}:
         typer.echo(f"{plan_file}: term '{the_plan.term}' is not in {config}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    violations = verify_plan(cfg, the_plan)
+    violations = verify_saved_plan(cfg, the_plan)
     for v in violations:
         typer.echo(f"{v.rule}: {v.message}")
     if violations:

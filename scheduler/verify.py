@@ -173,6 +173,33 @@ def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     return _Verifier(config, plan, term).run()
 
 
+def verify_saved_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
+    """`verify_plan`, and first: a plan with no meetings for a term whose series should meet.
+
+    `verify_plan` passes an unsolved plan without meetings (the solver's own answer, nothing to
+    check), but a saved plan.json is asked whether it can be used: one without meetings is not
+    a plan that keeps the rules, whatever its status says.
+    """
+    return _no_meetings(config, plan) + verify_plan(config, plan)
+
+
+def _no_meetings(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
+    term = index_of(config).terms.get(plan.term)
+    if plan.meetings or term is None:
+        return []
+    meeting_series = [
+        series
+        for series in config.series
+        if runs_in(series, term)
+        and any(period.days for period in series_periods(series, term, closed_days_for(config, term, series)))
+    ]
+    if not meeting_series:
+        return []
+    count = len(meeting_series)
+    noun = "serie" if count == 1 else "serier"
+    return [Violation("structure", f"planen har ingen møder, men terminen har {count} {noun}")]
+
+
 def format_violations(violations: Iterable[Violation]) -> str:
     """One 'rule: message' line per violation, for logs and the CLI."""
     return "\n".join(f"{v.rule}: {v.message}" for v in violations)

@@ -20,6 +20,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from scheduler.model import Plan, PlanStatus
 from tests.builders import SMALL
 
 ROOT = Path(__file__).parents[2]
@@ -203,6 +204,21 @@ def test_verify_rejects_a_meeting_moved_to_saturday(planned: Path, tmp_path: Pat
     ), lines
     assert all(line.split(":")[0] in {"allowed_weekdays", "availability"} for line in lines), lines
     assert "regelbrud" in result.stderr
+
+
+def test_verify_rejects_a_plan_without_meetings_for_a_term_with_series(tmp_path: Path) -> None:
+    # What `plan` writes when no plan exists: status INFEASIBLE and no meetings.
+    empty = Plan(
+        municipality="Testkommune", term="foraar-2027", status=PlanStatus.INFEASIBLE, solve_seconds=1.0
+    )
+    saved = tmp_path / "plan.json"
+    saved.write_text(empty.model_dump_json(), encoding="utf-8")
+
+    result = run("verify", SMALL, saved)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == ["structure: planen har ingen møder, men terminen har 2 serier"]
+    assert "Planen overholder alle regler" not in result.stdout
+    assert "1 regelbrud" in result.stderr
 
 
 def test_verify_rejects_a_file_that_is_not_a_plan(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import closed_days, local_datetime, series_periods
-from scheduler.verify import RULES, Violation, format_violations, verify_plan
+from scheduler.verify import RULES, Violation, format_violations, verify_plan, verify_saved_plan
 from tests.builders import hand_plan, unit
 
 TERM = "fj-2025"
@@ -299,6 +299,38 @@ def test_feasible_plan_without_meetings_misses_every_period(config: Municipality
     assert rules(found) == {"cadence"}
     assert len(found) == 3 + 5 + 2  # usable periods of the three series
     assert all("has no meeting in period" in v.message for v in found)
+
+
+@pytest.mark.parametrize("status", [PlanStatus.INFEASIBLE, PlanStatus.UNKNOWN])
+def test_saved_plan_without_meetings_says_the_term_has_series(
+    config: MunicipalityConfig, status: PlanStatus
+) -> None:
+    plan = Plan(municipality="Testkommune", term=TERM, status=status, solve_seconds=1.0)
+    assert verify_saved_plan(config, plan) == [
+        Violation("structure", "planen har ingen møder, men terminen har 3 serier")
+    ]
+
+
+def test_saved_feasible_plan_without_meetings_also_misses_every_period(config: MunicipalityConfig) -> None:
+    plan = Plan(municipality="Testkommune", term=TERM, status=PlanStatus.FEASIBLE, solve_seconds=1.0)
+    found = verify_saved_plan(config, plan)
+    assert found[0] == Violation("structure", "planen har ingen møder, men terminen har 3 serier")
+    assert found[1:] == verify_plan(config, plan) and len(found) == 1 + 3 + 5 + 2
+
+
+def test_saved_plan_is_checked_like_any_plan(config: MunicipalityConfig) -> None:
+    assert verify_saved_plan(config, valid_plan()) == []
+    one_left = valid_plan().model_copy(update={"meetings": valid_plan().meetings[:1]})
+    found = verify_saved_plan(config, one_left)
+    assert found == verify_plan(config, one_left) and rules(found) == {"cadence"}
+
+
+def test_saved_plan_without_meetings_for_a_term_without_series_is_empty_and_fine(
+    config: MunicipalityConfig,
+) -> None:
+    quiet = config.model_copy(update={"series": []})
+    plan = Plan(municipality="Testkommune", term=TERM, status=PlanStatus.INFEASIBLE, solve_seconds=1.0)
+    assert verify_saved_plan(quiet, plan) == []
 
 
 # --------------------------------------------------------------------------- structure
