@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -128,6 +129,7 @@ Clock = Annotated[
     BeforeValidator(_clock_value),
     Field(ge=0, lt=24 * 60),
     PlainSerializer(format_clock, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _TIME_RE.pattern, "examples": ["13:00"]}),
 ]
 """A time of day, written '13:00' in YAML and held as minutes after midnight."""
 

@@ -982,6 +982,13 @@ def test_preferred_start_inside_another_weekdays_window_is_accepted() -> None:
     assert starts(of(plan, "kk")) == {T("13:00")}
 
 
+def test_preferred_starts_are_written_as_clock_times_and_read_back() -> None:
+    cfg = config(series_list=[series("kk", preferred_starts=["13:00", "9:30"], chair="leder")])
+    dumped = cfg.model_dump(mode="json")
+    assert dumped["series"][0]["preferred_starts"] == ["13:00", "09:30"]
+    assert MunicipalityConfig.model_validate(dumped).series[0].preferred_starts == [780, 570]
+
+
 def test_preferred_start_is_not_a_clock_time() -> None:
     with pytest.raises(ConfigError) as err:
         config(series_list=[series("kk", preferred_starts=["kl. 13"], chair="leder")])
