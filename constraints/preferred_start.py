@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from scheduler.context import PlanningContext
+from scheduler.context import Occurrence, PlanningContext
 from scheduler.rules import Rule
 
 
@@ -27,8 +27,25 @@ class PreferredStart(Rule):
             if not preferred:
                 continue
             off = [o.var for o in occ.options if o.start not in preferred]
-            if off:
-                ctx.penalize(self.name, cp_model.LinearExpr.sum(off))
+            if not off:
+                continue
+            count_off = cp_model.LinearExpr.sum(off)
+            ctx.penalize(self.name, count_off)
+            self._link_to_pattern(ctx, occ, preferred, count_off)
+
+    @staticmethod
+    def _link_to_pattern(
+        ctx: PlanningContext, occ: Occurrence, preferred: set[int], off: cp_model.LinearExpr
+    ) -> None:
+        """Redundant, for a tighter bound (as in preferred_weekdays): a regular meeting of a
+        series whose usual start is not preferred is itself off the preferred starts."""
+        patterns = ctx.memo.get("patterns", {}).get(occ.series.id)
+        irregular = ctx.memo.get("irregular", {}).get(occ.index)
+        if patterns is None or irregular is None:
+            return
+        off_patterns = [var for (_, _, start), var in patterns.items() if start not in preferred]
+        if off_patterns:
+            ctx.model.add(off >= sum(off_patterns) - irregular)
 
 
 RULE = PreferredStart()
