@@ -30,7 +30,16 @@ from scheduler.limits import (
     check_size,
     scan_yaml,
 )
-from scheduler.model import SERIES_TYPE_DA, MunicipalityConfig, Person, Seat, Series, Unit
+from scheduler.model import (
+    SERIES_TYPE_DA,
+    MunicipalityConfig,
+    Person,
+    Seat,
+    Series,
+    TimeRange,
+    Unit,
+    format_clock,
+)
 from scheduler.roles import KNOWN_ROLES
 
 
@@ -377,6 +386,25 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
                 )
 
 
+def _check_preferred_starts(
+    config: MunicipalityConfig, at: str, series: Series, windows: list[TimeRange]
+) -> Iterable[str]:
+    """A preferred start the series can never use is a typo, not a preference."""
+    index = index_of(config)
+    for j, start in enumerate(series.preferred_starts):
+        where = f"{at}.preferred_starts[{j}]"
+        if not index.on_grid(start):
+            yield (
+                f"{where}: {format_clock(start)} is not on the {config.planning.slot_minutes}-minute "
+                "grid (planning.slot_minutes)"
+            )
+        elif not any(start in index.grid(w.start, w.end, series.duration_minutes) for w in windows):
+            yield (
+                f"{where}: a {series.duration_minutes}-minute meeting starting {format_clock(start)} "
+                "fits in the time window of none of the series' weekdays"
+            )
+
+
 def _check_series(
     config: MunicipalityConfig,
     i: int,
@@ -410,6 +438,7 @@ def _check_series(
             f"{at}: no allowed weekday has a time window with room for {series.duration_minutes} "
             f"minutes starting on the {config.planning.slot_minutes}-minute grid (planning.slot_minutes)"
         )
+    yield from _check_preferred_starts(config, at, series, windows)
 
     for j, pid in enumerate(series.required_people):
         if pid not in person_ids:

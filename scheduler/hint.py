@@ -95,13 +95,19 @@ def _optional_free(ctx: PlanningContext, occ: Occurrence, option: Option) -> int
 
 def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
     """Per series, how good each pattern looks before anything is booked: how many periods can
-    hold it, on a preferred weekday, with optional attendees free."""
+    hold it, on a preferred weekday and start, with optional attendees free."""
     scores: dict[str, Counter[Pattern]] = defaultdict(Counter)
     for occ in ctx.occurrences:
         preferred = {d.number for d in occ.series.preferred_weekdays}
+        preferred_starts = set(occ.series.preferred_starts)
         best: dict[Pattern, int] = {}
         for option in occ.options:
-            score = 100 + 10 * (option.day.weekday() in preferred) + _optional_free(ctx, occ, option)
+            score = (
+                100
+                + 10 * (option.day.weekday() in preferred)
+                + 10 * (option.start in preferred_starts)
+                + _optional_free(ctx, occ, option)
+            )
             key = _pattern(occ, option)
             best[key] = max(best.get(key, 0), score)
         scores[occ.series.id].update(best)

@@ -15,7 +15,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 Identifier = Annotated[
@@ -107,6 +117,21 @@ def parse_clock(text: str) -> int:
 
 def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _clock_value(value: Any) -> Any:
+    """A clock string from YAML, or minutes already (a dumped config read back)."""
+    return parse_clock(value) if isinstance(value, str) else value
+
+
+Clock = Annotated[
+    int,
+    BeforeValidator(_clock_value),
+    Field(ge=0, lt=24 * 60),
+    PlainSerializer(format_clock, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _TIME_RE.pattern, "examples": ["13:00"]}),
+]
+"""A time of day, written '13:00' in YAML and held as minutes after midnight."""
 
 
 class TimeRange(BaseModel):
@@ -470,6 +495,9 @@ class Series(Strict):
         description="allowed weekdays (hard): the FAQ's 'fixed day for fixed activities'",
     )
     preferred_weekdays: list[Weekday] = Field(default_factory=list, description="soft")
+    preferred_starts: list[Clock] = Field(
+        default_factory=list, description="soft: start times used when possible, e.g. ['13:00']"
+    )
     window: TimeRange | None = Field(default=None, description="allowed time of day, e.g. 12:30-16:00")
     windows: dict[Weekday, TimeRange] = Field(default_factory=dict, description="per-weekday override")
     chair: Seat | None = None
