@@ -92,7 +92,7 @@ def logout(p: Posted) -> Response:
 # --------------------------------------------------------------------------- plan: solve and rules
 
 RULE_GROUPS: list[tuple[str, tuple[str, ...]]] = [
-    ("regularity", ("regularity", "preferred_weekdays")),
+    ("regularity", ("regularity", "preferred_weekdays", "preferred_start")),
     ("continuity", ("continuity",)),
     ("fairness", ("fair_load", "rota_fairness")),
     ("travel", ("travel",)),
