@@ -782,6 +782,7 @@ def test_daily_cap_that_cannot_be_kept_counts_each_meeting_over_it() -> None:
     plan = solved(cfg)
     assert days(of(plan, "c")) == on(0)
     assert (violations(plan, "max_meetings_per_day"), cost(plan, "max_meetings_per_day")) == (4, 28)
+    assert verify_plan(cfg, plan) == []  # a soft cap: the plan over it is still a valid plan
     cfg_one = config(
         series_list=three_of_p(["mon"], required_people=["p"]),
         staff=[person("p", max_meetings_per_day=1)],
