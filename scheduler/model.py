@@ -311,6 +311,9 @@ class Person(Strict):
     )
     weekly_hours: float = Field(default=37.0, gt=0, le=60)
     max_meetings_per_week: int | None = Field(default=None, ge=0)
+    max_meetings_per_day: int | None = Field(
+        default=None, ge=1, description="a soft daily cap; overrides planning.max_meetings_per_day"
+    )
     commitments: list[Commitment] = Field(default_factory=list)
     absences: list[Absence] = Field(default_factory=list)
 
@@ -555,6 +558,9 @@ class Planning(Strict):
     time_limit_seconds: float = Field(default=60.0, gt=0, le=3600)
     workers: int = Field(default=2, ge=1, le=64)
     seed: int = Field(default=0, ge=0)
+    max_meetings_per_day: int | None = Field(
+        default=None, ge=1, description="a soft cap on anyone's meetings in one day; None means none"
+    )
 
     @field_validator("slot_minutes")
     @classmethod

@@ -52,6 +52,7 @@ CATALOGUE = {
     "no_double_booking",
     "rooms",
     "max_meetings_per_week",
+    "max_meetings_per_day",
     "regularity",
     "preferred_weekdays",
     "preferred_start",
@@ -728,6 +729,109 @@ def test_weekly_ceiling_below_required_meetings_is_infeasible() -> None:
     assert plan.status == PlanStatus.INFEASIBLE
     assert plan.explanation[0].startswith("Der findes ingen plan")
     assert "- Psykolog P kan højst deltage i 1 møder om ugen." in plan.explanation
+
+
+# --------------------------------------------------------------------------- max meetings per day (soft)
+
+
+def three_of_p(weekdays: list[str], **role_seat: Any) -> list[dict[str, Any]]:
+    """Three weekly meetings of p at Nordskolen that would all rather meet on Monday."""
+    windows = ["08:00-10:00", "10:00-12:00", "13:00-15:00"]
+    seats: list[dict[str, Any]] = [{"required_people": ["p"]}, {"required_people": ["p"]}, role_seat]
+    return [
+        series(sid, weekdays=weekdays, preferred_weekdays=["mon"], window=window, **seat)
+        for sid, window, seat in zip("abc", windows, seats, strict=True)
+    ]
+
+
+def most_in_a_day(plan: Plan, pid: str) -> int:
+    per_day = Counter(m.start.date() for m in plan.meetings if any(a.person == pid for a in m.attendees))
+    return max(per_day.values())
+
+
+@pytest.mark.parametrize(
+    ("planning_cap", "own_cap", "most"),
+    [(None, None, 3), (2, None, 2), (None, 2, 2), (3, 2, 2), (2, 3, 3)],
+    ids=["no-cap", "planning-2", "own-2", "own-2-under-planning-3", "own-3-over-planning-2"],
+)
+def test_daily_cap_moves_a_third_meeting_to_another_day(
+    planning_cap: int | None, own_cap: int | None, most: int
+) -> None:
+    # all three prefer Monday (weight 3 per meeting elsewhere); a cap of 2 (weight 5 per meeting
+    # over it) sends one series to Tuesday
+    planning = {"max_meetings_per_day": planning_cap} if planning_cap is not None else {}
+    own = {"max_meetings_per_day": own_cap} if own_cap is not None else {}
+    cfg = config(
+        series_list=three_of_p(["mon", "tue"], required_people=["p"]),
+        staff=[person("p", **own)],
+        planning=planning,
+    )
+    plan = solved(cfg)
+    assert len(plan.meetings) == 12
+    assert most_in_a_day(plan, "p") == most
+    assert violations(plan, "max_meetings_per_day") == 0
+    assert violations(plan, "preferred_weekdays") == 4 * (3 - most)
+
+
+def test_daily_cap_that_cannot_be_kept_counts_each_meeting_over_it() -> None:
+    cfg = config(
+        series_list=three_of_p(["mon"], required_people=["p"]),
+        staff=[person("p")],
+        planning={"max_meetings_per_day": 2},
+        weights={"max_meetings_per_day": 7},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "c")) == on(0)
+    assert (violations(plan, "max_meetings_per_day"), cost(plan, "max_meetings_per_day")) == (4, 28)
+    assert verify_plan(cfg, plan) == []  # a soft cap: the plan over it is still a valid plan
+    cfg_one = config(
+        series_list=three_of_p(["mon"], required_people=["p"]),
+        staff=[person("p", max_meetings_per_day=1)],
+    )
+    plan_one = solved(cfg_one)
+    assert violations(plan_one, "max_meetings_per_day") == 8  # two over the cap each Monday
+
+
+def test_daily_cap_seats_the_other_pool_member() -> None:
+    # c needs a psychologist: p already has a and b on Monday, so q takes c on Monday rather than
+    # p meeting three times or c moving off the preferred day
+    cfg = config(
+        series_list=three_of_p(["mon", "tue"], required_roles=[{"role": "psykolog", "people": ["p", "q"]}]),
+        staff=[person("p", "psykolog"), person("q", "psykolog")],
+        planning={"max_meetings_per_day": 2},
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "c")) == on(0)
+    assert holders(of(plan, "c"), "required_roles[0]") == ["q"] * 4
+    assert violations(plan, "max_meetings_per_day") == violations(plan, "preferred_weekdays") == 0
+
+
+def test_daily_cap_counts_booked_meetings() -> None:
+    cfg = config(
+        series_list=three_of_p(["tue"], required_people=["p"])[:2],
+        staff=[person("p")],
+        planning={"max_meetings_per_day": 2},
+    )
+    familiemoede = booked(TUESDAYS[1], "15:00", "16:00", "skolen", "p")
+    plan = solved(cfg, [familiemoede])
+    assert violations(plan, "max_meetings_per_day") == 1  # only the Tuesday with the Familiemøde
+
+
+@pytest.mark.parametrize(
+    ("planning", "own", "problem"),
+    [
+        ({"max_meetings_per_day": 0}, {}, "planning.max_meetings_per_day"),
+        ({}, {"max_meetings_per_day": 0}, "staff[0].max_meetings_per_day"),
+    ],
+)
+def test_daily_cap_below_one_is_an_error_naming_its_path(
+    planning: dict[str, Any], own: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        config(
+            series_list=[series("a", required_people=["p"])], staff=[person("p", **own)], planning=planning
+        )
+    assert any(p.startswith(problem) for p in err.value.problems), err.value.problems
 
 
 # --------------------------------------------------------------------------- booked meetings
