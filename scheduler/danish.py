@@ -1,8 +1,8 @@
 """The Danish a user reads about dates and times: one home for weekday and month names and the
 phrases built from them, used by the CLI, e-mail, the web pages and the explanations.
 
-Names come from CLDR (Babel), so no hand-written tables drift apart; `weekday_code` is the
-config's short English code (`tue`), which is not user text.
+Names come from CLDR (Babel), so no hand-written tables drift apart. The config's short
+weekday codes (`tue`) are not user text: they are `scheduler.model.Weekday`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,6 @@ def weekday_da(day: Weekday | date | int) -> str:
     if isinstance(day, date):
         return WEEKDAY_DA[day.weekday()]
     return WEEKDAY_DA[day]
-
-
-def weekday_code(day: date) -> Weekday:
-    """The config's code for a date's weekday (`Weekday.tue`)."""
-    return Weekday.of(day)
 
 
 def join_da(items: list[str]) -> str:

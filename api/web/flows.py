@@ -7,6 +7,7 @@ API's; a service's refusal is shown as an error page with the API's status and m
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -314,6 +315,12 @@ def _links(p: Page, db: Session, current: Current) -> list[tuple[str, str, FeedL
     return [(kind.value, name, link) for kind, name, link in issued]
 
 
+def _recipient_name(p: Page, current: Current) -> Callable[[str], str]:
+    """Who a message goes to, in words: a person's name, or the service mailbox that holds
+    Exchange items without a chair (its ledger id is no word for a leader)."""
+    return lambda pid: p.t("service_mailbox") if pid == SERVICE_RECIPIENT else current.person(pid)
+
+
 @router.get("/publish")
 def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     current = current_plan(p, db, plan_param(plan))
@@ -327,13 +334,11 @@ def publish_page(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
         messages, fingerprint = shown(current.config, current.plan, p.state.calendar, confidential=secrets)
     except Exception as exc:  # a plan that cannot be sent: say why, still show the links
         problem = str(exc)
-    names = {
-        pid: p.t("service_mailbox") if pid == SERVICE_RECIPIENT else current.person(pid) for pid in messages
-    }
-    people = sorted(messages, key=names.__getitem__)
+    recipient = _recipient_name(p, current)
+    people = sorted(messages, key=recipient)
     return p.render(
         "publish.html",
-        names=names,
+        recipient=recipient,
         title=p.t("publish_title"),
         current=current,
         messages=messages,
@@ -374,6 +379,7 @@ def publish_now(
     assert current is not None
     return p.render(
         "publish.html",
+        recipient=_recipient_name(p, current),
         title=p.t("publish_title"),
         current=current,
         messages={},
