@@ -17,6 +17,7 @@ from scheduler.build import build_model
 from scheduler.config import ConfigError, config_from_data
 from scheduler.index import index_of
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.replan import what_if
 from scheduler.slots import RequestError, SlotResult, find_slots, parse_request
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
@@ -351,3 +352,25 @@ def test_a_request_naming_an_unknown_series_is_refused_naming_the_field() -> Non
     with pytest.raises(RequestError) as caught:
         find(cfg, related_series="kkk")
     assert caught.value.problems == ["related_series: unknown series 'kkk' (did you mean 'kk'?)"]
+
+
+# --------------------------------------------------------------------------- replanning
+
+
+def test_what_if_the_team_meeting_moves_to_another_site_moves_the_meetings_next_to_it() -> None:
+    """At its own site the team meeting leaves 08:00 free; moved to Børnehuset, the 08:00
+    conference at Nordskolen no longer leaves the trip, so the least change moves each one."""
+    at_school = config(
+        [person("p", commitments=[team_meeting(site="skolen")])],
+        [monday_series(required_people=["p"], preferred_starts=["08:00"])],
+    )
+    plan = solved(at_school)
+    assert {clock(m) for m in plan.meetings} == {time(8)}
+    elsewhere = config(
+        [person("p", commitments=[team_meeting()])],
+        [monday_series(required_people=["p"], preferred_starts=["08:00"])],
+    )
+    answer = what_if(at_school, plan, elsewhere, time_limit=5, workers=1)
+    assert verify_plan(elsewhere, answer.plan) == []
+    assert {clock(m) for m in answer.plan.meetings} <= {time(10, 30), time(11)}
+    assert {c.what for c in answer.changes} == {"moved"}
