@@ -5,6 +5,9 @@ its room (a literal per room, optional intervals, one no-overlap per room). Wher
 has a number of anonymous rooms and nobody asks for one, counting is enough — a cumulative of
 that many rooms — and rooms are numbered after solving (interval colouring never needs more
 rooms than meetings at once).
+
+A commitment held in a room (`staff[].commitments[].room`) takes that room at its times, like a
+booked meeting; a site with such a room chooses rooms, so the plan never numbers a meeting into it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,27 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from scheduler.context import Occurrence, PlanningContext
+from scheduler.availability import RoomUse, commitment_room_uses
+from scheduler.context import MINUTES_PER_DAY, Occurrence, PlanningContext
 from scheduler.rules import Rule
+
+
+def committed_rooms(ctx: PlanningContext) -> dict[tuple[str, str], list[RoomUse]]:
+    """Per (site, room), the term's times commitments take it (`scheduler.availability`), once per solve."""
+    key = "committed_rooms"
+    if key not in ctx.memo:
+        ctx.memo[key] = commitment_room_uses(ctx.config, ctx.term.start, ctx.term.end, ctx.term.start)
+    uses: dict[tuple[str, str], list[RoomUse]] = ctx.memo[key]
+    return uses
 
 
 def chooses_rooms(ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> bool:
     site = ctx.sites[site_id]
-    return isinstance(site.rooms, list) or any(o.series.room or o.series.preferred_rooms for o in occs)
+    return (
+        isinstance(site.rooms, list)
+        or any(o.series.room or o.series.preferred_rooms for o in occs)
+        or any(site == site_id for site, _ in committed_rooms(ctx))
+    )
 
 
 class Rooms(Rule):
@@ -52,6 +69,16 @@ class Rooms(Rule):
             start, end = ctx.span_of(meeting)
             name = f"booked[{meeting.uid}]"
             intervals.append(ctx.model.new_fixed_size_interval_var(start, end - start, name))
+        return intervals
+
+    @staticmethod
+    def _committed(ctx: PlanningContext, site_id: str, room: str) -> list[Any]:
+        """Fixed intervals of the times commitments take the room."""
+        intervals = []
+        for day, start, end, _ in committed_rooms(ctx).get((site_id, room), []):
+            at = ctx.day_index(day) * MINUTES_PER_DAY + start
+            name = f"committed[{room}|{day}|{start}]"
+            intervals.append(ctx.model.new_fixed_size_interval_var(at, end - start, name))
         return intervals
 
     def _count(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
@@ -90,6 +117,7 @@ class Rooms(Rule):
             model.add_exactly_one(occ.rooms.values())  # no room big enough: no plan
         for room_id, intervals in per_room.items():
             intervals += self._booked(ctx, site_id, room_id)
+            intervals += self._committed(ctx, site_id, room_id)
             if len(intervals) > 1:
                 model.add_no_overlap(intervals)
 

@@ -320,6 +320,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         for j, u in enumerate(person.serves.units):
             if u not in unit_ids:
                 yield f"staff[{i}].serves.units[{j}]: {unknown('unit', u, unit_ids)}"
+        yield from _check_commitments(config, i, person, site_ids)
 
     for i, term in enumerate(config.terms):
         holidays = sorted(term.school_holidays, key=lambda h: h.start)
@@ -384,6 +385,34 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
                     f"series[{i}].room: '{room_id}' seats {found.capacity}, but the meeting has "
                     f"{series.headcount()} seats"
                 )
+
+
+def _check_commitments(
+    config: MunicipalityConfig, i: int, person: Person, site_ids: dict[str, None]
+) -> Iterable[str]:
+    """A commitment's place is a known site, and its room one of that site's rooms."""
+    sites = index_of(config).sites
+    for j, commitment in enumerate(person.commitments):
+        at = f"staff[{i}].commitments[{j}]"
+        if commitment.site is not None and commitment.site not in site_ids:
+            close = _closest(commitment.site, site_ids)
+            hint = f" (mente du '{close}'?)" if close else ""
+            yield f"{at}.site: ukendt mødested '{commitment.site}'{hint}"
+            continue
+        if commitment.room is None:
+            continue
+        if commitment.site is None:
+            yield f"{at}.room: et lokale kræver et mødested; angiv også {at}.site"
+            continue
+        rooms = [r.id for r in sites[commitment.site].room_list]
+        if commitment.room not in rooms:
+            close = _closest(commitment.room, rooms)
+            hint = f" (mente du '{close}'?)" if close else ""
+            known = ", ".join(rooms[:10]) + (" …" if len(rooms) > 10 else "")
+            yield (
+                f"{at}.room: '{commitment.room}' er ikke et lokale på mødestedet "
+                f"'{commitment.site}' ({known}){hint}"
+            )
 
 
 def _check_preferred_starts(

@@ -19,7 +19,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import free_spans
+from scheduler.availability import Venue, free_spans
 from scheduler.index import index_of
 from scheduler.model import (
     Meeting,
@@ -158,18 +158,24 @@ class PlanningContext:
     def travel_minutes(self, site_a: str, site_b: str) -> int:
         return self.index.travel_minutes(site_a, site_b)
 
-    def free_spans(self, person_id: str, day: date) -> tuple[tuple[int, int], ...]:
-        """The parts of the day the person can meet (`scheduler.availability`), cached per solve."""
-        key = ("free_spans", person_id, day)
+    def venue(self, site: str) -> Venue:
+        """A meeting at `site`, as availability asks about it (travel to commitments elsewhere)."""
+        return Venue(site, self.index)
+
+    def free_spans(self, person_id: str, day: date, site: str | None = None) -> tuple[tuple[int, int], ...]:
+        """The parts of the day the person can meet (at `site`: leaving time to travel to and
+        from commitments elsewhere) (`scheduler.availability`), cached per solve."""
+        key = ("free_spans", person_id, day, site)
         spans = self.memo.get(key)
         if spans is None:
-            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start)
+            venue = None if site is None else self.venue(site)
+            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start, venue)
         return spans
 
-    def is_free(self, person_id: str, day: date, start: int, end: int) -> bool:
-        """Whether the person can meet from `start` to `end` that day (working hours, commitments,
-        absences); booked meetings are `clashes_with_booked`."""
-        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day))
+    def is_free(self, person_id: str, day: date, start: int, end: int, site: str | None = None) -> bool:
+        """Whether the person can meet from `start` to `end` that day (working hours, commitments
+        with the trip to them from `site`, absences); booked meetings are `clashes_with_booked`."""
+        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day, site))
 
     def booked_for(self, person_id: str, day: date) -> list[Booked]:
         """The person's booked meetings on that day (see the class docstring)."""

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import not_free_da
+from scheduler.availability import Venue, not_free_da
 from scheduler.build import build_model, find_term
 from scheduler.context import PlanningContext
 from scheduler.cpsat import new_solver
@@ -177,14 +177,16 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
 
 
 def _not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
-    """Why one of the meeting's people cannot come then, in Danish (as the slot finder says it)."""
+    """Why one of the meeting's people cannot come then to its site, in Danish (as the slot finder
+    says it)."""
     start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
     day, first = start.date(), start.hour * 60 + start.minute
     last = first + int((end - start).total_seconds() // 60)
-    people = index_of(config).people
+    index = index_of(config)
+    venue = Venue(meeting.site, index) if meeting.site in index.sites else None
     for attendee in meeting.attendees:
-        person = people.get(attendee.person)
-        away = None if person is None else not_free_da(person, day, first, last, term.start)
+        person = index.people.get(attendee.person)
+        away = None if person is None else not_free_da(person, day, first, last, term.start, venue)
         if away is not None:
             return away
     return None

@@ -37,7 +37,7 @@ class _Ledger:
 def _can_come(ctx: PlanningContext, pid: str, occ: Occurrence, option: Option) -> bool:
     """Free as the model sees it: available (`PlanningContext.is_free`) and clear of booked meetings."""
     end = option.start + occ.duration
-    return ctx.is_free(pid, option.day, option.start, end) and not ctx.clashes_with_booked(
+    return ctx.is_free(pid, option.day, option.start, end, occ.site) and not ctx.clashes_with_booked(
         pid, option.day, option.start, end, occ.site
     )
 

@@ -68,6 +68,12 @@ class ConfigIndex:
             return 0
         return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
 
+    def daily_cap(self, person_id: str) -> int | None:
+        """The soft cap on the person's meetings in one day: their own, else the planning-wide
+        one; None when no cap applies (the planner's rule and the slot finder both ask here)."""
+        own = self.people[person_id].max_meetings_per_day
+        return own if own is not None else self.config.planning.max_meetings_per_day
+
     def series_site(self, series: Series) -> str | None:
         """The site a series meets at: its own, or its unit's first; None for an unknown unit."""
         if series.site:

@@ -281,6 +281,14 @@ class Commitment(Strict):
     first_date: date | None = Field(
         default=None, description="the first date it happens; sets the phase of every_weeks > 1"
     )
+    site: Identifier | None = Field(
+        default=None,
+        description="where it takes place (a site id): meetings elsewhere leave time to travel to "
+        "and from it; none means no travel, as before",
+    )
+    room: Identifier | None = Field(
+        default=None, description="a room of `site` it uses: no meeting is held in that room meanwhile"
+    )
 
 
 class Absence(Strict):

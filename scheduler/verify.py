@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from scheduler.config import seat_pool
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
+    Commitment,
     Meeting,
     MunicipalityConfig,
     Person,
@@ -541,6 +542,7 @@ class _Verifier:
             if person is not None:
                 for placed in meetings:
                     self._check_availability(person, placed)
+                    self._check_commitment_travel(person, placed)
             overlapping = self._check_double_booking(person_id, meetings)
             self._check_travel(person_id, meetings, overlapping)
             if person is not None and person.max_meetings_per_week is not None:
@@ -574,17 +576,44 @@ class _Verifier:
                     placed,
                 )
         for commitment in person.commitments:
-            if commitment.weekday != weekday or not _overlaps(placed, commitment.time):
-                continue
-            if commitment.first_date is not None and day < commitment.first_date:
-                continue
-            origin = week_monday(commitment.first_date or self.term.start)
-            weeks = (week_monday(day) - origin).days // 7
-            if weeks % commitment.every_weeks == 0:
+            if _overlaps(placed, commitment.time) and self._happens(commitment, day):
                 self.add(
                     "availability",
                     f"meeting {uid} at {placed.when()} clashes with '{person.id}''s commitment "
                     f"'{commitment.title}' ({weekday.value} {commitment.time})",
+                    placed,
+                )
+
+    def _happens(self, commitment: Commitment, day: date) -> bool:
+        """Whether a commitment takes place that day: its weekday, every N weeks from its first
+        date (nothing before it), else from the term's first week."""
+        if commitment.weekday != Weekday.of(day):
+            return False
+        if commitment.first_date is not None and day < commitment.first_date:
+            return False
+        origin = week_monday(commitment.first_date or self.term.start)
+        return ((week_monday(day) - origin).days // 7) % commitment.every_weeks == 0
+
+    def _check_commitment_travel(self, person: Person, placed: _Placed) -> None:
+        """A meeting leaves time to travel to and from a commitment held at another site (one that
+        overlaps the meeting is an `availability` problem already)."""
+        site = placed.meeting.site
+        for commitment in person.commitments:
+            if commitment.site is None or commitment.site == site or _overlaps(placed, commitment.time):
+                continue
+            if not self._happens(commitment, placed.day):
+                continue
+            need = self.travel_minutes(site, commitment.site)
+            if placed.end_min <= commitment.time.start:
+                gap, direction = commitment.time.start - placed.end_min, "before"
+            else:
+                gap, direction = placed.start_min - commitment.time.end, "after"
+            if gap < need:
+                self.add(
+                    "travel_time",
+                    f"'{person.id}' has {gap} minutes between {placed.uid} at {site} ({placed.when()}) "
+                    f"and the commitment '{commitment.title}' at {commitment.site} "
+                    f"({commitment.weekday.value} {commitment.time}) {direction} it; travel takes {need}",
                     placed,
                 )
 
@@ -688,6 +717,7 @@ class _Verifier:
                     f"meeting {uid} is in room {room.id}, but series {series.id} must meet in {series.room}",
                     placed,
                 )
+        self._check_committed_rooms(site_id, by_room)
         for room_id, in_room in by_room.items():
             in_room.sort(key=lambda p: (p.utc_start, p.index))
             for a, b in zip(in_room, in_room[1:], strict=False):
@@ -698,6 +728,28 @@ class _Verifier:
                         a,
                         b,
                     )
+
+    def _check_committed_rooms(self, site_id: str, by_room: dict[str, list[_Placed]]) -> None:
+        """No meeting in a room while a commitment held there takes it (reported once per meeting
+        and commitment, however many people list the commitment)."""
+        seen: set[tuple[int, str, str]] = set()
+        for person in self.config.staff:
+            for commitment in person.commitments:
+                if commitment.site != site_id or commitment.room not in by_room:
+                    continue
+                for placed in by_room[commitment.room]:
+                    key = (placed.index, commitment.title, str(commitment.time))
+                    if key in seen or not _overlaps(placed, commitment.time):
+                        continue
+                    if self._happens(commitment, placed.day):
+                        seen.add(key)
+                        self.add(
+                            "rooms",
+                            f"meeting {placed.uid} ({placed.when()}) is in room {commitment.room}, which "
+                            f"the commitment '{commitment.title}' ({commitment.weekday.value} "
+                            f"{commitment.time}) takes",
+                            placed,
+                        )
 
     def _check_site_rooms(self, site_id: str, rooms: int, meetings: list[_Placed]) -> None:
         """Sweep the site's day: ends before starts at the same instant, so back-to-back is fine."""
