@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from scheduler.config import ConfigError
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
 from scheduler.replan import NoProposal, move_meeting
 from scheduler.slots import RequestError, find_slots, parse_request
-from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ, closed_days, closed_days_for, closed_reason
 from scheduler.verify import verify_plan
-from tests.builders import hand_plan, person, series, small_config
+from tests.builders import hand_plan, person, series, small_config, solved_and_verified
 
 D = date.fromisoformat
 TUESDAYS = [D("2026-12-15"), D("2026-12-22"), D("2026-12-29"), D("2027-01-05")]
@@ -52,13 +51,6 @@ def day_care(**extra: Any) -> dict[str, Any]:
 def config(*series_list: dict[str, Any], **top: Any) -> MunicipalityConfig:
     data: dict[str, Any] = {"terms": [TERM], "closed_calendars": LUKKEDAGE, "staff": [person("leder")], **top}
     return small_config(series=list(series_list), **data)
-
-
-def solved(cfg: MunicipalityConfig) -> Plan:
-    plan = solve(cfg, options=SolveOptions(time_limit=5, workers=1))
-    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), plan.explanation
-    assert verify_plan(cfg, plan) == []
-    return plan
 
 
 def days_of(plan: Plan, sid: str) -> list[date]:
@@ -107,7 +99,7 @@ def test_what_a_series_keeps(extra: dict[str, Any], calendars: tuple[str, ...]) 
 
 def test_day_care_series_skips_the_closure_days_and_the_school_does_not() -> None:
     school = weekly("kk-skole", unit="nordskolen", chair="skoleleder")
-    plan = solved(config(day_care(), school, staff=[person("leder"), person("skoleleder")]))
+    plan = solved_and_verified(config(day_care(), school, staff=[person("leder"), person("skoleleder")]))
     assert days_of(plan, "kk-dagtilbud") == [TUESDAYS[0], TUESDAYS[1], TUESDAYS[3]]
     assert skipped_of(plan, "kk-dagtilbud") == [(2, "udgår: Mellem jul og nytår")]
     assert days_of(plan, "kk-skole") == [TUESDAYS[0], TUESDAYS[3]]
@@ -115,7 +107,7 @@ def test_day_care_series_skips_the_closure_days_and_the_school_does_not() -> Non
 
 
 def test_a_skipped_week_names_the_closed_days_of_each_calendar() -> None:
-    plan = solved(config(day_care(weekdays=["tue", "thu"])))
+    plan = solved_and_verified(config(day_care(weekdays=["tue", "thu"])))
     # Tuesday 29/12 is closed, Thursday 31/12 is nytårsaften: the week has no day. Thursday is
     # open in the other weeks, Christmas week's Thursday is juleaften.
     assert len(days_of(plan, "kk-dagtilbud")) == 3
@@ -123,7 +115,7 @@ def test_a_skipped_week_names_the_closed_days_of_each_calendar() -> None:
 
 
 def test_the_old_switch_still_means_helligdage_only() -> None:
-    plan = solved(config(weekly("fronten", observe_school_holidays=False)))
+    plan = solved_and_verified(config(weekly("fronten", observe_school_holidays=False)))
     assert days_of(plan, "fronten") == TUESDAYS
     assert plan.skipped == []
 
@@ -283,7 +275,7 @@ def test_slot_request_with_an_unknown_calendar_names_the_field() -> None:
 
 def test_a_meeting_is_not_moved_onto_a_closure_day() -> None:
     cfg = config(day_care(weekdays=["tue", "wed"]))
-    plan = solved(cfg)
+    plan = solved_and_verified(cfg)
     first = min((m for m in plan.meetings if m.series == "kk-dagtilbud"), key=lambda m: m.start)
     onto_closure = datetime.combine(D("2026-12-30"), time(13, 0), TZ)
     with pytest.raises(NoProposal) as err:

@@ -16,12 +16,12 @@ from api.summary import render_summary
 from calendar_sync.items import CalendarItem, items_from_plan
 from scheduler.config import ConfigError
 from scheduler.index import index_of
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
 from scheduler.replan import move_meeting
-from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
-from tests.builders import EFTERAAR_START, hand_plan, person, series, small_config, unit
+from tests.builders import EFTERAAR_START, hand_plan, person, series, small_config, solved_and_verified, unit
+from tests.builders import term as efteraar
 
 TUESDAYS = [EFTERAAR_START + timedelta(days=1, weeks=k) for k in range(4)]
 TURNS = ["skolen", "annekset", "skolen", "annekset"]
@@ -50,16 +50,22 @@ def alternating(**extra: Any) -> dict[str, Any]:
     )
 
 
+def day_care(**extra: Any) -> dict[str, Any]:
+    """Solsikken's hour at huset on Tuesdays 13-15, with p: right after the conference."""
+    shape = {"weekdays": ["tue"], "window": "13:00-15:00", "duration_minutes": 60, "required_people": ["p"]}
+    return series("dagtilbud", unit="solsikken", **{**shape, **extra})
+
+
+TRAVEL = {
+    "default_minutes": 20,
+    "pairs": [{"sites": ["skolen", "huset"], "minutes": 0}, {"sites": ["annekset", "huset"], "minutes": 60}],
+}
+"""from skolen to the day-care takes no time, from annekset an hour"""
+
+
 def config(*series_list: dict[str, Any], **top: Any) -> MunicipalityConfig:
     data: dict[str, Any] = {"sites": SITES, "units": UNITS, "staff": [person("p")], **top}
     return small_config(series=list(series_list), **data)
-
-
-def solved(cfg: MunicipalityConfig) -> Plan:
-    plan = solve(cfg, options=SolveOptions(time_limit=5, workers=1))
-    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), plan.explanation
-    assert verify_plan(cfg, plan) == []
-    return plan
 
 
 def of(plan: Plan, sid: str) -> list[Meeting]:
@@ -105,7 +111,7 @@ def test_site_of_takes_turns_in_period_order() -> None:
 
 
 def test_alternating_series_meets_at_its_sites_by_turns() -> None:
-    plan = solved(config(alternating()))
+    plan = solved_and_verified(config(alternating()))
     meetings = of(plan, "kk")
     assert [m.start.date() for m in meetings] == TUESDAYS
     assert [(m.occurrence, m.site) for m in meetings] == list(enumerate(TURNS))
@@ -113,47 +119,19 @@ def test_alternating_series_meets_at_its_sites_by_turns() -> None:
 
 def test_a_skipped_period_skips_its_turn() -> None:
     # Tuesday 14 September is closed: period 1 (annekset's turn) has no meeting.
-    cfg = config(
-        alternating(),
-        terms=[
-            {
-                "id": "efteraar",
-                "name": "Efterår",
-                "start": "2027-09-06",
-                "end": "2027-10-01",
-                "school_holidays": [{"name": "Studiedag", "start": "2027-09-14", "end": "2027-09-14"}],
-            }
-        ],
-    )
-    plan = solved(cfg)
+    studiedag = {"name": "Studiedag", "start": "2027-09-14", "end": "2027-09-14"}
+    cfg = config(alternating(), terms=[efteraar(school_holidays=[studiedag])])
+    plan = solved_and_verified(cfg)
     assert [(m.occurrence, m.site) for m in of(plan, "kk")] == [(0, "skolen"), (2, "skolen"), (3, "annekset")]
 
 
 def test_travel_is_counted_from_each_meetings_own_site() -> None:
     # p goes from the conference (12-13) to the day-care at huset, preferably at 13:00. From skolen
     # the trip takes no time, from annekset an hour: so 13:00 in weeks at skolen, 14:00 at annekset.
-    day_care = series(
-        "dagtilbud",
-        unit="solsikken",
-        weekdays=["tue"],
-        window="13:00-15:00",
-        duration_minutes=60,
-        required_people=["p"],
-        preferred_starts=["13:00"],
-    )
     cfg = config(
-        alternating(),
-        day_care,
-        travel={
-            "default_minutes": 20,
-            "pairs": [
-                {"sites": ["skolen", "huset"], "minutes": 0},
-                {"sites": ["annekset", "huset"], "minutes": 60},
-            ],
-        },
-        weights={"regularity": 0},
+        alternating(), day_care(preferred_starts=["13:00"]), travel=TRAVEL, weights={"regularity": 0}
     )
-    plan = solved(cfg)
+    plan = solved_and_verified(cfg)
     assert [m.start.astimezone(TZ).time() for m in of(plan, "dagtilbud")] == [
         time(13, 0),
         time(14, 0),
@@ -164,7 +142,7 @@ def test_travel_is_counted_from_each_meetings_own_site() -> None:
 
 def test_the_series_room_applies_at_its_own_site_only() -> None:
     # `aula` is a room of skolen: the meetings there are in it; annekset has one anonymous room.
-    plan = solved(config(alternating(room="aula", preferred_rooms=["lille"])))
+    plan = solved_and_verified(config(alternating(room="aula", preferred_rooms=["lille"])))
     assert [(m.site, m.room) for m in of(plan, "kk")] == [
         ("skolen", "aula"),
         ("annekset", "annekset.lokale-1"),
@@ -174,7 +152,7 @@ def test_the_series_room_applies_at_its_own_site_only() -> None:
 
 
 def test_a_preferred_room_at_one_site_costs_nothing_at_the_other() -> None:
-    plan = solved(config(alternating(preferred_rooms=["lille"])))
+    plan = solved_and_verified(config(alternating(preferred_rooms=["lille"])))
     assert [m.room for m in of(plan, "kk") if m.site == "skolen"] == ["lille", "lille"]
     assert next(c for c in plan.rule_costs if c.rule == "preferred_room").violations == 0
 
@@ -194,24 +172,7 @@ def test_verifier_rejects_a_meeting_at_the_other_site_of_its_turn() -> None:
 
 
 def test_verifier_counts_travel_from_each_meetings_site() -> None:
-    cfg = config(
-        alternating(),
-        series(
-            "dagtilbud",
-            unit="solsikken",
-            weekdays=["tue"],
-            window="13:00-15:00",
-            duration_minutes=60,
-            required_people=["p"],
-        ),
-        travel={
-            "default_minutes": 20,
-            "pairs": [
-                {"sites": ["skolen", "huset"], "minutes": 0},
-                {"sites": ["annekset", "huset"], "minutes": 60},
-            ],
-        },
-    )
+    cfg = config(alternating(), day_care(), travel=TRAVEL)
     kk = [hand_meeting("kk", k, TURNS[k], "12:00", 60) for k in range(4)]
     care = [hand_meeting("dagtilbud", k, "huset", "13:00", 60, unit="solsikken") for k in range(4)]
     found = verify_plan(cfg, hand_plan("efteraar", *kk, *care))
@@ -274,7 +235,7 @@ def test_a_moved_meeting_keeps_the_site_of_its_turn() -> None:
             required_people=["p"],
         )
     )
-    plan = solved(cfg)
+    plan = solved_and_verified(cfg)
     second = of(plan, "kk")[1]
     assert second.site == "annekset"
     target = datetime.combine(TUESDAYS[1] + timedelta(days=1), time(12, 0), TZ)
@@ -296,7 +257,7 @@ def _location(items: list[CalendarItem], uid: str) -> str:
 
 def test_invitations_and_summary_name_each_meetings_site() -> None:
     cfg = config(alternating())
-    plan = solved(cfg)
+    plan = solved_and_verified(cfg)
     items = items_from_plan(cfg, plan)
     assert [_location(items, m.uid) for m in of(plan, "kk")] == [
         "Nordskolen",
