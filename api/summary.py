@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from scheduler.config import series_title
-from scheduler.danish import MONTH_DA, clock_da, weekday_da
+from scheduler.danish import MONTH_DA, clock_da, join_da, weekday_da
 from scheduler.index import index_of
 from scheduler.model import (
     CadenceKind,
@@ -119,7 +119,9 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
         lines += ["", title]
         for series in planned:
             meetings = by_series[series.id]
-            lines.append(f"  {series_title(config, series)} ({index.site_name(meetings[0].site)})")
+            sites = list(dict.fromkeys(index.site_name(m.site) for m in meetings))
+            where = sites[0] if len(sites) == 1 else "skiftevis " + join_da(sites)
+            lines.append(f"  {series_title(config, series)} ({where})")
             lines.append(f"    {series_line(config, term, series, meetings)}")
             skipped = skipped_by_series[series.id]
             if skipped:

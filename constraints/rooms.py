@@ -102,8 +102,9 @@ class Rooms(Rule):
         for occ in occs:
             assert occ.start is not None
             people = occ.series.headcount()
+            required = ctx.index.room_at(occ.series, site_id)  # an alternating series' room: its own site
             for room in ctx.sites[site_id].room_list:
-                if occ.series.room is not None and room.id != occ.series.room:
+                if required is not None and room.id != required:
                     continue
                 if room.capacity is not None and room.capacity < people:
                     continue

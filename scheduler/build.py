@@ -17,7 +17,7 @@ from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
 from scheduler.index import index_of
 from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
 from scheduler.rules import Rule, load_rules, rule_by_name
-from scheduler.term_dates import closed_days_for, series_periods
+from scheduler.term_dates import series_periods
 
 EXPLAIN_DAY = (7 * 60, 18 * 60)
 """In explain mode candidates span the working day, so a too-narrow window can be named."""
@@ -67,14 +67,14 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
 
 def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) -> None:
     config, term = ctx.config, ctx.term
-    site = ctx.index.series_site(series)
-    assert site is not None, f"series {series.id}: unknown unit {series.unit}"  # the config check says so
+    assert ctx.index.series_sites(series), f"series {series.id}: unknown unit {series.unit}"  # checked
     seats = series.seats()
     fixed = frozenset(s.person for _, s in seats if s.person is not None)
-    closed = closed_days_for(config, term, series)
-    for period in series_periods(series, term, closed):
+    for period in series_periods(series, term, ctx.closed_for(series)):
         if not period.days:
             continue  # reported as a skipped period when the plan is read
+        site = ctx.index.site_of(series, period.index)
+        assert site is not None
         occ = Occurrence(
             index=len(ctx.occurrences),
             series=series,

@@ -31,7 +31,7 @@ from scheduler.model import (
     Term,
     Unit,
 )
-from scheduler.term_dates import TZ, Period, closed_days, week_monday
+from scheduler.term_dates import TZ, Period, closed_days, closed_days_for, week_monday
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -124,7 +124,8 @@ class PlanningContext:
         self.explain = explain
         self.model = cp_model.CpModel()
         self.closed = closed_days(config, term)
-        self.public_closed = closed_days(config, term, school_holidays=False)
+        """closed days of the default calendars (helligdage, skoleferie); a series': `closed_for`"""
+        self._closed_by_calendars: dict[tuple[str, ...], dict[date, str]] = {}
         self.origin = week_monday(term.start)
         self.index = index_of(config)
         self.people: dict[str, Person] = self.index.people
@@ -157,6 +158,15 @@ class PlanningContext:
 
     def travel_minutes(self, site_a: str, site_b: str) -> int:
         return self.index.travel_minutes(site_a, site_b)
+
+    def closed_for(self, series: Series) -> dict[date, str]:
+        """The term's closed days in the calendars the series keeps, computed once per set of
+        calendars (`scheduler.term_dates.closed_days_for`)."""
+        key = series.calendars
+        closed = self._closed_by_calendars.get(key)
+        if closed is None:
+            closed = self._closed_by_calendars[key] = closed_days_for(self.config, self.term, series)
+        return closed
 
     def venue(self, site: str) -> Venue:
         """A meeting at `site`, as availability asks about it (travel to commitments elsewhere)."""

@@ -362,6 +362,32 @@ class ExtraClosedDay(Strict):
     name: OneLine
 
 
+HELLIGDAGE = "helligdage"
+"""The built-in calendar of Danish public holidays and `public_holidays.extra`."""
+SKOLEFERIE = "skoleferie"
+"""The built-in calendar of the terms' `school_holidays`."""
+BUILT_IN_CALENDARS = (HELLIGDAGE, SKOLEFERIE)
+DEFAULT_CALENDARS = BUILT_IN_CALENDARS
+"""What a series keeps unless it says otherwise (today's behaviour before named calendars)."""
+
+
+def kept_calendars(observes: list[str] | None, observe_school_holidays: bool | None) -> tuple[str, ...]:
+    """The closed-day calendars a series or a one-off request keeps: `observes`, else the old
+    switch (`observe_school_holidays: false` is [helligdage]), else the default."""
+    if observes is not None:
+        return tuple(dict.fromkeys(observes))
+    if observe_school_holidays is False:
+        return (HELLIGDAGE,)
+    return DEFAULT_CALENDARS
+
+
+class ClosedCalendar(Strict):
+    """A named set of closed days a series may keep, e.g. the day-care closure days."""
+
+    name: OneLine
+    days: list[Holiday] = Field(default_factory=list, description="closed spans, each with its name")
+
+
 class PublicHolidays(Strict):
     country: Literal["DK"] = "DK"
     include_optional: bool = Field(
@@ -499,6 +525,10 @@ class Series(Strict):
     title: OneLine | None = Field(default=None, description="default: the type and the unit's name")
     unit: Identifier
     site: Identifier | None = Field(default=None, description="default: the unit's first site")
+    sites: list[Identifier] = Field(
+        default_factory=list,
+        description="alternating venues: the meeting of period k is at sites[k % len]; instead of 'site'",
+    )
     cadence: Cadence
     duration_minutes: int = Field(default=120, ge=15, le=480)
     weekdays: list[Weekday] = Field(
@@ -526,8 +556,14 @@ class Series(Strict):
     preferred_rooms: list[Identifier] = Field(
         default_factory=list, description="soft: one of these rooms of the site when it is free"
     )
-    observe_school_holidays: bool = Field(
-        default=True, description="false for meetings whose staff work in school holidays (Fronten)"
+    observe_school_holidays: bool | None = Field(
+        default=None,
+        description="the old form of 'observes': false means [helligdage]; true or unset: the default",
+    )
+    observes: list[Identifier] | None = Field(
+        default=None,
+        description="closed-day calendars the series keeps: helligdage, skoleferie and ids of "
+        "closed_calendars; default [helligdage, skoleferie]",
     )
 
     @field_validator("weekdays")
@@ -553,6 +589,11 @@ class Series(Strict):
     def headcount(self) -> int:
         """People a room must seat: every seat filled; optional attendees come only if there is room."""
         return sum(seat.count for _, seat in self.seats())
+
+    @property
+    def calendars(self) -> tuple[str, ...]:
+        """The closed-day calendars it keeps (see `kept_calendars`)."""
+        return kept_calendars(self.observes, self.observe_school_holidays)
 
     def window_on(self, weekday: Weekday) -> TimeRange | None:
         """The allowed span of the day, or None when the weekday is not allowed."""
@@ -592,6 +633,11 @@ class MunicipalityConfig(Strict):
     staff: list[Person] = Field(min_length=1)
     terms: list[Term] = Field(min_length=1)
     public_holidays: PublicHolidays = Field(default_factory=PublicHolidays)
+    closed_calendars: dict[Identifier, ClosedCalendar] = Field(
+        default_factory=dict,
+        description="named closed-day calendars beside the built-in helligdage and skoleferie; "
+        "a series keeps those in its 'observes'",
+    )
     series: list[Series] = Field(min_length=1)
     weights: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
         default_factory=dict, description="soft rule name -> weight; 0 turns the rule off"

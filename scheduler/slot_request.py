@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from scheduler.config import _unknown, format_path
 from scheduler.index import index_of
 from scheduler.model import (
+    BUILT_IN_CALENDARS,
     WORKDAYS,
     Clock,
     Email,
@@ -26,6 +27,7 @@ from scheduler.model import (
     Strict,
     TimeRange,
     Weekday,
+    kept_calendars,
 )
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
 
@@ -96,7 +98,12 @@ class SlotRequest(Strict):
     room: Identifier | None = None
     preferred_rooms: list[Identifier] = Field(default_factory=list)
     follow_up: FollowUp | None = None
-    observe_school_holidays: bool = True
+    observe_school_holidays: bool = Field(default=True, description="the old form of 'observes'")
+    observes: list[Identifier] | None = Field(
+        default=None,
+        description="closed-day calendars the meetings keep (helligdage, skoleferie, closed_calendars "
+        "ids); default [helligdage, skoleferie]",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> SlotRequest:
@@ -126,6 +133,11 @@ class SlotRequest(Strict):
     @property
     def series_id(self) -> str:
         return f"{self.kind}-{self.id}"
+
+    @property
+    def calendars(self) -> tuple[str, ...]:
+        """The closed-day calendars the booked meetings keep, as a series' (`kept_calendars`)."""
+        return kept_calendars(self.observes, self.observe_school_holidays)
 
 
 class RequestError(ValueError):
@@ -160,6 +172,10 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
                 problems.append(f"{where}: {_unknown(f'room of site {site.id}', room, rooms)}")
     if request.related_series is not None and request.related_series not in index.series:
         problems.append(f"related_series: {_unknown('series', request.related_series, index.series)}")
+    known = [*BUILT_IN_CALENDARS, *config.closed_calendars]
+    for j, name in enumerate(request.observes or []):
+        if name not in known:
+            problems.append(f"observes[{j}]: ukendt lukkedagskalender '{name}'; kendte: {', '.join(known)}")
     units = list(index.units)
     if request.unit is not None and request.unit not in units:
         problems.append(f"unit: {_unknown('unit', request.unit, units)}")

@@ -215,7 +215,7 @@ class _Finder:
         """The choice at (day, start) with its soft costs, or the Danish reasons it is impossible."""
         request = self.request
         end = start + request.duration_minutes
-        closed = closed_reason(self.config, day, request.observe_school_holidays)
+        closed = closed_reason(self.config, day, request.calendars)
         if closed is not None:
             return None, [f"{numeric_date_da(day)} er lukket: {closed}"]
         reasons = [r for pid in self.required if (r := self.person_blocks(pid, day, start, end, extra))]

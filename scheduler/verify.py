@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from scheduler.config import seat_pool
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
+    HELLIGDAGE,
+    SKOLEFERIE,
     Commitment,
     Meeting,
     MunicipalityConfig,
@@ -218,6 +220,7 @@ class _Verifier:
         self.sites = {s.id: s for s in config.sites}
         self.staff = {p.id: p for p in config.staff}
         self.closed = closed_days(config, term)
+        self._closed: dict[tuple[str, ...], dict[date, str]] = {}
         self.slot = config.planning.slot_minutes
         self.travel_minutes = index_of(config).travel_minutes
         self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
@@ -277,11 +280,16 @@ class _Verifier:
                 f"'{series.unit}'",
                 placed,
             )
-        site = index_of(self.config).series_site(series)
+        index = index_of(self.config)
+        site = index.site_of(series, meeting.occurrence)
         if site is not None and meeting.site != site:
+            sites = index.series_sites(series)
+            turns = ""
+            if len(sites) > 1:
+                turns = f" in period {meeting.occurrence} (it alternates {', '.join(sites)})"
             self.add(
                 "structure",
-                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'",
+                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'{turns}",
                 placed,
             )
         seconds = (placed.utc_end - placed.utc_start).total_seconds()
@@ -318,7 +326,7 @@ class _Verifier:
                 f"({self.term.start} to {self.term.end})",
                 placed,
             )
-        closed = self.closed if series is None else closed_days_for(self.config, self.term, series)
+        closed = self.closed if series is None else self._closed_for(series)
         if placed.day in closed:
             self.add(
                 "holidays",
@@ -344,6 +352,21 @@ class _Verifier:
                 f"{window} on {weekday.value}",
                 placed,
             )
+
+    def _closed_for(self, series: Series) -> dict[date, str]:
+        """The closed days of the calendars the series keeps, re-derived here from the config's
+        fields (`observes`, else the old `observe_school_holidays`); the days of each calendar
+        are term_dates' facts."""
+        if series.observes is not None:
+            calendars = list(series.observes)
+        elif series.observe_school_holidays is False:
+            calendars = [HELLIGDAGE]
+        else:
+            calendars = [HELLIGDAGE, SKOLEFERIE]
+        key = tuple(calendars)
+        if key not in self._closed:
+            self._closed[key] = closed_days(self.config, self.term, calendars)
+        return self._closed[key]
 
     def _check_one_off(self, placed: _Placed) -> None:
         """A booked Familiemøde or follow-up: no series to follow, but the same calendar rules.
@@ -711,7 +734,8 @@ class _Verifier:
                     placed,
                 )
             series = None if meeting.one_off else self.series.get(meeting.series)
-            if series is not None and series.room is not None and series.room != room.id:
+            # A room belongs to one site: an alternating series' room binds only at its own site.
+            if series is not None and series.room in rooms and series.room != room.id:
                 self.add(
                     "rooms",
                     f"meeting {uid} is in room {room.id}, but series {series.id} must meet in {series.room}",
