@@ -18,7 +18,7 @@ class PreferredRoom(Rule):
         for occ in ctx.occurrences:
             wanted = [lit for room, lit in occ.rooms.items() if room in occ.series.preferred_rooms]
             if occ.series.preferred_rooms and occ.rooms:
-                ctx.penalize(self.name, 1 - sum(wanted))
+                ctx.penalize(self.name, occ.placed() - sum(wanted))
 
 
 RULE = PreferredRoom()

@@ -599,6 +599,8 @@ class PlanStatus(StrEnum):
     FEASIBLE = "FEASIBLE"
     INFEASIBLE = "INFEASIBLE"
     UNKNOWN = "UNKNOWN"
+    PARTIAL = "PARTIAL"
+    """some meetings could not be placed; the rest is a plan, the missing ones are in `unplaced`"""
 
 
 OPTIONAL_SEAT = "optional"
@@ -652,6 +654,19 @@ class SkippedPeriod(BaseModel):
     reason: str
 
 
+class UnplacedMeeting(BaseModel):
+    """A meeting a PARTIAL plan could not place: its series, its cadence period, and why."""
+
+    series: str
+    title: str
+    occurrence: int = Field(description="the period index, as `Meeting.occurrence`")
+    period_start: date
+    period_end: date
+    reason_da: list[str] = Field(
+        default_factory=list, description="why it cannot be placed, in Danish, naming the meeting, people and rules"
+    )
+
+
 class RuleCost(BaseModel):
     rule: str
     title_da: str
@@ -686,4 +701,7 @@ class Plan(BaseModel):
     stats: PlanStats | None = None
     meetings: list[Meeting] = Field(default_factory=list)
     skipped: list[SkippedPeriod] = Field(default_factory=list)
+    unplaced: list[UnplacedMeeting] = Field(
+        default_factory=list, description="meetings a PARTIAL plan could not place, each with its reason"
+    )
     explanation: list[str] = Field(default_factory=list, description="why there is no plan, in Danish")
