@@ -94,7 +94,7 @@ class Occurrence:
             constraint.only_enforce_if(self.present)
         return constraint
 
-    def placed(self) -> cp_model.LinearExprT:
+    def placed(self) -> cp_model.LinearExpr | int:
         """1 when the meeting is placed, as a term of a linear expression."""
         return 1 if isinstance(self.present, bool) else self.present
 

@@ -19,7 +19,7 @@ from scheduler.build import build_model, find_term
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
-from scheduler.danish import clock_da, join_da, period_da, weekday_da, when_da
+from scheduler.danish import clock_da, join_da, period_da, short_date_da, weekday_da, when_da
 from scheduler.index import index_of
 from scheduler.model import Meeting, MunicipalityConfig, Plan, Term, UnplacedMeeting
 from scheduler.rules import rule_by_name
@@ -97,7 +97,7 @@ def explain_core(ctx: PlanningContext, core: list[tuple[str, str]]) -> list[str]
         text = rule.describe(ctx, subject)
         meetings = _meetings_of_subject(ctx, core, subject)
         where = f"; gælder {join_da([f'«{m}»' for m in meetings])}" if meetings else ""
-        lines.append(f"- {text} (reglen «{rule.title_da}»{where})")
+        lines.append(f"- {text.rstrip('.')} (reglen «{rule.title_da}»{where}).")
     return lines
 
 
@@ -140,7 +140,8 @@ def why_unplaced(
     meeting: 'Koordineringskonference, skole, Nordskolen, uge 10-11: …'."""
     out = []
     for n, occ in enumerate(occurrences):
-        head = f"{series_title(config, occ.series)}, {period_da(occ.series.cadence.kind, occ.period.start, occ.period.end)}"
+        when = period_da(occ.series.cadence.kind, occ.period.start, occ.period.end)
+        head = f"{series_title(config, occ.series)}, {when}"
         reason = _why_one(config, term, occ, placed, booked) if n < UNPLACED_EXPLAINED else None
         out.append(
             UnplacedMeeting(
@@ -182,7 +183,20 @@ def _why_one(
     core = _core(around, UNPLACED_BUDGET_SECONDS, UNPLACED_BUDGET_SECONDS)
     if core:
         return "kan ikke placeres uden om planens øvrige møder: " + _phrase(around, occ, core)
-    return None
+    return _too_close(around, occ, [m for m in placed if m.series == occ.series.id])
+
+
+def _too_close(ctx: PlanningContext, occ: Occurrence, siblings: list[Meeting]) -> str | None:
+    """The cadence's minimum gap to the series' placed meetings rules out every day of the period."""
+    gap = occ.series.cadence.effective_min_gap_days
+    days = [m.start.astimezone(TZ).date() for m in siblings]
+    near = sorted({d for day in occ.period.days for d in days if abs((day - d).days) < gap})
+    if not gap or not near or any(all(abs((day - d).days) >= gap for d in days) for day in occ.period.days):
+        return None
+    return (
+        _phrase(ctx, occ, [("cadence", occ.series.id)]).rstrip(".")
+        + f"; seriens møder {join_da([short_date_da(d) for d in near])} ligger for tæt på."
+    )
 
 
 def _people_suffix(ctx: PlanningContext, people: list[str]) -> str:

@@ -663,7 +663,8 @@ class UnplacedMeeting(BaseModel):
     period_start: date
     period_end: date
     reason_da: list[str] = Field(
-        default_factory=list, description="why it cannot be placed, in Danish, naming the meeting, people and rules"
+        default_factory=list,
+        description="why it cannot be placed, in Danish, naming the meeting, people and rules",
     )
 
 

@@ -25,7 +25,6 @@ from scheduler.model import (
     RuleCost,
     SkippedPeriod,
     Term,
-    UnplacedMeeting,
 )
 from scheduler.rules import load_rules
 from scheduler.term_dates import (

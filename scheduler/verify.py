@@ -464,9 +464,8 @@ class _Verifier:
         counts = Counter((e.series, e.occurrence) for e in self.plan.unplaced)
         for (series_id, index), n in sorted(counts.items()):
             if n > 1:
-                self.out.append(
-                    Violation("structure", f"series {series_id}, period {index} is listed {n} times as unplaced")
-                )
+                message = f"series {series_id}, period {index} is listed {n} times as unplaced"
+                self.out.append(Violation("structure", message))
 
     def _check_cadence(self) -> None:
         by_series: dict[str, list[_Placed]] = defaultdict(list)
@@ -481,7 +480,12 @@ class _Verifier:
                 self._check_series_cadence(series, periods, by_series.get(series.id, []))
 
     def _check_unplaced(
-        self, series: Series, periods: list[Period], taken: dict[int, _Placed], index: int, entry: UnplacedMeeting
+        self,
+        series: Series,
+        periods: list[Period],
+        taken: dict[int, _Placed],
+        index: int,
+        entry: UnplacedMeeting,
     ) -> None:
         """An unplaced entry names a real, open period without a meeting, and says why."""
         where = f"unplaced meeting of series {series.id}, period {index}"
