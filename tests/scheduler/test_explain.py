@@ -96,7 +96,11 @@ def test_psykolog_on_tuesdays_and_thursdays_for_wednesday_schools() -> None:
     assert len(weekday_lines) == 1
     school = weekday_lines[0].removeprefix("- Koordineringskonference, skole, ").split(" må ")[0]
     assert school in {s.title() for s in SCHOOLS}
-    assert f"- Koordineringskonference, skole, {school} kræver én psykolog (ppr) blandt Psykolog A." in lines
+    seat_line = (
+        f"- Koordineringskonference, skole, {school} kræver én psykolog (ppr) blandt Psykolog A "
+        "(reglen «Mødepligt og roller»)."
+    )
+    assert seat_line in lines
     assert "Psykolog Syd" not in text
     assert len(lines) == 4
 
