@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
-from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def plan(
     line.done()
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    if result.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE, PlanStatus.PARTIAL):
+    if result.status not in PLANNED:
         typer.echo("\n".join(result.explanation), err=True)
         raise typer.Exit(EXIT_NO_PLAN)
     files = _write_calendars(cfg, result, out)

@@ -603,6 +603,11 @@ class PlanStatus(StrEnum):
     """some meetings could not be placed; the rest is a plan, the missing ones are in `unplaced`"""
 
 
+PLANNED = frozenset({PlanStatus.OPTIMAL, PlanStatus.FEASIBLE, PlanStatus.PARTIAL})
+"""The statuses of a plan that can be used (kept as a draft, verified, published): a PARTIAL plan
+is a plan of the meetings it has."""
+
+
 OPTIONAL_SEAT = "optional"
 """The seat key of an optional attendee (every other seat key names a seat of the series)."""
 

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from scheduler.config import seat_pool
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
+    PLANNED,
     Meeting,
     MunicipalityConfig,
     Person,
@@ -159,7 +160,7 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
 
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
-    if not plan.meetings and plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if not plan.meetings and plan.status not in PLANNED:
         return []  # no plan was found; there is nothing to check
     term = index_of(config).terms.get(plan.term)
     if term is None:

@@ -92,7 +92,8 @@ def test_psykolog_on_tuesdays_and_thursdays_for_wednesday_schools() -> None:
         "gælder «Koordineringskonference, skole, "
     )
     # one school is enough to show the clash; its weekday rule and its psykolog seat are named
-    weekday_lines = [line for line in lines if line.endswith("må kun holdes onsdag (reglen «Faste ugedage»).")]
+    weekday_rule = "må kun holdes onsdag (reglen «Faste ugedage»)."
+    weekday_lines = [line for line in lines if line.endswith(weekday_rule)]
     assert len(weekday_lines) == 1
     school = weekday_lines[0].removeprefix("- Koordineringskonference, skole, ").split(" må ")[0]
     assert school in {s.title() for s in SCHOOLS}
@@ -146,7 +147,8 @@ def test_named_chair_absent_all_term_is_named() -> None:
     assert plan.explanation[0].startswith("Der findes ingen plan")
     assert plan.explanation[1:] == [
         "- Leder Nordskolen arbejder kun mandag, tirsdag, onsdag, torsdag og fredag 08:00-16:00 "
-        "og er fraværende 6/9-1/10 (reglen «Tilgængelighed»; gælder «Koordineringskonference, skole, Nordskolen»)."
+        "og er fraværende 6/9-1/10 (reglen «Tilgængelighed»; "
+        "gælder «Koordineringskonference, skole, Nordskolen»)."
     ]
     assert "Leder Nordskolen" in text and "fraværende 6/9-1/10" in text
 

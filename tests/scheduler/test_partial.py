@@ -88,7 +88,9 @@ def test_a_substitute_gives_the_whole_plan_again() -> None:
 
 
 def test_partial_off_keeps_the_old_answer() -> None:
-    plan = solve(speech_config(ABSENT_SECOND_FORTNIGHT), options=SolveOptions(time_limit=5, workers=1, partial=False))
+    plan = solve(
+        speech_config(ABSENT_SECOND_FORTNIGHT), options=SolveOptions(time_limit=5, workers=1, partial=False)
+    )
     assert plan.status == PlanStatus.INFEASIBLE
     assert plan.meetings == [] and plan.unplaced == []
     assert plan.explanation[0].startswith("Der findes ingen plan")
@@ -124,7 +126,9 @@ def gap_config() -> MunicipalityConfig:
     return small_config(
         staff=[person("leder", name="Leder Nord", absences=absences)],
         terms=[{"id": "efteraar", "name": "Efterår", "start": "2027-09-06", "end": "2027-09-24"}],
-        series=[series("kk", cadence={"kind": "weekly", "min_gap_days": 12}, window="13:00-15:00", chair="leder")],
+        series=[
+            series("kk", cadence={"kind": "weekly", "min_gap_days": 12}, window="13:00-15:00", chair="leder")
+        ],
     )
 
 
@@ -138,7 +142,9 @@ def test_minimum_gap_holds_across_a_meeting_left_out() -> None:
     assert verify_plan(config, plan) == []
 
 
-def test_replanning_an_impossible_absence_does_not_crash(partial_plan: tuple[MunicipalityConfig, Plan]) -> None:
+def test_replanning_an_impossible_absence_does_not_crash(
+    partial_plan: tuple[MunicipalityConfig, Plan],
+) -> None:
     config, live = partial_plan
     possible = speech_config([])
     base = solve(possible, options=OPTIONS)
@@ -186,7 +192,9 @@ def test_verifier_rejects_an_unplaced_meeting_without_a_reason(
     assert "no reason is given" in found[0].message
 
 
-def test_verifier_rejects_unplaced_entries_that_do_not_fit(partial_plan: tuple[MunicipalityConfig, Plan]) -> None:
+def test_verifier_rejects_unplaced_entries_that_do_not_fit(
+    partial_plan: tuple[MunicipalityConfig, Plan],
+) -> None:
     config, plan = partial_plan
     placed_too = plan.unplaced[0].model_copy(update={"occurrence": 0})
     found = verify_plan(config, _partial(plan, unplaced=[*plan.unplaced, placed_too]))

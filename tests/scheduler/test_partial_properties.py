@@ -56,7 +56,9 @@ def partial_configs(draw: st.DrawFn) -> MunicipalityConfig:
                 unit=draw(st.sampled_from(["nordskolen", "solsikken"])),
                 cadence=draw(st.sampled_from(["weekly", "fortnightly"])),
                 window=draw(st.sampled_from(WINDOWS)),
-                weekdays=draw(st.sampled_from([["tue"], ["mon", "wed"], ["mon", "tue", "wed", "thu", "fri"]])),
+                weekdays=draw(
+                    st.sampled_from([["tue"], ["mon", "wed"], ["mon", "tue", "wed", "thu", "fri"]])
+                ),
                 chair="leder" if draw(st.booleans()) else None,
                 **extra,
             )
@@ -67,13 +69,17 @@ def partial_configs(draw: st.DrawFn) -> MunicipalityConfig:
     return small_config(staff=staff, series=all_series)
 
 
-def _placeable_with_the_rest_fixed(config: MunicipalityConfig, plan: Plan, series_id: str, occurrence: int) -> bool:
+def _placeable_with_the_rest_fixed(
+    config: MunicipalityConfig, plan: Plan, series_id: str, occurrence: int
+) -> bool:
     """Whether the partial model has a solution with this meeting placed and every other meeting
     exactly as in the plan (time, seats, optional attendees; the rest left out)."""
     ctx = build_model(config, find_term(config, plan.term), partial=True)
     model = ctx.model
     placed = {m.uid: m for m in plan.meetings}
-    target = next((o for o in ctx.occurrences if (o.series.id, o.period.index) == (series_id, occurrence)), None)
+    target = next(
+        (o for o in ctx.occurrences if (o.series.id, o.period.index) == (series_id, occurrence)), None
+    )
     if target is None:
         return False  # no candidate time at all
     for occ in ctx.occurrences:
@@ -87,7 +93,9 @@ def _placeable_with_the_rest_fixed(config: MunicipalityConfig, plan: Plan, serie
             continue
         start = meeting.start.astimezone(TZ)
         for option in occ.options:
-            model.add(option.var == (option.day == start.date() and option.start == start.hour * 60 + start.minute))
+            model.add(
+                option.var == (option.day == start.date() and option.start == start.hour * 60 + start.minute)
+            )
         seated = {(a.seat, a.person) for a in meeting.attendees}
         for choice in occ.seats:
             for pid, lit in choice.lits.items():
