@@ -13,6 +13,7 @@ import pytest
 from scheduler.build import build_model, find_term
 from scheduler.model import MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import replan
+from scheduler.slots import book, find_slots, format_slots_da, parse_request
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import format_violations, verify_plan, verify_saved_plan
@@ -150,8 +151,9 @@ def test_replanning_an_impossible_absence_does_not_crash(
     base = solve(possible, options=OPTIONS)
     assert base.status == PlanStatus.OPTIMAL
     answer = replan(config, base, now=base.meetings[0].start, time_limit=5, workers=1)
-    assert answer.status in (PlanStatus.INFEASIBLE, PlanStatus.PARTIAL, PlanStatus.UNKNOWN)
-    assert answer.explanation
+    # the replanner keeps every meeting it moves or it gives none: no plan, with the reason
+    assert answer.status == PlanStatus.INFEASIBLE, answer.explanation
+    assert answer.meetings == [] and answer.explanation
 
 
 # --------------------------------------------------------------------------- the verifier
@@ -225,3 +227,24 @@ def test_verifier_checks_the_gap_between_consecutive_placed_meetings() -> None:
     found = verify_plan(config, _partial(plan, meetings=[placed, second], unplaced=unplaced))
     assert [v.rule for v in found] == ["cadence"], format_violations(found)
     assert "10 day(s) apart; at least 12 are required" in found[0].message
+
+
+def test_the_slot_finder_books_around_a_partial_plan(partial_plan: tuple[MunicipalityConfig, Plan]) -> None:
+    config, plan = partial_plan
+    request = parse_request(
+        {
+            "id": "fam-1",
+            "participants": [{"person": "leder"}],
+            "site": "skolen",
+            "earliest": "2027-09-27",
+            "latest": "2027-09-27",
+            "window": "08:00-10:00",
+        },
+        config,
+    )
+    result = find_slots(config, plan, request)
+    assert result.slots, format_slots_da(config, request, result)
+    booked = book(config, plan, request, result.slots[0])
+    assert booked.status == PlanStatus.PARTIAL and booked.unplaced == plan.unplaced
+    assert len(booked.meetings) == len(plan.meetings) + 1
+    assert verify_plan(config, booked) == []
