@@ -172,7 +172,8 @@ def verify(
     if violations:
         typer.echo(f"{len(violations)} regelbrud i {plan_file}.", err=True)
         raise typer.Exit(EXIT_VIOLATIONS)
-    typer.echo(f"Planen overholder alle regler ({len(the_plan.meetings)} møder).")
+    missing = f"; {len(the_plan.unplaced)} kunne ikke placeres og er listet" if the_plan.unplaced else ""
+    typer.echo(f"Planen overholder alle regler ({len(the_plan.meetings)} møder{missing}).")
 
 
 @app.command("export-ics")

@@ -117,18 +117,24 @@ def test_the_normal_model_has_no_presence_literals() -> None:
 
 
 def gap_config() -> MunicipalityConfig:
-    """Weekly, at least 12 days apart, over three weeks: the leader can only on Friday 10/9 and
-    Monday 20/9, ten days apart. With the middle week left out, those two are neighbours."""
-    absences = [
-        {"start": "2027-09-06", "end": "2027-09-09"},
-        {"start": "2027-09-13", "end": "2027-09-17"},
-        {"start": "2027-09-21", "end": "2027-09-24"},
-    ]
+    """Weekly, at least 12 days apart, over three weeks: the leader can only on Friday 10/9, in
+    week 2 and on Monday 20/9; the speech therapist is away in week 2, so that meeting is left
+    out, and 10/9 and 20/9 (ten days apart) would be neighbours."""
+    leader_away = [{"start": "2027-09-06", "end": "2027-09-09"}, {"start": "2027-09-21", "end": "2027-09-24"}]
     return small_config(
-        staff=[person("leder", name="Leder Nord", absences=absences)],
+        staff=[
+            person("leder", name="Leder Nord", absences=leader_away),
+            person("tale-b", "tale_hoerelaerer", absences=[{"start": "2027-09-13", "end": "2027-09-17"}]),
+        ],
         terms=[{"id": "efteraar", "name": "Efterår", "start": "2027-09-06", "end": "2027-09-24"}],
         series=[
-            series("kk", cadence={"kind": "weekly", "min_gap_days": 12}, window="13:00-15:00", chair="leder")
+            series(
+                "kk",
+                cadence={"kind": "weekly", "min_gap_days": 12},
+                window="13:00-15:00",
+                chair="leder",
+                required_roles=[{"role": "tale_hoerelaerer"}],
+            )
         ],
     )
 
@@ -248,3 +254,41 @@ def test_the_slot_finder_books_around_a_partial_plan(partial_plan: tuple[Municip
     assert booked.status == PlanStatus.PARTIAL and booked.unplaced == plan.unplaced
     assert len(booked.meetings) == len(plan.meetings) + 1
     assert verify_plan(config, booked) == []
+
+
+@pytest.mark.parametrize("preferred", [[], ["fri"], ["tue"]])
+def test_a_meeting_left_out_costs_no_soft_rule(preferred: list[str]) -> None:
+    """The redundant bounds of regularity, preferred weekdays and preferred starts speak only for
+    placed meetings: week 2 (left out: no speech therapist) could not have had the Monday pattern
+    (the chair is away Monday to Wednesday), and that must not count as an irregular meeting. The
+    speech therapist's Mondays end at 15:00, so a 14:00 start is never possible for the rest."""
+    config = small_config(
+        staff=[
+            person("leder", absences=[{"start": "2027-09-13", "end": "2027-09-15"}]),
+            person(
+                "tale-b",
+                "tale_hoerelaerer",
+                working_hours={"mon": "08:00-15:00"},
+                absences=[{"start": "2027-09-13", "end": "2027-09-17"}],
+            ),
+        ],
+        series=[
+            series(
+                "kk",
+                window="12:00-16:00",
+                chair="leder",
+                required_roles=[{"role": "tale_hoerelaerer"}],
+                preferred_weekdays=preferred,
+                preferred_starts=["14:00"] if preferred == ["tue"] else [],
+            )
+        ],
+    )
+    plan = solve(config, options=OPTIONS)
+    assert plan.status == PlanStatus.PARTIAL
+    assert [u.occurrence for u in plan.unplaced] == [1]
+    assert len({m.start.astimezone(TZ).strftime("%a %H:%M") for m in plan.meetings}) == 1
+    assert {m.start.astimezone(TZ).strftime("%a") for m in plan.meetings} == {"Mon"}
+    costs = {c.rule: c.violations for c in plan.rule_costs}
+    assert costs["regularity"] == 0
+    assert costs["preferred_weekdays"] == (3 if preferred else 0)
+    assert costs["preferred_start"] == (3 if preferred == ["tue"] else 0)
