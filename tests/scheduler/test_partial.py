@@ -292,3 +292,20 @@ def test_a_meeting_left_out_costs_no_soft_rule(preferred: list[str]) -> None:
     assert costs["regularity"] == 0
     assert costs["preferred_weekdays"] == (3 if preferred else 0)
     assert costs["preferred_start"] == (3 if preferred == ["tue"] else 0)
+
+
+def test_a_meeting_with_no_possible_time_is_unplaced_with_its_reason() -> None:
+    """The named chair is away all of week 2: that meeting has no candidate time at all (today's
+    empty occurrence); the other weeks are planned and week 2 is listed, naming the chair."""
+    config = small_config(
+        staff=[person("leder", name="Leder Nord", absences=[{"start": "2027-09-13", "end": "2027-09-17"}])],
+        series=[series("kk", title=KK_TITLE, window="13:00-15:00", chair="leder")],
+    )
+    plan = solve(config, options=OPTIONS)
+    assert plan.status == PlanStatus.PARTIAL
+    assert sorted(m.occurrence for m in plan.meetings) == [0, 2, 3]
+    assert [u.occurrence for u in plan.unplaced] == [1]
+    reason = plan.unplaced[0].reason_da[0]
+    assert reason.startswith(f"{KK_TITLE}, uge 37: Leder Nord ")
+    assert "fraværende 13/9-17/9 («Tilgængelighed»)" in reason
+    assert verify_plan(config, plan) == []
