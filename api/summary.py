@@ -94,7 +94,11 @@ def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
 def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     index = index_of(config)
     term = index.terms[plan.term]
-    status_da = {"OPTIMAL": "optimal", "FEASIBLE": "gyldig (ikke bevist optimal)"}.get(
+    status_da = {
+        "OPTIMAL": "optimal",
+        "FEASIBLE": "gyldig (ikke bevist optimal)",
+        "PARTIAL": f"delvis ({len(plan.unplaced)} møder kunne ikke placeres)",
+    }.get(
         plan.status.value, plan.status.value
     )
     lines = [f"Mødeplan for {config.municipality}, {term.name}: {status_da}"]

@@ -19,7 +19,7 @@ class PreferredRoom(Rule):
             preferred = ctx.index.preferred_rooms_at(occ.series, occ.site)  # at an alternating site: its own
             wanted = [lit for room, lit in occ.rooms.items() if room in preferred]
             if preferred and occ.rooms:
-                ctx.penalize(self.name, 1 - sum(wanted))
+                ctx.penalize(self.name, occ.placed() - sum(wanted))
 
 
 RULE = PreferredRoom()

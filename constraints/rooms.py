@@ -87,9 +87,14 @@ class Rooms(Rule):
             return
         for occ in occs:
             assert occ.start is not None
-            intervals.append(
-                ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, f"room[{occ.uid}]")
-            )
+            name = f"room[{occ.uid}]"
+            if occ.placed_lits():  # partial mode: a meeting left out takes no room
+                interval = ctx.model.new_optional_fixed_size_interval_var(
+                    occ.start, occ.duration, occ.placed_lits()[0], name
+                )
+            else:
+                interval = ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, name)
+            intervals.append(interval)
         rooms = ctx.sites[site_id].room_count
         if rooms == 1:
             ctx.model.add_no_overlap(intervals)
@@ -115,7 +120,7 @@ class Rooms(Rule):
                         occ.start, occ.duration, lit, f"room[{occ.uid}|{room.id}]"
                     )
                 )
-            model.add_exactly_one(occ.rooms.values())  # no room big enough: no plan
+            model.add(sum(occ.rooms.values()) == occ.placed())  # no room big enough: no plan
         for room_id, intervals in per_room.items():
             intervals += self._booked(ctx, site_id, room_id)
             intervals += self._committed(ctx, site_id, room_id)

@@ -81,9 +81,26 @@ class Occurrence:
     fixed_people: frozenset[str] = frozenset()
     rooms: dict[str, cp_model.IntVar] = field(default_factory=dict)
     """room id -> 'the meeting is in this room'; empty where rooms are counted, not chosen"""
+    present: cp_model.IntVar | bool = True
+    """whether the meeting is placed: the constant True when planning every meeting; a literal in
+    partial mode (`PlanningContext.partial`), where a meeting that cannot fit may be left out"""
 
     def option_vars(self) -> list[cp_model.IntVar]:
         return [o.var for o in self.options]
+
+    def when_placed(self, constraint: cp_model.Constraint) -> cp_model.Constraint:
+        """Enforce a constraint about this meeting only if it is placed (a no-op when it always is)."""
+        if not isinstance(self.present, bool):
+            constraint.only_enforce_if(self.present)
+        return constraint
+
+    def placed(self) -> cp_model.LinearExpr | int:
+        """1 when the meeting is placed, as a term of a linear expression."""
+        return 1 if isinstance(self.present, bool) else self.present
+
+    def placed_lits(self) -> list[cp_model.IntVar]:
+        """The presence literal to add to an enforcement list, or none when always placed."""
+        return [] if isinstance(self.present, bool) else [self.present]
 
 
 @dataclass
@@ -118,10 +135,13 @@ class PlanningContext:
         term: Term,
         explain: bool = False,
         booked: list[Meeting] | None = None,
+        partial: bool = False,
     ):
         self.config = config
         self.term = term
         self.explain = explain
+        self.partial = partial
+        """each meeting may be left out (`Occurrence.present`); the solve maximises those placed"""
         self.model = cp_model.CpModel()
         self.closed = closed_days(config, term)
         """closed days of the default calendars (helligdage, skoleferie); a series': `closed_for`"""

@@ -653,6 +653,13 @@ class PlanStatus(StrEnum):
     FEASIBLE = "FEASIBLE"
     INFEASIBLE = "INFEASIBLE"
     UNKNOWN = "UNKNOWN"
+    PARTIAL = "PARTIAL"
+    """some meetings could not be placed; the rest is a plan, the missing ones are in `unplaced`"""
+
+
+PLANNED = frozenset({PlanStatus.OPTIMAL, PlanStatus.FEASIBLE, PlanStatus.PARTIAL})
+"""The statuses of a plan that can be used (kept as a draft, verified, published): a PARTIAL plan
+is a plan of the meetings it has."""
 
 
 OPTIONAL_SEAT = "optional"
@@ -706,6 +713,20 @@ class SkippedPeriod(BaseModel):
     reason: str
 
 
+class UnplacedMeeting(BaseModel):
+    """A meeting a PARTIAL plan could not place: its series, its cadence period, and why."""
+
+    series: str
+    title: str
+    occurrence: int = Field(description="the period index, as `Meeting.occurrence`")
+    period_start: date
+    period_end: date
+    reason_da: list[str] = Field(
+        default_factory=list,
+        description="why it cannot be placed, in Danish, naming the meeting, people and rules",
+    )
+
+
 class RuleCost(BaseModel):
     rule: str
     title_da: str
@@ -740,4 +761,7 @@ class Plan(BaseModel):
     stats: PlanStats | None = None
     meetings: list[Meeting] = Field(default_factory=list)
     skipped: list[SkippedPeriod] = Field(default_factory=list)
+    unplaced: list[UnplacedMeeting] = Field(
+        default_factory=list, description="meetings a PARTIAL plan could not place, each with its reason"
+    )
     explanation: list[str] = Field(default_factory=list, description="why there is no plan, in Danish")

@@ -28,6 +28,7 @@ from scheduler.config import seat_pool
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
     HELLIGDAGE,
+    PLANNED,
     SKOLEFERIE,
     Commitment,
     Meeting,
@@ -39,6 +40,7 @@ from scheduler.model import (
     Site,
     Term,
     TimeRange,
+    UnplacedMeeting,
     Weekday,
     format_clock,
 )
@@ -161,7 +163,7 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
 
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
-    if not plan.meetings and plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if not plan.meetings and plan.status not in PLANNED:
         return []  # no plan was found; there is nothing to check
     term = index_of(config).terms.get(plan.term)
     if term is None:
@@ -226,6 +228,10 @@ class _Verifier:
         self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
         self.out: list[Violation] = []
         self._pools: dict[tuple[str, str], frozenset[str]] = {}
+        self.unplaced: dict[str, dict[int, UnplacedMeeting]] = defaultdict(dict)
+        """series -> period index -> the plan's entry for a meeting it could not place"""
+        for entry in plan.unplaced:
+            self.unplaced[entry.series][entry.occurrence] = entry
 
     def add(self, rule: str, message: str, *meetings: _Placed) -> None:
         self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
@@ -253,6 +259,7 @@ class _Verifier:
             self._check_structure(placed, series)
             self._check_times(placed, series)
             self._check_seats(placed, series)
+        self._check_unplaced_list()
         self._check_cadence()
         self._check_people()
         self._check_rooms()
@@ -470,6 +477,21 @@ class _Verifier:
 
     # ------------------------------------------------------------------ per series
 
+    def _check_unplaced_list(self) -> None:
+        """Only a PARTIAL plan lists unplaced meetings, each for a series that meets this term."""
+        for entry in self.plan.unplaced:
+            series = self.series.get(entry.series)
+            where = f"unplaced meeting of series '{entry.series}', period {entry.occurrence}"
+            if self.plan.status != PlanStatus.PARTIAL:
+                self.out.append(Violation("structure", f"{where}: only a PARTIAL plan has unplaced meetings"))
+            if series is None or not self.runs_this_term(series):
+                self.out.append(Violation("structure", f"{where}: no such series in term {self.term.id}"))
+        counts = Counter((e.series, e.occurrence) for e in self.plan.unplaced)
+        for (series_id, index), n in sorted(counts.items()):
+            if n > 1:
+                message = f"series {series_id}, period {index} is listed {n} times as unplaced"
+                self.out.append(Violation("structure", message))
+
     def _check_cadence(self) -> None:
         by_series: dict[str, list[_Placed]] = defaultdict(list)
         for placed in self.placed:
@@ -481,6 +503,32 @@ class _Verifier:
                 closed = closed_days_for(self.config, self.term, series)
                 periods = series_periods(series, self.term, closed)
                 self._check_series_cadence(series, periods, by_series.get(series.id, []))
+
+    def _check_unplaced(
+        self,
+        series: Series,
+        periods: list[Period],
+        taken: dict[int, _Placed],
+        index: int,
+        entry: UnplacedMeeting,
+    ) -> None:
+        """An unplaced entry names a real, open period without a meeting, and says why."""
+        where = f"unplaced meeting of series {series.id}, period {index}"
+        if not 0 <= index < len(periods) or not periods[index].days:
+            self.out.append(Violation("structure", f"{where}: the series has no such open period"))
+        elif index in taken:
+            self.add("structure", f"{where}: the period has a meeting ({taken[index].uid})", taken[index])
+        elif (entry.period_start, entry.period_end) != (periods[index].start, periods[index].end):
+            p = periods[index]
+            self.out.append(
+                Violation(
+                    "structure",
+                    f"{where}: dated {entry.period_start} to {entry.period_end}, but the period is "
+                    f"{p.start} to {p.end}",
+                )
+            )
+        if not any(reason.strip() for reason in entry.reason_da):
+            self.out.append(Violation("structure", f"{where}: no reason is given"))
 
     def _check_series_cadence(self, series: Series, periods: list[Period], meetings: list[_Placed]) -> None:
         taken: dict[int, _Placed] = {}
@@ -516,16 +564,19 @@ class _Verifier:
                     f"({period.start} to {period.end}) of series {series.id}",
                     placed,
                 )
+        unplaced = self.unplaced.get(series.id, {})
         for period in periods:
-            if period.days and period.index not in taken:
-                self.out.append(
-                    Violation(
-                        "cadence",
-                        f"series {series.id} has no meeting in period {period.index} "
-                        f"({period.start} to {period.end}), which has {len(period.days)} "
-                        "open day(s)",
-                    )
+            if period.days and period.index not in taken and period.index not in unplaced:
+                missing = (
+                    f"series {series.id} has no meeting in period {period.index} "
+                    f"({period.start} to {period.end}), which has {len(period.days)} open day(s)"
                 )
+                if self.plan.status == PlanStatus.PARTIAL:  # a partial plan lists what it lacks
+                    self.out.append(Violation("structure", missing + ", and it is not listed as unplaced"))
+                else:
+                    self.out.append(Violation("cadence", missing))
+        for index, entry in sorted(unplaced.items()):
+            self._check_unplaced(series, periods, taken, index, entry)
         cadence = series.cadence
         ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
         for a, b in zip(ordered, ordered[1:], strict=False):
