@@ -206,18 +206,20 @@ def test_chair_is_also_minute_taker(raw: dict[str, Any]) -> None:
 
 def test_person_holding_two_seats(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
-    raw["series"][i]["required_people"] = ["referent-baltorp"]
+    raw["series"][i]["required_roles"].append({"person": "referent-baltorp"})
     assert problems_of(raw) == [
         f"series[{i}]: 'referent-baltorp' holds 2 seats at one meeting; a person fills one seat"
     ]
 
 
-def test_chair_also_among_required_people(raw: dict[str, Any]) -> None:
+def test_chair_also_among_required_people_is_one_seat(raw: dict[str, Any]) -> None:
+    """Issue 14: a chair or minute-taker also listed as a participant is one seat, not an error."""
     i = index(raw["series"], "kk-skole-baltorp")
-    raw["series"][i]["required_people"] = ["pl-skole-baltorp"]
-    assert problems_of(raw) == [
-        f"series[{i}]: 'pl-skole-baltorp' holds 2 seats at one meeting; a person fills one seat"
-    ]
+    raw["series"][i]["required_people"] = ["pl-skole-baltorp", "referent-baltorp", "fsr-baltorp"]
+    series = config_from_data(raw).series[i]
+    keys = [key for key, _ in series.seats()]
+    assert keys.count("chair") == 1 and "minute_taker" in keys
+    assert [k for k in keys if k.startswith("required_people")] == ["required_people[2]"]
 
 
 def test_unknown_key_in_a_person(raw: dict[str, Any]) -> None:
