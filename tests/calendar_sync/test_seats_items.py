@@ -14,27 +14,18 @@ from calendar_sync.itip import render
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
 from scheduler.term_dates import local_datetime
-from tests.builders import hand_plan, person, series, small_config_data
+from tests.builders import SSP_LAST_45, council, hand_plan, person, small_config_data
 from tests.builders import term as efteraar
 
 NOW = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)
 TUESDAY = date(2027, 9, 7)
 
 
-def config(**council: Any) -> MunicipalityConfig:
+def config(**council_keys: Any) -> MunicipalityConfig:
     staff = [
         person(pid, email=f"{pid}@ballerup.example") for pid in ("leder", "ssp", "socialafsnit", "referent")
     ]
-    raad = series(
-        "raad",
-        title="Det Kreative Råd",
-        cadence={"kind": "per_term", "count": 1},
-        weekdays=["tue"],
-        window="13:00-15:00",
-        chair="leder",
-        required_roles=[{"person": "ssp", "part": "last 45"}],
-        **council,
-    )
+    raad = council(title="Det Kreative Råd", **council_keys)
     return config_from_data(small_config_data(series=[raad], staff=staff, terms=[efteraar()]))
 
 
@@ -50,14 +41,7 @@ def plan(*extra: Attendee) -> Plan:
         end=local_datetime(TUESDAY, 15 * 60 + 30),
         attendees=[
             Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair"),
-            Attendee(
-                person="ssp",
-                role="paedagogisk_leder",
-                required=True,
-                seat="required_roles[0]",
-                joins_after_minutes=75,
-                leaves_after_minutes=120,
-            ),
+            SSP_LAST_45,
             *extra,
         ],
     )

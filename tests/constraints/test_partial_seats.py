@@ -14,10 +14,8 @@ from typing import Any
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import SolveOptions, solve
 from scheduler.verify import verify_plan
-from tests.builders import person, series, small_config
+from tests.builders import ONCE, council, daycare, person, series, small_config
 from tests.builders import term as efteraar
-
-ONCE = {"kind": "per_term", "count": 1}
 
 
 def config(series_list: list[dict[str, Any]], staff: list[dict[str, Any]], **top: Any) -> MunicipalityConfig:
@@ -37,22 +35,9 @@ def only(plan: Plan, series_id: str) -> Meeting:
     return meeting
 
 
-def the_council(**extra: Any) -> dict[str, Any]:
-    """Tuesday 13:00-15:00 at the school (the only start its window allows); ssp joins the last 45."""
-    return series(
-        "raad",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:00-15:00",
-        chair="leder",
-        required_roles=[{"person": "ssp", "part": "last 45"}],
-        **extra,
-    )
-
-
 def test_partial_seat_needs_only_its_part_free() -> None:
     # ssp starts work at 14:00 on Tuesdays: free for 14:15-15:00, not for 13:00-15:00.
-    cfg = config([the_council()], [person("leder"), person("ssp", working_hours={"tue": "14:00-16:00"})])
+    cfg = config([council()], [person("leder"), person("ssp", working_hours={"tue": "14:00-16:00"})])
     meeting = only(solved(cfg), "raad")
     assert meeting.start.time() == time(13, 0)
     [ssp] = [a for a in meeting.attendees if a.person == "ssp"]
@@ -65,47 +50,26 @@ def test_partial_seat_needs_only_its_part_free() -> None:
 def test_partial_seat_may_be_elsewhere_outside_its_part() -> None:
     # ssp also has a one-hour meeting at the day-care, Tuesday 13:00-14:30; no travel between the
     # two sites. Only 13:00-14:00 keeps clear of 14:15-15:00; whole, no start would do.
-    other = series(
-        "dagtilbud",
-        unit="solsikken",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:00-14:30",
-        duration_minutes=60,
-        required_people=["ssp"],
-    )
+    other = daycare(window="13:00-14:30")
     cfg = config(
-        [the_council(), other],
+        [council(), other],
         [person("leder"), person("ssp")],
         travel={"default_minutes": 0},
     )
     plan = solved(cfg)
-    council, daycare = only(plan, "raad"), only(plan, "dagtilbud")
-    assert council.start.date() == daycare.start.date()
-    assert daycare.start.time() == time(13, 0)
+    at_school, at_daycare = only(plan, "raad"), only(plan, "dagtilbud")
+    assert at_school.start.date() == at_daycare.start.date()
+    assert at_daycare.start.time() == time(13, 0)
 
 
 def test_partial_seat_travels_from_its_own_departure() -> None:
     # ssp is at the school for the first 30 minutes (13:00-13:30) and then has 20 minutes to the
     # day-care, whose one-hour meeting must lie in 13:30-15:00: 14:00 is the first start.
-    council = series(
-        "raad",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:00-15:00",
-        chair="leder",
-        required_roles=[{"person": "ssp", "part": "first 30"}],
+    cfg = config(
+        [council(part="first 30"), daycare(window="13:30-15:00")],
+        [person("leder"), person("ssp")],
+        travel={"default_minutes": 20},
     )
-    other = series(
-        "dagtilbud",
-        unit="solsikken",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:30-15:00",
-        duration_minutes=60,
-        required_people=["ssp"],
-    )
-    cfg = config([council, other], [person("leder"), person("ssp")], travel={"default_minutes": 20})
     plan = solved(cfg)
     a, b = only(plan, "raad"), only(plan, "dagtilbud")
     assert a.start.date() == b.start.date()

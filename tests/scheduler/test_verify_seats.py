@@ -10,27 +10,18 @@ from typing import Any
 from scheduler.model import Attendee, Meeting, MunicipalityConfig
 from scheduler.term_dates import local_datetime
 from scheduler.verify import Violation, verify_plan
-from tests.builders import hand_plan, person, series, small_config
+from tests.builders import ONCE, SSP_LAST_45, council, daycare, hand_plan, person, series, small_config
 from tests.builders import term as efteraar
 
 TUESDAY = date(2027, 9, 7)
-ONCE = {"kind": "per_term", "count": 1}
 
 
 def config(
     *extra_series: dict[str, Any], staff: list[dict[str, Any]] | None = None, **top: Any
 ) -> MunicipalityConfig:
     """The council (Tuesday 13:00-15:00 at the school, ssp for the last 45 minutes) and these series."""
-    council = series(
-        "raad",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:00-15:00",
-        chair="leder",
-        required_roles=[{"person": "ssp", "part": "last 45"}],
-    )
     return small_config(
-        series=[council, *extra_series],
+        series=[council(), *extra_series],
         staff=staff or [person("leder"), person("ssp")],
         terms=[efteraar(end="2027-09-10")],
         **top,
@@ -53,35 +44,15 @@ def meeting(sid: str, start: int, end: int, *attendees: Attendee, unit: str = "n
 
 
 CHAIR = Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")
-SSP_LAST_45 = Attendee(
-    person="ssp",
-    role="paedagogisk_leder",
-    required=True,
-    seat="required_roles[0]",
-    joins_after_minutes=75,
-    leaves_after_minutes=120,
-)
 
 
-def council() -> Meeting:
+def council_meeting() -> Meeting:
     return meeting("raad", 13 * 60, 15 * 60, CHAIR, SSP_LAST_45)
 
 
-def daycare(start: int, end: int) -> Meeting:
+def daycare_meeting(start: int, end: int) -> Meeting:
     ssp = Attendee(person="ssp", role="paedagogisk_leder", required=True, seat="required_people[0]")
     return meeting("dagtilbud", start, end, ssp, unit="solsikken")
-
-
-def other_series(window: str = "12:00-16:00", minutes: int = 60) -> dict[str, Any]:
-    return series(
-        "dagtilbud",
-        unit="solsikken",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window=window,
-        duration_minutes=minutes,
-        required_people=["ssp"],
-    )
 
 
 def rules(violations: list[Violation]) -> list[str]:
@@ -90,35 +61,35 @@ def rules(violations: list[Violation]) -> list[str]:
 
 def test_partial_attendee_free_for_their_part_is_fine() -> None:
     cfg = config(staff=[person("leder"), person("ssp", working_hours={"tue": "14:00-16:00"})])
-    assert verify_plan(cfg, hand_plan("efteraar", council())) == []
+    assert verify_plan(cfg, hand_plan("efteraar", council_meeting())) == []
 
 
 def test_partial_attendee_absent_in_their_part_is_a_violation() -> None:
     cfg = config(staff=[person("leder"), person("ssp", working_hours={"tue": "08:00-14:30"})])
-    found = verify_plan(cfg, hand_plan("efteraar", council()))
+    found = verify_plan(cfg, hand_plan("efteraar", council_meeting()))
     assert rules(found) == ["availability"]
     assert "14:15-15:00" in found[0].message
 
 
 def test_clash_outside_the_part_is_fine() -> None:
     # ssp is at the day-care 13:00-14:00 and joins the council at 14:15: no travel needed here.
-    cfg = config(other_series(), travel={"default_minutes": 0})
-    assert verify_plan(cfg, hand_plan("efteraar", council(), daycare(13 * 60, 14 * 60))) == []
+    cfg = config(daycare(), travel={"default_minutes": 0})
+    assert verify_plan(cfg, hand_plan("efteraar", council_meeting(), daycare_meeting(13 * 60, 14 * 60))) == []
 
 
 def test_clash_inside_the_part_is_double_booking() -> None:
-    cfg = config(other_series(), travel={"default_minutes": 0})
-    found = verify_plan(cfg, hand_plan("efteraar", council(), daycare(14 * 60, 15 * 60)))
+    cfg = config(daycare(), travel={"default_minutes": 0})
+    found = verify_plan(cfg, hand_plan("efteraar", council_meeting(), daycare_meeting(14 * 60, 15 * 60)))
     assert rules(found) == ["no_double_booking"]
 
 
 def test_travel_counts_from_the_part() -> None:
     # 13:00-14:00 at the day-care, then 15 minutes to the school's 14:15 part; travel takes 20.
-    cfg = config(other_series(), travel={"default_minutes": 20})
-    found = verify_plan(cfg, hand_plan("efteraar", council(), daycare(13 * 60, 14 * 60)))
+    cfg = config(daycare(), travel={"default_minutes": 20})
+    found = verify_plan(cfg, hand_plan("efteraar", council_meeting(), daycare_meeting(13 * 60, 14 * 60)))
     assert rules(found) == ["travel_time"]
-    cfg = config(other_series(), travel={"default_minutes": 15})
-    assert verify_plan(cfg, hand_plan("efteraar", council(), daycare(13 * 60, 14 * 60))) == []
+    cfg = config(daycare(), travel={"default_minutes": 15})
+    assert verify_plan(cfg, hand_plan("efteraar", council_meeting(), daycare_meeting(13 * 60, 14 * 60))) == []
 
 
 def test_part_comes_from_the_config_not_from_the_plan() -> None:
@@ -126,9 +97,11 @@ def test_part_comes_from_the_config_not_from_the_plan() -> None:
     # seat is for the last 45, so the record is wrong and the clash is real.
     claimed = SSP_LAST_45.model_copy(update={"joins_after_minutes": 90})
     plan = hand_plan(
-        "efteraar", meeting("raad", 13 * 60, 15 * 60, CHAIR, claimed), daycare(13 * 60 + 30, 14 * 60 + 30)
+        "efteraar",
+        meeting("raad", 13 * 60, 15 * 60, CHAIR, claimed),
+        daycare_meeting(13 * 60 + 30, 14 * 60 + 30),
     )
-    cfg = config(other_series(), travel={"default_minutes": 0})
+    cfg = config(daycare(), travel={"default_minutes": 0})
     found = verify_plan(cfg, plan)
     assert rules(found) == ["seats", "no_double_booking"]
     assert "minutes 90-120, but the seat is for 75-120" in found[0].message
