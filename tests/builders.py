@@ -188,15 +188,8 @@ ONCE = {"kind": "per_term", "count": 1}
 def council(part: Any = "last 45", **extra: Any) -> dict[str, Any]:
     """'raad': one Tuesday meeting 13:00-15:00 at Nordskolen (the only start its window allows),
     chaired by leder, with ssp in a seat for `part` of it."""
-    return series(
-        "raad",
-        cadence=ONCE,
-        weekdays=["tue"],
-        window="13:00-15:00",
-        chair="leder",
-        required_roles=[{"person": "ssp", "part": part}],
-        **extra,
-    )
+    keys = {"cadence": ONCE, "weekdays": ["tue"], "window": "13:00-15:00", "chair": "leder"}
+    return series("raad", required_roles=[{"person": "ssp", "part": part}], **{**keys, **extra})
 
 
 def daycare(window: str = "12:00-16:00", minutes: int = 60) -> dict[str, Any]:
@@ -221,3 +214,6 @@ SSP_LAST_45 = Attendee(
     leaves_after_minutes=120,
 )
 """ssp in the council's seat, as a plan records the last 45 minutes of two hours"""
+
+CHAIR = Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")
+"""leder in the council's chair"""

@@ -14,7 +14,7 @@ from calendar_sync.itip import render
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
 from scheduler.term_dates import local_datetime
-from tests.builders import SSP_LAST_45, council, hand_plan, person, small_config_data
+from tests.builders import CHAIR, SSP_LAST_45, council, hand_plan, person, small_config_data
 from tests.builders import term as efteraar
 
 NOW = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)
@@ -40,7 +40,7 @@ def plan(*extra: Attendee) -> Plan:
         start=local_datetime(TUESDAY, 13 * 60 + 30),
         end=local_datetime(TUESDAY, 15 * 60 + 30),
         attendees=[
-            Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair"),
+            CHAIR,
             SSP_LAST_45,
             *extra,
         ],

@@ -6,6 +6,7 @@ serving three schools whose conferences are fixed to Wednesdays.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,13 @@ from typer.testing import CliRunner
 
 import api.cli
 from scheduler.config import ConfigError, config_from_data
-from scheduler.explain import explain_infeasibility
-from scheduler.model import PlanStatus
+from scheduler.explain import explain_infeasibility, why_meeting
+from scheduler.model import Meeting, PlanStatus
 from scheduler.solve import SolveOptions, solve
+from scheduler.term_dates import local_datetime
+from scheduler.verify import verify_plan
+from tests.builders import CHAIR, SSP_LAST_45, council, hand_plan, person, small_config
+from tests.builders import term as efteraar
 
 OPTIONS = SolveOptions(time_limit=5, workers=2)
 SCHOOLS = ["nordskolen", "vestskolen", "oestskolen"]
@@ -179,3 +184,30 @@ def test_config_error_never_reaches_the_solver(tmp_path: Path, monkeypatch: pyte
     assert result.exit_code == 2, result.output
     assert "unknown role 'psykolg' (did you mean 'psykolog'?)" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_why_here_needs_a_partial_attendee_free_for_their_part_only() -> None:
+    # Issue 14: ssp works from 14:00 and joins the last 45 minutes (14:15-15:00), so Wednesday
+    # 13:00 is as good a time as Tuesday's; counted whole, ssp would rule it out.
+    hours = {"tue": "14:00-16:00", "wed": "14:00-16:00"}
+    cfg = small_config(
+        series=[council(weekdays=["tue", "wed"])],
+        staff=[person("leder"), person("ssp", working_hours=hours)],
+        terms=[efteraar(end="2027-09-10")],
+    )
+    tuesday = date(2027, 9, 7)
+    meeting = Meeting(
+        uid="raad.efteraar.0@moedeplan",
+        series="raad",
+        occurrence=0,
+        title="raad",
+        unit="nordskolen",
+        site="skolen",
+        start=local_datetime(tuesday, 13 * 60),
+        end=local_datetime(tuesday, 15 * 60),
+        attendees=[CHAIR, SSP_LAST_45],
+    )
+    plan = hand_plan("efteraar", meeting)
+    assert verify_plan(cfg, plan) == []
+    lines = why_meeting(cfg, plan, meeting.uid)
+    assert any("overholder alle regler (onsdag 8/9 kl. 13:00" in line for line in lines), lines

@@ -10,7 +10,7 @@ from typing import Any
 from scheduler.model import Attendee, Meeting, MunicipalityConfig
 from scheduler.term_dates import local_datetime
 from scheduler.verify import Violation, verify_plan
-from tests.builders import ONCE, SSP_LAST_45, council, daycare, hand_plan, person, series, small_config
+from tests.builders import CHAIR, ONCE, SSP_LAST_45, council, daycare, hand_plan, person, series, small_config
 from tests.builders import term as efteraar
 
 TUESDAY = date(2027, 9, 7)
@@ -41,9 +41,6 @@ def meeting(sid: str, start: int, end: int, *attendees: Attendee, unit: str = "n
         end=local_datetime(TUESDAY, end),
         attendees=list(attendees),
     )
-
-
-CHAIR = Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")
 
 
 def council_meeting() -> Meeting:
