@@ -22,6 +22,7 @@ import yaml
 from api.auth import Directory, Role, UserEntry, token_hash
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.term_dates import local_datetime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL = FIXTURES / "small.yaml"
@@ -217,3 +218,22 @@ SSP_LAST_45 = Attendee(
 
 CHAIR = Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")
 """leder in the council's chair"""
+
+COUNCIL_DAY = date(2027, 9, 7)
+"""the Tuesday of the first week of `term()`"""
+
+
+def council_meeting(start: int = 13 * 60, *attendees: Attendee, minutes: int = 120) -> Meeting:
+    """The council's one meeting on COUNCIL_DAY from `start` (minutes after midnight), as a plan
+    holds it; by default chaired by leder with ssp for the last 45 minutes."""
+    return Meeting(
+        uid="raad.efteraar.0@moedeplan",
+        series="raad",
+        occurrence=0,
+        title="raad",
+        unit="nordskolen",
+        site="skolen",
+        start=local_datetime(COUNCIL_DAY, start),
+        end=local_datetime(COUNCIL_DAY, start + minutes),
+        attendees=list(attendees or (CHAIR, SSP_LAST_45)),
+    )

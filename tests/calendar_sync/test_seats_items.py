@@ -3,7 +3,7 @@ attendee's line says which part; through the ICS back-end and the privacy guard.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from icalendar import Calendar
@@ -12,13 +12,21 @@ from calendar_sync.ics import person_calendars
 from calendar_sync.items import items_from_plan
 from calendar_sync.itip import render
 from scheduler.config import config_from_data
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
+from scheduler.model import Attendee, MunicipalityConfig, Plan
 from scheduler.term_dates import local_datetime
-from tests.builders import CHAIR, SSP_LAST_45, council, hand_plan, person, small_config_data
+from tests.builders import (
+    CHAIR,
+    COUNCIL_DAY,
+    SSP_LAST_45,
+    council,
+    council_meeting,
+    hand_plan,
+    person,
+    small_config_data,
+)
 from tests.builders import term as efteraar
 
 NOW = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)
-TUESDAY = date(2027, 9, 7)
 
 
 def config(**council_keys: Any) -> MunicipalityConfig:
@@ -30,22 +38,7 @@ def config(**council_keys: Any) -> MunicipalityConfig:
 
 
 def plan(*extra: Attendee) -> Plan:
-    meeting = Meeting(
-        uid="raad.efteraar.0@moedeplan",
-        series="raad",
-        occurrence=0,
-        title="Det Kreative Råd",
-        unit="nordskolen",
-        site="skolen",
-        start=local_datetime(TUESDAY, 13 * 60 + 30),
-        end=local_datetime(TUESDAY, 15 * 60 + 30),
-        attendees=[
-            CHAIR,
-            SSP_LAST_45,
-            *extra,
-        ],
-    )
-    return hand_plan("efteraar", meeting)
+    return hand_plan("efteraar", council_meeting(13 * 60 + 30, CHAIR, SSP_LAST_45, *extra))
 
 
 def event_of(ics: bytes) -> Any:
@@ -62,7 +55,7 @@ def test_partial_attendee_line_says_which_part() -> None:
     )
     assert "- Leder, Pædagogisk leder" in description.splitlines()  # the chair is there all along
     # the invitation times are the meeting's: the room and the others are booked for all of it
-    assert event_of(feeds["ssp"]).decoded("DTSTART") == local_datetime(TUESDAY, 13 * 60 + 30)
+    assert event_of(feeds["ssp"]).decoded("DTSTART") == local_datetime(COUNCIL_DAY, 13 * 60 + 30)
 
 
 def test_without_convener_the_chair_organises() -> None:

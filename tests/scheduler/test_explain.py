@@ -6,7 +6,6 @@ serving three schools whose conferences are fixed to Wednesdays.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,10 @@ from typer.testing import CliRunner
 import api.cli
 from scheduler.config import ConfigError, config_from_data
 from scheduler.explain import explain_infeasibility, why_meeting
-from scheduler.model import Meeting, PlanStatus
+from scheduler.model import PlanStatus
 from scheduler.solve import SolveOptions, solve
-from scheduler.term_dates import local_datetime
 from scheduler.verify import verify_plan
-from tests.builders import CHAIR, SSP_LAST_45, council, hand_plan, person, small_config
+from tests.builders import council, council_meeting, hand_plan, person, small_config
 from tests.builders import term as efteraar
 
 OPTIONS = SolveOptions(time_limit=5, workers=2)
@@ -195,18 +193,7 @@ def test_why_here_needs_a_partial_attendee_free_for_their_part_only() -> None:
         staff=[person("leder"), person("ssp", working_hours=hours)],
         terms=[efteraar(end="2027-09-10")],
     )
-    tuesday = date(2027, 9, 7)
-    meeting = Meeting(
-        uid="raad.efteraar.0@moedeplan",
-        series="raad",
-        occurrence=0,
-        title="raad",
-        unit="nordskolen",
-        site="skolen",
-        start=local_datetime(tuesday, 13 * 60),
-        end=local_datetime(tuesday, 15 * 60),
-        attendees=[CHAIR, SSP_LAST_45],
-    )
+    meeting = council_meeting()
     plan = hand_plan("efteraar", meeting)
     assert verify_plan(cfg, plan) == []
     lines = why_meeting(cfg, plan, meeting.uid)

@@ -4,16 +4,25 @@ required_people is demanded once."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from scheduler.model import Attendee, Meeting, MunicipalityConfig
 from scheduler.term_dates import local_datetime
 from scheduler.verify import Violation, verify_plan
-from tests.builders import CHAIR, ONCE, SSP_LAST_45, council, daycare, hand_plan, person, series, small_config
+from tests.builders import (
+    CHAIR,
+    COUNCIL_DAY,
+    ONCE,
+    SSP_LAST_45,
+    council,
+    council_meeting,
+    daycare,
+    hand_plan,
+    person,
+    series,
+    small_config,
+)
 from tests.builders import term as efteraar
-
-TUESDAY = date(2027, 9, 7)
 
 
 def config(
@@ -37,14 +46,10 @@ def meeting(sid: str, start: int, end: int, *attendees: Attendee, unit: str = "n
         title=sid,
         unit=unit,
         site=site,
-        start=local_datetime(TUESDAY, start),
-        end=local_datetime(TUESDAY, end),
+        start=local_datetime(COUNCIL_DAY, start),
+        end=local_datetime(COUNCIL_DAY, end),
         attendees=list(attendees),
     )
-
-
-def council_meeting() -> Meeting:
-    return meeting("raad", 13 * 60, 15 * 60, CHAIR, SSP_LAST_45)
 
 
 def daycare_meeting(start: int, end: int) -> Meeting:
@@ -95,7 +100,7 @@ def test_part_comes_from_the_config_not_from_the_plan() -> None:
     claimed = SSP_LAST_45.model_copy(update={"joins_after_minutes": 90})
     plan = hand_plan(
         "efteraar",
-        meeting("raad", 13 * 60, 15 * 60, CHAIR, claimed),
+        council_meeting(13 * 60, CHAIR, claimed),
         daycare_meeting(13 * 60 + 30, 14 * 60 + 30),
     )
     cfg = config(daycare(), travel={"default_minutes": 0})
@@ -106,7 +111,7 @@ def test_part_comes_from_the_config_not_from_the_plan() -> None:
 
 def test_whole_seat_recorded_as_partial_is_a_violation() -> None:
     cut = CHAIR.model_copy(update={"joins_after_minutes": 60})
-    found = verify_plan(config(), hand_plan("efteraar", meeting("raad", 13 * 60, 15 * 60, cut, SSP_LAST_45)))
+    found = verify_plan(config(), hand_plan("efteraar", council_meeting(13 * 60, cut, SSP_LAST_45)))
     assert rules(found) == ["seats"]
     assert "but the seat is for the whole meeting" in found[0].message
 
