@@ -11,23 +11,15 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Any
 
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
-from scheduler.solve import SolveOptions, solve
-from scheduler.verify import verify_plan
+from scheduler.model import Meeting, MunicipalityConfig, Plan
 from tests.builders import ONCE, council, daycare, person, series, small_config
+from tests.builders import solved_and_verified as solved
 from tests.builders import term as efteraar
 
 
 def config(series_list: list[dict[str, Any]], staff: list[dict[str, Any]], **top: Any) -> MunicipalityConfig:
     """Testkommune for one week (Tuesday 7 September 2027 is the only Tuesday), these series and people."""
     return small_config(series=series_list, staff=staff, terms=[efteraar(end="2027-09-10")], **top)
-
-
-def solved(cfg: MunicipalityConfig) -> Plan:
-    plan = solve(cfg, options=SolveOptions(time_limit=5, workers=1))
-    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), plan.explanation
-    assert verify_plan(cfg, plan) == []
-    return plan
 
 
 def only(plan: Plan, series_id: str) -> Meeting:
