@@ -14,6 +14,13 @@ from scheduler.danish import date_range_da, join_da, weekday_da
 from scheduler.rules import Rule
 
 
+def _free(ctx: PlanningContext, occ: Occurrence, pid: str, day: date, start: int) -> bool:
+    """Free for their part of the meeting (a partial seat needs only that part free), with the
+    trip to and from a commitment at another site."""
+    offset, minutes = occ.span_of(pid)
+    return ctx.is_free(pid, day, start + offset, start + offset + minutes, occ.site)
+
+
 class Availability(Rule):
     name = "availability"
     level = "hard"
@@ -25,8 +32,7 @@ class Availability(Rule):
     order = 13
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
-        end = start + occ.duration
-        return [pid for pid in sorted(occ.fixed_people) if not ctx.is_free(pid, day, start, end, occ.site)]
+        return [pid for pid in sorted(occ.fixed_people) if not _free(ctx, occ, pid, day, start)]
 
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time,
@@ -35,11 +41,7 @@ class Availability(Rule):
             for pid, attends in occ.attends.items():
                 if pid in occ.fixed_people and not ctx.explain:
                     continue  # their busy candidates were pruned already
-                busy = [
-                    o.var
-                    for o in occ.options
-                    if not ctx.is_free(pid, o.day, o.start, o.start + occ.duration, occ.site)
-                ]
+                busy = [o.var for o in occ.options if not _free(ctx, occ, pid, o.day, o.start)]
                 if not busy:
                     continue
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None

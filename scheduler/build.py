@@ -84,6 +84,8 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
     assert ctx.index.series_sites(series), f"series {series.id}: unknown unit {series.unit}"  # checked
     seats = series.seats()
     fixed = frozenset(s.person for _, s in seats if s.person is not None)
+    pools = {key: seat_pool(config, series, seat) for key, seat in seats}
+    parts = _partial_spans(series, pools)
     for period in series_periods(series, term, ctx.closed_for(series)):
         if not period.days:
             continue  # reported as a skipped period when the plan is read
@@ -99,6 +101,7 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             site=site,
             duration=series.duration_minutes,
             fixed_people=fixed,
+            parts=parts,
         )
         _add_options(ctx, occ, filters)
         if not occ.options:
@@ -115,14 +118,28 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
         model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
-            pool = seat_pool(config, series, seat)
-            lits = {pid: model.new_bool_var(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
+            lits = {pid: model.new_bool_var(f"seat[{occ.uid}|{key}|{pid}]") for pid in pools[key]}
             occ.seats.append(SeatChoice(key, seat, lits))
         for pid in series.optional_people:
             occ.optional[pid] = model.new_bool_var(f"optional[{occ.uid}|{pid}]")
         _link_attendance(ctx, occ)
         ctx.occurrences.append(occ)
         ctx.by_series[series.id].append(occ)
+
+
+def _partial_spans(series: Series, pools: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
+    """person -> (offset, minutes) for people whose every possible seat is partial: the hull of
+    those parts, so whichever seat they get, what they attend is inside it."""
+    duration = series.duration_minutes
+    hulls: dict[str, tuple[int, int]] = {}
+    for key, seat in series.seats():
+        joins, leaves = seat.part.span(duration) if seat.part else (0, duration)
+        for pid in pools[key]:
+            first, last = hulls.get(pid, (joins, leaves))
+            hulls[pid] = (min(first, joins), max(last, leaves))
+    for pid in series.optional_people:
+        hulls[pid] = (0, duration)
+    return {pid: (a, b - a) for pid, (a, b) in hulls.items() if (a, b) != (0, duration)}
 
 
 def _candidate_days(ctx: PlanningContext, series: Series, start: date, end: date) -> list[date]:

@@ -541,7 +541,19 @@ def _check_series(
     if series.rota:
         seats.append((f"{at}.rota", series.rota))
 
+    if series.convener is not None and series.convener not in person_ids:
+        close = _closest(series.convener, person_ids)
+        hint = f" (mente du '{close}'?)" if close else ""
+        yield f"{at}.convener: '{series.convener}' er ikke en person i staff{hint}"
+
     for where, seat in seats:
+        if seat.part is not None:
+            joins, leaves = seat.part.span(series.duration_minutes)
+            if joins < 0 or leaves > series.duration_minutes:
+                yield (
+                    f"{where}.part: delen (minut {joins}-{leaves}) ligger ikke inden for mødets "
+                    f"{series.duration_minutes} minutter (duration_minutes)"
+                )
         if seat.person is not None and seat.person not in person_ids:
             yield f"{where}.person: {unknown('person', seat.person, person_ids)}"
             continue
@@ -567,7 +579,9 @@ def _check_series(
         and series.chair.person == series.minute_taker.person
     ):
         yield f"{at}.minute_taker: '{series.chair.person}' is also the chair; they must be different people"
-    fixed = [s.person for _, s in seats if s.person] + list(series.required_people)
+    leaders = {seat.person for seat in (series.chair, series.minute_taker) if seat and seat.person}
+    # a chair or minute-taker also listed in required_people is one seat (Series.seats drops it)
+    fixed = [s.person for _, s in seats if s.person] + [p for p in series.required_people if p not in leaders]
     chair_is_minute_taker = bool(
         series.chair and series.minute_taker and series.chair.person == series.minute_taker.person
     )

@@ -286,7 +286,17 @@ def read_plan(
             for pid, lit in choice.lits.items():
                 if solver.boolean_value(lit):
                     role = choice.seat.role or ctx.people[pid].roles[0]
-                    attendees.append(Attendee(person=pid, role=role, required=True, seat=choice.key))
+                    joins, leaves = choice.seat.part.span(occ.duration) if choice.seat.part else (None, None)
+                    attendees.append(
+                        Attendee(
+                            person=pid,
+                            role=role,
+                            required=True,
+                            seat=choice.key,
+                            joins_after_minutes=joins,
+                            leaves_after_minutes=leaves,
+                        )
+                    )
                     seated.add(pid)
         for pid, lit in occ.optional.items():
             if pid not in seated and solver.boolean_value(lit):

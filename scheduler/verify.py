@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from scheduler.config import seat_pool
@@ -161,6 +161,13 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
     return placed.start_min < span.end and span.start < placed.end_min
 
 
+def _minutes(span: tuple[int | None, int | None] | None) -> str:
+    """'75-120' for a part of a meeting, 'the whole meeting' for none."""
+    if span is None or span == (None, None):
+        return "the whole meeting"
+    return f"{span[0] or 0}-{span[1] if span[1] is not None else 'end'}"
+
+
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
     if not plan.meetings and plan.status not in PLANNED:
@@ -232,6 +239,7 @@ class _Verifier:
         """series -> period index -> the plan's entry for a meeting it could not place"""
         for entry in plan.unplaced:
             self.unplaced[entry.series][entry.occurrence] = entry
+        self._parts: dict[str, dict[str, tuple[int, int]]] = {}
 
     def add(self, rule: str, message: str, *meetings: _Placed) -> None:
         self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
@@ -440,6 +448,16 @@ class _Verifier:
                     f"({', '.join(people) or 'none'}), but series {series.id} needs {seat.count}",
                     placed,
                 )
+            expected = seat.part.span(series.duration_minutes) if seat.part else None
+            for attendee in attendees:
+                recorded = (attendee.joins_after_minutes, attendee.leaves_after_minutes)
+                if attendee.seat == key and recorded != (expected or (None, None)):
+                    self.add(
+                        "seats",
+                        f"meeting {uid}: '{attendee.person}' in seat {key} is recorded as there for "
+                        f"minutes {_minutes(recorded)}, but the seat is for {_minutes(expected)}",
+                        placed,
+                    )
             pool = self._pool(series, key)
             for person in people:
                 if person in self.staff and person not in pool:
@@ -609,7 +627,7 @@ class _Verifier:
         by_person: dict[str, list[_Placed]] = defaultdict(list)
         for placed in self.placed:
             for person_id in dict.fromkeys(a.person for a in placed.meeting.attendees):
-                by_person[person_id].append(placed)
+                by_person[person_id].append(self._part_of(person_id, placed))
         for person_id, meetings in by_person.items():
             meetings.sort(key=lambda p: (p.utc_start, p.index))
             person = self.staff.get(person_id)
@@ -621,6 +639,41 @@ class _Verifier:
             self._check_travel(person_id, meetings, overlapping)
             if person is not None and person.max_meetings_per_week is not None:
                 self._check_week_load(person, person.max_meetings_per_week, meetings)
+
+    def _partial_seats(self, series: Series) -> dict[str, tuple[int, int]]:
+        """seat key -> (join, leave) minutes for the series' partial seats; cached per series."""
+        cached = self._parts.get(series.id)
+        if cached is None:
+            cached = self._parts[series.id] = {
+                key: seat.part.span(series.duration_minutes) for key, seat in series.seats() if seat.part
+            }
+        return cached
+
+    def _part_of(self, person_id: str, placed: _Placed) -> _Placed:
+        """The meeting as it blocks the person: narrowed to their part when every seat they hold
+        is partial, re-derived from the series' seats (not from what the plan records)."""
+        series = None if placed.meeting.one_off else self.series.get(placed.meeting.series)
+        if series is None:
+            return placed
+        duration = series.duration_minutes
+        seats = self._partial_seats(series)
+        if not seats:
+            return placed
+        spans: list[tuple[int, int]] = []
+        for attendee in placed.meeting.attendees:
+            if attendee.person != person_id:
+                continue
+            spans.append(seats.get(attendee.seat, (0, duration)))
+        joins, leaves = min(a for a, _ in spans), max(b for _, b in spans)
+        if (joins, leaves) == (0, duration):
+            return placed
+        return replace(
+            placed,
+            utc_start=placed.utc_start + timedelta(minutes=joins),
+            utc_end=placed.utc_start + timedelta(minutes=leaves),
+            start_min=placed.start_min + joins,
+            end_min=placed.start_min + leaves,
+        )
 
     def _check_availability(self, person: Person, placed: _Placed) -> None:
         uid, weekday, day = placed.uid, placed.weekday, placed.day

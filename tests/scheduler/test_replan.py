@@ -27,6 +27,7 @@ from scheduler.replan import (
     propose,
     what_if,
 )
+from scheduler.replan.unavailability import touched_meetings
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
@@ -413,3 +414,21 @@ def test_what_if_keeps_the_booked_familiemoede_and_plans_around_it() -> None:
     assert [m.uid for m in proposal.plan.meetings if m.one_off] == ["familiemoede-fm-1.0@moedeplan"]
     week2 = [m for m in proposal.plan.meetings if m.series == "kk" and m.start.date() in (TUE_W2, THU_W2)]
     assert [m.start.date() for m in week2] == [THU_W2]
+
+
+def test_a_partial_attendee_away_outside_their_part_touches_nothing() -> None:
+    # Issue 14: ssp joins the last 45 minutes (14:15-15:00); away 13:00-14:15 changes nothing,
+    # away 14:00-15:00 touches exactly that meeting.
+    cfg = config(
+        [series("kk", chair="leder", required_roles=[{"person": "ssp", "part": "last 45"}])],
+        [person("leder"), person("ssp")],
+    )
+    plan = base_plan(cfg)
+
+    def ssp_away(first: time, last: time) -> Unavailability:
+        at = [datetime.combine(TUE_W2, moment, tzinfo=TZ) for moment in (first, last)]
+        return Unavailability(person="ssp", start=at[0], end=at[1])
+
+    assert checked(cfg, plan, request(ssp_away(time(13, 0), time(14, 15)))) == []
+    touched = touched_meetings(plan, ssp_away(time(14, 0), time(15, 0)), LONG_BEFORE)
+    assert [m.uid for m in touched] == [on(plan, "kk", TUE_W2).uid]
