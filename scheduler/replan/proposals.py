@@ -350,7 +350,22 @@ def propose(
             proposals.append(make_proposal(config, new_config, kind, plan, outcome.plan))
     if not proposals:
         raise NoProposal(explainer.nothing_works(outcomes, locked, plan))
-    return rank(proposals)[: request.max_proposals]
+    return _named_substitute_first(rank(proposals), unavailability.substitute)[: request.max_proposals]
+
+
+def _named_substitute_first(ranked: list[Proposal], substitute: str | None) -> list[Proposal]:
+    """The proposals in which the substitute named with the absence steps in come first (in rank
+    order): the planner said who takes over, so that answer leads even if a move notifies fewer."""
+    if substitute is None:
+        return ranked
+
+    def steps_in(proposal: Proposal) -> bool:
+        return any(
+            substitute in {a.person for a in c.after_attendees} - {b.person for b in c.before_attendees}
+            for c in proposal.changes
+        )
+
+    return sorted(ranked, key=lambda p: not steps_in(p))
 
 
 # --------------------------------------------------------------------------- explanations

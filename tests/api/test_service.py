@@ -371,6 +371,30 @@ def test_a_service_token_registers_absences_for_anyone(service: Service) -> None
     assert unknown.status_code == 422 and unknown.json()["field"] == "person"
 
 
+WITH_VIKAR = TWO_DISTRICTS.replace(
+    "  - {id: psykolog-a,",
+    "  - {id: vikar, name: Vikar, roles: [paedagogisk_leder], serves: {units: []}}\n  - {id: psykolog-a,",
+)
+
+
+def test_an_absence_with_a_named_substitute_is_covered_by_them_first(service: Service) -> None:
+    plan = service.solved_plan(service.upload(WITH_VIKAR))
+    meeting = meetings_of(plan, "kk-baltorp")[2]
+    body = {"person": "leder-baltorp", **_afternoon(meeting), "substitute": "vikar"}
+    answer = service.client.post("/absences", json=body, headers=auth("baltorp"))
+    assert answer.status_code == 201, answer.text
+    best = answer.json()["proposals"][0]
+    # The chair is a named seat: without a substitute the meeting would have to move.
+    assert best["kind"] == "substitute" and best["changed_meetings"] == 1, best
+    (change,) = best["changes"]
+    assert change["uid"] == meeting["uid"] and change["after_start"] == change["before_start"]
+    assert ("vikar", "chair") in {(a["person"], a["seat"]) for a in change["after_attendees"]}
+    other = {**body, "substitute": "psykolog-a"}
+    wrong = service.client.post("/absences", json=other, headers=auth("baltorp"))
+    assert wrong.status_code == 422 and wrong.json()["field"] == "substitute", wrong.text
+    assert "ingen rolle til fælles" in wrong.text
+
+
 # --------------------------------------------------------------------------- calendars
 
 

@@ -100,7 +100,10 @@ def test_old_absences_without_a_substitute_still_load() -> None:
 
 
 def test_outside_employment_a_person_has_no_time_and_the_reason_says_so() -> None:
-    cfg = config([series("kk", chair="leder")], [person("leder", name="Psykolog F", employed_from="2027-03-01", employed_until="2027-03-31")])
+    cfg = config(
+        [series("kk", chair="leder")],
+        [person("leder", name="Psykolog F", employed_from="2027-03-01", employed_until="2027-03-31")],
+    )
     who, start = cfg.staff[0], cfg.terms[0].start
     assert free_spans(who, D("2027-02-26"), start) == ()
     assert free_spans(who, D("2027-03-01"), start) == ((8 * 60, 16 * 60),)
@@ -159,15 +162,20 @@ def test_the_substitute_must_be_free_so_the_meeting_moves_to_their_day() -> None
     assert w2.start.date() == D("2027-09-16") and holders(plan, "chair")[1] == "vikar"
 
 
-def test_the_substitute_takes_a_role_seat_in_the_absence_and_that_is_no_continuity_break() -> None:
-    # psyk-f serves only Solsikken: only psyk-a's absence makes them eligible at Nordskolen.
-    cfg = config(
+def role_substitute_config() -> MunicipalityConfig:
+    """psyk-f serves only Solsikken: only psyk-a's absence in W3 makes them eligible at Nordskolen."""
+    absence = {**W3, "substitute": "psyk-f"}
+    return config(
         [series("kk", required_roles=[{"role": "psykolog"}])],
         [
-            person("psyk-a", "psykolog", serves={"units": ["nordskolen"]}, absences=[{**W3, "substitute": "psyk-f"}]),
+            person("psyk-a", "psykolog", serves={"units": ["nordskolen"]}, absences=[absence]),
             person("psyk-f", "psykolog", serves={"units": ["solsikken"]}),
         ],
     )
+
+
+def test_the_substitute_takes_a_role_seat_in_the_absence_and_that_is_no_continuity_break() -> None:
+    cfg = role_substitute_config()
     plan = solved(cfg)
     assert holders(plan, "required_roles[0]") == ["psyk-a", "psyk-a", "psyk-f", "psyk-a"]
     assert cost(plan, "continuity") == 0
@@ -218,13 +226,7 @@ def test_the_verifier_rejects_the_substitute_outside_the_absence() -> None:
 
 
 def test_the_verifier_rejects_a_role_seat_substitute_outside_the_absence() -> None:
-    cfg = config(
-        [series("kk", required_roles=[{"role": "psykolog"}])],
-        [
-            person("psyk-a", "psykolog", serves={"units": ["nordskolen"]}, absences=[{**W3, "substitute": "psyk-f"}]),
-            person("psyk-f", "psykolog", serves={"units": ["solsikken"]}),
-        ],
-    )
+    cfg = role_substitute_config()
     w1, *rest = meetings(solved(cfg))
     found = verify_plan(cfg, hand_plan("t", seated(w1, "required_roles[0]", "psyk-f"), *rest))
     assert [v.rule for v in found] == ["seats"], found
