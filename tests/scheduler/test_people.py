@@ -149,6 +149,21 @@ def test_the_substitute_takes_the_named_chair_in_the_absence_only() -> None:
     assert holders(plan, "chair") == ["leder", "vikar", "leder", "leder"]
 
 
+def test_a_substitute_covers_the_named_chair_before_they_are_employed() -> None:
+    cfg = config(
+        [series("kk", chair="leder")],
+        [
+            person(
+                "leder",
+                employed_from="2027-09-20",
+                absences=[{**W2, "start": "2027-09-06", "substitute": "vikar"}],
+            ),
+            person("vikar"),
+        ],
+    )
+    assert holders(solved(cfg), "chair") == ["vikar", "vikar", "leder", "leder"]
+
+
 def test_the_substitute_must_be_free_so_the_meeting_moves_to_their_day() -> None:
     cfg = config(
         [series("kk", chair="leder", weekdays=["tue", "thu"], preferred_weekdays=["tue"])],
@@ -179,6 +194,7 @@ def test_the_substitute_takes_a_role_seat_in_the_absence_and_that_is_no_continui
     plan = solved(cfg)
     assert holders(plan, "required_roles[0]") == ["psyk-a", "psyk-a", "psyk-f", "psyk-a"]
     assert cost(plan, "continuity") == 0
+    assert plan.stats is not None and plan.stats.continuity_pct == 100.0
 
 
 def test_a_substitute_without_the_seat_role_does_not_take_a_role_seat() -> None:
