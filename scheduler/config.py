@@ -395,18 +395,21 @@ def stand_ins(
 
     On a day of an absence with a `substitute`, the substitute takes the absent person's seats:
     a named seat, a seat of listed people, or a role seat when the substitute holds that role too.
-    The planner, the greedy start and the slot finder share this; the verifier re-derives it.
+    The planner's model (and through it the greedy start, continuity and replanning) uses this;
+    the verifier re-derives it.
     """
-    people = index_of(config).people
+    index = index_of(config)
     members = set(pool)
     out: dict[str, dict[date, tuple[str, ...]]] = {}
     wanted = sorted(set(days))
-    for pid in pool:
-        for absence in people[pid].absences:
+    for pid, absences in index.substituted.items():
+        if pid not in members:
+            continue
+        for absence in absences:
             sub = absence.substitute
-            if sub is None or sub in members or sub not in people:
+            if sub is None or sub in members or sub not in index.people:
                 continue
-            if role is not None and role not in people[sub].roles:
+            if role is not None and role not in index.people[sub].roles:
                 continue
             for day in wanted:
                 if absence.start <= day <= absence.end:
