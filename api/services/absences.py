@@ -74,6 +74,7 @@ class AbsenceOut(BaseModel):
     person: str
     start: datetime
     end: datetime
+    substitute: str | None = Field(default=None, description="who takes the person's seats meanwhile")
     state: str
     plan_id: int | None = Field(description="the plan version the proposals change")
     version: int
@@ -104,6 +105,7 @@ def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = 
         person=absence.person_id,
         start=absence.start,
         end=absence.end,
+        substitute=absence.substitute_id,
         state=str(absence.state),
         plan_id=rows[0].plan_version_id if rows else None,
         version=absence.version,
@@ -166,7 +168,9 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
             proposals = propose(config, plan, request, time_limit=state.settings.replan_time_limit)
         except NoProposal as exc:
             reasons = exc.reasons
-    absence = storage.create_absence(db, body.person, body.start, body.end, body.reason, who.name)
+    absence = storage.create_absence(
+        db, body.person, body.start, body.end, body.reason, who.name, substitute_id=body.substitute
+    )
     for rank, proposal in enumerate(proposals, start=1):
         assert plan_row is not None
         storage.add_proposal(db, absence.id, plan_row, proposal, rank, who.name)
