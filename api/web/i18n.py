@@ -248,6 +248,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Substitute (optional; takes the person's seats meanwhile)",
     ),
     "no_substitute": ("Ingen navngiven vikar", "No named substitute"),
+    "substitute": ("Vikar", "Substitute"),
     "reason_confidential": (
         "Begrundelse (fortrolig; gemmes, sendes aldrig)",
         "Reason (confidential; stored, never sent)",

@@ -203,6 +203,9 @@ def test_the_absence_form_passes_a_named_substitute_on(site: Site) -> None:
     assert refused.status_code == 422 and "ingen rolle til fælles" in refused.text, refused.text
     registered = site.client.post("/absence", data={**form, "substitute": ""})
     assert registered.status_code == 200 and "Forslag 1" in registered.text
+    assert 'id="substitute"' not in registered.text
+    named = site.client.post("/absence", data={**form, "substitute": "leder-skovlunde"})
+    assert named.status_code == 200 and '<p id="substitute">Vikar: Leder Skovlunde</p>' in named.text
 
 
 def test_a_leader_cannot_accept_a_proposal_that_changes_another_district(site: Site) -> None:
