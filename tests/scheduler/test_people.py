@@ -167,6 +167,22 @@ def test_a_substitute_covers_the_named_chair_before_they_are_employed() -> None:
     assert holders(solved(cfg), "chair") == ["vikar", "vikar", "leder", "leder"]
 
 
+def test_a_substitute_in_a_partial_seat_is_needed_only_for_that_part() -> None:
+    # The substitute has a commitment in the first hour: fine, the seat is only the last 45 minutes.
+    busy_first_hour = {"title": "Teammøde", "weekday": "tue", "time": "13:00-14:00"}
+    cfg = config(
+        [series("kk", chair="leder", required_roles=[{"role": "ungeraadgiver", "part": "last 45"}])],
+        [
+            person("leder"),
+            person("ung-a", "ungeraadgiver", absences=[{**W2, "substitute": "ung-b"}]),
+            person("ung-b", "ungeraadgiver", serves={"units": []}, commitments=[busy_first_hour]),
+        ],
+    )
+    plan = solved(cfg)
+    assert holders(plan, "required_roles[0]") == ["ung-a", "ung-b", "ung-a", "ung-a"]
+    assert meetings(plan)[1].start.time() == time(13, 0)
+
+
 def test_the_substitute_must_be_free_so_the_meeting_moves_to_their_day() -> None:
     cfg = config(
         [series("kk", chair="leder", weekdays=["tue", "thu"], preferred_weekdays=["tue"])],
