@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from scheduler.availability import not_employed_da
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.danish import date_range_da, join_da, weekday_da
 from scheduler.rules import Rule
@@ -68,6 +69,13 @@ class Availability(Rule):
         ]
         if extras:
             text += f" og har faste aftaler ({join_da(extras)})"
+        employment = [
+            reason
+            for reason in (not_employed_da(person, ctx.term.start), not_employed_da(person, ctx.term.end))
+            if reason is not None
+        ]
+        if employment:
+            text += " og " + join_da([reason.removeprefix(f"{person.name} ") for reason in employment])
         absences = [
             date_range_da(a.start, a.end)
             for a in person.absences

@@ -58,6 +58,12 @@ class SeatChoice:
     key: str
     seat: Seat
     lits: dict[str, cp_model.IntVar]
+    stand_ins: dict[str, dict[date, tuple[str, ...]]] = field(default_factory=dict)
+    """named substitutes in `lits` beyond the seat's pool: the days they may sit here, and for whom"""
+
+    def may_sit(self, pid: str, day: date) -> bool:
+        """Whether the person may hold this seat on that day (a stand-in only on their absence days)."""
+        return pid in self.lits and (pid not in self.stand_ins or day in self.stand_ins[pid])
 
     @property
     def role(self) -> str | None:

@@ -296,6 +296,9 @@ class Absence(Strict):
     end: date
     time: TimeRange | None = Field(default=None, description="part of each day only; whole days if absent")
     reason: str = Field(default="", description="kept internal; never put in invitations")
+    substitute: Identifier | None = Field(
+        default=None, description="the person who takes the absent person's seats on the absence's days"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
@@ -324,6 +327,16 @@ class Person(Strict):
     )
     commitments: list[Commitment] = Field(default_factory=list)
     absences: list[Absence] = Field(default_factory=list)
+    employed_from: date | None = Field(default=None, description="first day of employment (inclusive)")
+    employed_until: date | None = Field(default=None, description="last day of employment (inclusive)")
+
+    @model_validator(mode="after")
+    def _employment_ordered(self) -> Person:
+        if self.employed_from and self.employed_until and self.employed_until < self.employed_from:
+            raise ValueError(
+                f"employed_until ({self.employed_until}) ligger før employed_from ({self.employed_from})"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- calendar

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term, objective_terms, placed_count
-from scheduler.config import series_title
+from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
 from scheduler.hint import greedy_hint
@@ -418,11 +418,16 @@ def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) 
         shapes = Counter(meeting_patterns(config, term, series, [local_shape(m) for m in series_meetings]))
         regular += shapes.most_common(1)[0][1]
         counted += len(series_meetings)
-        continuity_seats = {key for key, seat in series.seats() if seat.person is None and not seat.rota}
+        # a named substitute (outside the seat's pool) sits in for its holder: not counted, as in the rule
+        continuity_seats = {
+            key: set(seat_pool(config, series, seat))
+            for key, seat in series.seats()
+            if seat.person is None and not seat.rota
+        }
         holders: dict[str, Counter[str]] = defaultdict(Counter)
         for m in series_meetings:
             for a in m.attendees:
-                if a.seat in continuity_seats:
+                if a.seat in continuity_seats and a.person in continuity_seats[a.seat]:
                     holders[a.seat][a.person] += 1
         for counter in holders.values():
             kept += counter.most_common(1)[0][1]

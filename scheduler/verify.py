@@ -6,9 +6,10 @@ built shows up as a violation instead of a silently wrong calendar. It runs afte
 and in the tests, so it groups work by person, site and day rather than comparing all meetings
 with each other (plans have up to ~10 000 meetings).
 
-Availability (working hours, commitments every N weeks, absences) is re-derived here on purpose:
-it is the independent twin of `scheduler.availability`, which the planner, the greedy start, the
-slot finder and the web's "why here" share; keep it separate, so the two can disagree in a test.
+Availability (employment dates, working hours, commitments every N weeks, absences) is re-derived
+here on purpose: it is the independent twin of `scheduler.availability`, which the planner, the
+greedy start, the slot finder and the web's "why here" share; keep it separate, so the two can
+disagree in a test. So is who may stand in for an absent person (`absences[].substitute`).
 Plain lookups of the config's meaning (a term by id, travel minutes between two sites, a
 series' site, whether it runs this term) come from `scheduler.index`, as everywhere else.
 
@@ -425,6 +426,18 @@ class _Verifier:
             self._pools[(series.id, key)] = cached
         return cached
 
+    def _stands_in(self, person_id: str, pool: frozenset[str], role: str | None, day: date) -> bool:
+        """Whether the person is the named substitute of someone in the pool who is absent that
+        day (and holds the seat's role, if it has one): then they may take that person's seat."""
+        if role is not None and role not in self.staff[person_id].roles:
+            return False
+        return any(
+            absence.substitute == person_id and absence.start <= day <= absence.end
+            for member in pool
+            if member in self.staff
+            for absence in self.staff[member].absences
+        )
+
     def _check_seats(self, placed: _Placed, series: Series) -> None:
         uid = placed.uid
         attendees = placed.meeting.attendees
@@ -460,7 +473,11 @@ class _Verifier:
                     )
             pool = self._pool(series, key)
             for person in people:
-                if person in self.staff and person not in pool:
+                if (
+                    person in self.staff
+                    and person not in pool
+                    and not self._stands_in(person, pool, seat.role, placed.day)
+                ):
                     what = f"role '{seat.role}' serving {series.unit}" if seat.role else "the seat's people"
                     self.add(
                         "seats",
@@ -677,6 +694,14 @@ class _Verifier:
 
     def _check_availability(self, person: Person, placed: _Placed) -> None:
         uid, weekday, day = placed.uid, placed.weekday, placed.day
+        starts, ends = person.employed_from, person.employed_until
+        if (starts is not None and day < starts) or (ends is not None and ends < day):
+            self.add(
+                "availability",
+                f"meeting {uid} on {day}: '{person.id}' is employed only "
+                f"{starts or 'open'} to {ends or 'open'}",
+                placed,
+            )
         hours = person.working_hours.get(weekday)
         if hours is None:
             self.add(
