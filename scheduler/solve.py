@@ -25,6 +25,7 @@ from scheduler.model import (
     RuleCost,
     SkippedPeriod,
     Term,
+    UnplacedMeeting,
 )
 from scheduler.rules import load_rules
 from scheduler.term_dates import (
@@ -242,14 +243,24 @@ def with_unplaced(
     missing = most.left_out(ctx) + ctx.empty_occurrences
     explained = why_unplaced(ctx.config, ctx.term, missing, placed, booked, reasons)
     plan.unplaced = sorted(explained, key=lambda u: (u.period_start, u.series, u.occurrence))
-    total = len(placed) + len(plan.unplaced)
-    plan.explanation = [
-        f"Ikke alle møder kan placeres: {len(placed)} af {total} møder er planlagt"
-        + ("" if most.proven else " (flere kan måske placeres med en længere tidsgrænse)")
-        + ". Disse mangler:",
-        *(f"- {reason}" for u in plan.unplaced for reason in u.reason_da[:1]),
-    ]
+    plan.explanation = partial_explanation(len(placed), plan.unplaced, most.proven)
     return plan
+
+
+PARTIAL_LIST_INTRO = " Disse mangler:"
+"""The end of a PARTIAL plan's headline, before its list of reasons (a view without the list drops it)."""
+
+
+def partial_explanation(placed: int, unplaced: list[UnplacedMeeting], proven: bool = True) -> list[str]:
+    """A PARTIAL plan's explanation: how many of its meetings are planned, then each missing one's
+    reason (`proven` false: more might fit with more time)."""
+    return [
+        f"Ikke alle møder kan placeres: {placed} af {placed + len(unplaced)} møder er planlagt"
+        + ("" if proven else " (flere kan måske placeres med en længere tidsgrænse)")
+        + "."
+        + PARTIAL_LIST_INTRO,
+        *(f"- {reason}" for u in unplaced for reason in u.reason_da[:1]),
+    ]
 
 
 def _solver(

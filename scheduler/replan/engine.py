@@ -310,6 +310,8 @@ class Engine:
         of an unchanged config) comes back unchanged.
         """
         started = time.monotonic()
+        if self.ctx.empty_occurrences and not self.partial:
+            return Outcome("infeasible")  # a meeting with no possible time: not every one can be kept
         fixed: dict[int, int] = {}
         held: list[tuple[Occurrence, int]] = []
         """partial mode: (meeting, variable index) pinned to 1 only while the meeting is placed"""

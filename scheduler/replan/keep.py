@@ -29,7 +29,7 @@ from scheduler.context import Occurrence
 from scheduler.index import index_of
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus, Series
 from scheduler.replan.diff import diff_plans
-from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom, Outcome
+from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
 from scheduler.replan.unavailability import notice_horizon, within_notice
 from scheduler.replan.what_if import no_plan_reasons
 from scheduler.solve import PlanVerificationError, ProgressCallback, SolveOptions, solve
@@ -119,12 +119,7 @@ def replan(
             return PINNED
         return Freedom(time=occ.uid not in time_pinned, seats="all", optional="all")
 
-    whole = engine(partial=False)
-    outcome = (
-        whole.solve(freedom_of, hint=live, warm=not fresh)
-        if not whole.ctx.empty_occurrences  # a meeting with no possible time: not all can be kept
-        else Outcome("infeasible")
-    )
+    outcome = engine(partial=False).solve(freedom_of, hint=live, warm=not fresh)
     if outcome.status in ("infeasible", "unpinnable"):
         partial = engine(partial=True).solve(freedom_of, hint=live)
         if partial.plan is not None:

@@ -14,7 +14,7 @@ from scheduler.availability import require_aware
 from scheduler.context import Occurrence
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
-from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom, Outcome
+from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
 from scheduler.replan.proposals import NoProposal, Proposal, make_proposal
 
 
@@ -46,9 +46,7 @@ def what_if(
         return PINNED if occ.uid in frozen else full
 
     engine = Engine(modified_config, term, plan, earliest_move=now, time_limit=time_limit, workers=workers)
-    outcome = (
-        engine.solve(freedom_of, hint=plan) if not engine.ctx.empty_occurrences else Outcome("infeasible")
-    )
+    outcome = engine.solve(freedom_of, hint=plan)
     if outcome.status == "infeasible":  # not every meeting fits: keep or place the most (PARTIAL)
         again = Engine(
             modified_config,
