@@ -19,6 +19,7 @@ import pytest
 from scheduler.availability import Unavailability, config_with_unavailability
 from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.replan import NoProposal, ReplanRequest, propose, replan, what_if
+from scheduler.replan.merge import merge_onto
 from scheduler.term_dates import TZ
 from scheduler.verify import format_violations, verify_plan
 from tests.builders import hand_plan, person, series, small_config, solved_and_verified
@@ -170,3 +171,19 @@ def test_verifier_rejects_a_partial_replan_that_keeps_the_meeting_in_the_absence
     found = verify_plan(config, silent)
     assert [v.rule for v in found] == ["structure"], format_violations(found)
     assert "not listed as unplaced" in found[0].message
+
+
+def test_a_partial_draft_merged_onto_the_live_plan_keeps_its_unplaced_list(live: Plan) -> None:
+    """A leader's PARTIAL draft goes live on top of the live plan: the conference it left out
+    stays out and listed (the merge is PARTIAL and verifies); a later draft that places it again
+    makes the merge whole."""
+    config = config_with_unavailability(speech_config(), SECOND_FORTNIGHT)
+    draft = replan(config, live, now=LONG_BEFORE, time_limit=5, workers=1)
+    merged = merge_onto(live, live, draft).plan
+    assert merged.status == PlanStatus.PARTIAL
+    assert [(u.series, u.occurrence) for u in merged.unplaced] == [("kk", 1)]
+    assert merged.explanation == draft.explanation
+    assert verify_plan(config, merged) == []
+    whole = merge_onto(merged, draft, live).plan  # the full plan again, laid on the partial one
+    assert whole.status == PlanStatus.FEASIBLE and whole.unplaced == [] and whole.explanation == []
+    assert verify_plan(speech_config(), whole) == []
