@@ -1,7 +1,8 @@
 """The `moedeplan` command line. Integrations rely on its commands and exit codes; keep them stable.
 
 Exit codes: 0 success; 1 a plan breaks a rule (verify), or an internal error; 2 bad input (config,
-plan file, arguments); 3 no plan exists (the explanation says why).
+plan file, arguments); 3 no plan exists (the explanation says why); 4 (plan, replan) a plan was
+written, but some meetings could not be placed (listed with their reasons).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_NO_PLAN = 3
 EXIT_PARTIAL = 4
-"""`plan`: a plan was written, but some meetings could not be placed (listed, with reasons)"""
+"""`plan`, `replan`: a plan was written, but some meetings could not be placed (listed, with reasons)"""
 
 app = typer.Typer(
     add_completion=False,
@@ -139,6 +140,12 @@ def plan(
         typer.echo(f"Intern fejl: løsningen bryder en regel (rapportér venligst):\n{exc}", err=True)
         raise typer.Exit(EXIT_VIOLATIONS) from None
     line.done()
+    _write_plan(cfg, result, out, quiet)
+
+
+def _write_plan(cfg: MunicipalityConfig, result: Plan, out: Path, quiet: bool) -> None:
+    """OUT/plan.json, then the ICS files and the summary; exit 3 when there is no plan, exit 4
+    when some meetings are missing (listed on stderr with their reasons)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     if result.status not in PLANNED:
@@ -151,6 +158,47 @@ def plan(
     if result.status == PlanStatus.PARTIAL:
         typer.echo("\n".join(result.explanation), err=True)
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def replan(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML), e.g. with a new absence")],
+    live_plan: Annotated[Path, typer.Argument(metavar="PLAN.json", help="the plan people have now")],
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
+    now: Annotated[
+        str | None, typer.Option(help="ISO time with offset: what has begun is kept; default now")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(min=0.1, help="seconds")] = 10.0,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
+    quiet: Annotated[bool, typer.Option(help="no summary")] = False,
+) -> None:
+    """Replan a term from its current plan with the least change (meetings begun, and the times
+    inside the notice period, are kept): writes OUT/plan.json and ICS files like `plan`, with the
+    change against PLAN.json in the summary's stats; exit 3 if no plan exists, exit 4 if some
+    meetings cannot be kept (the rest is written, the missing ones listed with their reasons)."""
+    from datetime import datetime
+
+    from scheduler.replan import replan as replan_plan
+    from scheduler.term_dates import TZ
+
+    cfg = _load(config)
+    current = _load_plan(live_plan)
+    if current.term not in {t.id for t in cfg.terms}:
+        typer.echo(f"{live_plan}: term '{current.term}' is not in {config}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        moment = datetime.fromisoformat(now) if now is not None else datetime.now(TZ)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        typer.echo(f"--now: '{now}' er ikke et tidspunkt med tidszone (fx 2027-03-01T08:00+01:00)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result = replan_plan(cfg, current, now=moment, time_limit=time_limit, workers=workers)
+    except PlanVerificationError as exc:
+        typer.echo(f"Intern fejl: løsningen bryder en regel (rapportér venligst):\n{exc}", err=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    _write_plan(cfg, result, out, quiet)
 
 
 @app.command()

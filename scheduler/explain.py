@@ -133,16 +133,21 @@ def why_unplaced(
     occurrences: list[Occurrence],
     placed: list[Meeting],
     booked: list[Meeting] | None = None,
+    known: dict[str, str] | None = None,
 ) -> list[UnplacedMeeting]:
     """Each meeting a partial plan left out, with its reason in Danish: first the meeting alone
     (its own people, windows, weekdays: an explain-mode model of that one occurrence), then with
     the plan's placed meetings fixed around it (as booked meetings). The text starts with the
-    meeting: 'Koordineringskonference, skole, Nordskolen, uge 10-11: …'."""
+    meeting: 'Koordineringskonference, skole, Nordskolen, uge 10-11: …'. `known`: uid -> the
+    reason a caller already has (a replanning that could not keep a meeting's pinned time)."""
     out = []
+    known = known or {}
     for n, occ in enumerate(occurrences):
         when = period_da(occ.series.cadence.kind, occ.period.start, occ.period.end)
         head = f"{series_title(config, occ.series)}, {when}"
-        reason = _why_one(config, term, occ, placed, booked) if n < UNPLACED_EXPLAINED else None
+        reason = known.get(occ.uid) or (
+            _why_one(config, term, occ, placed, booked) if n < UNPLACED_EXPLAINED else None
+        )
         out.append(
             UnplacedMeeting(
                 series=occ.series.id,
@@ -277,7 +282,7 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
             for v in verify_plan(config, trial)
             if uid in v.meetings and v.rule != "availability"
         ]
-        away = _not_free(config, term, moved)
+        away = meeting_not_free(config, term, moved)
         if away is not None:
             hard.append(("availability", away))
         if hard:
@@ -302,7 +307,7 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     return lines
 
 
-def _not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
+def meeting_not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
     """Why one of the meeting's people cannot come then to its site, in Danish (as the slot finder
     says it); a partial attendee need only be free for their part."""
     index = index_of(config)

@@ -25,6 +25,7 @@ from scheduler.model import (
     RuleCost,
     SkippedPeriod,
     Term,
+    UnplacedMeeting,
 )
 from scheduler.rules import load_rules
 from scheduler.term_dates import (
@@ -161,45 +162,105 @@ def _partial_or_infeasible(
     if not options.partial:
         return _infeasible(config, term.id, started, options)
     budget = max(2.0, limit - (time.monotonic() - started))
-    partial_started = time.monotonic()
     ctx = build_model(config, term, booked=booked, partial=True)
     reporter = _ProgressReporter(progress, started)
+    greedy_hint(ctx)
+    soft = objective_terms(ctx)
+    most = place_most(
+        ctx,
+        sum(soft) if soft else 0,
+        lambda seconds: _solver(config, options, 0.0, seconds),
+        budget,
+        reporter,
+    )
+    if most is None:
+        return _infeasible(config, term.id, started, options)
+    plan = read_plan(ctx, most.solver, most.status, started, reporter.first_feasible)
+    return _verified(config, with_unplaced(ctx, most, plan, booked), options)
+
+
+@dataclass
+class MostPlaced:
+    """The answer of a partial solve (`place_most`): the solver holding it and what it proved."""
+
+    solver: cp_model.CpSolver
+    status: cp_model.CpSolverStatus
+    placed: int
+    proven: bool
+    """no plan places more meetings (the first solve was optimal)"""
+
+    def left_out(self, ctx: PlanningContext) -> list[Occurrence]:
+        return [o for o in ctx.occurrences if not _is_placed(self.solver, o)]
+
+
+def place_most(
+    ctx: PlanningContext,
+    objective: cp_model.LinearExprT,
+    make_solver: Callable[[float], cp_model.CpSolver],
+    budget: float,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> MostPlaced | None:
+    """The lexicographic partial solve of a partial-mode model: first the most meetings placed
+    (`PLACE_SHARE` of `budget`, from the model's hints), then `objective` minimised with that many
+    placed. One home for a fresh plan (the soft rules) and a replanning (the cost of change too).
+    Adds the bound on the placed count to the model (a caller that reuses it removes it). None when
+    no meeting can be placed (or none was found in time)."""
+    started = time.monotonic()
     model = ctx.model
     model.maximize(placed_count(ctx))
-    greedy_hint(ctx)
-    solver = _solver(config, options, 0.0, budget * PLACE_SHARE)
-    status = solver.solve(model, reporter)
+    solver = make_solver(budget * PLACE_SHARE)
+    status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or round(solver.objective_value) == 0:
-        return _infeasible(config, term.id, started, options)
+        return None
     best = round(solver.objective_value)
     proven = status == cp_model.OPTIMAL
-
     model.add(placed_count(ctx) >= best)
-    soft = objective_terms(ctx)
-    model.minimize(sum(soft) if soft else 0)
+    model.minimize(objective)
     model.clear_hints()
     for index, value in enumerate(solver.response_proto.solution):
         model.add_hint(model.get_int_var_from_proto_index(index), value)
-    second = _solver(config, options, time.monotonic() - partial_started, budget)
-    second_status = second.solve(model, reporter)
+    second = make_solver(budget - (time.monotonic() - started))
+    second_status = second.solve(model, callback)
     if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solver, status = second, second_status
-    plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
-    plan.status = PlanStatus.PARTIAL
-    left_out = [o for o in ctx.occurrences if not _is_placed(solver, o)]
+    return MostPlaced(solver, status, best, proven)
+
+
+def with_unplaced(
+    ctx: PlanningContext,
+    most: MostPlaced,
+    plan: Plan,
+    booked: list[Meeting] | None,
+    reasons: dict[str, str] | None = None,
+) -> Plan:
+    """The plan read from a partial solve, made PARTIAL: each meeting left out (and each with no
+    possible time) listed with its reason, and the explanation's summary. `reasons`: uid -> a
+    reason the caller knows better than `why_unplaced` (a replanning's pinned time)."""
     from scheduler.explain import why_unplaced
 
+    plan.status = PlanStatus.PARTIAL
     placed = [m for m in plan.meetings if not m.one_off]
-    plan.unplaced = why_unplaced(config, term, left_out + ctx.empty_occurrences, placed, booked)
-    plan.unplaced.sort(key=lambda u: (u.period_start, u.series, u.occurrence))
-    total = len(placed) + len(plan.unplaced)
-    plan.explanation = [
-        f"Ikke alle møder kan placeres: {len(placed)} af {total} møder er planlagt"
+    missing = most.left_out(ctx) + ctx.empty_occurrences
+    explained = why_unplaced(ctx.config, ctx.term, missing, placed, booked, reasons)
+    plan.unplaced = sorted(explained, key=lambda u: (u.period_start, u.series, u.occurrence))
+    plan.explanation = partial_explanation(len(placed), plan.unplaced, most.proven)
+    return plan
+
+
+PARTIAL_LIST_INTRO = " Disse mangler:"
+"""The end of a PARTIAL plan's headline, before its list of reasons (a view without the list drops it)."""
+
+
+def partial_explanation(placed: int, unplaced: list[UnplacedMeeting], proven: bool = True) -> list[str]:
+    """A PARTIAL plan's explanation: how many of its meetings are planned, then each missing one's
+    reason (`proven` false: more might fit with more time)."""
+    return [
+        f"Ikke alle møder kan placeres: {placed} af {placed + len(unplaced)} møder er planlagt"
         + ("" if proven else " (flere kan måske placeres med en længere tidsgrænse)")
-        + ". Disse mangler:",
-        *(f"- {reason}" for u in plan.unplaced for reason in u.reason_da[:1]),
+        + "."
+        + PARTIAL_LIST_INTRO,
+        *(f"- {reason}" for u in unplaced for reason in u.reason_da[:1]),
     ]
-    return _verified(config, plan, options)
 
 
 def _solver(

@@ -1,8 +1,10 @@
 """Absences: someone is unavailable → ranked proposals → one accepted → a new plan version.
 
 Nothing is sent when an absence is registered; only accepting a proposal changes the plan, and
-only the people in that proposal's `notified` list hear of it. The reason given for an absence
-is confidential: it is stored, never returned, never sent.
+only the people in that proposal's `notified` list hear of it. An absence nobody can cover gets
+its reasons (`no_proposal`) and, when some meetings can still be kept, one proposal whose plan is
+PARTIAL: the meetings it leaves out are in its `unplaced` list, with their reasons. The reason
+given for an absence is confidential: it is stored, never returned, never sent.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from api.orm import Proposal as ProposalRow
 from api.services.plans import ChangeOut, changeable, load, may_change, save_change
 from scheduler.config import substitute_problem
 from scheduler.index import index_of
-from scheduler.model import RuleCost
+from scheduler.model import RuleCost, UnplacedMeeting
 from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
 
 
@@ -65,6 +67,11 @@ class ProposalOut(BaseModel):
     notified: list[str]
     changed_meetings: int
     rule_costs: list[RuleCost]
+    unplaced: list[UnplacedMeeting] = Field(
+        default_factory=list,
+        description="a proposal that cannot keep every meeting (its plan is PARTIAL): those left out, "
+        "with reasons (not in a staff member's view: the reasons name colleagues' absences)",
+    )
     accepted: bool
     version: int = Field(description="ETag for If-Match on accept")
 
@@ -82,7 +89,7 @@ class AbsenceOut(BaseModel):
     no_proposal: list[str] = Field(description="why nothing can cover the absence, in Danish")
 
 
-def _proposal_out(row: ProposalRow) -> ProposalOut:
+def _proposal_out(row: ProposalRow, private: bool) -> ProposalOut:
     proposal = Proposal.model_validate_json(row.proposal_json)
     return ProposalOut(
         id=row.id,
@@ -93,12 +100,15 @@ def _proposal_out(row: ProposalRow) -> ProposalOut:
         notified=proposal.notified,
         changed_meetings=proposal.changed_meetings,
         rule_costs=proposal.rule_costs,
+        unplaced=[] if private else proposal.plan.unplaced,
         accepted=row.accepted_at is not None,
         version=row.version,
     )
 
 
-def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = None) -> AbsenceOut:
+def _absence_out(
+    db: Session, who: Principal, absence: Absence, no_proposal: list[str] | None = None
+) -> AbsenceOut:
     rows = storage.proposals_for(db, absence.id)
     return AbsenceOut(
         id=absence.id,
@@ -109,7 +119,7 @@ def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = 
         state=str(absence.state),
         plan_id=rows[0].plan_version_id if rows else None,
         version=absence.version,
-        proposals=[_proposal_out(r) for r in rows],
+        proposals=[_proposal_out(r, private=who.role == Role.staff) for r in rows],
         no_proposal=no_proposal or [],
     )
 
@@ -166,8 +176,9 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
         )
         try:
             proposals = propose(config, plan, request, time_limit=state.settings.replan_time_limit)
-        except NoProposal as exc:
+        except NoProposal as exc:  # why; and, if some meetings can be kept, the proposal that keeps most
             reasons = exc.reasons
+            proposals = [exc.partial] if exc.partial is not None else []
     absence = storage.create_absence(
         db, body.person, body.start, body.end, body.reason, who.name, substitute_id=body.substitute
     )
@@ -177,14 +188,14 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
     if plan_row is not None and not proposals and not reasons:
         storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
     commit(db)
-    return _absence_out(db, absence, reasons)
+    return _absence_out(db, who, absence, reasons)
 
 
 def read(db: Session, who: Principal, absence_id: int) -> AbsenceOut:
     """An absence and its proposals (staff: only their own)."""
     absence = storage.get_absence(db, absence_id)
     _may_see(who, absence)
-    return _absence_out(db, absence)
+    return _absence_out(db, who, absence)
 
 
 def recent(db: Session, who: Principal, limit: int = 10) -> list[Absence]:

@@ -35,11 +35,13 @@ from scheduler.model import (
     MunicipalityConfig,
     Plan,
     PlanStats,
+    PlanStatus,
     RuleCost,
     SkippedPeriod,
     UnplacedMeeting,
 )
 from scheduler.replan import MeetingChange, NoProposal, diff_plans, move_meeting
+from scheduler.solve import PARTIAL_LIST_INTRO
 
 # --------------------------------------------------------------------------- bodies
 
@@ -298,6 +300,22 @@ def unplaced_in(
     return out
 
 
+def explanation_in(
+    config: MunicipalityConfig, plan: Plan, district: str | None, unit: str | None, person: str | None
+) -> list[str]:
+    """The plan's explanation in the scope of `unplaced_in`: a PARTIAL plan's lists each unplaced
+    meeting's reason, so the lines of those out of scope go (in one person's view all of them,
+    and the headline no longer announces a list)."""
+    if plan.status != PlanStatus.PARTIAL:
+        return plan.explanation
+    shown = {id(entry) for entry in unplaced_in(config, plan, district, unit, person)}
+    hidden = {f"- {r}" for entry in plan.unplaced if id(entry) not in shown for r in entry.reason_da}
+    lines = [line for line in plan.explanation if line not in hidden]
+    if not shown:
+        lines = [line.removesuffix(PARTIAL_LIST_INTRO) for line in lines]
+    return lines
+
+
 def _backend_name(state: AppState, backend: str | None) -> str:
     name = backend or state.calendar.calendar_backend
     if name not in known_backends():
@@ -449,7 +467,7 @@ def read_plan(
         **version_out(row).model_dump(),
         rule_costs=plan.rule_costs,
         stats=plan.stats,
-        explanation=plan.explanation,
+        explanation=explanation_in(config, plan, district, unit, person),
         meetings=filtered(config, plan, district, unit, person),
         skipped=plan.skipped,
         unplaced=unplaced_in(config, plan, district, unit, person),

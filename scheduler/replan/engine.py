@@ -14,6 +14,13 @@ or people changes at least one meeting, so it costs more than S for the change a
 soft cost is at least 0 (every penalty counts something): it cannot beat the base plan. The
 search starts from the completed base plan and only accepts a cheaper one; if it finds none in
 time, the completed base plan is the answer. (A room is not a change: it is in no calendar item.)
+
+When the new config cannot keep every meeting (an absence nobody can cover), a partial engine
+(`partial=True`) answers instead: the model of a partial plan (`build_model(partial=True)`), solved
+lexicographically by `scheduler.solve.place_most` (first the most meetings placed, then the cost of
+change and the soft rules). A pinned meeting (`PINNED`: locked, held, another district's) stays;
+any other may be left out, and a meeting whose time is held (the notice period) keeps that time or
+is left out. The plan comes back PARTIAL with the left-out meetings and their reasons.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from scheduler.build import build_model, objective_terms
 from scheduler.context import Occurrence, Option, PlanningContext
 from scheduler.cpsat import new_solver
 from scheduler.model import OPTIONAL_SEAT, Meeting, MunicipalityConfig, Plan, Term
-from scheduler.solve import read_plan
+from scheduler.solve import MostPlaced, place_most, read_plan, with_unplaced
 from scheduler.term_dates import local_datetime, local_shape
 
 CHANGE_WEIGHT = 1000
@@ -97,9 +104,11 @@ class Engine:
         workers: int = DEFAULT_WORKERS,
         booked: list[Meeting] | None = None,
         cost_of_change: bool = True,
+        partial: bool = False,
     ):
         """`booked`: the one-off meetings the new plan keeps as they are (default: the current plan's).
-        `cost_of_change` false: only the plan's own objective counts ("start afresh" around pins)."""
+        `cost_of_change` false: only the plan's own objective counts ("start afresh" around pins).
+        `partial`: meetings that cannot be kept may be left out (see the module docstring)."""
         self.config = config
         self.current = current
         self.person = person
@@ -110,7 +119,8 @@ class Engine:
         self.cost_of_change = cost_of_change
         if booked is None:
             booked = [m for m in current.meetings if m.one_off]
-        self.ctx: PlanningContext = build_model(config, term, booked=booked)
+        self.partial = partial
+        self.ctx: PlanningContext = build_model(config, term, booked=booked, partial=partial)
         self.meetings = {m.uid: m for m in current.meetings}
         self.occ_by_uid = {occ.uid: occ for occ in self.ctx.occurrences}
         self.current_option: dict[int, Option | None] = {}
@@ -135,7 +145,7 @@ class Engine:
             changed_vars.append(changed)
             meeting = self.meetings.get(occ.uid)
             if meeting is None:
-                model.add(changed == 1)
+                model.add(changed == occ.placed())  # a new meeting; left out, it changes nothing
                 for pid, lit in occ.attends.items():
                     notify[pid].append(lit)
                 continue
@@ -244,6 +254,8 @@ class Engine:
             if occ is None:
                 continue
             chosen = self._option_of(occ, meeting)
+            for present in occ.placed_lits():
+                model.add_hint(present, chosen is not None)
             if chosen is not None:
                 for option in occ.options:
                     model.add_hint(option.var, option is chosen)
@@ -298,55 +310,136 @@ class Engine:
         of an unchanged config) comes back unchanged.
         """
         started = time.monotonic()
+        if self.ctx.empty_occurrences and not self.partial:
+            return Outcome("infeasible")  # a meeting with no possible time: not every one can be kept
         fixed: dict[int, int] = {}
+        held: list[tuple[Occurrence, int]] = []
+        """partial mode: (meeting, variable index) pinned to 1 only while the meeting is placed"""
         problems = []
+        reasons: dict[str, str] = {}
+        """partial mode: uid -> why a meeting that keeps its time (or crew) was left out"""
         for occ in self.ctx.occurrences:
-            pins, problem = self._pins(occ, freedom_of(occ), allow_short_notice)
+            freedom = freedom_of(occ)
+            pins, problem = self._pins(occ, freedom, allow_short_notice)
+            droppable = self.partial and freedom != PINNED
+            if problem and droppable:
+                fixed[occ.placed_lits()[0].index] = 0  # it cannot be kept as it must: left out
+                reasons[occ.uid] = self._kept_reason(occ, problem, not freedom.time)
+                continue
             if problem:
                 problems.append(f"{occ.uid}: {problem}")
-            fixed.update(pins)
+            if not droppable:
+                fixed.update(pins)
+                fixed.update({lit.index: 1 for lit in occ.placed_lits()})  # a pinned meeting stays
+                continue
+            for index, value in pins.items():
+                if value:
+                    held.append((occ, index))
+                else:
+                    fixed[index] = value
+            if not freedom.time and occ.uid in self.meetings:
+                reasons[occ.uid] = ""  # filled in if it is left out
         if problems:
             return Outcome("unpinnable", problems=problems)
-        proto = self.ctx.model.proto
+        model = self.ctx.model
+        proto = model.proto
         saved = {index: list(proto.variables[index].domain) for index in fixed}
+        first_added = len(proto.constraints)
         try:
             for index, value in fixed.items():
                 domain = proto.variables[index].domain
                 domain.clear()
                 domain.extend([value, value])
+            for occ, index in held:
+                model.add_implication(occ.placed_lits()[0], model.get_bool_var_from_proto_index(index))
             self._hint(hint)
-            completed = self._complete() if warm else None
-            if completed is not None:
-                self._minimize(completed[1])
-            seed = self.config.planning.seed
-            solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
-            status = solver.solve(self.ctx.model)
-            if status == cp_model.MODEL_INVALID:
-                raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
-            if completed is not None:
-                base, weight = completed
-                objective = self._objective(weight)
-                found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-                if not found or solver.value(objective) >= base.value(objective):
-                    # nothing cheaper than the hint: keep it (optimal if the search proved its cost)
-                    same = found and solver.value(objective) == base.value(objective)
-                    solver, status = base, status if same else cp_model.FEASIBLE
-            if status == cp_model.INFEASIBLE:
-                return Outcome("infeasible")
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                return Outcome("timeout")
-            plan = read_plan(self.ctx, solver, status, started, None)
+            answer = (
+                self._solve_partial(started, reasons) if self.partial else self._solve_whole(started, warm)
+            )
+            if answer is None or isinstance(answer, str):
+                return Outcome(answer or "infeasible")
+            plan = answer
         finally:
             for index, domain_values in saved.items():
                 domain = proto.variables[index].domain
                 domain.clear()
                 domain.extend(domain_values)
-            if self.change_weight != CHANGE_WEIGHT:
+            _retract(model, first_added)
+            if self.partial or self.change_weight != CHANGE_WEIGHT:
                 self._minimize(CHANGE_WEIGHT)
             if warm:
-                self.ctx.model.clear_hints()
+                model.clear_hints()
         locked = {m.uid for m in self.current.meetings if m.locked}
         plan.meetings = [m.model_copy(update={"locked": m.uid in locked}) for m in plan.meetings]
         plan.objective = float(sum(c.cost for c in plan.rule_costs if c.level == "soft"))
         plan.best_bound = None  # the solver's bound speaks for the cost of change, not the plan
         return Outcome("ok", plan)
+
+    def _solve_whole(self, started: float, warm: bool) -> Plan | Literal["infeasible", "timeout"]:
+        """Every meeting placed: the cheapest plan, from the hint (`warm`: kept unless beaten)."""
+        completed = self._complete() if warm else None
+        if completed is not None:
+            self._minimize(completed[1])
+        seed = self.config.planning.seed
+        solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
+        status = solver.solve(self.ctx.model)
+        if status == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
+        if completed is not None:
+            base, weight = completed
+            objective = self._objective(weight)
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if not found or solver.value(objective) >= base.value(objective):
+                # nothing cheaper than the hint: keep it (optimal if the search proved its cost)
+                same = found and solver.value(objective) == base.value(objective)
+                solver, status = base, status if same else cp_model.FEASIBLE
+        if status == cp_model.INFEASIBLE:
+            return "infeasible"
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "timeout"
+        return read_plan(self.ctx, solver, status, started, None)
+
+    def _solve_partial(self, started: float, reasons: dict[str, str]) -> Plan | None:
+        """The most meetings kept or placed, then the least change and the soft rules; PARTIAL
+        with the rest listed, or None when no meeting can be placed."""
+        seed = self.config.planning.seed
+
+        def make_solver(seconds: float) -> cp_model.CpSolver:
+            return new_solver(time_limit=seconds, workers=self.workers, seed=seed)
+
+        most: MostPlaced | None = place_most(
+            self.ctx, self._objective(CHANGE_WEIGHT), make_solver, self.time_limit
+        )
+        if most is None:
+            return None
+        plan = read_plan(self.ctx, most.solver, most.status, started, None)
+        left_out = {occ.uid: occ for occ in most.left_out(self.ctx)}
+        known = {
+            uid: reason or self._kept_reason(left_out[uid], "", True)
+            for uid, reason in reasons.items()
+            if uid in left_out
+        }
+        return with_unplaced(self.ctx, most, plan, self.ctx.booked, known)
+
+    def _kept_reason(self, occ: Occurrence, problem: str, held_time: bool) -> str:
+        """Why a meeting that must keep its time (`held_time`: the notice period) or crew was left
+        out, in Danish: when it is, and who cannot come then (the absent person), else the pin's
+        problem."""
+        from scheduler.danish import when_da
+        from scheduler.explain import meeting_not_free
+
+        meeting = self.meetings[occ.uid]
+        away = meeting_not_free(self.config, self.ctx.term, meeting)
+        why = away or problem or "det kan ikke holdes sammen med planens øvrige møder"
+        if not held_time:
+            return f"mødet {when_da(meeting.start)} kan ikke beholdes, fordi {why}."
+        return f"mødet {when_da(meeting.start)} ligger inden for varslet og kan ikke flyttes, men {why}."
+
+
+def _retract(model: cp_model.CpModel, first: int) -> None:
+    """Empty the constraints added from index `first` on (protobuf lists cannot shrink here; an
+    empty constraint constrains nothing), so a reused model is as before a solve's own additions."""
+    for constraint in list(model.proto.constraints)[first:]:
+        for kind in ("bool_and", "linear"):
+            if getattr(constraint, f"has_{kind}")():
+                getattr(constraint, f"clear_{kind}")()

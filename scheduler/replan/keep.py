@@ -11,6 +11,9 @@ and per person notified, the way absence proposals are solved. What never change
   in them): a district leader plans their district with the others' published meetings fixed.
 
 A re-solve of an unchanged config gives the live plan back (see `scheduler.replan.engine`).
+When the config cannot keep every meeting (an absence nobody can cover), the answer is a PARTIAL
+plan: as many meetings as possible kept or placed, then the least change, the rest listed with
+their reasons (`Engine(partial=True)`); INFEASIBLE only when not one meeting can be placed.
 "Start afresh" (`fresh`) keeps only the pins and drops the cost of change; either way the plan's
 stats say what it costs against the live plan (`changed_meetings`, `notified_people`).
 """
@@ -74,9 +77,9 @@ def replan(
     progress: ProgressCallback | None = None,
 ) -> Plan:
     """The config planned from the live plan: the least change (or, `fresh`, the best plan around
-    the pins: a plain solve when nothing is pinned). An INFEASIBLE or UNKNOWN plan with Danish
-    reasons when there is none. `booked`: the one-off meetings to keep (default: the live plan's).
-    `progress` is called by a plain solve only."""
+    the pins: a plain solve when nothing is pinned). PARTIAL when not every meeting fits; an
+    INFEASIBLE or UNKNOWN plan with Danish reasons when there is none. `booked`: the one-off
+    meetings to keep (default: the live plan's). `progress` is called by a plain solve only."""
     from scheduler.verify import format_violations, verify_plan
 
     require_aware(now, "now")
@@ -96,34 +99,31 @@ def replan(
     if fresh and not time_pinned - {m.uid for m in booked}:
         options = SolveOptions(time_limit=time_limit, workers=workers)
         return with_change_cost(live, solve(config, term.id, options, progress=progress, booked=booked))
-    engine = Engine(
-        config,
-        term,
-        live,
-        earliest_move=now,
-        horizon=horizon,
-        time_limit=time_limit,
-        workers=workers,
-        booked=booked,
-        cost_of_change=not fresh,
-    )
+
+    def engine(partial: bool) -> Engine:
+        return Engine(
+            config,
+            term,
+            live,
+            earliest_move=now,
+            horizon=horizon,
+            time_limit=time_limit,
+            workers=workers,
+            booked=booked,
+            cost_of_change=not fresh,
+            partial=partial,
+        )
 
     def freedom_of(occ: Occurrence) -> Freedom:
         if occ.uid in frozen:
             return PINNED
         return Freedom(time=occ.uid not in time_pinned, seats="all", optional="all")
 
-    if engine.ctx.empty_occurrences:  # a meeting with no possible time: the config has no plan
-        from scheduler.explain import explain_infeasibility
-
-        return Plan(
-            municipality=config.municipality,
-            term=term.id,
-            status=PlanStatus.INFEASIBLE,
-            solve_seconds=round(time.monotonic() - started, 3),
-            explanation=explain_infeasibility(config, term.id, time_limit=time_limit),
-        )
-    outcome = engine.solve(freedom_of, hint=live, warm=not fresh)
+    outcome = engine(partial=False).solve(freedom_of, hint=live, warm=not fresh)
+    if outcome.status in ("infeasible", "unpinnable"):
+        partial = engine(partial=True).solve(freedom_of, hint=live)
+        if partial.plan is not None:
+            outcome = partial
     if outcome.plan is None:
         return Plan(
             municipality=config.municipality,

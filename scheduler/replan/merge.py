@@ -4,15 +4,18 @@ Two district leaders plan from the same live plan; the first publishes. The seco
 replace the live plan (that would undo the first leader's changes), so its own changes (against
 the plan it was made from) are applied to the live plan, meeting by meeting, and the result is
 checked by the independent verifier: a clash on a shared specialist (double-booked, no time to
-travel) involves one of the draft's meetings. Pure: no database, no solver.
+travel) involves one of the draft's meetings. A PARTIAL draft's left-out meetings stay listed as
+unplaced in the merge (and the merge is PARTIAL). Pure: no database, no solver.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from scheduler.model import Meeting, MunicipalityConfig, Plan
+from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus, UnplacedMeeting
 from scheduler.replan.diff import diff_plans
+from scheduler.solve import partial_explanation
 from scheduler.verify import Violation, verify_plan
 
 
@@ -44,8 +47,30 @@ def merge_onto(live: Plan, base: Plan, draft: Plan) -> Merge:
     meetings = [m for m in live.meetings if m.uid not in changed]
     meetings += [drafted[uid] for uid in sorted(changed) if uid in drafted]
     meetings.sort(key=lambda m: (m.start, m.uid))
-    merged = live.model_copy(update={"meetings": meetings})
+    merged = live.model_copy(update={"meetings": meetings, **_unplaced_after(live, draft, meetings)})
     return Merge(merged, changed, frozenset(changed & live_changed))
+
+
+def _unplaced_after(live: Plan, draft: Plan, meetings: list[Meeting]) -> dict[str, Any]:
+    """The merged plan's unplaced list (the draft's, then the live plan's, for each period still
+    without a meeting), status and explanation: a PARTIAL draft's left-out meetings stay listed,
+    and a period the draft placed again is no longer missing."""
+    if not live.unplaced and not draft.unplaced:
+        return {}
+    held = {(m.series, m.occurrence) for m in meetings if not m.one_off}
+    unplaced: dict[tuple[str, int], UnplacedMeeting] = {}
+    for entry in [*draft.unplaced, *live.unplaced]:
+        unplaced.setdefault((entry.series, entry.occurrence), entry)
+    still = [e for key, e in unplaced.items() if key not in held]
+    if not still:
+        status = PlanStatus.FEASIBLE if live.status == PlanStatus.PARTIAL else live.status
+        return {"unplaced": [], "status": status, "explanation": []}
+    still.sort(key=lambda u: (u.period_start, u.series, u.occurrence))
+    return {
+        "unplaced": still,
+        "status": PlanStatus.PARTIAL,
+        "explanation": partial_explanation(len(held), still),
+    }
 
 
 def clashes(config: MunicipalityConfig, merge: Merge) -> list[Clash]:

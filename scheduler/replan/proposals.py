@@ -13,6 +13,8 @@ touch pinned to its current time and people:
 3. `move` - the meetings move inside their own cadence period, to a time outside the absence.
 4. `combined` - anything may change, at a price per changed meeting and per notified person, on
    top of the plan's own objective; so untouched meetings stay unless moving one is the only way.
+   When even that cannot keep every meeting (nobody can cover the absence), `NoProposal` says
+   why and carries a PARTIAL proposal: the most meetings kept, the rest in `plan.unplaced`.
 
 Locked meetings and meetings in the past never change; the notice period is kept as described
 in `scheduler.replan.unavailability`. Every proposal (also a what-if or a hand move) is re-checked
@@ -84,11 +86,14 @@ class Proposal(BaseModel):
 
 
 class NoProposal(Exception):
-    """No strategy found a plan; `reasons` are Danish lines, the first a headline."""
+    """No strategy found a plan; `reasons` are Danish lines, the first a headline. `partial`: the
+    best that can be done instead, when there is one: a proposal whose plan is PARTIAL (the most
+    meetings kept, the rest in `plan.unplaced` with their reasons)."""
 
-    def __init__(self, reasons: list[str]):
+    def __init__(self, reasons: list[str], partial: Proposal | None = None):
         super().__init__("\n".join(reasons))
         self.reasons = reasons
+        self.partial = partial
 
 
 # --------------------------------------------------------------------------- building and ranking
@@ -319,17 +324,21 @@ def propose(
         for m in booked
     ]
 
-    engine = Engine(
-        new_config,
-        term,
-        plan,
-        person=person,
-        earliest_move=now,
-        horizon=None if request.allow_short_notice else horizon,
-        time_limit=time_limit,
-        workers=workers,
-        booked=booked,
-    )
+    def engine_of(partial: bool) -> Engine:
+        return Engine(
+            new_config,
+            term,
+            plan,
+            person=person,
+            earliest_move=now,
+            horizon=None if request.allow_short_notice else horizon,
+            time_limit=time_limit,
+            workers=workers,
+            booked=booked,
+            partial=partial,
+        )
+
+    engine = engine_of(partial=False)
     strategies = _strategies(index, engine, affected, frozen, time_pinned)
 
     # Nothing can change fewer meetings than the affected ones or notify fewer than their people.
@@ -349,7 +358,12 @@ def propose(
         if outcome.plan is not None:
             proposals.append(make_proposal(config, new_config, kind, plan, outcome.plan))
     if not proposals:
-        raise NoProposal(explainer.nothing_works(outcomes, locked, plan))
+        raise NoProposal(
+            explainer.nothing_works(outcomes, locked, plan),
+            _partial_proposal(config, new_config, plan, engine_of, dict(strategies)["combined"], request)
+            if outcomes.get("combined", Outcome("timeout")).status != "timeout"
+            else None,
+        )
     return _named_substitute_first(rank(proposals), unavailability.substitute)[: request.max_proposals]
 
 
@@ -366,6 +380,22 @@ def _named_substitute_first(ranked: list[Proposal], substitute: str | None) -> l
         )
 
     return sorted(ranked, key=lambda p: not steps_in(p))
+
+
+def _partial_proposal(
+    config: MunicipalityConfig,
+    new_config: MunicipalityConfig,
+    plan: Plan,
+    engine_of: Callable[[bool], Engine],
+    combined: Callable[[Occurrence], Freedom],
+    request: ReplanRequest,
+) -> Proposal | None:
+    """Not every meeting can be kept: the combined strategy on a partial engine, which keeps or
+    places the most meetings and leaves the rest out with their reasons (None: not even one)."""
+    outcome = engine_of(True).solve(combined, hint=plan, allow_short_notice=request.allow_short_notice)
+    if outcome.plan is None:
+        return None
+    return make_proposal(config, new_config, "combined", plan, outcome.plan)
 
 
 # --------------------------------------------------------------------------- explanations

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from scheduler.availability import require_aware
+from scheduler.context import Occurrence
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.replan.engine import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, PINNED, Engine, Freedom
@@ -30,7 +31,8 @@ def what_if(
     """The modified config planned with the least change from the current plan; nothing is sent.
 
     Meetings are matched by uid (series, term, period); locked meetings and (with `now`) past
-    ones keep their time and people. Raises NoProposal when the modified config has no such plan.
+    ones keep their time and people. When not every meeting fits, the plan is PARTIAL (the most
+    meetings, the rest listed with reasons); raises NoProposal when not one can be placed.
     """
     del config  # the question is about the modified config; the current one made `plan`
     term = index_of(modified_config).term(plan.term)
@@ -38,9 +40,26 @@ def what_if(
     if now is not None:
         require_aware(now, "now")
         frozen |= {m.uid for m in plan.meetings if m.start < now}
-    engine = Engine(modified_config, term, plan, earliest_move=now, time_limit=time_limit, workers=workers)
     full = Freedom(time=True, seats="all", optional="all")
-    outcome = engine.solve(lambda occ: PINNED if occ.uid in frozen else full, hint=plan)
+
+    def freedom_of(occ: Occurrence) -> Freedom:
+        return PINNED if occ.uid in frozen else full
+
+    engine = Engine(modified_config, term, plan, earliest_move=now, time_limit=time_limit, workers=workers)
+    outcome = engine.solve(freedom_of, hint=plan)
+    if outcome.status == "infeasible":  # not every meeting fits: keep or place the most (PARTIAL)
+        again = Engine(
+            modified_config,
+            term,
+            plan,
+            earliest_move=now,
+            time_limit=time_limit,
+            workers=workers,
+            partial=True,
+        )
+        partial = again.solve(freedom_of, hint=plan)
+        if partial.plan is not None:
+            outcome = partial
     if outcome.plan is None:
         raise NoProposal(
             no_plan_reasons(

@@ -202,6 +202,35 @@ def test_plan_with_meetings_that_cannot_be_placed_exits_4_and_writes_the_rest(tm
 # --------------------------------------------------------------------------- verify
 
 
+def test_replan_with_an_absence_nobody_covers_exits_4_and_keeps_the_rest(
+    planned: Path, tmp_path: Path
+) -> None:
+    # the school's leader (the conferences' chair) is away all April: those conferences are left
+    # out and listed; every other meeting keeps its time and people
+    data = small_data()
+    leader = next(p for p in data["staff"] if p["id"] == "leder-skole")
+    leader["absences"] = [{"start": "2027-04-01", "end": "2027-04-30"}]
+    config = write_yaml(tmp_path / "away.yaml", data)
+    live = planned / "plan.json"
+    out = tmp_path / "out"
+    result = run("replan", config, live, "--out", out, "--now", "2026-12-01T09:00+01:00", "--time-limit", "5")
+    assert result.exit_code == 4, result.output
+    assert "Ikke alle møder kan placeres" in result.stderr and "Pædagogisk leder skole" in result.stderr
+    assert "delvis" in result.stdout and "Skrevet:" in result.stdout
+    raw = Plan.model_validate_json((out / "plan.json").read_text(encoding="utf-8"))
+    before = Plan.model_validate_json(live.read_text(encoding="utf-8"))
+    assert raw.status == PlanStatus.PARTIAL and {u.series for u in raw.unplaced} == {"kk-nordskolen"}
+    assert all(u.period_end.month == 4 for u in raw.unplaced)
+    april = {m.uid for m in before.meetings if m.series == "kk-nordskolen" and m.start.month == 4}
+    starts = {m.uid: m.start for m in raw.meetings}
+    assert all(starts[m.uid] == m.start for m in before.meetings if m.uid not in april)
+    changed = raw.stats.changed_meetings if raw.stats is not None else None
+    assert changed is not None and 0 < changed <= len(april)
+    assert run("verify", config, out / "plan.json").exit_code == 0
+    bad = run("replan", config, live, "--out", out, "--now", "2026-12-01T09:00")
+    assert bad.exit_code == 2 and "--now" in bad.stderr
+
+
 def test_verify_accepts_the_plan(planned: Path) -> None:
     result = run("verify", SMALL, planned / "plan.json")
     assert result.exit_code == 0, result.output

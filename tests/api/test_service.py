@@ -199,6 +199,71 @@ def test_a_failed_solve_leaves_the_plan_that_was_there(service: Service) -> None
     assert mine["meetings"]
 
 
+def test_an_absence_nobody_can_cover_gets_a_partial_proposal_and_the_re_solve_a_partial_draft(
+    service: Service,
+) -> None:
+    """Issue 14: the Baltorp leader chairs every Baltorp conference and is away the last fortnight:
+    no proposal covers it, yet the leader gets one that keeps every other meeting, the conference
+    listed with the reason; a re-solve from the live plan stores a PARTIAL draft with the list;
+    a psychologist's own view of that draft shows neither the list nor its reasons."""
+    plan = service.solved_plan()
+    assert (
+        service.client.post(f"/plans/{plan['id']}/publish", json={}, headers=auth("admin")).status_code == 200
+    )
+    last = meetings_of(plan, "kk-baltorp")[-1]
+    body = {
+        "person": "leder-baltorp",
+        "start": "2027-03-15T00:00:00+01:00",
+        "end": "2027-03-27T00:00:00+01:00",
+    }
+    answer = service.client.post("/absences", json=body, headers=auth("baltorp"))
+    assert answer.status_code == 201, answer.text
+    absence = answer.json()
+    assert absence["no_proposal"][0].startswith("Der er intet forslag, der dækker Leder Baltorps fravær")
+    [proposal] = absence["proposals"]
+    assert [(c["uid"], c["what"]) for c in proposal["changes"]] == [(last["uid"], "removed")]
+    [unplaced] = proposal["unplaced"]
+    assert (unplaced["series"], unplaced["occurrence"]) == ("kk-baltorp", last["occurrence"])
+    assert unplaced["reason_da"][0].startswith("Koordineringskonference")
+    assert "Leder Baltorp" in unplaced["reason_da"][0], unplaced
+    assert absence["state"] == "open"
+    # the re-solve (a job) starts from the live plan and keeps what it can: a PARTIAL draft
+    job = solve_job(service, plan["config_id"])
+    assert job["state"] == "done", job
+    draft = service.get(f"/plans/{job['plan_id']}", "admin").json()
+    assert draft["status"] == "PARTIAL" and draft["parent_id"] == plan["id"]
+    assert draft["published_at"] is None
+    assert [(u["series"], u["occurrence"]) for u in draft["unplaced"]] == [("kk-baltorp", last["occurrence"])]
+    kept = {m["uid"]: (m["start"], m["attendees"]) for m in draft["meetings"]}
+    assert kept == {
+        m["uid"]: (m["start"], m["attendees"]) for m in plan["meetings"] if m["uid"] != last["uid"]
+    }
+    reason_line = f"- {draft['unplaced'][0]['reason_da'][0]}"
+    assert (
+        draft["explanation"][0].endswith("er planlagt. Disse mangler:")
+        and reason_line in draft["explanation"]
+    )
+    assert draft["stats"]["changed_meetings"] == 1
+    # a person's own view: no list, and no reason naming a colleague's absence in the explanation
+    mine = service.get(f"/plans/{job['plan_id']}", "psyk-a").json()
+    assert mine["unplaced"] == [] and reason_line not in mine["explanation"]
+    assert mine["explanation"] and all("Leder Baltorp" not in line for line in mine["explanation"])
+    assert mine["explanation"][0].endswith("er planlagt.")
+    skovlunde = service.get(f"/plans/{job['plan_id']}?district=skovlunde", "skovlunde").json()
+    assert skovlunde["unplaced"] == [] and reason_line not in skovlunde["explanation"]
+    # staff see their own absence's proposals without the list
+    staff = service.client.post(
+        "/absences", json={**body, "person": "psykolog-a"}, headers=auth("psyk-a")
+    ).json()
+    assert all(p["unplaced"] == [] for p in staff["proposals"])
+    # accepting the partial proposal makes it the (live) plan like any other
+    path = f"/absences/{absence['id']}/proposals/{proposal['id']}/accept"
+    accepted = service.client.post(path, headers={**auth("baltorp"), "If-Match": f'"{proposal["version"]}"'})
+    assert accepted.status_code == 201, accepted.text
+    new = service.get(f"/plans/{accepted.json()['plan']['id']}", "admin").json()
+    assert new["status"] == "PARTIAL" and len(new["unplaced"]) == 1
+
+
 # --------------------------------------------------------------------------- roles and concurrency
 
 

@@ -484,7 +484,7 @@ def test_a_failed_solve_shows_why_on_its_job_page_and_leaves_the_plan(site: Site
 
 def test_a_partial_solve_lists_the_missing_meetings_and_offers_both_ways_on(site: Site) -> None:
     # both psychologists away in March: the conferences that need one cannot meet then
-    away = ', absences: [{start: 2027-03-01, end: 2027-03-26}]}'
+    away = ", absences: [{start: 2027-03-01, end: 2027-03-26}]}"
     partial = TWO_DISTRICTS.replace(
         "name: Psykolog A, roles: [psykolog], serves: {all: true}}",
         "name: Psykolog A, roles: [psykolog], serves: {all: true}" + away,
@@ -521,6 +521,41 @@ def test_a_partial_solve_lists_the_missing_meetings_and_offers_both_ways_on(site
     assert body["status"] == "PARTIAL"
     assert [u["series"] for u in body["unplaced"]] == [u.series for u in plan.unplaced]
     assert all(u["reason_da"] for u in body["unplaced"])
+
+
+def test_an_absence_nobody_covers_shows_a_partial_proposal_and_the_re_solve_lists_what_is_missing(
+    site: Site,
+) -> None:
+    """The Baltorp leader (every Baltorp conference's chair) is away the last fortnight of a
+    published plan: the proposals page lists the conference its one proposal leaves out, with
+    the reason; a re-solve's job page (a replanning from the live plan) shows the same list."""
+    v1 = site.solve("admin")
+    with session_scope(site.state.sessions) as db:
+        row = storage.get_plan_version(db, v1)
+        storage.publish_plan_version(db, v1, row.version, "Kommunens IT", "test")
+    csrf = site.sign_in("baltorp")
+    registered = site.client.post(
+        "/absence",
+        data={
+            "csrf": csrf,
+            "person": "leder-baltorp",
+            "start": "2027-03-15T00:00",
+            "end": "2027-03-26T23:00",
+        },
+    )
+    assert registered.status_code == 200, registered.text
+    page = registered.text
+    assert 'id="unplaced-1"' in page and "1 møder kunne ikke placeres" in page
+    assert re.search(r'<li data-series="kk-baltorp"[^>]*>Koordineringskonference[^<]*Leder Baltorp', page), (
+        page
+    )
+    assert re.findall(r'action="(/absence/\d+/accept/\d+)"', page)  # it can be accepted like any other
+    job_id, job = _solve_on_the_page(site, csrf)
+    assert 'data-state="done"' in job, job
+    assert "delvis (ikke alle møder kunne placeres)" in job and 'id="unplaced"' in job
+    assert 'data-series="kk-baltorp"' in job and "Leder Baltorp" in job
+    assert "I forhold til den gældende plan: 1 møder ændres" in job
+    assert newest(site).status.value == "PARTIAL"
 
 
 def _solve_on_the_page(site: Site, csrf: str, **fields: str) -> tuple[int, str]:
