@@ -48,7 +48,7 @@ class FairLoad(Rule):
                 for choice in occ.seats:
                     if pid in choice.lits:
                         part = choice.seat.part
-                        minutes = part.minutes if part is not None else occ.duration  # a partial seat: its part
+                        minutes = part.minutes if part is not None else occ.duration  # its part only
                         coefficients.append(round(minutes * scale))
                         literals.append(choice.lits[pid])
             if literals:
