@@ -28,14 +28,14 @@ class Cadence(Rule):
     def post(self, ctx: PlanningContext) -> None:
         for series_id, occs in ctx.by_series.items():
             cadence = occs[0].series.cadence
-            min_gap = cadence.effective_min_gap_days
             for a, b in zip(occs, occs[1:], strict=False):
                 assert a.day is not None and b.day is not None
+                min_gap, max_gap = cadence.gap_bounds(bool(a.period.holidays or b.period.holidays))
                 if min_gap > 0:
                     ct = ctx.model.add(b.day - a.day >= min_gap)
                     ctx.enforce(ct, self.name, series_id)
-                if cadence.max_gap_days and b.period.index == a.period.index + 1:
-                    ct = ctx.model.add(b.day - a.day <= cadence.max_gap_days)
+                if max_gap is not None and b.period.index == a.period.index + 1:
+                    ct = ctx.model.add(b.day - a.day <= max_gap)
                     ctx.enforce(ct, self.name, series_id)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
@@ -45,8 +45,10 @@ class Cadence(Rule):
             f"hver {c.n}. uge" if c.kind == CadenceKind.every_n_weeks else f"{c.count} gange i terminen"
         )
         text = f"{series_name(ctx, subject)} holdes {how} med mindst {c.effective_min_gap_days} dage imellem"
-        if c.max_gap_days:
-            text += f" og højst {c.max_gap_days}"
+        if c.effective_max_gap_days:
+            text += f" og højst {c.effective_max_gap_days} mellem to perioder i træk"
+        if c.holiday_shift_days:
+            text += f" (ved en lukkedag må mødet flyttes op til {c.holiday_shift_days} dage)"
         return text + "."
 
 

@@ -13,6 +13,7 @@ from scheduler.build import build_model, find_term
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
+from scheduler.deviation import regular_count
 from scheduler.hint import greedy_hint
 from scheduler.index import index_of
 from scheduler.model import (
@@ -30,8 +31,6 @@ from scheduler.rules import load_rules
 from scheduler.term_dates import (
     closed_days_for,
     local_datetime,
-    local_shape,
-    meeting_patterns,
     series_periods,
     skip_reason,
 )
@@ -331,8 +330,7 @@ def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) 
         if len(series_meetings) < 2:
             continue
         series = series_by_id[series_id]
-        shapes = Counter(meeting_patterns(config, term, series, [local_shape(m) for m in series_meetings]))
-        regular += shapes.most_common(1)[0][1]
+        regular += regular_count(config, term, series, series_meetings)  # the summary's deviations agree
         counted += len(series_meetings)
         continuity_seats = {key for key, seat in series.seats() if seat.person is None and not seat.rota}
         holders: dict[str, Counter[str]] = defaultdict(Counter)

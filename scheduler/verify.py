@@ -506,23 +506,30 @@ class _Verifier:
         ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
         for a, b in zip(ordered, ordered[1:], strict=False):
             gap = (b.day - a.day).days
-            if gap < cadence.effective_min_gap_days:
+            # The gap defaults are the config model's (`Cadence.gap_bounds`); beside a period
+            # with a closed day they widen by the series' holiday_shift_days.
+            beside_holiday = any(
+                0 <= p.meeting.occurrence < len(periods) and periods[p.meeting.occurrence].holidays
+                for p in (a, b)
+            )
+            min_gap, max_gap = cadence.gap_bounds(beside_holiday)
+            if gap < min_gap:
                 self.add(
                     "cadence",
                     f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} day(s) apart; at least {cadence.effective_min_gap_days} are required",
+                    f"{gap} day(s) apart; at least {min_gap} are required",
                     a,
                     b,
                 )
             if (
-                cadence.max_gap_days is not None
+                max_gap is not None
                 and abs(b.meeting.occurrence - a.meeting.occurrence) == 1
-                and gap > cadence.max_gap_days
+                and gap > max_gap
             ):
                 self.add(
                     "cadence",
                     f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} days apart; at most {cadence.max_gap_days} are allowed between "
+                    f"{gap} days apart; at most {max_gap} are allowed between "
                     "neighbouring periods",
                     a,
                     b,
