@@ -438,6 +438,11 @@ class Cadence(Strict):
             and self.max_gap_days < self.min_gap_days
         ):
             raise ValueError("max_gap_days is smaller than min_gap_days")
+        if self.holiday_shift_days and self.kind in (CadenceKind.daily, CadenceKind.per_term):
+            raise ValueError(
+                "holiday_shift_days needs a rhythm to move from: "
+                "weekly, fortnightly, every_n_weeks or monthly"
+            )
         return self
 
     @property

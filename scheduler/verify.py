@@ -456,9 +456,11 @@ class _Verifier:
             if self.runs_this_term(series):
                 closed = closed_days_for(self.config, self.term, series)
                 periods = series_periods(series, self.term, closed)
-                self._check_series_cadence(series, periods, by_series.get(series.id, []))
+                self._check_series_cadence(series, periods, by_series.get(series.id, []), closed)
 
-    def _check_series_cadence(self, series: Series, periods: list[Period], meetings: list[_Placed]) -> None:
+    def _check_series_cadence(
+        self, series: Series, periods: list[Period], meetings: list[_Placed], closed: dict[date, str]
+    ) -> None:
         taken: dict[int, _Placed] = {}
         for placed in meetings:
             occ = placed.meeting.occurrence
@@ -505,6 +507,8 @@ class _Verifier:
         cadence = series.cadence
         ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
         for a, b in zip(ordered, ordered[1:], strict=False):
+            if a.day in closed or b.day in closed:
+                continue  # a meeting on a closed day is a `holidays` problem, not also a cadence one
             gap = (b.day - a.day).days
             # The gap defaults are the config model's (`Cadence.gap_bounds`); beside a period
             # with a closed day they widen by the series' holiday_shift_days.
