@@ -8,10 +8,9 @@ from typing import Any
 
 from api.summary import render_summary
 from scheduler.deviation import deviations
-from scheduler.model import Attendee, Meeting, MunicipalityConfig
+from scheduler.model import Meeting, MunicipalityConfig
 from scheduler.solve import plan_stats
-from scheduler.term_dates import local_datetime
-from tests.builders import hand_plan, series, small_config, term
+from tests.builders import hand_plan, series, series_meeting, small_config, term
 
 D = date.fromisoformat
 
@@ -29,18 +28,7 @@ def _config(cadence: Any, **term_changes: Any) -> MunicipalityConfig:
 
 
 def _kk(occurrence: int, day: date, minute: int = 13 * 60) -> Meeting:
-    start = local_datetime(day, minute)
-    return Meeting(
-        uid=f"kk-{occurrence}",
-        series="kk",
-        occurrence=occurrence,
-        title="kk",
-        unit="nordskolen",
-        site="skolen",
-        start=start,
-        end=start + timedelta(hours=2),
-        attendees=[Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")],
-    )
+    return series_meeting("kk", occurrence, day, minute)
 
 
 def _texts(cfg: MunicipalityConfig, meetings: list[Meeting]) -> list[tuple[str, str]]:

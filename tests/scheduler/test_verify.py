@@ -518,18 +518,7 @@ def _gap_config(cadence: Any, **term: Any) -> MunicipalityConfig:
 
 
 def _kk(occurrence: int, day: date) -> Meeting:
-    start = local_datetime(day, 13 * 60)
-    return Meeting(
-        uid=f"kk-{occurrence}",
-        series="kk",
-        occurrence=occurrence,
-        title="kk",
-        unit="nordskolen",
-        site="skolen",
-        start=start,
-        end=start + timedelta(hours=2),
-        attendees=[att("leder", "chair", "paedagogisk_leder")],
-    )
+    return builders.series_meeting("kk", occurrence, day)
 
 
 def _cadence_messages(cfg: MunicipalityConfig, *meetings: Meeting) -> list[str]:
