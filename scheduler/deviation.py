@@ -21,6 +21,7 @@ from scheduler.term_dates import (
     closed_days_for,
     local_shape,
     meeting_patterns,
+    phase_of,
     series_periods,
 )
 
@@ -84,22 +85,15 @@ def _differences(kind: CadenceKind, usual: Pattern, pattern: Pattern) -> list[st
 
 
 def _usual_day(kind: CadenceKind, usual: Pattern, period: Period) -> date | None:
-    """The day of the period the usual pattern points at (None when the period has no such day)."""
+    """The day of the period the usual pattern points at; None when there is no such day or the
+    period is too long for one (a per_term slice spans months: 'the usual Tuesday' is no day)."""
     phase, weekday, _ = usual
     if kind == CadenceKind.daily:
         return period.start
-    candidates = [period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1)]
-    for day in candidates:
-        if day.weekday() != weekday:
-            continue
-        if kind == CadenceKind.monthly and min((day.day - 1) // 7, 3) == phase:
-            return day
-        if kind in (CadenceKind.fortnightly, CadenceKind.every_n_weeks):
-            if (day - period.phase_origin).days // 7 == phase:
-                return day
-        elif kind != CadenceKind.monthly:
-            return day
-    return None
+    if kind == CadenceKind.per_term:
+        return None
+    days = (period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1))
+    return next((d for d in days if d.weekday() == weekday and phase_of(d, period, kind) == phase), None)
 
 
 def _lower_first(text: str) -> str:

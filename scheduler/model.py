@@ -447,7 +447,7 @@ class Cadence(Strict):
 
     @property
     def effective_min_gap_days(self) -> int:
-        """The configured minimum gap, or the cadence's default (`DEFAULT_GAPS`)."""
+        """The configured minimum gap, or the cadence's default (`default_gaps`)."""
         if self.min_gap_days is not None:
             return self.min_gap_days
         default = self.default_gaps[0]
