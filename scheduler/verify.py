@@ -494,6 +494,8 @@ class _Verifier:
                     f"({period.start} to {period.end}) of series {series.id}",
                     placed,
                 )
+        # A fortnight skipped for a closed week (`Period.days` empty) needs no meeting; one held in
+        # its open week anyway is judged by the gaps below, which reject it a week off the rhythm.
         for period in periods:
             if period.days and period.index not in taken:
                 self.out.append(
