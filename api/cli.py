@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
-from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_NO_PLAN = 3
+EXIT_PARTIAL = 4
+"""`plan`: a plan was written, but some meetings could not be placed (listed, with reasons)"""
 
 app = typer.Typer(
     add_completion=False,
@@ -117,7 +119,9 @@ def plan(
     quiet: Annotated[bool, typer.Option(help="no progress line and no summary")] = False,
     busy: Annotated[Path | None, typer.Option(help="BUSY.yaml from `moedeplan freebusy`")] = None,
 ) -> None:
-    """Plan a term: writes OUT/plan.json and ICS files; exit 3 (with the reason) if no plan exists."""
+    """Plan a term: writes OUT/plan.json and ICS files; exit 3 (with the reason) if no plan exists,
+    exit 4 if some meetings could not be placed (the plan of the rest is written, the missing
+    meetings are listed with their reasons)."""
     cfg = _load(config) if busy is None else _with_busy(_load(config), busy)
     if term is not None and term not in {t.id for t in cfg.terms}:
         typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
@@ -137,13 +141,16 @@ def plan(
     line.done()
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    if result.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if result.status not in PLANNED:
         typer.echo("\n".join(result.explanation), err=True)
         raise typer.Exit(EXIT_NO_PLAN)
     files = _write_calendars(cfg, result, out)
     if not quiet:
         typer.echo(render_summary(cfg, result))
         typer.echo(f"\nSkrevet: {out / 'plan.json'} og {len(files)} kalenderfiler i {out / 'ics'}")
+    if result.status == PlanStatus.PARTIAL:
+        typer.echo("\n".join(result.explanation), err=True)
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command()
@@ -165,7 +172,8 @@ def verify(
     if violations:
         typer.echo(f"{len(violations)} regelbrud i {plan_file}.", err=True)
         raise typer.Exit(EXIT_VIOLATIONS)
-    typer.echo(f"Planen overholder alle regler ({len(the_plan.meetings)} møder).")
+    missing = f"; {len(the_plan.unplaced)} kunne ikke placeres og er listet" if the_plan.unplaced else ""
+    typer.echo(f"Planen overholder alle regler ({len(the_plan.meetings)} møder{missing}).")
 
 
 @app.command("export-ics")

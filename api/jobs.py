@@ -68,7 +68,7 @@ from api.job_types import KINDS, WHAT_IF, JobParams, JobResult, SolveParams, rea
 from api.orm import Absence, ConfigVersion, Job, PlanState, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
-from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import Progress, SolveOptions, solve
 
 log = logging.getLogger("moedeplan.jobs")
@@ -306,7 +306,7 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
     if beat.lost:
         log.warning("job %s was taken over by another worker; its result is dropped", job.id)
         return
-    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if plan.status not in PLANNED:  # a PARTIAL plan is kept as a draft like any other
         # A failed solve is not a plan: no version (it would become the term's newest and every
         # page would read "0 møder" from it); the job keeps the Danish explanation instead.
         with session_scope(sessions) as db:

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from scheduler.config import series_title
-from scheduler.danish import MONTH_DA, clock_da, weekday_da
+from scheduler.danish import MONTH_DA, clock_da, join_da, weekday_da
 from scheduler.deviation import deviations, usual_pattern
 from scheduler.index import index_of
 from scheduler.model import (
@@ -93,7 +93,11 @@ def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
 def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     index = index_of(config)
     term = index.terms[plan.term]
-    status_da = {"OPTIMAL": "optimal", "FEASIBLE": "gyldig (ikke bevist optimal)"}.get(
+    status_da = {
+        "OPTIMAL": "optimal",
+        "FEASIBLE": "gyldig (ikke bevist optimal)",
+        "PARTIAL": f"delvis ({len(plan.unplaced)} møder kunne ikke placeres)",
+    }.get(
         plan.status.value, plan.status.value
     )
     lines = [f"Mødeplan for {config.municipality}, {term.name}: {status_da}"]
@@ -118,7 +122,9 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
         lines += ["", title]
         for series in planned:
             meetings = by_series[series.id]
-            lines.append(f"  {series_title(config, series)} ({index.site_name(meetings[0].site)})")
+            sites = list(dict.fromkeys(index.site_name(m.site) for m in meetings))
+            where = sites[0] if len(sites) == 1 else "skiftevis " + join_da(sites)
+            lines.append(f"  {series_title(config, series)} ({where})")
             lines.append(f"    {series_line(config, term, series, meetings)}")
             skipped = skipped_by_series[series.id]
             if skipped:

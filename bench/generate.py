@@ -103,6 +103,7 @@ def _copy(config: MunicipalityConfig, k: int) -> dict[str, list[Any]]:
                 "title": None if s.title is None else suffix_name(s.title, k),
                 "unit": ids(s.unit),
                 "site": None if s.site is None else ids(s.site),
+                "sites": [ids(site) for site in s.sites],
                 "chair": _seat(s.chair, k),
                 "minute_taker": _seat(s.minute_taker, k),
                 "required_people": [ids(p) for p in s.required_people],

@@ -25,7 +25,7 @@ from calendar_sync.ledger import Action, Delivery, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
 from calendar_sync.sync import SyncReport, outbox, stage, sync
-from scheduler.model import MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, MunicipalityConfig, Plan
 
 
 class PublishError(Exception):
@@ -43,7 +43,7 @@ def prepare(
     text of it may not leave (`PrivacyError`). A caller that must commit before it sends (the
     API marks the version live first) calls this to refuse a plan before it commits.
     `recurring`: the series the calendars hold as recurring items (`delivered`)."""
-    if plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if plan.status not in PLANNED:
         raise PublishError(f"planen har status {plan.status.value} og kan ikke udsendes")
     items, guard = guarded_items(config, plan, confidential, recurring)
     recipients = recipients_of(config)

@@ -1,4 +1,9 @@
-"""People are booked only when they work: their weekdays and hours, minus fixed commitments and absences."""
+"""People are booked only when they work: their weekdays and hours, minus fixed commitments and absences.
+
+A commitment that takes place at another site also takes the trip to and from it (see
+`scheduler.availability.Venue`), so it is pruned here with the commitment itself: for named
+people at candidate level, for pool people and optional attendees per seat literal.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,11 @@ class Availability(Rule):
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         end = start + occ.duration
-        return [pid for pid in sorted(occ.fixed_people) if not ctx.is_free(pid, day, start, end)]
+        return [pid for pid in sorted(occ.fixed_people) if not ctx.is_free(pid, day, start, end, occ.site)]
 
     def post(self, ctx: PlanningContext) -> None:
-        """People chosen from a pool (and optional attendees) must be free at the chosen time."""
+        """People chosen from a pool (and optional attendees) must be free at the chosen time,
+        with time to travel to and from a commitment at another site."""
         for occ in ctx.occurrences:
             for pid, attends in occ.attends.items():
                 if pid in occ.fixed_people and not ctx.explain:
@@ -32,7 +38,7 @@ class Availability(Rule):
                 busy = [
                     o.var
                     for o in occ.options
-                    if not ctx.is_free(pid, o.day, o.start, o.start + occ.duration)
+                    if not ctx.is_free(pid, o.day, o.start, o.start + occ.duration, occ.site)
                 ]
                 if not busy:
                     continue
@@ -53,7 +59,11 @@ class Availability(Rule):
         else:
             parts = [f"{join_da(days)} {hours}" for hours, days in by_hours.items()]
             text = f"{person.name} arbejder kun {join_da(parts)}"
-        extras = [f"{c.title} {weekday_da(c.weekday)} {c.time}" for c in person.commitments]
+        extras = [
+            f"{c.title} {weekday_da(c.weekday)} {c.time}"
+            + (f" på {ctx.index.site_name(c.site)}" if c.site else "")
+            for c in person.commitments
+        ]
         if extras:
             text += f" og har faste aftaler ({join_da(extras)})"
         absences = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constraints._text import series_name
-from scheduler.context import PlanningContext
+from scheduler.context import Occurrence, PlanningContext
 from scheduler.model import CadenceKind
 from scheduler.rules import Rule
 
@@ -28,15 +28,38 @@ class Cadence(Rule):
     def post(self, ctx: PlanningContext) -> None:
         for series_id, occs in ctx.by_series.items():
             cadence = occs[0].series.cadence
-            for a, b in zip(occs, occs[1:], strict=False):
+            for i, (a, b) in enumerate(zip(occs, occs[1:], strict=False)):
                 assert a.day is not None and b.day is not None
                 min_gap, max_gap = cadence.gap_bounds(bool(a.period.holidays or b.period.holidays))
                 if min_gap > 0:
                     ct = ctx.model.add(b.day - a.day >= min_gap)
+                    a.when_placed(b.when_placed(ct))
                     ctx.enforce(ct, self.name, series_id)
+                    if ctx.partial:
+                        self._gap_across_left_out(ctx, series_id, occs, i)
                 if max_gap is not None and b.period.index == a.period.index + 1:
                     ct = ctx.model.add(b.day - a.day <= max_gap)
+                    a.when_placed(b.when_placed(ct))
                     ctx.enforce(ct, self.name, series_id)
+
+    def _gap_across_left_out(
+        self, ctx: PlanningContext, series_id: str, occs: list[Occurrence], i: int
+    ) -> None:
+        """Partial mode: with a, b, c and b left out, a and c are consecutive meetings and keep
+        the minimum gap too. Only pairs whose candidate days could come that close get it."""
+        a = occs[i]
+        cadence = a.series.cadence
+        last_a = max(o.day_index for o in a.options)
+        for j in range(i + 2, len(occs)):
+            c = occs[j]
+            if min(o.day_index for o in c.options) - last_a >= cadence.effective_min_gap_days:
+                return  # later periods lie further away still
+            min_gap, _ = cadence.gap_bounds(bool(a.period.holidays or c.period.holidays))
+            assert a.day is not None and c.day is not None
+            ct = ctx.model.add(c.day - a.day >= min_gap)
+            between = [occ.present for occ in occs[i + 1 : j] if not isinstance(occ.present, bool)]
+            ct.only_enforce_if([*a.placed_lits(), *c.placed_lits(), *(lit.negated() for lit in between)])
+            ctx.enforce(ct, self.name, series_id)
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         series = ctx.index.series[subject]

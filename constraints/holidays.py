@@ -1,4 +1,4 @@
-"""No meetings on helligdage or in the school holidays."""
+"""No meetings on the closed days a series keeps: helligdage, school holidays, named calendars."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from scheduler.rules import Rule
 class Holidays(Rule):
     name = "holidays"
     level = "hard"
-    title_da = "Helligdage og skoleferier"
-    explanation_da = "Der holdes ingen møder på helligdage eller i skolernes ferier."
+    title_da = "Helligdage, ferier og lukkedage"
+    explanation_da = (
+        "Der holdes ingen møder på de lukkedage, serien følger: helligdage, skolernes ferier og "
+        "fx dagtilbuddenes lukkedage."
+    )
     order = 10
     relaxable = False
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
-        closed = ctx.closed if occ.series.observe_school_holidays else ctx.public_closed
-        return ["all"] if day in closed else []
+        return ["all"] if day in ctx.closed_for(occ.series) else []
 
 
 RULE = Holidays()

@@ -19,8 +19,7 @@ from scheduler.rules import Rule
 
 def daily_cap(ctx: PlanningContext, person_id: str) -> int | None:
     """The person's own cap, else the planning-wide one; None when no cap applies."""
-    own = ctx.people[person_id].max_meetings_per_day
-    return own if own is not None else ctx.config.planning.max_meetings_per_day
+    return ctx.index.daily_cap(person_id)
 
 
 class MaxMeetingsPerDay(Rule):

@@ -19,7 +19,9 @@ class PreferredAttendees(Rule):
             return
         for occ in ctx.occurrences:
             for lit in occ.optional.values():
-                ctx.penalize(self.name, 1 - lit)
+                for present in occ.placed_lits():  # partial mode: nobody comes to a meeting left out
+                    ctx.model.add_implication(lit, present)
+                ctx.penalize(self.name, occ.placed() - lit)
 
 
 RULE = PreferredAttendees()

@@ -1,4 +1,4 @@
-"""A series that names preferred rooms meets in one of them when it can."""
+"""A series that names preferred rooms meets in one of them when it can (at the site they belong to)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ class PreferredRoom(Rule):
 
     def post(self, ctx: PlanningContext) -> None:
         for occ in ctx.occurrences:
-            wanted = [lit for room, lit in occ.rooms.items() if room in occ.series.preferred_rooms]
-            if occ.series.preferred_rooms and occ.rooms:
-                ctx.penalize(self.name, 1 - sum(wanted))
+            preferred = ctx.index.preferred_rooms_at(occ.series, occ.site)  # at an alternating site: its own
+            wanted = [lit for room, lit in occ.rooms.items() if room in preferred]
+            if preferred and occ.rooms:
+                ctx.penalize(self.name, occ.placed() - sum(wanted))
 
 
 RULE = PreferredRoom()

@@ -44,8 +44,8 @@ class PreferredStart(Rule):
         if patterns is None or irregular is None:
             return
         off_patterns = [var for (_, _, start), var in patterns.items() if start not in preferred]
-        if off_patterns:
-            ctx.model.add(off >= sum(off_patterns) - irregular)
+        if off_patterns:  # (in partial mode only when the meeting is placed)
+            ctx.model.add(off >= sum(off_patterns) - irregular + occ.placed() - 1)
 
 
 RULE = PreferredStart()

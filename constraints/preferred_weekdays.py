@@ -41,8 +41,8 @@ class PreferredWeekdays(Rule):
             return
         preferred = {d.number for d in occ.series.preferred_weekdays}
         off_patterns = [var for (_, weekday, _), var in patterns.items() if weekday not in preferred]
-        if off_patterns:
-            ctx.model.add(off >= sum(off_patterns) - irregular)
+        if off_patterns:  # (in partial mode only when the meeting is placed)
+            ctx.model.add(off >= sum(off_patterns) - irregular + occ.placed() - 1)
 
 
 RULE = PreferredWeekdays()

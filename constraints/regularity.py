@@ -42,8 +42,8 @@ class Regularity(Rule):
                 # Redundant but strong: if the series' pattern cannot happen in this period at all
                 # (a holiday, an absence), the meeting is irregular. Tightens the bound a lot.
                 missing = [var for key, var in patterns.items() if key not in available]
-                if missing:
-                    model.add(irregular >= sum(missing))  # type: ignore[arg-type]
+                if missing:  # (in partial mode only when the meeting is placed)
+                    model.add(irregular >= sum(missing) + occ.placed() - 1)  # type: ignore[arg-type]
                 ctx.penalize(self.name, irregular)
 
 

@@ -5,6 +5,9 @@ its room (a literal per room, optional intervals, one no-overlap per room). Wher
 has a number of anonymous rooms and nobody asks for one, counting is enough — a cumulative of
 that many rooms — and rooms are numbered after solving (interval colouring never needs more
 rooms than meetings at once).
+
+A commitment held in a room (`staff[].commitments[].room`) takes that room at its times, like a
+booked meeting; a site with such a room chooses rooms, so the plan never numbers a meeting into it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,27 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from scheduler.context import Occurrence, PlanningContext
+from scheduler.availability import RoomUse, commitment_room_uses
+from scheduler.context import MINUTES_PER_DAY, Occurrence, PlanningContext
 from scheduler.rules import Rule
+
+
+def committed_rooms(ctx: PlanningContext) -> dict[tuple[str, str], list[RoomUse]]:
+    """Per (site, room), the term's times commitments take it (`scheduler.availability`), once per solve."""
+    key = "committed_rooms"
+    if key not in ctx.memo:
+        ctx.memo[key] = commitment_room_uses(ctx.config, ctx.term.start, ctx.term.end, ctx.term.start)
+    uses: dict[tuple[str, str], list[RoomUse]] = ctx.memo[key]
+    return uses
 
 
 def chooses_rooms(ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> bool:
     site = ctx.sites[site_id]
-    return isinstance(site.rooms, list) or any(o.series.room or o.series.preferred_rooms for o in occs)
+    return (
+        isinstance(site.rooms, list)
+        or any(o.series.room or o.series.preferred_rooms for o in occs)
+        or any(site == site_id for site, _ in committed_rooms(ctx))
+    )
 
 
 class Rooms(Rule):
@@ -54,15 +71,30 @@ class Rooms(Rule):
             intervals.append(ctx.model.new_fixed_size_interval_var(start, end - start, name))
         return intervals
 
+    @staticmethod
+    def _committed(ctx: PlanningContext, site_id: str, room: str) -> list[Any]:
+        """Fixed intervals of the times commitments take the room."""
+        intervals = []
+        for day, start, end, _ in committed_rooms(ctx).get((site_id, room), []):
+            at = ctx.day_index(day) * MINUTES_PER_DAY + start
+            name = f"committed[{room}|{day}|{start}]"
+            intervals.append(ctx.model.new_fixed_size_interval_var(at, end - start, name))
+        return intervals
+
     def _count(self, ctx: PlanningContext, site_id: str, occs: list[Occurrence]) -> None:
         intervals = self._booked(ctx, site_id)
         if len(occs) + len(intervals) < 2:
             return
         for occ in occs:
             assert occ.start is not None
-            intervals.append(
-                ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, f"room[{occ.uid}]")
-            )
+            name = f"room[{occ.uid}]"
+            if occ.placed_lits():  # partial mode: a meeting left out takes no room
+                interval = ctx.model.new_optional_fixed_size_interval_var(
+                    occ.start, occ.duration, occ.placed_lits()[0], name
+                )
+            else:
+                interval = ctx.model.new_fixed_size_interval_var(occ.start, occ.duration, name)
+            intervals.append(interval)
         rooms = ctx.sites[site_id].room_count
         if rooms == 1:
             ctx.model.add_no_overlap(intervals)
@@ -75,8 +107,9 @@ class Rooms(Rule):
         for occ in occs:
             assert occ.start is not None
             people = occ.series.headcount()
+            required = ctx.index.room_at(occ.series, site_id)  # an alternating series' room: its own site
             for room in ctx.sites[site_id].room_list:
-                if occ.series.room is not None and room.id != occ.series.room:
+                if required is not None and room.id != required:
                     continue
                 if room.capacity is not None and room.capacity < people:
                     continue
@@ -87,9 +120,10 @@ class Rooms(Rule):
                         occ.start, occ.duration, lit, f"room[{occ.uid}|{room.id}]"
                     )
                 )
-            model.add_exactly_one(occ.rooms.values())  # no room big enough: no plan
+            model.add(sum(occ.rooms.values()) == occ.placed())  # no room big enough: no plan
         for room_id, intervals in per_room.items():
             intervals += self._booked(ctx, site_id, room_id)
+            intervals += self._committed(ctx, site_id, room_id)
             if len(intervals) > 1:
                 model.add_no_overlap(intervals)
 

@@ -21,7 +21,7 @@ class Seats(Rule):
     def post(self, ctx: PlanningContext) -> None:
         for occ in ctx.occurrences:
             for choice in occ.seats:
-                ct = ctx.model.add(sum(choice.lits.values()) == choice.seat.count)
+                ct = ctx.model.add(sum(choice.lits.values()) == choice.seat.count * occ.placed())
                 ctx.enforce(ct, self.name, f"{occ.series.id}|{choice.key}")
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:

@@ -3,19 +3,21 @@ finder, replanning and the web's "why here". The verifier keeps its own, deliber
 
 A person is free at a time when it lies inside their working hours that weekday and outside
 every commitment that falls on that day (every N weeks, phased from `first_date`, else from the
-term's start), every absence and every busy time read from a calendar. An `Unavailability` (an
-absence reported through the API, a busy time from Exchange) becomes config absences, so the
-rest of the product sees one kind of "away".
+term's start), every absence and every busy time read from a calendar. Asked about a meeting at
+a `Venue`, a commitment that takes place at another site also takes the trip to and from it. An
+`Unavailability` (an absence reported through the API, a busy time from Exchange) becomes config
+absences, so the rest of the product sees one kind of "away".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, model_validator
 
 from scheduler.danish import weekday_da
-from scheduler.index import index_of
+from scheduler.index import ConfigIndex, index_of
 from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
 from scheduler.term_dates import TZ, week_monday
 
@@ -52,21 +54,45 @@ def absence_span(absence: Absence) -> Span:
     return (absence.time.start, absence.time.end) if absence.time else (0, MINUTES_PER_DAY)
 
 
-def busy_spans(person: Person, day: date, term_start: date) -> list[tuple[int, int, str]]:
+@dataclass(frozen=True)
+class Venue:
+    """Where a meeting would be held, with the config's travel times: a commitment at another
+    site then blocks the meeting's time plus the trip, exactly as a meeting there would."""
+
+    site: str
+    index: ConfigIndex
+
+    def trip(self, commitment: Commitment) -> int:
+        """Minutes between the meeting and the commitment; 0 for a commitment without a site."""
+        return 0 if commitment.site is None else self.index.travel_minutes(self.site, commitment.site)
+
+
+def commitment_span(commitment: Commitment, venue: Venue | None = None) -> Span:
+    """The part of the day a commitment takes from a meeting at `venue`: its time, widened on
+    both sides by the trip when it takes place elsewhere."""
+    trip = 0 if venue is None else venue.trip(commitment)
+    return (commitment.time.start - trip, commitment.time.end + trip)
+
+
+def busy_spans(
+    person: Person, day: date, term_start: date, venue: Venue | None = None
+) -> list[tuple[int, int, str]]:
     """(start, end, what) of the person's commitments and absences that day, in local minutes;
-    `what` is the commitment's title, or "" for an absence (whose reason stays internal)."""
+    `what` is the commitment's title, or "" for an absence (whose reason stays internal). For a
+    meeting at `venue`, a commitment elsewhere includes the trip (`commitment_span`)."""
     busy: list[tuple[int, int, str]] = [(*absence_span(a), "") for a in absences_on(person, day)]
-    busy += [(c.time.start, c.time.end, c.title) for c in commitments_on(person, day, term_start)]
+    busy += [(*commitment_span(c, venue), c.title) for c in commitments_on(person, day, term_start)]
     return busy
 
 
-def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
-    """The parts of a day the person can meet: working hours minus commitments and absences."""
+def free_spans(person: Person, day: date, term_start: date, venue: Venue | None = None) -> tuple[Span, ...]:
+    """The parts of a day the person can meet (at `venue`, when given): working hours minus
+    commitments (and the trips to them) and absences."""
     hours = person.working_hours.get(Weekday.of(day))
     if hours is None:
         return ()
     spans = [(hours.start, hours.end)]
-    for b_start, b_end, _ in busy_spans(person, day, term_start):
+    for b_start, b_end, _ in busy_spans(person, day, term_start, venue):
         spans = [
             piece
             for s, e in spans
@@ -76,16 +102,21 @@ def free_spans(person: Person, day: date, term_start: date) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def is_free(person: Person, day: date, start: int, end: int, term_start: date) -> bool:
-    """Whether the person can meet from `start` to `end` (local minutes) that day."""
-    return any(s <= start and end <= e for s, e in free_spans(person, day, term_start))
+def is_free(
+    person: Person, day: date, start: int, end: int, term_start: date, venue: Venue | None = None
+) -> bool:
+    """Whether the person can meet from `start` to `end` (local minutes) that day (at `venue`)."""
+    return any(s <= start and end <= e for s, e in free_spans(person, day, term_start, venue))
 
 
-def not_free_da(person: Person, day: date, start: int, end: int, term_start: date) -> str | None:
-    """Why the person cannot meet from `start` to `end` that day, in Danish, or None when they can:
-    outside their working hours, absent (its dates; the reason stays internal), or at a fixed
-    commitment, in that order. The slot finder and the web's "why here" say it the same way."""
-    if is_free(person, day, start, end, term_start):
+def not_free_da(
+    person: Person, day: date, start: int, end: int, term_start: date, venue: Venue | None = None
+) -> str | None:
+    """Why the person cannot meet from `start` to `end` that day (at `venue`), in Danish, or None
+    when they can: outside their working hours, absent (its dates; the reason stays internal), or
+    at a fixed commitment (its title and place, and the trip when that is what is too long), in
+    that order. The slot finder and the web's "why here" say it the same way."""
+    if is_free(person, day, start, end, term_start, venue):
         return None
     weekday = Weekday.of(day)
     hours = person.working_hours.get(weekday)
@@ -98,9 +129,56 @@ def not_free_da(person: Person, day: date, start: int, end: int, term_start: dat
         if start < b and a < end:
             return f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
     commitment = next(
-        c for c in commitments_on(person, day, term_start) if start < c.time.end and c.time.start < end
+        c
+        for c in commitments_on(person, day, term_start)
+        if start < commitment_span(c, venue)[1] and commitment_span(c, venue)[0] < end
     )
-    return f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time}"
+    text = f"{person.name} har en fast aftale {weekday_da(weekday)} {commitment.time} ({commitment.title})"
+    if commitment.site is None or venue is None:
+        return text
+    text += f" på {venue.index.site_name(commitment.site)}"
+    if start < commitment.time.end and commitment.time.start < end:
+        return text
+    return f"{text}, og turen til {venue.index.site_name(venue.site)} tager {venue.trip(commitment)} minutter"
+
+
+RoomUse = tuple[date, int, int, str]
+"""(day, start, end, what): a room taken by a commitment, in local minutes"""
+
+
+def commitment_room_uses(
+    config: MunicipalityConfig, first: date, last: date, term_start: date
+) -> dict[tuple[str, str], list[RoomUse]]:
+    """Per (site, room), the times commitments take that room between `first` and `last`.
+
+    People who share a commitment (a team meeting everyone lists) share its room, so overlapping
+    uses of one room are merged into one span, named by the commitments' titles."""
+    raw: dict[tuple[str, str], dict[date, list[tuple[int, int, str]]]] = {}
+    for person in config.staff:
+        for commitment in person.commitments:
+            if commitment.site is None or commitment.room is None:
+                continue
+            days = raw.setdefault((commitment.site, commitment.room), {})
+            day = first
+            while day <= last:
+                if commitment_falls_on(commitment, day, term_start):
+                    span = (commitment.time.start, commitment.time.end, commitment.title)
+                    days.setdefault(day, []).append(span)
+                day += timedelta(days=1)
+    out: dict[tuple[str, str], list[RoomUse]] = {}
+    for key, days in raw.items():
+        uses: list[RoomUse] = []
+        for day, spans in sorted(days.items()):
+            merged: list[tuple[int, int, list[str]]] = []
+            for start, end, title in sorted(spans):
+                if merged and start < merged[-1][1]:
+                    last_start, last_end, titles = merged[-1]
+                    merged[-1] = (last_start, max(last_end, end), titles + [title] * (title not in titles))
+                else:
+                    merged.append((start, end, [title]))
+            uses += [(day, start, end, ", ".join(titles)) for start, end, titles in merged]
+        out[key] = uses
+    return out
 
 
 # --------------------------------------------------------------------------- away, as reported
@@ -171,5 +249,3 @@ def config_with_unavailability(
         for p in config.staff
     ]
     return config.model_copy(update={"staff": staff})
-
-

@@ -17,7 +17,7 @@ from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
 from scheduler.index import index_of
 from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
 from scheduler.rules import Rule, load_rules, rule_by_name
-from scheduler.term_dates import closed_days_for, series_periods
+from scheduler.term_dates import series_periods
 
 EXPLAIN_DAY = (7 * 60, 18 * 60)
 """In explain mode candidates span the working day, so a too-narrow window can be named."""
@@ -37,14 +37,23 @@ def meeting_uid(series: Series, term: Term, period_index: int) -> str:
 
 
 def build_model(
-    config: MunicipalityConfig, term: Term, explain: bool = False, booked: list[Meeting] | None = None
+    config: MunicipalityConfig,
+    term: Term,
+    explain: bool = False,
+    booked: list[Meeting] | None = None,
+    partial: bool = False,
+    only: set[str] | None = None,
 ) -> PlanningContext:
-    """The joint model of a term; `booked` meetings stay as they are (see `PlanningContext`)."""
-    ctx = PlanningContext(config, term, explain=explain, booked=booked)
+    """The joint model of a term; `booked` meetings stay as they are (see `PlanningContext`).
+
+    `partial`: every meeting may be left out (`Occurrence.present`); the caller decides what to
+    maximise (`placed_count`). `only`: just these occurrences (by uid), for explaining one of them.
+    """
+    ctx = PlanningContext(config, term, explain=explain, booked=booked, partial=partial)
     rules = load_rules()
     filters = [r for r in rules if type(r).blocks is not Rule.blocks]
     for series in active_series(config, term):
-        _expand_series(ctx, series, filters)
+        _expand_series(ctx, series, filters, only)
     ctx.index_people()
     for rule in rules:
         if rule.level == "soft" and ctx.weight(rule.name, rule.default_weight) == 0:
@@ -65,16 +74,23 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     return [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
 
 
-def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) -> None:
+def placed_count(ctx: PlanningContext) -> cp_model.LinearExprT:
+    """How many meetings the model places: the first objective of a partial solve."""
+    return sum(occ.placed() for occ in ctx.occurrences)
+
+
+def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], only: set[str] | None) -> None:
     config, term = ctx.config, ctx.term
-    site = ctx.index.series_site(series)
-    assert site is not None, f"series {series.id}: unknown unit {series.unit}"  # the config check says so
+    assert ctx.index.series_sites(series), f"series {series.id}: unknown unit {series.unit}"  # checked
     seats = series.seats()
     fixed = frozenset(s.person for _, s in seats if s.person is not None)
-    closed = closed_days_for(config, term, series)
-    for period in series_periods(series, term, closed):
+    for period in series_periods(series, term, ctx.closed_for(series)):
         if not period.days:
             continue  # reported as a skipped period when the plan is read
+        if only is not None and meeting_uid(series, term, period.index) not in only:
+            continue
+        site = ctx.index.site_of(series, period.index)
+        assert site is not None
         occ = Occurrence(
             index=len(ctx.occurrences),
             series=series,
@@ -89,8 +105,12 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule]) ->
             ctx.empty_occurrences.append(occ)
             continue
         model = ctx.model
-        model.add_exactly_one(occ.option_vars())
-        values = sorted({o.absolute_start for o in occ.options})
+        if ctx.partial:
+            occ.present = model.new_bool_var(f"present[{occ.uid}]")
+            model.add(sum(occ.option_vars()) == occ.present)
+        else:
+            model.add_exactly_one(occ.option_vars())
+        values = sorted({o.absolute_start for o in occ.options} | ({0} if ctx.partial else set()))
         occ.start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"start[{occ.uid}]")
         model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])

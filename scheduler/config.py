@@ -31,7 +31,9 @@ from scheduler.limits import (
     scan_yaml,
 )
 from scheduler.model import (
+    BUILT_IN_CALENDARS,
     SERIES_TYPE_DA,
+    SKOLEFERIE,
     MunicipalityConfig,
     Person,
     Seat,
@@ -320,6 +322,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         for j, u in enumerate(person.serves.units):
             if u not in unit_ids:
                 yield f"staff[{i}].serves.units[{j}]: {unknown('unit', u, unit_ids)}"
+        yield from _check_commitments(config, i, person, site_ids)
 
     for i, term in enumerate(config.terms):
         holidays = sorted(term.school_holidays, key=lambda h: h.start)
@@ -344,6 +347,8 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         if weight_name not in names:
             yield f"weights.{weight_name}: {unknown('soft rule', weight_name, names)}"
 
+    yield from _check_closed_calendars(config)
+
     pools = _PoolSizes(config)
     for i, series in enumerate(config.series):
         yield from _check_series(
@@ -353,7 +358,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
 
 
 def series_site(config: MunicipalityConfig, series: Series) -> str | None:
-    """The site a series meets at: its own, or its unit's first."""
+    """The site a series meets at (first, when it alternates): its own, or its unit's first."""
     return index_of(config).series_site(series)
 
 
@@ -368,22 +373,100 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
                 seen[room.id] = site.id
     index = index_of(config)
     for i, series in enumerate(config.series):
-        host = index.sites.get(index.series_site(series) or "")
-        if host is None:
+        hosts = [index.sites[s] for s in index.series_sites(series) if s in index.sites]
+        if not hosts:
             continue
-        rooms = {r.id: r for r in host.room_list}
+        # A room belongs to one site: an alternating series names rooms of any of its sites, and
+        # each applies only at its own site.
+        rooms = {r.id: r for host in hosts for r in host.room_list}
         wanted = ([("room", series.room)] if series.room else []) + [
             (f"preferred_rooms[{j}]", r) for j, r in enumerate(series.preferred_rooms)
         ]
+        hosts_text = ("sites " if len(hosts) > 1 else "site ") + ", ".join(h.id for h in hosts)
         for where, room_id in wanted:
             found = rooms.get(room_id)
             if found is None:
-                yield f"series[{i}].{where}: {unknown(f'room of site {host.id}', room_id, rooms)}"
+                yield f"series[{i}].{where}: {unknown(f'room of {hosts_text}', room_id, rooms)}"
             elif where == "room" and found.capacity is not None and found.capacity < series.headcount():
                 yield (
                     f"series[{i}].room: '{room_id}' seats {found.capacity}, but the meeting has "
                     f"{series.headcount()} seats"
                 )
+
+
+def _check_commitments(
+    config: MunicipalityConfig, i: int, person: Person, site_ids: dict[str, None]
+) -> Iterable[str]:
+    """A commitment's place is a known site, and its room one of that site's rooms."""
+    sites = index_of(config).sites
+    for j, commitment in enumerate(person.commitments):
+        at = f"staff[{i}].commitments[{j}]"
+        if commitment.site is not None and commitment.site not in site_ids:
+            close = _closest(commitment.site, site_ids)
+            hint = f" (mente du '{close}'?)" if close else ""
+            yield f"{at}.site: ukendt mødested '{commitment.site}'{hint}"
+            continue
+        if commitment.room is None:
+            continue
+        if commitment.site is None:
+            yield f"{at}.room: et lokale kræver et mødested; angiv også {at}.site"
+            continue
+        rooms = [r.id for r in sites[commitment.site].room_list]
+        if commitment.room not in rooms:
+            close = _closest(commitment.room, rooms)
+            hint = f" (mente du '{close}'?)" if close else ""
+            known = ", ".join(rooms[:10]) + (" …" if len(rooms) > 10 else "")
+            yield (
+                f"{at}.room: '{commitment.room}' er ikke et lokale på mødestedet "
+                f"'{commitment.site}' ({known}){hint}"
+            )
+
+
+def _check_alternating_sites(at: str, series: Series, unit: Unit, site_ids: dict[str, None]) -> Iterable[str]:
+    """`sites` takes turns between the unit's own sites (a school on two addresses), instead of `site`."""
+    if series.sites and series.site is not None:
+        yield f"{at}.sites: angiv enten 'site' (ét mødested) eller 'sites' (skiftevis), ikke begge"
+    for j, site in enumerate(series.sites):
+        if site not in site_ids:
+            close = _closest(site, site_ids)
+            hint = f" (mente du '{close}'?)" if close else ""
+            yield f"{at}.sites[{j}]: ukendt mødested '{site}'{hint}"
+        elif site not in unit.sites:
+            yield (
+                f"{at}.sites[{j}]: '{site}' er ikke et af {unit.id}s mødesteder ({', '.join(unit.sites)}); "
+                "en serie skifter kun mellem sin enheds egne adresser"
+            )
+
+
+def _check_observes(config: MunicipalityConfig, at: str, series: Series) -> Iterable[str]:
+    """The calendars a series keeps exist; the old switch, if given too, says the same."""
+    known = [*BUILT_IN_CALENDARS, *config.closed_calendars]
+    for j, name in enumerate(series.observes or []):
+        if name not in known:
+            close = _closest(name, known)
+            hint = f" (mente du '{close}'?)" if close else ""
+            yield f"{at}.observes[{j}]: ukendt lukkedagskalender '{name}'{hint}; kendte: {', '.join(known)}"
+    if series.observes is not None and series.observe_school_holidays is not None:
+        keeps = SKOLEFERIE in series.observes
+        if keeps != series.observe_school_holidays:
+            said = "true" if series.observe_school_holidays else "false"
+            listed = "nævner" if keeps else "nævner ikke"
+            yield (
+                f"{at}.observe_school_holidays: er {said}, men observes {listed} '{SKOLEFERIE}'; "
+                "brug kun observes (observe_school_holidays er den gamle form)"
+            )
+
+
+def _check_closed_calendars(config: MunicipalityConfig) -> Iterable[str]:
+    """Named calendars may not take a built-in name; their spans must not overlap (a typo)."""
+    for calendar_id, calendar in config.closed_calendars.items():
+        at = f"closed_calendars.{calendar_id}"
+        if calendar_id in BUILT_IN_CALENDARS:
+            yield f"{at}: '{calendar_id}' er en indbygget kalender; vælg et andet id"
+        spans = sorted(calendar.days, key=lambda d: d.start)
+        for first, second in zip(spans, spans[1:], strict=False):
+            if second.start <= first.end:
+                yield f"{at}.days: '{first.name}' og '{second.name}' overlapper"
 
 
 def _check_preferred_starts(
@@ -427,6 +510,8 @@ def _check_series(
             yield f"{at}.site: {unknown('site', series.site, site_ids)}"
         elif series.site not in unit.sites:
             yield f"{at}.site: '{series.site}' is not one of {unit.id}'s sites ({', '.join(unit.sites)})"
+    yield from _check_alternating_sites(at, series, unit, site_ids)
+    yield from _check_observes(config, at, series)
     for j, t in enumerate(series.terms or []):
         if t not in term_ids:
             yield f"{at}.terms[{j}]: {unknown('term', t, term_ids)}"

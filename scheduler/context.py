@@ -19,7 +19,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import free_spans
+from scheduler.availability import Venue, free_spans
 from scheduler.index import index_of
 from scheduler.model import (
     Meeting,
@@ -31,7 +31,7 @@ from scheduler.model import (
     Term,
     Unit,
 )
-from scheduler.term_dates import TZ, Period, closed_days, week_monday
+from scheduler.term_dates import TZ, Period, closed_days, closed_days_for, week_monday
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -81,9 +81,26 @@ class Occurrence:
     fixed_people: frozenset[str] = frozenset()
     rooms: dict[str, cp_model.IntVar] = field(default_factory=dict)
     """room id -> 'the meeting is in this room'; empty where rooms are counted, not chosen"""
+    present: cp_model.IntVar | bool = True
+    """whether the meeting is placed: the constant True when planning every meeting; a literal in
+    partial mode (`PlanningContext.partial`), where a meeting that cannot fit may be left out"""
 
     def option_vars(self) -> list[cp_model.IntVar]:
         return [o.var for o in self.options]
+
+    def when_placed(self, constraint: cp_model.Constraint) -> cp_model.Constraint:
+        """Enforce a constraint about this meeting only if it is placed (a no-op when it always is)."""
+        if not isinstance(self.present, bool):
+            constraint.only_enforce_if(self.present)
+        return constraint
+
+    def placed(self) -> cp_model.LinearExpr | int:
+        """1 when the meeting is placed, as a term of a linear expression."""
+        return 1 if isinstance(self.present, bool) else self.present
+
+    def placed_lits(self) -> list[cp_model.IntVar]:
+        """The presence literal to add to an enforcement list, or none when always placed."""
+        return [] if isinstance(self.present, bool) else [self.present]
 
 
 @dataclass
@@ -118,13 +135,17 @@ class PlanningContext:
         term: Term,
         explain: bool = False,
         booked: list[Meeting] | None = None,
+        partial: bool = False,
     ):
         self.config = config
         self.term = term
         self.explain = explain
+        self.partial = partial
+        """each meeting may be left out (`Occurrence.present`); the solve maximises those placed"""
         self.model = cp_model.CpModel()
         self.closed = closed_days(config, term)
-        self.public_closed = closed_days(config, term, school_holidays=False)
+        """closed days of the default calendars (helligdage, skoleferie); a series': `closed_for`"""
+        self._closed_by_calendars: dict[tuple[str, ...], dict[date, str]] = {}
         self.origin = week_monday(term.start)
         self.index = index_of(config)
         self.people: dict[str, Person] = self.index.people
@@ -158,18 +179,33 @@ class PlanningContext:
     def travel_minutes(self, site_a: str, site_b: str) -> int:
         return self.index.travel_minutes(site_a, site_b)
 
-    def free_spans(self, person_id: str, day: date) -> tuple[tuple[int, int], ...]:
-        """The parts of the day the person can meet (`scheduler.availability`), cached per solve."""
-        key = ("free_spans", person_id, day)
+    def closed_for(self, series: Series) -> dict[date, str]:
+        """The term's closed days in the calendars the series keeps, computed once per set of
+        calendars (`scheduler.term_dates.closed_days_for`)."""
+        key = series.calendars
+        closed = self._closed_by_calendars.get(key)
+        if closed is None:
+            closed = self._closed_by_calendars[key] = closed_days_for(self.config, self.term, series)
+        return closed
+
+    def venue(self, site: str) -> Venue:
+        """A meeting at `site`, as availability asks about it (travel to commitments elsewhere)."""
+        return Venue(site, self.index)
+
+    def free_spans(self, person_id: str, day: date, site: str | None = None) -> tuple[tuple[int, int], ...]:
+        """The parts of the day the person can meet (at `site`: leaving time to travel to and
+        from commitments elsewhere) (`scheduler.availability`), cached per solve."""
+        key = ("free_spans", person_id, day, site)
         spans = self.memo.get(key)
         if spans is None:
-            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start)
+            venue = None if site is None else self.venue(site)
+            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start, venue)
         return spans
 
-    def is_free(self, person_id: str, day: date, start: int, end: int) -> bool:
-        """Whether the person can meet from `start` to `end` that day (working hours, commitments,
-        absences); booked meetings are `clashes_with_booked`."""
-        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day))
+    def is_free(self, person_id: str, day: date, start: int, end: int, site: str | None = None) -> bool:
+        """Whether the person can meet from `start` to `end` that day (working hours, commitments
+        with the trip to them from `site`, absences); booked meetings are `clashes_with_booked`."""
+        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day, site))
 
     def booked_for(self, person_id: str, day: date) -> list[Booked]:
         """The person's booked meetings on that day (see the class docstring)."""

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from babel import Locale
 
-from scheduler.model import Weekday, format_clock
+from scheduler.model import CadenceKind, Weekday, format_clock
 from scheduler.term_dates import TZ
 
 _DA = Locale("da")
@@ -113,3 +113,16 @@ def ordinal_da(n: int) -> str:
     if n < 0:
         return _ORDINAL_FROM_END_DA.get(-n, f"{-n}. sidste")
     return _ORDINAL_DA.get(n, f"{n}.")
+
+
+def period_da(kind: CadenceKind, first: date, last: date) -> str:
+    """A series' cadence period as people say it: 'uge 10', 'uge 10-11' (a fortnight), 'marts',
+    'tirsdag 9. marts' (a day), '4/1-28/2' (a share of the term)."""
+    if kind in (CadenceKind.weekly, CadenceKind.fortnightly, CadenceKind.every_n_weeks):
+        a, b = first.isocalendar().week, last.isocalendar().week
+        return f"uge {a}" if a == b else f"uge {a}-{b}"
+    if kind == CadenceKind.monthly:
+        return MONTH_DA[first.month - 1]
+    if kind == CadenceKind.daily:
+        return long_date_da(first, year=False)
+    return date_range_da(first, last)

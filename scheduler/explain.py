@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import not_free_da
+from scheduler.availability import Venue, not_free_da
 from scheduler.build import build_model, find_term
-from scheduler.context import PlanningContext
+from scheduler.config import series_title
+from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
-from scheduler.danish import clock_da, weekday_da, when_da
+from scheduler.danish import clock_da, join_da, period_da, short_date_da, weekday_da, when_da
 from scheduler.index import index_of
-from scheduler.model import Meeting, MunicipalityConfig, Plan, Term
+from scheduler.model import Meeting, MunicipalityConfig, Plan, Term, UnplacedMeeting
 from scheduler.rules import rule_by_name
 from scheduler.term_dates import TZ, closed_days_for, series_periods
 from scheduler.verify import RULES, verify_plan
@@ -44,15 +45,21 @@ def infeasible_core(
     """(rule, subject) pairs that together admit no plan; None if no core was found."""
     term = find_term(config, term_id)
     ctx = build_model(config, term, explain=True)
+    limit = time_limit or config.planning.time_limit_seconds
+    return ctx, _core(ctx, limit, MINIMIZE_BUDGET_SECONDS)
+
+
+def _core(ctx: PlanningContext, limit: float, budget: float) -> list[tuple[str, str]] | None:
+    """The explain-mode model's assumptions that together admit no solution, shrunk one by one
+    within `budget` seconds; None if it has a solution (or none was proven in time)."""
     by_index = {lit.index: key for key, lit in ctx.guards.items()}
     assumptions = list(ctx.guards.values())
-    limit = time_limit or config.planning.time_limit_seconds
     status, solver = _solve_with(ctx.model, assumptions, limit)
     if status != cp_model.INFEASIBLE:
-        return ctx, None
+        return None
     core = [lit for lit in assumptions if lit.index in set(solver.sufficient_assumptions_for_infeasibility())]
 
-    deadline = time.monotonic() + MINIMIZE_BUDGET_SECONDS
+    deadline = time.monotonic() + budget
     i = 0
     while i < len(core) and time.monotonic() < deadline:
         trial = core[:i] + core[i + 1 :]
@@ -61,7 +68,7 @@ def infeasible_core(
             core = trial
         else:
             i += 1
-    return ctx, [by_index[lit.index] for lit in core]
+    return [by_index[lit.index] for lit in core]
 
 
 def explain_infeasibility(
@@ -86,8 +93,127 @@ def explain_core(ctx: PlanningContext, core: list[tuple[str, str]]) -> list[str]
         ]
     lines = ["Der findes ingen plan, fordi disse krav ikke kan opfyldes på samme tid:"]
     for rule_name, subject in sorted(core):
-        lines.append("- " + rule_by_name(rule_name).describe(ctx, subject))
+        rule = rule_by_name(rule_name)
+        text = rule.describe(ctx, subject)
+        meetings = _meetings_of_subject(ctx, core, subject)
+        where = f"; gælder {join_da([f'«{m}»' for m in meetings])}" if meetings else ""
+        lines.append(f"- {text.rstrip('.')} (reglen «{rule.title_da}»{where}).")
     return lines
+
+
+MEETINGS_NAMED = 3
+"""At most this many series are named after a person's line in an explanation."""
+
+
+def _meetings_of_subject(ctx: PlanningContext, core: list[tuple[str, str]], subject: str) -> list[str]:
+    """The series a person's line is about: those of the core the person may attend, else every
+    series they may attend (a series' own line names it already, so it gets none)."""
+    if subject not in ctx.people:
+        return []
+    in_core = {s.split("|", 1)[0] for _, s in core if s not in ctx.people}
+    series_ids = sorted({o.series.id for o in ctx.occurrences_of(subject)})
+    chosen = [s for s in series_ids if s in in_core] or series_ids
+    titles = [series_title(ctx.config, ctx.index.series[s]) for s in chosen]
+    if len(titles) > MEETINGS_NAMED:
+        return [*titles[:MEETINGS_NAMED], f"{len(titles) - MEETINGS_NAMED} andre"]
+    return titles
+
+
+# --------------------------------------------------------------------------- why not placed?
+
+UNPLACED_EXPLAINED = 40
+"""A partial plan explains at most this many missing meetings one by one (each is a few small
+solves); the rest get the general reason."""
+UNPLACED_BUDGET_SECONDS = 2.0
+
+
+def why_unplaced(
+    config: MunicipalityConfig,
+    term: Term,
+    occurrences: list[Occurrence],
+    placed: list[Meeting],
+    booked: list[Meeting] | None = None,
+) -> list[UnplacedMeeting]:
+    """Each meeting a partial plan left out, with its reason in Danish: first the meeting alone
+    (its own people, windows, weekdays: an explain-mode model of that one occurrence), then with
+    the plan's placed meetings fixed around it (as booked meetings). The text starts with the
+    meeting: 'Koordineringskonference, skole, Nordskolen, uge 10-11: …'."""
+    out = []
+    for n, occ in enumerate(occurrences):
+        when = period_da(occ.series.cadence.kind, occ.period.start, occ.period.end)
+        head = f"{series_title(config, occ.series)}, {when}"
+        reason = _why_one(config, term, occ, placed, booked) if n < UNPLACED_EXPLAINED else None
+        out.append(
+            UnplacedMeeting(
+                series=occ.series.id,
+                title=series_title(config, occ.series),
+                occurrence=occ.period.index,
+                period_start=occ.period.start,
+                period_end=occ.period.end,
+                reason_da=[f"{head}: {reason or _GENERAL_REASON}"],
+            )
+        )
+    return out
+
+
+_GENERAL_REASON = (
+    "kan ikke placeres uden om planens øvrige møder (mødefrekvens, dobbeltbooking, transporttid, "
+    "lokaler eller ugeloft)."
+)
+
+
+def _why_one(
+    config: MunicipalityConfig,
+    term: Term,
+    occ: Occurrence,
+    placed: list[Meeting],
+    booked: list[Meeting] | None,
+) -> str | None:
+    alone = build_model(config, term, explain=True, booked=booked, only={occ.uid})
+    if alone.empty_occurrences:
+        return "alle dage i perioden er lukkede eller optaget af bookede møder."
+    core = _core(alone, UNPLACED_BUDGET_SECONDS, UNPLACED_BUDGET_SECONDS)
+    if core:
+        return _phrase(alone, occ, core)
+    others = [*(booked or []), *(m for m in placed if m.uid != occ.uid)]
+    around = build_model(config, term, explain=True, booked=others, only={occ.uid})
+    people = sorted(occ.fixed_people)
+    if around.empty_occurrences:
+        return "alle mulige tider er optaget af planens øvrige møder" + _people_suffix(around, people) + "."
+    core = _core(around, UNPLACED_BUDGET_SECONDS, UNPLACED_BUDGET_SECONDS)
+    if core:
+        return "kan ikke placeres uden om planens øvrige møder: " + _phrase(around, occ, core)
+    return _too_close(around, occ, [m for m in placed if m.series == occ.series.id])
+
+
+def _too_close(ctx: PlanningContext, occ: Occurrence, siblings: list[Meeting]) -> str | None:
+    """The cadence's minimum gap to the series' placed meetings rules out every day of the period."""
+    gap = occ.series.cadence.effective_min_gap_days
+    days = [m.start.astimezone(TZ).date() for m in siblings]
+    near = sorted({d for day in occ.period.days for d in days if abs((day - d).days) < gap})
+    if not gap or not near or any(all(abs((day - d).days) >= gap for d in days) for day in occ.period.days):
+        return None
+    return (
+        _phrase(ctx, occ, [("cadence", occ.series.id)]).rstrip(".")
+        + f"; seriens møder {join_da([short_date_da(d) for d in near])} ligger for tæt på."
+    )
+
+
+def _people_suffix(ctx: PlanningContext, people: list[str]) -> str:
+    return f" ({join_da([ctx.index.person_name(p) for p in people])})" if people else ""
+
+
+def _phrase(ctx: PlanningContext, occ: Occurrence, core: list[tuple[str, str]]) -> str:
+    """The core's rule sentences, without repeating the meeting's title, each with its rule."""
+    title = series_title(ctx.config, occ.series)
+    parts = []
+    for rule_name, subject in sorted(core, key=lambda item: (item[1] in ctx.people, item)):
+        rule = rule_by_name(rule_name)
+        text = rule.describe(ctx, subject).rstrip(".")
+        if text.startswith(title + " "):
+            text = text[len(title) + 1 :]
+        parts.append(f"{text} («{rule.title_da}»)")
+    return "; ".join(parts) + "."
 
 
 # --------------------------------------------------------------------------- why here?
@@ -177,14 +303,16 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
 
 
 def _not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
-    """Why one of the meeting's people cannot come then, in Danish (as the slot finder says it)."""
+    """Why one of the meeting's people cannot come then to its site, in Danish (as the slot finder
+    says it)."""
     start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
     day, first = start.date(), start.hour * 60 + start.minute
     last = first + int((end - start).total_seconds() // 60)
-    people = index_of(config).people
+    index = index_of(config)
+    venue = Venue(meeting.site, index) if meeting.site in index.sites else None
     for attendee in meeting.attendees:
-        person = people.get(attendee.person)
-        away = None if person is None else not_free_da(person, day, first, last, term.start)
+        person = index.people.get(attendee.person)
+        away = None if person is None else not_free_da(person, day, first, last, term.start, venue)
         if away is not None:
             return away
     return None

@@ -37,7 +37,7 @@ class _Ledger:
 def _can_come(ctx: PlanningContext, pid: str, occ: Occurrence, option: Option) -> bool:
     """Free as the model sees it: available (`PlanningContext.is_free`) and clear of booked meetings."""
     end = option.start + occ.duration
-    return ctx.is_free(pid, option.day, option.start, end) and not ctx.clashes_with_booked(
+    return ctx.is_free(pid, option.day, option.start, end, occ.site) and not ctx.clashes_with_booked(
         pid, option.day, option.start, end, occ.site
     )
 
@@ -148,13 +148,33 @@ def greedy_hint(ctx: PlanningContext) -> int:
             _commit(ctx, ledger, occ, option, chosen)
             placed += 1
             break
+        else:
+            _leave_out(ctx, occ)
     return placed
+
+
+def _leave_out(ctx: PlanningContext, occ: Occurrence) -> None:
+    """Partial mode: hint a meeting the greedy cannot place as left out, so the hint stays a
+    complete plan of what it did place (nothing to hint when every meeting must be placed)."""
+    if isinstance(occ.present, bool):
+        return
+    model = ctx.model
+    model.add_hint(occ.present, False)
+    for option in occ.options:
+        model.add_hint(option.var, False)
+    for choice in occ.seats:
+        for lit in choice.lits.values():
+            model.add_hint(lit, False)
+    for lit in occ.optional.values():
+        model.add_hint(lit, False)
 
 
 def _commit(
     ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option, chosen: dict[str, list[str]]
 ) -> None:
     model = ctx.model
+    if not isinstance(occ.present, bool):
+        model.add_hint(occ.present, True)
     for other in occ.options:
         model.add_hint(other.var, other is option)
     booking = _Booking(option.absolute_start, option.absolute_start + occ.duration, occ.site)

@@ -1,5 +1,5 @@
 """One indexed view of a config: lookups by id and the small facts every layer derives from them
-(travel minutes between two sites, a series' site, which series run in a term, a series' grid of
+(travel minutes between two sites, a series' site per meeting, which series run in a term, a series' grid of
 start times), so none of them is written again by hand.
 
 Build it with `index_of(config)`: views are cached per config object (configs are not changed in
@@ -68,12 +68,44 @@ class ConfigIndex:
             return 0
         return self._travel.get(frozenset((site_a, site_b)), self.config.travel.default_minutes)
 
+    def daily_cap(self, person_id: str) -> int | None:
+        """The soft cap on the person's meetings in one day: their own, else the planning-wide
+        one; None when no cap applies (the planner's rule and the slot finder both ask here)."""
+        own = self.people[person_id].max_meetings_per_day
+        return own if own is not None else self.config.planning.max_meetings_per_day
+
     def series_site(self, series: Series) -> str | None:
-        """The site a series meets at: its own, or its unit's first; None for an unknown unit."""
+        """The site a series meets at first: its own, the first it alternates between, or its
+        unit's first; None for an unknown unit."""
+        sites = self.series_sites(series)
+        return sites[0] if sites else None
+
+    def series_sites(self, series: Series) -> list[str]:
+        """Every site a series meets at, in turn order: `sites`, else its one site."""
+        if series.sites:
+            return list(series.sites)
         if series.site:
-            return series.site
+            return [series.site]
         unit = self.units.get(series.unit)
-        return unit.sites[0] if unit and unit.sites else None
+        return [unit.sites[0]] if unit and unit.sites else []
+
+    def site_of(self, series: Series, period_index: int) -> str | None:
+        """The site of the series' meeting in cadence period `period_index`: alternating series
+        take turns in period order (period k at sites[k % len]), so a skipped period skips a turn."""
+        sites = self.series_sites(series)
+        return sites[period_index % len(sites)] if sites else None
+
+    def room_at(self, series: Series, site_id: str) -> str | None:
+        """The series' hard `room` where it belongs to that site; a room belongs to one site, so an
+        alternating series' room applies only at its own site."""
+        if series.room is None or series.room not in self.rooms.get(site_id, {}):
+            return None
+        return series.room
+
+    def preferred_rooms_at(self, series: Series, site_id: str) -> list[str]:
+        """The series' preferred rooms that are rooms of that site."""
+        rooms = self.rooms.get(site_id, {})
+        return [r for r in series.preferred_rooms if r in rooms]
 
     def active_series(self, term: Term) -> list[Series]:
         """The series that run in the term, in config order."""

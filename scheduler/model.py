@@ -281,6 +281,14 @@ class Commitment(Strict):
     first_date: date | None = Field(
         default=None, description="the first date it happens; sets the phase of every_weeks > 1"
     )
+    site: Identifier | None = Field(
+        default=None,
+        description="where it takes place (a site id): meetings elsewhere leave time to travel to "
+        "and from it; none means no travel, as before",
+    )
+    room: Identifier | None = Field(
+        default=None, description="a room of `site` it uses: no meeting is held in that room meanwhile"
+    )
 
 
 class Absence(Strict):
@@ -352,6 +360,32 @@ class Term(Strict):
 class ExtraClosedDay(Strict):
     date: date
     name: OneLine
+
+
+HELLIGDAGE = "helligdage"
+"""The built-in calendar of Danish public holidays and `public_holidays.extra`."""
+SKOLEFERIE = "skoleferie"
+"""The built-in calendar of the terms' `school_holidays`."""
+BUILT_IN_CALENDARS = (HELLIGDAGE, SKOLEFERIE)
+DEFAULT_CALENDARS = BUILT_IN_CALENDARS
+"""What a series keeps unless it says otherwise (today's behaviour before named calendars)."""
+
+
+def kept_calendars(observes: list[str] | None, observe_school_holidays: bool | None) -> tuple[str, ...]:
+    """The closed-day calendars a series or a one-off request keeps: `observes`, else the old
+    switch (`observe_school_holidays: false` is [helligdage]), else the default."""
+    if observes is not None:
+        return tuple(dict.fromkeys(observes))
+    if observe_school_holidays is False:
+        return (HELLIGDAGE,)
+    return DEFAULT_CALENDARS
+
+
+class ClosedCalendar(Strict):
+    """A named set of closed days a series may keep, e.g. the day-care closure days."""
+
+    name: OneLine
+    days: list[Holiday] = Field(default_factory=list, description="closed spans, each with its name")
 
 
 class PublicHolidays(Strict):
@@ -546,6 +580,10 @@ class Series(Strict):
     title: OneLine | None = Field(default=None, description="default: the type and the unit's name")
     unit: Identifier
     site: Identifier | None = Field(default=None, description="default: the unit's first site")
+    sites: list[Identifier] = Field(
+        default_factory=list,
+        description="alternating venues: the meeting of period k is at sites[k % len]; instead of 'site'",
+    )
     cadence: Cadence
     duration_minutes: int = Field(default=120, ge=15, le=480)
     weekdays: list[Weekday] = Field(
@@ -573,8 +611,14 @@ class Series(Strict):
     preferred_rooms: list[Identifier] = Field(
         default_factory=list, description="soft: one of these rooms of the site when it is free"
     )
-    observe_school_holidays: bool = Field(
-        default=True, description="false for meetings whose staff work in school holidays (Fronten)"
+    observe_school_holidays: bool | None = Field(
+        default=None,
+        description="the old form of 'observes': false means [helligdage]; true or unset: the default",
+    )
+    observes: list[Identifier] | None = Field(
+        default=None,
+        description="closed-day calendars the series keeps: helligdage, skoleferie and ids of "
+        "closed_calendars; default [helligdage, skoleferie]",
     )
 
     @field_validator("weekdays")
@@ -600,6 +644,11 @@ class Series(Strict):
     def headcount(self) -> int:
         """People a room must seat: every seat filled; optional attendees come only if there is room."""
         return sum(seat.count for _, seat in self.seats())
+
+    @property
+    def calendars(self) -> tuple[str, ...]:
+        """The closed-day calendars it keeps (see `kept_calendars`)."""
+        return kept_calendars(self.observes, self.observe_school_holidays)
 
     def window_on(self, weekday: Weekday) -> TimeRange | None:
         """The allowed span of the day, or None when the weekday is not allowed."""
@@ -639,6 +688,11 @@ class MunicipalityConfig(Strict):
     staff: list[Person] = Field(min_length=1)
     terms: list[Term] = Field(min_length=1)
     public_holidays: PublicHolidays = Field(default_factory=PublicHolidays)
+    closed_calendars: dict[Identifier, ClosedCalendar] = Field(
+        default_factory=dict,
+        description="named closed-day calendars beside the built-in helligdage and skoleferie; "
+        "a series keeps those in its 'observes'",
+    )
     series: list[Series] = Field(min_length=1)
     weights: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
         default_factory=dict, description="soft rule name -> weight; 0 turns the rule off"
@@ -654,6 +708,13 @@ class PlanStatus(StrEnum):
     FEASIBLE = "FEASIBLE"
     INFEASIBLE = "INFEASIBLE"
     UNKNOWN = "UNKNOWN"
+    PARTIAL = "PARTIAL"
+    """some meetings could not be placed; the rest is a plan, the missing ones are in `unplaced`"""
+
+
+PLANNED = frozenset({PlanStatus.OPTIMAL, PlanStatus.FEASIBLE, PlanStatus.PARTIAL})
+"""The statuses of a plan that can be used (kept as a draft, verified, published): a PARTIAL plan
+is a plan of the meetings it has."""
 
 
 OPTIONAL_SEAT = "optional"
@@ -707,6 +768,20 @@ class SkippedPeriod(BaseModel):
     reason: str
 
 
+class UnplacedMeeting(BaseModel):
+    """A meeting a PARTIAL plan could not place: its series, its cadence period, and why."""
+
+    series: str
+    title: str
+    occurrence: int = Field(description="the period index, as `Meeting.occurrence`")
+    period_start: date
+    period_end: date
+    reason_da: list[str] = Field(
+        default_factory=list,
+        description="why it cannot be placed, in Danish, naming the meeting, people and rules",
+    )
+
+
 class RuleCost(BaseModel):
     rule: str
     title_da: str
@@ -741,4 +816,7 @@ class Plan(BaseModel):
     stats: PlanStats | None = None
     meetings: list[Meeting] = Field(default_factory=list)
     skipped: list[SkippedPeriod] = Field(default_factory=list)
+    unplaced: list[UnplacedMeeting] = Field(
+        default_factory=list, description="meetings a PARTIAL plan could not place, each with its reason"
+    )
     explanation: list[str] = Field(default_factory=list, description="why there is no plan, in Danish")

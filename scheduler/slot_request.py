@@ -17,7 +17,18 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from scheduler.config import _unknown, format_path
 from scheduler.index import index_of
-from scheduler.model import WORKDAYS, Email, Identifier, MunicipalityConfig, Strict, TimeRange, Weekday
+from scheduler.model import (
+    BUILT_IN_CALENDARS,
+    WORKDAYS,
+    Clock,
+    Email,
+    Identifier,
+    MunicipalityConfig,
+    Strict,
+    TimeRange,
+    Weekday,
+    kept_calendars,
+)
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
 
 KIND_TITLE_DA = {"familiemoede": "Familiemøde", "opfoelgning": "Opfølgning"}
@@ -76,10 +87,23 @@ class SlotRequest(Strict):
     window: TimeRange = Field(default_factory=lambda: TimeRange(start=8 * 60, end=16 * 60))
     weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
     preferred_weekdays: list[Weekday] = Field(default_factory=list)
+    preferred_starts: list[Clock] = Field(
+        default_factory=list, description="soft: start times used when possible, e.g. ['13:00']"
+    )
+    related_series: Identifier | None = Field(
+        default=None,
+        description="the config series the meeting follows up: its preferred starts and weekdays "
+        "apply where the request names none",
+    )
     room: Identifier | None = None
     preferred_rooms: list[Identifier] = Field(default_factory=list)
     follow_up: FollowUp | None = None
-    observe_school_holidays: bool = True
+    observe_school_holidays: bool = Field(default=True, description="the old form of 'observes'")
+    observes: list[Identifier] | None = Field(
+        default=None,
+        description="closed-day calendars the meetings keep (helligdage, skoleferie, closed_calendars "
+        "ids); default [helligdage, skoleferie]",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> SlotRequest:
@@ -109,6 +133,11 @@ class SlotRequest(Strict):
     @property
     def series_id(self) -> str:
         return f"{self.kind}-{self.id}"
+
+    @property
+    def calendars(self) -> tuple[str, ...]:
+        """The closed-day calendars the booked meetings keep, as a series' (`kept_calendars`)."""
+        return kept_calendars(self.observes, self.observe_school_holidays)
 
 
 class RequestError(ValueError):
@@ -141,6 +170,12 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
         ]:
             if room is not None and room not in rooms:
                 problems.append(f"{where}: {_unknown(f'room of site {site.id}', room, rooms)}")
+    if request.related_series is not None and request.related_series not in index.series:
+        problems.append(f"related_series: {_unknown('series', request.related_series, index.series)}")
+    known = [*BUILT_IN_CALENDARS, *config.closed_calendars]
+    for j, name in enumerate(request.observes or []):
+        if name not in known:
+            problems.append(f"observes[{j}]: ukendt lukkedagskalender '{name}'; kendte: {', '.join(known)}")
     units = list(index.units)
     if request.unit is not None and request.unit not in units:
         problems.append(f"unit: {_unknown('unit', request.unit, units)}")

@@ -5,15 +5,17 @@ and the finder returns the best few times, ranked by the plan's own rules. It en
 request has at most a few hundred candidate times, each checked in microseconds, so a solver
 would add start-up time and nothing else. Hard: closed days, working hours, absences, fixed
 commitments, the planned meetings of every required person (with travel time between sites),
-weekly ceilings, and a free room big enough. Soft, with the config's weights: optional people who
-cannot come, travel, load on the day, preferred weekdays and rooms, and for a follow-up series
-the same weekday and time each time; sooner is better. With no time at all, the answer says in
-Danish who or what blocks, and how often.
+weekly ceilings, and a free room big enough (not one a commitment takes). Soft, with the config's
+weights: optional people who cannot come, travel, load on the day, a person's day over the soft
+daily cap, preferred weekdays, starts and rooms (a request's own, else those of the series it
+follows up), and for a follow-up series the same weekday and time each time; sooner is better.
+With no time at all, the answer says in Danish who or what blocks, and how often.
 
 `book` adds the chosen meetings to a copy of the plan as one-off meetings (stable uids,
 `series` like `familiemoede-<id>`) and re-checks the whole plan with the verifier.
 
-Whether a person is free is `scheduler.availability`'s answer, as in the planner; the request
+Whether a person is free is `scheduler.availability`'s answer, as in the planner (with the trip
+to and from a commitment held at another site); the request
 and the answer's shapes live in `scheduler.slot_request` and are importable from here too.
 """
 
@@ -23,10 +25,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scheduler.availability import not_free_da
+from scheduler.availability import Venue, commitment_room_uses, not_free_da
 from scheduler.danish import clock_da, numeric_date_da, weekday_da
 from scheduler.index import index_of
 from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Person, Plan, Room, Term, Weekday
+from scheduler.rules import rule_by_name
 from scheduler.slot_request import (
     KIND_TITLE_DA,
     FollowUp,
@@ -73,6 +76,9 @@ DEFAULT_WEIGHTS = {
 }
 """Soft costs of a slot; the config's `weights` override those it shares a name with."""
 
+PLANNER_RULES = ("preferred_start", "max_meetings_per_day")
+"""Soft costs the finder shares with the planner's rules, at the rule's own default weight."""
+
 RULE_DA = {
     "preferred_attendees": "valgfri deltagere, der ikke kan",
     "travel": "transport (påbegyndte 10 min.)",
@@ -81,6 +87,8 @@ RULE_DA = {
     "preferred_room": "ikke et foretrukket lokale",
     "regularity": "møder uden for det faste mønster",
     "soonest": "hverdage efter første mulige dato",
+    "preferred_start": "ikke et foretrukket starttidspunkt",
+    "max_meetings_per_day": "deltagere over loftet for møder om dagen",
 }
 
 
@@ -120,7 +128,8 @@ class _Finder:
         self.index = index_of(config)
         self.staff: dict[str, Person] = self.index.people
         self.site = self.index.sites[request.site]
-        self.weights = {k: config.weights.get(k, v) for k, v in DEFAULT_WEIGHTS.items()}
+        defaults = DEFAULT_WEIGHTS | {name: rule_by_name(name).default_weight for name in PLANNER_RULES}
+        self.weights = {k: config.weights.get(k, v) for k, v in defaults.items()}
         if "fair_load" in config.weights:
             self.weights["load"] = config.weights["fair_load"]
         self.busy: dict[tuple[str, date], list[_Busy]] = defaultdict(list)
@@ -138,6 +147,13 @@ class _Finder:
                 self.week_count[(attendee.person, iso.year, iso.week)] += 1
             if meeting.site == request.site:
                 self.room_busy[day].append((span.start, span.end, meeting.room))
+        self._committed_days: set[date] = set()
+        self.venue = Venue(request.site, self.index)
+        related = self.index.series.get(request.related_series or "")
+        self.preferred_starts = set(request.preferred_starts or (related.preferred_starts if related else []))
+        self.preferred_weekdays = request.preferred_weekdays or (
+            related.preferred_weekdays if related else []
+        )
         self.required = [p.person for p in request.participants if p.person and p.required]
         self.optional = [p.person for p in request.participants if p.person and not p.required]
         self.headcount = len(request.participants)
@@ -158,7 +174,7 @@ class _Finder:
     def person_blocks(self, pid: str, day: date, start: int, end: int, extra: int = 0) -> str | None:
         """Why the person cannot come, in Danish, or None."""
         person = self.staff[pid]
-        away = not_free_da(person, day, start, end, self.term.start)
+        away = not_free_da(person, day, start, end, self.term.start, self.venue)
         if away is not None:
             return away
         for busy in self.busy.get((pid, day), []):
@@ -171,10 +187,21 @@ class _Finder:
                 return f"{person.name} har allerede {person.max_meetings_per_week} møder i uge {iso.week}"
         return None
 
+    def rooms_taken(self, day: date) -> list[tuple[int, int, str | None]]:
+        """(start, end, room) of the site's planned meetings that day and of the commitments held
+        in its rooms (added the first time the day is asked about)."""
+        if day not in self._committed_days:
+            self._committed_days.add(day)
+            uses = commitment_room_uses(self.config, day, day, self.term.start)
+            for (site, room), spans in uses.items():
+                if site == self.request.site:
+                    self.room_busy[day] += [(start, end, room) for _, start, end, _ in spans]
+        return self.room_busy.get(day, [])
+
     def free_room(self, day: date, start: int, end: int) -> tuple[Room | None, str | None]:
         if not self.rooms:
             return None, f"intet lokale på {self.site.name} har plads til {self.headcount}"
-        overlapping = [(s, e, r) for s, e, r in self.room_busy.get(day, []) if start < e and s < end]
+        overlapping = [(s, e, r) for s, e, r in self.rooms_taken(day) if start < e and s < end]
         named = {r for _, _, r in overlapping if r is not None}
         anonymous = sum(1 for _, _, r in overlapping if r is None)
         free = [r for r in self.rooms if r.id not in named]
@@ -188,7 +215,7 @@ class _Finder:
         """The choice at (day, start) with its soft costs, or the Danish reasons it is impossible."""
         request = self.request
         end = start + request.duration_minutes
-        closed = closed_reason(self.config, day, request.observe_school_holidays)
+        closed = closed_reason(self.config, day, request.calendars)
         if closed is not None:
             return None, [f"{numeric_date_da(day)} er lukket: {closed}"]
         reasons = [r for pid in self.required if (r := self.person_blocks(pid, day, start, end, extra))]
@@ -212,8 +239,14 @@ class _Finder:
             trips = [self.travel_minutes(b.site, request.site) for b in others if b.site != request.site]
             if trips:
                 costs["travel"] += -(-min(trips) // 10)
-        if request.preferred_weekdays and Weekday.of(day) not in request.preferred_weekdays:
+        for pid in coming:
+            cap = self.index.daily_cap(pid)
+            if cap is not None and len(self.busy.get((pid, day), [])) + 1 > cap:
+                costs["max_meetings_per_day"] += 1
+        if self.preferred_weekdays and Weekday.of(day) not in self.preferred_weekdays:
             costs["preferred_weekdays"] += 1
+        if self.preferred_starts and start not in self.preferred_starts:
+            costs["preferred_start"] += 1
         if request.preferred_rooms and (room is None or room.id not in request.preferred_rooms):
             costs["preferred_room"] += 1
         return _Choice(day, start, room.id if room else None, coming, missing, costs), []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.build import build_model, find_term
+from scheduler.build import build_model, find_term, objective_terms, placed_count
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
@@ -57,6 +57,8 @@ class SolveOptions:
     workers: int | None = None
     seed: int | None = None
     verify: bool = True
+    partial: bool = True
+    """when not every meeting fits, place as many as possible and answer PARTIAL (else INFEASIBLE)"""
 
 
 class _ProgressReporter(cp_model.CpSolverSolutionCallback):
@@ -91,10 +93,10 @@ def solve(
     started = time.monotonic()
     ctx = build_model(config, term, booked=booked)
 
-    if ctx.empty_occurrences:
-        return _infeasible(config, term.id, started, options)
-
     limit = options.time_limit or config.planning.time_limit_seconds
+    if ctx.empty_occurrences:
+        return _partial_or_infeasible(config, term, options, progress, booked, started, limit)
+
     reporter = _ProgressReporter(progress, started)
     warm = (
         _warm_start(ctx, config, options, reporter, limit)
@@ -111,7 +113,7 @@ def solve(
         solver, status = warm, cp_model.FEASIBLE  # the full search ran out of time before improving
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
-        return _infeasible(config, term.id, started, options)
+        return _partial_or_infeasible(config, term, options, progress, booked, started, limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Plan(
             municipality=config.municipality,
@@ -126,6 +128,10 @@ def solve(
     plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
     if solver is warm:
         plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
+    return _verified(config, plan, options)
+
+
+def _verified(config: MunicipalityConfig, plan: Plan, options: SolveOptions) -> Plan:
     if options.verify:
         from scheduler.verify import format_violations, verify_plan
 
@@ -133,6 +139,66 @@ def solve(
         if violations:
             raise PlanVerificationError(format_violations(violations))
     return plan
+
+
+PLACE_SHARE = 0.5
+"""Share of a partial solve's time for the first objective (most meetings placed); the rest
+minimises the soft rules with that many placed."""
+
+
+def _partial_or_infeasible(
+    config: MunicipalityConfig,
+    term: Term,
+    options: SolveOptions,
+    progress: ProgressCallback | None,
+    booked: list[Meeting] | None,
+    started: float,
+    limit: float,
+) -> Plan:
+    """Not every meeting fits: place as many as possible, then the soft rules (lexicographic, two
+    solves), and list the rest with their reasons. INFEASIBLE only when none can be placed."""
+    if not options.partial:
+        return _infeasible(config, term.id, started, options)
+    budget = max(2.0, limit - (time.monotonic() - started))
+    partial_started = time.monotonic()
+    ctx = build_model(config, term, booked=booked, partial=True)
+    reporter = _ProgressReporter(progress, started)
+    model = ctx.model
+    model.maximize(placed_count(ctx))
+    greedy_hint(ctx)
+    solver = _solver(config, options, 0.0, budget * PLACE_SHARE)
+    status = solver.solve(model, reporter)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or round(solver.objective_value) == 0:
+        return _infeasible(config, term.id, started, options)
+    best = round(solver.objective_value)
+    proven = status == cp_model.OPTIMAL
+
+    model.add(placed_count(ctx) >= best)
+    soft = objective_terms(ctx)
+    model.minimize(sum(soft) if soft else 0)
+    model.clear_hints()
+    for index, value in enumerate(solver.response_proto.solution):
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
+    second = _solver(config, options, time.monotonic() - partial_started, budget)
+    second_status = second.solve(model, reporter)
+    if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solver, status = second, second_status
+    plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
+    plan.status = PlanStatus.PARTIAL
+    left_out = [o for o in ctx.occurrences if not _is_placed(solver, o)]
+    from scheduler.explain import why_unplaced
+
+    placed = [m for m in plan.meetings if not m.one_off]
+    plan.unplaced = why_unplaced(config, term, left_out + ctx.empty_occurrences, placed, booked)
+    plan.unplaced.sort(key=lambda u: (u.period_start, u.series, u.occurrence))
+    total = len(placed) + len(plan.unplaced)
+    plan.explanation = [
+        f"Ikke alle møder kan placeres: {len(placed)} af {total} møder er planlagt"
+        + ("" if proven else " (flere kan måske placeres med en længere tidsgrænse)")
+        + ". Disse mangler:",
+        *(f"- {reason}" for u in plan.unplaced for reason in u.reason_da[:1]),
+    ]
+    return _verified(config, plan, options)
 
 
 def _solver(
@@ -188,6 +254,10 @@ def _infeasible(config: MunicipalityConfig, term_id: str, started: float, option
     )
 
 
+def _is_placed(solver: cp_model.CpSolver, occ: Occurrence) -> bool:
+    return occ.present is True or bool(solver.boolean_value(occ.present))
+
+
 def _chosen(solver: cp_model.CpSolver, occ: Occurrence) -> tuple:
     for option in occ.options:
         if solver.boolean_value(option.var):
@@ -206,6 +276,8 @@ def read_plan(
     meetings: list[Meeting] = []
     rooms = _rooms(ctx, solver)
     for occ in ctx.occurrences:
+        if not _is_placed(solver, occ):
+            continue  # partial mode: listed in `unplaced` by the caller
         day, start = _chosen(solver, occ)
         attendees: list[Attendee] = []
         seated: set[str] = set()
@@ -275,6 +347,8 @@ def _rooms(ctx: PlanningContext, solver: cp_model.CpSolver) -> dict[str, str]:
     out: dict[str, str] = {}
     counted: dict[str, list[Occurrence]] = defaultdict(list)
     for occ in ctx.occurrences:
+        if not _is_placed(solver, occ):
+            continue
         chosen = [room for room, lit in occ.rooms.items() if solver.boolean_value(lit)]
         if chosen:
             out[occ.uid] = chosen[0]

@@ -1,4 +1,5 @@
-"""Dates of a term: which days are closed (helligdage, school holidays) and the cadence periods.
+"""Dates of a term: which days are closed (the named calendars a series keeps: helligdage, school
+holidays, e.g. day-care closure days) and the cadence periods.
 
 A series is planned as one meeting per *period*: a week, a fortnight, a month, an N-th of the
 term. A period whose days are all closed has no meeting, and that exception is reported
@@ -8,6 +9,7 @@ term. A period whose days are all closed has no meeting, and that exception is r
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -15,7 +17,18 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from scheduler.model import CadenceKind, Meeting, MunicipalityConfig, Series, Term, Weekday
+from scheduler.model import (
+    DEFAULT_CALENDARS,
+    HELLIGDAGE,
+    SKOLEFERIE,
+    CadenceKind,
+    Holiday,
+    Meeting,
+    MunicipalityConfig,
+    Series,
+    Term,
+    Weekday,
+)
 
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -28,52 +41,72 @@ def danish_public_holidays(year: int, include_optional: bool) -> dict[date, str]
     return dict(found.items())
 
 
-def closed_days(config: MunicipalityConfig, term: Term, school_holidays: bool = True) -> dict[date, str]:
-    """Every day of the term without meetings, with the holiday's name.
+def closed_days(
+    config: MunicipalityConfig, term: Term, calendars: Iterable[str] = DEFAULT_CALENDARS
+) -> dict[date, str]:
+    """Every day of the term closed in one of the named calendars, with the day's name.
 
-    `school_holidays=False` gives only helligdage and extra closed days: for series such as the
-    daily Fronten meeting, whose staff do not follow the school calendar.
+    `helligdage` (public holidays and `public_holidays.extra`) names a day first, then the other
+    calendars in the order given; `skoleferie` is the terms' school holidays, any other name a
+    calendar of `closed_calendars` (an unknown name closes nothing: the config check reports it).
     """
     closed: dict[date, str] = {}
-    for year in range(term.start.year, term.end.year + 1):
-        for day, name in danish_public_holidays(year, config.public_holidays.include_optional).items():
-            if term.start <= day <= term.end:
-                closed[day] = name
-    for extra in config.public_holidays.extra:
-        if term.start <= extra.date <= term.end:
-            closed[extra.date] = extra.name
-    for holiday in term.school_holidays if school_holidays else []:
-        day = holiday.start
-        while day <= holiday.end:
-            closed.setdefault(day, holiday.name)
-            day += timedelta(days=1)
+    wanted = list(dict.fromkeys(calendars))
+    if HELLIGDAGE in wanted:
+        for year in range(term.start.year, term.end.year + 1):
+            for day, name in danish_public_holidays(year, config.public_holidays.include_optional).items():
+                if term.start <= day <= term.end:
+                    closed[day] = name
+        for extra in config.public_holidays.extra:
+            if term.start <= extra.date <= term.end:
+                closed[extra.date] = extra.name
+    for calendar in wanted:
+        for span in _calendar_spans(config, calendar, [term]):
+            day = max(span.start, term.start)
+            while day <= min(span.end, term.end):
+                closed.setdefault(day, span.name)
+                day += timedelta(days=1)
     return closed
 
 
-def closed_reason(config: MunicipalityConfig, day: date, school_holidays: bool = True) -> str | None:
-    """Why a day has no meetings (a helligdag, an extra closed day, a school holiday of any term).
+def _calendar_spans(config: MunicipalityConfig, calendar: str, terms: Iterable[Term]) -> list[Holiday]:
+    """The closed spans of a calendar other than helligdage: school holidays of these terms, or
+    the days of a named calendar."""
+    if calendar == SKOLEFERIE:
+        return [holiday for term in terms for holiday in term.school_holidays]
+    named = config.closed_calendars.get(calendar)
+    return list(named.days) if named is not None else []
+
+
+def closed_reason(
+    config: MunicipalityConfig, day: date, calendars: Iterable[str] = DEFAULT_CALENDARS
+) -> str | None:
+    """Why a day has no meetings in these calendars (a helligdag, an extra closed day, a school
+    holiday of any term, a named calendar's day), or 'weekend'.
 
     For one-off meetings, which are not tied to one term: a follow-up every six weeks for a year
     crosses terms and the summer holiday between them.
     """
-    public = danish_public_holidays(day.year, config.public_holidays.include_optional)
-    if day in public:
-        return public[day]
-    for extra in config.public_holidays.extra:
-        if extra.date == day:
-            return extra.name
-    if school_holidays:
-        for term in config.terms:
-            for holiday in term.school_holidays:
-                if holiday.start <= day <= holiday.end:
-                    return holiday.name
+    wanted = list(dict.fromkeys(calendars))
+    if HELLIGDAGE in wanted:
+        public = danish_public_holidays(day.year, config.public_holidays.include_optional)
+        if day in public:
+            return public[day]
+        for extra in config.public_holidays.extra:
+            if extra.date == day:
+                return extra.name
+    for calendar in wanted:
+        for span in _calendar_spans(config, calendar, config.terms):
+            if span.start <= day <= span.end:
+                return span.name
     if day.weekday() >= 5:
         return "weekend"
     return None
 
 
 def closed_days_for(config: MunicipalityConfig, term: Term, series: Series) -> dict[date, str]:
-    return closed_days(config, term, school_holidays=series.observe_school_holidays)
+    """The closed days of the term in the calendars the series keeps (`Series.calendars`)."""
+    return closed_days(config, term, series.calendars)
 
 
 def term_days(term: Term) -> list[date]:

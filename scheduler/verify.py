@@ -27,6 +27,10 @@ from datetime import UTC, date, datetime, timedelta
 from scheduler.config import seat_pool
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
+    HELLIGDAGE,
+    PLANNED,
+    SKOLEFERIE,
+    Commitment,
     Meeting,
     MunicipalityConfig,
     Person,
@@ -36,6 +40,7 @@ from scheduler.model import (
     Site,
     Term,
     TimeRange,
+    UnplacedMeeting,
     Weekday,
     format_clock,
 )
@@ -158,7 +163,7 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
 
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
-    if not plan.meetings and plan.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+    if not plan.meetings and plan.status not in PLANNED:
         return []  # no plan was found; there is nothing to check
     term = index_of(config).terms.get(plan.term)
     if term is None:
@@ -217,11 +222,16 @@ class _Verifier:
         self.sites = {s.id: s for s in config.sites}
         self.staff = {p.id: p for p in config.staff}
         self.closed = closed_days(config, term)
+        self._closed: dict[tuple[str, ...], dict[date, str]] = {}
         self.slot = config.planning.slot_minutes
         self.travel_minutes = index_of(config).travel_minutes
         self.placed = [_place(i, m) for i, m in enumerate(plan.meetings)]
         self.out: list[Violation] = []
         self._pools: dict[tuple[str, str], frozenset[str]] = {}
+        self.unplaced: dict[str, dict[int, UnplacedMeeting]] = defaultdict(dict)
+        """series -> period index -> the plan's entry for a meeting it could not place"""
+        for entry in plan.unplaced:
+            self.unplaced[entry.series][entry.occurrence] = entry
 
     def add(self, rule: str, message: str, *meetings: _Placed) -> None:
         self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
@@ -249,6 +259,7 @@ class _Verifier:
             self._check_structure(placed, series)
             self._check_times(placed, series)
             self._check_seats(placed, series)
+        self._check_unplaced_list()
         self._check_cadence()
         self._check_people()
         self._check_rooms()
@@ -276,11 +287,16 @@ class _Verifier:
                 f"'{series.unit}'",
                 placed,
             )
-        site = index_of(self.config).series_site(series)
+        index = index_of(self.config)
+        site = index.site_of(series, meeting.occurrence)
         if site is not None and meeting.site != site:
+            sites = index.series_sites(series)
+            turns = ""
+            if len(sites) > 1:
+                turns = f" in period {meeting.occurrence} (it alternates {', '.join(sites)})"
             self.add(
                 "structure",
-                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'",
+                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'{turns}",
                 placed,
             )
         seconds = (placed.utc_end - placed.utc_start).total_seconds()
@@ -317,7 +333,7 @@ class _Verifier:
                 f"({self.term.start} to {self.term.end})",
                 placed,
             )
-        closed = self.closed if series is None else closed_days_for(self.config, self.term, series)
+        closed = self.closed if series is None else self._closed_for(series)
         if placed.day in closed:
             self.add(
                 "holidays",
@@ -343,6 +359,21 @@ class _Verifier:
                 f"{window} on {weekday.value}",
                 placed,
             )
+
+    def _closed_for(self, series: Series) -> dict[date, str]:
+        """The closed days of the calendars the series keeps, re-derived here from the config's
+        fields (`observes`, else the old `observe_school_holidays`); the days of each calendar
+        are term_dates' facts."""
+        if series.observes is not None:
+            calendars = list(series.observes)
+        elif series.observe_school_holidays is False:
+            calendars = [HELLIGDAGE]
+        else:
+            calendars = [HELLIGDAGE, SKOLEFERIE]
+        key = tuple(calendars)
+        if key not in self._closed:
+            self._closed[key] = closed_days(self.config, self.term, calendars)
+        return self._closed[key]
 
     def _check_one_off(self, placed: _Placed) -> None:
         """A booked Familiemøde or follow-up: no series to follow, but the same calendar rules.
@@ -446,6 +477,21 @@ class _Verifier:
 
     # ------------------------------------------------------------------ per series
 
+    def _check_unplaced_list(self) -> None:
+        """Only a PARTIAL plan lists unplaced meetings, each for a series that meets this term."""
+        for entry in self.plan.unplaced:
+            series = self.series.get(entry.series)
+            where = f"unplaced meeting of series '{entry.series}', period {entry.occurrence}"
+            if self.plan.status != PlanStatus.PARTIAL:
+                self.out.append(Violation("structure", f"{where}: only a PARTIAL plan has unplaced meetings"))
+            if series is None or not self.runs_this_term(series):
+                self.out.append(Violation("structure", f"{where}: no such series in term {self.term.id}"))
+        counts = Counter((e.series, e.occurrence) for e in self.plan.unplaced)
+        for (series_id, index), n in sorted(counts.items()):
+            if n > 1:
+                message = f"series {series_id}, period {index} is listed {n} times as unplaced"
+                self.out.append(Violation("structure", message))
+
     def _check_cadence(self) -> None:
         by_series: dict[str, list[_Placed]] = defaultdict(list)
         for placed in self.placed:
@@ -457,6 +503,32 @@ class _Verifier:
                 closed = closed_days_for(self.config, self.term, series)
                 periods = series_periods(series, self.term, closed)
                 self._check_series_cadence(series, periods, by_series.get(series.id, []), closed)
+
+    def _check_unplaced(
+        self,
+        series: Series,
+        periods: list[Period],
+        taken: dict[int, _Placed],
+        index: int,
+        entry: UnplacedMeeting,
+    ) -> None:
+        """An unplaced entry names a real, open period without a meeting, and says why."""
+        where = f"unplaced meeting of series {series.id}, period {index}"
+        if not 0 <= index < len(periods) or not periods[index].days:
+            self.out.append(Violation("structure", f"{where}: the series has no such open period"))
+        elif index in taken:
+            self.add("structure", f"{where}: the period has a meeting ({taken[index].uid})", taken[index])
+        elif (entry.period_start, entry.period_end) != (periods[index].start, periods[index].end):
+            p = periods[index]
+            self.out.append(
+                Violation(
+                    "structure",
+                    f"{where}: dated {entry.period_start} to {entry.period_end}, but the period is "
+                    f"{p.start} to {p.end}",
+                )
+            )
+        if not any(reason.strip() for reason in entry.reason_da):
+            self.out.append(Violation("structure", f"{where}: no reason is given"))
 
     def _check_series_cadence(
         self, series: Series, periods: list[Period], meetings: list[_Placed], closed: dict[date, str]
@@ -494,18 +566,21 @@ class _Verifier:
                     f"({period.start} to {period.end}) of series {series.id}",
                     placed,
                 )
+        unplaced = self.unplaced.get(series.id, {})
         # A fortnight skipped for a closed week (`Period.days` empty) needs no meeting; one held in
         # its open week anyway is judged by the gaps below, which reject it a week off the rhythm.
         for period in periods:
-            if period.days and period.index not in taken:
-                self.out.append(
-                    Violation(
-                        "cadence",
-                        f"series {series.id} has no meeting in period {period.index} "
-                        f"({period.start} to {period.end}), which has {len(period.days)} "
-                        "open day(s)",
-                    )
+            if period.days and period.index not in taken and period.index not in unplaced:
+                missing = (
+                    f"series {series.id} has no meeting in period {period.index} "
+                    f"({period.start} to {period.end}), which has {len(period.days)} open day(s)"
                 )
+                if self.plan.status == PlanStatus.PARTIAL:  # a partial plan lists what it lacks
+                    self.out.append(Violation("structure", missing + ", and it is not listed as unplaced"))
+                else:
+                    self.out.append(Violation("cadence", missing))
+        for index, entry in sorted(unplaced.items()):
+            self._check_unplaced(series, periods, taken, index, entry)
         cadence = series.cadence
         ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
         for a, b in zip(ordered, ordered[1:], strict=False):
@@ -554,6 +629,7 @@ class _Verifier:
             if person is not None:
                 for placed in meetings:
                     self._check_availability(person, placed)
+                    self._check_commitment_travel(person, placed)
             overlapping = self._check_double_booking(person_id, meetings)
             self._check_travel(person_id, meetings, overlapping)
             if person is not None and person.max_meetings_per_week is not None:
@@ -587,17 +663,44 @@ class _Verifier:
                     placed,
                 )
         for commitment in person.commitments:
-            if commitment.weekday != weekday or not _overlaps(placed, commitment.time):
-                continue
-            if commitment.first_date is not None and day < commitment.first_date:
-                continue
-            origin = week_monday(commitment.first_date or self.term.start)
-            weeks = (week_monday(day) - origin).days // 7
-            if weeks % commitment.every_weeks == 0:
+            if _overlaps(placed, commitment.time) and self._happens(commitment, day):
                 self.add(
                     "availability",
                     f"meeting {uid} at {placed.when()} clashes with '{person.id}''s commitment "
                     f"'{commitment.title}' ({weekday.value} {commitment.time})",
+                    placed,
+                )
+
+    def _happens(self, commitment: Commitment, day: date) -> bool:
+        """Whether a commitment takes place that day: its weekday, every N weeks from its first
+        date (nothing before it), else from the term's first week."""
+        if commitment.weekday != Weekday.of(day):
+            return False
+        if commitment.first_date is not None and day < commitment.first_date:
+            return False
+        origin = week_monday(commitment.first_date or self.term.start)
+        return ((week_monday(day) - origin).days // 7) % commitment.every_weeks == 0
+
+    def _check_commitment_travel(self, person: Person, placed: _Placed) -> None:
+        """A meeting leaves time to travel to and from a commitment held at another site (one that
+        overlaps the meeting is an `availability` problem already)."""
+        site = placed.meeting.site
+        for commitment in person.commitments:
+            if commitment.site is None or commitment.site == site or _overlaps(placed, commitment.time):
+                continue
+            if not self._happens(commitment, placed.day):
+                continue
+            need = self.travel_minutes(site, commitment.site)
+            if placed.end_min <= commitment.time.start:
+                gap, direction = commitment.time.start - placed.end_min, "before"
+            else:
+                gap, direction = placed.start_min - commitment.time.end, "after"
+            if gap < need:
+                self.add(
+                    "travel_time",
+                    f"'{person.id}' has {gap} minutes between {placed.uid} at {site} ({placed.when()}) "
+                    f"and the commitment '{commitment.title}' at {commitment.site} "
+                    f"({commitment.weekday.value} {commitment.time}) {direction} it; travel takes {need}",
                     placed,
                 )
 
@@ -695,12 +798,14 @@ class _Verifier:
                     placed,
                 )
             series = None if meeting.one_off else self.series.get(meeting.series)
-            if series is not None and series.room is not None and series.room != room.id:
+            # A room belongs to one site: an alternating series' room binds only at its own site.
+            if series is not None and series.room in rooms and series.room != room.id:
                 self.add(
                     "rooms",
                     f"meeting {uid} is in room {room.id}, but series {series.id} must meet in {series.room}",
                     placed,
                 )
+        self._check_committed_rooms(site_id, by_room)
         for room_id, in_room in by_room.items():
             in_room.sort(key=lambda p: (p.utc_start, p.index))
             for a, b in zip(in_room, in_room[1:], strict=False):
@@ -711,6 +816,28 @@ class _Verifier:
                         a,
                         b,
                     )
+
+    def _check_committed_rooms(self, site_id: str, by_room: dict[str, list[_Placed]]) -> None:
+        """No meeting in a room while a commitment held there takes it (reported once per meeting
+        and commitment, however many people list the commitment)."""
+        seen: set[tuple[int, str, str]] = set()
+        for person in self.config.staff:
+            for commitment in person.commitments:
+                if commitment.site != site_id or commitment.room not in by_room:
+                    continue
+                for placed in by_room[commitment.room]:
+                    key = (placed.index, commitment.title, str(commitment.time))
+                    if key in seen or not _overlaps(placed, commitment.time):
+                        continue
+                    if self._happens(commitment, placed.day):
+                        seen.add(key)
+                        self.add(
+                            "rooms",
+                            f"meeting {placed.uid} ({placed.when()}) is in room {commitment.room}, which "
+                            f"the commitment '{commitment.title}' ({commitment.weekday.value} "
+                            f"{commitment.time}) takes",
+                            placed,
+                        )
 
     def _check_site_rooms(self, site_id: str, rooms: int, meetings: list[_Placed]) -> None:
         """Sweep the site's day: ends before starts at the same instant, so back-to-back is fine."""

@@ -4,7 +4,8 @@
   `small_data()` is the small one with an address for everyone, `write_config` puts data in a file.
 - `small_config(**top)` is "Testkommune" (below), with any top-level key replaced; `person`,
   `series`, `term` and `unit` build the dicts that go into it, so a test states only what it changes.
-- `hand_plan(term, *meetings)` is a plan of hand-placed meetings.
+- `hand_plan(term, *meetings)` is a plan of hand-placed meetings; `solved_and_verified(config)` a
+  quick solve (one worker, 5 s) that the verifier passes.
 - One user of every role for the two-district config: each user's bearer token is `token(key)`;
   `directory()` is the users as the API reads them.
 """
@@ -148,6 +149,17 @@ def user_entry(key: str) -> UserEntry:
 def directory(keys: list[str] | None = None) -> Directory:
     """These users (all by default), as the API's users directory."""
     return Directory([user_entry(key) for key in (list(USERS) if keys is None else keys)])
+
+
+def solved_and_verified(config: MunicipalityConfig) -> Plan:
+    """A plan of the config found with one worker in at most 5 s, which the verifier passes."""
+    from scheduler.solve import SolveOptions, solve  # late: most users of this module never solve
+    from scheduler.verify import verify_plan
+
+    plan = solve(config, options=SolveOptions(time_limit=5, workers=1))
+    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), plan.explanation
+    assert verify_plan(config, plan) == []
+    return plan
 
 
 def hand_plan(

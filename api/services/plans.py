@@ -30,7 +30,15 @@ from calendar_sync.publish import digest
 from calendar_sync.publish import preview as publish_preview
 from scheduler.config import ConfigError, parse_config
 from scheduler.index import index_of
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStats, RuleCost, SkippedPeriod
+from scheduler.model import (
+    Meeting,
+    MunicipalityConfig,
+    Plan,
+    PlanStats,
+    RuleCost,
+    SkippedPeriod,
+    UnplacedMeeting,
+)
 from scheduler.replan import MeetingChange, NoProposal, diff_plans, move_meeting
 
 # --------------------------------------------------------------------------- bodies
@@ -85,6 +93,9 @@ class PlanOut(PlanVersionOut):
     explanation: list[str] = Field(description="why there is no plan, in Danish")
     meetings: list[Meeting]
     skipped: list[SkippedPeriod]
+    unplaced: list[UnplacedMeeting] = Field(
+        default_factory=list, description="a PARTIAL plan's meetings that could not be placed, with reasons"
+    )
 
 
 class DiscardRequest(BaseModel):
@@ -269,6 +280,24 @@ def filtered(
     ]
 
 
+def unplaced_in(
+    config: MunicipalityConfig, plan: Plan, district: str | None, unit: str | None, person: str | None
+) -> list[UnplacedMeeting]:
+    """A partial plan's unplaced meetings in the same scope as `filtered`: a district's or a
+    unit's; none for one person's view (the reasons name colleagues and their absences)."""
+    if person is not None:
+        return []
+    index = index_of(config)
+    in_district = {u.id for u in index.units.values() if district in u.districts} if district else None
+    out = []
+    for entry in plan.unplaced:
+        series = index.series.get(entry.series)
+        series_unit = series.unit if series is not None else None
+        if (in_district is None or series_unit in in_district) and (unit is None or series_unit == unit):
+            out.append(entry)
+    return out
+
+
 def _backend_name(state: AppState, backend: str | None) -> str:
     name = backend or state.calendar.calendar_backend
     if name not in known_backends():
@@ -423,6 +452,7 @@ def read_plan(
         explanation=plan.explanation,
         meetings=filtered(config, plan, district, unit, person),
         skipped=plan.skipped,
+        unplaced=unplaced_in(config, plan, district, unit, person),
     )
 
 

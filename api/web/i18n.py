@@ -197,6 +197,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_FEASIBLE": ("gyldig (ikke bevist optimal)", "valid (not proven optimal)"),
     "status_INFEASIBLE": ("ingen plan mulig", "no plan possible"),
     "status_UNKNOWN": ("ukendt (tiden løb ud)", "unknown (time ran out)"),
+    "status_PARTIAL": (
+        "delvis (ikke alle møder kunne placeres)",
+        "partial (not every meeting could be placed)",
+    ),
+    "unplaced_title": ("{n} møder kunne ikke placeres", "{n} meetings could not be placed"),
+    "unplaced_help": (
+        "Resten af planen overholder alle regler. For hvert manglende møde står, hvorfor det ikke kan "
+        "lade sig gøre.",
+        "The rest of the plan keeps every rule. Each missing meeting says why it cannot be placed.",
+    ),
+    "keep_partial": ("Planlæg med det, der kan lade sig gøre", "Plan with what is possible"),
+    "fix_config": ("Ret konfigurationen", "Fix the configuration"),
+    "fix_config_help": (
+        "Planen er gemt som et udkast som alle andre. Vil I hellere rette konfigurationen (fx en vikar "
+        "eller en anden dag), så upload en ny version og planlæg igen.",
+        "The plan is kept as a draft like any other. To fix the configuration instead (a substitute, "
+        "another day), upload a new version and plan again.",
+    ),
     "meetings_count": ("møder", "meetings"),
     "why_no_plan": ("Hvorfor der ikke er en plan", "Why there is no plan"),
     "absence_title": ("Fravær", "Absence"),

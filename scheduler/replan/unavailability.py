@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from scheduler.availability import Unavailability
-from scheduler.model import Meeting, MunicipalityConfig, Plan
+from scheduler.model import HELLIGDAGE, Meeting, MunicipalityConfig, Plan
 from scheduler.term_dates import TZ, closed_reason
 
 
@@ -40,7 +40,7 @@ def touched_meetings(plan: Plan, unavailability: Unavailability, now: datetime) 
 
 def working_day(config: MunicipalityConfig, day: date) -> bool:
     """Mon-Fri except helligdage and extra closed days (school holidays are staff working days)."""
-    return closed_reason(config, day, school_holidays=False) is None
+    return closed_reason(config, day, [HELLIGDAGE]) is None
 
 
 def notice_horizon(config: MunicipalityConfig, now: datetime, working_days: int) -> date:

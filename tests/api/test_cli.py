@@ -164,6 +164,7 @@ def test_plan_without_a_plan_exits_3_with_the_reason_in_a_process(tmp_path: Path
     data = small_data()
     data["staff"] = [p for p in data["staff"] if p["id"] != "psykolog-b"]
     data["series"][0]["weekdays"] = ["wed"]
+    data["series"] = data["series"][:1]  # with other series there would be a partial plan (exit 4)
     data["terms"][0].update(end="2027-02-12", school_holidays=[])  # six weeks keep the explanation quick
     config = write_yaml(tmp_path / "infeasible.yaml", data)
     done = run_process("plan", str(config), "--out", str(tmp_path / "out"), "--time-limit", "5", "--quiet")
@@ -175,6 +176,27 @@ def test_plan_without_a_plan_exits_3_with_the_reason_in_a_process(tmp_path: Path
     assert raw["status"] == "INFEASIBLE" and raw["meetings"] == []
     assert raw["explanation"][0].startswith("Der findes ingen plan")
     assert not (tmp_path / "out" / "ics").exists()
+
+
+def test_plan_with_meetings_that_cannot_be_placed_exits_4_and_writes_the_rest(tmp_path: Path) -> None:
+    # as above, but the other series can meet: a partial plan, the Wednesday conferences listed
+    data = small_data()
+    data["staff"] = [p for p in data["staff"] if p["id"] != "psykolog-b"]
+    data["series"][0]["weekdays"] = ["wed"]
+    data["terms"][0].update(end="2027-02-12", school_holidays=[])
+    config = write_yaml(tmp_path / "partial.yaml", data)
+    result = run("plan", config, "--out", tmp_path / "out", "--time-limit", "5", "--workers", "1")
+    assert result.exit_code == 4, result.output
+    assert "Ikke alle møder kan placeres" in result.stderr
+    assert "Psykolog A arbejder kun tirsdag og torsdag" in result.stderr
+    assert "delvis" in result.stdout and "Skrevet:" in result.stdout
+    raw = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert raw["status"] == "PARTIAL" and raw["meetings"]
+    assert {u["series"] for u in raw["unplaced"]} == {data["series"][0]["id"]}
+    assert all(u["reason_da"] for u in raw["unplaced"])
+    assert (tmp_path / "out" / "ics").exists()
+    checked = run("verify", config, tmp_path / "out" / "plan.json")
+    assert checked.exit_code == 0 and "kunne ikke placeres og er listet" in checked.stdout
 
 
 # --------------------------------------------------------------------------- verify

@@ -252,7 +252,7 @@ def test_why_here_names_the_commitment_only_in_its_weeks() -> None:
     )
     assert (
         "2 andre tider udelukkes af «Tilgængelighed», fx tirsdag 16/2 kl. 08:00: "
-        "Psykolog A har en fast aftale tirsdag 08:00-09:00"
+        "Psykolog A har en fast aftale tirsdag 08:00-09:00 (Supervision)"
     ) in busy_week
     free_week = why(date(2027, 2, 9))
     assert not any("Tilgængelighed" in line and "tirsdag 9/2" in line for line in free_week)

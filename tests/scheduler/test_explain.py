@@ -84,13 +84,24 @@ def test_psykolog_on_tuesdays_and_thursdays_for_wednesday_schools() -> None:
     assert "Psykolog A" in text
     assert "onsdag" in text
     assert "tirsdag og torsdag" in text
-    assert "- Psykolog A arbejder kun tirsdag og torsdag 08:00-16:00." in lines
+    # each line names its rule, and a person's line the meetings it is about
+    person_lines = [line for line in lines if line.startswith("- Psykolog A arbejder")]
+    assert len(person_lines) == 1
+    assert person_lines[0].startswith(
+        "- Psykolog A arbejder kun tirsdag og torsdag 08:00-16:00 (reglen «Tilgængelighed»; "
+        "gælder «Koordineringskonference, skole, "
+    )
     # one school is enough to show the clash; its weekday rule and its psykolog seat are named
-    weekday_lines = [line for line in lines if line.endswith("må kun holdes onsdag.")]
+    weekday_rule = "må kun holdes onsdag (reglen «Faste ugedage»)."
+    weekday_lines = [line for line in lines if line.endswith(weekday_rule)]
     assert len(weekday_lines) == 1
     school = weekday_lines[0].removeprefix("- Koordineringskonference, skole, ").split(" må ")[0]
     assert school in {s.title() for s in SCHOOLS}
-    assert f"- Koordineringskonference, skole, {school} kræver én psykolog (ppr) blandt Psykolog A." in lines
+    seat_line = (
+        f"- Koordineringskonference, skole, {school} kræver én psykolog (ppr) blandt Psykolog A "
+        "(reglen «Mødepligt og roller»)."
+    )
+    assert seat_line in lines
     assert "Psykolog Syd" not in text
     assert len(lines) == 4
 
@@ -117,7 +128,10 @@ def test_seat_whose_only_person_is_absent_all_term() -> None:
     assert plan.explanation == explain_infeasibility(config, time_limit=5)
     assert plan.explanation[0].startswith("Der findes ingen plan")
     person_lines = [line for line in plan.explanation if "Psykolog A" in line and "fraværende" in line]
-    assert person_lines == ["- Psykolog A arbejder kun onsdag 08:00-16:00 og er fraværende 30/8-8/10."]
+    assert person_lines == [
+        "- Psykolog A arbejder kun onsdag 08:00-16:00 og er fraværende 30/8-8/10 (reglen «Tilgængelighed»; "
+        "gælder «Koordineringskonference, skole, Nordskolen»)."
+    ]
     # the internal reason for an absence never leaves in an explanation
     assert "orlov" not in "\n".join(plan.explanation)
 
@@ -133,7 +147,8 @@ def test_named_chair_absent_all_term_is_named() -> None:
     assert plan.explanation[0].startswith("Der findes ingen plan")
     assert plan.explanation[1:] == [
         "- Leder Nordskolen arbejder kun mandag, tirsdag, onsdag, torsdag og fredag 08:00-16:00 "
-        "og er fraværende 6/9-1/10."
+        "og er fraværende 6/9-1/10 (reglen «Tilgængelighed»; "
+        "gælder «Koordineringskonference, skole, Nordskolen»)."
     ]
     assert "Leder Nordskolen" in text and "fraværende 6/9-1/10" in text
 

@@ -186,6 +186,10 @@ def test_every_plan_passes_the_verifier_and_every_failure_is_explained(data: dic
         reloaded = Plan.model_validate_json(plan.model_dump_json())
         assert verify_plan(config, reloaded) == []
         assert plan.explanation == []
+    elif plan.status == PlanStatus.PARTIAL:  # the rest is tests/scheduler/test_partial_properties.py
+        violations = verify_plan(config, plan)
+        assert violations == [], format_violations(violations)
+        assert plan.meetings and plan.unplaced and all(u.reason_da for u in plan.unplaced)
     elif plan.status == PlanStatus.INFEASIBLE:
         assert plan.meetings == []
         assert plan.explanation, "an infeasible answer must say why"

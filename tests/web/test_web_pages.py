@@ -491,6 +491,47 @@ def test_a_failed_solve_shows_why_on_its_job_page_and_leaves_the_plan(site: Site
     assert f"du ser det nyeste udkast (version {v1})" in overview
 
 
+def test_a_partial_solve_lists_the_missing_meetings_and_offers_both_ways_on(site: Site) -> None:
+    # both psychologists away in March: the conferences that need one cannot meet then
+    away = ', absences: [{start: 2027-03-01, end: 2027-03-26}]}'
+    partial = TWO_DISTRICTS.replace(
+        "name: Psykolog A, roles: [psykolog], serves: {all: true}}",
+        "name: Psykolog A, roles: [psykolog], serves: {all: true}" + away,
+    ).replace(
+        "name: Psykolog B, roles: [psykolog], serves: {all: true}}",
+        "name: Psykolog B, roles: [psykolog], serves: {all: true}" + away,
+    )
+    assert partial.count("absences") == 2
+    with session_scope(site.state.sessions) as db:
+        config_id = storage.save_config(db, "delvis", partial, "Kommunens IT", "test").id
+    csrf = site.sign_in("admin")
+    started = site.client.post("/solve", data={"csrf": csrf, "config_id": str(config_id), "time_limit": "5"})
+    assert started.status_code == 200 and "/solve/jobs/" in str(started.url), started.text
+    site.run_jobs()
+    job = site.client.get(str(started.url).split("testserver")[1]).text
+    assert 'data-state="done"' in job, job
+    assert "delvis (ikke alle møder kunne placeres)" in job
+    assert 'id="unplaced"' in job and "møder kunne ikke placeres" in job
+    assert "Psykolog A" in job and "fraværende 1/3-26/3" in job
+    assert "Planlæg med det, der kan lade sig gøre" in job and 'id="keep-partial"' in job
+    assert "Ret konfigurationen" in job and 'href="/solve#solve-form"' in job
+    plan = newest(site)
+    assert plan.status.value == "PARTIAL" and plan.unplaced and plan.meetings
+    assert all(u.period_start >= date(2027, 2, 22) for u in plan.unplaced)
+    overview = site.client.get("/overview").text
+    assert 'id="unplaced"' in overview and "Ret konfigurationen" in overview
+    with session_scope(site.state.sessions) as db:
+        row = storage.latest_plan_version(db, "foraar-2027")
+        assert row is not None
+        plan_id = row.id
+    api = site.client.get(f"/plans/{plan_id}", headers={"Authorization": f"Bearer {token('admin')}"})
+    assert api.status_code == 200, api.text
+    body = api.json()
+    assert body["status"] == "PARTIAL"
+    assert [u["series"] for u in body["unplaced"]] == [u.series for u in plan.unplaced]
+    assert all(u["reason_da"] for u in body["unplaced"])
+
+
 def _solve_on_the_page(site: Site, csrf: str, **fields: str) -> tuple[int, str]:
     started = site.client.post("/solve", data={"csrf": csrf, "config_id": "1", "time_limit": "3", **fields})
     assert started.status_code == 200 and "/solve/jobs/" in str(started.url), started.text
