@@ -159,14 +159,21 @@ def effective_config(db: Session, config_version: ConfigVersion) -> Municipality
     never puts a meeting back where an accepted absence took it from.
     """
     from scheduler.availability import Unavailability, config_with_unavailability
+    from scheduler.config import substitute_problem
     from scheduler.index import index_of
 
     config = parse_config(config_version.yaml, source=config_version.name)
     known = index_of(config).people
     for absence in db.scalars(select(Absence).order_by(Absence.id)):
         if absence.person_id in known:
+            substitute = absence.substitute_id
+            if substitute is not None and substitute_problem(config, known[absence.person_id], substitute):
+                substitute = None  # a config changed since: the absence stands, without them
             config = config_with_unavailability(
-                config, Unavailability(person=absence.person_id, start=absence.start, end=absence.end)
+                config,
+                Unavailability(
+                    person=absence.person_id, start=absence.start, end=absence.end, substitute=substitute
+                ),
             )
     return config
 

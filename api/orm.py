@@ -241,6 +241,8 @@ class Absence(Base):
     start: Mapped[datetime] = mapped_column()
     end: Mapped[datetime] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
+    substitute_id: Mapped[str | None] = mapped_column(String(200))
+    """the person who takes the absent person's seats meanwhile (migration 0005)"""
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     state: Mapped[AbsenceState] = mapped_column(StrEnumType(AbsenceState), default=AbsenceState.open)

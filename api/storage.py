@@ -605,9 +605,16 @@ def locked_uids(session: Session, term: str) -> set[str]:
 
 
 def create_absence(
-    session: Session, person_id: str, start: datetime, end: datetime, reason: str | None, actor: str
+    session: Session,
+    person_id: str,
+    start: datetime,
+    end: datetime,
+    reason: str | None,
+    actor: str,
+    substitute_id: str | None = None,
 ) -> Absence:
-    """Register an absence (times timezone-aware, stored in UTC). `reason` stays confidential."""
+    """Register an absence (times timezone-aware, stored in UTC). `reason` stays confidential;
+    `substitute_id` takes the person's seats meanwhile."""
     _aware("start", start)
     _aware("end", end)
     if not start < end:
@@ -617,6 +624,7 @@ def create_absence(
         start=start,
         end=end,
         reason=reason,
+        substitute_id=substitute_id,
         created_by=_actor(actor),
         created_at=utcnow(),
         state=AbsenceState.open,
@@ -634,6 +642,7 @@ def create_absence(
             "start": start,
             "end": end,
             "reason": CONFIDENTIAL if reason else None,
+            "substitute_id": substitute_id,
         },
     )
     session.flush()

@@ -251,7 +251,10 @@ def _draft(
     people: dict[str, Person],
     sites: dict[str, Site],
     role_labels: dict[str, str],
+    convener_id: str | None = None,
 ) -> _Draft:
+    """The meeting as an invite shows it. The organiser is the series' convener when it has one
+    (they call the meeting, seated or not; seated, they are one attendee), else the chair."""
     if meeting.site not in sites:
         raise ValueError(f"meeting {meeting.uid}: unknown site '{meeting.site}'")
     chosen = texts.people_of(meeting, people)  # checks every person first
@@ -266,14 +269,21 @@ def _draft(
         )
 
     chair = next((a.person for a in meeting.attendees if a.seat == "chair"), None)
+    convener = people.get(convener_id) if convener_id is not None else None
+    if convener is not None:
+        chair = convener.id
     organizer = next((item_attendee(a, p) for a, p in chosen if p.id == chair), None)
+    if organizer is None and convener is not None:  # calls the meeting without attending it
+        role = convener.roles[0]
+        label = role_labels.get(role, role)
+        organizer = ItemAttendee(convener.id, convener.name, convener.email, True, label)
     return _Draft(
         meeting=meeting,
         start=texts.local(meeting.start, meeting.uid),
         end=texts.local(meeting.end, meeting.uid),
         title=meeting.title,
         location=texts.location(sites[meeting.site]),
-        description=texts.description(meeting, people, role_labels),
+        description=texts.description(meeting, people, role_labels, convener),
         organizer=organizer,
         attendees=tuple(item_attendee(a, p) for a, p in chosen if p.id != chair),
     )
@@ -310,7 +320,10 @@ def items_from_plan(
 
     drafts_by_series: dict[str, list[_Draft]] = {}
     for meeting in plan.meetings:
-        drafts_by_series.setdefault(meeting.series, []).append(_draft(meeting, people, sites, role_labels))
+        series = None if meeting.one_off else series_by_id.get(meeting.series)
+        convener = series.convener if series is not None else None
+        draft = _draft(meeting, people, sites, role_labels, convener)
+        drafts_by_series.setdefault(meeting.series, []).append(draft)
 
     items: list[CalendarItem] = []
     for series_id, drafts in drafts_by_series.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from scheduler.danish import join_da, long_date_da, plural_da
+from scheduler.danish import join_da, long_date_da, part_da, plural_da
 from scheduler.model import Attendee, Meeting, Person, Site
 from scheduler.term_dates import TZ
 
@@ -36,9 +36,16 @@ def people_of(meeting: Meeting, people: dict[str, Person]) -> list[tuple[Attende
     return [(attendee, people[pid]) for pid, attendee in chosen.items()]
 
 
-def description(meeting: Meeting, people: dict[str, Person], role_labels: dict[str, str]) -> str:
-    """Who comes and in which role, in Danish: names and role labels only, nothing else."""
+def description(
+    meeting: Meeting, people: dict[str, Person], role_labels: dict[str, str], convener: Person | None = None
+) -> str:
+    """Who comes and in which role, in Danish: names and role labels only, nothing else. A partial
+    seat says which part (kl. 14:15-15:00, de sidste 45 minutter); a convener other than the
+    chair is named as the one who calls the meeting."""
     lines: list[str] = []
+    chairs = {a.person for a in meeting.attendees if a.seat == "chair"}
+    if convener is not None and convener.id not in chairs:
+        lines.append(f"Indkaldt af: {convener.name}")
     for seat, label in (("chair", "Mødeleder"), ("minute_taker", "Referent")):
         names = [people[a.person].name for a in meeting.attendees if a.seat == seat]
         if names:
@@ -49,8 +56,16 @@ def description(meeting: Meeting, people: dict[str, Person], role_labels: dict[s
     for attendee, person in people_of(meeting, people):
         role = role_labels.get(attendee.role, attendee.role)
         optional = "" if attendee.required else " (valgfri)"
-        lines.append(f"- {person.name}, {role}{optional}")
+        lines.append(f"- {person.name}, {role}{optional}{_part(meeting, attendee)}")
     return "\n".join(lines)
+
+
+def _part(meeting: Meeting, attendee: Attendee) -> str:
+    """' (deltager kl. 14:15-15:00, de sidste 45 minutter)' for a partial seat, '' otherwise."""
+    if attendee.joins_after_minutes is None and attendee.leaves_after_minutes is None:
+        return ""
+    joins, leaves = meeting.span_of(attendee)
+    return f" (deltager {part_da(meeting.start, meeting.end, joins, leaves)})"
 
 
 def no_longer_attending(title: str, days: list[date]) -> str:

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from scheduler.availability import not_employed_da
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.danish import date_range_da, join_da, weekday_da
 from scheduler.rules import Rule
+
+
+def _free(ctx: PlanningContext, occ: Occurrence, pid: str, day: date, start: int) -> bool:
+    """Free for their part of the meeting (a partial seat needs only that part free), with the
+    trip to and from a commitment at another site."""
+    offset, minutes = occ.span_of(pid)
+    return ctx.is_free(pid, day, start + offset, start + offset + minutes, occ.site)
 
 
 class Availability(Rule):
@@ -25,8 +33,7 @@ class Availability(Rule):
     order = 13
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
-        end = start + occ.duration
-        return [pid for pid in sorted(occ.fixed_people) if not ctx.is_free(pid, day, start, end, occ.site)]
+        return [pid for pid in sorted(occ.fixed_people) if not _free(ctx, occ, pid, day, start)]
 
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time,
@@ -35,11 +42,7 @@ class Availability(Rule):
             for pid, attends in occ.attends.items():
                 if pid in occ.fixed_people and not ctx.explain:
                     continue  # their busy candidates were pruned already
-                busy = [
-                    o.var
-                    for o in occ.options
-                    if not ctx.is_free(pid, o.day, o.start, o.start + occ.duration, occ.site)
-                ]
+                busy = [o.var for o in occ.options if not _free(ctx, occ, pid, o.day, o.start)]
                 if not busy:
                     continue
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
@@ -66,6 +69,13 @@ class Availability(Rule):
         ]
         if extras:
             text += f" og har faste aftaler ({join_da(extras)})"
+        employment = [
+            reason
+            for reason in (not_employed_da(person, ctx.term.start), not_employed_da(person, ctx.term.end))
+            if reason is not None
+        ]
+        if employment:
+            text += " og " + join_da([reason.removeprefix(f"{person.name} ") for reason in employment])
         absences = [
             date_range_da(a.start, a.end)
             for a in person.absences

@@ -15,7 +15,8 @@ from scheduler.rules import Rule
 
 
 def _clashes(ctx: PlanningContext, pid: str, occ: Occurrence, day: date, start: int) -> bool:
-    return ctx.clashes_with_booked(pid, day, start, start + occ.duration, occ.site)
+    offset, minutes = occ.span_of(pid)  # a partial seat: only its part
+    return ctx.clashes_with_booked(pid, day, start + offset, start + offset + minutes, occ.site)
 
 
 class BookedMeetings(Rule):

@@ -21,6 +21,10 @@ class Continuity(Rule):
         a meeting seats someone who is not a usual holder. Counting breaks per meeting (rather than
         people used) keeps the penalty 0 in the relaxation exactly where it is 0 in a plan, which
         lets CP-SAT prove bounds quickly.
+
+        A named substitute (`absences[].substitute`) who sits in for a usual holder on the days of
+        her absence is no break: the seat is kept for her, and the substitute never becomes a
+        usual holder. Sitting in for someone who is not a usual holder is a break, as for anyone.
         """
         if ctx.explain:
             return
@@ -31,17 +35,30 @@ class Continuity(Rule):
                 for choice in occs[0].seats
                 if not choice.seat.rota
                 and choice.seat.person is None
-                and len(choice.lits) > choice.seat.count
+                and len(choice.lits) - len(choice.stand_ins) > choice.seat.count
             }
             for key, count in keys.items():
-                pool = sorted({pid for occ in occs for c in occ.seats if c.key == key for pid in c.lits})
+                pool = sorted(
+                    {
+                        pid
+                        for occ in occs
+                        for c in occ.seats
+                        if c.key == key
+                        for pid in c.lits
+                        if pid not in c.stand_ins
+                    }
+                )
                 usual = {pid: model.new_bool_var(f"usual[{series_id}|{key}|{pid}]") for pid in pool}
                 model.add(sum(usual.values()) == count)
                 for occ in occs:
                     choice = next(c for c in occ.seats if c.key == key)
                     substitute = model.new_bool_var(f"substitute[{occ.uid}|{key}]")
                     for pid, lit in choice.lits.items():
-                        model.add_bool_or([lit.negated(), usual[pid], substitute])
+                        if pid in choice.stand_ins:
+                            absent = sorted({p for by in choice.stand_ins[pid].values() for p in by})
+                            model.add_bool_or([lit.negated(), substitute, *(usual[p] for p in absent)])
+                        else:
+                            model.add_bool_or([lit.negated(), usual[pid], substitute])
                     ctx.penalize(self.name, substitute)
 
 

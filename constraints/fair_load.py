@@ -47,7 +47,9 @@ class FairLoad(Rule):
             for occ in ctx.occurrences_of(pid):
                 for choice in occ.seats:
                     if pid in choice.lits:
-                        coefficients.append(round(occ.duration * scale))
+                        part = choice.seat.part
+                        minutes = part.minutes if part is not None else occ.duration  # a partial seat: its part
+                        coefficients.append(round(minutes * scale))
                         literals.append(choice.lits[pid])
             if literals:
                 loads.append((coefficients, literals))

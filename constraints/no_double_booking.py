@@ -22,9 +22,10 @@ class NoDoubleBooking(Rule):
             intervals = []
             for occ in occs:
                 assert occ.start is not None
+                offset, minutes = occ.span_of(pid)  # a partial seat is busy for its part only
                 intervals.append(
                     ctx.model.new_optional_fixed_size_interval_var(
-                        occ.start, occ.duration, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
+                        occ.start + offset, minutes, occ.attends[pid], f"busy[{occ.uid}|{pid}]"
                     )
                 )
             ctx.model.add_no_overlap(intervals)

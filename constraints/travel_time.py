@@ -46,7 +46,7 @@ class TravelTime(Rule):
         the model small (the daily 08:30 Fronten never meets an afternoon conference).
         """
         spans = {occ.index: _day_spans(occ) for occ in ctx.occurrences}
-        ordered: dict[tuple[int, int], cp_model.IntVar] = {}
+        ordered: dict[tuple[object, ...], cp_model.IntVar] = {}
         for pid in ctx.people:
             by_site: dict[str, list[Occurrence]] = defaultdict(list)
             for occ in ctx.occurrences_of(pid):
@@ -70,17 +70,22 @@ class TravelTime(Rule):
         a: Occurrence,
         b: Occurrence,
         travel: int,
-        ordered: dict[tuple[int, int], cp_model.IntVar],
+        ordered: dict[tuple[object, ...], cp_model.IntVar],
     ) -> None:
         assert a.start is not None and b.start is not None
         model = ctx.model
-        key = (min(a.index, b.index), max(a.index, b.index))
+        (a_off, a_minutes), (b_off, b_minutes) = a.span_of(pid), b.span_of(pid)
+        whole = (a_off, a_minutes, b_off, b_minutes) == (0, a.duration, 0, b.duration)
+        key: tuple[object, ...] = (min(a.index, b.index), max(a.index, b.index))
+        if not whole:  # a partial seat's part may fall in another order than the meetings
+            key = (*key, pid)
         if key not in ordered:  # one order literal per pair of meetings, shared by all who attend both
             ordered[key] = model.new_bool_var(f"a_first[{a.uid}|{b.uid}]")
         a_first = ordered[key] if a.index < b.index else ordered[key].negated()
         both = [a.attends[pid], b.attends[pid]]
-        model.add(b.start >= a.start + a.duration + travel).only_enforce_if([*both, a_first])
-        model.add(a.start >= b.start + b.duration + travel).only_enforce_if([*both, a_first.negated()])
+        a_start, b_start = a.start + a_off, b.start + b_off
+        model.add(b_start >= a_start + a_minutes + travel).only_enforce_if([*both, a_first])
+        model.add(a_start >= b_start + b_minutes + travel).only_enforce_if([*both, a_first.negated()])
 
 
 RULE = TravelTime()

@@ -1,12 +1,13 @@
 """When a person can meet: the one home of that fact for the planner, the greedy start, the slot
 finder, replanning and the web's "why here". The verifier keeps its own, deliberately independent twin.
 
-A person is free at a time when it lies inside their working hours that weekday and outside
-every commitment that falls on that day (every N weeks, phased from `first_date`, else from the
-term's start), every absence and every busy time read from a calendar. Asked about a meeting at
-a `Venue`, a commitment that takes place at another site also takes the trip to and from it. An
-`Unavailability` (an absence reported through the API, a busy time from Exchange) becomes config
-absences, so the rest of the product sees one kind of "away".
+A person is free at a time when it lies inside their employment (`employed_from`/`employed_until`)
+and their working hours that weekday and outside every commitment that falls on that day (every N
+weeks, phased from `first_date`, else from the term's start), every absence and every busy time
+read from a calendar. Asked about a meeting at a `Venue`, a commitment that takes place at another
+site also takes the trip to and from it. An `Unavailability` (an absence reported through the API,
+a busy time from Exchange) becomes config absences, so the rest of the product sees one kind of
+"away".
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field, model_validator
 
-from scheduler.danish import weekday_da
+from scheduler.config import substitute_problem
+from scheduler.danish import long_date_da, weekday_da
 from scheduler.index import ConfigIndex, index_of
 from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
 from scheduler.term_dates import TZ, week_monday
@@ -37,6 +39,22 @@ def commitment_falls_on(commitment: Commitment, day: date, term_start: date) -> 
 
 
 Span = tuple[int, int]
+
+
+def employed_on(person: Person, day: date) -> bool:
+    """Whether the day lies inside the person's employment (both ends inclusive; open when unset)."""
+    if person.employed_from is not None and day < person.employed_from:
+        return False
+    return person.employed_until is None or day <= person.employed_until
+
+
+def not_employed_da(person: Person, day: date) -> str | None:
+    """'Psykolog F er ansat fra 1. marts' / '… er fratrådt 31. marts', or None when employed that day."""
+    if person.employed_from is not None and day < person.employed_from:
+        return f"{person.name} er ansat fra {long_date_da(person.employed_from, weekday=False, year=False)}"
+    if person.employed_until is not None and day > person.employed_until:
+        return f"{person.name} er fratrådt {long_date_da(person.employed_until, weekday=False, year=False)}"
+    return None
 
 
 def absences_on(person: Person, day: date) -> list[Absence]:
@@ -79,7 +97,10 @@ def busy_spans(
 ) -> list[tuple[int, int, str]]:
     """(start, end, what) of the person's commitments and absences that day, in local minutes;
     `what` is the commitment's title, or "" for an absence (whose reason stays internal). For a
-    meeting at `venue`, a commitment elsewhere includes the trip (`commitment_span`)."""
+    meeting at `venue`, a commitment elsewhere includes the trip (`commitment_span`). A day outside
+    the person's employment is busy all day, like an absence."""
+    if not employed_on(person, day):
+        return [(0, MINUTES_PER_DAY, "")]
     busy: list[tuple[int, int, str]] = [(*absence_span(a), "") for a in absences_on(person, day)]
     busy += [(*commitment_span(c, venue), c.title) for c in commitments_on(person, day, term_start)]
     return busy
@@ -87,9 +108,9 @@ def busy_spans(
 
 def free_spans(person: Person, day: date, term_start: date, venue: Venue | None = None) -> tuple[Span, ...]:
     """The parts of a day the person can meet (at `venue`, when given): working hours minus
-    commitments (and the trips to them) and absences."""
+    commitments (and the trips to them) and absences; nothing outside their employment."""
     hours = person.working_hours.get(Weekday.of(day))
-    if hours is None:
+    if hours is None or not employed_on(person, day):
         return ()
     spans = [(hours.start, hours.end)]
     for b_start, b_end, _ in busy_spans(person, day, term_start, venue):
@@ -113,11 +134,14 @@ def not_free_da(
     person: Person, day: date, start: int, end: int, term_start: date, venue: Venue | None = None
 ) -> str | None:
     """Why the person cannot meet from `start` to `end` that day (at `venue`), in Danish, or None
-    when they can: outside their working hours, absent (its dates; the reason stays internal), or
-    at a fixed commitment (its title and place, and the trip when that is what is too long), in
-    that order. The slot finder and the web's "why here" say it the same way."""
+    when they can: not employed that day, outside their working hours, absent (its dates; the
+    reason stays internal), or at a fixed commitment (its title and place, and the trip when that
+    is what is too long), in that order. The slot finder and the web's "why here" say it the same way."""
     if is_free(person, day, start, end, term_start, venue):
         return None
+    not_employed = not_employed_da(person, day)
+    if not_employed is not None:
+        return not_employed
     weekday = Weekday.of(day)
     hours = person.working_hours.get(weekday)
     if hours is None:
@@ -196,6 +220,7 @@ class Unavailability(BaseModel):
     start: datetime
     end: datetime
     reason: str = Field(default="", description="kept internal, like an absence's reason")
+    substitute: str | None = Field(default=None, description="the person who takes their seats meanwhile")
 
     @model_validator(mode="after")
     def _aware_and_ordered(self) -> Unavailability:
@@ -215,11 +240,11 @@ def _absences(unavailability: Unavailability) -> list[Absence]:
     end_min = end.hour * 60 + end.minute + (1 if end.second or end.microsecond else 0)
     if end_min == 0:
         last, end_min = last - timedelta(days=1), MINUTES_PER_DAY
-    reason = unavailability.reason
+    reason, substitute = unavailability.reason, unavailability.substitute
 
     def part(day: date, a: int, b: int) -> Absence:
         span = None if (a, b) == (0, MINUTES_PER_DAY) else TimeRange(start=a, end=b)
-        return Absence(start=day, end=day, time=span, reason=reason)
+        return Absence(start=day, end=day, time=span, reason=reason, substitute=substitute)
 
     if first == last:
         return [part(first, start_min, end_min)]
@@ -232,16 +257,22 @@ def _absences(unavailability: Unavailability) -> list[Absence]:
         out.append(part(last, 0, end_min))
         whole_to = last - timedelta(days=1)
     if whole_from <= whole_to:
-        out.append(Absence(start=whole_from, end=whole_to, reason=reason))
+        out.append(Absence(start=whole_from, end=whole_to, reason=reason, substitute=substitute))
     return sorted(out, key=lambda a: a.start)
 
 
 def config_with_unavailability(
     config: MunicipalityConfig, unavailability: Unavailability
 ) -> MunicipalityConfig:
-    """A copy of the config in which the person has the unavailability among their absences."""
-    if unavailability.person not in index_of(config).people:
+    """A copy of the config in which the person has the unavailability among their absences;
+    a named substitute must be able to stand in (`scheduler.config.substitute_problem`)."""
+    person = index_of(config).people.get(unavailability.person)
+    if person is None:
         raise ValueError(f"unknown person '{unavailability.person}'")
+    if unavailability.substitute is not None:
+        problem = substitute_problem(config, person, unavailability.substitute)
+        if problem is not None:
+            raise ValueError(f"substitute: {problem}")
     staff = [
         p.model_copy(update={"absences": [*p.absences, *_absences(unavailability)]})
         if p.id == unavailability.person

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from scheduler.config import seat_pool
+from scheduler.config import seat_pool, stand_ins
 from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
 from scheduler.index import index_of
 from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
@@ -83,7 +83,9 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
     config, term = ctx.config, ctx.term
     assert ctx.index.series_sites(series), f"series {series.id}: unknown unit {series.unit}"  # checked
     seats = series.seats()
-    fixed = frozenset(s.person for _, s in seats if s.person is not None)
+    pools = {key: seat_pool(config, series, seat) for key, seat in seats}
+    named = frozenset(s.person for _, s in seats if s.person is not None)
+    parts = _partial_spans(series, pools)
     for period in series_periods(series, term, ctx.closed_for(series)):
         if not period.days:
             continue  # reported as a skipped period when the plan is read
@@ -91,6 +93,12 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             continue
         site = ctx.index.site_of(series, period.index)
         assert site is not None
+        span = [period.start + timedelta(days=n) for n in range((period.end - period.start).days + 1)]
+        extra = {key: stand_ins(config, pools[key], seat.role, span) for key, seat in seats}
+        # a named person with a substitute in this period is chosen, not fixed: either may sit
+        replaced = {
+            pid for subs in extra.values() for days in subs.values() for by in days.values() for pid in by
+        }
         occ = Occurrence(
             index=len(ctx.occurrences),
             series=series,
@@ -98,7 +106,9 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             uid=meeting_uid(series, term, period.index),
             site=site,
             duration=series.duration_minutes,
-            fixed_people=fixed,
+            fixed_people=named - replaced,
+            # a stand-in's part, as for anyone in the seat's pool
+            parts=_partial_spans(series, {k: [*pools[k], *extra[k]] for k in pools}) if replaced else parts,
         )
         _add_options(ctx, occ, filters)
         if not occ.options:
@@ -115,14 +125,34 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
         model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
-            pool = seat_pool(config, series, seat)
+            pool = [*pools[key], *extra[key]]
             lits = {pid: model.new_bool_var(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
-            occ.seats.append(SeatChoice(key, seat, lits))
+            choice = SeatChoice(key, seat, lits, extra[key])
+            for pid in choice.stand_ins:
+                for option in occ.options:
+                    if not choice.may_sit(pid, option.day):
+                        model.add_implication(option.var, lits[pid].negated())
+            occ.seats.append(choice)
         for pid in series.optional_people:
             occ.optional[pid] = model.new_bool_var(f"optional[{occ.uid}|{pid}]")
         _link_attendance(ctx, occ)
         ctx.occurrences.append(occ)
         ctx.by_series[series.id].append(occ)
+
+
+def _partial_spans(series: Series, pools: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
+    """person -> (offset, minutes) for people whose every possible seat is partial: the hull of
+    those parts, so whichever seat they get, what they attend is inside it."""
+    duration = series.duration_minutes
+    hulls: dict[str, tuple[int, int]] = {}
+    for key, seat in series.seats():
+        joins, leaves = seat.part.span(duration) if seat.part else (0, duration)
+        for pid in pools[key]:
+            first, last = hulls.get(pid, (joins, leaves))
+            hulls[pid] = (min(first, joins), max(last, leaves))
+    for pid in series.optional_people:
+        hulls[pid] = (0, duration)
+    return {pid: (a, b - a) for pid, (a, b) in hulls.items() if (a, b) != (0, duration)}
 
 
 def _candidate_days(ctx: PlanningContext, series: Series, start: date, end: date) -> list[date]:

@@ -12,6 +12,7 @@ import difflib
 import heapq
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -323,6 +324,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
             if u not in unit_ids:
                 yield f"staff[{i}].serves.units[{j}]: {unknown('unit', u, unit_ids)}"
         yield from _check_commitments(config, i, person, site_ids)
+        yield from _check_substitutes(config, i, person)
 
     for i, term in enumerate(config.terms):
         holidays = sorted(term.school_holidays, key=lambda h: h.start)
@@ -355,6 +357,65 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
             config, i, series, roles, site_ids, unit_ids, person_ids, term_ids, unknown, pools
         )
     yield from _check_rooms(config, unknown)
+
+
+def substitute_problem(config: MunicipalityConfig, person: Person, substitute_id: str) -> str | None:
+    """Why `substitute_id` cannot stand in for the person, in Danish, or None when they can.
+
+    A substitute is someone else on the staff who shares a role with the absent person: they take
+    her role seats only where they hold the seat's role, so no role in common is a mistake.
+    """
+    people = index_of(config).people
+    substitute = people.get(substitute_id)
+    if substitute is None:
+        close = _closest(substitute_id, people)
+        return f"ukendt person '{substitute_id}'" + (f" (mente du '{close}'?)" if close else "")
+    if substitute.id == person.id:
+        return f"'{person.id}' kan ikke være sin egen vikar"
+    if not set(substitute.roles) & set(person.roles):
+        return (
+            f"'{substitute.id}' ({', '.join(substitute.roles)}) har ingen rolle til fælles "
+            f"med '{person.id}' ({', '.join(person.roles)})"
+        )
+    return None
+
+
+def _check_substitutes(config: MunicipalityConfig, i: int, person: Person) -> Iterable[str]:
+    for j, absence in enumerate(person.absences):
+        if absence.substitute is not None:
+            problem = substitute_problem(config, person, absence.substitute)
+            if problem is not None:
+                yield f"staff[{i}].absences[{j}].substitute: {problem}"
+
+
+def stand_ins(
+    config: MunicipalityConfig, pool: Iterable[str], role: str | None, days: Iterable[date]
+) -> dict[str, dict[date, tuple[str, ...]]]:
+    """Named substitutes who may sit in a seat beside its pool, per day: who they stand in for.
+
+    On a day of an absence with a `substitute`, the substitute takes the absent person's seats:
+    a named seat, a seat of listed people, or a role seat when the substitute holds that role too.
+    The planner's model (and through it the greedy start, continuity and replanning) uses this;
+    the verifier re-derives it.
+    """
+    index = index_of(config)
+    members = set(pool)
+    out: dict[str, dict[date, tuple[str, ...]]] = {}
+    wanted = sorted(set(days))
+    for pid, absences in index.substituted.items():
+        if pid not in members:
+            continue
+        for absence in absences:
+            sub = absence.substitute
+            if sub is None or sub in members or sub not in index.people:
+                continue
+            if role is not None and role not in index.people[sub].roles:
+                continue
+            for day in wanted:
+                if absence.start <= day <= absence.end:
+                    covered = out.setdefault(sub, {})
+                    covered[day] = (*covered.get(day, ()), pid)
+    return out
 
 
 def series_site(config: MunicipalityConfig, series: Series) -> str | None:
@@ -541,7 +602,19 @@ def _check_series(
     if series.rota:
         seats.append((f"{at}.rota", series.rota))
 
+    if series.convener is not None and series.convener not in person_ids:
+        close = _closest(series.convener, person_ids)
+        hint = f" (mente du '{close}'?)" if close else ""
+        yield f"{at}.convener: '{series.convener}' er ikke en person i staff{hint}"
+
     for where, seat in seats:
+        if seat.part is not None:
+            joins, leaves = seat.part.span(series.duration_minutes)
+            if joins < 0 or leaves > series.duration_minutes:
+                yield (
+                    f"{where}.part: delen (minut {joins}-{leaves}) ligger ikke inden for mødets "
+                    f"{series.duration_minutes} minutter (duration_minutes)"
+                )
         if seat.person is not None and seat.person not in person_ids:
             yield f"{where}.person: {unknown('person', seat.person, person_ids)}"
             continue
@@ -567,7 +640,9 @@ def _check_series(
         and series.chair.person == series.minute_taker.person
     ):
         yield f"{at}.minute_taker: '{series.chair.person}' is also the chair; they must be different people"
-    fixed = [s.person for _, s in seats if s.person] + list(series.required_people)
+    leaders = {seat.person for seat in (series.chair, series.minute_taker) if seat and seat.person}
+    # a chair or minute-taker also listed in required_people is one seat (Series.seats drops it)
+    fixed = [s.person for _, s in seats if s.person] + [p for p in series.required_people if p not in leaders]
     chair_is_minute_taker = bool(
         series.chair and series.minute_taker and series.chair.person == series.minute_taker.person
     )

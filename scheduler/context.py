@@ -58,6 +58,12 @@ class SeatChoice:
     key: str
     seat: Seat
     lits: dict[str, cp_model.IntVar]
+    stand_ins: dict[str, dict[date, tuple[str, ...]]] = field(default_factory=dict)
+    """named substitutes in `lits` beyond the seat's pool: the days they may sit here, and for whom"""
+
+    def may_sit(self, pid: str, day: date) -> bool:
+        """Whether the person may hold this seat on that day (a stand-in only on their absence days)."""
+        return pid in self.lits and (pid not in self.stand_ins or day in self.stand_ins[pid])
 
     @property
     def role(self) -> str | None:
@@ -84,6 +90,8 @@ class Occurrence:
     present: cp_model.IntVar | bool = True
     """whether the meeting is placed: the constant True when planning every meeting; a literal in
     partial mode (`PlanningContext.partial`), where a meeting that cannot fit may be left out"""
+    parts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """person -> (offset, minutes) they are there, for people who may sit only in partial seats"""
 
     def option_vars(self) -> list[cp_model.IntVar]:
         return [o.var for o in self.options]
@@ -101,6 +109,11 @@ class Occurrence:
     def placed_lits(self) -> list[cp_model.IntVar]:
         """The presence literal to add to an enforcement list, or none when always placed."""
         return [] if isinstance(self.present, bool) else [self.present]
+
+    def span_of(self, person_id: str) -> tuple[int, int]:
+        """(offset, minutes) of the meeting that blocks the person: the whole meeting, or the part
+        of a partial seat (the room is still booked for the whole meeting)."""
+        return self.parts.get(person_id, (0, self.duration))
 
 
 @dataclass

@@ -89,6 +89,20 @@ def span_da(start: datetime, end: datetime) -> str:
     return f"fra {when_da(start)} til {when_da(end)}"
 
 
+def part_da(start: datetime, end: datetime, joins: datetime, leaves: datetime) -> str:
+    """The part of a meeting (start-end) someone attends, from `joins` to `leaves`:
+    'kl. 14:15-15:00, de sidste 45 minutter', '… de første 30 minutter', or
+    'kl. 13:30-14:15, 45 minutter fra kl. 13:30'."""
+    minutes = int((leaves - joins).total_seconds() // 60)
+    if joins == start:
+        which = f"de første {minutes} minutter"
+    elif leaves == end:
+        which = f"de sidste {minutes} minutter"
+    else:
+        which = f"{minutes} minutter fra kl. {clock_da(joins)}"
+    return f"kl. {clock_da(joins)}-{clock_da(leaves)}, {which}"
+
+
 def date_range_da(first: date, last: date) -> str:
     """'9/3' or '9/3-12/3'."""
     return short_date_da(first) if first == last else f"{short_date_da(first)}-{short_date_da(last)}"

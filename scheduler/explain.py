@@ -304,13 +304,14 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
 
 def _not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:
     """Why one of the meeting's people cannot come then to its site, in Danish (as the slot finder
-    says it)."""
-    start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
-    day, first = start.date(), start.hour * 60 + start.minute
-    last = first + int((end - start).total_seconds() // 60)
+    says it); a partial attendee need only be free for their part."""
     index = index_of(config)
     venue = Venue(meeting.site, index) if meeting.site in index.sites else None
     for attendee in meeting.attendees:
+        joins, leaves = meeting.span_of(attendee)
+        start = joins.astimezone(TZ)
+        day, first = start.date(), start.hour * 60 + start.minute
+        last = first + int((leaves - joins).total_seconds() // 60)
         person = index.people.get(attendee.person)
         away = None if person is None else not_free_da(person, day, first, last, term.start, venue)
         if away is not None:

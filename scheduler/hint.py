@@ -73,7 +73,11 @@ def _try(
     chosen: dict[str, list[str]] = {}
     for choice in occ.seats:
         free = [
-            pid for pid in choice.lits if pid not in taken and _person_free(ctx, ledger, pid, occ, option)
+            pid
+            for pid in choice.lits
+            if pid not in taken
+            and choice.may_sit(pid, option.day)
+            and _person_free(ctx, ledger, pid, occ, option)
         ]
         if len(free) < choice.seat.count:
             return None
@@ -183,7 +187,7 @@ def _commit(
         for pid, lit in choice.lits.items():
             sits = pid in chosen[choice.key]
             model.add_hint(lit, sits)
-            if sits:
+            if sits and pid not in choice.stand_ins:  # a substitute holds the seat only while needed
                 ledger.holders.setdefault((occ.series.id, choice.key), set()).add(pid)
             if sits:
                 attending.add(pid)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from scheduler.model import District, MunicipalityConfig, Person, Room, Series, Site, Term, Unit
+from scheduler.model import Absence, District, MunicipalityConfig, Person, Room, Series, Site, Term, Unit
 
 _CACHE_SIZE = 32
 
@@ -31,6 +31,10 @@ class ConfigIndex:
         self._travel = {
             frozenset(pair.sites): pair.minutes for pair in config.travel.pairs if len(set(pair.sites)) == 2
         }
+        self.substituted: dict[str, list[Absence]] = {
+            p.id: subs for p in config.staff if (subs := [a for a in p.absences if a.substitute is not None])
+        }
+        """person id -> their absences that name a substitute (few people have any)"""
 
     # ------------------------------------------------------------------ names users read
 

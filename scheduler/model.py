@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -296,6 +296,9 @@ class Absence(Strict):
     end: date
     time: TimeRange | None = Field(default=None, description="part of each day only; whole days if absent")
     reason: str = Field(default="", description="kept internal; never put in invitations")
+    substitute: Identifier | None = Field(
+        default=None, description="the person who takes the absent person's seats on the absence's days"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
@@ -324,6 +327,16 @@ class Person(Strict):
     )
     commitments: list[Commitment] = Field(default_factory=list)
     absences: list[Absence] = Field(default_factory=list)
+    employed_from: date | None = Field(default=None, description="first day of employment (inclusive)")
+    employed_until: date | None = Field(default=None, description="last day of employment (inclusive)")
+
+    @model_validator(mode="after")
+    def _employment_ordered(self) -> Person:
+        if self.employed_from and self.employed_until and self.employed_until < self.employed_from:
+            raise ValueError(
+                f"employed_until ({self.employed_until}) ligger før employed_from ({self.employed_from})"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- calendar
@@ -542,6 +555,39 @@ class Cadence(Strict):
         }[self.kind]
 
 
+_PART_RE = re.compile(r"^(first|last|første|sidste)\s+(\d+)(\s*min(utter)?)?$", re.IGNORECASE)
+
+
+class Part(Strict):
+    """The part of a meeting a seat attends (the ungerådgiver for the youth part): only that part
+    blocks the person's time and travel. Written `last 45` / `first 30` (also `sidste 45`,
+    `første 30`), or `{offset_minutes: 30, minutes: 45}` for a part in the middle."""
+
+    minutes: int = Field(ge=5, le=480, description="how long the person is there")
+    offset_minutes: int | None = Field(
+        default=None, ge=0, le=480, description="minutes after the start they join; none: the last minutes"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _PART_RE.match(value.strip())
+            if not match:
+                raise ValueError(
+                    f"'{value}' er ikke en del af et møde; skriv fx 'sidste 45' eller 'første 30' "
+                    "(minutter) eller {offset_minutes: 30, minutes: 45}"
+                )
+            first = match.group(1).lower() in ("first", "første")
+            return {"minutes": int(match.group(2)), "offset_minutes": 0 if first else None}
+        return value
+
+    def span(self, duration: int) -> tuple[int, int]:
+        """(join, leave) in minutes after the meeting's start, for a meeting of `duration` minutes."""
+        start = duration - self.minutes if self.offset_minutes is None else self.offset_minutes
+        return start, start + self.minutes
+
+
 class Seat(Strict):
     """A place at the table that must be filled: one named person, or `count` people of a role.
 
@@ -555,6 +601,7 @@ class Seat(Strict):
     people: list[Identifier] | None = None
     count: int = Field(default=1, ge=1, le=10)
     rota: bool = False
+    part: Part | None = Field(default=None, description="joins only part of the meeting, e.g. 'last 45'")
 
     @model_validator(mode="before")
     @classmethod
@@ -597,6 +644,11 @@ class Series(Strict):
     window: TimeRange | None = Field(default=None, description="allowed time of day, e.g. 12:30-16:00")
     windows: dict[Weekday, TimeRange] = Field(default_factory=dict, description="per-weekday override")
     chair: Seat | None = None
+    convener: Identifier | None = Field(
+        default=None,
+        description="who calls the meeting and organises the invitation; default: the chair. "
+        "Need not attend",
+    )
     minute_taker: Seat | None = None
     required_people: list[Identifier] = Field(default_factory=list)
     required_roles: list[Seat] = Field(default_factory=list)
@@ -635,7 +687,12 @@ class Series(Strict):
             seats.append(("chair", self.chair))
         if self.minute_taker:
             seats.append(("minute_taker", self.minute_taker))
-        seats += [(f"required_people[{j}]", Seat(person=p)) for j, p in enumerate(self.required_people)]
+        leaders = {seat.person for _, seat in seats if seat.person is not None}
+        seats += [
+            (f"required_people[{j}]", Seat(person=p))
+            for j, p in enumerate(self.required_people)
+            if p not in leaders  # a chair also listed as a participant is one seat: the chair
+        ]
         seats += [(f"required_roles[{j}]", s) for j, s in enumerate(self.required_roles)]
         if self.rota:
             seats.append(("rota", self.rota))
@@ -728,6 +785,19 @@ class Attendee(BaseModel):
     seat: str = Field(
         description="chair, minute_taker, required_people[j], required_roles[j], rota or optional"
     )
+    joins_after_minutes: int | None = Field(
+        default=None, ge=0, description="a partial seat: minutes after the start they join; none: at once"
+    )
+    leaves_after_minutes: int | None = Field(
+        default=None, ge=0, description="a partial seat: minutes after the start they leave; none: at the end"
+    )
+
+    def span_in(self, meeting_minutes: int) -> tuple[int, int]:
+        """(join, leave) in minutes after the start, as the plan records it: the whole meeting
+        unless the attendee holds a partial seat."""
+        joins = self.joins_after_minutes or 0
+        leaves = meeting_minutes if self.leaves_after_minutes is None else self.leaves_after_minutes
+        return joins, leaves
 
 
 class Guest(BaseModel):
@@ -756,6 +826,12 @@ class Meeting(BaseModel):
         default=False, description="booked on its own (Familiemøde, follow-up), not part of a config series"
     )
     guests: list[Guest] = Field(default_factory=list, description="people from outside the staff list")
+
+    def span_of(self, attendee: Attendee) -> tuple[datetime, datetime]:
+        """When the attendee is there: the whole meeting, or their part of it (a partial seat)."""
+        minutes = int((self.end - self.start).total_seconds() // 60)
+        joins, leaves = attendee.span_in(minutes)
+        return self.start + timedelta(minutes=joins), self.start + timedelta(minutes=leaves)
 
 
 class SkippedPeriod(BaseModel):

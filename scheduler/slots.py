@@ -142,7 +142,11 @@ class _Finder:
                 start.hour * 60 + start.minute, end.hour * 60 + end.minute, meeting.site, meeting.title
             )
             for attendee in meeting.attendees:
-                self.busy[(attendee.person, day)].append(span)
+                joins, leaves = (moment.astimezone(TZ) for moment in meeting.span_of(attendee))
+                part = _Busy(
+                    joins.hour * 60 + joins.minute, leaves.hour * 60 + leaves.minute, span.site, span.title
+                )
+                self.busy[(attendee.person, day)].append(part)  # a partial seat: only its part
                 iso = day.isocalendar()
                 self.week_count[(attendee.person, iso.year, iso.week)] += 1
             if meeting.site == request.site:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, find_term, objective_terms, placed_count
-from scheduler.config import series_title
+from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
 from scheduler.deviation import regular_count
@@ -285,7 +285,17 @@ def read_plan(
             for pid, lit in choice.lits.items():
                 if solver.boolean_value(lit):
                     role = choice.seat.role or ctx.people[pid].roles[0]
-                    attendees.append(Attendee(person=pid, role=role, required=True, seat=choice.key))
+                    joins, leaves = choice.seat.part.span(occ.duration) if choice.seat.part else (None, None)
+                    attendees.append(
+                        Attendee(
+                            person=pid,
+                            role=role,
+                            required=True,
+                            seat=choice.key,
+                            joins_after_minutes=joins,
+                            leaves_after_minutes=leaves,
+                        )
+                    )
                     seated.add(pid)
         for pid, lit in occ.optional.items():
             if pid not in seated and solver.boolean_value(lit):
@@ -406,11 +416,16 @@ def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) 
         series = series_by_id[series_id]
         regular += regular_count(config, term, series, series_meetings)  # the summary's deviations agree
         counted += len(series_meetings)
-        continuity_seats = {key for key, seat in series.seats() if seat.person is None and not seat.rota}
+        # a named substitute (outside the seat's pool) sits in for its holder: not counted, as in the rule
+        continuity_seats = {
+            key: set(seat_pool(config, series, seat))
+            for key, seat in series.seats()
+            if seat.person is None and not seat.rota
+        }
         holders: dict[str, Counter[str]] = defaultdict(Counter)
         for m in series_meetings:
             for a in m.attendees:
-                if a.seat in continuity_seats:
+                if a.seat in continuity_seats and a.person in continuity_seats[a.seat]:
                     holders[a.seat][a.person] += 1
         for counter in holders.values():
             kept += counter.most_common(1)[0][1]

@@ -6,9 +6,10 @@ built shows up as a violation instead of a silently wrong calendar. It runs afte
 and in the tests, so it groups work by person, site and day rather than comparing all meetings
 with each other (plans have up to ~10 000 meetings).
 
-Availability (working hours, commitments every N weeks, absences) is re-derived here on purpose:
-it is the independent twin of `scheduler.availability`, which the planner, the greedy start, the
-slot finder and the web's "why here" share; keep it separate, so the two can disagree in a test.
+Availability (employment dates, working hours, commitments every N weeks, absences) is re-derived
+here on purpose: it is the independent twin of `scheduler.availability`, which the planner, the
+greedy start, the slot finder and the web's "why here" share; keep it separate, so the two can
+disagree in a test. So is who may stand in for an absent person (`absences[].substitute`).
 Plain lookups of the config's meaning (a term by id, travel minutes between two sites, a
 series' site, whether it runs this term) come from `scheduler.index`, as everywhere else.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from scheduler.config import seat_pool
@@ -161,6 +162,13 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
     return placed.start_min < span.end and span.start < placed.end_min
 
 
+def _minutes(span: tuple[int | None, int | None] | None) -> str:
+    """'75-120' for a part of a meeting, 'the whole meeting' for none."""
+    if span is None or span == (None, None):
+        return "the whole meeting"
+    return f"{span[0] or 0}-{span[1] if span[1] is not None else 'end'}"
+
+
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
     """Every hard-rule violation in the plan's meetings, grouped by rule (see RULES)."""
     if not plan.meetings and plan.status not in PLANNED:
@@ -232,6 +240,7 @@ class _Verifier:
         """series -> period index -> the plan's entry for a meeting it could not place"""
         for entry in plan.unplaced:
             self.unplaced[entry.series][entry.occurrence] = entry
+        self._parts: dict[str, dict[str, tuple[int, int]]] = {}
 
     def add(self, rule: str, message: str, *meetings: _Placed) -> None:
         self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
@@ -417,6 +426,18 @@ class _Verifier:
             self._pools[(series.id, key)] = cached
         return cached
 
+    def _stands_in(self, person_id: str, pool: frozenset[str], role: str | None, day: date) -> bool:
+        """Whether the person is the named substitute of someone in the pool who is absent that
+        day (and holds the seat's role, if it has one): then they may take that person's seat."""
+        if role is not None and role not in self.staff[person_id].roles:
+            return False
+        return any(
+            absence.substitute == person_id and absence.start <= day <= absence.end
+            for member in pool
+            if member in self.staff
+            for absence in self.staff[member].absences
+        )
+
     def _check_seats(self, placed: _Placed, series: Series) -> None:
         uid = placed.uid
         attendees = placed.meeting.attendees
@@ -440,9 +461,23 @@ class _Verifier:
                     f"({', '.join(people) or 'none'}), but series {series.id} needs {seat.count}",
                     placed,
                 )
+            expected = seat.part.span(series.duration_minutes) if seat.part else None
+            for attendee in attendees:
+                recorded = (attendee.joins_after_minutes, attendee.leaves_after_minutes)
+                if attendee.seat == key and recorded != (expected or (None, None)):
+                    self.add(
+                        "seats",
+                        f"meeting {uid}: '{attendee.person}' in seat {key} is recorded as there for "
+                        f"minutes {_minutes(recorded)}, but the seat is for {_minutes(expected)}",
+                        placed,
+                    )
             pool = self._pool(series, key)
             for person in people:
-                if person in self.staff and person not in pool:
+                if (
+                    person in self.staff
+                    and person not in pool
+                    and not self._stands_in(person, pool, seat.role, placed.day)
+                ):
                     what = f"role '{seat.role}' serving {series.unit}" if seat.role else "the seat's people"
                     self.add(
                         "seats",
@@ -622,7 +657,7 @@ class _Verifier:
         by_person: dict[str, list[_Placed]] = defaultdict(list)
         for placed in self.placed:
             for person_id in dict.fromkeys(a.person for a in placed.meeting.attendees):
-                by_person[person_id].append(placed)
+                by_person[person_id].append(self._part_of(person_id, placed))
         for person_id, meetings in by_person.items():
             meetings.sort(key=lambda p: (p.utc_start, p.index))
             person = self.staff.get(person_id)
@@ -635,8 +670,51 @@ class _Verifier:
             if person is not None and person.max_meetings_per_week is not None:
                 self._check_week_load(person, person.max_meetings_per_week, meetings)
 
+    def _partial_seats(self, series: Series) -> dict[str, tuple[int, int]]:
+        """seat key -> (join, leave) minutes for the series' partial seats; cached per series."""
+        cached = self._parts.get(series.id)
+        if cached is None:
+            cached = self._parts[series.id] = {
+                key: seat.part.span(series.duration_minutes) for key, seat in series.seats() if seat.part
+            }
+        return cached
+
+    def _part_of(self, person_id: str, placed: _Placed) -> _Placed:
+        """The meeting as it blocks the person: narrowed to their part when every seat they hold
+        is partial, re-derived from the series' seats (not from what the plan records)."""
+        series = None if placed.meeting.one_off else self.series.get(placed.meeting.series)
+        if series is None:
+            return placed
+        duration = series.duration_minutes
+        seats = self._partial_seats(series)
+        if not seats:
+            return placed
+        spans: list[tuple[int, int]] = []
+        for attendee in placed.meeting.attendees:
+            if attendee.person != person_id:
+                continue
+            spans.append(seats.get(attendee.seat, (0, duration)))
+        joins, leaves = min(a for a, _ in spans), max(b for _, b in spans)
+        if (joins, leaves) == (0, duration):
+            return placed
+        return replace(
+            placed,
+            utc_start=placed.utc_start + timedelta(minutes=joins),
+            utc_end=placed.utc_start + timedelta(minutes=leaves),
+            start_min=placed.start_min + joins,
+            end_min=placed.start_min + leaves,
+        )
+
     def _check_availability(self, person: Person, placed: _Placed) -> None:
         uid, weekday, day = placed.uid, placed.weekday, placed.day
+        starts, ends = person.employed_from, person.employed_until
+        if (starts is not None and day < starts) or (ends is not None and ends < day):
+            self.add(
+                "availability",
+                f"meeting {uid} on {day}: '{person.id}' is employed only "
+                f"{starts or 'open'} to {ends or 'open'}",
+                placed,
+            )
         hours = person.working_hours.get(weekday)
         if hours is None:
             self.add(

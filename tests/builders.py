@@ -195,3 +195,62 @@ def series_meeting(sid: str, occurrence: int, day: date, minute: int = 13 * 60) 
         end=start + timedelta(hours=2),
         attendees=[Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")],
     )
+
+
+# --------------------------------------------------------------------------- partial seats (issue 14)
+
+ONCE = {"kind": "per_term", "count": 1}
+"""a cadence of one meeting in the term"""
+
+
+def council(part: Any = "last 45", **extra: Any) -> dict[str, Any]:
+    """'raad': one Tuesday meeting 13:00-15:00 at Nordskolen (the only start its window allows),
+    chaired by leder, with ssp in a seat for `part` of it."""
+    keys = {"cadence": ONCE, "weekdays": ["tue"], "window": "13:00-15:00", "chair": "leder"}
+    return series("raad", required_roles=[{"person": "ssp", "part": part}], **{**keys, **extra})
+
+
+def daycare(window: str = "12:00-16:00", minutes: int = 60) -> dict[str, Any]:
+    """'dagtilbud': one Tuesday meeting at Solsikken (the site huset) within `window`, with ssp."""
+    return series(
+        "dagtilbud",
+        unit="solsikken",
+        cadence=ONCE,
+        weekdays=["tue"],
+        window=window,
+        duration_minutes=minutes,
+        required_people=["ssp"],
+    )
+
+
+SSP_LAST_45 = Attendee(
+    person="ssp",
+    role="paedagogisk_leder",
+    required=True,
+    seat="required_roles[0]",
+    joins_after_minutes=75,
+    leaves_after_minutes=120,
+)
+"""ssp in the council's seat, as a plan records the last 45 minutes of two hours"""
+
+CHAIR = Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")
+"""leder in the council's chair"""
+
+COUNCIL_DAY = date(2027, 9, 7)
+"""the Tuesday of the first week of `term()`"""
+
+
+def council_meeting(start: int = 13 * 60, *attendees: Attendee, minutes: int = 120) -> Meeting:
+    """The council's one meeting on COUNCIL_DAY from `start` (minutes after midnight), as a plan
+    holds it; by default chaired by leder with ssp for the last 45 minutes."""
+    return Meeting(
+        uid="raad.efteraar.0@moedeplan",
+        series="raad",
+        occurrence=0,
+        title="raad",
+        unit="nordskolen",
+        site="skolen",
+        start=local_datetime(COUNCIL_DAY, start),
+        end=local_datetime(COUNCIL_DAY, start + minutes),
+        attendees=list(attendees or (CHAIR, SSP_LAST_45)),
+    )

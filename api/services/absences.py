@@ -20,6 +20,7 @@ from api.errors import BadInput, Forbidden
 from api.orm import Absence, PlanVersion
 from api.orm import Proposal as ProposalRow
 from api.services.plans import ChangeOut, changeable, load, may_change, save_change
+from scheduler.config import substitute_problem
 from scheduler.index import index_of
 from scheduler.model import RuleCost
 from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
@@ -30,6 +31,12 @@ class AbsenceRequest(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
     reason: str | None = Field(default=None, max_length=1000, description="confidential; never sent")
+    substitute: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the person id who takes the absent person's seats meanwhile (proposals use them first)",
+    )
     plan_id: int | None = Field(
         default=None,
         ge=1,
@@ -67,6 +74,7 @@ class AbsenceOut(BaseModel):
     person: str
     start: datetime
     end: datetime
+    substitute: str | None = Field(default=None, description="who takes the person's seats meanwhile")
     state: str
     plan_id: int | None = Field(description="the plan version the proposals change")
     version: int
@@ -97,6 +105,7 @@ def _absence_out(db: Session, absence: Absence, no_proposal: list[str] | None = 
         person=absence.person_id,
         start=absence.start,
         end=absence.end,
+        substitute=absence.substitute_id,
         state=str(absence.state),
         plan_id=rows[0].plan_version_id if rows else None,
         version=absence.version,
@@ -137,10 +146,18 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
     proposals: list[Proposal] = []
     if plan_row is not None:
         row, plan, config = load(db, plan_row.id)
-        if body.person not in index_of(config).people:
+        people = index_of(config).people
+        if body.person not in people:
             raise BadInput(f"ukendt person '{body.person}'", "person")
+        if body.substitute is not None:
+            problem = substitute_problem(config, people[body.person], body.substitute)
+            if problem is not None:
+                raise BadInput(problem, "substitute")
+        unavailability = Unavailability(
+            person=body.person, start=body.start, end=body.end, substitute=body.substitute
+        )
         request = ReplanRequest(
-            unavailability=Unavailability(person=body.person, start=body.start, end=body.end),
+            unavailability=unavailability,
             locked=storage.locked_uids(db, row.term),
             notice_working_days=body.notice_working_days,
             now=datetime.now(UTC),
@@ -151,7 +168,9 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
             proposals = propose(config, plan, request, time_limit=state.settings.replan_time_limit)
         except NoProposal as exc:
             reasons = exc.reasons
-    absence = storage.create_absence(db, body.person, body.start, body.end, body.reason, who.name)
+    absence = storage.create_absence(
+        db, body.person, body.start, body.end, body.reason, who.name, substitute_id=body.substitute
+    )
     for rank, proposal in enumerate(proposals, start=1):
         assert plan_row is not None
         storage.add_proposal(db, absence.id, plan_row, proposal, rank, who.name)

@@ -219,8 +219,9 @@ def _local(value: str, field: str, p: Page) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=TZ)
 
 
-def _staff_for(p: Page, db: Session) -> list[tuple[str, str]]:
-    """(id, name) of the people this user may register absences for."""
+def _staff_for(p: Page, db: Session, everyone: bool = False) -> list[tuple[str, str]]:
+    """(id, name) of the people this user may register absences for (`everyone`: all the staff,
+    the choices for a substitute)."""
     try:
         config = config_service.newest(db)
     except ConfigError as exc:
@@ -228,7 +229,9 @@ def _staff_for(p: Page, db: Session) -> list[tuple[str, str]]:
     if config is None:
         return []
     user = p.who
-    return sorted(((s.id, s.name) for s in config.staff if user.may_act_for(s.id)), key=lambda x: x[1])
+    return sorted(
+        ((s.id, s.name) for s in config.staff if everyone or user.may_act_for(s.id)), key=lambda x: x[1]
+    )
 
 
 @router.get("/absence")
@@ -237,6 +240,7 @@ def absence_page(p: User, db: Db, person: str | None = None, day: str | None = N
         "absence.html",
         title=p.t("absence_title"),
         staff=_staff_for(p, db),
+        substitutes=_staff_for(p, db, everyone=True),
         recent=absence_service.recent(db, p.who, 10),
         person=person,
         day=day if day and len(day) == 10 else "",
@@ -251,6 +255,7 @@ def absence_register(
     start: Annotated[str, Form(max_length=40)],
     end: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=1000)] = "",
+    substitute: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
         body = absence_service.AbsenceRequest(
@@ -258,6 +263,7 @@ def absence_register(
             start=_local(start, "from", p),
             end=_local(end, "to", p),
             reason=reason or None,
+            substitute=substitute or None,
         )
     except ValueError as exc:
         raise WebError(422, str(exc).splitlines()[-1] if str(exc) else p.t("error")) from exc

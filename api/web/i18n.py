@@ -244,6 +244,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "from": ("Fra", "From"),
     "to": ("Til", "To"),
+    "substitute_optional": (
+        "Vikar (valgfri; overtager personens pladser i perioden)",
+        "Substitute (optional; takes the person's seats meanwhile)",
+    ),
+    "no_substitute": ("Ingen navngiven vikar", "No named substitute"),
+    "substitute": ("Vikar", "Substitute"),
     "reason_confidential": (
         "Begrundelse (fortrolig; gemmes, sendes aldrig)",
         "Reason (confidential; stored, never sent)",

@@ -9,8 +9,9 @@ after a crash the engine may repeat the last call it could not record as done.
 Groupware servers (Exchange through EWS or Microsoft Graph) are different: the meeting is ONE
 item in the organiser's calendar, and the server itself sends the invitations to the attendees.
 Such a back-end sets `delivers_per_item = True`; the engine then calls it once per item, with
-the organiser (the meeting's chair) as the recipient, and keys the ledger by the organiser, so a
-change of chair cancels the meeting in the old chair's calendar and creates it in the new one.
+the organiser (the series' convener, by default the meeting's chair) as the recipient, and keys
+the ledger by the organiser, so a change of organiser cancels the meeting in the old one's
+calendar and creates it in the new one.
 An item without an organiser goes to `SERVICE_RECIPIENT`, which such a back-end maps to its
 configured service mailbox.
 

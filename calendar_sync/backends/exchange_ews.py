@@ -6,9 +6,9 @@ from 1 October 2026 and switches it off on 1 April 2027; use `exchange_graph` th
 **Per item, not per recipient.** In Exchange a meeting is one calendar item in the organiser's
 mailbox; Exchange itself sends the invitations, updates and cancellations to the attendees and
 keeps their copies in step. So this back-end sets `delivers_per_item`: the sync engine calls it
-once per item, with the organiser (the meeting's chair, or the configured service mailbox when a
-meeting has none) as the recipient, and the ledger row of that call holds the item's ItemId and
-ChangeKey. Required and optional attendees go in as `Attendee` objects.
+once per item, with the organiser (the series' convener, by default the meeting's chair, or the
+configured service mailbox when a meeting has none) as the recipient, and the ledger row of that
+call holds the item's ItemId and ChangeKey. Required and optional attendees go in as `Attendee` objects.
 
 **Recurring series** (as `calendar_sync.items` chose them): one recurring master with a Weekly
 or RelativeMonthly pattern and an end date; each EXDATE becomes a deleted occurrence and each

@@ -7,7 +7,9 @@ solved by the pinning engine (`scheduler.replan.engine`) with every meeting the 
 touch pinned to its current time and people:
 
 1. `drop_optional` - the person only came as an optional attendee: they are taken off.
-2. `substitute` - the meetings keep their time; another eligible pool member takes the seat.
+2. `substitute` - the meetings keep their time; another eligible pool member takes the seat. A
+   substitute named with the absence (`Unavailability.substitute`) may take also a named seat,
+   and comes first: sitting in for the usual holder is no continuity break, anyone else is.
 3. `move` - the meetings move inside their own cadence period, to a time outside the absence.
 4. `combined` - anything may change, at a price per changed meeting and per notified person, on
    top of the plan's own objective; so untouched meetings stay unless moving one is the only way.
@@ -208,14 +210,15 @@ def _strategies(
     by_uid = {a.meeting.uid: a for a in affected}
 
     def fixed_seat(a: _Affected) -> bool:
-        """The person sits in a seat nobody else may take (a named seat, or a pool of one)."""
+        """The person sits in a seat nobody else may take (a named seat without a named substitute
+        in the absence, or a pool of one); the engine's model already has the substitute."""
         series = index.series[a.meeting.series]
         seats = dict(series.seats())
         occ = engine.occ_by_uid.get(a.meeting.uid)
         for key in a.seats:
             if key == OPTIONAL_SEAT:
                 continue
-            if seats[key].person is not None or occ is None:
+            if occ is None:
                 return True
             choice = next(c for c in occ.seats if c.key == key)
             if len(choice.lits) <= seats[key].count:
@@ -347,7 +350,22 @@ def propose(
             proposals.append(make_proposal(config, new_config, kind, plan, outcome.plan))
     if not proposals:
         raise NoProposal(explainer.nothing_works(outcomes, locked, plan))
-    return rank(proposals)[: request.max_proposals]
+    return _named_substitute_first(rank(proposals), unavailability.substitute)[: request.max_proposals]
+
+
+def _named_substitute_first(ranked: list[Proposal], substitute: str | None) -> list[Proposal]:
+    """The proposals in which the substitute named with the absence steps in come first (in rank
+    order): the planner said who takes over, so that answer leads even if a move notifies fewer."""
+    if substitute is None:
+        return ranked
+
+    def steps_in(proposal: Proposal) -> bool:
+        return any(
+            substitute in {a.person for a in c.after_attendees} - {b.person for b in c.before_attendees}
+            for c in proposal.changes
+        )
+
+    return sorted(ranked, key=lambda p: not steps_in(p))
 
 
 # --------------------------------------------------------------------------- explanations
@@ -395,6 +413,11 @@ class _Explainer:
             if key == OPTIONAL_SEAT:
                 continue
             seat = seats[key]
+            substitute = self.request.unavailability.substitute
+            if seat.person is not None and substitute is not None:
+                return (
+                    f"{who} har en fast plads, og vikaren {self.index.person_name(substitute)} er ikke ledig"
+                )
             if seat.person is not None:
                 return f"{who} har en fast plads, som ingen anden kan overtage"
             others = [p for p in seat_pool(self.config, series, seat) if p != person]

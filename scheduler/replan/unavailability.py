@@ -31,11 +31,18 @@ def touched_meetings(plan: Plan, unavailability: Unavailability, now: datetime) 
     return [
         m
         for m in plan.meetings
-        if any(a.person == unavailability.person for a in m.attendees)
-        and m.start < unavailability.end
-        and unavailability.start < m.end
-        and m.start >= now
+        if m.start >= now
+        and any(
+            a.person == unavailability.person and _overlaps(m.span_of(a), unavailability)
+            for a in m.attendees
+        )
     ]
+
+
+def _overlaps(span: tuple[datetime, datetime], unavailability: Unavailability) -> bool:
+    """Whether the person's part of a meeting (all of it, or a partial seat's part) is hit."""
+    joins, leaves = span
+    return joins < unavailability.end and unavailability.start < leaves
 
 
 def working_day(config: MunicipalityConfig, day: date) -> bool:

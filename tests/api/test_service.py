@@ -372,6 +372,52 @@ def test_a_service_token_registers_absences_for_anyone(service: Service) -> None
     assert unknown.status_code == 422 and unknown.json()["field"] == "person"
 
 
+WITH_VIKAR = TWO_DISTRICTS.replace(
+    "  - {id: psykolog-a,",
+    "  - {id: vikar, name: Vikar, roles: [paedagogisk_leder], serves: {units: []}}\n  - {id: psykolog-a,",
+)
+
+
+def test_an_absence_with_a_named_substitute_is_covered_by_them_first(service: Service) -> None:
+    plan = service.solved_plan(service.upload(WITH_VIKAR))
+    meeting = meetings_of(plan, "kk-baltorp")[2]
+    body = {"person": "leder-baltorp", **_afternoon(meeting), "substitute": "vikar"}
+    answer = service.client.post("/absences", json=body, headers=auth("baltorp"))
+    assert answer.status_code == 201, answer.text
+    best = answer.json()["proposals"][0]
+    # The chair is a named seat: without a substitute the meeting would have to move.
+    assert best["kind"] == "substitute" and best["changed_meetings"] == 1, best
+    (change,) = best["changes"]
+    assert change["uid"] == meeting["uid"] and change["after_start"] == change["before_start"]
+    assert ("vikar", "chair") in {(a["person"], a["seat"]) for a in change["after_attendees"]}
+    assert answer.json()["substitute"] == "vikar"
+    # Accepting stores the plan; it verifies against the config read back with the stored absence.
+    path = f"/absences/{answer.json()['id']}/proposals/{best['id']}/accept"
+    accepted = service.client.post(path, headers={**auth("baltorp"), "If-Match": f'"{best["version"]}"'})
+    assert accepted.status_code == 201, accepted.text
+    later = service.get(f"/plans/{accepted.json()['plan']['id']}", "admin").json()
+    moved = next(m for m in later["meetings"] if m["uid"] == meeting["uid"])
+    assert ("vikar", "chair") in {(a["person"], a["seat"]) for a in moved["attendees"]}
+    published = service.client.post(f"/plans/{later['id']}/publish", json={}, headers=auth("admin"))
+    assert published.status_code == 200, published.text
+    # A move by hand is checked against the config with the stored absence and its substitute.
+    current = service.get(f"/plans/{later['id']}", "admin").json()
+    path = f"/plans/{later['id']}/meetings/{meeting['uid']}/move"
+    clock = moved["start"][11:16]
+    tries = [
+        moved["start"].replace(f"T{clock}", f"T{c}")
+        for c in ("12:30", "13:00", "13:30", "14:00")
+        if c != clock
+    ]
+    tag = {**auth("baltorp"), "If-Match": f'"{current["version"]}"'}
+    answers = [service.client.post(path, json={"start": start}, headers=tag) for start in tries]
+    assert any(a.status_code == 201 for a in answers), [a.text for a in answers]
+    other = {**body, "substitute": "psykolog-a"}
+    wrong = service.client.post("/absences", json=other, headers=auth("baltorp"))
+    assert wrong.status_code == 422 and wrong.json()["field"] == "substitute", wrong.text
+    assert "ingen rolle til fælles" in wrong.text
+
+
 # --------------------------------------------------------------------------- calendars
 
 

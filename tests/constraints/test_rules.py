@@ -1338,3 +1338,15 @@ def test_optional_attendee_who_never_can_does_not_block_the_plan() -> None:
     assert days(meetings) == TUESDAYS
     assert holders(meetings, "optional") == []
     assert (violations(plan, "preferred_attendees"), cost(plan, "preferred_attendees")) == (4, 8)
+
+
+def test_fair_load_counts_only_the_part_a_partial_seat_attends() -> None:
+    """Four weekly meetings a psykolog attends for their last 30 minutes: 30 minutes a week."""
+    cfg = config(
+        series_list=[
+            series("skole", window="13:00-15:00", required_roles=[{"role": "psykolog", "part": "last 30"}]),
+        ],
+        staff=[person("psyk-a", "psykolog")],
+    )
+    plan = solved(cfg)
+    assert violations(plan, "fair_load") == 30

@@ -206,18 +206,20 @@ def test_chair_is_also_minute_taker(raw: dict[str, Any]) -> None:
 
 def test_person_holding_two_seats(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
-    raw["series"][i]["required_people"] = ["referent-baltorp"]
+    raw["series"][i]["required_roles"].append({"person": "referent-baltorp"})
     assert problems_of(raw) == [
         f"series[{i}]: 'referent-baltorp' holds 2 seats at one meeting; a person fills one seat"
     ]
 
 
-def test_chair_also_among_required_people(raw: dict[str, Any]) -> None:
+def test_chair_also_among_required_people_is_one_seat(raw: dict[str, Any]) -> None:
+    """Issue 14: a chair or minute-taker also listed as a participant is one seat, not an error."""
     i = index(raw["series"], "kk-skole-baltorp")
-    raw["series"][i]["required_people"] = ["pl-skole-baltorp"]
-    assert problems_of(raw) == [
-        f"series[{i}]: 'pl-skole-baltorp' holds 2 seats at one meeting; a person fills one seat"
-    ]
+    raw["series"][i]["required_people"] = ["pl-skole-baltorp", "referent-baltorp", "fsr-baltorp"]
+    series = config_from_data(raw).series[i]
+    keys = [key for key, _ in series.seats()]
+    assert keys.count("chair") == 1 and "minute_taker" in keys
+    assert [k for k in keys if k.startswith("required_people")] == ["required_people[2]"]
 
 
 def test_unknown_key_in_a_person(raw: dict[str, Any]) -> None:
@@ -520,3 +522,66 @@ def test_a_value_yaml_cannot_build_is_named_with_its_place(text: str, problem: s
     with pytest.raises(ConfigError) as caught:
         parse_config("municipality: X\n" + text, source="k.yaml")
     assert caught.value.problems == [problem]
+
+
+# --------------------------------------------------------------------------- issue 14: seats
+
+
+@pytest.mark.parametrize(
+    ("written", "span"),
+    [
+        ("last 45", (75, 120)),
+        ("sidste 45 minutter", (75, 120)),
+        ("first 30", (0, 30)),
+        ("Første 30 min", (0, 30)),
+        ({"offset_minutes": 30, "minutes": 45}, (30, 75)),
+        ({"minutes": 45}, (75, 120)),
+    ],
+)
+def test_a_seat_part_is_written_as_a_leader_reads_it(raw: dict[str, Any], written: Any, span: Any) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_roles"][1]["part"] = written
+    seat = config_from_data(raw).series[i].required_roles[1]
+    assert seat.part is not None and seat.part.span(120) == span
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("last 150", "delen (minut -30-120) ligger ikke inden for mødets 120 minutter (duration_minutes)"),
+        (
+            {"offset_minutes": 90, "minutes": 45},
+            "delen (minut 90-135) ligger ikke inden for mødets 120 minutter (duration_minutes)",
+        ),
+    ],
+)
+def test_a_part_outside_the_meeting_names_its_path(raw: dict[str, Any], written: Any, problem: str) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_roles"][1]["part"] = written
+    assert problems_of(raw) == [f"series[{i}].required_roles[1].part: {problem}"]
+
+
+def test_a_part_that_is_not_a_part(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["required_roles"][1]["part"] = "halvdelen"
+    assert problems_of(raw) == [
+        f"series[{i}].required_roles[1].part: 'halvdelen' er ikke en del af et møde; skriv fx 'sidste 45' "
+        "eller 'første 30' (minutter) eller {offset_minutes: 30, minutes: 45}"
+    ]
+
+
+def test_the_example_convenes_det_kreative_raad_from_socialafsnittet(example: MunicipalityConfig) -> None:
+    raad = next(s for s in example.series if s.id == "kreative-raad-baltorp")
+    assert raad.convener == "leder-socialafsnit"
+    assert raad.chair is not None and raad.chair.person == "skoleleder-baltorp"
+    parts = [seat.part.span(raad.duration_minutes) for _, seat in raad.seats() if seat.part]
+    assert parts == [(75, 120)]
+
+
+def test_unknown_convener(raw: dict[str, Any]) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["convener"] = "leder-socialafsnitt"
+    assert problems_of(raw) == [
+        f"series[{i}].convener: 'leder-socialafsnitt' er ikke en person i staff "
+        "(mente du 'leder-socialafsnit'?)"
+    ]

@@ -14,9 +14,12 @@ from typer.testing import CliRunner
 
 import api.cli
 from scheduler.config import ConfigError, config_from_data
-from scheduler.explain import explain_infeasibility
+from scheduler.explain import explain_infeasibility, why_meeting
 from scheduler.model import PlanStatus
 from scheduler.solve import SolveOptions, solve
+from scheduler.verify import verify_plan
+from tests.builders import council, council_meeting, hand_plan, person, small_config
+from tests.builders import term as efteraar
 
 OPTIONS = SolveOptions(time_limit=5, workers=2)
 SCHOOLS = ["nordskolen", "vestskolen", "oestskolen"]
@@ -179,3 +182,19 @@ def test_config_error_never_reaches_the_solver(tmp_path: Path, monkeypatch: pyte
     assert result.exit_code == 2, result.output
     assert "unknown role 'psykolg' (did you mean 'psykolog'?)" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_why_here_needs_a_partial_attendee_free_for_their_part_only() -> None:
+    # Issue 14: ssp works from 14:00 and joins the last 45 minutes (14:15-15:00), so Wednesday
+    # 13:00 is as good a time as Tuesday's; counted whole, ssp would rule it out.
+    hours = {"tue": "14:00-16:00", "wed": "14:00-16:00"}
+    cfg = small_config(
+        series=[council(weekdays=["tue", "wed"])],
+        staff=[person("leder"), person("ssp", working_hours=hours)],
+        terms=[efteraar(end="2027-09-10")],
+    )
+    meeting = council_meeting()
+    plan = hand_plan("efteraar", meeting)
+    assert verify_plan(cfg, plan) == []
+    lines = why_meeting(cfg, plan, meeting.uid)
+    assert any("overholder alle regler (onsdag 8/9 kl. 13:00" in line for line in lines), lines

@@ -28,6 +28,7 @@ from scheduler.replan import (
     propose,
     what_if,
 )
+from scheduler.replan.unavailability import touched_meetings
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
@@ -428,3 +429,21 @@ def test_a_move_a_week_off_the_fortnightly_rhythm_is_refused() -> None:
     with pytest.raises(NoProposal) as caught:
         move_meeting(cfg, plan, second.uid, second.start - timedelta(days=7), time_limit=5)
     assert any("7 day(s) apart; at least 10 are required" in line for line in caught.value.reasons)
+
+
+def test_a_partial_attendee_away_outside_their_part_touches_nothing() -> None:
+    # Issue 14: ssp joins the last 45 minutes (14:15-15:00); away 13:00-14:15 changes nothing,
+    # away 14:00-15:00 touches exactly that meeting.
+    cfg = config(
+        [series("kk", chair="leder", required_roles=[{"person": "ssp", "part": "last 45"}])],
+        [person("leder"), person("ssp")],
+    )
+    plan = base_plan(cfg)
+
+    def ssp_away(first: time, last: time) -> Unavailability:
+        at = [datetime.combine(TUE_W2, moment, tzinfo=TZ) for moment in (first, last)]
+        return Unavailability(person="ssp", start=at[0], end=at[1])
+
+    assert checked(cfg, plan, request(ssp_away(time(13, 0), time(14, 15)))) == []
+    touched = touched_meetings(plan, ssp_away(time(14, 0), time(15, 0)), LONG_BEFORE)
+    assert [m.uid for m in touched] == [on(plan, "kk", TUE_W2).uid]

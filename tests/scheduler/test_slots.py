@@ -323,3 +323,16 @@ def test_cli_no_slot_exits_3_with_the_reason(files: dict[str, Path]) -> None:
     )
     assert result.exit_code == 3
     assert "Psykolog A arbejder ikke om tirsdagen" in result.output
+
+
+def test_a_partial_attendee_is_busy_for_their_part_only() -> None:
+    # Issue 14: the psychologist joins only the last 30 minutes (10:30-11:00) of a meeting at
+    # Nordskolen 09:00-11:00, so 09:00-10:00 at the town hall leaves 30 minutes to get there.
+    config = cfg()
+    req = request(config, participants=[{"person": "psykolog"}], latest="2027-03-01")
+    meeting = busy("psykolog", MONDAY, "09:00", "11:00")
+    whole = find_slots(config, plan(meeting), req, top=10)
+    assert starts(whole) == []  # until 11:00 there, then 20 minutes: no hour left before 12:00
+    part = meeting.attendees[0].model_copy(update={"joins_after_minutes": 90, "leaves_after_minutes": 120})
+    partial = meeting.model_copy(update={"attendees": [part]})
+    assert starts(find_slots(config, plan(partial), req, top=10)) == [datetime(2027, 3, 1, 9, 0)]

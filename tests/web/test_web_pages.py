@@ -219,6 +219,21 @@ def test_the_meeting_page_says_how_a_meeting_differs_from_its_rhythm(site: Site)
         assert 'id="deviation"' not in site.client.get(f"/meeting/{other.uid}").text
 
 
+def test_the_absence_form_passes_a_named_substitute_on(site: Site) -> None:
+    site.solve("baltorp")
+    meeting = [m for m in newest(site).meetings if m.series == "kk-baltorp"][1]
+    day = meeting.start.astimezone(TZ).date().isoformat()
+    csrf = site.sign_in("baltorp")
+    form = {"csrf": csrf, "person": "leder-baltorp", "start": f"{day}T08:00", "end": f"{day}T18:00"}
+    refused = site.client.post("/absence", data={**form, "substitute": "fsr"})
+    assert refused.status_code == 422 and "ingen rolle til fælles" in refused.text, refused.text
+    registered = site.client.post("/absence", data={**form, "substitute": ""})
+    assert registered.status_code == 200 and "Forslag 1" in registered.text
+    assert 'id="substitute"' not in registered.text
+    named = site.client.post("/absence", data={**form, "substitute": "leder-skovlunde"})
+    assert named.status_code == 200 and '<p id="substitute">Vikar: Leder Skovlunde</p>' in named.text
+
+
 def test_a_leader_cannot_accept_a_proposal_that_changes_another_district(site: Site) -> None:
     plan_id = site.solve("skovlunde")
     meeting = [m for m in newest(site).meetings if m.series == "kk-skovlunde"][1]
@@ -256,7 +271,9 @@ def test_staff_see_only_their_own_weeks_and_absences(site: Site) -> None:
     for path in ("/overview", "/load", "/solve", "/publish"):
         assert site.client.get(path).status_code == 403, path
     form = site.client.get("/absence").text
-    assert re.findall(r'<option value="([^"]+)"', form) == ["psykolog-a"]
+    person_select = form.split('<select id="person"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)"', person_select) == ["psykolog-a"]
+    assert '<select id="substitute" name="substitute">' in form  # any colleague may take over
 
 
 def test_a_leader_without_a_person_first_sees_the_first_staff_member_by_name(site: Site) -> None:
