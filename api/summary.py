@@ -7,6 +7,7 @@ from datetime import date
 
 from scheduler.config import series_title
 from scheduler.danish import MONTH_DA, clock_da, join_da, weekday_da
+from scheduler.deviation import deviations, usual_pattern
 from scheduler.index import index_of
 from scheduler.model import (
     CadenceKind,
@@ -40,15 +41,16 @@ def _clock(m: Meeting) -> str:
 def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings: list[Meeting]) -> str:
     """The usual shape, the dates and the exceptions, e.g.
 
-    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 16. mar tirsdag 13:00-15:00)'
+    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 16. mar onsdag i
+    stedet for tirsdag)'
 
-    An exception is a meeting off the series' usual pattern, as the regularity rule counts it:
-    another weekday or time, or the other week of a fortnight.
+    An exception is a meeting off the series' usual pattern, as the regularity rule counts it
+    (another weekday or time, or the other week of a fortnight), said as `scheduler.deviation` says it.
     """
     daily = series.cadence.kind == CadenceKind.daily
     patterns = meeting_patterns(config, term, series, [local_shape(m) for m in meetings])
-    usual_pattern, _ = Counter(patterns).most_common(1)[0]
-    usual_meeting = meetings[patterns.index(usual_pattern)]
+    pattern = usual_pattern(patterns)
+    usual_meeting = meetings[patterns.index(pattern)] if pattern is not None else meetings[0]
     how = CADENCE_DA.get(series.cadence.kind, "")
     if series.cadence.kind == CadenceKind.every_n_weeks:
         how = f"hver {series.cadence.n}. uge,"
@@ -56,16 +58,13 @@ def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings
         how = f"{series.cadence.count} gange i terminen,"
     weekday = "" if daily else weekday_da(Weekday.of(usual_meeting.start.date()))
     usual = " ".join(part for part in (how, weekday, _clock(usual_meeting)) if part)
-    exceptions = [
-        f"{short_date(m.start.date())} {weekday_da(Weekday.of(m.start.date()))} {_clock(m)}"
-        for m, pattern in zip(meetings, patterns, strict=True)
-        if pattern != usual_pattern
-    ]
+    found = deviations(config, term, series, meetings)
+    exceptions = [f"{short_date(d.meeting.start.date())} {d.text_da}" for d in found]
     text = f"{usual} · {len(meetings)} møder"
     if not daily:
         text += ": " + ", ".join(short_date(m.start.date()) for m in meetings)
     if exceptions:
-        shown = ", ".join(exceptions[:6]) + (" …" if len(exceptions) > 6 else "")
+        shown = "; ".join(exceptions[:6]) + (" …" if len(exceptions) > 6 else "")
         text += f" (afvigelser: {shown})"
     return text
 

@@ -456,6 +456,15 @@ class Cadence(Strict):
     max_gap_days: int | None = Field(
         default=None, ge=1, description="hard: between meetings in neighbouring periods (holidays excepted)"
     )
+    holiday_shift_days: int = Field(
+        default=0,
+        ge=0,
+        le=14,
+        description=(
+            "days a meeting may move from its rhythm because of a closed day in its period; "
+            "below 7 a period with a whole closed week (a school holiday) is skipped"
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -476,16 +485,62 @@ class Cadence(Strict):
             and self.max_gap_days < self.min_gap_days
         ):
             raise ValueError("max_gap_days is smaller than min_gap_days")
+        if self.holiday_shift_days and self.kind in (CadenceKind.daily, CadenceKind.per_term):
+            raise ValueError(
+                "holiday_shift_days needs a rhythm to move from: "
+                "weekly, fortnightly, every_n_weeks or monthly"
+            )
         return self
 
     @property
     def effective_min_gap_days(self) -> int:
-        """The configured minimum gap, or half a period: 'every other Tuesday' never becomes two in a row."""
+        """The configured minimum gap, or the cadence's default (`default_gaps`)."""
         if self.min_gap_days is not None:
             return self.min_gap_days
-        if self.kind == CadenceKind.per_term:
-            return 7  # a few meetings a term: never two in one week
-        return self.period_days // 2
+        default = self.default_gaps[0]
+        return default if self.max_gap_days is None else min(default, self.max_gap_days)
+
+    @property
+    def effective_max_gap_days(self) -> int | None:
+        """The configured maximum gap between neighbouring periods, or the cadence's default."""
+        if self.max_gap_days is not None:
+            return self.max_gap_days
+        default = self.default_gaps[1]
+        return None if default is None else max(default, self.effective_min_gap_days)
+
+    @property
+    def default_gaps(self) -> tuple[int, int | None]:
+        """(min, max) days between two meetings when the config does not say: the one home of the
+        defaults (docs/config.md has the same table). About the period ± a few days, so a meeting
+        may dodge a closed day but 'every other Tuesday' never becomes two Tuesdays in a row."""
+        n = self.n or 1
+        return {
+            CadenceKind.daily: (0, None),
+            CadenceKind.weekly: (5, 9),
+            CadenceKind.fortnightly: (10, 18),
+            CadenceKind.every_n_weeks: (7 * n - 4, 7 * n + 4) if n > 1 else (5, 9),
+            CadenceKind.monthly: (21, 40),
+            CadenceKind.per_term: (7, None),
+        }[self.kind]
+
+    def gap_bounds(self, beside_holiday: bool) -> tuple[int, int | None]:
+        """(min, max) gap for two meetings in a row. Beside a period with a closed day, a meeting
+        may move `holiday_shift_days` from its rhythm: the bounds widen to period ± that."""
+        low, high = self.effective_min_gap_days, self.effective_max_gap_days
+        if beside_holiday and self.holiday_shift_days and self.period_days > 1:
+            low = min(low, max(self.period_days - self.holiday_shift_days, 0))
+            if high is not None:
+                high = max(high, self.period_days + self.holiday_shift_days)
+        return low, high
+
+    @property
+    def skips_holiday_weeks(self) -> bool:
+        """Whether a multi-week period with a whole closed week is skipped rather than moved a
+        week: it is unless `holiday_shift_days` lets the meeting move a week (7 or more)."""
+        multi_week = self.kind == CadenceKind.fortnightly or (
+            self.kind == CadenceKind.every_n_weeks and (self.n or 1) > 1
+        )
+        return multi_week and self.holiday_shift_days < 7
 
     @property
     def period_days(self) -> int:

@@ -13,6 +13,7 @@ from scheduler.build import build_model, find_term, objective_terms, placed_coun
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
+from scheduler.deviation import regular_count
 from scheduler.hint import greedy_hint
 from scheduler.index import index_of
 from scheduler.model import (
@@ -31,8 +32,6 @@ from scheduler.rules import load_rules
 from scheduler.term_dates import (
     closed_days_for,
     local_datetime,
-    local_shape,
-    meeting_patterns,
     series_periods,
     skip_reason,
 )
@@ -476,8 +475,7 @@ def plan_stats(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) 
         if len(series_meetings) < 2:
             continue
         series = series_by_id[series_id]
-        shapes = Counter(meeting_patterns(config, term, series, [local_shape(m) for m in series_meetings]))
-        regular += shapes.most_common(1)[0][1]
+        regular += regular_count(config, term, series, series_meetings)  # the summary's deviations agree
         counted += len(series_meetings)
         # a named substitute (outside the seat's pool) sits in for its holder: not counted, as in the rule
         continuity_seats = {

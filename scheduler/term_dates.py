@@ -128,6 +128,9 @@ class Period:
     """open days in the period on which the series may meet (weekday allowed, not closed)"""
     phase_origin: date
     """the day phases are counted from: the period's first Monday, or the 1st of the month"""
+    holidays: tuple[str, ...] = ()
+    """names of the closed days on the series' weekdays in the period: the gaps beside it may
+    widen by the cadence's `holiday_shift_days`"""
 
 
 def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[Period]:
@@ -165,16 +168,27 @@ def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[
         inside_len = (inside_end - inside_start).days + 1
         if cadence.kind != CadenceKind.daily and inside_len * 2 < span_len:
             continue  # a period mostly outside the term belongs to the neighbouring term
-        days = tuple(
-            inside_start + timedelta(days=i)
-            for i in range(inside_len)
-            if (inside_start + timedelta(days=i)).weekday() in allowed
-            and (inside_start + timedelta(days=i)) not in closed
-        )
+        inside = (inside_start + timedelta(days=i) for i in range(inside_len))
+        weekdays = [d for d in inside if d.weekday() in allowed]
+        days = tuple(d for d in weekdays if d not in closed)
         if cadence.kind == CadenceKind.daily and not days and (start.weekday() not in allowed):
             continue  # weekends are not periods of a daily series
-        periods.append(Period(len(periods), inside_start, inside_end, days, origin))
+        if cadence.skips_holiday_weeks and _has_closed_week(weekdays, closed):
+            days = ()  # "every other Tuesday" skips the holiday fortnight rather than shift a week
+        holidays = tuple(sorted({closed[d] for d in weekdays if d in closed}))
+        periods.append(Period(len(periods), inside_start, inside_end, days, origin, holidays))
     return periods
+
+
+def _has_closed_week(weekdays: list[date], closed: dict[date, str]) -> bool:
+    """Whether some week of the period has the series' weekdays in the term, all of them closed.
+
+    Then the series cannot meet in that week: a meeting in the period's other week would be a
+    week off its rhythm and only 7 days from the next one, so the period is skipped instead."""
+    by_week: dict[date, list[bool]] = {}
+    for day in weekdays:
+        by_week.setdefault(week_monday(day), []).append(day in closed)
+    return any(all(flags) for flags in by_week.values())
 
 
 def skip_reason(period: Period, closed: dict[date, str], series: Series) -> str:

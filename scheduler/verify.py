@@ -537,7 +537,7 @@ class _Verifier:
             if self.runs_this_term(series):
                 closed = closed_days_for(self.config, self.term, series)
                 periods = series_periods(series, self.term, closed)
-                self._check_series_cadence(series, periods, by_series.get(series.id, []))
+                self._check_series_cadence(series, periods, by_series.get(series.id, []), closed)
 
     def _check_unplaced(
         self,
@@ -565,7 +565,9 @@ class _Verifier:
         if not any(reason.strip() for reason in entry.reason_da):
             self.out.append(Violation("structure", f"{where}: no reason is given"))
 
-    def _check_series_cadence(self, series: Series, periods: list[Period], meetings: list[_Placed]) -> None:
+    def _check_series_cadence(
+        self, series: Series, periods: list[Period], meetings: list[_Placed], closed: dict[date, str]
+    ) -> None:
         taken: dict[int, _Placed] = {}
         for placed in meetings:
             occ = placed.meeting.occurrence
@@ -600,6 +602,8 @@ class _Verifier:
                     placed,
                 )
         unplaced = self.unplaced.get(series.id, {})
+        # A fortnight skipped for a closed week (`Period.days` empty) needs no meeting; one held in
+        # its open week anyway is judged by the gaps below, which reject it a week off the rhythm.
         for period in periods:
             if period.days and period.index not in taken and period.index not in unplaced:
                 missing = (
@@ -615,24 +619,33 @@ class _Verifier:
         cadence = series.cadence
         ordered = sorted(meetings, key=lambda p: (p.utc_start, p.index))
         for a, b in zip(ordered, ordered[1:], strict=False):
+            if a.day in closed or b.day in closed:
+                continue  # a meeting on a closed day is a `holidays` problem, not also a cadence one
             gap = (b.day - a.day).days
-            if gap < cadence.effective_min_gap_days:
+            # The gap defaults are the config model's (`Cadence.gap_bounds`); beside a period
+            # with a closed day they widen by the series' holiday_shift_days.
+            beside_holiday = any(
+                0 <= p.meeting.occurrence < len(periods) and periods[p.meeting.occurrence].holidays
+                for p in (a, b)
+            )
+            min_gap, max_gap = cadence.gap_bounds(beside_holiday)
+            if gap < min_gap:
                 self.add(
                     "cadence",
                     f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} day(s) apart; at least {cadence.effective_min_gap_days} are required",
+                    f"{gap} day(s) apart; at least {min_gap} are required",
                     a,
                     b,
                 )
             if (
-                cadence.max_gap_days is not None
+                max_gap is not None
                 and abs(b.meeting.occurrence - a.meeting.occurrence) == 1
-                and gap > cadence.max_gap_days
+                and gap > max_gap
             ):
                 self.add(
                     "cadence",
                     f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} days apart; at most {cadence.max_gap_days} are allowed between "
+                    f"{gap} days apart; at most {max_gap} are allowed between "
                     "neighbouring periods",
                     a,
                     b,

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,23 @@ def hand_plan(
         status=status,
         solve_seconds=solve_seconds,
         meetings=list(meetings),
+    )
+
+
+def series_meeting(sid: str, occurrence: int, day: date, minute: int = 13 * 60) -> Meeting:
+    """A two-hour meeting of series `sid` at Nordskolen chaired by the leder, on `day` at `minute`
+    (local time), for hand-built plans of `small_config` series."""
+    start = local_datetime(day, minute)
+    return Meeting(
+        uid=f"{sid}-{occurrence}",
+        series=sid,
+        occurrence=occurrence,
+        title=sid,
+        unit="nordskolen",
+        site="skolen",
+        start=start,
+        end=start + timedelta(hours=2),
+        attendees=[Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")],
     )
 
 

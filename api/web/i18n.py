@@ -102,6 +102,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "meeting": ("Møde", "Meeting"),
     "when": ("Hvornår", "When"),
     "where": ("Hvor", "Where"),
+    "deviation": ("Afviger fra seriens rytme", "Differs from the series' rhythm"),
     "unit": ("Enhed", "Unit"),
     "attendees": ("Deltagere", "Attendees"),
     "required": ("mødepligt", "required"),

@@ -34,6 +34,7 @@ from api.web.common import (
     current_plan,
     plan_param,
 )
+from scheduler.deviation import deviations
 from scheduler.index import index_of
 from scheduler.model import Meeting
 from scheduler.term_dates import TZ, closed_days, week_monday
@@ -190,6 +191,7 @@ def meeting_view(
     reasons = _why(current, uid) if why else None
     return p.render(
         "meeting.html",
+        deviation=_deviation(current, meeting),
         title=meeting.title,
         current=current,
         meeting=meeting,
@@ -201,6 +203,17 @@ def meeting_view(
         done=done if done in ("locked_ok", "unlocked_ok", "moved_ok") else None,
         start_local=meeting.start.astimezone(TZ).strftime("%Y-%m-%dT%H:%M"),
     )
+
+
+def _deviation(current: Current, meeting: Meeting) -> str | None:
+    """How the meeting differs from its series' usual rhythm, as the summary says it (None: it keeps it)."""
+    series = current.index.series.get(meeting.series)
+    term = current.index.terms.get(current.plan.term)
+    if series is None or term is None:
+        return None  # a one-off meeting (Familiemøde) has no rhythm
+    same = [m for m in current.plan.meetings if m.series == meeting.series]
+    found = deviations(current.config, term, series, same)
+    return next((d.text_da for d in found if d.meeting.uid == meeting.uid), None)
 
 
 def _why(current: Current, uid: str) -> list[str]:

@@ -438,10 +438,11 @@ ABSENT_MON_TO_THU = [{"start": "2027-09-06", "end": "2027-09-09"}]  # week 1 onl
 
 @pytest.mark.parametrize(
     ("min_gap", "second"),
-    [(None, D("2027-09-13")), (3, D("2027-09-13")), (7, D("2027-09-17"))],
+    [(None, D("2027-09-15")), (3, D("2027-09-13")), (7, D("2027-09-17"))],
 )
 def test_min_gap_days(min_gap: int | None, second: date) -> None:
-    # Week 1 can only be Friday 10th; the preferred Monday of week 2 is 3 days later.
+    # Week 1 can only be Friday 10th; the preferred Monday of week 2 is 3 days later; a weekly
+    # series keeps 5 days by default (Wednesday 15th).
     cadence = {"kind": "weekly"} | ({"min_gap_days": min_gap} if min_gap is not None else {})
     cfg = config(
         series_list=[
@@ -465,23 +466,78 @@ def test_min_gap_days_that_cannot_be_kept_leaves_meetings_out_and_says_why() -> 
         term=CADENCE_TERM,
     )
     text = partial(cfg, 1, 1)  # Friday 10th; the second week is less than 8 days on
-    assert "holdes hver uge med mindst 8 dage imellem («Mødefrekvens»)" in text
+    rule = "holdes hver uge med mindst 8 dage imellem og højst 9 mellem to perioder i træk"
+    assert f"{rule} («Mødefrekvens»)" in text
 
 
-@pytest.mark.parametrize(("max_gap", "second"), [(None, D("2027-09-17")), (7, D("2027-09-13"))])
+@pytest.mark.parametrize(
+    ("max_gap", "second"), [(None, D("2027-09-15")), (11, D("2027-09-17")), (7, D("2027-09-13"))]
+)
 def test_max_gap_days(max_gap: int | None, second: date) -> None:
-    # Week 1 can only be Monday 6th; Friday is preferred.
+    # Week 1 can only be Monday 6th; Friday is preferred; Monday-Tuesday of week 2 only where
+    # the max gap forces it. A weekly series keeps at most 9 days by default (Wednesday 15th).
     cadence = {"kind": "weekly"} | ({"max_gap_days": max_gap} if max_gap is not None else {})
+    absent = [{"start": "2027-09-07", "end": "2027-09-10"}]
+    if max_gap is None:
+        absent.append({"start": "2027-09-13", "end": "2027-09-14"})
     cfg = config(
         series_list=[
             series("kk", cadence=cadence, window="13:00-15:00", preferred_weekdays=["fri"], chair="leder")
         ],
-        staff=[person("leder", absences=[{"start": "2027-09-07", "end": "2027-09-10"}])],
+        staff=[person("leder", absences=absent)],
         term=CADENCE_TERM,
         weights={"regularity": 0},
     )
     plan = solved(cfg)
     assert days(of(plan, "kk")) == [D("2027-09-06"), second]
+
+
+FORTNIGHT_SERIES = {"cadence": "fortnightly", "window": "13:00-15:00", "weekdays": ["tue"], "chair": "leder"}
+SIX_WEEKS_WITH_HOLIDAY = {
+    "end": "2027-10-15",  # three fortnights from Monday 6 September
+    "school_holidays": [{"name": "Efterårsferie", "start": "2027-09-20", "end": "2027-09-24"}],
+}
+
+
+def test_fortnightly_meetings_are_ten_days_apart_by_default() -> None:
+    # Fortnight 1 leaves only Tuesday 14th, fortnight 2 only Tuesday 21st: 7 days, too close.
+    absent = [{"start": "2027-09-06", "end": "2027-09-10"}, {"start": "2027-09-27", "end": "2027-10-01"}]
+    cfg = config(
+        series_list=[series("kk", **FORTNIGHT_SERIES)],
+        staff=[person("leder", name="Leder Nord", absences=absent)],
+    )
+    text = partial(cfg, 1, 1)  # one of the two Tuesdays; the other is too close
+    assert "mødefrekvens" in text
+    loose = cfg.model_copy(deep=True)
+    loose.series[0].cadence.min_gap_days = 7
+    assert days(of(solved(loose), "kk")) == [D("2027-09-14"), D("2027-09-21")]
+
+
+def test_a_fortnight_with_a_holiday_week_is_skipped_and_the_rhythm_kept() -> None:
+    # Fortnight 2 has its first week in the holiday. Holding it in its second week (28 Sep) would
+    # put it a week off the rhythm and 7 days before 5 Oct: the fortnight is skipped instead.
+    cfg = config(series_list=[series("kk", **FORTNIGHT_SERIES)], term=SIX_WEEKS_WITH_HOLIDAY)
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-07"), D("2027-10-05")]
+    assert [(s.occurrence, s.reason) for s in plan.skipped] == [(1, "udgår: Efterårsferie")]
+    assert violations(plan, "regularity") == 0
+
+
+def test_holiday_shift_days_lets_the_holiday_fortnight_move_a_week() -> None:
+    # The leader is away in the second week of fortnights 1 and 3, so the rhythm is the first week;
+    # with a tolerance of 7 days the holiday fortnight meets in its open week, 21 and 7 days apart.
+    absent = [{"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-11", "end": "2027-10-15"}]
+    shifting = FORTNIGHT_SERIES | {"cadence": {"kind": "fortnightly", "holiday_shift_days": 7}}
+    cfg = config(
+        series_list=[series("kk", **shifting)],
+        staff=[person("leder", absences=absent)],
+        term=SIX_WEEKS_WITH_HOLIDAY,
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-07"), D("2027-09-28"), D("2027-10-05")]
+    assert plan.skipped == []
+    assert violations(plan, "regularity") == 1
+    assert plan.stats is not None and plan.stats.regularity_pct == 66.7
 
 
 def test_one_meeting_per_period() -> None:

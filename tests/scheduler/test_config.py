@@ -269,6 +269,26 @@ def test_duplicate_series_ids(raw: dict[str, Any]) -> None:
     assert problems_of(raw) == ["series[0].id: 'kk-skole-baltorp' is used 2 times; ids must be unique"]
 
 
+@pytest.mark.parametrize(
+    ("cadence", "message"),
+    [
+        (
+            {"kind": "fortnightly", "holiday_shift_days": 15},
+            "cadence.holiday_shift_days: Input should be less than or equal to 14",
+        ),
+        (
+            {"kind": "per_term", "count": 2, "holiday_shift_days": 3},
+            "cadence: holiday_shift_days needs a rhythm to move from: weekly, fortnightly, "
+            "every_n_weeks or monthly",
+        ),
+    ],
+)
+def test_holiday_shift_days(raw: dict[str, Any], cadence: dict[str, Any], message: str) -> None:
+    i = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][i]["cadence"] = cadence
+    assert problems_of(raw) == [f"series[{i}].{message}"]
+
+
 def test_time_span_ending_before_it_starts(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["window"] = "16:00-12:30"

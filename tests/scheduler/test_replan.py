@@ -23,6 +23,7 @@ from scheduler.replan import (
     NoProposal,
     Proposal,
     ReplanRequest,
+    move_meeting,
     notice_horizon,
     propose,
     what_if,
@@ -414,6 +415,20 @@ def test_what_if_keeps_the_booked_familiemoede_and_plans_around_it() -> None:
     assert [m.uid for m in proposal.plan.meetings if m.one_off] == ["familiemoede-fm-1.0@moedeplan"]
     week2 = [m for m in proposal.plan.meetings if m.series == "kk" and m.start.date() in (TUE_W2, THU_W2)]
     assert [m.start.date() for m in week2] == [THU_W2]
+
+
+def test_a_move_a_week_off_the_fortnightly_rhythm_is_refused() -> None:
+    """Dragging the second of two fortnightly meetings to 7 days after the first breaks the default
+    10-day gap; the refusal says so (the verifier's cadence check, before any solve)."""
+    kk = builders.series("kk", cadence="fortnightly", weekdays=["tue"], window="13:00-15:00", chair="leder")
+    cfg = builders.small_config(series=[kk])
+    first = builders.series_meeting("kk", 0, date(2027, 9, 14))
+    second = builders.series_meeting("kk", 1, date(2027, 9, 28))
+    plan = builders.hand_plan("efteraar", first, second)
+    assert verify_plan(cfg, plan) == []
+    with pytest.raises(NoProposal) as caught:
+        move_meeting(cfg, plan, second.uid, second.start - timedelta(days=7), time_limit=5)
+    assert any("7 day(s) apart; at least 10 are required" in line for line in caught.value.reasons)
 
 
 def test_a_partial_attendee_away_outside_their_part_touches_nothing() -> None:

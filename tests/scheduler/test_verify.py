@@ -18,7 +18,8 @@ from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import closed_days, local_datetime, series_periods
 from scheduler.verify import RULES, Violation, format_violations, verify_plan, verify_saved_plan
-from tests.builders import hand_plan, unit
+from tests import builders
+from tests.builders import hand_plan, small_config, unit
 
 TERM = "fj-2025"
 
@@ -132,7 +133,8 @@ def config_data() -> dict[str, Any]:
                 "id": "kk-nordskolen",
                 "type": "koordineringskonference_skole",
                 "unit": "nordskolen",
-                "cadence": {"kind": "fortnightly", "max_gap_days": 21},
+                # holiday_shift_days: the Påskeferie fortnight meets in its open week (7-11 April)
+                "cadence": {"kind": "fortnightly", "max_gap_days": 21, "holiday_shift_days": 7},
                 "duration_minutes": 120,
                 "weekdays": ["tue", "wed", "thu"],
                 "window": "12:30-16:00",
@@ -459,13 +461,14 @@ def test_cadence_missing_period(config: MunicipalityConfig) -> None:
 
 
 def test_cadence_min_gap(config: MunicipalityConfig) -> None:
-    # Thursday 20 March is in period 0 but only 5 days before Tuesday 25 March; 7 are required.
-    # (The psychologist's Thursday commitment is fortnightly from 13 March, so not on the 20th.)
+    # Thursday 20 March is in period 0 but only 5 days before Tuesday 25 March; a fortnightly
+    # series keeps 10 by default. (The psychologist's Thursday commitment is fortnightly from 13
+    # March, so not on the 20th.)
     plan = replace(valid_plan(), uid("kk-nordskolen", 0), school(0, D("2025-03-20")))
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}, format_violations(found)
     assert len(found) == 1
-    assert "5 day(s) apart; at least 7" in found[0].message
+    assert "5 day(s) apart; at least 10" in found[0].message
     assert found[0].meetings == (uid("kk-nordskolen", 0), uid("kk-nordskolen", 1))
 
 
@@ -474,8 +477,10 @@ def test_cadence_max_gap(config: MunicipalityConfig) -> None:
     tight.series[0].cadence.max_gap_days = 13
     found = verify_plan(tight, valid_plan())
     assert rules(found) == {"cadence"}, format_violations(found)
-    assert len(found) == 2
-    assert all("14 days apart; at most 13" in v.message for v in found)
+    # 11 -> 25 March; 25 March -> 8 April is beside the Påskeferie fortnight, where
+    # holiday_shift_days: 7 lets the gap stretch to 14 + 7 days
+    assert len(found) == 1
+    assert "14 days apart; at most 13" in found[0].message
 
 
 def test_cadence_wrong_occurrence(config: MunicipalityConfig) -> None:
@@ -499,6 +504,67 @@ def test_cadence_occurrence_out_of_range(config: MunicipalityConfig) -> None:
 
 
 # --------------------------------------------------------------------------- seats
+
+
+# The default gaps of a cadence, on the four-week term of tests.builders (Monday 6 September
+# to Friday 1 October 2027; fortnights from 6 and 20 September) or six weeks with a holiday week.
+
+
+def _gap_config(cadence: Any, **term: Any) -> MunicipalityConfig:
+    return small_config(
+        series=[builders.series("kk", cadence=cadence, window="13:00-15:00", chair="leder")],
+        terms=[builders.term(**term)],
+    )
+
+
+def _kk(occurrence: int, day: date) -> Meeting:
+    return builders.series_meeting("kk", occurrence, day)
+
+
+def _cadence_messages(cfg: MunicipalityConfig, *meetings: Meeting) -> list[str]:
+    found = verify_plan(cfg, hand_plan("efteraar", *meetings))
+    assert rules(found) <= {"cadence"}, format_violations(found)
+    return [v.message for v in found]
+
+
+def test_cadence_fortnightly_meetings_seven_days_apart_are_rejected_by_default() -> None:
+    tuesdays = _kk(0, D("2027-09-14")), _kk(1, D("2027-09-21"))
+    messages = _cadence_messages(_gap_config("fortnightly"), *tuesdays)
+    assert messages == [
+        "meetings kk-0 (2027-09-14) and kk-1 (2027-09-21) of series kk are 7 day(s) apart; "
+        "at least 10 are required"
+    ]
+    assert _cadence_messages(_gap_config("fortnightly"), _kk(0, D("2027-09-07")), tuesdays[1]) == []
+    assert _cadence_messages(_gap_config({"kind": "fortnightly", "min_gap_days": 7}), *tuesdays) == []
+
+
+def test_cadence_weekly_default_max_gap() -> None:
+    two_weeks = _gap_config("weekly", end="2027-09-17")
+    messages = _cadence_messages(two_weeks, _kk(0, D("2027-09-06")), _kk(1, D("2027-09-17")))
+    assert messages == [
+        "meetings kk-0 (2027-09-06) and kk-1 (2027-09-17) of series kk are 11 days apart; "
+        "at most 9 are allowed between neighbouring periods"
+    ]
+
+
+HOLIDAY_WEEK = {
+    "end": "2027-10-15",
+    "school_holidays": [{"name": "Efterårsferie", "start": "2027-09-20", "end": "2027-09-24"}],
+}
+
+
+def test_cadence_holiday_fortnight_a_week_off_the_rhythm() -> None:
+    # Fortnight 1's first week is the holiday. By default the fortnight is skipped, so a meeting
+    # in its second week, 7 days before the next, breaks the gap; holiday_shift_days: 7 allows it.
+    plan = (_kk(0, D("2027-09-07")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-05")))
+    messages = _cadence_messages(_gap_config("fortnightly", **HOLIDAY_WEEK), *plan)
+    assert any("21 days apart; at most 18" in m for m in messages), messages
+    assert any("7 day(s) apart; at least 10" in m for m in messages), messages
+    skipped = (plan[0], plan[2])
+    assert _cadence_messages(_gap_config("fortnightly", **HOLIDAY_WEEK), *skipped) == []
+    shifting = {"kind": "fortnightly", "holiday_shift_days": 7}
+    assert _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), *plan) == []
+    assert "no meeting in period 1" in _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), *skipped)[0]
 
 
 def _set_person(index: int, person: str) -> Callable[[Meeting], None]:

@@ -17,6 +17,8 @@ from api.orm import Job
 from api.web import i18n, session
 from api.web.i18n import long_date, when
 from calendar_sync.ledger import Ledger
+from scheduler.config import parse_config
+from scheduler.deviation import deviations
 from scheduler.model import Plan
 from scheduler.term_dates import TZ
 from tests.builders import TWO_DISTRICTS
@@ -191,6 +193,30 @@ def test_a_leader_moves_their_own_meeting_into_a_new_version(site: Site) -> None
         data={"csrf": csrf, "plan": str(plan_id), "version": "1", "start": later.strftime("%Y-%m-%dT%H:%M")},
     )
     assert stale.status_code == 412
+
+
+def test_the_meeting_page_says_how_a_meeting_differs_from_its_rhythm(site: Site) -> None:
+    plan_id = site.solve("baltorp")
+    series_meetings = [m for m in newest(site).meetings if m.series == "kk-baltorp"]
+    own, other = series_meetings[1], series_meetings[2]
+    usual = own.start.astimezone(TZ)
+    moved_to = usual.replace(hour=13, minute=30 if (usual.hour, usual.minute) == (13, 0) else 0)
+    csrf = site.sign_in("baltorp")
+    page = site.client.post(
+        f"/meeting/{own.uid}/move",
+        data={"csrf": csrf, "plan": str(plan_id), "version": "1", "start": f"{moved_to:%Y-%m-%dT%H:%M}"},
+    )
+    assert page.status_code == 200, page.text
+    config = parse_config(TWO_DISTRICTS)
+    moved_plan = newest(site)
+    series = next(s for s in config.series if s.id == "kk-baltorp")
+    term = next(t for t in config.terms if t.id == moved_plan.term)
+    in_series = [m for m in moved_plan.meetings if m.series == "kk-baltorp"]
+    texts = {d.meeting.uid: d.text_da for d in deviations(config, term, series, in_series)}
+    assert f"kl. {moved_to:%H:%M} i stedet for {usual:%H:%M}" in texts[own.uid]
+    assert "Afviger fra seriens rytme" in page.text and texts[own.uid] in page.text
+    if other.uid not in texts:
+        assert 'id="deviation"' not in site.client.get(f"/meeting/{other.uid}").text
 
 
 def test_the_absence_form_passes_a_named_substitute_on(site: Site) -> None:
