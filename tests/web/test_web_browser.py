@@ -137,7 +137,7 @@ def test_a_leader_plans_looks_handles_an_absence_and_publishes(
     absent = next(a.person for a in meeting.attendees if a.role == "psykolog")
     day = meeting.start.date().isoformat()
     nav(page, "Fravær")
-    page.get_by_label("Person").select_option(absent)
+    page.get_by_label("Person", exact=True).select_option(absent)
     page.get_by_label("Fra").fill(f"{day}T08:00")
     page.get_by_label("Til").fill(f"{day}T18:00")
     page.get_by_label(re.compile("Begrundelse")).fill("kursus")
