@@ -254,3 +254,35 @@ def council_meeting(start: int = 13 * 60, *attendees: Attendee, minutes: int = 1
         end=local_datetime(COUNCIL_DAY, start + minutes),
         attendees=list(attendees or (CHAIR, SSP_LAST_45)),
     )
+
+
+# --------------------------------------------------------------------------- a speech therapist's term
+
+SPEECH_KK_TITLE = "Koordineringskonference, skole, Nordskolen"
+
+
+def speech_config(
+    absences: list[dict[str, str]] | None = None, substitute: bool = False
+) -> MunicipalityConfig:
+    """A fortnightly conference that needs the one speech therapist (Tale-hørelærer B, away on
+    `absences`; with `substitute`, Tale-hørelærer C shares the role), and a weekly day-care meeting."""
+    staff = [
+        person("leder"),
+        person("tale-b", "tale_hoerelaerer", name="Tale-hørelærer B", absences=absences or []),
+    ]
+    if substitute:
+        staff.append(person("tale-c", "tale_hoerelaerer", name="Tale-hørelærer C"))
+    return small_config(
+        staff=staff,
+        series=[
+            series(
+                "kk",
+                title=SPEECH_KK_TITLE,
+                cadence="fortnightly",
+                window="12:30-16:00",
+                chair="leder",
+                required_roles=[{"role": "tale_hoerelaerer"}],
+            ),
+            series("dag", unit="solsikken", window="13:00-15:00", chair="leder"),
+        ],
+    )

@@ -17,34 +17,11 @@ from scheduler.slots import book, find_slots, format_slots_da, parse_request
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ
 from scheduler.verify import format_violations, verify_plan, verify_saved_plan
-from tests.builders import hand_plan, person, series, small_config
+from tests.builders import SPEECH_KK_TITLE, hand_plan, person, series, small_config, speech_config
 
 OPTIONS = SolveOptions(time_limit=5, workers=1)
-KK_TITLE = "Koordineringskonference, skole, Nordskolen"
+KK_TITLE = SPEECH_KK_TITLE
 
-
-def speech_config(absences: list[dict[str, str]], substitute: bool = False) -> MunicipalityConfig:
-    """A fortnightly conference that needs the speech therapist, and a weekly day-care meeting."""
-    staff = [
-        person("leder"),
-        person("tale-b", "tale_hoerelaerer", name="Tale-hørelærer B", absences=absences),
-    ]
-    if substitute:
-        staff.append(person("tale-c", "tale_hoerelaerer", name="Tale-hørelærer C"))
-    return small_config(
-        staff=staff,
-        series=[
-            series(
-                "kk",
-                title=KK_TITLE,
-                cadence="fortnightly",
-                window="12:30-16:00",
-                chair="leder",
-                required_roles=[{"role": "tale_hoerelaerer"}],
-            ),
-            series("dag", unit="solsikken", window="13:00-15:00", chair="leder"),
-        ],
-    )
 
 
 ABSENT_SECOND_FORTNIGHT = [{"start": "2027-09-20", "end": "2027-10-01"}]

@@ -17,14 +17,19 @@ from datetime import date, datetime
 import pytest
 
 from scheduler.availability import Unavailability, config_with_unavailability
-from scheduler.model import Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Meeting, Plan, PlanStatus
 from scheduler.replan import NoProposal, ReplanRequest, propose, replan, what_if
 from scheduler.replan.merge import merge_onto
 from scheduler.term_dates import TZ
 from scheduler.verify import format_violations, verify_plan
-from tests.builders import hand_plan, person, series, small_config, solved_and_verified
+from tests.builders import (
+    SPEECH_KK_TITLE,
+    hand_plan,
+    solved_and_verified,
+    speech_config,
+)
 
-KK_TITLE = "Koordineringskonference, skole, Nordskolen"
+KK_TITLE = SPEECH_KK_TITLE
 LONG_BEFORE = datetime(2027, 8, 30, 9, 0, tzinfo=TZ)
 """'now': a week before the term, so nothing is short notice."""
 SECOND_FORTNIGHT = Unavailability(
@@ -33,23 +38,6 @@ SECOND_FORTNIGHT = Unavailability(
     end=datetime(2027, 10, 2, 0, 0, tzinfo=TZ),
 )
 
-
-def speech_config() -> MunicipalityConfig:
-    """A fortnightly conference that needs the one speech therapist, and a weekly day-care meeting."""
-    return small_config(
-        staff=[person("leder"), person("tale-b", "tale_hoerelaerer", name="Tale-hørelærer B")],
-        series=[
-            series(
-                "kk",
-                title=KK_TITLE,
-                cadence="fortnightly",
-                window="12:30-16:00",
-                chair="leder",
-                required_roles=[{"role": "tale_hoerelaerer"}],
-            ),
-            series("dag", unit="solsikken", window="13:00-15:00", chair="leder"),
-        ],
-    )
 
 
 @pytest.fixture(scope="module")
