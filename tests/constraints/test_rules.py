@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from scheduler.build import build_model
 from scheduler.config import ConfigError
+from scheduler.hint import greedy_hint
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
@@ -553,6 +555,27 @@ def test_a_free_series_takes_the_rhythm_that_holds_the_holiday_fortnight() -> No
     plan = solved(cfg)
     assert days(of(plan, "kk")) == [D("2027-09-14"), D("2027-09-28"), D("2027-10-12")]
     assert plan.skipped == []
+
+
+def test_the_greedy_start_holds_a_holiday_fortnight_on_the_rhythm_or_leaves_it_out() -> None:
+    def hinted_presence(absent: list[dict[str, str]]) -> tuple[int, list[bool]]:
+        cfg = config(
+            series_list=[series("kk", **FORTNIGHT_SERIES)],
+            staff=[person("leder", absences=absent)],
+            term=SIX_WEEKS_WITH_HOLIDAY,
+        )
+        ctx = build_model(cfg, cfg.terms[0])
+        placed = greedy_hint(ctx)
+        hint = ctx.model.proto.solution_hint
+        values = dict(zip(hint.vars, hint.values, strict=True))
+        optional = [o for o in ctx.occurrences if o.period.optional]
+        return placed, [bool(values[o.placed_lits()[0].index]) for o in optional]
+
+    # week 1 is the rhythm: the holiday fortnight's 28 September would be a week off it
+    week_one = [{"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-11", "end": "2027-10-15"}]
+    assert hinted_presence(week_one) == (2, [False])  # both meetings that must be, for the warm start
+    week_two = [{"start": "2027-09-06", "end": "2027-09-10"}, {"start": "2027-10-04", "end": "2027-10-08"}]
+    assert hinted_presence(week_two) == (2, [True])
 
 
 def test_a_skipped_holiday_fortnight_is_not_a_missing_meeting_of_a_partial_plan() -> None:
