@@ -28,6 +28,7 @@ class Cadence(Rule):
     def post(self, ctx: PlanningContext) -> None:
         for series_id, occs in ctx.by_series.items():
             cadence = occs[0].series.cadence
+            some_left_out = ctx.partial or any(o.placed_lits() for o in occs)
             for i, (a, b) in enumerate(zip(occs, occs[1:], strict=False)):
                 assert a.day is not None and b.day is not None
                 min_gap, max_gap = cadence.gap_bounds(bool(a.period.holidays or b.period.holidays))
@@ -35,7 +36,7 @@ class Cadence(Rule):
                     ct = ctx.model.add(b.day - a.day >= min_gap)
                     a.when_placed(b.when_placed(ct))
                     ctx.enforce(ct, self.name, series_id)
-                    if ctx.partial:
+                    if some_left_out:
                         self._gap_across_left_out(ctx, series_id, occs, i)
                 if max_gap is not None and b.period.index == a.period.index + 1:
                     ct = ctx.model.add(b.day - a.day <= max_gap)
@@ -45,8 +46,9 @@ class Cadence(Rule):
     def _gap_across_left_out(
         self, ctx: PlanningContext, series_id: str, occs: list[Occurrence], i: int
     ) -> None:
-        """Partial mode: with a, b, c and b left out, a and c are consecutive meetings and keep
-        the minimum gap too. Only pairs whose candidate days could come that close get it."""
+        """Partial mode or a skipped holiday fortnight: with a, b, c and b left out, a and c are
+        consecutive meetings and keep the minimum gap too. Only pairs whose candidate days could
+        come that close get it."""
         a = occs[i]
         cadence = a.series.cadence
         last_a = max(o.day_index for o in a.options)

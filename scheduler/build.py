@@ -47,7 +47,9 @@ def build_model(
     """The joint model of a term; `booked` meetings stay as they are (see `PlanningContext`).
 
     `partial`: every meeting may be left out (`Occurrence.present`); the caller decides what to
-    maximise (`placed_count`). `only`: just these occurrences (by uid), for explaining one of them.
+    maximise (`placed_count`). A holiday fortnight's meeting (`Period.optional`) may always be
+    left out; the `holiday_fortnight` rule makes that cost. `only`: just these occurrences (by
+    uid), for explaining one of them.
     """
     ctx = PlanningContext(config, term, explain=explain, booked=booked, partial=partial)
     rules = load_rules()
@@ -75,8 +77,9 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
 
 
 def placed_count(ctx: PlanningContext) -> cp_model.LinearExprT:
-    """How many meetings the model places: the first objective of a partial solve."""
-    return sum(occ.placed() for occ in ctx.occurrences)
+    """How many meetings the model places: the first objective of a partial solve. A holiday
+    fortnight's meeting (`Period.optional`) is not counted: left out it is skipped, not lost."""
+    return sum(occ.placed() for occ in ctx.occurrences if not occ.period.optional)
 
 
 def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], only: set[str] | None) -> None:
@@ -112,15 +115,16 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
         )
         _add_options(ctx, occ, filters)
         if not occ.options:
-            ctx.empty_occurrences.append(occ)
+            if not period.optional:  # a holiday fortnight's meeting with no time is just skipped
+                ctx.empty_occurrences.append(occ)
             continue
         model = ctx.model
-        if ctx.partial:
+        if ctx.partial or period.optional:
             occ.present = model.new_bool_var(f"present[{occ.uid}]")
             model.add(sum(occ.option_vars()) == occ.present)
         else:
             model.add_exactly_one(occ.option_vars())
-        values = sorted({o.absolute_start for o in occ.options} | ({0} if ctx.partial else set()))
+        values = sorted({o.absolute_start for o in occ.options} | ({0} if occ.placed_lits() else set()))
         occ.start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"start[{occ.uid}]")
         model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])

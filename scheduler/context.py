@@ -89,7 +89,8 @@ class Occurrence:
     """room id -> 'the meeting is in this room'; empty where rooms are counted, not chosen"""
     present: cp_model.IntVar | bool = True
     """whether the meeting is placed: the constant True when planning every meeting; a literal in
-    partial mode (`PlanningContext.partial`), where a meeting that cannot fit may be left out"""
+    partial mode (`PlanningContext.partial`), where a meeting that cannot fit may be left out,
+    and for a holiday fortnight's meeting (`Period.optional`), which may be skipped"""
     parts: dict[str, tuple[int, int]] = field(default_factory=dict)
     """person -> (offset, minutes) they are there, for people who may sit only in partial seats"""
 

@@ -119,7 +119,8 @@ def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
 
 
 def greedy_hint(ctx: PlanningContext) -> int:
-    """Add hints for every occurrence the greedy can place; returns how many it placed."""
+    """Add hints for every occurrence the greedy can place; returns how many it placed of those
+    that must be (a holiday fortnight's meeting, `Period.optional`, may be skipped)."""
     ledger = _Ledger()
     for meeting in ctx.booked:  # booked meetings stay: their people and rooms are taken
         start, end = ctx.span_of(meeting)
@@ -145,12 +146,15 @@ def greedy_hint(ctx: PlanningContext) -> int:
                 o.start,
             ),
         )
+        if occ.period.optional and target is not None:
+            # a holiday fortnight is held on the series' rhythm or skipped, never a week off it
+            options = [o for o in options if _pattern(occ, o)[0] == target[0]]
         for option in options:
             chosen = _try(ctx, ledger, occ, option)
             if chosen is None:
                 continue
             _commit(ctx, ledger, occ, option, chosen)
-            placed += 1
+            placed += 0 if occ.period.optional else 1
             break
         else:
             _leave_out(ctx, occ)
@@ -158,8 +162,8 @@ def greedy_hint(ctx: PlanningContext) -> int:
 
 
 def _leave_out(ctx: PlanningContext, occ: Occurrence) -> None:
-    """Partial mode: hint a meeting the greedy cannot place as left out, so the hint stays a
-    complete plan of what it did place (nothing to hint when every meeting must be placed)."""
+    """Partial mode or a holiday fortnight: hint a meeting the greedy cannot place as left out, so
+    the hint stays a complete plan of what it did place (nothing to hint when it must be placed)."""
     if isinstance(occ.present, bool):
         return
     model = ctx.model

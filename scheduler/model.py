@@ -462,7 +462,8 @@ class Cadence(Strict):
         le=14,
         description=(
             "days a meeting may move from its rhythm because of a closed day in its period; "
-            "below 7 a period with a whole closed week (a school holiday) is skipped"
+            "below 7 a period with a whole closed week (a school holiday) meets only if the "
+            "series' own week is open, else it is skipped"
         ),
     )
 
@@ -535,8 +536,9 @@ class Cadence(Strict):
 
     @property
     def skips_holiday_weeks(self) -> bool:
-        """Whether a multi-week period with a whole closed week is skipped rather than moved a
-        week: it is unless `holiday_shift_days` lets the meeting move a week (7 or more)."""
+        """Whether a multi-week period with a whole closed week may be skipped (when the series'
+        own week is the closed one) rather than moved a week: it may unless `holiday_shift_days`
+        lets the meeting move a week (7 or more)."""
         multi_week = self.kind == CadenceKind.fortnightly or (
             self.kind == CadenceKind.every_n_weeks and (self.n or 1) > 1
         )

@@ -101,7 +101,7 @@ def solve(
     reporter = _ProgressReporter(progress, started)
     warm = (
         _warm_start(ctx, config, options, reporter, limit)
-        if greedy_hint(ctx) == len(ctx.occurrences)
+        if greedy_hint(ctx) == sum(1 for occ in ctx.occurrences if not occ.period.optional)
         else None
     )
 
@@ -189,7 +189,8 @@ class MostPlaced:
     """no plan places more meetings (the first solve was optimal)"""
 
     def left_out(self, ctx: PlanningContext) -> list[Occurrence]:
-        return [o for o in ctx.occurrences if not _is_placed(self.solver, o)]
+        """The meetings missing from the plan; a holiday fortnight's left out is skipped, not missing."""
+        return [o for o in ctx.occurrences if not o.period.optional and not _is_placed(self.solver, o)]
 
 
 def place_most(
@@ -380,6 +381,7 @@ def read_plan(
     series_meetings = list(meetings)
     meetings += [m.model_copy(deep=True) for m in ctx.booked]
     meetings.sort(key=lambda m: (m.start, m.uid))
+    held = {(m.series, m.occurrence) for m in series_meetings}
 
     skipped = []
     for series in index_of(config).active_series(term):
@@ -393,7 +395,8 @@ def read_plan(
                 reason=skip_reason(period, closed, series),
             )
             for period in series_periods(series, term, closed)
-            if not period.days
+            # no open day, or a holiday fortnight left out (its meeting would be off the rhythm)
+            if not period.days or (period.optional and (series.id, period.index) not in held)
         ]
 
     rule_costs = _rule_costs(ctx, solver)

@@ -2,7 +2,8 @@
 holidays, e.g. day-care closure days) and the cadence periods.
 
 A series is planned as one meeting per *period*: a week, a fortnight, a month, an N-th of the
-term. A period whose days are all closed has no meeting, and that exception is reported
+term. A period whose days are all closed has no meeting, nor does a holiday fortnight whose
+closed week is the series' own (`Period.optional`), and that exception is reported
 (`SkippedPeriod`), so "every other Tuesday" can be kept and its gaps explained.
 """
 
@@ -131,6 +132,9 @@ class Period:
     holidays: tuple[str, ...] = ()
     """names of the closed days on the series' weekdays in the period: the gaps beside it may
     widen by the cadence's `holiday_shift_days`"""
+    optional: bool = False
+    """a fortnight (or longer period) with a whole closed week: its meeting is held in the open
+    week when the series' rhythm falls there, else the period is skipped (`SkippedPeriod`)"""
 
 
 def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[Period]:
@@ -173,18 +177,19 @@ def series_periods(series: Series, term: Term, closed: dict[date, str]) -> list[
         days = tuple(d for d in weekdays if d not in closed)
         if cadence.kind == CadenceKind.daily and not days and (start.weekday() not in allowed):
             continue  # weekends are not periods of a daily series
-        if cadence.skips_holiday_weeks and _has_closed_week(weekdays, closed):
-            days = ()  # "every other Tuesday" skips the holiday fortnight rather than shift a week
+        # "every other Tuesday" meets in a holiday fortnight only if its week is open: the solver
+        # may leave the meeting out (the cadence's gaps rule out the other week)
+        optional = bool(days) and cadence.skips_holiday_weeks and _has_closed_week(weekdays, closed)
         holidays = tuple(sorted({closed[d] for d in weekdays if d in closed}))
-        periods.append(Period(len(periods), inside_start, inside_end, days, origin, holidays))
+        periods.append(Period(len(periods), inside_start, inside_end, days, origin, holidays, optional))
     return periods
 
 
 def _has_closed_week(weekdays: list[date], closed: dict[date, str]) -> bool:
     """Whether some week of the period has the series' weekdays in the term, all of them closed.
 
-    Then the series cannot meet in that week: a meeting in the period's other week would be a
-    week off its rhythm and only 7 days from the next one, so the period is skipped instead."""
+    Then a series whose rhythm falls in that week cannot meet: a meeting in the period's other
+    week would be a week off its rhythm, so its meeting may be left out (`Period.optional`)."""
     by_week: dict[date, list[bool]] = {}
     for day in weekdays:
         by_week.setdefault(week_monday(day), []).append(day in closed)

@@ -602,13 +602,27 @@ class _Verifier:
                     placed,
                 )
         unplaced = self.unplaced.get(series.id, {})
-        # A fortnight skipped for a closed week (`Period.days` empty) needs no meeting; one held in
-        # its open week anyway is judged by the gaps below, which reject it a week off the rhythm.
+        skipped = {s.occurrence for s in self.plan.skipped if s.series == series.id}
+        # A fortnight with a whole closed week (`Period.optional`) may go without a meeting when the
+        # plan lists it as skipped; one held in its open week is judged by the gaps below, which
+        # reject it a week off the rhythm. A period with no open day needs no meeting.
         for period in periods:
+            if period.index in skipped and (period.index in taken or (period.days and not period.optional)):
+                self.out.append(
+                    Violation(
+                        "structure",
+                        f"period {period.index} of series {series.id} ({period.start} to {period.end}) "
+                        "is listed as skipped, but "
+                        + ("it has a meeting" if period.index in taken else "it is no holiday fortnight"),
+                    )
+                )
+            if period.optional and period.index in skipped:
+                continue
             if period.days and period.index not in taken and period.index not in unplaced:
                 missing = (
                     f"series {series.id} has no meeting in period {period.index} "
                     f"({period.start} to {period.end}), which has {len(period.days)} open day(s)"
+                    + (" and is not listed as skipped" if period.optional else "")
                 )
                 if self.plan.status == PlanStatus.PARTIAL:  # a partial plan lists what it lacks
                     self.out.append(Violation("structure", missing + ", and it is not listed as unplaced"))

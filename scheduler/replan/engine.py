@@ -330,7 +330,10 @@ class Engine:
                 problems.append(f"{occ.uid}: {problem}")
             if not droppable:
                 fixed.update(pins)
-                fixed.update({lit.index: 1 for lit in occ.placed_lits()})  # a pinned meeting stays
+                if not occ.period.optional:
+                    fixed.update({lit.index: 1 for lit in occ.placed_lits()})  # a pinned meeting stays
+                elif freedom == PINNED:  # a holiday fortnight stays held, or skipped, as it is
+                    fixed.update({lit.index: int(occ.uid in self.meetings) for lit in occ.placed_lits()})
                 continue
             for index, value in pins.items():
                 if value:

@@ -138,8 +138,10 @@ def test_bad_input_gets_a_4xx_naming_the_field(service: Service) -> None:
 def test_a_solve_runs_as_a_job_and_the_plan_reads_per_district_and_person(service: Service) -> None:
     plan = service.solved_plan()
     assert plan["status"] in ("OPTIMAL", "FEASIBLE")
-    # two fortnightly series, six fortnights each; the vinterferie fortnight is skipped
-    assert len(plan["meetings"]) == 10 and plan["parent_id"] is None
+    # two fortnightly series, six fortnights each; the vinterferie fortnight meets unless the
+    # series' week is the closed one (then it is listed as skipped)
+    assert len(plan["meetings"]) + len(plan["skipped"]) == 12 and plan["parent_id"] is None
+    assert all(s["reason"] == "udgår: Vinterferie" for s in plan["skipped"])
     baltorp = service.client.get(f"/plans/{plan['id']}?district=baltorp", headers=auth("baltorp")).json()
     assert {m["unit"] for m in baltorp["meetings"]} == {"baltorpskolen"}
     mine = service.client.get(f"/plans/{plan['id']}", headers=auth("psyk-a"))

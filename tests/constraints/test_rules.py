@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from scheduler.build import build_model
 from scheduler.config import ConfigError
+from scheduler.hint import greedy_hint
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
@@ -54,6 +56,7 @@ CATALOGUE = {
     "max_meetings_per_week",
     "max_meetings_per_day",
     "regularity",
+    "holiday_fortnight",
     "preferred_weekdays",
     "preferred_start",
     "continuity",
@@ -513,14 +516,82 @@ def test_fortnightly_meetings_are_ten_days_apart_by_default() -> None:
     assert days(of(solved(loose), "kk")) == [D("2027-09-14"), D("2027-09-21")]
 
 
-def test_a_fortnight_with_a_holiday_week_is_skipped_and_the_rhythm_kept() -> None:
-    # Fortnight 2 has its first week in the holiday. Holding it in its second week (28 Sep) would
-    # put it a week off the rhythm and 7 days before 5 Oct: the fortnight is skipped instead.
-    cfg = config(series_list=[series("kk", **FORTNIGHT_SERIES)], term=SIX_WEEKS_WITH_HOLIDAY)
+def test_a_holiday_fortnight_is_skipped_when_the_series_week_is_closed() -> None:
+    # The leader is away in the second week of fortnights 0 and 2, so the rhythm is the first week,
+    # which is the holiday in fortnight 1. Holding it in its second week (28 Sep) would put it a
+    # week off the rhythm and 7 days before 5 Oct: the fortnight is skipped instead.
+    absent = [{"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-11", "end": "2027-10-15"}]
+    cfg = config(
+        series_list=[series("kk", **FORTNIGHT_SERIES)],
+        staff=[person("leder", absences=absent)],
+        term=SIX_WEEKS_WITH_HOLIDAY,
+    )
     plan = solved(cfg)
     assert days(of(plan, "kk")) == [D("2027-09-07"), D("2027-10-05")]
     assert [(s.occurrence, s.reason) for s in plan.skipped] == [(1, "udgår: Efterårsferie")]
+    assert plan.unplaced == []
     assert violations(plan, "regularity") == 0
+    assert violations(plan, "holiday_fortnight") == 1  # the skip, which nothing could avoid
+
+
+def test_a_holiday_fortnight_meets_when_the_series_week_is_open() -> None:
+    # The leader is away in the first week of fortnights 0 and 2: the rhythm is the second week,
+    # which is open in the holiday fortnight, so it meets there too, 14 days from each neighbour.
+    absent = [{"start": "2027-09-06", "end": "2027-09-10"}, {"start": "2027-10-04", "end": "2027-10-08"}]
+    cfg = config(
+        series_list=[series("kk", **FORTNIGHT_SERIES)],
+        staff=[person("leder", absences=absent)],
+        term=SIX_WEEKS_WITH_HOLIDAY,
+    )
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-14"), D("2027-09-28"), D("2027-10-12")]
+    assert plan.skipped == []
+    assert violations(plan, "regularity") == violations(plan, "holiday_fortnight") == 0
+
+
+def test_a_free_series_takes_the_rhythm_that_holds_the_holiday_fortnight() -> None:
+    # Nothing fixes the week: the second week keeps all three meetings, as a hand planner would.
+    cfg = config(series_list=[series("kk", **FORTNIGHT_SERIES)], term=SIX_WEEKS_WITH_HOLIDAY)
+    plan = solved(cfg)
+    assert days(of(plan, "kk")) == [D("2027-09-14"), D("2027-09-28"), D("2027-10-12")]
+    assert plan.skipped == []
+
+
+def test_the_greedy_start_holds_a_holiday_fortnight_on_the_rhythm_or_leaves_it_out() -> None:
+    def hinted_presence(absent: list[dict[str, str]]) -> tuple[int, list[bool]]:
+        cfg = config(
+            series_list=[series("kk", **FORTNIGHT_SERIES)],
+            staff=[person("leder", absences=absent)],
+            term=SIX_WEEKS_WITH_HOLIDAY,
+        )
+        ctx = build_model(cfg, cfg.terms[0])
+        placed = greedy_hint(ctx)
+        hint = ctx.model.proto.solution_hint
+        values = dict(zip(hint.vars, hint.values, strict=True))
+        optional = [o for o in ctx.occurrences if o.period.optional]
+        return placed, [bool(values[o.placed_lits()[0].index]) for o in optional]
+
+    # week 1 is the rhythm: the holiday fortnight's 28 September would be a week off it
+    week_one = [{"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-11", "end": "2027-10-15"}]
+    assert hinted_presence(week_one) == (2, [False])  # both meetings that must be, for the warm start
+    week_two = [{"start": "2027-09-06", "end": "2027-09-10"}, {"start": "2027-10-04", "end": "2027-10-08"}]
+    assert hinted_presence(week_two) == (2, [True])
+
+
+def test_a_skipped_holiday_fortnight_is_not_a_missing_meeting_of_a_partial_plan() -> None:
+    # The leader's absences leave fortnight 2 no time at all (PARTIAL); the holiday fortnight
+    # is skipped for the rhythm, listed in `skipped` and not counted as a meeting that is missing.
+    absent = [{"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-04", "end": "2027-10-15"}]
+    cfg = config(
+        series_list=[series("kk", **FORTNIGHT_SERIES)],
+        staff=[person("leder", absences=absent)],
+        term=SIX_WEEKS_WITH_HOLIDAY,
+    )
+    partial(cfg, 1, 1)  # 7 September; 28 September would be 21 days after it, over the 18
+    plan = plan_for(cfg)
+    assert [u.occurrence for u in plan.unplaced] == [2]
+    assert [s.occurrence for s in plan.skipped] == [1]
+    assert plan.explanation[0].startswith("Ikke alle møder kan placeres: 1 af 2 møder er planlagt")
 
 
 def test_holiday_shift_days_lets_the_holiday_fortnight_move_a_week() -> None:

@@ -61,7 +61,7 @@ def test_the_drafts_changes_go_on_top_of_the_live_plan(base: Plan) -> None:
 
 
 def test_a_meeting_changed_in_both_is_contested(base: Plan) -> None:
-    both = find(base, "kk-baltorp", 4)  # period 3 is the skipped vinterferie fortnight
+    both = find(base, "kk-baltorp", 4)  # period 3, the vinterferie fortnight, may be skipped
     live = changed(base, both, **later(both, 30))
     draft = changed(base, both, **later(both, 60))
     assert merge_onto(live, base, draft).contested == {both.uid}

@@ -26,6 +26,7 @@ from scheduler.replan import (
     move_meeting,
     notice_horizon,
     propose,
+    replan,
     what_if,
 )
 from scheduler.replan.unavailability import touched_meetings
@@ -447,3 +448,56 @@ def test_a_partial_attendee_away_outside_their_part_touches_nothing() -> None:
     assert checked(cfg, plan, request(ssp_away(time(13, 0), time(14, 15)))) == []
     touched = touched_meetings(plan, ssp_away(time(14, 0), time(15, 0)), LONG_BEFORE)
     assert [m.uid for m in touched] == [on(plan, "kk", TUE_W2).uid]
+
+
+# ----------------------------------------------------------------- holiday fortnights
+
+HOLIDAY_FORTNIGHTS = {
+    "end": "2027-10-15",  # three fortnights from Monday 6 September; the second's first week closed
+    "school_holidays": [{"name": "Efterårsferie", "start": "2027-09-20", "end": "2027-09-24"}],
+}
+
+
+def holiday_fortnight_config(*absences: dict[str, str]) -> MunicipalityConfig:
+    """Every other Tuesday 13-15, chaired by the leder, over three fortnights with a holiday week."""
+    return config(
+        [series("kk", cadence="fortnightly", chair="leder")],
+        [person("leder", absences=list(absences))],
+        terms=[builders.term("t", **HOLIDAY_FORTNIGHTS)],
+    )
+
+
+def kk_days(plan: Plan) -> list[date]:
+    return sorted(m.start.astimezone(TZ).date() for m in plan.meetings if m.series == "kk")
+
+
+def test_a_replan_keeps_the_holiday_fortnight_the_live_plan_holds() -> None:
+    cfg = holiday_fortnight_config()
+    live = base_plan(cfg)  # the second week keeps all three: 14 and 28 September, 12 October
+    assert kk_days(live) == [D("2027-09-14"), D("2027-09-28"), D("2027-10-12")]
+    again = replan(cfg, live, now=LONG_BEFORE, time_limit=5, workers=1)
+    assert kk_days(again) == kk_days(live) and again.skipped == []
+    assert again.stats is not None and again.stats.changed_meetings == 0
+
+
+def test_a_replan_drops_the_holiday_fortnight_only_when_it_must() -> None:
+    # The leader is now away on 12 October: the last meeting moves to 5 October, 7 days after
+    # 28 September, so the holiday fortnight's meeting goes (skipped), not the last one (unplaced).
+    live = base_plan(holiday_fortnight_config())
+    cfg = holiday_fortnight_config({"start": "2027-10-11", "end": "2027-10-15"})
+    after = replan(cfg, live, now=LONG_BEFORE, time_limit=5, workers=1)
+    assert after.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), after.explanation
+    assert kk_days(after) == [D("2027-09-14"), D("2027-10-05")]
+    assert [(s.occurrence, s.reason) for s in after.skipped] == [(1, "udgår: Efterårsferie")]
+    assert after.unplaced == [] and verify_plan(cfg, after) == []
+
+
+def test_a_replan_keeps_a_skipped_holiday_fortnight_skipped() -> None:
+    # The leader is away in the second week of fortnights 0 and 2: the rhythm is the first week,
+    # the holiday's; a replan with nothing changed adds no meeting a week off it.
+    away_weeks = ({"start": "2027-09-13", "end": "2027-09-17"}, {"start": "2027-10-11", "end": "2027-10-15"})
+    cfg = holiday_fortnight_config(*away_weeks)
+    live = base_plan(cfg)
+    assert kk_days(live) == [D("2027-09-07"), D("2027-10-05")] and len(live.skipped) == 1
+    again = replan(cfg, live, now=LONG_BEFORE, time_limit=5, workers=1)
+    assert kk_days(again) == kk_days(live) and again.skipped == live.skipped

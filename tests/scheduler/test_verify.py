@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scheduler.config import config_from_data
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus, SkippedPeriod
 from scheduler.term_dates import closed_days, local_datetime, series_periods
 from scheduler.verify import RULES, Violation, format_violations, verify_plan, verify_saved_plan
 from tests import builders
@@ -553,18 +553,64 @@ HOLIDAY_WEEK = {
 }
 
 
+def _skipping(cfg: MunicipalityConfig, plan: Plan, *occurrences: int) -> Plan:
+    """The plan listing these periods of series kk as skipped, dated as the config has them."""
+    term, kk = cfg.terms[0], cfg.series[0]
+    periods = series_periods(kk, term, closed_days(cfg, term, kk.calendars))
+    plan.skipped = [
+        SkippedPeriod(
+            series="kk",
+            occurrence=i,
+            period_start=periods[i].start,
+            period_end=periods[i].end,
+            reason="udgår: Efterårsferie",
+        )
+        for i in occurrences
+    ]
+    return plan
+
+
 def test_cadence_holiday_fortnight_a_week_off_the_rhythm() -> None:
-    # Fortnight 1's first week is the holiday. By default the fortnight is skipped, so a meeting
-    # in its second week, 7 days before the next, breaks the gap; holiday_shift_days: 7 allows it.
+    # Fortnight 1's first week is the holiday. A series meeting in the first week of its
+    # fortnights skips it, so a meeting in its second week, 7 days before the next, breaks the
+    # gap; holiday_shift_days: 7 allows it.
     plan = (_kk(0, D("2027-09-07")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-05")))
     messages = _cadence_messages(_gap_config("fortnightly", **HOLIDAY_WEEK), *plan)
     assert any("21 days apart; at most 18" in m for m in messages), messages
     assert any("7 day(s) apart; at least 10" in m for m in messages), messages
-    skipped = (plan[0], plan[2])
-    assert _cadence_messages(_gap_config("fortnightly", **HOLIDAY_WEEK), *skipped) == []
     shifting = {"kind": "fortnightly", "holiday_shift_days": 7}
     assert _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), *plan) == []
-    assert "no meeting in period 1" in _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), *skipped)[0]
+    kept_out = _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), plan[0], plan[2])
+    assert "no meeting in period 1" in kept_out[0]
+
+
+def test_a_holiday_fortnight_left_out_must_be_listed_as_skipped() -> None:
+    cfg = _gap_config("fortnightly", **HOLIDAY_WEEK)
+    meetings = (_kk(0, D("2027-09-07")), _kk(2, D("2027-10-05")))
+    found = verify_plan(cfg, hand_plan("efteraar", *meetings))
+    assert [v.message for v in found] == [
+        "series kk has no meeting in period 1 (2027-09-20 to 2027-10-03), which has 5 open day(s) "
+        "and is not listed as skipped"
+    ]
+    assert verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", *meetings), 1)) == []
+    # a series whose week is open holds it: 14 and 28 September, 12 October, none skipped
+    second_week = (_kk(0, D("2027-09-14")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-12")))
+    assert verify_plan(cfg, hand_plan("efteraar", *second_week)) == []
+
+
+def test_a_skipped_entry_needs_a_holiday_fortnight_without_a_meeting() -> None:
+    cfg = _gap_config("fortnightly", **HOLIDAY_WEEK)
+    held = (_kk(0, D("2027-09-14")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-12")))
+    found = verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", *held), 1, 2))
+    assert sorted(v.message for v in found) == [
+        "period 1 of series kk (2027-09-20 to 2027-10-03) is listed as skipped, but it has a meeting",
+        "period 2 of series kk (2027-10-04 to 2027-10-15) is listed as skipped, but it has a meeting",
+    ]
+    found = verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", held[0], held[1]), 2))
+    assert (
+        "period 2 of series kk (2027-10-04 to 2027-10-15) is listed as skipped, "
+        "but it is no holiday fortnight" in [v.message for v in found]
+    )
 
 
 def _set_person(index: int, person: str) -> Callable[[Meeting], None]:
