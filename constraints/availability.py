@@ -12,6 +12,7 @@ from datetime import date
 from scheduler.availability import not_employed_da
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.danish import date_range_da, join_da, weekday_da
+from scheduler.model import Absence, Person
 from scheduler.rules import Rule
 
 
@@ -54,6 +55,9 @@ class Availability(Rule):
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         person = ctx.people[subject]
+        covering = _absence_covering_the_meetings(ctx, person)
+        if covering is not None:  # the one fact that matters: say only that
+            return f"{person.name} er fraværende {date_range_da(covering.start, covering.end)}."
         by_hours: dict[str, list[str]] = {}
         for weekday, hours in person.working_hours.items():
             by_hours.setdefault(str(hours), []).append(weekday_da(weekday))
@@ -84,6 +88,20 @@ class Availability(Rule):
         if absences:
             text += f" og er fraværende {join_da(absences)}"
         return text + "."
+
+
+def _absence_covering_the_meetings(ctx: PlanningContext, person: Person) -> Absence | None:
+    """A whole-day absence spanning every period explained (one meeting's, when a left-out meeting
+    is explained on its own), or None: then the working week, commitments and absences all count."""
+    occurrences = ctx.occurrences + ctx.empty_occurrences
+    if not occurrences:
+        return None
+    days = [day for o in occurrences for day in (o.period.days or (o.period.start, o.period.end))]
+    first, last = min(days), max(days)  # the days the meetings could be on
+    return next(
+        (a for a in person.absences if a.time is None and a.start <= first and last <= a.end),
+        None,
+    )
 
 
 RULE = Availability()

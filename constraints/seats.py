@@ -33,8 +33,12 @@ class Seats(Rule):
             return f"{title} kræver {person_name(ctx, seat.person)}."
         pool = [person_name(ctx, p) for p in seat_pool(ctx.config, series, seat)]
         roles = all_roles(ctx.config)
-        what = roles.get(seat.role or "", seat.role or "en af de udpegede").lower()
+        label = roles.get(seat.role or "", seat.role or "en af de udpegede")
+        what = label[:1].lower() + label[1:]  # "Psykolog (PPR)" -> "psykolog (PPR)"
         count = "én" if seat.count == 1 else str(seat.count)
+        if len(pool) == 1 and seat.count == 1:
+            unit = ctx.index.units[series.unit].name
+            return f"{title} kræver {count} {what}, og kun {pool[0]} dækker {unit}."
         return f"{title} kræver {count} {what} blandt {join_da(pool)}."
 
 
