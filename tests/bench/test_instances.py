@@ -64,6 +64,11 @@ def test_the_instances_have_the_shapes_the_issue_asks_for() -> None:
     psychologists = [p for p in tight.staff if "psykolog" in p.roles]
     assert len(psychologists) < len([p for p in ballerup.staff if "psykolog" in p.roles])
     assert _part_time(tight) > _part_time(ballerup)
+    # Close to capacity: the speech and hearing teachers' weekly ceilings leave at most a fifth
+    # more seats than the school conferences (fortnightly, each with one of them) need.
+    needing = [s for s in tight.series if any(r.role == "tale_hoerelaerer" for r in s.required_roles)]
+    ceilings = sum(p.max_meetings_per_week or 5 for p in tight.staff if "tale_hoerelaerer" in p.roles)
+    assert len(needing) / 2 <= ceilings <= 1.2 * len(needing) / 2 + 0.5
     assert len(city.districts) >= 10 and len(city.series) >= 100 and len(city.staff) >= 250
     ppr_team_sites = {c.site for p in city.staff if "psykolog" in p.roles for c in p.commitments}
     assert len(ppr_team_sites) >= 3  # several PPR teams, each meeting at its own house
