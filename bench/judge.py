@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
+from scheduler.config import seat_pool
 from scheduler.index import index_of
 from scheduler.model import PLANNED, Meeting, MunicipalityConfig, Person, Plan, PlanStatus, Term
 from scheduler.roles import fair_load_roles
@@ -138,10 +139,11 @@ def travel_minutes(config: MunicipalityConfig, meetings: list[Meeting]) -> int:
 
 def worst_load_ratio(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) -> float | None:
     """Per specialist role (`fair_load_roles`): each holder's required meeting minutes scaled to
-    a full-time week (37 / weekly_hours), the busiest holder over the mean of the role's holders
-    who are employed in the term; the worst role's ratio. None when no role has a load."""
+    a full-time week (37 / weekly_hours), the busiest holder over the mean of the role's holders;
+    the worst role's ratio. A holder counts when some seat of the term's series could take them
+    and they work some of the term (one who serves no unit with a meeting carries nothing any
+    plan could give them). None when no role has two such holders with a load."""
     index = index_of(config)
-    roles = fair_load_roles(config.extra_roles)
     minutes: dict[str, float] = defaultdict(float)
     for meeting in meetings:
         length = int((meeting.end - meeting.start).total_seconds() // 60)
@@ -149,9 +151,15 @@ def worst_load_ratio(config: MunicipalityConfig, term: Term, meetings: list[Meet
             if attendee.required and attendee.person in index.people:
                 joins, leaves = attendee.span_in(length)
                 minutes[attendee.person] += leaves - joins
+    seatable = {
+        pid
+        for series in index.active_series(term)
+        for _, seat in series.seats()
+        for pid in seat_pool(config, series, seat)
+    }
     worst: float | None = None
-    for role in sorted(roles):
-        holders = [p for p in config.staff if role in p.roles and _employed_in(p, term)]
+    for role in sorted(fair_load_roles(config.extra_roles)):
+        holders = [p for p in config.staff if role in p.roles and p.id in seatable and _employed_in(p, term)]
         loads = [minutes[p.id] * FULL_TIME_HOURS / p.weekly_hours for p in holders]
         mean = sum(loads) / len(loads) if loads else 0.0
         if len(loads) < 2 or mean <= 0:
