@@ -87,7 +87,8 @@ def _text(value: Any) -> str:
 
 
 def _cell(values: list[Any]) -> str:
-    """One value as it is; several as 'min / median / max' (booleans: 'yes', 'no' or 'k of n')."""
+    """One value as it is; several as 'min / median / max', or one value where all agree
+    (booleans: 'yes', 'no' or 'k of n')."""
     if len(values) == 1:
         return _text(values[0])
     if all(isinstance(v, bool) for v in values):
@@ -96,6 +97,8 @@ def _cell(values: list[Any]) -> str:
     known = sorted(v for v in values if v is not None)
     if not known:
         return "–"
+    if known[0] == known[-1] and len(known) == len(values):
+        return _text(known[0])  # every seed agrees
     median = statistics.median(known)
     middle = round(median, 3) if isinstance(median, float) else median
     text = f"{_text(known[0])} / {_text(middle)} / {_text(known[-1])}"
