@@ -33,12 +33,11 @@ from scheduler.model import (
     Room,
     Seat,
     Series,
-    SkippedPeriod,
     Term,
     UnplacedMeeting,
     Weekday,
 )
-from scheduler.solve import plan_stats
+from scheduler.solve import plan_stats, skipped_periods
 from scheduler.term_dates import (
     Pattern,
     Period,
@@ -47,7 +46,6 @@ from scheduler.term_dates import (
     pattern_of,
     phase_of,
     series_periods,
-    skip_reason,
 )
 
 NO_TIME_DA = "ingen ledig tid"
@@ -217,13 +215,10 @@ class _SeriesPlanner:
         pattern = self.choose_pattern()
         for period in self.periods:
             if not period.days:
-                base.skip(self.series, period, self.closed)
-                continue
+                continue  # skipped: listed by `skipped_periods`
             spot = self.first_fit(period, pattern)
             if spot is None:
-                if period.optional:
-                    base.skip(self.series, period, self.closed)
-                else:
+                if not period.optional:  # a holiday fortnight left out is skipped, not missing
                     base.leave_out(self.series, period)
                 continue
             base.book(self.series, period, spot)
@@ -246,7 +241,6 @@ class _Baseline:
             for use in spans:
                 self.committed[(site, room, use[0])].append(use)
         self.meetings: list[Meeting] = []
-        self.skipped: list[SkippedPeriod] = []
         self.unplaced: list[UnplacedMeeting] = []
 
     def person_free(self, pid: str, day: date, start: int, end: int, site: str) -> bool:
@@ -325,17 +319,6 @@ class _Baseline:
             )
         )
 
-    def skip(self, series: Series, period: Period, closed: dict[date, str]) -> None:
-        self.skipped.append(
-            SkippedPeriod(
-                series=series.id,
-                occurrence=period.index,
-                period_start=period.start,
-                period_end=period.end,
-                reason=skip_reason(period, closed, series),
-            )
-        )
-
     def leave_out(self, series: Series, period: Period) -> None:
         title = series_title(self.config, series)
         self.unplaced.append(
@@ -382,7 +365,7 @@ def first_fit_plan(config: MunicipalityConfig, term_id: str | None = None) -> Pl
         solve_seconds=0,
         stats=plan_stats(config, term, meetings),
         meetings=meetings,
-        skipped=base.skipped,
+        skipped=skipped_periods(config, term, {(m.series, m.occurrence) for m in meetings}),
         unplaced=sorted(base.unplaced, key=lambda u: (u.period_start, u.series, u.occurrence)),
         explanation=[],
     )

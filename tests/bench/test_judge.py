@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from bench.baseline import first_fit_plan
 from bench.judge import judge
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, PlanStatus
-from scheduler.term_dates import local_datetime
-from tests.builders import CHAIR, EFTERAAR_START, hand_plan, person, series, series_meeting, small_config
+from tests.builders import EFTERAAR_START, hand_plan, person, series, series_meeting, small_config
 
 MONDAYS = [EFTERAAR_START + timedelta(weeks=k) for k in range(4)]
 TUESDAY = timedelta(days=1)
@@ -60,18 +59,7 @@ def test_preferred_weekday_and_start_shares() -> None:
 
 
 def _at_huset(sid: str, occurrence: int, day: date, minute: int) -> Meeting:
-    start = local_datetime(day, minute)
-    return Meeting(
-        uid=f"{sid}-{occurrence}",
-        series=sid,
-        occurrence=occurrence,
-        title=sid,
-        unit="solsikken",
-        site="huset",
-        start=start,
-        end=start + timedelta(hours=1),
-        attendees=[CHAIR],
-    )
+    return series_meeting(sid, occurrence, day, minute, unit="solsikken", site="huset", minutes=60)
 
 
 def test_travel_minutes_of_a_person_between_two_sites() -> None:
