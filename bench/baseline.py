@@ -5,7 +5,8 @@ units without one come last), each series in config order: pick the pattern (wee
 week of the period) that fits the most periods given what is already booked, preferred weekdays
 and starts first on a tie; then place each meeting at the pattern's time if it fits, else at the
 first (day, start) of its period that does. Seats go to the first free member of their pool (the
-seat's earlier holder first), rooms to the first free room. Nothing placed is ever moved; a
+seat's earlier holder first), rooms to the first free room; optional people come where they are
+free. Nothing placed is ever moved; a
 meeting that does not fit is left out (a PARTIAL plan, reason "ingen ledig tid").
 
 Every hard rule the verifier checks is kept on this module's own bookkeeping, from the shared
@@ -24,6 +25,7 @@ from scheduler.build import meeting_uid
 from scheduler.config import seat_pool, series_title, stand_ins
 from scheduler.index import ConfigIndex, index_of
 from scheduler.model import (
+    OPTIONAL_SEAT,
     Attendee,
     CadenceKind,
     Meeting,
@@ -303,6 +305,14 @@ class _Baseline:
                 a, b = (join or 0), (duration if leave is None else leave)
                 self.ledger.people[(pid, spot.day)].append((spot.start + a, spot.start + b, site))
                 self.ledger.weekly[(pid, iso.year, iso.week)] += 1
+        seated = {a.person for a in attendees}
+        for pid in series.optional_people:  # invited as always; they come where they are free
+            if pid in seated or not self.person_free(pid, spot.day, spot.start, spot.start + duration, site):
+                continue
+            role = self.index.people[pid].roles[0]
+            attendees.append(Attendee(person=pid, role=role, required=False, seat=OPTIONAL_SEAT))
+            self.ledger.people[(pid, spot.day)].append((spot.start, spot.start + duration, site))
+            self.ledger.weekly[(pid, iso.year, iso.week)] += 1
         self.ledger.rooms[(site, spot.room, spot.day)].append((spot.start, spot.start + duration))
         self.meetings.append(
             Meeting(

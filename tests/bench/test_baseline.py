@@ -217,3 +217,13 @@ def test_rooms_commitments_cadences_and_substitutes_are_kept() -> None:
     chairs = {_local(m)[0]: m.attendees[0].person for m in _of(plan.meetings, "alt")}
     assert [chairs[d] for d in sorted(chairs)] == ["b", "c", "b"]
     assert [(u.series, u.period_start) for u in plan.unplaced if u.series == "big"] == [("big", MONDAYS[1])]
+
+
+def test_optional_people_come_where_they_are_free() -> None:
+    away = {"start": MONDAYS[1].isoformat(), "end": (MONDAYS[1] + timedelta(days=4)).isoformat()}
+    config = small_config(
+        staff=[person("leder"), person("gaest", absences=[away])],
+        series=[series("a", chair="leder", optional_people=["gaest"])],
+    )
+    guests = [[a.person for a in m.attendees if not a.required] for m in _verified(config)]
+    assert guests == [["gaest"], [], ["gaest"], ["gaest"]]
