@@ -37,7 +37,7 @@ SCALE_FACTORS = (2, 4, 10)
 class Instance:
     """One problem of the benchmark: a checked config and the term to plan."""
 
-    name: str  # "ballerup", "lilleby", "ballerup x4", …
+    name: str  # "ballerup", "lilleby", "ballerup-x4", …
     config: MunicipalityConfig
     term: str  # term id to plan
     shape: str  # one line: "5 distrikter, 26 serier, 81 personer"
@@ -70,5 +70,5 @@ def benchmark_instances(scaled: bool = True) -> list[Instance]:
     instances = [_instance("ballerup", base)]
     instances += [_instance(name, load_config(instance_path(name))) for name in UNTUNED]
     if scaled:
-        instances += [_instance(f"ballerup x{f}", scale_config(base, f)) for f in SCALE_FACTORS]
+        instances += [_instance(f"ballerup-x{f}", scale_config(base, f)) for f in SCALE_FACTORS]
     return instances

@@ -1,96 +1,178 @@
-"""`make bench`: solver figures on the Ballerup example and on 2x, 4x and 10x scaled copies.
+"""`make bench`: the optimiser against hand planning, one table per benchmark instance.
 
-Prints, per instance: model size, time to the first feasible plan, final objective, best bound,
-gap, regularity and wall time. Compare figures within one run; machines are noisy.
+Rows are the judge's figures (`bench.judge`), columns the hand-planning baseline
+(`bench.baseline`, deterministic: one plan) and moedeplan at each time limit, each solver cell
+"min / median / max" over `--seeds` seeds (a separate solve per seed and limit, nothing reused).
+Compare figures within one run; machines are noisy.
+
+Quick smoke: `python -m bench.run --instances ballerup --seeds 1 --limits 5`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from bench.generate import scale_config
-from scheduler.config import load_config
-from scheduler.model import PlanStatus
+from bench.baseline import first_fit_plan
+from bench.catalogue import Instance, benchmark_instances
+from bench.judge import Figures, judge
+from scheduler.model import Plan
 from scheduler.solve import SolveOptions, solve
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ballerup.yaml"
-
-
-def run(factors: list[int], time_limit: float, workers: int, term: str) -> list[dict[str, object]]:
-    base = load_config(EXAMPLE)
-    rows: list[dict[str, object]] = []
-    for factor in factors:
-        config = base if factor == 1 else scale_config(base, factor)
-        started = time.monotonic()
-        plan = solve(config, term, SolveOptions(time_limit=time_limit, workers=workers, seed=0))
-        wall = time.monotonic() - started
-        feasible = plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
-        gap = None
-        if feasible and plan.objective is not None and plan.best_bound is not None:
-            gap = (plan.objective - plan.best_bound) / max(1.0, abs(plan.objective))
-        rows.append(
-            {
-                "instance": f"ballerup x{factor}",
-                "series": len(config.series),
-                "staff": len(config.staff),
-                "meetings": len(plan.meetings),
-                "status": plan.status.value,
-                "first_feasible_s": plan.first_feasible_seconds,
-                "objective": plan.objective,
-                "best_bound": plan.best_bound,
-                "gap_pct": round(100 * gap, 2) if gap is not None else None,
-                "regularity_pct": plan.stats.regularity_pct if plan.stats else None,
-                "continuity_pct": plan.stats.continuity_pct if plan.stats else None,
-                "wall_s": round(wall, 2),
-            }
-        )
-        _print_row(rows[-1], header=len(rows) == 1)
-    return rows
-
-
-COLUMNS = [
-    ("instance", 14),
-    ("series", 6),
-    ("staff", 5),
-    ("meetings", 8),
-    ("status", 10),
-    ("first_feasible_s", 16),
-    ("objective", 10),
-    ("best_bound", 10),
-    ("gap_pct", 7),
-    ("regularity_pct", 14),
-    ("continuity_pct", 14),
-    ("wall_s", 7),
+ROWS: list[tuple[str, str]] = [
+    ("complete", "all placed, 0 hard violations"),
+    ("placed", "meetings placed"),
+    ("hard_violations", "hard violations"),
+    ("regularity_pct", "same weekday and start all term %"),
+    ("preferred_weekday_pct", "at the preferred weekday %"),
+    ("preferred_start_pct", "at the preferred start %"),
+    ("gap_pct", "gap to the proven bound %"),
+    ("travel_minutes", "travel minutes"),
+    ("continuity_pct", "continuity %"),
+    ("worst_load_ratio", "worst specialist load / role mean"),
+    ("first_feasible_s", "first plan s"),
+    ("wall_s", "wall s"),
 ]
+"""(key in a run's figures, the row's label)"""
 
 
-def _print_row(row: dict[str, object], header: bool) -> None:
-    if header:
-        print(" | ".join(name.ljust(width) for name, width in COLUMNS), flush=True)
-    cells = []
-    for name, width in COLUMNS:
-        value = row[name]
-        text = "-" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-        cells.append(text.ljust(width))
-    print(" | ".join(cells), flush=True)
+def _figures(instance: Instance, plan_of: Callable[[], Plan]) -> dict[str, Any]:
+    started = time.monotonic()
+    plan = plan_of()
+    wall = round(time.monotonic() - started, 2)
+    figures: Figures = judge(instance.config, plan)
+    return {
+        **figures.as_dict(),
+        "status": plan.status.value,
+        "first_feasible_s": plan.first_feasible_seconds,
+        "wall_s": wall,
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--factors", default="1,2,4,10", help="comma-separated scale factors")
-    parser.add_argument("--time-limit", type=float, default=60.0)
+def measure(instance: Instance, limits: Sequence[float], seeds: int, workers: int) -> dict[str, Any]:
+    """The baseline's figures and, per time limit, each seed's."""
+    baseline = _figures(instance, partial(first_fit_plan, instance.config, instance.term))
+    solver: dict[str, list[dict[str, Any]]] = {}
+    for limit in limits:
+        runs = []
+        for seed in range(seeds):
+            options = SolveOptions(time_limit=limit, workers=workers, seed=seed)
+            figures = _figures(instance, partial(solve, instance.config, instance.term, options))
+            runs.append({"seed": seed, **figures})
+        solver[f"{limit:g}"] = runs
+    return {
+        "instance": instance.name,
+        "shape": instance.shape,
+        "series": len(instance.config.series),
+        "staff": len(instance.config.staff),
+        "baseline": baseline,
+        "moedeplan": solver,
+    }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _cell(values: list[Any]) -> str:
+    """One value as it is; several as 'min / median / max', or one value where all agree
+    (booleans: 'yes', 'no' or 'k of n')."""
+    if len(values) == 1:
+        return _text(values[0])
+    if all(isinstance(v, bool) for v in values):
+        hits = sum(values)
+        return "yes" if hits == len(values) else ("no" if hits == 0 else f"{hits} of {len(values)}")
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return "–"
+    if known[0] == known[-1] and len(known) == len(values):
+        return _text(known[0])  # every seed agrees
+    median = statistics.median(known)
+    middle = round(median, 3) if isinstance(median, float) else median
+    text = f"{_text(known[0])} / {_text(middle)} / {_text(known[-1])}"
+    missing = len(values) - len(known)
+    return text + (f" ({missing} –)" if missing else "")
+
+
+def table(result: dict[str, Any], workers: int) -> str:
+    """The instance's table in Markdown: rows = figures, columns = baseline | each limit."""
+    limits = list(result["moedeplan"])
+    seeds = max((len(runs) for runs in result["moedeplan"].values()), default=0)
+    header = ["", "hand planning (first fit)", *(f"moedeplan {limit} s" for limit in limits)]
+    lines = [
+        f"### {result['instance']} ({result['shape']}; {result['series']} series, {result['staff']} staff; "
+        f"{workers} workers, {seeds} seed(s): min / median / max)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for key, label in ROWS:
+        cells = [_cell([result["baseline"][key]])]
+        cells += [_cell([run[key] for run in result["moedeplan"][limit]]) for limit in limits]
+        if key == "placed":
+            expected = result["baseline"]["expected"]
+            cells = [f"{c} of {expected}" for c in cells]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run(
+    names: Sequence[str] | None, limits: Sequence[float], seeds: int, workers: int
+) -> list[dict[str, Any]]:
+    instances = benchmark_instances()
+    if names:
+        unknown = sorted(set(names) - {i.name for i in instances})
+        if unknown:
+            known = ", ".join(i.name for i in instances)
+            raise SystemExit(f"ukendt instans: {', '.join(unknown)} (kendte: {known})")
+        instances = [i for i in instances if i.name in names]
+    results = []
+    for instance in instances:
+        result = measure(instance, limits, seeds, workers)
+        print(table(result, workers), end="\n\n", flush=True)
+        results.append(result)
+    return results
+
+
+def _positive_floats(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke tidsgrænser i sekunder, fx 10,60") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"'{text}': tidsgrænserne skal være positive, fx 10,60")
+    return values
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--instances", help="comma-separated instance names (default: all)")
+    parser.add_argument("--seeds", type=int, default=5, help="solver seeds per time limit (0..N-1)")
+    parser.add_argument("--limits", type=_positive_floats, default=[10.0, 60.0], help="seconds, e.g. 10,60")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--term", default="foraar-2027")
-    parser.add_argument("--json", type=Path, help="also write the rows here")
-    args = parser.parse_args()
-    factors = [int(f) for f in args.factors.split(",")]
-    rows = run(factors, args.time_limit, args.workers, args.term)
+    parser.add_argument("--json", type=Path, help="also write every run's figures here")
+    args = parser.parse_args(argv)
+    if args.seeds < 1 or args.workers < 1:
+        parser.error("--seeds og --workers skal være mindst 1")
+    names = [n.strip() for n in args.instances.split(",")] if args.instances else None
+    results = run(names, args.limits, args.seeds, args.workers)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -383,21 +383,7 @@ def read_plan(
     meetings.sort(key=lambda m: (m.start, m.uid))
     held = {(m.series, m.occurrence) for m in series_meetings}
 
-    skipped = []
-    for series in index_of(config).active_series(term):
-        closed = closed_days_for(config, term, series)
-        skipped += [
-            SkippedPeriod(
-                series=series.id,
-                occurrence=period.index,
-                period_start=period.start,
-                period_end=period.end,
-                reason=skip_reason(period, closed, series),
-            )
-            for period in series_periods(series, term, closed)
-            # no open day, or a holiday fortnight left out (its meeting would be off the rhythm)
-            if not period.days or (period.optional and (series.id, period.index) not in held)
-        ]
+    skipped = skipped_periods(config, term, held)
 
     rule_costs = _rule_costs(ctx, solver)
     return Plan(
@@ -413,6 +399,28 @@ def read_plan(
         meetings=meetings,
         skipped=skipped,
     )
+
+
+def skipped_periods(
+    config: MunicipalityConfig, term: Term, held: set[tuple[str, int]]
+) -> list[SkippedPeriod]:
+    """The periods a plan holding `held` (series id, period index) skips, each with its reason:
+    no open day, or a holiday fortnight left out (its meeting would be off the rhythm)."""
+    skipped = []
+    for series in index_of(config).active_series(term):
+        closed = closed_days_for(config, term, series)
+        skipped += [
+            SkippedPeriod(
+                series=series.id,
+                occurrence=period.index,
+                period_start=period.start,
+                period_end=period.end,
+                reason=skip_reason(period, closed, series),
+            )
+            for period in series_periods(series, term, closed)
+            if not period.days or (period.optional and (series.id, period.index) not in held)
+        ]
+    return skipped
 
 
 def _rooms(ctx: PlanningContext, solver: cp_model.CpSolver) -> dict[str, str]:

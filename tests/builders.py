@@ -180,19 +180,28 @@ def hand_plan(
     )
 
 
-def series_meeting(sid: str, occurrence: int, day: date, minute: int = 13 * 60) -> Meeting:
-    """A two-hour meeting of series `sid` at Nordskolen chaired by the leder, on `day` at `minute`
-    (local time), for hand-built plans of `small_config` series."""
+def series_meeting(
+    sid: str,
+    occurrence: int,
+    day: date,
+    minute: int = 13 * 60,
+    *,
+    unit: str = "nordskolen",
+    site: str = "skolen",
+    minutes: int = 120,
+) -> Meeting:
+    """A meeting of series `sid` (two hours at Nordskolen unless told) chaired by the leder, on
+    `day` at `minute` (local time), for hand-built plans of `small_config` series."""
     start = local_datetime(day, minute)
     return Meeting(
         uid=f"{sid}-{occurrence}",
         series=sid,
         occurrence=occurrence,
         title=sid,
-        unit="nordskolen",
-        site="skolen",
+        unit=unit,
+        site=site,
         start=start,
-        end=start + timedelta(hours=2),
+        end=start + timedelta(minutes=minutes),
         attendees=[Attendee(person="leder", role="paedagogisk_leder", required=True, seat="chair")],
     )
 

@@ -78,7 +78,7 @@ def test_the_catalogue_lists_the_example_the_untuned_instances_and_the_scaled_co
     unscaled = benchmark_instances(scaled=False)
     assert [i.name for i in unscaled] == ["ballerup", *UNTUNED]
     everything = benchmark_instances()
-    scaled = [f"ballerup x{f}" for f in SCALE_FACTORS]
+    scaled = [f"ballerup-x{f}" for f in SCALE_FACTORS]
     assert [i.name for i in everything] == [*(i.name for i in unscaled), *scaled]
     for instance in everything:
         assert instance.term == TERM
@@ -86,7 +86,7 @@ def test_the_catalogue_lists_the_example_the_untuned_instances_and_the_scaled_co
         assert instance.shape == shape_of(instance.config)
     by_name = {i.name: i for i in everything}
     assert by_name["ballerup"].shape == "5 distrikter, 26 serier, 81 personer"
-    assert len(by_name["ballerup x10"].config.series) == 10 * len(by_name["ballerup"].config.series)
+    assert len(by_name["ballerup-x10"].config.series) == 10 * len(by_name["ballerup"].config.series)
 
 
 def test_only_the_untuned_instances_are_committed_the_scaled_copies_are_generated() -> None:
