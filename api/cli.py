@@ -127,8 +127,13 @@ def plan(
     workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
     deterministic: Annotated[
-        bool, typer.Option(help="the same plan on every run: the time limit counts work units")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--deterministic/--no-deterministic",
+            help="the same plan on every run: the time limit buys a fixed amount of work "
+            "(default: planning.deterministic)",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress line and no summary")] = False,
     busy: Annotated[Path | None, typer.Option(help="BUSY.yaml from `moedeplan freebusy`")] = None,
 ) -> None:
@@ -145,7 +150,7 @@ def plan(
             cfg,
             term,
             SolveOptions(
-                time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic or None
+                time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
             ),
             progress=None if quiet else line,
         )

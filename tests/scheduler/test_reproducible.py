@@ -28,6 +28,12 @@ def _fingerprint(plan: Plan) -> list[tuple[str, str, str, list[tuple[str, str]]]
     ]
 
 
+def _deterministic(config: MunicipalityConfig) -> MunicipalityConfig:
+    """The config with `planning.deterministic: true` and two workers."""
+    planning = config.planning.model_copy(update={"deterministic": True, "workers": 2})
+    return config.model_copy(update={"planning": planning})
+
+
 def _twice(config: MunicipalityConfig, options: SolveOptions) -> tuple[Plan, Plan]:
     return solve(config, options=options), solve(config, options=options)
 
@@ -67,10 +73,7 @@ def test_deterministic_solves_of_the_same_config_and_seed_give_the_same_plan(wor
 
 
 def test_the_config_switches_deterministic_mode_on() -> None:
-    config = load_config(TWO_DISTRICTS_FILE)
-    config = config.model_copy(
-        update={"planning": config.planning.model_copy(update={"deterministic": True, "workers": 2})}
-    )
+    config = _deterministic(load_config(TWO_DISTRICTS_FILE))
     first, second = _twice(config, SolveOptions(time_limit=2, seed=1))
     assert _fingerprint(first) == _fingerprint(second)
 
@@ -180,3 +183,33 @@ def test_the_cli_progress_line_speaks_of_the_distance_not_the_bound() -> None:
     line = progress_text(Progress(3, 767, 177, 9.5))
     assert "højst 76,9 % fra det bedst mulige" in line and "grænse" not in line
     assert "fra det bedst mulige" not in progress_text(Progress(1, 1622, 0, 3.5))
+
+
+def test_a_replanning_follows_the_configs_deterministic_mode() -> None:
+    from datetime import datetime
+
+    from scheduler.replan import replan
+    from scheduler.term_dates import TZ
+
+    config = _deterministic(load_config(TWO_DISTRICTS_FILE))
+    live = solve(config, options=SolveOptions(time_limit=2, workers=2))
+    now = datetime.combine(live.meetings[len(live.meetings) // 2].start.date(), datetime.min.time(), TZ)
+    first, second = (replan(config, live, now=now, time_limit=2, workers=2) for _ in range(2))
+    assert first.meetings and _fingerprint(first) == _fingerprint(second)
+
+
+def test_the_cli_plans_deterministically_on_request(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    plans = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        args = ["plan", str(TWO_DISTRICTS_FILE), "--out", str(out), "--time-limit", "2"]
+        result = CliRunner().invoke(app, [*args, "--workers", "2", "--deterministic", "--quiet"])
+        assert result.exit_code == 0, result.output
+        plans.append(Plan.model_validate(json.loads((out / "plan.json").read_text(encoding="utf-8"))))
+    assert plans[0].meetings and _fingerprint(plans[0]) == _fingerprint(plans[1])
