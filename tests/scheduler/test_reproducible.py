@@ -213,3 +213,20 @@ def test_the_cli_plans_deterministically_on_request(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         plans.append(Plan.model_validate(json.loads((out / "plan.json").read_text(encoding="utf-8"))))
     assert plans[0].meetings and _fingerprint(plans[0]) == _fingerprint(plans[1])
+
+
+def test_a_partial_solve_reports_honest_progress_and_repeats_in_deterministic_mode() -> None:
+    """Both phases (the most meetings placed, then the soft rules): the first phase's bound is on
+    the count of meetings, not the plan's objective, so it is never shown as one."""
+    from tests.builders import speech_config
+
+    config = speech_config([{"start": "2027-09-20", "end": "2027-10-01"}])
+    options = SolveOptions(time_limit=3, workers=2, seed=2, deterministic=True)
+    plan, events = _recorded(config, options)
+    again = solve(config, options=options)
+    assert plan.status.value == "PARTIAL" and plan.unplaced
+    assert events
+    bounds = [e.best_bound for e in events]
+    assert bounds == sorted(bounds) and all(0 <= e.best_bound <= e.objective for e in events)
+    assert plan.best_bound is None or 0 <= plan.best_bound <= (plan.objective or 0)
+    assert _fingerprint(plan) == _fingerprint(again)
