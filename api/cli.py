@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
+from scheduler.danish import distance_da
 from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
@@ -85,6 +86,17 @@ def validate(config: Annotated[Path, typer.Argument(help="municipality config (Y
     )
 
 
+def progress_text(progress: Progress) -> str:
+    """The progress line: the plan found, its objective, how far at most from the best possible
+    (where the solver knows a bound; a running solve's plan is FEASIBLE) and the time."""
+    distance = distance_da("FEASIBLE", progress.objective, progress.best_bound)
+    return (
+        f"  løser … plan nr. {progress.solutions}: mål {progress.objective:.0f}"
+        + (f", {distance}" if distance else "")
+        + f", {progress.elapsed:.1f} s"
+    )
+
+
 class _ProgressLine:
     """One line on stderr, rewritten as better plans arrive (only on a terminal)."""
 
@@ -94,10 +106,7 @@ class _ProgressLine:
 
     def __call__(self, progress: Progress) -> None:
         self.last = progress
-        text = (
-            f"  løser … plan nr. {progress.solutions}: mål {progress.objective:.0f}, "
-            f"nedre grænse {progress.best_bound:.0f}, {progress.elapsed:.1f} s"
-        )
+        text = progress_text(progress)
         if self.tty:
             sys.stderr.write("\r" + text.ljust(78))
         else:
@@ -117,6 +126,14 @@ def plan(
     time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds")] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
+    deterministic: Annotated[
+        bool | None,
+        typer.Option(
+            "--deterministic/--no-deterministic",
+            help="the same plan on every run: the time limit buys a fixed amount of work "
+            "(default: planning.deterministic)",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress line and no summary")] = False,
     busy: Annotated[Path | None, typer.Option(help="BUSY.yaml from `moedeplan freebusy`")] = None,
 ) -> None:
@@ -132,7 +149,9 @@ def plan(
         result = solve(
             cfg,
             term,
-            SolveOptions(time_limit=time_limit, workers=workers, seed=seed),
+            SolveOptions(
+                time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
+            ),
             progress=None if quiet else line,
         )
     except PlanVerificationError as exc:

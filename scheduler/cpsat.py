@@ -3,26 +3,71 @@ the same way (and a change of setting is one change)."""
 
 from __future__ import annotations
 
+import math
+import time
+
 from ortools.sat.python import cp_model
 
 MIN_TIME_LIMIT = 0.5
 
+WORK_UNITS_PER_SECOND = 0.5
+"""Deterministic mode: CP-SAT's work units a second of the time limit buys. A unit is meant to be
+about a second, but on the bundled example with two workers on the 2-core development machine
+one unit took 1.3-2.5 s (the most at the start: presolve, the first LP), so a limit of 60 s is
+30 units, which took 44 s there (2026-12-01)."""
+
+WALL_CAP_FACTOR = 5.0
+"""Deterministic mode: the wall clock may run this many times the limit before it stops the
+search anyway (a safety cap on a slow or loaded machine; a run stopped by it is no longer
+reproducible)."""
+
 
 def new_solver(
-    *, time_limit: float, workers: int, seed: int, log: bool = False, fix_to_hints: bool = False
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    log: bool = False,
+    fix_to_hints: bool = False,
+    deterministic: bool = False,
 ) -> cp_model.CpSolver:
     """A CP-SAT solver with our settings: at least half a second, `workers` threads, a fixed seed.
 
     Probing costs seconds of presolve on these models and buys little once the search starts
     from a complete plan (every solve here is warm-started), so it is off. `fix_to_hints` holds
     every hinted variable at its hint: a warm start completes a greedy plan instead of searching.
+
+    `deterministic`: `time_limit` buys a fixed amount of CP-SAT's work (deterministic time,
+    `WORK_UNITS_PER_SECOND`) instead of seconds, so where the search stops does not depend on
+    the machine's load;
+    with several workers the search is interleaved in fixed batches (`interleave_search`, the
+    only setting that makes parallel CP-SAT a function of its input). The wall clock stays a cap
+    at `WALL_CAP_FACTOR` times the limit.
     """
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.cp_model_probing_level = 0
-    params.max_time_in_seconds = max(MIN_TIME_LIMIT, time_limit)
+    limit = max(MIN_TIME_LIMIT, time_limit)
+    params.max_time_in_seconds = limit * WALL_CAP_FACTOR if deterministic else limit
     params.num_workers = max(1, workers)
     params.random_seed = seed
     params.log_search_progress = log
     params.fix_variables_to_their_hinted_value = fix_to_hints
+    if deterministic:
+        params.max_deterministic_time = limit * WORK_UNITS_PER_SECOND
+        params.interleave_search = params.num_workers > 1  # one worker is sequential already
     return solver
+
+
+def is_deterministic(solver: cp_model.CpSolver) -> bool:
+    """Whether the solver's limit is in work units (made by `new_solver(deterministic=True)`)."""
+    return not math.isinf(solver.parameters.max_deterministic_time)
+
+
+def budget_spent(solver: cp_model.CpSolver, started: float) -> float:
+    """What a finished solve used of its time limit, in the limit's seconds: its work units in
+    deterministic mode (the same on every run), else the seconds since `started` (a monotonic
+    clock reading)."""
+    if is_deterministic(solver):
+        return float(solver.response_proto.deterministic_time) / WORK_UNITS_PER_SECOND
+    return time.monotonic() - started

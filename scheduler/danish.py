@@ -140,3 +140,30 @@ def period_da(kind: CadenceKind, first: date, last: date) -> str:
     if kind == CadenceKind.daily:
         return long_date_da(first, year=False)
     return date_range_da(first, last)
+
+
+BEST_POSSIBLE_DA = "bevist bedst mulige"
+"""A plan the solver proved optimal, as a leader reads it."""
+DISTANCE_DA = "højst {pct} % fra det bedst mulige"
+"""A plan with a valid lower bound: (objective − bound) / objective, an upper limit on how much
+better a plan can be (no plan costs less than the bound)."""
+
+
+def distance_pct(status: str | None, objective: float | None, bound: float | None) -> float | None:
+    """How far at most a plan is from the best possible, in per cent; None where that is not known
+    to be true: only a FEASIBLE plan (a running solve's plans are) with a bound above 0 and at most
+    its objective (a bound of 0 says nothing; an OPTIMAL plan is the best, see `distance_da`)."""
+    if status != "FEASIBLE" or objective is None or bound is None:
+        return None
+    if not (0 < bound <= objective):
+        return None
+    return 100 * (objective - bound) / objective
+
+
+def distance_da(status: str | None, objective: float | None, bound: float | None) -> str | None:
+    """'bevist bedst mulige' for an OPTIMAL plan, 'højst 12,3 % fra det bedst mulige' for a
+    FEASIBLE one with a valid bound, else None (say nothing about the distance)."""
+    if status == "OPTIMAL":
+        return BEST_POSSIBLE_DA
+    pct = distance_pct(status, objective, bound)
+    return None if pct is None else DISTANCE_DA.format(pct=f"{pct:.1f}".replace(".", ","))

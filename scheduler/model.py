@@ -721,6 +721,11 @@ class Planning(Strict):
     time_limit_seconds: float = Field(default=60.0, gt=0, le=3600)
     workers: int = Field(default=2, ge=1, le=64)
     seed: int = Field(default=0, ge=0)
+    deterministic: bool = Field(
+        default=False,
+        description="the same config and seed give the same plan: time_limit_seconds counts the "
+        "solver's work units (about a second each) instead of seconds",
+    )
     max_meetings_per_day: int | None = Field(
         default=None, ge=1, description="a soft cap on anyone's meetings in one day; None means none"
     )

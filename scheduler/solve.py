@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from ortools.sat.python import cp_model
 from scheduler.build import build_model, find_term, objective_terms, placed_count
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.cpsat import new_solver
+from scheduler.cpsat import budget_spent, new_solver
 from scheduler.deviation import regular_count
 from scheduler.hint import greedy_hint
 from scheduler.index import index_of
@@ -60,6 +61,33 @@ class SolveOptions:
     verify: bool = True
     partial: bool = True
     """when not every meeting fits, place as many as possible and answer PARTIAL (else INFEASIBLE)"""
+    deterministic: bool | None = None
+    """the limit in work units, so the same config and seed give the same plan (None: the config's)"""
+
+
+@dataclass
+class HonestProgress:
+    """What a solve's progress may claim, across all its phases: the best plan's objective so far
+    and a lower bound that never goes down, never below 0 (every objective term is a weight times
+    a count) and never above that objective.
+
+    A phase whose bound speaks for another problem (the warm start with every choice fixed, the
+    partial solve's count of meetings placed) reports none, and the bound seen so far stands."""
+
+    objective: float | None = None
+    bound: float = 0.0
+
+    def new_objective(self) -> None:
+        """The objective changes meaning (a partial solve's second phase): forget the best one."""
+        self.objective = None
+
+    def step(self, objective: float, bound: float | None) -> tuple[float, float]:
+        """(objective, bound) to show after a plan with `objective` and the solver's `bound`."""
+        self.objective = objective if self.objective is None else min(self.objective, objective)
+        if bound is not None and math.isfinite(bound) and bound <= self.objective:
+            self.bound = max(self.bound, bound)  # one above the best plan bounds something else
+        self.bound = max(0.0, min(self.bound, self.objective))
+        return self.objective, self.bound
 
 
 class _ProgressReporter(cp_model.CpSolverSolutionCallback):
@@ -69,6 +97,15 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
         self._started = started
         self.solutions = 0
         self.first_feasible: float | None = None
+        self.honest = HonestProgress()
+        self.bound_valid = True
+        """whether the running solve's bound is a bound of the plan's objective"""
+        self.objective: cp_model.LinearExprT | None = None
+        """the plan's objective, where the running solve optimises another (placed meetings)"""
+
+    def phase(self, *, bound_valid: bool, objective: cp_model.LinearExprT | None = None) -> None:
+        """Say what the next solve's objective and bound mean (see `HonestProgress`)."""
+        self.bound_valid, self.objective = bound_valid, objective
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
@@ -76,7 +113,10 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
         if self.first_feasible is None:
             self.first_feasible = elapsed
         if self._callback:
-            self._callback(Progress(self.solutions, self.objective_value, self.best_objective_bound, elapsed))
+            value = self.objective_value if self.objective is None else float(self.value(self.objective))
+            bound = self.best_objective_bound if self.bound_valid else None
+            objective, best_bound = self.honest.step(value, bound)
+            self._callback(Progress(self.solutions, objective, best_bound, elapsed))
 
 
 def solve(
@@ -105,7 +145,12 @@ def solve(
         else None
     )
 
-    solver = _solver(config, options, time.monotonic() - started, limit)
+    if _deterministic(config, options):  # what the warm start used, in work units (seconds vary)
+        spent = budget_spent(warm, started) if warm is not None else 0.0
+    else:
+        spent = time.monotonic() - started
+    solver = _solver(config, options, spent, limit)
+    reporter.phase(bound_valid=True)
     status = solver.solve(ctx.model, reporter)
     bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     if warm is not None and (
@@ -129,7 +174,16 @@ def solve(
     plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
     if solver is warm:
         plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
+    plan.best_bound = _valid_bound(plan.objective, plan.best_bound)
     return _verified(config, plan, options)
+
+
+def _valid_bound(objective: float | None, bound: float | None) -> float | None:
+    """A plan's lower bound as it may be shown: at least 0 (every term is a weight times a count),
+    at most the plan's objective; None when there is no objective."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return max(0.0, min(bound, objective))
 
 
 def _verified(config: MunicipalityConfig, plan: Plan, options: SolveOptions) -> Plan:
@@ -160,7 +214,8 @@ def _partial_or_infeasible(
     solves), and list the rest with their reasons. INFEASIBLE only when none can be placed."""
     if not options.partial:
         return _infeasible(config, term.id, started, options)
-    budget = max(2.0, limit - (time.monotonic() - started))
+    elapsed = 0.0 if _deterministic(config, options) else time.monotonic() - started
+    budget = max(2.0, limit - elapsed)
     ctx = build_model(config, term, booked=booked, partial=True)
     reporter = _ProgressReporter(progress, started)
     greedy_hint(ctx)
@@ -175,6 +230,7 @@ def _partial_or_infeasible(
     if most is None:
         return _infeasible(config, term.id, started, options)
     plan = read_plan(ctx, most.solver, most.status, started, reporter.first_feasible)
+    plan.best_bound = _valid_bound(plan.objective, plan.best_bound) if most.minimised else None
     return _verified(config, with_unplaced(ctx, most, plan, booked), options)
 
 
@@ -187,6 +243,9 @@ class MostPlaced:
     placed: int
     proven: bool
     """no plan places more meetings (the first solve was optimal)"""
+    minimised: bool = True
+    """the solver holds the second solve (its objective and bound are `objective`'s); False when
+    only the first (the count of meetings placed) found a plan"""
 
     def left_out(self, ctx: PlanningContext) -> list[Occurrence]:
         """The meetings missing from the plan; a holiday fortnight's left out is skipped, not missing."""
@@ -198,17 +257,20 @@ def place_most(
     objective: cp_model.LinearExprT,
     make_solver: Callable[[float], cp_model.CpSolver],
     budget: float,
-    callback: cp_model.CpSolverSolutionCallback | None = None,
+    callback: _ProgressReporter | None = None,
 ) -> MostPlaced | None:
     """The lexicographic partial solve of a partial-mode model: first the most meetings placed
     (`PLACE_SHARE` of `budget`, from the model's hints), then `objective` minimised with that many
     placed. One home for a fresh plan (the soft rules) and a replanning (the cost of change too).
     Adds the bound on the placed count to the model (a caller that reuses it removes it). None when
-    no meeting can be placed (or none was found in time)."""
+    no meeting can be placed (or none was found in time). `make_solver`'s budget is work units
+    where its solvers are deterministic, and the second solve gets what the first left of it."""
     started = time.monotonic()
     model = ctx.model
     model.maximize(placed_count(ctx))
     solver = make_solver(budget * PLACE_SHARE)
+    if callback is not None:  # the first solve counts meetings: show the plan's objective, no bound
+        callback.phase(bound_valid=False, objective=objective)
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or round(solver.objective_value) == 0:
         return None
@@ -219,11 +281,14 @@ def place_most(
     model.clear_hints()
     for index, value in enumerate(solver.response_proto.solution):
         model.add_hint(model.get_int_var_from_proto_index(index), value)
-    second = make_solver(budget - (time.monotonic() - started))
+    second = make_solver(budget - budget_spent(solver, started))
+    if callback is not None:
+        callback.honest.new_objective()  # the second phase's plans place the most: a new best
+        callback.phase(bound_valid=True)
     second_status = second.solve(model, callback)
     if second_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        solver, status = second, second_status
-    return MostPlaced(solver, status, best, proven)
+        return MostPlaced(second, second_status, best, proven)
+    return MostPlaced(solver, status, best, proven, minimised=False)
 
 
 def with_unplaced(
@@ -275,7 +340,12 @@ def _solver(
         workers=options.workers or config.planning.workers,
         seed=config.planning.seed if options.seed is None else options.seed,
         fix_to_hints=fix_to_hints,
+        deterministic=_deterministic(config, options),
     )
+
+
+def _deterministic(config: MunicipalityConfig, options: SolveOptions) -> bool:
+    return config.planning.deterministic if options.deterministic is None else options.deterministic
 
 
 def _warm_start(
@@ -292,6 +362,7 @@ def _warm_start(
     full search then starts from a complete, feasible solution instead of presolving blind.
     """
     solver = _solver(config, options, 0.0, min(limit / 4, 10.0), fix_to_hints=True)
+    reporter.phase(bound_valid=False)  # its bound speaks for the greedy's choices only
     status = solver.solve(ctx.model, reporter)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -40,6 +40,7 @@ from api.web.common import (
 from api.web.preview import reasons, shown
 from calendar_sync.backends.base import SERVICE_RECIPIENT
 from scheduler.config import ConfigError, parse_config
+from scheduler.danish import distance_pct
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
 from scheduler.term_dates import TZ
@@ -178,10 +179,9 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         percent = min(99, int(100 * float(progress.get("elapsed_s") or 0) / float(limit)))
     else:
         percent = 0
+    # a running solve's plans are FEASIBLE; a finished job's plan says its own status
     objective, bound = progress.get("objective"), progress.get("best_bound")
-    gap = None
-    if objective not in (None, 0) and bound is not None:
-        gap = max(0.0, (objective - bound) / abs(objective) * 100)
+    gap = distance_pct("FEASIBLE", objective, bound) if job.state == "running" else None
     return {
         "job": job,
         "percent": percent,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from scheduler.danish import MONTH_DA, WEEKDAY_DA, clock_da, long_date_da
+from scheduler.danish import DISTANCE_DA, MONTH_DA, WEEKDAY_DA, clock_da, long_date_da
 from scheduler.term_dates import TZ
 
 Lang = Literal["da", "en"]
@@ -159,7 +159,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "job_done": ("Færdig", "Done"),
     "job_failed": ("Fejlede", "Failed"),
     "solutions": ("løsninger fundet", "solutions found"),
-    "gap": ("afstand til bedste grænse", "gap to best bound"),
+    "gap": (DISTANCE_DA, "at most {pct} % from the best possible"),
     "seconds": ("sekunder", "seconds"),
     "see_plan": ("Se planen", "See the plan"),
     "rules_title": ("Sådan overholder planen reglerne", "How the plan keeps the rules"),

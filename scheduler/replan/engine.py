@@ -116,6 +116,7 @@ class Engine:
         self.horizon = horizon
         self.time_limit = time_limit
         self.workers = workers
+        self.deterministic = config.planning.deterministic  # the limit in work units, as a plan's solve
         self.cost_of_change = cost_of_change
         if booked is None:
             booked = [m for m in current.meetings if m.one_off]
@@ -279,7 +280,13 @@ class Engine:
         """
         seed = self.config.planning.seed
         limit = min(max(self.time_limit / 4, 1.0), 10.0)
-        solver = new_solver(time_limit=limit, workers=self.workers, seed=seed, fix_to_hints=True)
+        solver = new_solver(
+            time_limit=limit,
+            workers=self.workers,
+            seed=seed,
+            fix_to_hints=True,
+            deterministic=self.deterministic,
+        )
         status = solver.solve(self.ctx.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
@@ -384,7 +391,9 @@ class Engine:
         if completed is not None:
             self._minimize(completed[1])
         seed = self.config.planning.seed
-        solver = new_solver(time_limit=self.time_limit, workers=self.workers, seed=seed)
+        solver = new_solver(
+            time_limit=self.time_limit, workers=self.workers, seed=seed, deterministic=self.deterministic
+        )
         status = solver.solve(self.ctx.model)
         if status == cp_model.MODEL_INVALID:
             raise RuntimeError(f"invalid rescheduling model: {self.ctx.model.validate()}")
@@ -408,7 +417,9 @@ class Engine:
         seed = self.config.planning.seed
 
         def make_solver(seconds: float) -> cp_model.CpSolver:
-            return new_solver(time_limit=seconds, workers=self.workers, seed=seed)
+            return new_solver(
+                time_limit=seconds, workers=self.workers, seed=seed, deterministic=self.deterministic
+            )
 
         most: MostPlaced | None = place_most(
             self.ctx, self._objective(CHANGE_WEIGHT), make_solver, self.time_limit

@@ -606,3 +606,31 @@ def test_a_re_solve_says_what_it_changes_and_start_afresh_is_explicit(site: Site
     with session_scope(site.state.sessions) as db:
         params = {job_id: job_params(storage.get_job(db, job_id)) for job_id in (kept_job, fresh_job)}
     assert [getattr(params[j], "fresh", None) for j in (kept_job, fresh_job)] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("bound", "shown"),
+    [(150.0, "højst 25,0 % fra det bedst mulige"), (0.0, None), (-40.0, None), (250.0, None)],
+)
+def test_a_running_solve_shows_the_distance_only_where_it_is_true(
+    site: Site, bound: float, shown: str | None
+) -> None:
+    """A leader reads 'højst X % fra det bedst mulige' for a valid bound, nothing for a bound of 0
+    or one that is not a bound of the plan, and never the solver's 'grænse'."""
+    csrf = site.sign_in("baltorp")
+    with session_scope(site.state.sessions) as db:
+        config_id = storage.save_config(db, "fremskridt", TWO_DISTRICTS, "Kommunens IT", "test").id
+    started = site.client.post("/solve", data={"csrf": csrf, "config_id": str(config_id), "time_limit": "60"})
+    job_id = int(str(started.url).rstrip("/").split("/")[-1])
+    with session_scope(site.state.sessions) as db:
+        assert storage.claim_job(db, job_id, "test-worker") is not None
+    with session_scope(site.state.sessions) as db:
+        progress = {"phase": "løser", "solutions": 3, "objective": 200.0, "best_bound": bound, "elapsed_s": 6}
+        storage.heartbeat(db, job_id, "test-worker", progress)
+    fragment = site.client.get(f"/solve/jobs/{job_id}/progress").text
+    assert 'data-state="running"' in fragment
+    assert "grænse" not in fragment
+    if shown is None:
+        assert "fra det bedst mulige" not in fragment
+    else:
+        assert shown in fragment
