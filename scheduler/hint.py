@@ -29,7 +29,8 @@ class _Ledger:
     sites: dict[str, list[_Booking]] = field(default_factory=lambda: defaultdict(list))
     load: Counter[str] = field(default_factory=Counter)
     weekly: Counter[tuple[str, object]] = field(default_factory=Counter)
-    series_last_day: dict[str, int] = field(default_factory=dict)
+    series_last: dict[str, tuple[Occurrence, int]] = field(default_factory=dict)
+    """per series, its last placed occurrence and that meeting's day index"""
     series_pattern: dict[str, Pattern] = field(default_factory=dict)
     holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
@@ -60,12 +61,27 @@ def _room_free(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: O
     return overlapping < ctx.sites[occ.site].room_count
 
 
+def _keeps_the_gaps(ledger: _Ledger, occ: Occurrence, option: Option) -> bool:
+    """The cadence rule's gaps to the series' last placed meeting: the minimum always, the
+    maximum when that meeting is of the period just before (both as `Cadence.gap_bounds` says)."""
+    last = ledger.series_last.get(occ.series.id)
+    if last is None:
+        return True
+    previous, day_index = last
+    beside_holiday = bool(previous.period.holidays or occ.period.holidays)
+    min_gap, max_gap = occ.series.cadence.gap_bounds(beside_holiday)
+    gap = option.day_index - day_index
+    if gap < min_gap:
+        return False
+    adjacent = occ.period.index == previous.period.index + 1
+    return max_gap is None or not adjacent or gap <= max_gap
+
+
 def _try(
     ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option
 ) -> dict[str, list[str]] | None:
     """The people for each seat if the occurrence fits at this option, else None."""
-    last = ledger.series_last_day.get(occ.series.id)
-    if last is not None and option.day_index - last < occ.series.cadence.effective_min_gap_days:
+    if not _keeps_the_gaps(ledger, occ, option):
         return None
     if not _room_free(ctx, ledger, occ, option):
         return None
@@ -205,5 +221,5 @@ def _commit(
         ledger.load[pid] += 1
         ledger.weekly[(pid, week_monday(option.day))] += 1
     ledger.sites[occ.site].append(booking)
-    ledger.series_last_day[occ.series.id] = option.day_index
+    ledger.series_last[occ.series.id] = (occ, option.day_index)
     ledger.series_pattern.setdefault(occ.series.id, _pattern(occ, option))

@@ -1421,3 +1421,20 @@ def test_fair_load_counts_only_the_part_a_partial_seat_attends() -> None:
     )
     plan = solved(cfg)
     assert violations(plan, "fair_load") == 30
+
+
+def test_the_greedy_start_keeps_the_maximum_gap_to_the_period_before() -> None:
+    # The leader is away 13-24 September: fortnight 1 (20 September - 3 October) could only meet
+    # on 28 September, 21 days after 7 September, over the fortnightly 18. The greedy leaves it
+    # out rather than hint a plan the cadence rule forbids (the warm start would be infeasible).
+    cfg = config(
+        series_list=[series("kk", **FORTNIGHT_SERIES)],
+        staff=[person("leder", absences=[{"start": "2027-09-13", "end": "2027-09-24"}])],
+        term={"end": "2027-10-15"},
+    )
+    ctx = build_model(cfg, cfg.terms[0])
+    assert greedy_hint(ctx) == 2
+    hint = ctx.model.proto.solution_hint
+    values = dict(zip(hint.vars, hint.values, strict=True))
+    hinted = sorted(str(o.day) for occ in ctx.occurrences for o in occ.options if values.get(o.var.index) == 1)
+    assert hinted == ["2027-09-07", "2027-10-05"]
