@@ -1436,5 +1436,6 @@ def test_the_greedy_start_keeps_the_maximum_gap_to_the_period_before() -> None:
     assert greedy_hint(ctx) == 2
     hint = ctx.model.proto.solution_hint
     values = dict(zip(hint.vars, hint.values, strict=True))
-    hinted = sorted(str(o.day) for occ in ctx.occurrences for o in occ.options if values.get(o.var.index) == 1)
+    options = [o for occ in ctx.occurrences for o in occ.options]
+    hinted = sorted(str(o.day) for o in options if values.get(o.var.index) == 1)
     assert hinted == ["2027-09-07", "2027-10-05"]
