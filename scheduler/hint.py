@@ -136,7 +136,26 @@ def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
 
 def greedy_hint(ctx: PlanningContext) -> int:
     """Add hints for every occurrence the greedy can place; returns how many it placed of those
-    that must be (a holiday fortnight's meeting, `Period.optional`, may be skipped)."""
+    that must be (a holiday fortnight's meeting, `Period.optional`, may be skipped).
+
+    The greedy never backtracks; when it leaves a required meeting out, one more pass puts the
+    series it failed first within each period (they then get the people and rooms they need),
+    and the better of the two passes is the hint."""
+    required = sum(1 for occ in ctx.occurrences if not occ.period.optional)
+    placed, failed = _greedy_pass(ctx, frozenset())
+    if placed == required or not failed:
+        return placed
+    ctx.model.clear_hints()
+    retried, _ = _greedy_pass(ctx, failed)
+    if retried >= placed:
+        return retried
+    ctx.model.clear_hints()
+    return _greedy_pass(ctx, frozenset())[0]
+
+
+def _greedy_pass(ctx: PlanningContext, first: frozenset[str]) -> tuple[int, frozenset[str]]:
+    """One greedy pass, hinting as it goes, with the series in `first` first within each period;
+    returns how many required meetings it placed and the series of those it could not."""
     ledger = _Ledger()
     for meeting in ctx.booked:  # booked meetings stay: their people and rooms are taken
         start, end = ctx.span_of(meeting)
@@ -148,7 +167,10 @@ def greedy_hint(ctx: PlanningContext) -> int:
                 ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
     scores = _pattern_scores(ctx)
-    order = sorted(ctx.occurrences, key=lambda o: (o.period.start, len(o.options)))
+    order = sorted(
+        ctx.occurrences, key=lambda o: (o.period.start, o.series.id not in first, len(o.options))
+    )
+    failed: set[str] = set()
     for occ in order:
         target = ledger.series_pattern.get(occ.series.id)
         rank = scores[occ.series.id]
@@ -174,7 +196,9 @@ def greedy_hint(ctx: PlanningContext) -> int:
             break
         else:
             _leave_out(ctx, occ)
-    return placed
+            if not occ.period.optional:
+                failed.add(occ.series.id)
+    return placed, frozenset(failed)
 
 
 def _leave_out(ctx: PlanningContext, occ: Occurrence) -> None:

@@ -1439,3 +1439,26 @@ def test_the_greedy_start_keeps_the_maximum_gap_to_the_period_before() -> None:
     options = [o for occ in ctx.occurrences for o in occ.options]
     hinted = sorted(str(o.day) for o in options if values.get(o.var.index) == 1)
     assert hinted == ["2027-09-07", "2027-10-05"]
+
+
+def test_the_greedy_start_gives_a_series_it_failed_the_first_turn_in_a_second_pass() -> None:
+    # One room at the school. "a" may meet Tuesday or Wednesday, "b" Tuesday to Thursday but needs
+    # the psykolog, who works Tuesdays only. By fewest options the first pass books "a" on
+    # Tuesday and "b" finds the room taken; the second pass books "b" first, "a" on Wednesday.
+    window = {"window": "13:00-15:00", "chair": "leder"}
+    cfg = config(
+        series_list=[
+            series("a", weekdays=["tue", "wed"], **window),
+            series("b", weekdays=["tue", "wed", "thu"], required_roles=[{"role": "psykolog"}], **window),
+        ],
+        staff=[person("leder"), person("psyk", "psykolog", working_hours={"tue": "08:00-16:00"})],
+    )
+    ctx = build_model(cfg, cfg.terms[0])
+    assert greedy_hint(ctx) == len(ctx.occurrences)
+    hint = ctx.model.proto.solution_hint
+    values = dict(zip(hint.vars, hint.values, strict=True))
+    days = {
+        occ.series.id: {o.day.strftime("%a") for o in occ.options if values.get(o.var.index) == 1}
+        for occ in ctx.occurrences[:1] + ctx.by_series["b"][:1]
+    }
+    assert days == {"a": {"Wed"}, "b": {"Tue"}}
