@@ -142,18 +142,21 @@ def greedy_hint(ctx: PlanningContext) -> int:
     series it failed first within each period (they then get the people and rooms they need),
     and the better of the two passes is the hint."""
     required = sum(1 for occ in ctx.occurrences if not occ.period.optional)
-    placed, failed = _greedy_pass(ctx, frozenset())
+    scores = _pattern_scores(ctx)  # the same for every pass: nothing is booked yet
+    placed, failed = _greedy_pass(ctx, scores, frozenset())
     if placed == required or not failed:
         return placed
     ctx.model.clear_hints()
-    retried, _ = _greedy_pass(ctx, failed)
+    retried, _ = _greedy_pass(ctx, scores, failed)
     if retried >= placed:
         return retried
     ctx.model.clear_hints()
-    return _greedy_pass(ctx, frozenset())[0]
+    return _greedy_pass(ctx, scores, frozenset())[0]
 
 
-def _greedy_pass(ctx: PlanningContext, first: frozenset[str]) -> tuple[int, frozenset[str]]:
+def _greedy_pass(
+    ctx: PlanningContext, scores: dict[str, Counter[Pattern]], first: frozenset[str]
+) -> tuple[int, frozenset[str]]:
     """One greedy pass, hinting as it goes, with the series in `first` first within each period;
     returns how many required meetings it placed and the series of those it could not."""
     ledger = _Ledger()
@@ -166,7 +169,6 @@ def _greedy_pass(ctx: PlanningContext, first: frozenset[str]) -> tuple[int, froz
                 ledger.people[attendee.person].append(booking)
                 ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
-    scores = _pattern_scores(ctx)
     order = sorted(
         ctx.occurrences, key=lambda o: (o.period.start, o.series.id not in first, len(o.options))
     )
