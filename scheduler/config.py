@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import heapq
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -44,6 +45,23 @@ from scheduler.model import (
     format_clock,
 )
 from scheduler.roles import KNOWN_ROLES
+from scheduler.validation_da import Lang, clean_loc, format_loc, messages_da
+from scheduler.validation_da import where as place_of
+
+KIND_DA = {
+    "role": "rolle",
+    "district": "distrikt",
+    "unit": "enhed",
+    "site": "mødested",
+    "term": "termin",
+    "person": "person",
+    "series": "serie",
+    "soft rule": "blød regel",
+}
+"""What an id names, in the Danish of 'ukendt rolle 'psykolg''."""
+
+
+BAD_VALUE_DA = "er ikke en gyldig værdi"
 
 
 class _NamesBadValues:
@@ -55,9 +73,9 @@ class _NamesBadValues:
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)  # type: ignore[misc]
-        except (ValueError, TypeError, OverflowError) as exc:
+        except (ValueError, TypeError, OverflowError):
             raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid value ({exc})", node.start_mark
+                None, None, f"'{node.value}' {BAD_VALUE_DA}", node.start_mark
             ) from None
 
 
@@ -86,9 +104,9 @@ def load_config(path: str | Path, limits: ConfigLimits = LIMITS) -> Municipality
             raise ConfigError(too_big)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file"]) from None
+        raise ConfigError([f"{path}: filen findes ikke"]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot be read ({exc})"]) from None
+        raise ConfigError([f"{path}: filen kan ikke læses ({_read_problem(exc)})"]) from None
     return parse_config(text, source=str(path), limits=limits)
 
 
@@ -112,16 +130,15 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
         try:
             raw = yaml.load(text, Loader=_ClearLoader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-            problem = getattr(exc, "problem", exc)
-            raise ConfigError([f"{source}: not valid YAML at {where}: {problem}"]) from None
+            raise ConfigError([yaml_problem(source, exc)]) from None
     return config_from_data(raw, limits)
 
 
 def config_from_data(raw: Any, limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
     if not isinstance(raw, dict):
-        raise ConfigError(["(top): the config must be a mapping with keys such as 'districts' and 'staff'"])
+        raise ConfigError(
+            ["(øverst): konfigurationen skal være et afsnit med nøgler som 'districts' og 'staff'"]
+        )
     problems = check_counts(raw, limits)
     if problems:
         raise ConfigError(problems)
@@ -129,38 +146,71 @@ def config_from_data(raw: Any, limits: ConfigLimits = LIMITS) -> MunicipalityCon
         config = MunicipalityConfig.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
-        shown = [_format_pydantic_error(err) for err in errors[: limits.max_problems]]
+        shown = messages_da(errors[: limits.max_problems], data=raw)
         raise ConfigError(capped(shown, limits, total=len(errors))) from None
     problems = check_occurrences(config, limits)
     if problems:
         raise ConfigError(problems)
-    problems = list(cross_check(config, hints=limits.max_problems))
+    problems = [placed(problem, raw) for problem in cross_check(config, hints=limits.max_problems)]
     if problems:
         raise ConfigError(capped(problems, limits))
     return config
 
 
-def _format_pydantic_error(err: Any) -> str:
-    path = format_path(err["loc"])
-    message = err["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if err["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling)"
-    return f"{path}: {message}"
+_YAML_PROBLEMS_DA = {
+    "found character '\\t' that cannot start any token": "et tabulatortegn; ryk ind med mellemrum",
+    "mapping values are not allowed here": (
+        "et kolon her er ikke tilladt (mangler der mellemrum eller anførselstegn?)"
+    ),
+    "found undefined alias": "et alias (*navn) uden et anker (&navn)",
+    "expected <block end>, but found '-'": "et listepunkt (-) med forkert indrykning",
+    "could not find expected ':'": "en nøgle uden kolon",
+    "found unexpected end of stream": "teksten slutter midt i en værdi (mangler et anførselstegn?)",
+    "found duplicate anchor; first occurrence": "et anker (&navn) bruges to gange",
+}
+"""PyYAML's commonest reasons, as a leader reads them; any other says only where it stops."""
+
+
+def yaml_problem(source: str, exc: yaml.YAMLError) -> str:
+    """'config: ikke gyldig YAML i linje 3, kolonne 5: …', in Danish; PyYAML's words are not shown."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" i linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else ""
+    problem = str(getattr(exc, "problem", "") or "")
+    reason = next((da for en, da in _YAML_PROBLEMS_DA.items() if problem.startswith(en)), None)
+    if reason is None and problem.endswith(BAD_VALUE_DA):  # ours (`_NamesBadValues`): the user's value
+        reason = problem
+    return f"{source}: ikke gyldig YAML{where}" + (f": {reason}" if reason else "")
+
+
+def _read_problem(exc: Exception) -> str:
+    """Why a file cannot be read, in Danish, without the operating system's English."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "den er ikke UTF-8-tekst"
+    if isinstance(exc, PermissionError):
+        return "ingen adgang"
+    if isinstance(exc, IsADirectoryError):
+        return "det er en mappe"
+    return "læsefejl"
+
+
+_PLACE = re.compile(r"^([a-z_][\w]*(?:\[\d+\]|\.[\w-]+)*)(?=: )")
+"""The key path a cross-check line starts with: 'series[3].chair.person'."""
+
+
+def placed(problem: str, raw: Any, lang: Lang = "da") -> str:
+    """A 'path: message' line with the id of the path's item beside it (`validation_da.where`)."""
+    match = _PLACE.match(problem)
+    if match is None:
+        return problem
+    loc: list[str | int] = []
+    for key, index in re.findall(r"([\w-]+)|\[(\d+)\]", match.group(1)):
+        loc.append(int(index) if index else key)
+    return place_of(loc, raw, lang) + problem[match.end() :]
 
 
 def format_path(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            out += " (key)"
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top)"
+    """A pydantic loc as the YAML key path: 'series[3].cadence' (`validation_da.format_loc`)."""
+    return format_loc(clean_loc(list(loc)))
 
 
 _SUGGESTION_POOL = 50
@@ -183,8 +233,8 @@ def _closest(value: str, known: Iterable[str]) -> str | None:
 
 def _unknown(kind: str, value: str, known: Iterable[str], hint: bool = True) -> str:
     close = _closest(value, known) if hint else None
-    suggestion = f" (did you mean '{close}'?)" if close else ""
-    return f"unknown {kind} '{value}'{suggestion}"
+    suggestion = f" (mente du '{close}'?)" if close else ""
+    return f"ukendt {KIND_DA.get(kind, kind)} '{value}'{suggestion}"
 
 
 class _Unknown:
@@ -290,7 +340,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
     ]:
         for value, n in Counter(ids).items():
             if n > 1:
-                yield f"{name}[{ids.index(value)}].id: '{value}' is used {n} times; ids must be unique"
+                yield f"{name}[{ids.index(value)}].id: '{value}' bruges {n} gange; et id skal være entydigt"
     # Ordered sets: membership in constant time, suggestions from them in config order.
     district_ids = dict.fromkeys(d.id for d in config.districts)
     site_ids = dict.fromkeys(s.id for s in config.sites)
@@ -331,16 +381,16 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         for j, holiday in enumerate(term.school_holidays):
             if holiday.start < term.start or holiday.end > term.end:
                 yield (
-                    f"terms[{i}].school_holidays[{j}]: '{holiday.name}' ({holiday.start} to "
-                    f"{holiday.end}) lies outside the term ({term.start} to {term.end})"
+                    f"terms[{i}].school_holidays[{j}]: '{holiday.name}' ({holiday.start} til "
+                    f"{holiday.end}) ligger uden for terminen ({term.start} til {term.end})"
                 )
         for first, second in zip(holidays, holidays[1:], strict=False):
             if second.start <= first.end:
-                yield f"terms[{i}].school_holidays: '{first.name}' and '{second.name}' overlap"
+                yield f"terms[{i}].school_holidays: '{first.name}' og '{second.name}' overlapper"
     for i, term in enumerate(config.terms):
         for other in config.terms[i + 1 :]:
             if term.start <= other.end and other.start <= term.end:
-                yield f"terms[{i}]: '{term.id}' overlaps term '{other.id}'"
+                yield f"terms[{i}]: terminen overlapper terminen '{other.id}'"
 
     for weight_name in config.weights:
         from scheduler.rules import soft_rule_names  # late: the catalogue loads the rule modules
@@ -430,7 +480,10 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
         if isinstance(site.rooms, list):
             for j, room in enumerate(site.rooms):
                 if room.id in seen:
-                    yield f"sites[{i}].rooms[{j}].id: '{room.id}' is also a room of site '{seen[room.id]}'"
+                    yield (
+                        f"sites[{i}].rooms[{j}].id: '{room.id}' er også et lokale på mødestedet "
+                        f"'{seen[room.id]}'"
+                    )
                 seen[room.id] = site.id
     index = index_of(config)
     for i, series in enumerate(config.series):
@@ -443,15 +496,15 @@ def _check_rooms(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
         wanted = ([("room", series.room)] if series.room else []) + [
             (f"preferred_rooms[{j}]", r) for j, r in enumerate(series.preferred_rooms)
         ]
-        hosts_text = ("sites " if len(hosts) > 1 else "site ") + ", ".join(h.id for h in hosts)
+        hosts_text = ("mødestederne " if len(hosts) > 1 else "mødestedet ") + ", ".join(h.id for h in hosts)
         for where, room_id in wanted:
             found = rooms.get(room_id)
             if found is None:
-                yield f"series[{i}].{where}: {unknown(f'room of {hosts_text}', room_id, rooms)}"
+                yield f"series[{i}].{where}: {unknown(f'lokale på {hosts_text}', room_id, rooms)}"
             elif where == "room" and found.capacity is not None and found.capacity < series.headcount():
                 yield (
-                    f"series[{i}].room: '{room_id}' seats {found.capacity}, but the meeting has "
-                    f"{series.headcount()} seats"
+                    f"series[{i}].room: '{room_id}' har {found.capacity} pladser, men mødet har "
+                    f"{series.headcount()} deltagere"
                 )
 
 
@@ -494,7 +547,7 @@ def _check_alternating_sites(at: str, series: Series, unit: Unit, site_ids: dict
             yield f"{at}.sites[{j}]: ukendt mødested '{site}'{hint}"
         elif site not in unit.sites:
             yield (
-                f"{at}.sites[{j}]: '{site}' er ikke et af {unit.id}s mødesteder ({', '.join(unit.sites)}); "
+                f"{at}.sites[{j}]: '{site}' er ikke et af enhedens mødesteder ({', '.join(unit.sites)}); "
                 "en serie skifter kun mellem sin enheds egne adresser"
             )
 
@@ -539,13 +592,13 @@ def _check_preferred_starts(
         where = f"{at}.preferred_starts[{j}]"
         if not index.on_grid(start):
             yield (
-                f"{where}: {format_clock(start)} is not on the {config.planning.slot_minutes}-minute "
-                "grid (planning.slot_minutes)"
+                f"{where}: {format_clock(start)} passer ikke til tidsrasteret på "
+                f"{config.planning.slot_minutes} minutter (planning.slot_minutes)"
             )
         elif not any(start in index.grid(w.start, w.end, series.duration_minutes) for w in windows):
             yield (
-                f"{where}: a {series.duration_minutes}-minute meeting starting {format_clock(start)} "
-                "fits in the time window of none of the series' weekdays"
+                f"{where}: et møde på {series.duration_minutes} minutter, der begynder "
+                f"{format_clock(start)}, passer ikke i tidsrummet på nogen af seriens ugedage"
             )
 
 
@@ -570,7 +623,7 @@ def _check_series(
         if series.site not in site_ids:
             yield f"{at}.site: {unknown('site', series.site, site_ids)}"
         elif series.site not in unit.sites:
-            yield f"{at}.site: '{series.site}' is not one of {unit.id}'s sites ({', '.join(unit.sites)})"
+            yield f"{at}.site: '{series.site}' er ikke et af enhedens mødesteder ({', '.join(unit.sites)})"
     yield from _check_alternating_sites(at, series, unit, site_ids)
     yield from _check_observes(config, at, series)
     for j, t in enumerate(series.terms or []):
@@ -581,8 +634,9 @@ def _check_series(
     grid = index_of(config).grid
     if not any(grid(w.start, w.end, series.duration_minutes) for w in windows):
         yield (
-            f"{at}: no allowed weekday has a time window with room for {series.duration_minutes} "
-            f"minutes starting on the {config.planning.slot_minutes}-minute grid (planning.slot_minutes)"
+            f"{at}: ingen tilladt ugedag har et tidsrum med plads til {series.duration_minutes} "
+            f"minutter fra en starttid på tidsrasteret på {config.planning.slot_minutes} minutter "
+            "(planning.slot_minutes)"
         )
     yield from _check_preferred_starts(config, at, series, windows)
 
@@ -627,10 +681,10 @@ def _check_series(
             continue
         pool = pools.size(unit, seat)
         if pool < seat.count:
-            who = f"role '{seat.role}' serving {unit.id}" if seat.role else "the listed people"
+            who = f"med rollen '{seat.role}' dækker '{unit.id}'" if seat.role else "af de nævnte kan"
             yield (
-                f"{where}: nobody can fill this seat: needs {seat.count}, but {pool} of "
-                f"{who} exist (check staff[].serves)"
+                f"{where}: pladsen kan ikke besættes: den kræver {seat.count}, men kun {pool} {who} "
+                "(se staff[].serves)"
             )
 
     if (
@@ -639,7 +693,10 @@ def _check_series(
         and series.chair.person is not None
         and series.chair.person == series.minute_taker.person
     ):
-        yield f"{at}.minute_taker: '{series.chair.person}' is also the chair; they must be different people"
+        yield (
+            f"{at}.minute_taker: '{series.chair.person}' er også mødeleder; "
+            "det skal være to forskellige personer"
+        )
     leaders = {seat.person for seat in (series.chair, series.minute_taker) if seat and seat.person}
     # a chair or minute-taker also listed in required_people is one seat (Series.seats drops it)
     fixed = [s.person for _, s in seats if s.person] + [p for p in series.required_people if p not in leaders]
@@ -648,4 +705,4 @@ def _check_series(
     )
     for pid, n in Counter(fixed).items():
         if n > 1 and not (chair_is_minute_taker and n == 2 and series.chair and pid == series.chair.person):
-            yield f"{at}: '{pid}' holds {n} seats at one meeting; a person fills one seat"
+            yield f"{at}: '{pid}' har {n} pladser ved samme møde; en person har én plads"

@@ -111,7 +111,7 @@ def parse_clock(text: str) -> int:
     """'13:30' -> minutes after midnight."""
     match = _TIME_RE.match(text.strip())
     if not match:
-        raise ValueError(f"'{text}' is not a time of day like '13:30'")
+        raise ValueError(f"'{text}' er ikke et klokkeslæt som '13:30'")
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
@@ -148,7 +148,7 @@ class TimeRange(BaseModel):
         if isinstance(value, str):
             parts = value.split("-")
             if len(parts) != 2:
-                raise ValueError(f"'{value}' is not a time span like '12:30-16:00'")
+                raise ValueError(f"'{value}' er ikke et tidsrum som '12:30-16:00'")
             return {"start": parse_clock(parts[0]), "end": parse_clock(parts[1])}
         return value
 
@@ -156,7 +156,7 @@ class TimeRange(BaseModel):
     def _ordered(self) -> TimeRange:
         if self.end <= self.start:
             raise ValueError(
-                f"the span ends ({format_clock(self.end)}) before it starts ({format_clock(self.start)})"
+                f"tidsrummet slutter ({format_clock(self.end)}) før det begynder ({format_clock(self.start)})"
             )
         return self
 
@@ -219,11 +219,11 @@ class Site(Strict):
     @classmethod
     def _some_room(cls, value: int | list[Room]) -> int | list[Room]:
         if isinstance(value, int) and value < 1:
-            raise ValueError("a site needs at least one room")
+            raise ValueError("et mødested skal have mindst ét lokale")
         if isinstance(value, int) and value > MAX_ROOMS_PER_SITE:
             raise ValueError(f"højst {MAX_ROOMS_PER_SITE} lokaler pr. mødested er tilladt (fandt {value})")
         if isinstance(value, list) and not value:
-            raise ValueError("a site needs at least one room")
+            raise ValueError("et mødested skal have mindst ét lokale")
         return value
 
     @property
@@ -303,7 +303,7 @@ class Absence(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
         if self.end < self.start:
-            raise ValueError(f"the absence ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"fraværet slutter ({self.end}) før det begynder ({self.start})")
         return self
 
 
@@ -350,7 +350,7 @@ class Holiday(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Holiday:
         if self.end < self.start:
-            raise ValueError(f"'{self.name}' ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"'{self.name}' slutter ({self.end}) før den begynder ({self.start})")
         return self
 
 
@@ -364,9 +364,9 @@ class Term(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Term:
         if self.end < self.start:
-            raise ValueError(f"the term ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"terminen slutter ({self.end}) før den begynder ({self.start})")
         if (self.end - self.start).days > 400:
-            raise ValueError("a term longer than a year is surely a typo")
+            raise ValueError("en termin på mere end et år er sikkert en tastefejl")
         return self
 
 
@@ -477,19 +477,19 @@ class Cadence(Strict):
     @model_validator(mode="after")
     def _parameters(self) -> Cadence:
         if self.kind == CadenceKind.every_n_weeks and self.n is None:
-            raise ValueError("every_n_weeks needs 'n' (the number of weeks)")
+            raise ValueError("every_n_weeks kræver 'n' (antal uger)")
         if self.kind == CadenceKind.per_term and self.count is None:
-            raise ValueError("per_term needs 'count' (meetings in the term)")
+            raise ValueError("per_term kræver 'count' (antal møder i terminen)")
         if (
             self.min_gap_days is not None
             and self.max_gap_days is not None
             and self.max_gap_days < self.min_gap_days
         ):
-            raise ValueError("max_gap_days is smaller than min_gap_days")
+            raise ValueError("max_gap_days er mindre end min_gap_days")
         if self.holiday_shift_days and self.kind in (CadenceKind.daily, CadenceKind.per_term):
             raise ValueError(
-                "holiday_shift_days needs a rhythm to move from: "
-                "weekly, fortnightly, every_n_weeks or monthly"
+                "holiday_shift_days kræver en rytme at flytte fra: "
+                "weekly, fortnightly, every_n_weeks eller monthly"
             )
         return self
 
@@ -615,11 +615,11 @@ class Seat(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Seat:
         if self.person is not None and (self.role is not None or self.people is not None):
-            raise ValueError("give either 'person' or 'role'/'people', not both")
+            raise ValueError("angiv enten 'person' eller 'role'/'people', ikke begge")
         if self.person is None and self.role is None and self.people is None:
-            raise ValueError("give 'person', 'role' or 'people'")
+            raise ValueError("angiv 'person', 'role' eller 'people'")
         if self.person is not None and self.count != 1:
-            raise ValueError("'count' applies to a role or a pool, not one person")
+            raise ValueError("'count' gælder en rolle eller en gruppe, ikke én person")
         return self
 
 
@@ -679,7 +679,7 @@ class Series(Strict):
     @classmethod
     def _some_weekday(cls, value: list[Weekday]) -> list[Weekday]:
         if not value:
-            raise ValueError("at least one weekday must be allowed")
+            raise ValueError("mindst én ugedag skal være tilladt")
         return value
 
     def seats(self) -> list[tuple[str, Seat]]:
@@ -734,7 +734,7 @@ class Planning(Strict):
     @classmethod
     def _divides_hour(cls, value: int) -> int:
         if value not in (5, 10, 15, 20, 30, 60):
-            raise ValueError("slot_minutes must be one of 5, 10, 15, 20, 30, 60")
+            raise ValueError("slot_minutes skal være 5, 10, 15, 20, 30 eller 60")
         return value
 
 

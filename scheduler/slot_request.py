@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from scheduler.config import _unknown, format_path
+from scheduler.config import _unknown
 from scheduler.index import index_of
 from scheduler.model import (
     BUILT_IN_CALENDARS,
@@ -30,6 +30,7 @@ from scheduler.model import (
     kept_calendars,
 )
 from scheduler.privacy_text import CPR_LOOKS_DA, find_cpr
+from scheduler.validation_da import messages_da
 
 KIND_TITLE_DA = {"familiemoede": "Familiemøde", "opfoelgning": "Opfølgning"}
 """Invitation titles are fixed by kind: no free text, so no child's name can reach an invite."""
@@ -57,7 +58,7 @@ class Participant(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Participant:
         if (self.person is None) == (self.name is None):
-            raise ValueError("give either 'person' (a staff id) or 'name' (someone outside the staff)")
+            raise ValueError("angiv enten 'person' (et id i staff) eller 'name' (en udefra)")
         return self
 
 
@@ -108,11 +109,13 @@ class SlotRequest(Strict):
     @model_validator(mode="after")
     def _checks(self) -> SlotRequest:
         if self.latest < self.earliest:
-            raise ValueError(f"latest ({self.latest}) is before earliest ({self.earliest})")
+            raise ValueError(f"latest ({self.latest}) ligger før earliest ({self.earliest})")
         if (self.latest - self.earliest).days > 120:
-            raise ValueError("the date range is longer than 120 days; a follow-up series uses 'follow_up'")
+            raise ValueError(
+                "datointervallet er længere end 120 dage; en række opfølgninger bruger 'follow_up'"
+            )
         if not any(p.person for p in self.participants if p.required):
-            raise ValueError("at least one required participant must be from the staff (a person id)")
+            raise ValueError("mindst én påkrævet deltager skal være fra staff (et person-id)")
         return self
 
     @field_validator("id")
@@ -127,7 +130,7 @@ class SlotRequest(Strict):
     @classmethod
     def _some_weekday(cls, value: list[Weekday]) -> list[Weekday]:
         if not value:
-            raise ValueError("at least one weekday must be allowed")
+            raise ValueError("mindst én ugedag skal være tilladt")
         return value
 
     @property
@@ -159,7 +162,7 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
     people = [p.person for p in request.participants if p.person]
     for person, n in Counter(people).items():
         if n > 1:
-            problems.append(f"participants: '{person}' is listed {n} times")
+            problems.append(f"participants: '{person}' står der {n} gange")
     site = index.sites.get(request.site)
     if site is None:
         problems.append(f"site: {_unknown('site', request.site, index.sites)}")
@@ -169,7 +172,7 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
             (f"preferred_rooms[{j}]", r) for j, r in enumerate(request.preferred_rooms)
         ]:
             if room is not None and room not in rooms:
-                problems.append(f"{where}: {_unknown(f'room of site {site.id}', room, rooms)}")
+                problems.append(f"{where}: {_unknown(f'lokale på mødestedet {site.id}', room, rooms)}")
     if request.related_series is not None and request.related_series not in index.series:
         problems.append(f"related_series: {_unknown('series', request.related_series, index.series)}")
     known = [*BUILT_IN_CALENDARS, *config.closed_calendars]
@@ -185,17 +188,11 @@ def check_request(config: MunicipalityConfig, request: SlotRequest) -> list[str]
 def parse_request(raw: Any, config: MunicipalityConfig) -> SlotRequest:
     """A validated request, or RequestError listing every problem with its field."""
     if not isinstance(raw, dict):
-        raise RequestError(["(top): the request must be a mapping with keys such as 'participants'"])
+        raise RequestError(["(øverst): forespørgslen skal være et afsnit med nøgler som 'participants'"])
     try:
         request = SlotRequest.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling)"
-            problems.append(f"{format_path(err['loc'])}: {message}")
-        raise RequestError(problems) from None
+        raise RequestError(messages_da(exc, data=raw)) from None
     problems = check_request(config, request)
     if problems:
         raise RequestError(problems)

@@ -159,18 +159,18 @@ def test_verifier_lets_a_series_that_keeps_only_helligdage_meet_in_the_school_ho
         (
             {"observes": ["helligdage", "dagtilbud_lukedage"]},
             {},
-            "series[0].observes[1]: ukendt lukkedagskalender 'dagtilbud_lukedage' (mente du "
+            "series[0].observes[1] (serien 'kk'): ukendt lukkedagskalender 'dagtilbud_lukedage' (mente du "
             "'dagtilbud_lukkedage'?); kendte: helligdage, skoleferie, dagtilbud_lukkedage",
         ),
         (
             {"observes": ["helligdage"], "observe_school_holidays": True},
             {},
-            "series[0].observe_school_holidays: er true, men observes nævner ikke 'skoleferie'",
+            "series[0].observe_school_holidays (serien 'kk'): er true, men observes nævner ikke 'skoleferie'",
         ),
         (
             {"observes": ["helligdage", "skoleferie"], "observe_school_holidays": False},
             {},
-            "series[0].observe_school_holidays: er false, men observes nævner 'skoleferie'",
+            "series[0].observe_school_holidays (serien 'kk'): er false, men observes nævner 'skoleferie'",
         ),
         (
             {},
@@ -202,7 +202,7 @@ def test_verifier_lets_a_series_that_keeps_only_helligdage_meet_in_the_school_ho
                     }
                 }
             },
-            "closed_calendars.lukket.days[0]: 'Jul' ends (2026-12-28) before it starts (2026-12-30)",
+            "closed_calendars.lukket.days[0]: 'Jul' slutter (2026-12-28) før den begynder (2026-12-30)",
         ),
     ],
     ids=[

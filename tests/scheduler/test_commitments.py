@@ -70,16 +70,17 @@ def clock(meeting: Meeting) -> time:
     [
         (
             team_meeting(site="husett"),
-            "staff[0].commitments[0].site: ukendt mødested 'husett' (mente du 'huset'?)",
+            "staff[0].commitments[0].site (personen 'p'): ukendt mødested 'husett' (mente du 'huset'?)",
         ),
         (
             team_meeting(site="raadhus", room="modesal"),
-            "staff[0].commitments[0].room: 'modesal' er ikke et lokale på mødestedet 'raadhus' "
+            "staff[0].commitments[0].room (personen 'p'): 'modesal' er ikke et lokale på mødestedet "
+            "'raadhus' "
             "(moedesal, lille) (mente du 'moedesal'?)",
         ),
         (
             team_meeting(site=None, room="moedesal"),
-            "staff[0].commitments[0].room: et lokale kræver et mødested; angiv også "
+            "staff[0].commitments[0].room (personen 'p'): et lokale kræver et mødested; angiv også "
             "staff[0].commitments[0].site",
         ),
     ],
@@ -351,7 +352,7 @@ def test_a_request_naming_an_unknown_series_is_refused_naming_the_field() -> Non
     cfg = config([person("p")], [monday_series()])
     with pytest.raises(RequestError) as caught:
         find(cfg, related_series="kkk")
-    assert caught.value.problems == ["related_series: unknown series 'kkk' (did you mean 'kk'?)"]
+    assert caught.value.problems == ["related_series: ukendt serie 'kkk' (mente du 'kk'?)"]
 
 
 # --------------------------------------------------------------------------- replanning

@@ -122,34 +122,40 @@ def test_example_klub_syd_serves_two_districts(example: MunicipalityConfig) -> N
 def test_unknown_role_suggests_the_close_one(raw: dict[str, Any]) -> None:
     i = index(raw["staff"], "psykolog-c")
     raw["staff"][i]["roles"] = ["psykolg"]
-    assert problems_of(raw) == [f"staff[{i}].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)"]
+    assert problems_of(raw) == [
+        f"staff[{i}].roles[0] (personen 'psykolog-c'): ukendt rolle 'psykolg' (mente du 'psykolog'?)"
+    ]
 
 
 def test_unknown_site_in_unit(raw: dict[str, Any]) -> None:
     i = index(raw["units"], "hedegaardsskolen")
     raw["units"][i]["sites"] = ["hedegaardskolen"]
     assert problems_of(raw) == [
-        f"units[{i}].sites[0]: unknown site 'hedegaardskolen' (did you mean 'hedegaardsskolen'?)"
+        f"units[{i}].sites[0] (enheden 'hedegaardsskolen'): ukendt mødested 'hedegaardskolen' "
+        "(mente du 'hedegaardsskolen'?)"
     ]
 
 
 def test_unknown_site_without_suggestion(raw: dict[str, Any]) -> None:
     i = index(raw["units"], "klub-skovvejen")
     raw["units"][i]["sites"] = ["zzz"]
-    assert problems_of(raw) == [f"units[{i}].sites[0]: unknown site 'zzz'"]
+    assert problems_of(raw) == [f"units[{i}].sites[0] (enheden 'klub-skovvejen'): ukendt mødested 'zzz'"]
 
 
 def test_series_site_not_one_of_the_units_sites(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-hedegaarden")
     raw["series"][i]["site"] = "rugvaenget"
     assert problems_of(raw) == [
-        f"series[{i}].site: 'rugvaenget' is not one of hedegaardsskolen's sites (hedegaardsskolen)"
+        f"series[{i}].site (serien 'kk-skole-hedegaarden'): 'rugvaenget' er ikke et af enhedens "
+        "mødesteder (hedegaardsskolen)"
     ]
 
 
 def test_term_ending_before_it_starts(raw: dict[str, Any]) -> None:
     raw["terms"][0]["end"] = date(2027, 1, 1)
-    assert problems_of(raw) == ["terms[0]: the term ends (2027-01-01) before it starts (2027-01-05)"]
+    assert problems_of(raw) == [
+        "terms[0] (terminen 'foraar-2027'): terminen slutter (2027-01-01) før den begynder (2027-01-05)"
+    ]
 
 
 def test_school_holiday_outside_the_term(raw: dict[str, Any]) -> None:
@@ -158,8 +164,8 @@ def test_school_holiday_outside_the_term(raw: dict[str, Any]) -> None:
     holidays.append({"name": "Juleferie", "start": date(2027, 12, 20), "end": date(2028, 1, 2)})
     j = len(holidays) - 1
     assert problems_of(raw) == [
-        f"terms[{i}].school_holidays[{j}]: 'Juleferie' (2027-12-20 to 2028-01-02) lies outside "
-        "the term (2027-08-09 to 2027-12-17)"
+        f"terms[{i}].school_holidays[{j}] (terminen 'efteraar-2027'): 'Juleferie' (2027-12-20 til "
+        "2028-01-02) ligger uden for terminen (2027-08-09 til 2027-12-17)"
     ]
 
 
@@ -168,7 +174,9 @@ def test_overlapping_school_holidays(raw: dict[str, Any]) -> None:
     raw["terms"][i]["school_holidays"].append(
         {"name": "Uge 8", "start": date(2027, 2, 19), "end": date(2027, 2, 26)}
     )
-    assert problems_of(raw) == [f"terms[{i}].school_holidays: 'Vinterferie' and 'Uge 8' overlap"]
+    assert problems_of(raw) == [
+        f"terms[{i}].school_holidays (terminen 'foraar-2027'): 'Vinterferie' og 'Uge 8' overlapper"
+    ]
 
 
 def test_seat_nobody_can_fill(raw: dict[str, Any]) -> None:
@@ -182,8 +190,9 @@ def test_seat_nobody_can_fill(raw: dict[str, Any]) -> None:
         j for j, seat in enumerate(raw["series"][i]["required_roles"]) if seat["role"] == "ressourcepaedagog"
     )
     assert problems_of(raw) == [
-        f"series[{i}].required_roles[{j}]: nobody can fill this seat: needs 1, but 0 of role "
-        "'ressourcepaedagog' serving dagtilbud-maaloevhoej exist (check staff[].serves)"
+        f"series[{i}].required_roles[{j}] (serien 'kk-dagtilbud-maaloevhoej'): pladsen kan ikke besættes: "
+        "den kræver 1, men kun 0 med rollen 'ressourcepaedagog' dækker 'dagtilbud-maaloevhoej' "
+        "(se staff[].serves)"
     ]
 
 
@@ -191,8 +200,8 @@ def test_seat_with_too_few_in_the_pool(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["required_roles"][0]["count"] = 5  # four psychologists serve Baltorp
     assert problems_of(raw) == [
-        f"series[{i}].required_roles[0]: nobody can fill this seat: needs 5, but 4 of role "
-        "'psykolog' serving baltorpskolen exist (check staff[].serves)"
+        f"series[{i}].required_roles[0] (serien 'kk-skole-baltorp'): pladsen kan ikke besættes: "
+        "den kræver 5, men kun 4 med rollen 'psykolog' dækker 'baltorpskolen' (se staff[].serves)"
     ]
 
 
@@ -200,7 +209,8 @@ def test_chair_is_also_minute_taker(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["minute_taker"] = raw["series"][i]["chair"]
     assert problems_of(raw) == [
-        f"series[{i}].minute_taker: 'pl-skole-baltorp' is also the chair; they must be different people"
+        f"series[{i}].minute_taker (serien 'kk-skole-baltorp'): 'pl-skole-baltorp' er også mødeleder; "
+        "det skal være to forskellige personer"
     ]
 
 
@@ -208,7 +218,8 @@ def test_person_holding_two_seats(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["required_roles"].append({"person": "referent-baltorp"})
     assert problems_of(raw) == [
-        f"series[{i}]: 'referent-baltorp' holds 2 seats at one meeting; a person fills one seat"
+        f"series[{i}] (serien 'kk-skole-baltorp'): 'referent-baltorp' har 2 pladser ved samme møde; "
+        "en person har én plads"
     ]
 
 
@@ -225,7 +236,7 @@ def test_chair_also_among_required_people_is_one_seat(raw: dict[str, Any]) -> No
 def test_unknown_key_in_a_person(raw: dict[str, Any]) -> None:
     i = index(raw["staff"], "psykolog-c")
     raw["staff"][i]["emial"] = raw["staff"][i].pop("email")
-    assert problems_of(raw) == [f"staff[{i}].emial: unknown key (check the spelling)"]
+    assert problems_of(raw) == [f"staff[{i}].emial (personen 'psykolog-c'): ukendt felt (tjek stavemåden)"]
 
 
 @pytest.mark.parametrize(
@@ -247,7 +258,7 @@ def test_an_email_must_be_one_address(raw: dict[str, Any], address: str) -> None
     i = index(raw["staff"], "psykolog-c")
     raw["staff"][i]["email"] = address
     (problem,) = problems_of(raw)
-    assert problem.startswith(f"staff[{i}].email: ")
+    assert problem.startswith(f"staff[{i}].email (personen 'psykolog-c'): ")
     assert "er ikke én gyldig e-mailadresse" in problem and "navn@ballerup.dk" in problem
 
 
@@ -261,12 +272,17 @@ def test_every_address_in_the_examples_and_fixtures_stays_valid_and_unchanged() 
 
 def test_duplicate_ids(raw: dict[str, Any]) -> None:
     raw["staff"].append(copy.deepcopy(raw["staff"][0]))
-    assert problems_of(raw) == ["staff[0].id: 'psykolog-a' is used 2 times; ids must be unique"]
+    assert problems_of(raw) == [
+        "staff[0].id (personen 'psykolog-a'): 'psykolog-a' bruges 2 gange; et id skal være entydigt"
+    ]
 
 
 def test_duplicate_series_ids(raw: dict[str, Any]) -> None:
     raw["series"].append(copy.deepcopy(raw["series"][0]))
-    assert problems_of(raw) == ["series[0].id: 'kk-skole-baltorp' is used 2 times; ids must be unique"]
+    assert problems_of(raw) == [
+        "series[0].id (serien 'kk-skole-baltorp'): 'kk-skole-baltorp' bruges 2 gange; et id skal være "
+        "entydigt"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -274,12 +290,12 @@ def test_duplicate_series_ids(raw: dict[str, Any]) -> None:
     [
         (
             {"kind": "fortnightly", "holiday_shift_days": 15},
-            "cadence.holiday_shift_days: Input should be less than or equal to 14",
+            "cadence.holiday_shift_days (serien 'kk-skole-baltorp'): må højst være 14",
         ),
         (
             {"kind": "per_term", "count": 2, "holiday_shift_days": 3},
-            "cadence: holiday_shift_days needs a rhythm to move from: weekly, fortnightly, "
-            "every_n_weeks or monthly",
+            "cadence (serien 'kk-skole-baltorp'): holiday_shift_days kræver en rytme at flytte fra: "
+            "weekly, fortnightly, every_n_weeks eller monthly",
         ),
     ],
 )
@@ -292,29 +308,34 @@ def test_holiday_shift_days(raw: dict[str, Any], cadence: dict[str, Any], messag
 def test_time_span_ending_before_it_starts(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["window"] = "16:00-12:30"
-    assert problems_of(raw) == [f"series[{i}].window: the span ends (12:30) before it starts (16:00)"]
+    assert problems_of(raw) == [
+        f"series[{i}].window (serien 'kk-skole-baltorp'): tidsrummet slutter (12:30) før det begynder (16:00)"
+    ]
 
 
 def test_time_span_in_working_hours(raw: dict[str, Any]) -> None:
     i = index(raw["staff"], "psykolog-b")
     raw["staff"][i]["working_hours"]["mon"] = "16:00-12:30"
     assert problems_of(raw) == [
-        f"staff[{i}].working_hours.mon: the span ends (12:30) before it starts (16:00)"
+        f"staff[{i}].working_hours.mon (personen 'psykolog-b'): tidsrummet slutter (12:30) "
+        "før det begynder (16:00)"
     ]
 
 
 def test_time_span_that_is_not_a_span(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["window"] = "12:30"
-    assert problems_of(raw) == [f"series[{i}].window: '12:30' is not a time span like '12:30-16:00'"]
+    assert problems_of(raw) == [
+        f"series[{i}].window (serien 'kk-skole-baltorp'): '12:30' er ikke et tidsrum som '12:30-16:00'"
+    ]
 
 
 def test_window_too_short_for_the_meeting(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-dagtilbud-baltorp")
     raw["series"][i]["window"] = "11:45-13:30"
     assert problems_of(raw) == [
-        f"series[{i}]: no allowed weekday has a time window with room for 120 minutes "
-        "starting on the 30-minute grid (planning.slot_minutes)"
+        f"series[{i}] (serien 'kk-dagtilbud-baltorp'): ingen tilladt ugedag har et tidsrum med plads "
+        "til 120 minutter fra en starttid på tidsrasteret på 30 minutter (planning.slot_minutes)"
     ]
 
 
@@ -322,8 +343,8 @@ def test_window_that_fits_only_off_the_slot_grid(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-dagtilbud-baltorp")
     raw["series"][i]["window"] = "11:45-13:45"  # 120 minutes, but no start on the 30-minute grid
     assert problems_of(raw) == [
-        f"series[{i}]: no allowed weekday has a time window with room for 120 minutes "
-        "starting on the 30-minute grid (planning.slot_minutes)"
+        f"series[{i}] (serien 'kk-dagtilbud-baltorp'): ingen tilladt ugedag har et tidsrum med plads "
+        "til 120 minutter fra en starttid på tidsrasteret på 30 minutter (planning.slot_minutes)"
     ]
 
 
@@ -331,7 +352,8 @@ def test_unknown_person_in_a_seat(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kreative-raad-baltorp")
     raw["series"][i]["chair"] = "leder-socialafsnitt"
     assert problems_of(raw) == [
-        f"series[{i}].chair.person: unknown person 'leder-socialafsnitt' (did you mean 'leder-socialafsnit'?)"
+        f"series[{i}].chair.person (serien 'kreative-raad-baltorp'): ukendt person 'leder-socialafsnitt' "
+        "(mente du 'leder-socialafsnit'?)"
     ]
 
 
@@ -342,15 +364,16 @@ def test_every_problem_is_reported(raw: dict[str, Any]) -> None:
     raw["units"][b]["sites"] = ["hedegaardskolen"]
     problems = problems_of(raw)
     assert len(problems) == 2
-    assert problems[0].startswith(f"units[{b}].sites[0]: ")
-    assert problems[1].startswith(f"staff[{a}].roles[0]: ")
+    assert problems[0].startswith(f"units[{b}].sites[0] (enheden 'hedegaardsskolen'): ")
+    assert problems[1].startswith(f"staff[{a}].roles[0] (personen 'psykolog-c'): ")
 
 
 def test_invalid_yaml() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config("municipality: Ballerup\n  staff: []\n", source="ballerup.yaml")
     assert caught.value.problems == [
-        "ballerup.yaml: not valid YAML at line 2, column 8: mapping values are not allowed here"
+        "ballerup.yaml: ikke gyldig YAML i linje 2, kolonne 8: et kolon her er ikke tilladt "
+        "(mangler der mellemrum eller anførselstegn?)"
     ]
 
 
@@ -358,7 +381,7 @@ def test_yaml_that_is_not_a_mapping() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config("- just\n- a list\n")
     assert caught.value.problems == [
-        "(top): the config must be a mapping with keys such as 'districts' and 'staff'"
+        "(øverst): konfigurationen skal være et afsnit med nøgler som 'districts' og 'staff'"
     ]
 
 
@@ -366,7 +389,7 @@ def test_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
     with pytest.raises(ConfigError) as caught:
         load_config(missing)
-    assert caught.value.problems == [f"{missing}: no such file"]
+    assert caught.value.problems == [f"{missing}: filen findes ikke"]
 
 
 # --------------------------------------------------------------------------- scaled instances
@@ -475,10 +498,13 @@ def test_control_characters_in_names_and_titles_are_refused(
     raw: dict[str, Any], path: str, text: str, code: str, position: int
 ) -> None:
     _put(raw, path, text)
-    assert problems_of(raw) == [
-        f"{path}: teksten må ikke indeholde styretegn som linjeskift eller tabulator "
+    (problem,) = problems_of(raw)
+    # the path, and beside it the id of its item (the top-level municipality has none)
+    assert problem.startswith(f"{path} (" if "[" in path else f"{path}: ")
+    assert problem.endswith(
+        ": teksten må ikke indeholde styretegn som linjeskift eller tabulator "
         f"(U+{code} på plads {position})"
-    ]
+    )
 
 
 def test_the_seat_check_counts_pools_exactly_as_seat_pool_does(example: MunicipalityConfig) -> None:
@@ -507,13 +533,11 @@ def test_the_seat_check_counts_pools_exactly_as_seat_pool_does(example: Municipa
     [
         (
             "terms:\n  - {id: t, name: T, start: 2027-02-30, end: 2027-03-26}\n",
-            "k.yaml: not valid YAML at line 3, column 29: '2027-02-30' is not a valid value "
-            "(day is out of range for month)",
+            "k.yaml: ikke gyldig YAML i linje 3, kolonne 29: '2027-02-30' er ikke en gyldig værdi",
         ),
         (
             "planning: {time_limit_seconds: !!float mange}\n",
-            "k.yaml: not valid YAML at line 2, column 32: 'mange' is not a valid value "
-            "(could not convert string to float: 'mange')",
+            "k.yaml: ikke gyldig YAML i linje 2, kolonne 32: 'mange' er ikke en gyldig værdi",
         ),
     ],
 )
@@ -558,15 +582,15 @@ def test_a_seat_part_is_written_as_a_leader_reads_it(raw: dict[str, Any], writte
 def test_a_part_outside_the_meeting_names_its_path(raw: dict[str, Any], written: Any, problem: str) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["required_roles"][1]["part"] = written
-    assert problems_of(raw) == [f"series[{i}].required_roles[1].part: {problem}"]
+    assert problems_of(raw) == [f"series[{i}].required_roles[1].part (serien 'kk-skole-baltorp'): {problem}"]
 
 
 def test_a_part_that_is_not_a_part(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["required_roles"][1]["part"] = "halvdelen"
     assert problems_of(raw) == [
-        f"series[{i}].required_roles[1].part: 'halvdelen' er ikke en del af et møde; skriv fx 'sidste 45' "
-        "eller 'første 30' (minutter) eller {offset_minutes: 30, minutes: 45}"
+        f"series[{i}].required_roles[1].part (serien 'kk-skole-baltorp'): 'halvdelen' er ikke en del af "
+        "et møde; skriv fx 'sidste 45' eller 'første 30' (minutter) eller {offset_minutes: 30, minutes: 45}"
     ]
 
 
@@ -582,6 +606,6 @@ def test_unknown_convener(raw: dict[str, Any]) -> None:
     i = index(raw["series"], "kk-skole-baltorp")
     raw["series"][i]["convener"] = "leder-socialafsnitt"
     assert problems_of(raw) == [
-        f"series[{i}].convener: 'leder-socialafsnitt' er ikke en person i staff "
+        f"series[{i}].convener (serien 'kk-skole-baltorp'): 'leder-socialafsnitt' er ikke en person i staff "
         "(mente du 'leder-socialafsnit'?)"
     ]

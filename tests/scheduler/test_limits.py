@@ -185,7 +185,7 @@ def test_2000_unknown_units_are_listed_quickly_and_the_rest_counted() -> None:
     found = problems(text)
     assert time.monotonic() - started < 5
     assert len(found) == LIMITS.max_problems + 1
-    assert found[0] == "series[0].unit: unknown unit 'enhd-0000x' (did you mean 'enhed-0000'?)"
+    assert found[0] == "series[0].unit (serien 's0'): ukendt enhed 'enhd-0000x' (mente du 'enhed-0000'?)"
     assert found[-1] == "… og 1.900 andre problemer"
 
 
@@ -194,17 +194,18 @@ def test_thousands_of_invalid_values_are_capped_too() -> None:
     text = MINIMAL.replace("staff: [{id: p, name: P, roles: [psykolog]}]\n", "staff:\n" + people)
     found = problems(text + "series: []\n")
     assert len(found) == LIMITS.max_problems + 1
-    assert found[0] == "staff[0].weekly_hours: Input should be greater than 0"
+    assert found[0] == "staff[0].weekly_hours (personen 'p0'): skal være større end 0"
     assert found[-1].startswith("… og ") and found[-1].endswith(" andre problemer")
 
 
 def test_broken_yaml_is_still_explained_by_pyyaml() -> None:
     """libyaml measures and loads (fast); a syntax error is still told in PyYAML's clearer words."""
     assert problems("municipality: Ballerup\n  staff: []\n") == [
-        "k.yaml: not valid YAML at line 2, column 8: mapping values are not allowed here"
+        "k.yaml: ikke gyldig YAML i linje 2, kolonne 8: et kolon her er ikke tilladt "
+        "(mangler der mellemrum eller anførselstegn?)"
     ]
     assert problems("a: [1, 2\n") == [
-        "k.yaml: not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'"
+        "k.yaml: ikke gyldig YAML i linje 2, kolonne 1"
     ]
 
 
@@ -212,7 +213,8 @@ def test_a_site_with_a_billion_anonymous_rooms_is_refused() -> None:
     """Anonymous rooms become room objects: `rooms: 1000000000` would build a billion of them."""
     text = MINIMAL.replace("{id: s, name: S}", "{id: s, name: S, rooms: 1000000000}")
     found = problems(text + "series: [{id: a, type: andet, unit: u, cadence: weekly}]\n")
-    assert found == ["sites[0].rooms: højst 500 lokaler pr. mødested er tilladt (fandt 1000000000)"]
+    assert found == ["sites[0].rooms (mødestedet 's'): højst 500 lokaler pr. mødested er tilladt "
+                     "(fandt 1000000000)"]
 
 
 def test_a_config_at_every_count_limit_validates_in_bounded_time() -> None:

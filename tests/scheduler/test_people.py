@@ -79,9 +79,19 @@ def test_employment_must_end_after_it_starts() -> None:
 @pytest.mark.parametrize(
     ("substitute", "expected"),
     [
-        ("vikr", "staff[0].absences[0].substitute: ukendt person 'vikr' (mente du 'vikar'?)"),
-        ("psyk-a", "staff[0].absences[0].substitute: 'psyk-a' kan ikke være sin egen vikar"),
-        ("leder", "staff[0].absences[0].substitute: 'leder' (paedagogisk_leder) har ingen rolle til fælles"),
+        (
+            "vikr",
+            "staff[0].absences[0].substitute (personen 'psyk-a'): ukendt person 'vikr' (mente du 'vikar'?)",
+        ),
+        (
+            "psyk-a",
+            "staff[0].absences[0].substitute (personen 'psyk-a'): 'psyk-a' kan ikke være sin egen vikar",
+        ),
+        (
+            "leder",
+            "staff[0].absences[0].substitute (personen 'psyk-a'): 'leder' (paedagogisk_leder) "
+            "har ingen rolle til fælles",
+        ),
     ],
 )
 def test_a_substitute_exists_is_someone_else_and_shares_a_role(substitute: str, expected: str) -> None:

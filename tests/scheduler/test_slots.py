@@ -204,7 +204,7 @@ def test_request_errors_name_the_field() -> None:
     with pytest.raises(RequestError) as err:
         request(config, participants=[{"person": "psykolg"}])
     assert err.value.problems == [
-        "participants[0].person: unknown person 'psykolg' (did you mean 'psykolog'?)"
+        "participants[0].person: ukendt person 'psykolg' (mente du 'psykolog'?)"
     ]
     with pytest.raises(RequestError) as err:
         request(config, latest="2027-02-01")
@@ -301,7 +301,7 @@ def test_cli_bad_request_exits_2_naming_the_field(files: dict[str, Path]) -> Non
         app, ["find-slots", str(files["config"]), str(files["plan"]), str(files["request"])]
     )
     assert result.exit_code == 2
-    assert "earliest: Field required" in result.output
+    assert "earliest: mangler (feltet skal udfyldes)" in result.output
     assert "Traceback" not in result.output
 
 

@@ -201,17 +201,21 @@ def test_verifier_holds_the_series_room_only_at_its_own_site() -> None:
     [
         (
             {"sites": ["skolen", "huset"]},
-            "series[0].sites[1]: 'huset' er ikke et af nordskolens mødesteder (skolen, annekset)",
+            "series[0].sites[1] (serien 'kk'): 'huset' er ikke et af enhedens mødesteder (skolen, annekset)",
         ),
         (
             {"sites": ["skolen", "anekset"]},
-            "series[0].sites[1]: ukendt mødested 'anekset' (mente du 'annekset'?)",
+            "series[0].sites[1] (serien 'kk'): ukendt mødested 'anekset' (mente du 'annekset'?)",
         ),
         (
             {"site": "skolen"},
-            "series[0].sites: angiv enten 'site' (ét mødested) eller 'sites' (skiftevis), ikke begge",
+            "series[0].sites (serien 'kk'): angiv enten 'site' (ét mødested) eller 'sites' "
+            "(skiftevis), ikke begge",
         ),
-        ({"room": "kaelder"}, "series[0].room: unknown room of sites skolen, annekset 'kaelder'"),
+        (
+            {"room": "kaelder"},
+            "series[0].room (serien 'kk'): ukendt lokale på mødestederne skolen, annekset 'kaelder'",
+        ),
     ],
     ids=["not-the-units-site", "unknown-site", "site-and-sites", "room-of-neither-site"],
 )
