@@ -9,9 +9,8 @@ assembles the app.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Directory
 from api.deps import AppState
-from api.errors import STATUS_BY_ERROR, error_body, status_of
+from api.errors import STATUS_BY_ERROR, error_body, invalid_body, status_of
 from api.logs import protect_logger
 from api.schemas import ErrorBody
 from api.settings import AppSettings
@@ -102,11 +101,6 @@ def _error(status: int, detail: str, field: str | None = None, **extra: object) 
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
 
-def _loc(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
-
-
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -118,10 +112,9 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "ugyldigt input"}
-        headline = problems[0] if problems else first["msg"]
-        return _error(422, f"ugyldigt input – {headline}", _loc(first["loc"]) or None, problems=problems)
+        """Every invalid field in Danish, named as the caller wrote it, with its `loc` for programs."""
+        body = invalid_body(exc.errors(), data=exc.body)
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
 
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         """Every exception the API raises on purpose, by the one table (`api.errors`)."""

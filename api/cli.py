@@ -21,6 +21,7 @@ from scheduler.config import ConfigError, load_config
 from scheduler.danish import distance_da
 from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
+from scheduler.validation_da import messages_da
 
 if TYPE_CHECKING:
     from api.auth import UsersFile
@@ -55,12 +56,11 @@ def _load_plan(plan_path: Path) -> Plan:
     try:
         return Plan.model_validate_json(plan_path.read_bytes())
     except FileNotFoundError:
-        typer.echo(f"{plan_path}: no such file", err=True)
+        typer.echo(f"{plan_path}: filen findes ikke", err=True)
     except ValidationError as exc:
-        typer.echo(f"{plan_path} is not a moedeplan plan.json:", err=True)
-        for err in exc.errors()[:20]:
-            where = ".".join(str(part) for part in err["loc"]) or "(top)"
-            typer.echo(f"  {where}: {err['msg']}", err=True)
+        typer.echo(f"{plan_path} er ikke en plan.json fra moedeplan:", err=True)
+        for problem in messages_da(exc)[:20]:
+            typer.echo(f"  {problem}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -142,7 +142,7 @@ def plan(
     meetings are listed with their reasons)."""
     cfg = _load(config) if busy is None else _with_busy(_load(config), busy)
     if term is not None and term not in {t.id for t in cfg.terms}:
-        typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
+        typer.echo(f"--term: ukendt termin '{term}' (findes: {', '.join(t.id for t in cfg.terms)})", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     line = _ProgressLine()
     try:
@@ -203,7 +203,7 @@ def replan(
     cfg = _load(config)
     current = _load_plan(live_plan)
     if current.term not in {t.id for t in cfg.terms}:
-        typer.echo(f"{live_plan}: term '{current.term}' is not in {config}", err=True)
+        typer.echo(f"{live_plan}: terminen '{current.term}' findes ikke i {config}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
         moment = datetime.fromisoformat(now) if now is not None else datetime.now(TZ)
@@ -231,7 +231,7 @@ def verify(
     cfg = _load(config)
     the_plan = _load_plan(plan_file)
     if the_plan.term not in {t.id for t in cfg.terms}:
-        typer.echo(f"{plan_file}: term '{the_plan.term}' is not in {config}", err=True)
+        typer.echo(f"{plan_file}: terminen '{the_plan.term}' findes ikke i {config}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     violations = verify_saved_plan(cfg, the_plan)
     for v in violations:
@@ -338,7 +338,7 @@ def freebusy(
 
     cfg = _load(config)
     if term not in {t.id for t in cfg.terms}:
-        typer.echo(f"--term: unknown term '{term}' (known: {', '.join(t.id for t in cfg.terms)})", err=True)
+        typer.echo(f"--term: ukendt termin '{term}' (findes: {', '.join(t.id for t in cfg.terms)})", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     settings = CalendarSettings()
     backend = backend or settings.calendar_backend

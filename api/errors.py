@@ -8,12 +8,21 @@ is a programming error: 500, logged, and never a traceback to the user.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
 from api.auth import UsersFileError
 from api.db import Conflict, ImmutableRow, NotFound, NotNewest, StaleVersion
-from api.schemas import ErrorBody
+from api.schemas import ErrorBody, FieldProblem
 from calendar_sync.privacy import PrivacyError
 from calendar_sync.publish import PublishError
 from scheduler.config import ConfigError
+from scheduler.validation_da import Lang, clean_loc, problems
+
+log = logging.getLogger("moedeplan.api")
 
 
 class Refused(Exception):
@@ -50,10 +59,15 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     PrivacyError: 422,
     Unreachable: 502,
     UsersFileError: 503,
+    ValidationError: 422,
+    ValueError: 422,
 }
 """The status of every exception the API raises on purpose; subclasses inherit their parent's row."""
 
 INTERNAL = 500
+INVALID_INPUT_DA = "ugyldigt input"
+VALUE_UNUSABLE_DA = "ugyldigt input: en af de angivne værdier kan ikke bruges; kontrollér felterne"
+"""A bare ValueError's answer: its text may be a library's, so it is logged, not shown."""
 USERS_FILE_UNUSABLE = "brugerfilen kan ikke bruges; kontakt kommunens IT"
 
 
@@ -70,6 +84,8 @@ def error_body(exc: BaseException) -> ErrorBody:
     """The JSON API's Danish body for a mapped exception (the wording its clients already read)."""
     if isinstance(exc, Refused):
         return ErrorBody(detail=exc.detail, field=exc.field, problems=exc.problems)
+    if isinstance(exc, ValidationError):
+        return invalid_body(exc.errors())
     if isinstance(exc, ConfigError):
         return ErrorBody(detail="konfigurationen er ikke gyldig", field="yaml", problems=exc.problems)
     if isinstance(exc, NotNewest):
@@ -92,12 +108,35 @@ def error_body(exc: BaseException) -> ErrorBody:
         )
     if status_of(exc) == INTERNAL:
         return ErrorBody(detail="intern fejl; den er logget")
+    if type(exc) is ValueError:
+        log.warning("input refused: %s", exc)
+        return ErrorBody(detail=VALUE_UNUSABLE_DA)
     return ErrorBody(detail=str(exc))
+
+
+def invalid_body(errors: Iterable[Mapping[str, Any]], data: Any = None, lang: Lang = "da") -> ErrorBody:
+    """A 422 for invalid input (a request body, a query parameter): every problem in Danish with
+    the field as the caller wrote it (`scheduler.validation_da`), and each `loc` for programs."""
+    errors = list(errors)
+    found = problems(errors, data, lang)
+    raw_loc = {clean_loc(err.get("loc", ())): list(err.get("loc", ())) for err in errors}
+    lines = [f"{place}: {text}" for _, place, text in found]
+    items = [
+        FieldProblem(loc=raw_loc.get(loc, list(loc)), field=place.split(" (", 1)[0], message=text)
+        for loc, place, text in found
+    ]
+    if not lines:
+        return ErrorBody(detail=INVALID_INPUT_DA)
+    field = items[0].field if found[0][0] else None
+    return ErrorBody(detail=f"{INVALID_INPUT_DA} – {lines[0]}", field=field, problems=lines, errors=items)
 
 
 def page_message(exc: BaseException) -> str:
     """What an error page says for a mapped exception: every problem, else the exception's message."""
     if isinstance(exc, UsersFileError) or status_of(exc) == INTERNAL:
         return error_body(exc).detail  # never where the server keeps its files, nor a traceback
-    problems = getattr(exc, "problems", None)
-    return "; ".join(problems) if problems else str(exc)
+    if isinstance(exc, ValidationError | ValueError) and not isinstance(exc, Refused | ConfigError):
+        body = error_body(exc)
+        return "; ".join(body.problems) if body.problems else body.detail
+    listed = getattr(exc, "problems", None)
+    return "; ".join(listed) if listed else str(exc)

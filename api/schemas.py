@@ -12,12 +12,23 @@ from api.job_types import JobResult
 from api.orm import Job
 
 
+class FieldProblem(BaseModel):
+    """One invalid input, for programs: where (`loc`, as in the request) and what, in Danish."""
+
+    loc: list[str | int] = Field(description="the path in the request, e.g. ['body', 'end']")
+    field: str = Field(description="the field as the caller wrote it, e.g. 'end' or 'participants[0].person'")
+    message: str = Field(description="what is wrong with it, in Danish")
+
+
 class ErrorBody(BaseModel):
     """Every error: a Danish message, and where the input was at fault when it was."""
 
     detail: str
     field: str | None = Field(default=None, description="the input field at fault, e.g. 'start'")
     problems: list[str] | None = Field(default=None, description="every problem found, when several")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="invalid input, one entry per field, with its machine-readable `loc`"
+    )
 
 
 class JobOut(BaseModel):

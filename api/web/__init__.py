@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import STATUS_BY_ERROR, page_message, status_of
+from api.errors import STATUS_BY_ERROR, invalid_body, page_message, status_of
 from api.web.common import HERE, SignInRequired, WebError, error_page, page
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -42,9 +42,10 @@ def install(app: FastAPI) -> None:
             answer = api_invalid(request, exc)
             return await answer if isinstance(answer, Awaitable) else answer
         p = page(request, request.app.state.moedeplan)
-        first = exc.errors()[0] if exc.errors() else {"loc": ()}
-        field = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
-        return error_page(request, 422, f"{p.t('bad_value')} «{field}».")
+        body = invalid_body(exc.errors(), lang=p.lang)
+        field = body.field or ""
+        said = "; ".join(e.message for e in body.errors or [])
+        return error_page(request, 422, f"{p.t('bad_value')} «{field}»" + (f": {said}." if said else "."))
 
     def domain_error(api_answer: Handler) -> Handler:
         async def handle(request: Request, exc: Exception) -> Response:

@@ -75,7 +75,8 @@ def test_validate_reports_a_role_typo_with_its_place_in_a_process(tmp_path: Path
     data["staff"][3]["roles"] = ["psykolg"]
     done = run_process("validate", str(write_yaml(tmp_path / "broken.yaml", data)))
     assert done.returncode == 2
-    assert "staff[3].roles[0]: unknown role 'psykolg' (did you mean 'psykolog'?)" in done.stderr
+    expected = "staff[3].roles[0] (personen 'psykolog-a'): ukendt rolle 'psykolg' (mente du 'psykolog'?)"
+    assert expected in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stdout == ""
 
@@ -86,15 +87,16 @@ def test_validate_lists_every_problem(tmp_path: Path) -> None:
     data["series"][0]["unit"] = "nordskolan"
     result = run("validate", write_yaml(tmp_path / "broken.yaml", data))
     assert result.exit_code == 2
-    assert "unknown role 'psykolg' (did you mean 'psykolog'?)" in result.stderr
-    assert "series[0].unit: unknown unit 'nordskolan' (did you mean 'nordskolen'?)" in result.stderr
+    assert "ukendt rolle 'psykolg' (mente du 'psykolog'?)" in result.stderr
+    unit = "series[0].unit (serien 'kk-nordskolen'): ukendt enhed 'nordskolan' (mente du 'nordskolen'?)"
+    assert unit in result.stderr
     assert "Fejl i konfigurationen" in result.stderr and "(2)" in result.stderr
 
 
 def test_validate_missing_file(tmp_path: Path) -> None:
     result = run("validate", tmp_path / "nowhere.yaml")
     assert result.exit_code == 2
-    assert "no such file" in result.stderr
+    assert "filen findes ikke" in result.stderr
 
 
 # --------------------------------------------------------------------------- plan
@@ -155,7 +157,7 @@ def test_plan_prints_the_danish_summary(tmp_path: Path) -> None:
 def test_plan_with_unknown_term(tmp_path: Path) -> None:
     result = run("plan", SMALL, "--term", "efteraar-2027", "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert "unknown term 'efteraar-2027'" in result.stderr and "foraar-2027" in result.stderr
+    assert "ukendt termin 'efteraar-2027'" in result.stderr and "foraar-2027" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -278,7 +280,7 @@ def test_verify_rejects_a_file_that_is_not_a_plan(tmp_path: Path) -> None:
     other.write_text(json.dumps({"hello": "world"}), encoding="utf-8")
     result = run("verify", SMALL, other)
     assert result.exit_code == 2
-    assert "is not a moedeplan plan.json" in result.stderr
+    assert "er ikke en plan.json fra moedeplan" in result.stderr
 
 
 def test_verify_missing_plan_file(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from api.app import create_app
 from api.auth import UsersFileError
@@ -18,7 +19,18 @@ from api.storage import JobLost
 from calendar_sync.privacy import PrivacyError
 from calendar_sync.publish import PublishError
 from scheduler.config import ConfigError
+from scheduler.model import Absence
 from tests.web.site import open_site
+
+
+def _validation_error() -> ValidationError:
+    """A pydantic error raised inside a service (not while FastAPI reads the request)."""
+    try:
+        Absence.model_validate({"start": "2027-03-05", "end": "2027-03-01"})
+    except ValidationError as exc:
+        return exc
+    raise AssertionError("the absence should not validate")
+
 
 # What each class is expected to give, written out (not read from the table), with an instance.
 EXPECTED: list[tuple[Callable[[], Exception], int]] = [
@@ -37,7 +49,8 @@ EXPECTED: list[tuple[Callable[[], Exception], int]] = [
     (lambda: Unreachable("Exchange svarer ikke"), 502),
     (lambda: UsersFileError("/etc/moedeplan/users.yaml: ikke gyldig"), 503),
     (lambda: RuntimeError("en fejl i koden /srv/x.py"), 500),
-    (lambda: ValueError("en fejl i koden"), 500),
+    (lambda: _validation_error(), 422),
+    (lambda: ValueError("invalid literal for int() with base 10: 'x'"), 422),
 ]
 
 
@@ -87,3 +100,15 @@ def test_each_class_gives_its_status_as_json_and_as_a_page(app: FastAPI, index: 
         assert "Traceback" not in answer.text
         assert "/srv/x.py" not in answer.text  # an unexpected error's message stays in the log
         assert "/etc/moedeplan" not in answer.text  # nor where the server keeps its users file
+        assert "pydantic" not in answer.text and "invalid literal" not in answer.text  # nor a library's
+
+
+def test_a_validation_error_inside_a_service_is_danish_with_its_field(app: FastAPI) -> None:
+    index = next(i for i, (make, _) in enumerate(EXPECTED) if isinstance(make(), ValidationError))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = client.get(f"/probe/{index}")
+        page = client.get(f"/page-probe/{index}")
+    expected = "fraværet slutter (2027-03-01) før det begynder (2027-03-05)"
+    assert api.json()["problems"] == [f"(øverst): {expected}"]
+    assert api.json()["errors"] == [{"loc": [], "field": "(øverst)", "message": expected}]
+    assert expected in page.text

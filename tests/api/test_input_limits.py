@@ -95,8 +95,8 @@ def test_control_characters_in_a_title_are_refused_at_upload(service: Service) -
     answer = service.client.post("/configs", json={"name": "x", "yaml": text}, headers=auth("admin"))
     assert answer.status_code == 422
     assert answer.json()["problems"] == [
-        "series[0].title: teksten må ikke indeholde styretegn som linjeskift eller tabulator "
-        "(U+0007 på plads 3)"
+        "series[0].title (serien 'kk-baltorp'): teksten må ikke indeholde styretegn som linjeskift "
+        "eller tabulator (U+0007 på plads 3)"
     ]
 
 
