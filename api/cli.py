@@ -226,6 +226,7 @@ def verify(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="a plan.json")],
 ) -> None:
     """Re-check a plan with the independent verifier; exit 0 only when no rule is broken."""
+    from scheduler.explain import rule_title_da
     from scheduler.verify import verify_saved_plan
 
     cfg = _load(config)
@@ -235,7 +236,7 @@ def verify(
         raise typer.Exit(EXIT_BAD_INPUT)
     violations = verify_saved_plan(cfg, the_plan)
     for v in violations:
-        typer.echo(f"{v.rule}: {v.message}")
+        typer.echo(f"«{rule_title_da(v.rule)}»: {v.message}")
     if violations:
         typer.echo(f"{len(violations)} regelbrud i {plan_file}.", err=True)
         raise typer.Exit(EXIT_VIOLATIONS)

@@ -292,7 +292,7 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
             allowed.append(candidate)
             off_pattern += (candidate.weekday(), clock_da(candidate)) != usual
     for rule, examples in sorted(blocked.items(), key=lambda item: -len(item[1])):
-        title = rule_by_name(rule).title_da if rule != "structure" else "planens opbygning"
+        title = rule_title_da(rule)
         lines.append(f"{len(examples)} andre tider udelukkes af «{title}», fx {examples[0]}")
     if allowed:
         shown = ", ".join(when_da(a) for a in allowed[:3])
@@ -305,6 +305,15 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     else:
         lines.append("Ingen anden tid i perioden overholder alle regler: mødet kan kun ligge her.")
     return lines
+
+
+STRUCTURE_TITLE_DA = "Planens opbygning"
+"""The verifier's own rule (a plan file's shape), which is no rule of the catalogue."""
+
+
+def rule_title_da(rule: str) -> str:
+    """A verifier rule key as users read it: 'no_double_booking' -> 'Ingen dobbeltbooking'."""
+    return STRUCTURE_TITLE_DA if rule == "structure" else rule_by_name(rule).title_da
 
 
 def meeting_not_free(config: MunicipalityConfig, term: Term, meeting: Meeting) -> str | None:

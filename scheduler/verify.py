@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from scheduler.config import seat_pool
+from scheduler.config import seat_pool, series_title
+from scheduler.danish import genitive_da, join_da, plural_da, short_date_da, weekday_da
 from scheduler.index import index_of, runs_in
 from scheduler.model import (
     HELLIGDAGE,
@@ -79,7 +80,8 @@ OPTIONAL_SEAT = "optional"
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken hard rule: which rule, a concrete English message, and the meetings involved."""
+    """One broken hard rule: which rule (its key), a concrete Danish message naming people, series
+    and dates as users know them (never a uid), and the uids of the meetings involved."""
 
     rule: str
     message: str
@@ -111,15 +113,32 @@ class _Placed:
         return Weekday.of(self.day)
 
     def when(self) -> str:
-        """'2025-03-25 12:30-14:30', local time, for messages."""
-        return f"{self.day.isoformat()} {format_clock(self.start_min)}-{_clock(self.end_min)}"
+        """'tirsdag 25/3 kl. 12:30-14:30', local time, for messages."""
+        return f"{_day(self.day)} kl. {format_clock(self.start_min)}-{_clock(self.end_min)}"
+
+    def named(self) -> str:
+        """'«Koordineringskonference, skole, Nordskolen» tirsdag 25/3 kl. 12:30-14:30': the meeting
+        as people know it (its title and time), never its uid."""
+        return f"«{self.meeting.title}» {self.when()}"
+
+
+def _day(day: date) -> str:
+    """'tirsdag 25/3'."""
+    return f"{weekday_da(day)} {short_date_da(day)}"
+
+
+def _days(first: date, last: date) -> str:
+    """'25/3-30/3 2025', or '25/3 2025' for one day."""
+    if first == last:
+        return f"{short_date_da(first)} {first.year}"
+    return f"{short_date_da(first)}-{short_date_da(last)} {last.year}"
 
 
 def _clock(minutes: int) -> str:
     """Like format_clock, but marks a time on a later day instead of printing '25:00'."""
     if minutes < 0 or minutes >= 24 * 60:
         days, rest = divmod(minutes, 24 * 60)
-        return f"{format_clock(rest)} ({days:+d} day)"
+        return f"{format_clock(rest)} ({days:+d} dag)"
     return format_clock(minutes)
 
 
@@ -163,10 +182,10 @@ def _overlaps(placed: _Placed, span: TimeRange) -> bool:
 
 
 def _minutes(span: tuple[int | None, int | None] | None) -> str:
-    """'75-120' for a part of a meeting, 'the whole meeting' for none."""
+    """'minut 75-120' for a part of a meeting, 'hele mødet' for none."""
     if span is None or span == (None, None):
-        return "the whole meeting"
-    return f"{span[0] or 0}-{span[1] if span[1] is not None else 'end'}"
+        return "hele mødet"
+    return f"minut {span[0] or 0}-{span[1] if span[1] is not None else 'slut'}"
 
 
 def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
@@ -179,7 +198,7 @@ def verify_plan(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
         return [
             Violation(
                 "structure",
-                f"the plan is for term '{plan.term}', which the config does not define ({known})",
+                f"planen er for terminen '{plan.term}', som konfigurationen ikke har ({known})",
                 tuple(m.uid for m in plan.meetings),
             )
         ]
@@ -214,8 +233,9 @@ def _no_meetings(config: MunicipalityConfig, plan: Plan) -> list[Violation]:
 
 
 def format_violations(violations: Iterable[Violation]) -> str:
-    """One 'rule: message' line per violation, for logs and the CLI."""
-    return "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    """One '- message' line per violation (Danish, naming people and meetings), for logs and for
+    errors users read (a booking that would break a rule)."""
+    return "\n".join(f"- {v.message}" for v in violations)
 
 
 class _Verifier:
@@ -245,12 +265,47 @@ class _Verifier:
     def add(self, rule: str, message: str, *meetings: _Placed) -> None:
         self.out.append(Violation(rule, message, tuple(p.uid for p in meetings)))
 
+    def who(self, person_id: str) -> str:
+        """A person by their name; one the config lacks by what the plan calls them."""
+        person = self.staff.get(person_id)
+        return person.name if person is not None else f"'{person_id}' (ikke i staff)"
+
+    def title(self, series: Series) -> str:
+        """'«Koordineringskonference, skole, Nordskolen»'."""
+        return f"«{series_title(self.config, series)}»"
+
+    def site_name(self, site_id: str) -> str:
+        site = self.sites.get(site_id)
+        return site.name if site is not None else f"'{site_id}'"
+
+    def room_name(self, site: Site, room_id: str) -> str:
+        room = next((r for r in site.room_list if r.id == room_id), None)
+        return (room.name or room.id) if room is not None else f"'{room_id}'"
+
+    def seat_da(self, series: Series, key: str) -> str:
+        """'mødeleder', 'referent', 'påkrævet deltager 2', 'rolle 1 (psykolog)', 'turnus'."""
+        if key == "chair":
+            return "mødeleder"
+        if key == "minute_taker":
+            return "referent"
+        if key == "rota":
+            return "turnus"
+        if key.startswith("required_people["):
+            return f"fast deltager {int(key[16:-1]) + 1}"
+        if key.startswith("required_roles["):
+            j = int(key[15:-1])
+            role = series.required_roles[j].role if j < len(series.required_roles) else None
+            return f"rollepladsen {j + 1}" + (f" ({role})" if role else "")
+        if key == OPTIONAL_SEAT:
+            return "valgfri deltager"
+        return f"'{key}'"
+
     def run(self) -> list[Violation]:
         seen_uids: set[str] = set()
         for placed in self.placed:
             uid = placed.uid
             if uid in seen_uids:
-                self.add("structure", f"meeting uid '{uid}' is used by more than one meeting", placed)
+                self.add("structure", f"{placed.named()} står to gange i planen (samme id)", placed)
             seen_uids.add(uid)
             if placed.meeting.one_off:
                 self._check_one_off(placed)
@@ -259,8 +314,8 @@ class _Verifier:
             if series is None:
                 self.add(
                     "structure",
-                    f"meeting {uid} belongs to series '{placed.meeting.series}', which the config "
-                    "does not define",
+                    f"{placed.named()} hører til serien '{placed.meeting.series}', som konfigurationen "
+                    "ikke har",
                     placed,
                 )
                 self._check_times(placed, None)
@@ -281,19 +336,20 @@ class _Verifier:
         return runs_in(series, self.term)
 
     def _check_structure(self, placed: _Placed, series: Series) -> None:
-        meeting, uid = placed.meeting, placed.uid
+        meeting = placed.meeting
         if not self.runs_this_term(series):
             self.add(
                 "structure",
-                f"meeting {uid}: series {series.id} does not run in term {self.term.id} "
-                f"(only in {', '.join(series.terms or [])})",
+                f"{placed.named()}: serien {self.title(series)} holdes ikke i terminen {self.term.name} "
+                f"(kun i {', '.join(series.terms or [])})",
                 placed,
             )
         if meeting.unit != series.unit:
+            index = index_of(self.config)
             self.add(
                 "structure",
-                f"meeting {uid} is for unit '{meeting.unit}', but series {series.id} belongs to "
-                f"'{series.unit}'",
+                f"{placed.named()} er for enheden {index.unit_name(meeting.unit)}, men serien "
+                f"{self.title(series)} hører til {index.unit_name(series.unit)}",
                 placed,
             )
         index = index_of(self.config)
@@ -302,51 +358,53 @@ class _Verifier:
             sites = index.series_sites(series)
             turns = ""
             if len(sites) > 1:
-                turns = f" in period {meeting.occurrence} (it alternates {', '.join(sites)})"
+                names = join_da([self.site_name(x) for x in sites])
+                turns = f" i periode {meeting.occurrence + 1} (den skifter mellem {names})"
             self.add(
                 "structure",
-                f"meeting {uid} is at site '{meeting.site}', but series {series.id} meets at '{site}'{turns}",
+                f"{placed.named()} er på {self.site_name(meeting.site)}, men serien {self.title(series)} "
+                f"holdes på {self.site_name(site)}{turns}",
                 placed,
             )
         seconds = (placed.utc_end - placed.utc_start).total_seconds()
         if seconds != series.duration_minutes * 60:
             self.add(
                 "structure",
-                f"meeting {uid} lasts {seconds / 60:g} minutes ({placed.when()}), but series "
-                f"{series.id} meetings last {series.duration_minutes}",
+                f"{placed.named()} varer {seconds / 60:g} minutter, men seriens møder varer "
+                f"{series.duration_minutes}",
                 placed,
             )
 
     def _check_times(self, placed: _Placed, series: Series | None) -> None:
         """Time zone, slot grid, term, holidays, weekday and time window of one meeting."""
-        meeting, uid = placed.meeting, placed.uid
+        meeting = placed.meeting
         for name, value in (("start", meeting.start), ("end", meeting.end)):
             if not _is_aware(value):
                 self.add(
                     "structure",
-                    f"meeting {uid}: {name} {value.isoformat()} has no time zone offset",
+                    f"{placed.named()}: {name} {value.isoformat()} har ingen tidszone (fx +01:00)",
                     placed,
                 )
         local_start = _to_local(meeting.start)
         if placed.start_min % self.slot or local_start.second or local_start.microsecond:
             self.add(
                 "structure",
-                f"meeting {uid} starts at {local_start.strftime('%H:%M:%S')} local time, which is "
-                f"not on the {self.slot}-minute grid",
+                f"{placed.named()} begynder kl. {local_start.strftime('%H:%M:%S')}, som ikke passer "
+                f"til tidsrasteret på {self.slot} minutter",
                 placed,
             )
         if not self.term.start <= placed.day <= self.term.end:
             self.add(
                 "structure",
-                f"meeting {uid} is on {placed.day}, outside term {self.term.id} "
-                f"({self.term.start} to {self.term.end})",
+                f"{placed.named()} ligger uden for terminen {self.term.name} "
+                f"({_days(self.term.start, self.term.end)})",
                 placed,
             )
         closed = self.closed if series is None else self._closed_for(series)
         if placed.day in closed:
             self.add(
                 "holidays",
-                f"meeting {uid} is on {placed.day}, which is closed: {closed[placed.day]}",
+                f"{placed.named()} ligger på en lukket dag: {closed[placed.day]}",
                 placed,
             )
         if series is None:
@@ -354,18 +412,17 @@ class _Verifier:
         weekday = placed.weekday
         window = series.window_on(weekday)
         if window is None:
-            allowed = ", ".join(d.value for d in series.weekdays)
+            allowed = join_da([weekday_da(d) for d in series.weekdays])
             self.add(
                 "allowed_weekdays",
-                f"meeting {uid} is on a {weekday.value} ({placed.day}), but series {series.id} "
-                f"meets only on {allowed}",
+                f"{placed.named()} ligger om {weekday_da(weekday)}en, men serien {self.title(series)} "
+                f"holdes kun {allowed}",
                 placed,
             )
         elif not _inside(placed, window):
             self.add(
                 "time_window",
-                f"meeting {uid} at {placed.when()} is outside series {series.id}'s window "
-                f"{window} on {weekday.value}",
+                f"{placed.named()} ligger uden for seriens tidsrum {window} om {weekday_da(weekday)}en",
                 placed,
             )
 
@@ -390,29 +447,32 @@ class _Verifier:
         People (availability, double booking, travel, weekly ceilings) and rooms are checked with
         every other meeting; here: its times, closed days and attendees.
         """
-        meeting, uid = placed.meeting, placed.uid
+        meeting = placed.meeting
         for name, value in (("start", meeting.start), ("end", meeting.end)):
             if not _is_aware(value):
                 self.add(
-                    "structure", f"meeting {uid}: {name} {value.isoformat()} has no time zone offset", placed
+                    "structure", f"{placed.named()}: {name} {value.isoformat()} har ingen tidszone", placed
                 )
         if placed.utc_end <= placed.utc_start:
-            self.add("structure", f"meeting {uid} ends before it starts ({placed.when()})", placed)
+            self.add("structure", f"{placed.named()} slutter før det begynder", placed)
         if meeting.site not in self.sites:
             self.add(
-                "structure", f"meeting {uid} is at site '{meeting.site}', which the config lacks", placed
+                "structure",
+                f"{placed.named()} er på mødestedet '{meeting.site}', som konfigurationen ikke har",
+                placed,
             )
         reason = closed_reason(self.config, placed.day)
         if reason is not None:
-            self.add("holidays", f"meeting {uid} is on {placed.day}, which is closed: {reason}", placed)
+            self.add("holidays", f"{placed.named()} ligger på en lukket dag: {reason}", placed)
         if not any(a.required for a in meeting.attendees):
-            self.add("seats", f"meeting {uid} has no required attendee from the staff", placed)
+            self.add("seats", f"{placed.named()} har ingen påkrævet deltager fra staff", placed)
         for attendee in meeting.attendees:
             if attendee.person not in self.staff:
-                self.add("seats", f"meeting {uid}: attendee '{attendee.person}' is not in staff", placed)
+                self.add("seats", f"{placed.named()}: deltageren '{attendee.person}' er ikke i staff", placed)
         for person, n in Counter(a.person for a in meeting.attendees).items():
             if n > 1:
-                self.add("one_seat_per_person", f"meeting {uid}: '{person}' is listed {n} times", placed)
+                said = f"{placed.named()}: {self.who(person)} står der {n} gange"
+                self.add("one_seat_per_person", said, placed)
 
     def _pool(self, series: Series, key: str) -> frozenset[str]:
         """Who may fill a seat; cached since every meeting of a series asks the same question."""
@@ -439,7 +499,7 @@ class _Verifier:
         )
 
     def _check_seats(self, placed: _Placed, series: Series) -> None:
-        uid = placed.uid
+        at = placed.named()
         attendees = placed.meeting.attendees
         by_seat: dict[str, list[str]] = defaultdict(list)
         for attendee in attendees:
@@ -447,7 +507,8 @@ class _Verifier:
             if attendee.person not in self.staff:
                 self.add(
                     "seats",
-                    f"meeting {uid}: attendee '{attendee.person}' (seat {attendee.seat}) is not in staff",
+                    f"{at}: deltageren '{attendee.person}' ({self.seat_da(series, attendee.seat)}) "
+                    "er ikke i staff",
                     placed,
                 )
         seats = series.seats()
@@ -455,10 +516,12 @@ class _Verifier:
         for key, seat in seats:
             people = by_seat.get(key, [])
             if len(people) != seat.count:
+                names = join_da([self.who(p) for p in people]) or "ingen"
                 self.add(
                     "seats",
-                    f"meeting {uid}: seat {key} has {len(people)} attendee(s) "
-                    f"({', '.join(people) or 'none'}), but series {series.id} needs {seat.count}",
+                    f"{at}: {self.seat_da(series, key)} har "
+                    f"{plural_da(len(people), 'deltager', 'deltagere')} ({names}), "
+                    f"men serien kræver {seat.count}",
                     placed,
                 )
             expected = seat.part.span(series.duration_minutes) if seat.part else None
@@ -467,8 +530,8 @@ class _Verifier:
                 if attendee.seat == key and recorded != (expected or (None, None)):
                     self.add(
                         "seats",
-                        f"meeting {uid}: '{attendee.person}' in seat {key} is recorded as there for "
-                        f"minutes {_minutes(recorded)}, but the seat is for {_minutes(expected)}",
+                        f"{at}: {self.who(attendee.person)} ({self.seat_da(series, key)}) står til "
+                        f"{_minutes(recorded)}, men pladsen er til {_minutes(expected)}",
                         placed,
                     )
             pool = self._pool(series, key)
@@ -478,35 +541,36 @@ class _Verifier:
                     and person not in pool
                     and not self._stands_in(person, pool, seat.role, placed.day)
                 ):
-                    what = f"role '{seat.role}' serving {series.unit}" if seat.role else "the seat's people"
+                    unit = index_of(self.config).unit_name(series.unit)
+                    what = f"rollen '{seat.role}' for {unit}" if seat.role else "en af pladsens personer"
                     self.add(
                         "seats",
-                        f"meeting {uid}: '{person}' may not fill seat {key} of series {series.id} "
-                        f"(needs {what})",
+                        f"{at}: {self.who(person)} kan ikke have pladsen som {self.seat_da(series, key)} "
+                        f"(den kræver {what})",
                         placed,
                     )
         for person in by_seat.get(OPTIONAL_SEAT, []):
             if person in self.staff and person not in series.optional_people:
                 self.add(
                     "seats",
-                    f"meeting {uid}: '{person}' attends as optional, but is not one of series "
-                    f"{series.id}'s optional_people",
+                    f"{at}: {self.who(person)} deltager som valgfri, men er ikke blandt seriens "
+                    "valgfri deltagere (optional_people)",
                     placed,
                 )
         for key, people in by_seat.items():
             if key not in keys and key != OPTIONAL_SEAT:
                 self.add(
                     "seats",
-                    f"meeting {uid}: seat '{key}' ({', '.join(people)}) is not a seat of series {series.id}",
+                    f"{at}: pladsen '{key}' ({join_da([self.who(p) for p in people])}) findes ikke i serien",
                     placed,
                 )
         counts = Counter(a.person for a in attendees)
         for person, n in counts.items():
             if n > 1:
-                held = ", ".join(a.seat for a in attendees if a.person == person)
+                held = join_da([self.seat_da(series, a.seat) for a in attendees if a.person == person])
                 self.add(
                     "one_seat_per_person",
-                    f"meeting {uid}: '{person}' holds {n} seats ({held}); a person fills one seat",
+                    f"{at}: {self.who(person)} har {n} pladser ({held}); en person har én plads",
                     placed,
                 )
 
@@ -516,15 +580,22 @@ class _Verifier:
         """Only a PARTIAL plan lists unplaced meetings, each for a series that meets this term."""
         for entry in self.plan.unplaced:
             series = self.series.get(entry.series)
-            where = f"unplaced meeting of series '{entry.series}', period {entry.occurrence}"
+            name = f"«{entry.title}»" if entry.title else f"'{entry.series}'"
+            where = f"det manglende møde i {name}, periode {entry.occurrence + 1}"
             if self.plan.status != PlanStatus.PARTIAL:
-                self.out.append(Violation("structure", f"{where}: only a PARTIAL plan has unplaced meetings"))
+                self.out.append(
+                    Violation("structure", f"{where}: kun en delvis plan (PARTIAL) har manglende møder")
+                )
             if series is None or not self.runs_this_term(series):
-                self.out.append(Violation("structure", f"{where}: no such series in term {self.term.id}"))
+                self.out.append(
+                    Violation("structure", f"{where}: serien holdes ikke i terminen {self.term.name}")
+                )
         counts = Counter((e.series, e.occurrence) for e in self.plan.unplaced)
         for (series_id, index), n in sorted(counts.items()):
             if n > 1:
-                message = f"series {series_id}, period {index} is listed {n} times as unplaced"
+                known = self.series.get(series_id)
+                name = self.title(known) if known is not None else f"'{series_id}'"
+                message = f"{name}, periode {index + 1} står {n} gange blandt de manglende møder"
                 self.out.append(Violation("structure", message))
 
     def _check_cadence(self) -> None:
@@ -548,22 +619,22 @@ class _Verifier:
         entry: UnplacedMeeting,
     ) -> None:
         """An unplaced entry names a real, open period without a meeting, and says why."""
-        where = f"unplaced meeting of series {series.id}, period {index}"
+        where = f"det manglende møde i {self.title(series)}, periode {index + 1}"
         if not 0 <= index < len(periods) or not periods[index].days:
-            self.out.append(Violation("structure", f"{where}: the series has no such open period"))
+            self.out.append(Violation("structure", f"{where}: serien har ingen sådan åben periode"))
         elif index in taken:
-            self.add("structure", f"{where}: the period has a meeting ({taken[index].uid})", taken[index])
+            self.add("structure", f"{where}: perioden har et møde ({taken[index].when()})", taken[index])
         elif (entry.period_start, entry.period_end) != (periods[index].start, periods[index].end):
             p = periods[index]
             self.out.append(
                 Violation(
                     "structure",
-                    f"{where}: dated {entry.period_start} to {entry.period_end}, but the period is "
-                    f"{p.start} to {p.end}",
+                    f"{where}: dateret {_days(entry.period_start, entry.period_end)}, men perioden er "
+                    f"{_days(p.start, p.end)}",
                 )
             )
         if not any(reason.strip() for reason in entry.reason_da):
-            self.out.append(Violation("structure", f"{where}: no reason is given"))
+            self.out.append(Violation("structure", f"{where}: der er ingen begrundelse"))
 
     def _check_series_cadence(
         self, series: Series, periods: list[Period], meetings: list[_Placed], closed: dict[date, str]
@@ -574,8 +645,8 @@ class _Verifier:
             if not 0 <= occ < len(periods):
                 self.add(
                     "cadence",
-                    f"meeting {placed.uid} has occurrence {occ}, but series {series.id} has "
-                    f"periods 0-{len(periods) - 1} in term {self.term.id}",
+                    f"{placed.named()} står i periode {occ + 1}, men serien {self.title(series)} har "
+                    f"{len(periods)} perioder i terminen {self.term.name}",
                     placed,
                 )
                 continue
@@ -583,9 +654,8 @@ class _Verifier:
             if occ in taken:
                 self.add(
                     "cadence",
-                    f"meetings {taken[occ].uid} and {placed.uid} are both in period {occ} of "
-                    f"series {series.id} ({period.start} to {period.end}); a period has one "
-                    "meeting",
+                    f"{taken[occ].named()} og {placed.when()} ligger begge i periode {occ + 1} "
+                    f"({_days(period.start, period.end)}); en periode har ét møde",
                     taken[occ],
                     placed,
                 )
@@ -597,8 +667,8 @@ class _Verifier:
             if in_term and not period.start <= placed.day <= period.end:
                 self.add(
                     "cadence",
-                    f"meeting {placed.uid} is on {placed.day}, outside its period {occ} "
-                    f"({period.start} to {period.end}) of series {series.id}",
+                    f"{placed.named()} ligger uden for sin periode {occ + 1} "
+                    f"({_days(period.start, period.end)})",
                     placed,
                 )
         unplaced = self.unplaced.get(series.id, {})
@@ -611,21 +681,23 @@ class _Verifier:
                 self.out.append(
                     Violation(
                         "structure",
-                        f"period {period.index} of series {series.id} ({period.start} to {period.end}) "
-                        "is listed as skipped, but "
-                        + ("it has a meeting" if period.index in taken else "it is no holiday fortnight"),
+                        f"periode {period.index + 1} af {self.title(series)} "
+                        f"({_days(period.start, period.end)}) står som udeladt, men "
+                        + ("den har et møde" if period.index in taken else "den er ingen ferie-fjortendag"),
                     )
                 )
             if period.optional and period.index in skipped:
                 continue
             if period.days and period.index not in taken and period.index not in unplaced:
                 missing = (
-                    f"series {series.id} has no meeting in period {period.index} "
-                    f"({period.start} to {period.end}), which has {len(period.days)} open day(s)"
-                    + (" and is not listed as skipped" if period.optional else "")
+                    f"{self.title(series)} har intet møde i periode {period.index + 1} "
+                    f"({_days(period.start, period.end)}), som har "
+                    f"{plural_da(len(period.days), 'åben dag', 'åbne dage')}"
+                    + (" og ikke står som udeladt" if period.optional else "")
                 )
                 if self.plan.status == PlanStatus.PARTIAL:  # a partial plan lists what it lacks
-                    self.out.append(Violation("structure", missing + ", and it is not listed as unplaced"))
+                    missing += ", og det står ikke blandt de manglende"
+                    self.out.append(Violation("structure", missing))
                 else:
                     self.out.append(Violation("cadence", missing))
         for index, entry in sorted(unplaced.items()):
@@ -646,8 +718,8 @@ class _Verifier:
             if gap < min_gap:
                 self.add(
                     "cadence",
-                    f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} day(s) apart; at least {min_gap} are required",
+                    f"{self.title(series)} {_day(a.day)} og {_day(b.day)} ligger "
+                    f"{plural_da(gap, 'dag', 'dage')} fra hinanden; der skal være mindst {min_gap}",
                     a,
                     b,
                 )
@@ -658,9 +730,8 @@ class _Verifier:
             ):
                 self.add(
                     "cadence",
-                    f"meetings {a.uid} ({a.day}) and {b.uid} ({b.day}) of series {series.id} are "
-                    f"{gap} days apart; at most {max_gap} are allowed between "
-                    "neighbouring periods",
+                    f"{self.title(series)} {_day(a.day)} og {_day(b.day)} ligger {gap} dage fra "
+                    f"hinanden; højst {max_gap} er tilladt mellem to perioder i træk",
                     a,
                     b,
                 )
@@ -720,46 +791,38 @@ class _Verifier:
         )
 
     def _check_availability(self, person: Person, placed: _Placed) -> None:
-        uid, weekday, day = placed.uid, placed.weekday, placed.day
+        weekday, day = placed.weekday, placed.day
+        at, name = placed.named(), person.name
         starts, ends = person.employed_from, person.employed_until
         if (starts is not None and day < starts) or (ends is not None and ends < day):
-            self.add(
-                "availability",
-                f"meeting {uid} on {day}: '{person.id}' is employed only "
-                f"{starts or 'open'} to {ends or 'open'}",
-                placed,
-            )
+            since = f" fra {short_date_da(starts)} {starts.year}" if starts else ""
+            until = f" til {short_date_da(ends)} {ends.year}" if ends else ""
+            self.add("availability", f"{at}: {name} er kun ansat{since}{until}", placed)
         hours = person.working_hours.get(weekday)
         if hours is None:
-            self.add(
-                "availability",
-                f"meeting {uid} on {day}: '{person.id}' does not work on {weekday.value}s",
-                placed,
-            )
+            self.add("availability", f"{at}: {name} arbejder ikke om {weekday_da(weekday)}en", placed)
         elif not _inside(placed, hours):
             self.add(
                 "availability",
-                f"meeting {uid} at {placed.when()} is outside '{person.id}''s working hours "
-                f"{hours} on {weekday.value}",
+                f"{at}: uden for {genitive_da(name)} arbejdstid {hours} om {weekday_da(weekday)}en",
                 placed,
             )
         for absence in person.absences:
             if not absence.start <= day <= absence.end:
                 continue
             if absence.time is None or _overlaps(placed, absence.time):
-                span = f" {absence.time}" if absence.time else ""
+                span = f" kl. {absence.time}" if absence.time else ""
                 self.add(
                     "availability",
-                    f"meeting {uid} at {placed.when()}: '{person.id}' is absent "
-                    f"{absence.start} to {absence.end}{span}",
+                    f"{at}: {name} er fraværende {_days(absence.start, absence.end)}{span}",
                     placed,
                 )
         for commitment in person.commitments:
             if _overlaps(placed, commitment.time) and self._happens(commitment, day):
                 self.add(
                     "availability",
-                    f"meeting {uid} at {placed.when()} clashes with '{person.id}''s commitment "
-                    f"'{commitment.title}' ({weekday.value} {commitment.time})",
+                    f"{at}: {name} har den faste aftale '{commitment.title}' "
+                    f"({weekday_da(weekday)} {commitment.time})",
                     placed,
                 )
 
@@ -784,15 +847,15 @@ class _Verifier:
                 continue
             need = self.travel_minutes(site, commitment.site)
             if placed.end_min <= commitment.time.start:
-                gap, direction = commitment.time.start - placed.end_min, "before"
+                gap, direction = commitment.time.start - placed.end_min, "efter mødet"
             else:
-                gap, direction = placed.start_min - commitment.time.end, "after"
+                gap, direction = placed.start_min - commitment.time.end, "før mødet"
             if gap < need:
                 self.add(
                     "travel_time",
-                    f"'{person.id}' has {gap} minutes between {placed.uid} at {site} ({placed.when()}) "
-                    f"and the commitment '{commitment.title}' at {commitment.site} "
-                    f"({commitment.weekday.value} {commitment.time}) {direction} it; travel takes {need}",
+                    f"{person.name} har {gap} minutter mellem {placed.named()} på {self.site_name(site)} "
+                    f"og den faste aftale '{commitment.title}' på {self.site_name(commitment.site)} "
+                    f"({weekday_da(commitment.weekday)} {commitment.time}) {direction}; turen tager {need}",
                     placed,
                 )
 
@@ -807,8 +870,8 @@ class _Verifier:
                     overlapping.add((other.index, placed.index))
                     self.add(
                         "no_double_booking",
-                        f"'{person_id}' attends {other.uid} ({other.when()}) and {placed.uid} "
-                        f"({placed.when()}), which overlap",
+                        f"{self.who(person_id)} deltager i både {other.named()} og {placed.named()}, "
+                        "som overlapper",
                         other,
                         placed,
                     )
@@ -831,9 +894,10 @@ class _Verifier:
                     if gap < need:
                         self.add(
                             "travel_time",
-                            f"'{person_id}' has {gap:g} minutes from {a.uid} at {a.meeting.site} "
-                            f"(ends {_clock(a.end_min)}) to {b.uid} at {b.meeting.site} "
-                            f"(starts {format_clock(b.start_min)}) on {a.day}; travel takes {need}",
+                            f"{self.who(person_id)} har {gap:g} minutter fra «{a.meeting.title}» på "
+                            f"{self.site_name(a.meeting.site)} (slutter {_clock(a.end_min)}) til "
+                            f"«{b.meeting.title}» på {self.site_name(b.meeting.site)} (begynder "
+                            f"{format_clock(b.start_min)}) {_day(a.day)}; turen tager {need}",
                             a,
                             b,
                         )
@@ -847,8 +911,8 @@ class _Verifier:
             if len(in_week) > limit:
                 self.add(
                     "max_meetings_per_week",
-                    f"'{person.id}' attends {len(in_week)} meetings in week {year}-W{week:02d} "
-                    f"({', '.join(p.uid for p in in_week)}); at most {limit} allowed",
+                    f"{person.name} deltager i {len(in_week)} møder i uge {week} {year} "
+                    f"({join_da([p.named() for p in in_week])}); højst {limit} er tilladt",
                     *in_week,
                 )
 
@@ -870,15 +934,15 @@ class _Verifier:
         rooms = {r.id: r for r in site.room_list}
         by_room: dict[str, list[_Placed]] = defaultdict(list)
         for placed in meetings:
-            meeting, uid = placed.meeting, placed.uid
+            meeting, at = placed.meeting, placed.named()
             if meeting.room is None:
                 if isinstance(site.rooms, list):
-                    self.add("rooms", f"meeting {uid} at site {site_id} has no room", placed)
+                    self.add("rooms", f"{at} på {site.name} har intet lokale", placed)
                 continue
             room = rooms.get(meeting.room)
             if room is None:
                 self.add(
-                    "rooms", f"meeting {uid} is in room '{meeting.room}', which site {site_id} lacks", placed
+                    "rooms", f"{at} er i lokalet '{meeting.room}', som {site.name} ikke har", placed
                 )
                 continue
             by_room[room.id].append(placed)
@@ -886,7 +950,8 @@ class _Verifier:
             if room.capacity is not None and people > room.capacity:
                 self.add(
                     "rooms",
-                    f"meeting {uid} has {people} people in room {room.id}, which seats {room.capacity}",
+                    f"{at} har {people} deltagere i {self.room_name(site, room.id)}, som har "
+                    f"{room.capacity} pladser",
                     placed,
                 )
             series = None if meeting.one_off else self.series.get(meeting.series)
@@ -894,7 +959,8 @@ class _Verifier:
             if series is not None and series.room in rooms and series.room != room.id:
                 self.add(
                     "rooms",
-                    f"meeting {uid} is in room {room.id}, but series {series.id} must meet in {series.room}",
+                    f"{at} er i {self.room_name(site, room.id)}, men serien {self.title(series)} skal "
+                    f"holdes i {self.room_name(site, series.room)}",
                     placed,
                 )
         self._check_committed_rooms(site_id, by_room)
@@ -904,7 +970,8 @@ class _Verifier:
                 if b.utc_start < a.utc_end:
                     self.add(
                         "rooms",
-                        f"room {room_id} holds {a.uid} ({a.when()}) and {b.uid} ({b.when()}) at once",
+                        f"{self.room_name(site, room_id)} på {site.name} har både {a.named()} og "
+                        f"{b.named()} på samme tid",
                         a,
                         b,
                     )
@@ -925,9 +992,9 @@ class _Verifier:
                         seen.add(key)
                         self.add(
                             "rooms",
-                            f"meeting {placed.uid} ({placed.when()}) is in room {commitment.room}, which "
-                            f"the commitment '{commitment.title}' ({commitment.weekday.value} "
-                            f"{commitment.time}) takes",
+                            f"{placed.named()} er i {self.room_name(self.sites[site_id], commitment.room)}, "
+                            f"som den faste aftale '{commitment.title}' ({weekday_da(commitment.weekday)} "
+                            f"{commitment.time}) bruger",
                             placed,
                         )
 
@@ -957,9 +1024,9 @@ class _Verifier:
                     involved = [self.placed[i] for i in episode]
                     self.add(
                         "rooms",
-                        f"site {site_id} has {peak} meetings at once from {first.day} "
-                        f"{format_clock(first.start_min)} ({', '.join(p.uid for p in involved)}), "
-                        f"but {rooms} room(s)",
+                        f"{self.site_name(site_id)} har {peak} møder på samme tid fra {_day(first.day)} "
+                        f"kl. {format_clock(first.start_min)} ({join_da([p.named() for p in involved])}), "
+                        f"men {plural_da(rooms, 'lokale', 'lokaler')}",
                         *involved,
                     )
                     episode, peak, first = {}, 0, None

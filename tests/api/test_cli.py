@@ -253,10 +253,9 @@ def test_verify_rejects_a_meeting_moved_to_saturday(planned: Path, tmp_path: Pat
     result = run("verify", SMALL, tampered)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert any(
-        line.startswith(f"allowed_weekdays: meeting {meeting['uid']} is on a sat") for line in lines
-    ), lines
-    assert all(line.split(":")[0] in {"allowed_weekdays", "availability"} for line in lines), lines
+    assert any(line.startswith("«Faste ugedage»: ") and "ligger om lørdagen" in line for line in lines), lines
+    assert not any(meeting["uid"] in line for line in lines), lines  # people read titles and times
+    assert all(line.split(":")[0] in {"«Faste ugedage»", "«Tilgængelighed»"} for line in lines), lines
     assert "regelbrud" in result.stderr
 
 
@@ -270,7 +269,9 @@ def test_verify_rejects_a_plan_without_meetings_for_a_term_with_series(tmp_path:
 
     result = run("verify", SMALL, saved)
     assert result.exit_code == 1, result.output
-    assert result.stdout.splitlines() == ["structure: planen har ingen møder, men terminen har 2 serier"]
+    assert result.stdout.splitlines() == [
+        "«Planens opbygning»: planen har ingen møder, men terminen har 2 serier"
+    ]
     assert "Planen overholder alle regler" not in result.stdout
     assert "1 regelbrud" in result.stderr
 

@@ -808,22 +808,21 @@ def test_verifier_rejects_shared_room_and_too_small_room() -> None:
     shared = plan.model_copy(deep=True)
     for m in shared.meetings:
         m.room = "stor"
-    assert any("holds" in v.message for v in verify_plan(cfg, shared) if v.rule == "rooms")
+    assert any("på samme tid" in v.message for v in verify_plan(cfg, shared) if v.rule == "rooms")
     small = plan.model_copy(deep=True)
     for m in small.meetings:
         m.room = "lille" if m.series == "a" else "stor"
-    assert any("seats 1" in v.message for v in verify_plan(cfg, small) if v.rule == "rooms")
+    assert any("som har 1 pladser" in v.message for v in verify_plan(cfg, small) if v.rule == "rooms")
     unknown = plan.model_copy(deep=True)
     unknown.meetings[0].room = "kælder"
-    assert any("lacks" in v.message for v in verify_plan(cfg, unknown))
+    assert any("ikke har" in v.message for v in verify_plan(cfg, unknown))
 
 
 def test_unknown_room_is_a_config_error_naming_the_field() -> None:
     with pytest.raises(ConfigError) as err:
         named_rooms_config(["p"], room="stoor")
-    assert any(
-        p.startswith("series[1].room: unknown room of site skolen 'stoor'") for p in err.value.problems
-    )
+    expected = "series[1].room (serien 'b'): ukendt lokale på mødestedet skolen 'stoor'"
+    assert any(p.startswith(expected) for p in err.value.problems)
 
 
 # --------------------------------------------------------------------------- max meetings per week
@@ -1176,12 +1175,15 @@ def test_a_light_preferred_start_yields_to_regularity() -> None:
     assert violations(plan, "regularity") == 0
 
 
+PREFERRED_START = "series[0].preferred_starts[0] (serien 'kk'):"
+
+
 @pytest.mark.parametrize(
     ("start", "problem"),
     [
-        ("13:10", "series[0].preferred_starts[0]: 13:10 is not on the 30-minute grid"),
-        ("15:00", "series[0].preferred_starts[0]: a 120-minute meeting starting 15:00 fits in"),
-        ("11:30", "series[0].preferred_starts[0]: a 120-minute meeting starting 11:30 fits in"),
+        ("13:10", f"{PREFERRED_START} 13:10 passer ikke til tidsrasteret på 30 minutter"),
+        ("15:00", f"{PREFERRED_START} et møde på 120 minutter, der begynder 15:00, passer ikke"),
+        ("11:30", f"{PREFERRED_START} et møde på 120 minutter, der begynder 11:30, passer ikke"),
     ],
 )
 def test_preferred_start_the_series_cannot_use_is_a_config_error(start: str, problem: str) -> None:

@@ -135,7 +135,7 @@ def test_verifier_rejects_a_day_care_meeting_on_29_december() -> None:
     bad = [*good, meeting("kk-dagtilbud", 2, TUESDAYS[2])]
     found = verify_plan(cfg, hand_plan("vinter", *bad))
     assert [(v.rule, v.meetings) for v in found] == [("holidays", ("kk-dagtilbud-2",))]
-    assert "closed: Mellem jul og nytår" in found[0].message
+    assert "ligger på en lukket dag: Mellem jul og nytår" in found[0].message
 
 
 def test_verifier_lets_a_series_that_keeps_only_helligdage_meet_in_the_school_holiday() -> None:

@@ -238,8 +238,8 @@ def test_the_verifier_reports_no_time_to_travel_to_or_from_a_commitment(
     messages = rule_messages(cfg, at(MONDAY, start, end, ["p"]), rule="travel_time")
     assert bool(messages) == flagged
     if flagged:
-        assert "commitment 'Teammøde' at huset" in messages[0]
-        assert "travel takes 20" in messages[0]
+        assert "den faste aftale 'Teammøde' på Børnehuset" in messages[0]
+        assert "turen tager 20" in messages[0]
 
 
 def test_the_verifier_sees_no_trip_to_a_commitment_at_the_same_site_or_without_one() -> None:
@@ -266,7 +266,7 @@ def test_the_verifier_reports_a_meeting_in_a_room_a_commitment_takes_once() -> N
     taken = at(MONDAY, "09:30", "10:30", ["leder"], site="raadhus", unit="social", room="moedesal")
     messages = rule_messages(cfg, taken, rule="rooms")
     assert len(messages) == 1
-    assert "room moedesal, which the commitment 'Teammøde' (mon 09:00-10:00) takes" in messages[0]
+    assert "er i moedesal, som den faste aftale 'Teammøde' (mandag 09:00-10:00) bruger" in messages[0]
     other_room = taken.model_copy(update={"room": "lille"})
     assert rule_messages(cfg, other_room, rule="rooms") == []
     later = at(MONDAY, "10:00", "11:00", ["leder"], site="raadhus", unit="social", room="moedesal")

@@ -161,7 +161,8 @@ def test_unknown_role_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         config_from_data(data)
     assert caught.value.problems == [
-        "series[1].required_roles[0].role: unknown role 'psykolg' (did you mean 'psykolog'?)"
+        "series[1].required_roles[0].role (serien 'kk-vestskolen'): ukendt rolle 'psykolg' "
+        "(mente du 'psykolog'?)"
     ]
 
 
@@ -179,7 +180,7 @@ def test_config_error_never_reaches_the_solver(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(api.cli, "solve", no_solving)
     result = CliRunner().invoke(api.cli.app, ["plan", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
-    assert "unknown role 'psykolg' (did you mean 'psykolog'?)" in result.stderr
+    assert "ukendt rolle 'psykolg' (mente du 'psykolog'?)" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

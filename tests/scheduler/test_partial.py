@@ -162,11 +162,12 @@ def test_verifier_rejects_a_missing_meeting_that_is_not_listed(
     dropped = [m for m in plan.meetings if (m.series, m.occurrence) != ("dag", 2)]
     found = verify_plan(config, _partial(plan, meetings=dropped))
     assert [v.rule for v in found] == ["structure"], format_violations(found)
-    assert "series dag has no meeting in period 2" in found[0].message
-    assert "not listed as unplaced" in found[0].message
+    assert "«dag» har intet møde i periode 3" in found[0].message
+    assert "det står ikke blandt de manglende" in found[0].message
     # and forgetting the unplaced entry itself is the same fault
     found = verify_plan(config, _partial(plan, unplaced=[]))
-    assert [v.rule for v in found] == ["structure"] and "kk has no meeting in period 1" in found[0].message
+    assert [v.rule for v in found] == ["structure"]
+    assert "«Koordineringskonference, skole, Nordskolen» har intet møde i periode 2" in found[0].message
 
 
 def test_verifier_rejects_an_unplaced_meeting_without_a_reason(
@@ -176,7 +177,7 @@ def test_verifier_rejects_an_unplaced_meeting_without_a_reason(
     silent = [u.model_copy(update={"reason_da": []}) for u in plan.unplaced]
     found = verify_plan(config, _partial(plan, unplaced=silent))
     assert [v.rule for v in found] == ["structure"], format_violations(found)
-    assert "no reason is given" in found[0].message
+    assert "der er ingen begrundelse" in found[0].message
 
 
 def test_verifier_rejects_unplaced_entries_that_do_not_fit(
@@ -185,10 +186,10 @@ def test_verifier_rejects_unplaced_entries_that_do_not_fit(
     config, plan = partial_plan
     placed_too = plan.unplaced[0].model_copy(update={"occurrence": 0})
     found = verify_plan(config, _partial(plan, unplaced=[*plan.unplaced, placed_too]))
-    assert any("the period has a meeting" in v.message for v in found), format_violations(found)
+    assert any("perioden har et møde" in v.message for v in found), format_violations(found)
     # a plan that says it is complete lists nothing as unplaced
     found = verify_plan(config, _partial(plan, status=PlanStatus.FEASIBLE))
-    assert any("only a PARTIAL plan has unplaced meetings" in v.message for v in found)
+    assert any("kun en delvis plan (PARTIAL) har manglende møder" in v.message for v in found)
 
 
 def test_verifier_checks_the_gap_between_consecutive_placed_meetings() -> None:
@@ -211,7 +212,7 @@ def test_verifier_checks_the_gap_between_consecutive_placed_meetings() -> None:
     unplaced = [u for u in plan.unplaced if u.occurrence != occurrence]
     found = verify_plan(config, _partial(plan, meetings=[placed, second], unplaced=unplaced))
     assert [v.rule for v in found] == ["cadence"], format_violations(found)
-    assert "10 day(s) apart; at least 12 are required" in found[0].message
+    assert "10 dage fra hinanden; der skal være mindst 12" in found[0].message
 
 
 def test_the_slot_finder_books_around_a_partial_plan(partial_plan: tuple[MunicipalityConfig, Plan]) -> None:

@@ -153,12 +153,12 @@ def test_verifier_rejects_a_partial_replan_that_keeps_the_meeting_in_the_absence
     found = verify_plan(config, broken)
     rules = {v.rule for v in found}
     assert "availability" in rules, format_violations(found)
-    assert any("the period has a meeting" in v.message for v in found), format_violations(found)
+    assert any("perioden har et møde" in v.message for v in found), format_violations(found)
     # and without the unplaced list, the missing conference is the fault
     silent = hand_plan(plan.term, *plan.meetings, status=PlanStatus.PARTIAL)
     found = verify_plan(config, silent)
     assert [v.rule for v in found] == ["structure"], format_violations(found)
-    assert "not listed as unplaced" in found[0].message
+    assert "det står ikke blandt de manglende" in found[0].message
 
 
 def test_a_partial_draft_merged_onto_the_live_plan_keeps_its_unplaced_list(live: Plan) -> None:

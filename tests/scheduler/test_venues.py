@@ -168,7 +168,10 @@ def test_verifier_rejects_a_meeting_at_the_other_site_of_its_turn() -> None:
     wrong.meetings[1].site, wrong.meetings[1].room = "skolen", "lille"  # period 1 is annekset's turn
     found = verify_plan(cfg, wrong)
     assert [(v.rule, v.meetings) for v in found] == [("structure", ("kk.efteraar.1@moedeplan",))]
-    assert "meets at 'annekset' in period 1 (it alternates skolen, annekset)" in found[0].message
+    expected = (
+        "holdes på Nordskolen, Annekset i periode 2 (den skifter mellem Nordskolen og Nordskolen, Annekset)"
+    )
+    assert expected in found[0].message
 
 
 def test_verifier_counts_travel_from_each_meetings_site() -> None:

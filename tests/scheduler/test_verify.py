@@ -300,7 +300,7 @@ def test_feasible_plan_without_meetings_misses_every_period(config: Municipality
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}
     assert len(found) == 3 + 5 + 2  # usable periods of the three series
-    assert all("has no meeting in period" in v.message for v in found)
+    assert all("har intet møde i periode" in v.message for v in found)
 
 
 @pytest.mark.parametrize("status", [PlanStatus.INFEASIBLE, PlanStatus.UNKNOWN])
@@ -345,26 +345,28 @@ def _naive_start(m: Meeting) -> None:
 STRUCTURE_CASES: dict[str, tuple[Callable[[Plan], Plan], str]] = {
     "wrong unit": (
         lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "unit", "solsikken")),
-        "unit 'solsikken'",
+        "er for enheden Solsikken, men serien «Koordineringskonference, skole, Nordskolen» "
+        "hører til Nordskolen",
     ),
     "wrong site": (
         lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "site", "boernehuset")),
-        "site 'boernehuset'",
+        "er på Børnehuset Solsikken, men serien «Koordineringskonference, skole, Nordskolen» "
+        "holdes på Nordskolen",
     ),
     "wrong duration": (
         lambda p: edit(
             p, uid("kk-nordskolen", 1), lambda m: setattr(m, "end", m.end + timedelta(minutes=30))
         ),
-        "lasts 150 minutes",
+        "varer 150 minutter",
     ),
-    "naive start": (lambda p: edit(p, uid("kk-nordskolen", 1), _naive_start), "no time zone"),
+    "naive start": (lambda p: edit(p, uid("kk-nordskolen", 1), _naive_start), "har ingen tidszone"),
     "off the slot grid": (
         lambda p: replace(p, uid("kk-nordskolen", 1), school(1, D("2025-03-25"), "12:40")),
-        "15-minute grid",
+        "tidsrasteret på 15 minutter",
     ),
     "duplicate uid": (
         lambda p: edit(p, uid("kk-nordskolen", 1), lambda m: setattr(m, "uid", uid("kk-nordskolen", 0))),
-        f"'{uid('kk-nordskolen', 0)}' is used by more than one",
+        "«kk-nordskolen» tirsdag 25/3 kl. 12:30-14:30 står to gange i planen",
     ),
 }
 
@@ -383,8 +385,8 @@ def test_structure_unknown_series(config: MunicipalityConfig) -> None:
     plan = edit(valid_plan(), uid("kk-nordskolen", 1), lambda m: setattr(m, "series", "ukendt"))
     found = verify_plan(config, plan)
     assert [v.rule for v in found] == ["structure", "cadence"], format_violations(found)
-    assert "series 'ukendt'" in found[0].message
-    assert "kk-nordskolen has no meeting in period 1" in found[1].message
+    assert "hører til serien 'ukendt'" in found[0].message
+    assert "«Koordineringskonference, skole, Nordskolen» har intet møde i periode 2" in found[1].message
 
 
 def test_structure_outside_term(config: MunicipalityConfig) -> None:
@@ -392,7 +394,7 @@ def test_structure_outside_term(config: MunicipalityConfig) -> None:
     plan = replace(valid_plan(), uid("kreativt-raad", 1), council(1, D("2025-04-22")))
     found = verify_plan(config, plan)
     assert rules(found) == {"structure"}, format_violations(found)
-    assert "outside term fj-2025" in found[0].message
+    assert "ligger uden for terminen Forår 2025 (10/3-20/4 2025)" in found[0].message
 
 
 def test_structure_series_not_in_term(config: MunicipalityConfig) -> None:
@@ -425,14 +427,15 @@ def test_holidays(config: MunicipalityConfig, target: str, new: Meeting, holiday
     found = verify_plan(config, replace(valid_plan(), target, new))
     assert rules(found) == {"holidays"}, format_violations(found)
     assert len(found) == 1
-    assert holiday in found[0].message and target in found[0].message
+    assert f"ligger på en lukket dag: {holiday}" in found[0].message and target == found[0].meetings[0]
 
 
 def test_allowed_weekdays(config: MunicipalityConfig) -> None:
     plan = replace(valid_plan(), uid("kk-nordskolen", 1), school(1, D("2025-03-24")))  # a Monday
     found = verify_plan(config, plan)
     assert rules(found) == {"allowed_weekdays"}, format_violations(found)
-    assert "mon" in found[0].message and found[0].meetings == (uid("kk-nordskolen", 1),)
+    assert "ligger om mandagen" in found[0].message and "holdes kun tirsdag" in found[0].message
+    assert found[0].meetings == (uid("kk-nordskolen", 1),)
 
 
 @pytest.mark.parametrize(
@@ -457,7 +460,9 @@ def test_cadence_missing_period(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}, format_violations(found)
     assert len(found) == 1
-    assert "kk-solsikken has no meeting in period 2 (2025-03-24 to 2025-03-30)" in found[0].message
+    assert "«Koordineringskonference, dagtilbud, Solsikken» har intet møde i periode 3 (24/3-30/3 2025)" in (
+        found[0].message
+    )
 
 
 def test_cadence_min_gap(config: MunicipalityConfig) -> None:
@@ -468,7 +473,8 @@ def test_cadence_min_gap(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}, format_violations(found)
     assert len(found) == 1
-    assert "5 day(s) apart; at least 10" in found[0].message
+    expected = "torsdag 20/3 og tirsdag 25/3 ligger 5 dage fra hinanden; der skal være mindst 10"
+    assert expected in found[0].message
     assert found[0].meetings == (uid("kk-nordskolen", 0), uid("kk-nordskolen", 1))
 
 
@@ -480,7 +486,7 @@ def test_cadence_max_gap(config: MunicipalityConfig) -> None:
     # 11 -> 25 March; 25 March -> 8 April is beside the Påskeferie fortnight, where
     # holiday_shift_days: 7 lets the gap stretch to 14 + 7 days
     assert len(found) == 1
-    assert "14 days apart; at most 13" in found[0].message
+    assert "14 dage fra hinanden; højst 13 er tilladt" in found[0].message
 
 
 def test_cadence_wrong_occurrence(config: MunicipalityConfig) -> None:
@@ -489,9 +495,9 @@ def test_cadence_wrong_occurrence(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}, format_violations(found)
     text = format_violations(found)
-    assert "outside its period 3" in text
-    assert "both in period 3" in text
-    assert "no meeting in period 2" in text
+    assert "ligger uden for sin periode 4" in text
+    assert "ligger begge i periode 4" in text
+    assert "intet møde i periode 3" in text
     assert len(found) == 3
 
 
@@ -500,7 +506,7 @@ def test_cadence_occurrence_out_of_range(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"cadence"}
     text = format_violations(found)
-    assert "occurrence 7" in text and "no meeting in period 1" in text
+    assert "står i periode 8" in text and "intet møde i periode 2" in text
 
 
 # --------------------------------------------------------------------------- seats
@@ -531,8 +537,7 @@ def test_cadence_fortnightly_meetings_seven_days_apart_are_rejected_by_default()
     tuesdays = _kk(0, D("2027-09-14")), _kk(1, D("2027-09-21"))
     messages = _cadence_messages(_gap_config("fortnightly"), *tuesdays)
     assert messages == [
-        "meetings kk-0 (2027-09-14) and kk-1 (2027-09-21) of series kk are 7 day(s) apart; "
-        "at least 10 are required"
+        "«kk» tirsdag 14/9 og tirsdag 21/9 ligger 7 dage fra hinanden; der skal være mindst 10"
     ]
     assert _cadence_messages(_gap_config("fortnightly"), _kk(0, D("2027-09-07")), tuesdays[1]) == []
     assert _cadence_messages(_gap_config({"kind": "fortnightly", "min_gap_days": 7}), *tuesdays) == []
@@ -542,8 +547,8 @@ def test_cadence_weekly_default_max_gap() -> None:
     two_weeks = _gap_config("weekly", end="2027-09-17")
     messages = _cadence_messages(two_weeks, _kk(0, D("2027-09-06")), _kk(1, D("2027-09-17")))
     assert messages == [
-        "meetings kk-0 (2027-09-06) and kk-1 (2027-09-17) of series kk are 11 days apart; "
-        "at most 9 are allowed between neighbouring periods"
+        "«kk» mandag 6/9 og fredag 17/9 ligger 11 dage fra hinanden; højst 9 er tilladt mellem to "
+        "perioder i træk"
     ]
 
 
@@ -576,12 +581,12 @@ def test_cadence_holiday_fortnight_a_week_off_the_rhythm() -> None:
     # gap; holiday_shift_days: 7 allows it.
     plan = (_kk(0, D("2027-09-07")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-05")))
     messages = _cadence_messages(_gap_config("fortnightly", **HOLIDAY_WEEK), *plan)
-    assert any("21 days apart; at most 18" in m for m in messages), messages
-    assert any("7 day(s) apart; at least 10" in m for m in messages), messages
+    assert any("21 dage fra hinanden; højst 18" in m for m in messages), messages
+    assert any("7 dage fra hinanden; der skal være mindst 10" in m for m in messages), messages
     shifting = {"kind": "fortnightly", "holiday_shift_days": 7}
     assert _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), *plan) == []
     kept_out = _cadence_messages(_gap_config(shifting, **HOLIDAY_WEEK), plan[0], plan[2])
-    assert "no meeting in period 1" in kept_out[0]
+    assert "intet møde i periode 2" in kept_out[0]
 
 
 def test_a_holiday_fortnight_left_out_must_be_listed_as_skipped() -> None:
@@ -589,8 +594,7 @@ def test_a_holiday_fortnight_left_out_must_be_listed_as_skipped() -> None:
     meetings = (_kk(0, D("2027-09-07")), _kk(2, D("2027-10-05")))
     found = verify_plan(cfg, hand_plan("efteraar", *meetings))
     assert [v.message for v in found] == [
-        "series kk has no meeting in period 1 (2027-09-20 to 2027-10-03), which has 5 open day(s) "
-        "and is not listed as skipped"
+        "«kk» har intet møde i periode 2 (20/9-3/10 2027), som har 5 åbne dage og ikke står som udeladt"
     ]
     assert verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", *meetings), 1)) == []
     # a series whose week is open holds it: 14 and 28 September, 12 October, none skipped
@@ -603,13 +607,13 @@ def test_a_skipped_entry_needs_a_holiday_fortnight_without_a_meeting() -> None:
     held = (_kk(0, D("2027-09-14")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-12")))
     found = verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", *held), 1, 2))
     assert sorted(v.message for v in found) == [
-        "period 1 of series kk (2027-09-20 to 2027-10-03) is listed as skipped, but it has a meeting",
-        "period 2 of series kk (2027-10-04 to 2027-10-15) is listed as skipped, but it has a meeting",
+        "periode 2 af «kk» (20/9-3/10 2027) står som udeladt, men den har et møde",
+        "periode 3 af «kk» (4/10-15/10 2027) står som udeladt, men den har et møde",
     ]
     found = verify_plan(cfg, _skipping(cfg, hand_plan("efteraar", held[0], held[1]), 2))
     assert (
-        "period 2 of series kk (2027-10-04 to 2027-10-15) is listed as skipped, "
-        "but it is no holiday fortnight" in [v.message for v in found]
+        "periode 3 af «kk» (4/10-15/10 2027) står som udeladt, men den er ingen ferie-fjortendag"
+        in [v.message for v in found]
     )
 
 
@@ -637,19 +641,25 @@ def _drop(index: int) -> Callable[[Meeting], None]:
 SEAT_CASES: dict[str, tuple[Callable[[Meeting], None], list[str]]] = {
     "person lacking the role": (
         _set_person(2, "tale-1"),
-        ["'tale-1' may not fill seat required_roles[0]"],
+        ["Tale-hørelærer kan ikke have pladsen som rollepladsen 1 (psykolog)"],
     ),
-    "role but wrong district": (_set_person(2, "psykolog-b"), ["'psykolog-b' may not fill seat"]),
+    "role but wrong district": (_set_person(2, "psykolog-b"), ["Psykolog B kan ikke have pladsen"]),
     "not among the seat's people": (
         _set_person(1, "psykolog-b"),
-        ["'psykolog-b' may not fill seat minute_taker"],
+        ["Psykolog B kan ikke have pladsen som referent"],
     ),
-    "empty seat": (_drop(1), ["seat minute_taker has 0 attendee(s)"]),
-    "unknown person": (_set_person(1, "ghost"), ["'ghost' (seat minute_taker) is not in staff"]),
-    "unknown seat": (_add(att("psykolog-b", "observer", "psykolog")), ["seat 'observer'"]),
+    "empty seat": (_drop(1), ["referent har 0 deltagere (ingen), men serien kræver 1"]),
+    "unknown person": (_set_person(1, "ghost"), ["deltageren 'ghost' (referent) er ikke i staff"]),
+    "unknown seat": (
+        _add(att("psykolog-b", "observer", "psykolog")),
+        ["pladsen 'observer' (Psykolog B) findes ikke"],
+    ),
     "extra in seat": (
         _add(att("psykolog-b", "required_roles[0]", "psykolog")),
-        ["seat required_roles[0] has 2 attendee(s)", "'psykolog-b' may not fill"],
+        [
+            "rollepladsen 1 (psykolog) har 2 deltagere (Psykolog A og Psykolog B)",
+            "Psykolog B kan ikke have",
+        ],
     ),
 }
 
@@ -670,7 +680,7 @@ def test_seats_optional_person_not_listed(config: MunicipalityConfig) -> None:
     plan = edit(valid_plan(), uid("kk-solsikken", 2), _add(att("psykolog-b", "optional", "psykolog")))
     found = verify_plan(config, plan)
     assert rules(found) == {"seats"}, format_violations(found)
-    assert "'psykolog-b' attends as optional" in found[0].message
+    assert "Psykolog B deltager som valgfri" in found[0].message
     # and the same person is fine where the series lists her
     ok = edit(valid_plan(), uid("kk-nordskolen", 1), _add(att("psykolog-b", "optional", "psykolog")))
     assert verify_plan(config, ok) == []
@@ -681,7 +691,7 @@ def test_one_seat_per_person(config: MunicipalityConfig) -> None:
     plan = edit(valid_plan(), uid("kk-nordskolen", 1), _set_person(1, "leder-nord"))
     found = verify_plan(config, plan)
     assert rules(found) == {"one_seat_per_person"}, format_violations(found)
-    assert "'leder-nord' holds 2 seats (chair, minute_taker)" in found[0].message
+    assert "Distriktsleder Nord har 2 pladser (mødeleder og referent)" in found[0].message
 
 
 # --------------------------------------------------------------------------- availability
@@ -694,34 +704,34 @@ def test_one_seat_per_person(config: MunicipalityConfig) -> None:
         (
             uid("kk-nordskolen", 1),
             school(1, D("2025-03-26")),
-            ["'psykolog-a' is absent", "13:00-16:00"],
+            ["Psykolog A er fraværende 26/3 2025", "13:00-16:00"],
         ),
         # whole-day absence on Wednesday 9 April
         (
             uid("kk-nordskolen", 2),
             school(2, D("2025-04-09")),
-            ["'psykolog-a' is absent 2025-04-09"],
+            ["Psykolog A er fraværende 9/4 2025"],
         ),
         # fortnightly commitment from 13 March: 27 March is an on-week
         (
             uid("kk-nordskolen", 1),
             school(1, D("2025-03-27")),
-            ["'psykolog-a''s commitment 'PPR-teammøde'"],
+            ["Psykolog A har den faste aftale 'PPR-teammøde'"],
         ),
         # commitment without first_date: every 3 weeks from the term's first Monday: Wed 12 March
         (
             uid("kk-nordskolen", 0),
             school(0, D("2025-03-12")),
-            ["'referent-1''s commitment 'Referentnetværk'"],
+            ["Referent har den faste aftale 'Referentnetværk'"],
         ),
         # working hours end at 15:00 for the referent
         (
             uid("kk-nordskolen", 1),
             school(1, D("2025-03-25"), "13:30"),
-            ["'referent-1''s working hours"],
+            ["uden for Referents arbejdstid 08:00-15:00 om tirsdagen"],
         ),
         # the speech therapist does not work on Fridays
-        (uid("kreativt-raad", 1), council(1, D("2025-04-11")), ["'tale-1' does not work on fris"]),
+        (uid("kreativt-raad", 1), council(1, D("2025-04-11")), ["Tale-hørelærer arbejder ikke om fredagen"]),
     ],
 )
 def test_availability(config: MunicipalityConfig, target: str, new: Meeting, fragments: list[str]) -> None:
@@ -760,7 +770,7 @@ def test_no_double_booking(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"no_double_booking"}, format_violations(found)
     assert len(found) == 1  # overlapping, so not also reported as travel_time
-    assert "'leder-nord'" in found[0].message
+    assert "Distriktsleder Nord deltager i både" in found[0].message
     assert set(found[0].meetings) == {uid("kk-solsikken", 2), uid("kk-nordskolen", 1)}
 
 
@@ -770,7 +780,7 @@ def test_travel_time(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"travel_time"}, format_violations(found)
     assert len(found) == 1
-    assert "'leder-nord' has 10 minutes" in found[0].message and "travel takes 30" in found[0].message
+    assert "Distriktsleder Nord har 10 minutter" in found[0].message and "turen tager 30" in found[0].message
 
 
 def test_travel_time_enough(config: MunicipalityConfig) -> None:
@@ -784,7 +794,7 @@ def test_rooms(config: MunicipalityConfig) -> None:
     found = verify_plan(config, plan)
     assert rules(found) == {"rooms"}, format_violations(found)
     assert len(found) == 1
-    assert "site skolen has 2 meetings at once" in found[0].message
+    assert "Nordskolen har 2 møder på samme tid" in found[0].message
     assert set(found[0].meetings) == {uid("kreativt-raad", 1), uid("kk-nordskolen", 2)}
 
 
@@ -803,7 +813,7 @@ def test_max_meetings_per_week(config: MunicipalityConfig) -> None:
     )
     found = verify_plan(config, plan)
     assert rules(found) == {"max_meetings_per_week"}, format_violations(found)
-    assert "'sundhed-1' attends 2 meetings in week 2025-W12" in found[0].message
+    assert "Sundhedsplejerske deltager i 2 møder i uge 12 2025" in found[0].message
 
 
 # --------------------------------------------------------------------------- time zones
@@ -850,4 +860,4 @@ def test_violations_are_ordered_by_rule(config: MunicipalityConfig) -> None:
 
 def test_format_violations() -> None:
     text = format_violations([Violation("rooms", "too many"), Violation("seats", "empty", ("a",))])
-    assert text == "rooms: too many\nseats: empty"
+    assert text == "- too many\n- empty"

@@ -106,14 +106,14 @@ def test_part_comes_from_the_config_not_from_the_plan() -> None:
     cfg = config(daycare(), travel={"default_minutes": 0})
     found = verify_plan(cfg, plan)
     assert rules(found) == ["seats", "no_double_booking"]
-    assert "minutes 90-120, but the seat is for 75-120" in found[0].message
+    assert "står til minut 90-120, men pladsen er til minut 75-120" in found[0].message
 
 
 def test_whole_seat_recorded_as_partial_is_a_violation() -> None:
     cut = CHAIR.model_copy(update={"joins_after_minutes": 60})
     found = verify_plan(config(), hand_plan("efteraar", council_meeting(13 * 60, cut, SSP_LAST_45)))
     assert rules(found) == ["seats"]
-    assert "but the seat is for the whole meeting" in found[0].message
+    assert "men pladsen er til hele mødet" in found[0].message
 
 
 def test_chair_also_in_required_people_is_demanded_once() -> None:
