@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, Field, model_validator
 
 from scheduler.config import substitute_problem
-from scheduler.danish import long_date_da, weekday_da
+from scheduler.danish import date_range_da, long_date_da, weekday_da
 from scheduler.index import ConfigIndex, index_of
 from scheduler.model import Absence, Commitment, MunicipalityConfig, Person, TimeRange, Weekday
 from scheduler.term_dates import TZ, week_monday
@@ -151,7 +151,7 @@ def not_free_da(
     for absence in absences_on(person, day):
         a, b = absence_span(absence)
         if start < b and a < end:
-            return f"{person.name} er fraværende {absence.start.isoformat()} til {absence.end.isoformat()}"
+            return f"{person.name} er fraværende {date_range_da(absence.start, absence.end)}"
     commitment = next(
         c
         for c in commitments_on(person, day, term_start)
@@ -210,7 +210,7 @@ def commitment_room_uses(
 
 def require_aware(value: datetime, name: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} needs a time zone offset (e.g. +02:00), got {value.isoformat()}")
+        raise ValueError(f"{name} skal have en tidszone (fx +02:00), fik {value.isoformat()}")
 
 
 class Unavailability(BaseModel):
@@ -227,7 +227,7 @@ class Unavailability(BaseModel):
         require_aware(self.start, "start")
         require_aware(self.end, "end")
         if self.end <= self.start:
-            raise ValueError(f"the unavailability ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"fraværet slutter ({self.end}) før det begynder ({self.start})")
         return self
 
 
@@ -268,7 +268,7 @@ def config_with_unavailability(
     a named substitute must be able to stand in (`scheduler.config.substitute_problem`)."""
     person = index_of(config).people.get(unavailability.person)
     if person is None:
-        raise ValueError(f"unknown person '{unavailability.person}'")
+        raise ValueError(f"ukendt person '{unavailability.person}'")
     if unavailability.substitute is not None:
         problem = substitute_problem(config, person, unavailability.substitute)
         if problem is not None:

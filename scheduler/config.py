@@ -145,9 +145,8 @@ def config_from_data(raw: Any, limits: ConfigLimits = LIMITS) -> MunicipalityCon
     try:
         config = MunicipalityConfig.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        shown = messages_da(errors[: limits.max_problems], data=raw)
-        raise ConfigError(capped(shown, limits, total=len(errors))) from None
+        # one line per place (a union's alternatives are one problem), the first of them shown
+        raise ConfigError(capped(messages_da(exc, data=raw), limits)) from None
     problems = check_occurrences(config, limits)
     if problems:
         raise ConfigError(problems)

@@ -284,10 +284,10 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
         ]
         away = meeting_not_free(config, term, moved)
         if away is not None:
-            hard.append(("availability", away))
+            hard.append(("availability", f"{when_da(candidate)}: {away}"))
         if hard:
             rule, message = min(hard, key=lambda h: RULES.index(h[0]))  # the verifier's order
-            blocked[rule].append(f"{when_da(candidate)}: {message}")
+            blocked[rule].append(message)
         else:
             allowed.append(candidate)
             off_pattern += (candidate.weekday(), clock_da(candidate)) != usual
