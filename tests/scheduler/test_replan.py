@@ -429,7 +429,7 @@ def test_a_move_a_week_off_the_fortnightly_rhythm_is_refused() -> None:
     assert verify_plan(cfg, plan) == []
     with pytest.raises(NoProposal) as caught:
         move_meeting(cfg, plan, second.uid, second.start - timedelta(days=7), time_limit=5)
-    assert any("7 day(s) apart; at least 10 are required" in line for line in caught.value.reasons)
+    assert any("7 dage fra hinanden; der skal være mindst 10" in line for line in caught.value.reasons)
 
 
 def test_a_partial_attendee_away_outside_their_part_touches_nothing() -> None:
