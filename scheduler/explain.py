@@ -19,7 +19,7 @@ from scheduler.build import build_model, find_term
 from scheduler.config import series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import new_solver
-from scheduler.danish import clock_da, join_da, period_da, short_date_da, weekday_da, when_da
+from scheduler.danish import clock_da, join_da, period_da, plural_da, short_date_da, weekday_da, when_da
 from scheduler.index import index_of
 from scheduler.model import Meeting, MunicipalityConfig, Plan, Term, UnplacedMeeting
 from scheduler.rules import rule_by_name
@@ -293,12 +293,14 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
             off_pattern += (candidate.weekday(), clock_da(candidate)) != usual
     for rule, examples in sorted(blocked.items(), key=lambda item: -len(item[1])):
         title = rule_title_da(rule)
-        lines.append(f"{len(examples)} andre tider udelukkes af «{title}», fx {examples[0]}")
+        others = plural_da(len(examples), "anden tid", "andre tider")
+        lines.append(f"{others} udelukkes af «{title}», fx {examples[0]}")
     if allowed:
         shown = ", ".join(when_da(a) for a in allowed[:3])
         more = " …" if len(allowed) > 3 else ""
+        others = plural_da(len(allowed), "anden tid", "andre tider")
         lines.append(
-            f"{len(allowed)} andre tider overholder alle regler ({shown}{more}); {off_pattern} af dem ligger "
+            f"{others} overholder alle regler ({shown}{more}); {off_pattern} af dem ligger "
             "uden for seriens faste tid (regelmæssighed), og resten koster mere på kontinuitet, "
             "belastning eller transport."
         )
