@@ -26,6 +26,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+
+def invalid(kind: str, danish: str, **values: object) -> PydanticCustomError:
+    """A refusal of our own validators: `kind` names it, `danish` is its message with `{values}`.
+
+    A ValueError (callers may catch it as one); pydantic keeps the kind, so the English pages
+    say it in English (`scheduler.validation_da.OWN_EN`), and everyone else reads the Danish.
+    """
+    return PydanticCustomError(kind, danish, {key: str(value) for key, value in values.items()})
+
 
 IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 Identifier = Annotated[
@@ -111,7 +122,7 @@ def parse_clock(text: str) -> int:
     """'13:30' -> minutes after midnight."""
     match = _TIME_RE.match(text.strip())
     if not match:
-        raise ValueError(f"'{text}' er ikke et klokkeslæt som '13:30'")
+        raise invalid("clock_format", "'{text}' er ikke et klokkeslæt som '13:30'", text=text)
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
@@ -148,15 +159,18 @@ class TimeRange(BaseModel):
         if isinstance(value, str):
             parts = value.split("-")
             if len(parts) != 2:
-                raise ValueError(f"'{value}' er ikke et tidsrum som '12:30-16:00'")
+                raise invalid("span_format", "'{text}' er ikke et tidsrum som '12:30-16:00'", text=value)
             return {"start": parse_clock(parts[0]), "end": parse_clock(parts[1])}
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:
         if self.end <= self.start:
-            raise ValueError(
-                f"tidsrummet slutter ({format_clock(self.end)}) før det begynder ({format_clock(self.start)})"
+            raise invalid(
+                "span_order",
+                "tidsrummet slutter ({end}) før det begynder ({start})",
+                start=format_clock(self.start),
+                end=format_clock(self.end),
             )
         return self
 
@@ -303,7 +317,12 @@ class Absence(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
         if self.end < self.start:
-            raise ValueError(f"fraværet slutter ({self.end}) før det begynder ({self.start})")
+            raise invalid(
+                "absence_order",
+                "fraværet slutter ({end}) før det begynder ({start})",
+                start=self.start,
+                end=self.end,
+            )
         return self
 
 
@@ -350,7 +369,13 @@ class Holiday(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Holiday:
         if self.end < self.start:
-            raise ValueError(f"'{self.name}' slutter ({self.end}) før den begynder ({self.start})")
+            raise invalid(
+                "holiday_order",
+                "'{name}' slutter ({end}) før den begynder ({start})",
+                name=self.name,
+                start=self.start,
+                end=self.end,
+            )
         return self
 
 
@@ -364,7 +389,12 @@ class Term(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Term:
         if self.end < self.start:
-            raise ValueError(f"terminen slutter ({self.end}) før den begynder ({self.start})")
+            raise invalid(
+                "term_order",
+                "terminen slutter ({end}) før den begynder ({start})",
+                start=self.start,
+                end=self.end,
+            )
         if (self.end - self.start).days > 400:
             raise ValueError("en termin på mere end et år er sikkert en tastefejl")
         return self

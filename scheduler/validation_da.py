@@ -132,6 +132,17 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
 }
 """Our sentence per pydantic error type; `{…}` are pydantic's context values."""
 
+OWN_EN: dict[str, str] = {
+    "clock_format": "'{text}' is not a time of day like '13:30'",
+    "span_format": "'{text}' is not a time span like '12:30-16:00'",
+    "span_order": "the span ends ({end}) before it starts ({start})",
+    "absence_order": "the absence ends ({end}) before it starts ({start})",
+    "holiday_order": "'{name}' ends ({end}) before it starts ({start})",
+    "term_order": "the term ends ({end}) before it starts ({start})",
+}
+"""The English of our own validators' refusals (`scheduler.model.invalid`), by kind; their
+Danish is where they are raised."""
+
 _FALLBACK: dict[Lang, str] = {"da": "ugyldig værdi", "en": "invalid value"}
 """An error type not in the table: said plainly, never in pydantic's words."""
 
@@ -240,6 +251,12 @@ def message(err: Mapping[str, Any], lang: Lang = "da") -> str:
     if template is None:
         # A custom error of ours (PydanticCustomError) carries its own, Danish, message.
         if kind not in _PYDANTIC_TYPES:
+            english = OWN_EN.get(kind) if lang == "en" else None
+            if english is not None:
+                try:
+                    return english.format(**ctx)
+                except (KeyError, IndexError, ValueError):
+                    pass
             text = str(err.get("msg", ""))
             if text and "pydantic" not in text:
                 return text

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from scheduler.config import ConfigError, config_from_data
 from scheduler.explain import why_meeting
-from scheduler.model import Absence, MunicipalityConfig
+from scheduler.model import Absence, MunicipalityConfig, TimeRange
 from scheduler.validation_da import messages_da
 from scheduler.verify import verify_plan
 from tests.builders import council, council_meeting, hand_plan, person, small_config, small_config_data
@@ -278,3 +278,35 @@ def test_the_verifier_s_messages_name_meetings_by_title_and_time_never_by_uid() 
         assert "@moedeplan" not in v.message and "'ssp'" not in v.message, v.message
     assert any("SSP-konsulent Vest arbejder ikke om onsdagen" in v.message for v in found)
     assert any("«raad» onsdag 8/9 kl. 13:30-15:30" in v.message for v in found)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "danish", "english"),
+    [
+        (
+            Absence,
+            {"start": "2027-03-05", "end": "2027-03-01"},
+            "fraværet slutter (2027-03-01) før det begynder (2027-03-05)",
+            "the absence ends (2027-03-01) before it starts (2027-03-05)",
+        ),
+        (
+            TimeRange,
+            "16:00-08:00",
+            "tidsrummet slutter (08:00) før det begynder (16:00)",
+            "the span ends (08:00) before it starts (16:00)",
+        ),
+        (
+            TimeRange,
+            "25:00-26:00",
+            "'25:00' er ikke et klokkeslæt som '13:30'",
+            "'25:00' is not a time of day like '13:30'",
+        ),
+    ],
+)
+def test_our_own_validators_speak_english_on_english_pages(
+    model: type[BaseModel], data: Any, danish: str, english: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    assert messages_da(caught.value) == [f"(øverst): {danish}"]
+    assert messages_da(caught.value, "en") == [f"(top): {english}"]
