@@ -307,12 +307,19 @@ def _with_busy(cfg: MunicipalityConfig, busy_file: Path) -> MunicipalityConfig:
     import yaml
 
     from calendar_sync.freebusy import apply_busy, load_busy
+    from scheduler.config import yaml_problem
 
     try:
         return apply_busy(cfg, load_busy(busy_file))
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    except FileNotFoundError:
+        typer.echo(f"--busy: {busy_file}: filen findes ikke", err=True)
+    except OSError:
+        typer.echo(f"--busy: {busy_file}: filen kan ikke læses", err=True)
+    except yaml.YAMLError as exc:
+        typer.echo(f"--busy: {yaml_problem(str(busy_file), exc)}", err=True)
+    except ValueError as exc:
         typer.echo(f"--busy: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()

@@ -173,16 +173,24 @@ def load_busy(path: Path) -> dict[str, list[Busy]]:
     """Read BUSY.yaml back; raises ValueError naming the place of a bad entry."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or not isinstance(data.get("busy", {}), dict):
-        raise ValueError(f"{path}: expected a mapping with 'busy: {{person: [{{start, end}}]}}'")
+        raise ValueError(f"{path}: filen skal være et afsnit som 'busy: {{person: [{{start, end}}]}}'")
     busy: dict[str, list[Busy]] = {}
     for person, blocks in (data.get("busy") or {}).items():
         for i, block in enumerate(blocks or []):
             try:
                 start, end = (_moment(block[k]) for k in ("start", "end"))
-            except (KeyError, TypeError, ValueError) as error:
-                raise ValueError(f"{path}: busy.{person}[{i}]: {error}") from None
+            except KeyError as missing:
+                raise ValueError(f"{path}: busy.{person}[{i}].{missing.args[0]}: mangler") from None
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{path}: busy.{person}[{i}]: start og end skal være tidspunkter som "
+                    "2027-03-08T13:00+01:00"
+                ) from None
             if start.tzinfo is None or end <= start:
-                raise ValueError(f"{path}: busy.{person}[{i}]: needs aware times with end after start")
+                raise ValueError(
+                    f"{path}: busy.{person}[{i}]: start og end skal have en tidszone (fx +01:00), "
+                    "og end skal ligge efter start"
+                )
             busy.setdefault(str(person), []).append(Busy(start, end))
     return busy
 
@@ -191,7 +199,7 @@ def _moment(value: object) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        raise ValueError("a time of day is needed")
+        raise ValueError("et klokkeslæt mangler")
     return datetime.fromisoformat(str(value))
 
 

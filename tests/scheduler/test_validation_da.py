@@ -310,3 +310,30 @@ def test_our_own_validators_speak_english_on_english_pages(
         model.model_validate(data)
     assert messages_da(caught.value) == [f"(øverst): {danish}"]
     assert messages_da(caught.value, "en") == [f"(top): {english}"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("busy: [1\n", "ikke gyldig YAML i linje 2"),
+        ("- a\n", "filen skal være et afsnit som 'busy:"),
+        ("busy:\n  leder: [{start: 2027-09-07T10:00+02:00}]\n", "busy.leder[0].end: mangler"),
+        ("busy:\n  leder: [{start: i morgen, end: x}]\n", "start og end skal være tidspunkter som"),
+    ],
+    ids=["bad-yaml", "not-a-mapping", "no-end", "not-a-time"],
+)
+def test_cli_plan_with_a_broken_busy_file_exits_2_in_danish(tmp_path: Path, text: str, expected: str) -> None:
+    from typer.testing import CliRunner
+
+    import api.cli
+
+    config = tmp_path / "k.yaml"
+    data = small_config_data(series=[council()], staff=[person("leder"), person("ssp")])
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    busy = tmp_path / "busy.yaml"
+    busy.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        api.cli.app, ["plan", str(config), "--busy", str(busy), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr and "Traceback" not in result.output
