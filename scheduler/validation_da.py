@@ -31,6 +31,7 @@ _TAG = re.compile(
 ITEM_NOUN: dict[str, dict[Lang, str]] = {
     "series": {"da": "serien", "en": "series"},
     "staff": {"da": "personen", "en": "person"},
+    "people": {"da": "personen", "en": "person"},
     "units": {"da": "enheden", "en": "unit"},
     "sites": {"da": "mødestedet", "en": "site"},
     "districts": {"da": "distriktet", "en": "district"},

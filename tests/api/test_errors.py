@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from api.app import create_app
 from api.auth import UsersFileError
@@ -112,3 +113,41 @@ def test_a_validation_error_inside_a_service_is_danish_with_its_field(app: FastA
     assert api.json()["problems"] == [f"(øverst): {expected}"]
     assert api.json()["errors"] == [{"loc": [], "field": "(øverst)", "message": expected}]
     assert expected in page.text
+
+
+class _Person(BaseModel):
+    id: str
+    hours: int
+
+
+class _Body(BaseModel):
+    """A request body like the API's: a number, a date, a list of items with ids."""
+
+    weeks: int = Field(ge=1)
+    start: date
+    people: list[_Person] = Field(default_factory=list)
+
+
+def test_an_invalid_request_body_is_a_danish_422_with_each_field_and_its_loc(app: FastAPI) -> None:
+    def endpoint(body: _Body) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    app.add_api_route("/body-probe", endpoint, methods=["POST"])
+    body = {"weeks": 0, "start": "2027-02-30", "people": [{"id": "psykolog-a", "hours": "mange"}], "x": 1}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post("/body-probe", json=body)
+    assert answer.status_code == 422
+    got = answer.json()
+    assert got["problems"] == [
+        "weeks: skal være mindst 1",
+        "start: skal være en dato som 2027-03-08 (dagen findes ikke i måneden)",
+        "people[0].hours (personen 'psykolog-a'): skal være et helt tal",
+    ]
+    assert got["detail"] == "ugyldigt input – weeks: skal være mindst 1" and got["field"] == "weeks"
+    assert [e["loc"] for e in got["errors"]] == [
+        ["body", "weeks"],
+        ["body", "start"],
+        ["body", "people", 0, "hours"],
+    ]
+    assert got["errors"][2]["field"] == "people[0].hours"
+    assert "pydantic" not in answer.text and "Input should" not in answer.text
