@@ -108,10 +108,20 @@ def error_body(exc: BaseException) -> ErrorBody:
         )
     if status_of(exc) == INTERNAL:
         return ErrorBody(detail="intern fejl; den er logget")
-    if type(exc) is ValueError:
+    if isinstance(exc, ValueError) and not _ours(exc):
         log.warning("input refused: %s", exc)
         return ErrorBody(detail=VALUE_UNUSABLE_DA)
-    return ErrorBody(detail=str(exc))
+    return ErrorBody(detail=str(exc), problems=getattr(exc, "problems", None))
+
+
+_OUR_PACKAGES = frozenset({"api", "calendar_sync", "constraints", "scheduler"})
+
+
+def _ours(exc: BaseException) -> bool:
+    """A ValueError subclass of ours (its message is written for users); a bare ValueError or a
+    library's (json, unicode, int()) may say anything, in English."""
+    cls = type(exc)
+    return cls is not ValueError and cls.__module__.split(".", 1)[0] in _OUR_PACKAGES
 
 
 def invalid_body(errors: Iterable[Mapping[str, Any]], data: Any = None, lang: Lang = "da") -> ErrorBody:

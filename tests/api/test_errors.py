@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from calendar_sync.privacy import PrivacyError
 from calendar_sync.publish import PublishError
 from scheduler.config import ConfigError
 from scheduler.model import Absence
+from scheduler.slot_request import RequestError
 from tests.web.site import open_site
 
 
@@ -52,6 +54,8 @@ EXPECTED: list[tuple[Callable[[], Exception], int]] = [
     (lambda: RuntimeError("en fejl i koden /srv/x.py"), 500),
     (lambda: _validation_error(), 422),
     (lambda: ValueError("invalid literal for int() with base 10: 'x'"), 422),
+    (lambda: json.JSONDecodeError("Expecting value: invalid literal", "x", 0), 422),
+    (lambda: RequestError(["participants[0].person: ukendt person 'x'"]), 422),
 ]
 
 
