@@ -104,7 +104,9 @@ class Page:
             "path": self.request.url.path,
             "lang_url": self.lang_url,
             "lock_icon": LOCK_ICON,
-            "num": lambda v: i18n.number(v, self.lang),
+            "num": lambda v, decimals=1: i18n.number(v, self.lang, decimals),
+            "pct": lambda v, decimals=0: i18n.percent(v, self.lang, decimals),
+            "tn": lambda key, n: i18n.plural(self.lang, key, n),
             **values,
         }
         response = TEMPLATES.TemplateResponse(self.request, template, context, status_code=status)
