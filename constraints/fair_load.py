@@ -24,6 +24,10 @@ class FairLoad(Rule):
         "alle roller, kommunen selv har tilføjet; ledere, referenter og Fronten tælles ikke med."
     )
     order = 64
+    count_da = (
+        "den travleste specialist har {n} mødeminut om ugen (regnet om til fuld tid)",
+        "den travleste specialist har {n} mødeminutter om ugen (regnet om til fuld tid)",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         """Minimise the busiest specialist's required meeting minutes per week, scaled to 37 hours.
