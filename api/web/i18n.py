@@ -88,6 +88,12 @@ def text(lang: Lang, key: str) -> str:
     return CATALOGUES[lang].text(key)
 
 
+def label(lang: Lang, field: str) -> str:
+    """A form field as the page names it ('time_limit' -> 'Tidsgrænse (sekunder)'), else as sent."""
+    message = CATALOGUES[lang].catalog.get(field)
+    return str(message.string) if message is not None and not message.pluralizable else field
+
+
 def plural(lang: Lang, key: str, n: int) -> str:
     """'1 møde' / '3 møder': the catalogue's form for n under the language's plural rule, with
     '{n}' filled in the language's digits ('1.234 møder')."""
