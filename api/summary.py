@@ -6,7 +6,15 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from scheduler.config import series_title
-from scheduler.danish import MONTH_DA, clock_da, distance_da, join_da, number_da, plural_da, weekday_da
+from scheduler.danish import (
+    clock_da,
+    distance_da,
+    join_da,
+    month_day_da,
+    number_da,
+    plural_da,
+    weekday_da,
+)
 from scheduler.deviation import deviations, usual_pattern
 from scheduler.index import index_of
 from scheduler.model import (
@@ -31,8 +39,8 @@ CADENCE_DA = {
 
 
 def short_date(day: date) -> str:
-    """'12. jan': the month's Danish name cut to three letters."""
-    return f"{day.day}. {MONTH_DA[day.month - 1][:3]}"
+    """'12. jan.': CLDR's abbreviated Danish month."""
+    return month_day_da(day)
 
 
 def _clock(m: Meeting) -> str:
@@ -42,7 +50,7 @@ def _clock(m: Meeting) -> str:
 def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings: list[Meeting]) -> str:
     """The usual shape, the dates and the exceptions, e.g.
 
-    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 16. mar onsdag i
+    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan., 26. jan., … (afvigelser: 16. mar. onsdag i
     stedet for tirsdag)'
 
     An exception is a meeting off the series' usual pattern, as the regularity rule counts it
@@ -61,7 +69,7 @@ def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings
     usual = " ".join(part for part in (how, weekday, _clock(usual_meeting)) if part)
     found = deviations(config, term, series, meetings)
     exceptions = [f"{short_date(d.meeting.start.date())} {d.text_da}" for d in found]
-    text = f"{usual} · {len(meetings)} møder"
+    text = f"{usual} · {plural_da(len(meetings), 'møde', 'møder')}"
     if not daily:
         text += ": " + ", ".join(short_date(m.start.date()) for m in meetings)
     if exceptions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from scheduler.model import CadenceKind, Weekday, format_clock
@@ -60,6 +61,11 @@ def number_da(value: float, decimals: int = 1) -> str:
 def genitive_da(name: str) -> str:
     """'Psykolog As', 'Mads'' (a name ending in s, x or z takes only an apostrophe)."""
     return f"{name}'" if name[-1:].lower() in "sxz" else f"{name}s"
+
+
+def month_day_da(day: date) -> str:
+    """'12. jan.', '3. maj': CLDR's abbreviated month, for lists of dates."""
+    return format_date(day, "d. MMM", locale=_DA)
 
 
 def short_date_da(day: date) -> str:
