@@ -103,6 +103,7 @@ class Page:
             "clock": i18n.clock,
             "path": self.request.url.path,
             "lang_url": self.lang_url,
+            "languages": [(code, i18n.CATALOGUES[code].name) for code in i18n.LANGS],
             "lock_icon": LOCK_ICON,
             "num": lambda v, decimals=1: i18n.number(v, self.lang, decimals),
             "pct": lambda v, decimals=0: i18n.percent(v, self.lang, decimals),

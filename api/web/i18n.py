@@ -45,6 +45,12 @@ class Language:
     translations: gettext.GNUTranslations
     locale: Locale
 
+    @property
+    def name(self) -> str:
+        """The language's name in itself, for the language switch: 'Dansk', 'English'."""
+        name = str(self.locale.language_name)
+        return name[:1].upper() + name[1:]
+
     def text(self, key: str) -> str:
         message = self.catalog.get(key)
         if message is None or message.pluralizable:
@@ -68,9 +74,16 @@ def _load(folder: Path) -> Language:
     return Language(catalog, gettext.GNUTranslations(compiled), locale)
 
 
-CATALOGUES: dict[Lang, Language] = {
-    folder.name: _load(folder) for folder in sorted(LOCALE_DIR.iterdir()) if (folder / "LC_MESSAGES").is_dir()
-}
+def load_catalogues(locale_dir: Path) -> dict[Lang, Language]:
+    """Every `<lang>/LC_MESSAGES/messages.po` under `locale_dir`, by folder name."""
+    return {
+        folder.name: _load(folder)
+        for folder in sorted(locale_dir.iterdir())
+        if (folder / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+    }
+
+
+CATALOGUES: dict[Lang, Language] = load_catalogues(LOCALE_DIR)
 LANGS: tuple[Lang, ...] = (DEFAULT, *(lang for lang in CATALOGUES if lang != DEFAULT))
 
 WEEKDAYS: dict[Lang, list[str]] = {

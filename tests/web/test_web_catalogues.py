@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 
 from api.auth import Role
@@ -143,3 +144,24 @@ def test_the_pages_distance_phrase_is_the_schedulers() -> None:
     page = i18n.text("da", "gap").replace("{pct}", i18n.number(pct))
     assert distance_da("FEASIBLE", 100, 100 - pct) == page == "højst 12,3 % fra det bedst mulige"
     assert i18n.text("da", "status_OPTIMAL").startswith(distance_da("OPTIMAL", 1, 1) or "-")
+
+
+def test_a_new_language_is_a_catalogue_and_nothing_else(tmp_path: Path) -> None:
+    """A German catalogue (the English one, its Language set to de) in a locale folder is a language:
+    its texts, its plural forms, and CLDR's German for its name and the dates and digits."""
+    for lang in ("da", "de"):
+        folder = tmp_path / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        source = (
+            WEB / "locale" / ("en" if lang == "de" else lang) / "LC_MESSAGES" / "messages.po"
+        ).read_text(encoding="utf-8")
+        if lang == "de":
+            source = source.replace('"Language: en_GB\\n"', '"Language: de\\n"')
+        (folder / "messages.po").write_text(source, encoding="utf-8")
+    languages = i18n.load_catalogues(tmp_path)
+    german = languages["de"]
+    assert german.name == "Deutsch" and languages["da"].name == "Dansk"
+    assert str(german.locale) == "de" and german.text("nav_overview") == "Overview"
+    assert german.plural("n_meetings", 2) == "{n} meetings"
+    assert format_date(date(2027, 3, 9), "EEEE d. MMMM", locale=german.locale) == "Dienstag 9. März"
+    assert i18n.CATALOGUES["en"].name == "English"
