@@ -42,7 +42,7 @@ def join_da(items: list[str]) -> str:
 
 def plural_da(n: int, one: str, many: str) -> str:
     """'1 møde', '3 møder', '1.200 møder' (CLDR's Danish plural rule and digits)."""
-    return f"{number_da(n, 0)} {one if _DA.plural_form(n) == 'one' else many}"
+    return plural_text_da(n, (f"{{n}} {one}", f"{{n}} {many}"))
 
 
 def plural_text_da(n: int, forms: tuple[str, str]) -> str:
