@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
-from scheduler.danish import distance_da
+from scheduler.danish import distance_da, number_da
 from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 
@@ -93,7 +93,7 @@ def progress_text(progress: Progress) -> str:
     return (
         f"  løser … plan nr. {progress.solutions}: mål {progress.objective:.0f}"
         + (f", {distance}" if distance else "")
-        + f", {progress.elapsed:.1f} s"
+        + f", {number_da(progress.elapsed)} s"
     )
 
 
@@ -149,9 +149,7 @@ def plan(
         result = solve(
             cfg,
             term,
-            SolveOptions(
-                time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
-            ),
+            SolveOptions(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic),
             progress=None if quiet else line,
         )
     except PlanVerificationError as exc:

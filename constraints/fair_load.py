@@ -25,6 +25,10 @@ class FairLoad(Rule):
         "alle roller, kommunen selv har tilføjet; ledere, referenter og Fronten tælles ikke med."
     )
     order = 64
+    count_da = (
+        "den travleste specialist har {n} mødeminut om ugen (regnet om til fuld tid)",
+        "den travleste specialist har {n} mødeminutter om ugen (regnet om til fuld tid)",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         """Minimise, in each specialist role, the busiest holder's required meeting minutes per

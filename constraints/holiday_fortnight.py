@@ -23,6 +23,10 @@ class HolidayFortnight(Rule):
         "ellers udgår mødet. Mødet holdes kun på seriens faste ugedag og tid."
     )
     order = 61  # after regularity, whose per-meeting 'off the pattern' literal it reads
+    count_da = (
+        "{n} møde i en ferieperiode udgår eller ligger uden for seriens faste tid",
+        "{n} møder i en ferieperiode udgår eller ligger uden for seriens faste tid",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         """Penalise a skipped holiday-fortnight meeting when the series' pattern was open in it,

@@ -54,6 +54,8 @@ class Travel(Rule):
         "hver tur tæller med sine minutter (i hele 10 minutter)."
     )
     order = 66
+    count_da = ("omkring {n} minuts transport i alt", "omkring {n} minutters transport i alt")
+    count_unit = UNIT_MINUTES
 
     def post(self, ctx: PlanningContext) -> None:
         """For each pair of a person's meetings at two sites that may fall on one day, a literal

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import STATUS_BY_ERROR, page_message, status_of
+from api.web import i18n
 from api.web.common import HERE, SignInRequired, WebError, error_page, page
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -43,8 +44,10 @@ def install(app: FastAPI) -> None:
             return await answer if isinstance(answer, Awaitable) else answer
         p = page(request, request.app.state.moedeplan)
         first = exc.errors()[0] if exc.errors() else {"loc": ()}
+        if first["loc"][:1] == ("path",):  # a part of the address, not a field anyone filled in
+            return error_page(request, 422, f"{p.t('bad_address')}.")
         field = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
-        return error_page(request, 422, f"{p.t('bad_value')} «{field}».")
+        return error_page(request, 422, f"{p.t('bad_value')} «{i18n.label(p.lang, field)}».")
 
     def domain_error(api_answer: Handler) -> Handler:
         async def handle(request: Request, exc: Exception) -> Response:

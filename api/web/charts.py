@@ -13,6 +13,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from scheduler.danish import number_da
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.roles import SPECIALIST_ROLES
@@ -65,7 +66,7 @@ def compute_load(config: MunicipalityConfig, plan: Plan) -> Load:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return number_da(value)
 
 
 def _week_no(monday: date) -> int:

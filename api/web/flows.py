@@ -102,8 +102,10 @@ RULE_GROUPS: list[tuple[str, tuple[str, ...]]] = [
 
 
 def rule_breakdown(plan: Plan) -> dict[str, Any]:
-    """The soft rules by the four things a leader weighs, with each rule's plain-Danish meaning."""
-    explanations = {r.name: r.explanation_da for r in load_rules()}
+    """The soft rules by the four things a leader weighs, with each rule's plain-Danish meaning and
+    what the plan bent, said in meetings, minutes and people by the rule itself (`count_da`)."""
+    rules = {r.name: r for r in load_rules()}
+    explanations = {name: r.explanation_da for name, r in rules.items()}
     costs = {c.rule: c for c in plan.rule_costs}
     grouped = {name for _, names in RULE_GROUPS for name in names}
     groups = [
@@ -115,7 +117,19 @@ def rule_breakdown(plan: Plan) -> dict[str, Any]:
         for c in plan.rule_costs
         if c.level == "soft" and c.rule not in grouped
     ]
-    return {"groups": groups, "others": others, "stats": plan.stats, "total": plan.objective}
+    phrases = {
+        c.rule: rules[c.rule].count_phrase_da(c.violations) if c.rule in rules else str(c.violations)
+        for c in plan.rule_costs
+        if c.violations
+    }
+    return {
+        "groups": groups,
+        "others": others,
+        "stats": plan.stats,
+        "total": plan.objective,
+        "phrases": phrases,
+        "distance": distance_pct(plan.status.value, plan.objective, plan.best_bound),
+    }
 
 
 @router.get("/solve")
