@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from api.db import Conflict
 from api.errors import BadInput
 from scheduler.danish import long_date_da
 from scheduler.model import MunicipalityConfig, Person
@@ -162,8 +163,9 @@ class AbsenceInputError(BadInput):
         return out
 
 
-class AbsenceConflict(AbsenceInputError):
-    """An absence that clashes with one already registered in a way we do not guess about (-> 409)."""
+class AbsenceConflict(Conflict, AbsenceInputError):
+    """An absence that clashes with one already registered in a way we do not guess about (-> 409,
+    by `Conflict`'s row in `api.errors`; the body is `AbsenceInputError`'s)."""
 
 
 # --------------------------------------------------------------------------- times

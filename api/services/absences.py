@@ -54,6 +54,7 @@ from scheduler.config import substitute_problem
 from scheduler.index import index_of
 from scheduler.model import MunicipalityConfig, RuleCost, UnplacedMeeting
 from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
+from scheduler.term_dates import TZ
 
 
 class AbsenceRequest(BaseModel):
@@ -171,8 +172,8 @@ def _absence_out(
     return AbsenceOut(
         id=absence.id,
         person=absence.person_id,
-        start=absence.start,
-        end=absence.end,
+        start=absence.start.astimezone(TZ),  # as meetings are shown: Copenhagen time, with its offset
+        end=absence.end.astimezone(TZ),
         substitute=absence.substitute_id,
         state=str(absence.state),
         plan_id=rows[0].plan_version_id if rows else None,
@@ -272,6 +273,10 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
         raise AbsenceInputError(problems)
     assert read.person is not None and read.start is not None and read.end is not None
     person, substitute = read.person, read.substitute
+    if config is not None and substitute is not None:
+        problem = substitute_problem(config, index_of(config).people[person], substitute)
+        if problem is not None:
+            raise BadInput(problem, "substitute")
     existing, (start, end), note, overlaps = _against_registered(db, person, read.start, read.end)
     if existing is not None:
         return _absence_out(db, who, existing).noted(note, overlaps, created=False)
