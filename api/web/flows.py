@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.auth import token_hash
 from api.deps import Db, Id
-from api.errors import BadInput
+from api.errors import Refused, status_of
 from api.services import absences as absence_service
 from api.services import calendars as calendar_service
 from api.services import configs as config_service
@@ -302,8 +302,8 @@ def absence_register(
     except AbsenceInputError as exc:
         status = 409 if isinstance(exc, AbsenceConflict) else 422
         return _absence_form(p, db, values, exc.texts(p.lang, _labels(p)), status)
-    except BadInput as exc:  # the plan's config refuses it (e.g. a substitute without the role)
-        return _absence_form(p, db, values, {exc.field: exc.detail}, 422)
+    except Refused as exc:  # e.g. a substitute without the role, or staff naming a colleague
+        return _absence_form(p, db, values, {exc.field: exc.detail}, status_of(exc))
     if not out.created:
         note = out.note.text(p.lang, _labels(p)) if out.note else ""
         return _absence_form(p, db, values, {None: note}, 200, existing=out.id)

@@ -138,6 +138,15 @@ def test_each_error_says_what_is_wrong_beside_its_field_and_keeps_what_was_typed
     assert 'id="absence-form"' in page.text and "Seneste fravær" not in page.text  # nothing stored
 
 
+def test_staff_naming_a_colleague_are_told_on_the_form(site: Site) -> None:
+    csrf = site.sign_in("psyk-a")
+    typed = form(person="Psykolog B", start="2027-03-08")
+    page = site.client.post("/absence", data={"csrf": csrf, **typed})
+    assert page.status_code == 403
+    assert field_message(page.text, "person") == "du kan kun melde dit eget fravær"
+    assert kept(page.text, "person") == "Psykolog B" and kept(page.text, "start") == "2027-03-08"
+
+
 def test_a_duplicate_and_an_overlap_around_one_are_said_on_the_form_with_what_was_typed(site: Site) -> None:
     csrf = site.sign_in("baltorp")
     first = site.client.post(
