@@ -123,10 +123,11 @@ def test_bad_input_gets_a_4xx_naming_the_field(service: Service) -> None:
     assert response.json()["field"] == "end"
     response = service.client.post(
         "/absences",
-        json={"person": "psykolog-a", "start": "2027-01-12T12:00:00", "end": "2027-01-12T18:00:00+01:00"},
+        json={"person": "psykolog-a", "start": "12/13 2027", "end": "2027-01-12T18:00:00+01:00"},
         headers=auth("psyk-a"),
     )
-    assert response.status_code == 422 and response.json()["field"] == "start"  # no time zone
+    assert response.status_code == 422 and response.json()["field"] == "start"  # no such date
+    assert "'12/13 2027' er ikke en dato" in response.json()["detail"]
     assert service.get("/plans/999", "admin").status_code == 404
     missing = service.client.post("/plans/solve", json={"config_id": 5}, headers=auth("admin"))
     assert missing.status_code == 404

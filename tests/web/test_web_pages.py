@@ -225,6 +225,11 @@ def test_the_absence_form_passes_a_named_substitute_on(site: Site) -> None:
     registered = site.client.post("/absence", data={**form, "substitute": ""})
     assert registered.status_code == 200 and "Forslag 1" in registered.text
     assert 'id="substitute"' not in registered.text
+    again = site.client.post("/absence", data={**form, "substitute": ""})
+    assert again.status_code == 200 and "findes allerede" in again.text  # no second record
+    other = [m for m in newest(site).meetings if m.series == "kk-baltorp"][2]
+    later = other.start.astimezone(TZ).date().isoformat()
+    form = {**form, "start": f"{later}T08:00", "end": f"{later}T18:00"}
     named = site.client.post("/absence", data={**form, "substitute": "leder-skovlunde"})
     assert named.status_code == 200 and '<p id="substitute">Vikar: Leder Skovlunde</p>' in named.text
 
@@ -266,8 +271,9 @@ def test_staff_see_only_their_own_weeks_and_absences(site: Site) -> None:
     for path in ("/overview", "/load", "/solve", "/publish"):
         assert site.client.get(path).status_code == 403, path
     form = site.client.get("/absence").text
-    person_select = form.split('<select id="person"', 1)[1].split("</select>", 1)[0]
-    assert re.findall(r'<option value="([^"]+)"', person_select) == ["psykolog-a"]
+    names = form.split('<datalist id="staff-names">', 1)[1].split("</datalist>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)"', names) == ["Psykolog A"]
+    assert re.search(r'<input id="person" name="person"[^>]* value="Psykolog A"', form)  # her own
     assert '<select id="substitute" name="substitute">' in form  # any colleague may take over
 
 
