@@ -26,8 +26,8 @@ class FairLoad(Rule):
     )
     order = 64
     count_da = (
-        "den travleste specialist har {n} mødeminut om ugen (regnet om til fuld tid)",
-        "den travleste specialist har {n} mødeminutter om ugen (regnet om til fuld tid)",
+        "de travleste i hver faggruppe har tilsammen {n} mødeminut om ugen (regnet om til fuld tid)",
+        "de travleste i hver faggruppe har tilsammen {n} mødeminutter om ugen (regnet om til fuld tid)",
     )
 
     def post(self, ctx: PlanningContext) -> None:

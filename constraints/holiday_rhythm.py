@@ -23,6 +23,10 @@ class HolidayRhythm(Rule):
         "En serie vælger hellere den uge i 14-dages rytmen, der er åben i ferieperioderne, "
         "så færre møder udgår."
     )
+    count_da = (
+        "{n} ferieperiode ligger i seriens lukkede uge, så mødet udgår",
+        "{n} ferieperioder ligger i seriens lukkede uge, så møderne udgår",
+    )
     order = 61  # with holiday_fortnight, whose open patterns per meeting it reads
 
     def post(self, ctx: PlanningContext) -> None:
