@@ -377,6 +377,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error": ("Fejl", "Error"),
     "holiday": ("Ferie/helligdag", "Holiday"),
     "legend": ("Forklaring", "Legend"),
+    # ---- pages of issue 16: overview, print, Excel export, load, solve progress
+    "public_holiday": ("Helligdag", "Public holiday"),
+    "school_holiday": ("Skoleferie", "School holiday"),
+    "print": ("Udskriv / PDF", "Print / PDF"),
+    "export_xlsx": ("Hent som Excel", "Download as Excel"),
+    # ---- end of issue 16's pages
 }
 
 
