@@ -382,6 +382,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "school_holiday": ("Skoleferie", "School holiday"),
     "print": ("Udskriv / PDF", "Print / PDF"),
     "export_xlsx": ("Hent som Excel", "Download as Excel"),
+    "export_refused": (
+        "Planen kan ikke hentes som Excel, fordi en tekst i den ikke må deles:",
+        "The plan cannot be downloaded as Excel because a text in it may not be shared:",
+    ),
+    "xlsx_sheet": ("Møder", "Meetings"),
+    "xlsx_about": ("Om planen", "About the plan"),
+    "xlsx_what": ("Udtræk for", "Extract for"),
+    "xlsx_made": ("Hentet", "Downloaded"),
+    "xlsx_count": ("Antal møder", "Number of meetings"),
+    "xlsx_date": ("Dato", "Date"),
+    "xlsx_weekday": ("Ugedag", "Weekday"),
+    "xlsx_start": ("Start", "Start"),
+    "xlsx_end": ("Slut", "End"),
+    "xlsx_title": ("Møde", "Meeting"),
+    "xlsx_place": ("Sted", "Place"),
+    "xlsx_room": ("Lokale", "Room"),
+    "xlsx_participants": ("Deltagere", "Participants"),
     # ---- end of issue 16's pages
 }
 
