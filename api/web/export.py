@@ -80,7 +80,14 @@ def workbook(p: Page, current: Current, meetings: list[Meeting], guard: PrivacyG
         for field, text in zip(("title", "place", "room", "participants"), texts, strict=True):
             guard.check_text(m.uid, field, text)
         sheet.append(
-            [start.date(), weekdays[start.weekday()], start.isocalendar().week, start.time(), end.time(), *texts]
+            [
+                start.date(),
+                weekdays[start.weekday()],
+                start.isocalendar().week,
+                start.time(),
+                end.time(),
+                *texts,
+            ]
         )
         row = sheet.max_row
         sheet.cell(row, 1).number_format = "dd-mm-yyyy"

@@ -399,6 +399,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "xlsx_place": ("Sted", "Place"),
     "xlsx_room": ("Lokale", "Room"),
     "xlsx_participants": ("Deltagere", "Participants"),
+    "load_axis_hours": ("Timer pr. uge", "Hours per week"),
+    "load_over": ("Over grænsen", "Above the limit"),
+    "load_district_help": (
+        "Specialisternes timer i møder i distriktets enheder, uge for uge.",
+        "The specialists' hours in meetings of the district's units, week by week.",
+    ),
     # ---- end of issue 16's pages
 }
 

@@ -335,10 +335,21 @@ def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     load = charts.compute_load(current.config, current.plan)
     people = {pid: current.person(pid) for pid in load.people}
     districts = {d.id: d.name for d in current.index.districts.values()}
-    unit, week = p.t("hours_short"), p.t("week")
-    people_svg = charts.people_chart(load, people, p.t("load_per_person"), p.t("load_help"), unit, week)
+    words = {
+        "unit": p.t("hours_short"),
+        "week": p.t("week"),
+        "hours": p.t("load_axis_hours"),
+        "total": p.t("total"),
+    }
+    people_svg = charts.people_chart(
+        load,
+        people,
+        charts.Labels(
+            p.t("load_per_person"), p.t("load_help"), busy=p.t("busy_limit"), over=p.t("load_over"), **words
+        ),
+    )
     districts_svg = charts.districts_chart(
-        load, districts, p.t("load_per_district"), p.t("load_per_district"), unit, week
+        load, districts, charts.Labels(p.t("load_per_district"), p.t("load_district_help"), **words)
     )
     return p.render(
         "load.html",

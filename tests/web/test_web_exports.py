@@ -110,7 +110,9 @@ def test_a_person_downloads_their_own_meetings_and_only_theirs(site: Site) -> No
         ("admin", "/export/person/a%20b.xlsx", 422),
     ],
 )
-def test_each_role_downloads_exactly_what_its_pages_show(site: Site, who: str, path: str, status: int) -> None:
+def test_each_role_downloads_exactly_what_its_pages_show(
+    site: Site, who: str, path: str, status: int
+) -> None:
     site.solve("admin")
     site.sign_in(who)
     answer = site.client.get(path)
