@@ -405,6 +405,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Specialisternes timer i møder i distriktets enheder, uge for uge.",
         "The specialists' hours in meetings of the district's units, week by week.",
     ),
+    "phase_building": ("Bygger modellen …", "Building the model …"),
+    "phase_solving": ("Løser …", "Solving …"),
+    "job_queued_help": (
+        "Planlægningen venter på at blive startet; det tager normalt kun et øjeblik.",
+        "The planning is waiting to start; that usually takes only a moment.",
+    ),
+    "phase_building_help": (
+        "Møder, personer og regler stilles op, og en første plan findes. Siden opdaterer sig selv.",
+        "Meetings, people and rules are set up and a first plan is found. The page updates itself.",
+    ),
+    "phase_solving_help": (
+        "Der er fundet en plan, og den forbedres, til tiden er gået. Resultatet vises her, når det er klar.",
+        "A plan was found and is being improved until the time limit. The result appears here when ready.",
+    ),
     # ---- end of issue 16's pages
 }
 
