@@ -137,7 +137,7 @@ def short_title(current: Current, meeting: Meeting) -> str:
 
 def legend_of(current: Current, meetings: list[Meeting]) -> Legend:
     shown = {meeting_kind(current, m) for m in meetings}
-    types = [(t.value, SERIES_TYPE_DA[t]) for t in SeriesType if t.value in shown]
+    types: list[tuple[str, str]] = [(t.value, SERIES_TYPE_DA[t]) for t in SeriesType if t.value in shown]
     term = current.index.terms.get(current.plan.term)
     public = set(closed_days(current.config, term, [HELLIGDAGE])) if term is not None else set()
     return Legend(types, public)
