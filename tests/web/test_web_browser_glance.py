@@ -91,6 +91,8 @@ def test_the_example_term_fits_on_two_and_a_half_screens(
     page.set_viewport_size(TABLET)
     page.screenshot(path=shots / f"20b-overview-ballerup-{who}-tablet.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    spilling = "Array.from(document.querySelectorAll('a.mtg')).filter((a) => a.scrollWidth > a.clientWidth)"
+    assert page.evaluate(f"{spilling}.length") == 0, "a title runs out of its meeting's box"
     assert page.locator("a.mtg").first.is_visible()
 
 
