@@ -187,3 +187,12 @@ def test_the_result_shows_without_a_click_when_the_solve_ends(site: Site) -> Non
     page = site.client.get(f"/solve/jobs/{job_id}").text
     assert 'id="rules"' in page and 'data-state="done"' in page and "hx-trigger" not in page
     assert re.search(r'id="see-plan" href="/overview\?plan=\d+"', page)
+
+
+def test_the_overview_reads_in_english_in_english_mode(site: Site) -> None:
+    site.solve("baltorp")
+    page = site.client.get("/overview?lang=en").text
+    assert '<th scope="col">Monday</th>' in page and re.search(r'class="wkno">week&nbsp;7<', page)
+    for words in ("Legend", "Public holiday", "School holiday", "Print / PDF", "Download as Excel"):
+        assert words in page, words
+    assert "Udskriv" not in page and "Skoleferie" not in page
