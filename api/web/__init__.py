@@ -28,11 +28,12 @@ def _is_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from api.web import flows, views
+    from api.web import export, flows, views
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(views.router)
     app.include_router(flows.router)
+    app.include_router(export.router)
 
     api_invalid = app.exception_handlers[RequestValidationError]
 

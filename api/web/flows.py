@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -187,10 +188,11 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         or config_service.planning_time_limit(db, params.config_version_id)
     )
     progress = job.progress or {}
+    elapsed = _running_for(job.started_at, progress.get("elapsed_s")) if job.state == "running" else None
     if job.state == "done":
         percent = 100
-    elif job.state == "running":
-        percent = min(99, int(100 * float(progress.get("elapsed_s") or 0) / float(limit)))
+    elif elapsed is not None:
+        percent = min(99, int(100 * elapsed / float(limit)))
     else:
         percent = 0
     # a running solve's plans are FEASIBLE; a finished job's plan says its own status
@@ -201,11 +203,30 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         "percent": percent,
         "limit": limit,
         "solutions": progress.get("solutions"),
-        "elapsed": progress.get("elapsed_s"),
+        "elapsed": round(elapsed) if elapsed is not None else None,
+        "phase": _phase(job.state, progress),
         "gap": gap,
         "finished": job.state in ("done", "failed"),
         "plan_id": job.plan_id,
     }
+
+
+def _running_for(started: datetime | None, solver_seconds: Any) -> float:
+    """Seconds since the worker took the job: building the model counts, not only CP-SAT's time
+    after its first plan (which is all the solver reports)."""
+    wall = 0.0
+    if started is not None:
+        began = started if started.tzinfo is not None else started.replace(tzinfo=UTC)
+        wall = max(0.0, (datetime.now(UTC) - began).total_seconds())
+    return max(wall, float(solver_seconds or 0))
+
+
+def _phase(state: str, progress: dict[str, Any]) -> str:
+    """What the job is doing, as a text key: waiting, building the model (until the solver has
+    its first plan), solving, or its end."""
+    if state == "running":
+        return "phase_solving" if progress.get("solutions") else "phase_building"
+    return "job_" + state
 
 
 @router.get("/solve/jobs/{job_id}")
@@ -218,8 +239,13 @@ def job_page(p: LeaderPage, db: Db, job_id: Id) -> Response:
 
 @router.get("/solve/jobs/{job_id}/progress")
 def job_progress(p: LeaderPage, db: Db, job_id: Id) -> Response:
-    """The progress fragment htmx polls; once the job has finished it stops asking."""
-    return p.render("progress.html", **_progress(p, db, job_id))
+    """The progress fragment htmx polls. Once the job has finished, a poll reloads the whole page
+    (`HX-Refresh`), which then shows the plan's summary: the result needs no extra click."""
+    info = _progress(p, db, job_id)
+    response = p.render("progress.html", **info)
+    if info["finished"] and p.request.headers.get("HX-Request") == "true":
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 # --------------------------------------------------------------------------- absences
