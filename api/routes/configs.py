@@ -8,6 +8,7 @@ JSON (`{"name", "yaml", "reason"}`) or as the YAML file itself (`Content-Type: a
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -96,8 +97,29 @@ async def config_upload(request: Request) -> ConfigUpload:
                 field="Content-Type",
             ).model_dump(exclude_none=True),
         )
+    return _validated(_json(raw))
+
+
+def _json(raw: bytes) -> Any:
+    """The JSON body as FastAPI reads one: bad JSON is a 422 saying where, JSON nested too deep
+    for the parser a 400 (what FastAPI answers for the routes it parses itself)."""
+    if not raw:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+        )
     try:
-        return ConfigUpload.model_validate_json(raw or b"null")
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error", "input": {}}]
+        ) from None
+    except (RecursionError, UnicodeDecodeError):
+        raise HTTPException(400, "There was an error parsing the body") from None
+
+
+def _validated(data: Any) -> ConfigUpload:
+    try:
+        return ConfigUpload.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 

@@ -9,10 +9,10 @@ files, so it always shows exactly what was delivered, with each item's SEQUENCE.
                                       rewritten after every change to them
 
 the names percent-encoded (no '/' or '@' in a file name, no collisions, reversible); a person
-id ending in '.ics' is refused, so a folder and a feed file never share a name. Every write goes to a temporary file
-that is fsynced and renamed over the target, so a reader or a crash never sees half a file; and
-writing the same (uid, SEQUENCE) again gives the same file, so the sync engine may repeat a
-delivery it could not record.
+id ending in '.ics' is refused, so a folder and a feed file never share a name. Every write goes
+to a temporary file that is fsynced and renamed over the target, so a reader or a crash never
+sees half a file; and writing the same (uid, SEQUENCE) again gives the same file, so the sync
+engine may repeat a delivery it could not record.
 """
 
 from __future__ import annotations
