@@ -395,6 +395,14 @@ def serve(
     from api.settings import SettingsError
 
     settings = _app_settings(run_worker=worker)
+    if "public_url" not in settings.model_fields_set:  # links at least reach this server
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+        settings = _app_settings(run_worker=worker, public_url=f"http://{reachable}:{port}")
+        typer.echo(
+            f"MOEDEPLAN_PUBLIC_URL er ikke sat: kalenderlinks bygges på {settings.public_url}; "
+            "sæt den til den adresse, folk når tjenesten på.",
+            err=True,
+        )
     if settings.users_file is None:
         typer.echo(
             "Ingen brugere: sæt MOEDEPLAN_USERS_FILE og opret brugere med `moedeplan user-add`.", err=True

@@ -95,6 +95,7 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "MOEDEPLAN_USERS_FILE": str(users)}
     env.pop("MOEDEPLAN_DATABASE_URL", None)
+    env.pop("MOEDEPLAN_PUBLIC_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         cwd=tmp_path,
@@ -121,6 +122,9 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+    said = server.stdout.read() if server.stdout else ""
+    # no MOEDEPLAN_PUBLIC_URL: links are built on the address it listens on, and it says so
+    assert f"MOEDEPLAN_PUBLIC_URL er ikke sat: kalenderlinks bygges på http://127.0.0.1:{port}" in said
 
 
 @pytest.mark.workers
