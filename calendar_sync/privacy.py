@@ -59,6 +59,7 @@ _LABELS = {
     "name": "navn",
     "email": "e-mail",
     "role_label": "rolle",
+    "guests": "gæst",
 }
 """How an error names a field of an item: iCalendar's names where there is one, else Danish."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from calendar_sync.items import items_from_plan
+from calendar_sync.privacy import PrivacyError, PrivacyGuard
 from calendar_sync.publish import publish
 from calendar_sync.settings import CalendarSettings
 from scheduler.config import config_from_data
@@ -108,3 +111,13 @@ def test_invitations_read_by_ical_js_are_invitations_from_the_service(
             assert plain is not None and "- familien (gæst)" in plain.get_content()
             assert "Sted: Mødelokale 2, Nordskolen afd. A, Skolevej 1" in plain.get_content()
     assert families == 2  # the two staff at the Familiemøde
+
+
+def test_a_guest_label_with_a_cpr_number_stops_the_invitation_naming_the_guest() -> None:
+    """The label reaches the invite now, so the guard checks it there too (not only in the plan)."""
+    config = config_from_data(small_data())
+    [item] = items_from_plan(config, plan_of([familiemoede()]))
+    assert item.guests == ("familien",)
+    with pytest.raises(PrivacyError) as stopped:
+        PrivacyGuard.for_config(config).check_item(replace(item, guests=("barn 010190-1234",)))
+    assert stopped.value.field == "gæst" and "010190" not in str(stopped.value)
