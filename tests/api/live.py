@@ -103,7 +103,9 @@ class Live:
 
 
 @contextmanager
-def live_service(database_url: str, calendar: CalendarSettings, **settings: Any) -> Iterator[Live]:
+def live_service(
+    database_url: str, calendar: CalendarSettings, **settings: Any
+) -> Iterator[Live]:
     """The app on a free port of 127.0.0.1 until the block ends."""
     app_settings = AppSettings(
         database_url=database_url,

@@ -46,6 +46,8 @@ pytestmark = pytest.mark.solve  # every test here solves the two-district config
 CONFIG = with_emails(TWO_DISTRICTS)
 
 
+
+
 def if_match(plan: dict[str, Any]) -> dict[str, str]:
     return {"If-Match": f'"{plan["version"]}"'}
 
@@ -378,8 +380,8 @@ def test_a_solve_plans_around_a_booked_familiemoede(live: Live) -> None:
     for meeting in resolved["meetings"]:
         if meeting["uid"] == one_off["uid"]:
             continue
-        overlaps = datetime.fromisoformat(meeting["start"]) < end and start < datetime.fromisoformat(
-            meeting["end"]
+        overlaps = (
+            datetime.fromisoformat(meeting["start"]) < end and start < datetime.fromisoformat(meeting["end"])
         )
         assert not (overlaps and people & {a["person"] for a in meeting["attendees"]})
 
@@ -466,11 +468,9 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
         config = httpx.post(f"{server.url}/configs", json={"name": "t", "yaml": CONFIG}, headers=admin)
         job = httpx.post(f"{server.url}/plans/solve", json={"config_id": config.json()["id"]}, headers=admin)
         done = _until(
-            lambda: (
-                (j := httpx.get(f"{server.url}/jobs/{job.json()['id']}", headers=admin).json())["state"]
-                == "done"
-                and j
-            ),
+            lambda: (j := httpx.get(f"{server.url}/jobs/{job.json()['id']}", headers=admin).json())["state"]
+            == "done"
+            and j,
             "the solve",
         )
         plan_id = int(done["plan_id"])
@@ -503,11 +503,9 @@ def test_a_publish_killed_after_its_first_email_is_finished_after_a_restart(tmp_
 
         server = Server(tmp_path, env).start()  # the start-up sweep finishes the publication
         delivery = _until(
-            lambda: (
-                (d := httpx.get(f"{server.url}/plans/{moved_id}/delivery", headers=admin).json())["state"]
-                == "done"
-                and d
-            ),
+            lambda: (d := httpx.get(f"{server.url}/plans/{moved_id}/delivery", headers=admin).json())["state"]
+            == "done"
+            and d,
             "the resumed publication",
         )
         assert delivery["unsent"] == []

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.solve
 # These tests move a Baltorp meeting onto a Skovlunde time, which may be a week off Baltorp's
 # fortnightly rhythm; the default gaps (10-18 days) forbid that, so Baltorp allows 7-21 here.
 BALTORP_CADENCE = (
-    '    cadence: fortnightly\n    duration_minutes: 120\n    window: "12:30-16:00"\n'
+    "    cadence: fortnightly\n    duration_minutes: 120\n    window: \"12:30-16:00\"\n"
     "    preferred_weekdays: [tue]\n    chair: leder-baltorp"
 )
 CONFIG = TWO_DISTRICTS.replace(
@@ -37,6 +37,7 @@ B_BALTORP_ONLY = CONFIG.replace(
     "{id: psykolog-b, name: Psykolog B, roles: [psykolog], serves: {all: true}}",
     "{id: psykolog-b, name: Psykolog B, roles: [psykolog], serves: {units: [baltorpskolen]}}",
 )
+
 
 
 def solve(live: Live, who: str, config_id: int) -> dict[str, Any]:

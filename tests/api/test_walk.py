@@ -33,6 +33,7 @@ THURSDAYS = CONFIG.replace("preferred_weekdays: [tue]", "preferred_weekdays: [th
 """Both schools now prefer Thursdays: a fresh solve moves every meeting of both districts."""
 
 
+
 def get(live: Live, path: str, who: str = "admin") -> Any:
     response = live.client.get(path, headers=auth(who))
     assert response.status_code == 200, response.text
