@@ -87,7 +87,7 @@ async def config_upload(request: Request) -> ConfigUpload:
             # name and reason come from the query string, the text from the body
             where = {"yaml": "body"}
             errors = [{**e, "loc": (where.get(str(e["loc"][0]), "query"), *e["loc"])} for e in exc.errors()]
-            raise RequestValidationError(errors) from None
+            raise RequestValidationError(errors, body=data) from None
     if kind not in ("application/json", "") and not kind.endswith("+json"):
         raise HTTPException(
             415,
@@ -121,7 +121,8 @@ def _validated(data: Any) -> ConfigUpload:
     try:
         return ConfigUpload.model_validate(data)
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors, body=data) from None
 
 
 Upload = Annotated[ConfigUpload, Depends(config_upload)]
