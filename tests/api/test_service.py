@@ -26,7 +26,7 @@ from api.orm import Absence
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
 from tests.api.databases import Db
-from tests.builders import TERM, TWO_DISTRICTS, auth, directory
+from tests.builders import TERM, TWO_DISTRICTS, at_time, auth, directory
 
 
 @dataclass
@@ -302,7 +302,7 @@ def test_a_move_makes_a_new_version_and_a_second_leader_cannot_undo_it(service: 
     plan = service.solved_plan()
     meeting = meetings_of(plan, "kk-baltorp")[3]
     path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
-    later = meeting["start"].replace("T12:30", "T14:00")
+    later = at_time(meeting["start"], "14:00", unless="12:30")
     tag = {"If-Match": f'"{plan["version"]}"'}
     assert service.client.post(path, json={"start": later}, headers=auth("baltorp")).status_code == 428
     body = {"start": later, "reason": "skolefest"}
@@ -326,14 +326,14 @@ def test_a_move_that_breaks_a_rule_is_refused_with_the_rule(service: Service) ->
     path = f"/plans/{plan['id']}/meetings/{meeting['uid']}/move"
     headers = {**auth("baltorp"), "If-Match": f'"{plan["version"]}"'}
     response = service.client.post(
-        path, json={"start": meeting["start"].replace("T12:30", "T08:00")}, headers=headers
+        path, json={"start": at_time(meeting["start"], "08:00")}, headers=headers
     )
     assert response.status_code == 422
     assert response.json()["field"] == "start" and "kan ikke flyttes" in response.json()["detail"]
     lock = service.client.put(path.replace("/move", "/lock"), json={}, headers=auth("baltorp"))
     assert lock.status_code == 201
     response = service.client.post(
-        path, json={"start": meeting["start"].replace("T12:30", "T13:30")}, headers=headers
+        path, json={"start": at_time(meeting["start"], "13:30", unless="14:00")}, headers=headers
     )
     assert response.status_code == 422 and "låst" in response.json()["detail"]
 
