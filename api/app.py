@@ -65,6 +65,8 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs and /redoc with the app's own assets
+        redoc_url=None,
         responses={
             401: {"model": ErrorBody, "description": "ikke logget ind"},
             403: {"model": ErrorBody, "description": "rollen må ikke dette"},
@@ -77,8 +79,10 @@ def create_app(
 
     for module in (health, configs, plans, jobs, absences, slots, freebusy, calendars):
         app.include_router(module.router)
+    from api import docs
     from api.web import install
 
+    docs.install(app)  # /docs and /redoc without a CDN
     install(app)  # the web pages (api/web), outside the OpenAPI schema
     return app
 

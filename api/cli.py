@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
 from scheduler.config import ConfigError, load_config
-from scheduler.danish import distance_da
+from scheduler.danish import distance_da, number_da
 from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 from scheduler.validation_da import messages_da
@@ -93,7 +93,7 @@ def progress_text(progress: Progress) -> str:
     return (
         f"  løser … plan nr. {progress.solutions}: mål {progress.objective:.0f}"
         + (f", {distance}" if distance else "")
-        + f", {progress.elapsed:.1f} s"
+        + f", {number_da(progress.elapsed)} s"
     )
 
 
@@ -149,9 +149,7 @@ def plan(
         result = solve(
             cfg,
             term,
-            SolveOptions(
-                time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
-            ),
+            SolveOptions(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic),
             progress=None if quiet else line,
         )
     except PlanVerificationError as exc:
@@ -405,6 +403,14 @@ def serve(
     from api.settings import SettingsError
 
     settings = _app_settings(run_worker=worker)
+    if "public_url" not in settings.model_fields_set:  # links at least reach this server
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+        settings = _app_settings(run_worker=worker, public_url=f"http://{reachable}:{port}")
+        typer.echo(
+            f"MOEDEPLAN_PUBLIC_URL er ikke sat: kalenderlinks bygges på {settings.public_url}; "
+            "sæt den til den adresse, folk når tjenesten på.",
+            err=True,
+        )
     if settings.users_file is None:
         typer.echo(
             "Ingen brugere: sæt MOEDEPLAN_USERS_FILE og opret brugere med `moedeplan user-add`.", err=True
@@ -487,10 +493,19 @@ def user_add(
     role: Annotated[str, typer.Option(help="admin, distriktsleder, staff or service")],
     person: Annotated[str | None, typer.Option(help="staff: their person id")] = None,
     district: Annotated[list[str] | None, typer.Option(help="distriktsleder: a district id (repeat)")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="check --person and --district against this config "
+            "(default: the newest config uploaded to the database in MOEDEPLAN_DATABASE_URL)"
+        ),
+    ] = None,
 ) -> None:
     """Add a user and print their new token once; the file keeps only its SHA-256.
 
-    A running server sees the new user at once (it re-reads the file when it changes).
+    --person and --district must exist in the config (--config, or else the newest uploaded
+    one); an unknown id is refused (exit 2) with the nearest known one. A running server sees
+    the new user at once (it re-reads the file when it changes).
     """
     import secrets
 
@@ -510,8 +525,86 @@ def user_add(
     except (ValueError, ValidationError) as exc:
         typer.echo(f"Ugyldigt: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if entry.person is not None or entry.districts:
+        problems = _unknown_in_config(_config_for_users(config), entry.person, entry.districts)
+        if problems:
+            for problem in problems:
+                typer.echo(f"Ugyldigt: {problem}", err=True)
+            typer.echo(f"Brugeren er ikke oprettet; {users_file} er uændret.", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
     _write_users(users_file, users)
     typer.echo(token)
+
+
+def _config_for_users(config_path: Path | None) -> tuple[MunicipalityConfig, str]:
+    """The config that people and districts of a new user are checked against, and its name:
+    the given file, else the newest one uploaded to the service's database; exit 2 with neither."""
+    if config_path is not None:
+        return _load(config_path), str(config_path)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from api import storage
+    from api.db import current_revision, make_engine
+    from scheduler.config import parse_config
+
+    settings = _app_settings()
+    url = make_url(settings.database_url)
+    missing = url.get_backend_name() == "sqlite" and not Path(url.database or ":memory:").exists()
+    if not missing:
+        engine = make_engine(settings.database_url)
+        try:
+            if current_revision(engine) is not None:
+                with Session(engine) as db:
+                    latest = storage.latest_config(db)
+                    if latest is not None:
+                        return parse_config(latest.yaml, source=latest.name), f"{latest.name} (databasen)"
+        except SQLAlchemyError as exc:
+            typer.echo(
+                f"Databasen {settings.safe_database_url} (MOEDEPLAN_DATABASE_URL) kan ikke læses "
+                f"({type(exc).__name__}); giv --config KONFIG.yaml",
+                err=True,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except ConfigError:
+            typer.echo(
+                "Den nyeste konfiguration i databasen er ikke gyldig; giv --config KONFIG.yaml", err=True
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        finally:
+            engine.dispose()
+    typer.echo(
+        f"--person og --district kan ikke tjekkes: der er ingen konfiguration i databasen "
+        f"{settings.safe_database_url} (MOEDEPLAN_DATABASE_URL). Upload den først, eller giv "
+        "--config KONFIG.yaml",
+        err=True,
+    )
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _unknown_in_config(
+    found: tuple[MunicipalityConfig, str], person: str | None, districts: list[str]
+) -> list[str]:
+    """'ukendt person …' and 'ukendt distrikt …' in Danish, each with the nearest known id."""
+    from scheduler.config import _closest as closest
+
+    cfg, source = found
+    problems: list[str] = []
+    people = {p.id: p.name for p in cfg.staff}
+    if person is not None and person not in people:
+        by_name = [pid for pid, full in people.items() if full.casefold() == person.casefold()]
+        near = by_name[0] if by_name else closest(person, people)
+        hint = f" (mente du '{near}', {people[near]}?)" if near else ""
+        problems.append(f"--person: ukendt person '{person}' i konfigurationen {source}{hint}")
+    known = {d.id: d.name for d in cfg.districts}
+    for wanted in districts:
+        if wanted not in known:
+            by_name = [did for did, full in known.items() if full.casefold() == wanted.casefold()]
+            near = by_name[0] if by_name else closest(wanted, known)
+            hint = f" (mente du '{near}'?)" if near else f" (distrikterne er: {', '.join(sorted(known))})"
+            problems.append(f"--district: ukendt distrikt '{wanted}' i konfigurationen {source}{hint}")
+    return problems
 
 
 @app.command("user-remove")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///moedeplan.sqlite3"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 # Query parameters libpq and friends accept that hold secrets (postgresql://h/db?password=…).
 _SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "secret", "token"})
@@ -85,7 +87,11 @@ class AppSettings(BaseSettings):
         "unset: derived from the feed key",
     )
     session_max_age: int = Field(default=8 * 3600, ge=60, description="seconds a web sign-in lasts")
-    public_url: str = Field(default="http://127.0.0.1:8000", description="base of feed links")
+    public_url: str = Field(
+        default=DEFAULT_PUBLIC_URL,
+        description="the address people reach the service at (https://moedeplan.kommune.dk): the base "
+        "of every link the service hands out (ICS feeds, webcal://)",
+    )
     run_worker: bool = Field(default=True, description="run solve jobs in the API process")
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_stale_seconds: float = Field(default=120.0, gt=0, description="a silent worker's job is retried")
@@ -121,6 +127,22 @@ class AppSettings(BaseSettings):
             return None
         setting = f"MOEDEPLAN_{(info.field_name or '').upper()}"
         return SecretStr(check_secret(setting, value.get_secret_value(), ", eller fjern den helt"))
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_base(cls, value: str) -> str:
+        """An absolute http(s) address without query or fragment; kept without a trailing '/'."""
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"MOEDEPLAN_PUBLIC_URL skal være en http(s)-adresse som https://moedeplan.kommune.dk "
+                f"(uden ? og #), ikke '{value}'"
+            )
+        return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+    def link(self, path: str) -> str:
+        """The absolute address of `path` (which starts with '/') as people reach the service."""
+        return f"{self.public_url}{path}"
 
     @model_validator(mode="after")
     def _resolve_job_queue(self) -> AppSettings:

@@ -105,6 +105,7 @@ __all__ = [
     "locked_uids",
     "lock_publishing",
     "open_absences",
+    "overlapping_absences",
     "pending_publications",
     "publication_of",
     "publish_lock_holder",
@@ -715,6 +716,16 @@ def absence_reasons(session: Session) -> list[str]:
 def absence_spans(session: Session) -> set[tuple[str, datetime, datetime]]:
     """(person, start, end) of every stored absence, to skip one that is stored already."""
     return {(a.person_id, a.start, a.end) for a in session.scalars(select(Absence))}
+
+
+def overlapping_absences(session: Session, person: str, start: datetime, end: datetime) -> list[Absence]:
+    """`person`'s absences that share a moment with start-end (touching ends do not), earliest first."""
+    stmt = (
+        select(Absence)
+        .where(Absence.person_id == person, Absence.start < end, Absence.end > start)
+        .order_by(Absence.start, Absence.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def recent_absences(session: Session, person: str | None = None, limit: int = 10) -> list[Absence]:

@@ -6,7 +6,15 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from scheduler.config import series_title
-from scheduler.danish import MONTH_DA, clock_da, join_da, weekday_da
+from scheduler.danish import (
+    clock_da,
+    distance_da,
+    join_da,
+    month_day_da,
+    number_da,
+    plural_da,
+    weekday_da,
+)
 from scheduler.deviation import deviations, usual_pattern
 from scheduler.index import index_of
 from scheduler.model import (
@@ -19,6 +27,7 @@ from scheduler.model import (
     Weekday,
 )
 from scheduler.roles import SPECIALIST_ROLES
+from scheduler.rules import load_rules
 from scheduler.term_dates import local_shape, meeting_patterns, week_monday
 
 CADENCE_DA = {
@@ -30,8 +39,8 @@ CADENCE_DA = {
 
 
 def short_date(day: date) -> str:
-    """'12. jan': the month's Danish name cut to three letters."""
-    return f"{day.day}. {MONTH_DA[day.month - 1][:3]}"
+    """'12. jan.': CLDR's abbreviated Danish month."""
+    return month_day_da(day)
 
 
 def _clock(m: Meeting) -> str:
@@ -41,7 +50,7 @@ def _clock(m: Meeting) -> str:
 def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings: list[Meeting]) -> str:
     """The usual shape, the dates and the exceptions, e.g.
 
-    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan, 26. jan, … (afvigelser: 16. mar onsdag i
+    'hver anden tirsdag 13:00-15:00 · 9 møder: 12. jan., 26. jan., … (afvigelser: 16. mar. onsdag i
     stedet for tirsdag)'
 
     An exception is a meeting off the series' usual pattern, as the regularity rule counts it
@@ -60,7 +69,7 @@ def series_line(config: MunicipalityConfig, term: Term, series: Series, meetings
     usual = " ".join(part for part in (how, weekday, _clock(usual_meeting)) if part)
     found = deviations(config, term, series, meetings)
     exceptions = [f"{short_date(d.meeting.start.date())} {d.text_da}" for d in found]
-    text = f"{usual} · {len(meetings)} møder"
+    text = f"{usual} · {plural_da(len(meetings), 'møde', 'møder')}"
     if not daily:
         text += ": " + ", ".join(short_date(m.start.date()) for m in meetings)
     if exceptions:
@@ -93,18 +102,21 @@ def _groups(config: MunicipalityConfig) -> list[tuple[str, list[Series]]]:
 def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
     index = index_of(config)
     term = index.terms[plan.term]
+    distance = distance_da(plan.status.value, plan.objective, plan.best_bound)
     status_da = {
-        "OPTIMAL": "optimal",
-        "FEASIBLE": "gyldig (ikke bevist optimal)",
-        "PARTIAL": f"delvis ({len(plan.unplaced)} møder kunne ikke placeres)",
-    }.get(
-        plan.status.value, plan.status.value
-    )
+        "OPTIMAL": "bevist bedst mulige plan",
+        "FEASIBLE": "gyldig plan" + (f", {distance}" if distance else ""),
+        "PARTIAL": f"delvis ({plural_da(len(plan.unplaced), 'møde', 'møder')} kunne ikke placeres)",
+        "INFEASIBLE": "ingen plan mulig",
+        "UNKNOWN": "ingen plan fundet, før tiden løb ud",
+    }.get(plan.status.value, plan.status.value)
     lines = [f"Mødeplan for {config.municipality}, {term.name}: {status_da}"]
     if plan.stats:
         lines.append(
-            f"{plan.stats.meetings} møder · regelmæssighed {plan.stats.regularity_pct:.1f} % · "
-            f"kontinuitet {plan.stats.continuity_pct:.1f} % · løst på {plan.solve_seconds:.1f} s"
+            f"{plural_da(plan.stats.meetings, 'møde', 'møder')} · "
+            f"regelmæssighed {number_da(plan.stats.regularity_pct)} % · "
+            f"kontinuitet {number_da(plan.stats.continuity_pct)} % · "
+            f"løst på {number_da(plan.solve_seconds)} s"
         )
     by_series: dict[str, list[Meeting]] = defaultdict(list)
     for m in plan.meetings:
@@ -133,9 +145,13 @@ def render_summary(config: MunicipalityConfig, plan: Plan) -> str:
 
     lines += ["", "Specialister: møder i alt · timer pr. uge (gennemsnit / travleste uge)"]
     lines.extend(_specialist_lines(config, plan))
-    costs = [c for c in plan.rule_costs if c.cost]
-    if costs:
-        lines += ["", "Bløde regler, der er bøjet: " + ", ".join(f"{c.title_da} {c.cost}" for c in costs)]
+    rules = {r.name: r for r in load_rules()}
+    bent = [c for c in plan.rule_costs if c.violations and c.level == "soft"]
+    if bent:
+        lines += ["", "Bløde regler, der er bøjet:"]
+        for c in bent:
+            said = rules[c.rule].count_phrase_da(c.violations) if c.rule in rules else str(c.violations)
+            lines.append(f"  {c.title_da}: {said}")
     return "\n".join(lines)
 
 
@@ -157,6 +173,7 @@ def _specialist_lines(config: MunicipalityConfig, plan: Plan) -> list[str]:
         average = sum(per_week.values()) / 60 / weeks
         busiest = max(per_week.values()) / 60
         lines.append(
-            f"  {person.name:<40} {counts[person.id]:>3} møder · {average:4.1f} t / {busiest:4.1f} t"
+            f"  {person.name:<40} {counts[person.id]:>3} {'møde' if counts[person.id] == 1 else 'møder'} · "
+            f"{number_da(average):>4} t / {number_da(busiest):>4} t"
         )
     return lines

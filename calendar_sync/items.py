@@ -52,6 +52,8 @@ class ItemAttendee:
     email: str | None
     required: bool
     role_label: str
+    attends: bool = True
+    """False for a convener who calls the meeting without a seat in it (ROLE=NON-PARTICIPANT)"""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,9 @@ class CalendarItem:
     instances_only: bool = False
     """a recipient's view holding only some overrides (they come to those instances only): the
     master is not rendered, as RFC 5546 allows for an attendee invited to single instances"""
+    guests: tuple[str, ...] = ()
+    """labels of the people from outside the staff list (a one-off meeting's family): shown in
+    the invite as 'familien (gæst)', never invited or addressed (their e-mail stays out)"""
     reason: Reason | None = None
     """why the message carrying this item is sent, set by the sync engine per delivery: a cancel
     because "removed" is an uninvitation (the meeting still takes place), not a cancellation.
@@ -243,6 +248,7 @@ class _Draft:
             organizer=self.organizer,
             attendees=self.attendees,
             meeting_uids=(self.meeting.uid,),
+            guests=tuple(guest.name for guest in self.meeting.guests),
         )
 
 
@@ -276,13 +282,13 @@ def _draft(
     if organizer is None and convener is not None:  # calls the meeting without attending it
         role = convener.roles[0]
         label = role_labels.get(role, role)
-        organizer = ItemAttendee(convener.id, convener.name, convener.email, True, label)
+        organizer = ItemAttendee(convener.id, convener.name, convener.email, True, label, attends=False)
     return _Draft(
         meeting=meeting,
         start=texts.local(meeting.start, meeting.uid),
         end=texts.local(meeting.end, meeting.uid),
         title=meeting.title,
-        location=texts.location(sites[meeting.site]),
+        location=texts.location(sites[meeting.site], meeting.room),
         description=texts.description(meeting, people, role_labels, convener),
         organizer=organizer,
         attendees=tuple(item_attendee(a, p) for a, p in chosen if p.id != chair),
@@ -481,7 +487,8 @@ def _moment(value: datetime) -> str:
 def _person(who: ItemAttendee | None) -> list[object] | None:
     if who is None:
         return None
-    return [who.person, who.required, who.name, who.email]
+    # `attends` only when False: the fingerprints of everyone else stay what they were
+    return [who.person, who.required, who.name, who.email, *([] if who.attends else [False])]
 
 
 def fingerprint(item: CalendarItem) -> str:
@@ -522,6 +529,8 @@ def fingerprint(item: CalendarItem) -> str:
         ),
         "instances_only": item.instances_only,
     }
+    if item.guests:  # only then: the fingerprints of items without guests stay what they were
+        data["guests"] = list(item.guests)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

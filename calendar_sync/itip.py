@@ -7,6 +7,23 @@ VTIMEZONE, because Outlook ignores RDATE-based VTIMEZONEs (what generators deriv
 database emit) and would then misplace meetings around the summer-time switch. The rule's UNTIL
 is in UTC, as RFC 5545 requires when DTSTART has a TZID.
 
+Who organises, and where replies go (the invitations must work in Outlook as invitations):
+
+- An e-mail invitation (iMIP, RFC 6047) comes from the service's mailbox, so that mailbox is
+  its ORGANIZER (`Mailbox`, the e-mail back-end's MOEDEPLAN_SMTP_SENDER): Outlook and the
+  others accept updates and cancellations of an event only from its organizer, and the From
+  address must be the ORGANIZER (RFC 6047 section 3). The person who calls the meeting (the
+  series' convener, by default the chair) is an ATTENDEE with ROLE=CHAIR (NON-PARTICIPANT for
+  a convener who has no seat in the meeting): they receive an
+  invitation like everyone else, not a REQUEST for a meeting they supposedly organise in a
+  mailbox that never held it.
+- Replies are not processed (the plan, not the calendars, says who comes; absences are
+  registered in moedeplan), so every ATTENDEE has RSVP=FALSE: no client asks for an answer. A
+  reply someone sends anyway goes to the service mailbox; a human answer to the e-mail goes to
+  the caller (the e-mail's Reply-To).
+- Feeds and files (PUBLISH) have no attendees; their ORGANIZER is the caller, which tells the
+  reader who calls the meeting.
+
 Every item's texts pass the privacy guard (`calendar_sync.privacy`) before anything is built,
 so a `PrivacyError` never leaves half a message behind. `render` checks for CPR numbers even when
 a back-end calls it on its own; the sync engine has checked everything, the config's
@@ -16,7 +33,7 @@ confidential texts included, before any back-end is called.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from icalendar import (
@@ -75,32 +92,66 @@ def _wall(moment: datetime) -> datetime:
 # --------------------------------------------------------------------------- components
 
 
-def _address(who: ItemAttendee, method: Method | None = None) -> vCalAddress:
-    """A fresh address per property: icalendar shares parameter dicts between uses of one object."""
+@dataclass(frozen=True)
+class Mailbox:
+    """The service's own mailbox (the e-mail back-end's sender): the ORGANIZER of iMIP messages."""
+
+    name: str
+    email: str
+
+
+def _address(who: ItemAttendee, method: Method | None = None, role: str | None = None) -> vCalAddress:
+    """A fresh address per property: icalendar shares parameter dicts between uses of one object.
+
+    As an ATTENDEE of a REQUEST: PARTSTAT=NEEDS-ACTION and RSVP=FALSE, since no one processes
+    replies (see the module docstring)."""
     address = vCalAddress(f"mailto:{who.email}")
     address.params["CN"] = who.name
     if method is not None:
         address.params["CUTYPE"] = "INDIVIDUAL"
-        address.params["ROLE"] = "REQ-PARTICIPANT" if who.required else "OPT-PARTICIPANT"
+        address.params["ROLE"] = role or ("REQ-PARTICIPANT" if who.required else "OPT-PARTICIPANT")
         if method == "REQUEST":
             address.params["PARTSTAT"] = "NEEDS-ACTION"
-            address.params["RSVP"] = "TRUE"
+            address.params["RSVP"] = "FALSE"
+    return address
+
+
+def _mailbox(box: Mailbox) -> vCalAddress:
+    address = vCalAddress(f"mailto:{box.email}")
+    address.params["CN"] = box.name
     return address
 
 
 def _people(
-    event: Event, item: CalendarItem, method: Method, attendees: tuple[ItemAttendee, ...] | None = None
+    event: Event,
+    item: CalendarItem,
+    method: Method,
+    attendees: tuple[ItemAttendee, ...] | None = None,
+    organizer: Mailbox | None = None,
+    recipient: str | None = None,
 ) -> None:
-    """ORGANIZER always (when they have an address); ATTENDEE lines except in PUBLISH (RFC 5546).
+    """ORGANIZER always; ATTENDEE lines except in PUBLISH (RFC 5546).
 
+    With `organizer` (the service mailbox, for iMIP) it is the ORGANIZER, and whoever calls the
+    meeting (`item.organizer`: the convener, by default the chair) is an ATTENDEE with
+    ROLE=CHAIR (NON-PARTICIPANT for a convener without a seat), so they get a normal invitation
+    like everyone else; without it the caller is the ORGANIZER (feeds, CalDAV), and in a REQUEST
+    or CANCEL also such an ATTENDEE.
+    An uninvitation (CANCEL of one person, `reason` "removed") lists only that person.
     People without an e-mail address cannot be invited; the description still names them.
     """
-    if item.organizer is not None and item.organizer.email:
-        event.add("ORGANIZER", _address(item.organizer))
+    caller = item.organizer if item.organizer is not None and item.organizer.email else None
+    if organizer is not None and method != "PUBLISH":
+        event.add("ORGANIZER", _mailbox(organizer))
+    elif caller is not None:
+        event.add("ORGANIZER", _address(caller))
     if method == "PUBLISH":
         return
+    uninvites = method == "CANCEL" and item.reason == "removed" and recipient is not None
+    if caller is not None and (not uninvites or caller.person == recipient):
+        event.add("ATTENDEE", _address(caller, method, role="CHAIR" if caller.attends else "NON-PARTICIPANT"))
     for attendee in item.attendees if attendees is None else attendees:
-        if attendee.email:
+        if attendee.email and (caller is None or attendee.person != caller.person):
             event.add("ATTENDEE", _address(attendee, method))
 
 
@@ -110,7 +161,7 @@ def _common(event: Event, item: CalendarItem, sequence: int, stamp: datetime) ->
     event.add("DTSTAMP", stamp)
 
 
-def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) -> Event:
+def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime, who: _Who) -> Event:
     event = Event()
     _common(event, item, sequence, stamp)
     event.add("DTSTART", _wall(item.start))
@@ -122,7 +173,7 @@ def _master(item: CalendarItem, method: Method, sequence: int, stamp: datetime) 
     event.add("SUMMARY", item.title)
     event.add("LOCATION", item.location)
     event.add("DESCRIPTION", item.description)
-    _people(event, item, method)
+    _people(event, item, method, None, *who)
     _status(event, item, method)
     event.add("TRANSP", "OPAQUE")
     return event
@@ -160,7 +211,7 @@ def _withdrawal(item: CalendarItem, recipient: str | None) -> CalendarItem:
 
 
 def _override(
-    item: CalendarItem, override: Override, method: Method, sequence: int, stamp: datetime
+    item: CalendarItem, override: Override, method: Method, sequence: int, stamp: datetime, who: _Who
 ) -> Event:
     """A moved instance, or one with other attendees: a full VEVENT, since clients show an
     override on its own properties."""
@@ -172,18 +223,24 @@ def _override(
     event.add("SUMMARY", item.title)
     event.add("LOCATION", override.location)
     event.add("DESCRIPTION", item.description if override.description is None else override.description)
-    _people(event, item, method, override.attendees)
+    _people(event, item, method, override.attendees, *who)
     _status(event, item, method)
     event.add("TRANSP", "OPAQUE")
     return event
 
 
-def _events(item: CalendarItem, method: Method, sequence: int, stamp: datetime) -> list[Event]:
+_Who = tuple[Mailbox | None, str | None]
+"""(the ORGANIZER mailbox, the recipient) of one message, for `_people`."""
+
+
+def _events(
+    item: CalendarItem, method: Method, sequence: int, stamp: datetime, who: _Who = (None, None)
+) -> list[Event]:
     if item.instances_only:  # an attendee of single instances gets (or loses) just those
-        return [_override(item, o, method, sequence, stamp) for o in item.overrides]
-    events = [_master(item, method, sequence, stamp)]
+        return [_override(item, o, method, sequence, stamp, who) for o in item.overrides]
+    events = [_master(item, method, sequence, stamp, who)]
     if method != "CANCEL":  # cancelling the master (no RECURRENCE-ID) cancels every instance
-        events += [_override(item, o, method, sequence, stamp) for o in item.overrides]
+        events += [_override(item, o, method, sequence, stamp, who) for o in item.overrides]
     return events
 
 
@@ -205,13 +262,17 @@ def render(
     sequence: int,
     now: datetime | None = None,
     recipient: str | None = None,
+    organizer: Mailbox | None = None,
 ) -> bytes:
     """One iTIP message for one item: METHOD, the VTIMEZONE, the master VEVENT and its overrides.
 
     With `recipient`, the item as that person's calendar holds it (`items.view_for`): without
     the instances they do not come to, or only the instances they do.
 
-    REQUEST: ATTENDEE lines with ROLE, PARTSTAT=NEEDS-ACTION and RSVP=TRUE. CANCEL: the master
+    `organizer`: the mailbox the message is sent from, which then is the ORGANIZER (iMIP; see the
+    module docstring); the meeting's caller is an ATTENDEE with ROLE=CHAIR either way.
+
+    REQUEST: ATTENDEE lines with ROLE, PARTSTAT=NEEDS-ACTION and RSVP=FALSE. CANCEL: the master
     with STATUS:CANCELLED and the (raised) `sequence`; overrides are not repeated. A CANCEL of an
     item whose `reason` is "removed" uninvites `recipient` only: no STATUS, only their ATTENDEE
     line, and a DESCRIPTION that says they no longer attend a meeting that still takes place. PUBLISH: no
@@ -229,7 +290,7 @@ def render(
     DEFAULT_GUARD.check_item(item)
     calendar = _calendar(method)
     calendar.add_component(build_vtimezone())
-    for event in _events(item, method, sequence, _stamp(now)):
+    for event in _events(item, method, sequence, _stamp(now), (organizer, recipient)):
         calendar.add_component(event)
     return calendar.to_ical()
 

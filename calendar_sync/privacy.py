@@ -59,6 +59,7 @@ _LABELS = {
     "name": "navn",
     "email": "e-mail",
     "role_label": "rolle",
+    "guests": "gæst",
 }
 """How an error names a field of an item: iCalendar's names where there is one, else Danish."""
 
@@ -195,9 +196,10 @@ class PrivacyGuard:
             self.check_recipient(recipient)
 
     def check_plan(self, config: MunicipalityConfig, plan: Plan) -> None:
-        """What a plan's meetings hold besides what becomes a calendar item: the room (id and
-        name) and the guests of a one-off meeting (label and address). No invite shows them
-        today; checked here so that one that does later cannot leak them."""
+        """What a plan's meetings hold besides the calendar items: the room (id and name) and the
+        guests of a one-off meeting (label and address). Invites show the room's name (LOCATION)
+        and the guests' labels; the ids and addresses are checked too, so nothing of a meeting
+        reaches a calendar unchecked."""
         rooms = {(site.id, room.id): room.name for site in config.sites for room in site.room_list}
         for meeting in plan.meetings:
             texts: dict[str, str] = {}

@@ -20,8 +20,25 @@ def local(moment: datetime, uid: str) -> datetime:
     return moment.astimezone(TZ)
 
 
-def location(site: Site) -> str:
-    return f"{site.name}, {site.address}" if site.address else site.name
+def location(site: Site, room: str | None = None) -> str:
+    """'Mødelokale 2, Ballerup Rådhus, Hold-An Vej 7, 2750 Ballerup': the booked room first when
+    the site names its rooms (counted rooms, 'Lokale 1' of `rooms: 3`, are no place anyone finds)."""
+    named = {r.id: r.name for r in site.rooms} if isinstance(site.rooms, list) else {}
+    parts = [named[room]] if room in named else []
+    parts.append(site.name)
+    if site.address:
+        parts.append(site.address)
+    return ", ".join(parts)
+
+
+GUEST = "gæst"
+"""How an invite marks someone from outside the staff list ('familien (gæst)')."""
+
+
+def guest_label(name: str) -> str:
+    """'familien (gæst)': a guest is shown by the label the booking gave (never a child's name:
+    `scheduler.model.Guest` holds a label only, and the privacy guard checks it)."""
+    return f"{' '.join(name.split())} ({GUEST})"
 
 
 def people_of(meeting: Meeting, people: dict[str, Person]) -> list[tuple[Attendee, Person]]:
@@ -39,7 +56,8 @@ def people_of(meeting: Meeting, people: dict[str, Person]) -> list[tuple[Attende
 def description(
     meeting: Meeting, people: dict[str, Person], role_labels: dict[str, str], convener: Person | None = None
 ) -> str:
-    """Who comes and in which role, in Danish: names and role labels only, nothing else. A partial
+    """Who comes and in which role, in Danish: names and role labels only, and guests by their
+    label ('familien (gæst)'), nothing else. A partial
     seat says which part (kl. 14:15-15:00, de sidste 45 minutter); a convener other than the
     chair is named as the one who calls the meeting."""
     lines: list[str] = []
@@ -57,6 +75,7 @@ def description(
         role = role_labels.get(attendee.role, attendee.role)
         optional = "" if attendee.required else " (valgfri)"
         lines.append(f"- {person.name}, {role}{optional}{_part(meeting, attendee)}")
+    lines += [f"- {guest_label(guest.name)}" for guest in meeting.guests]
     return "\n".join(lines)
 
 

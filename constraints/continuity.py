@@ -13,6 +13,10 @@ class Continuity(Rule):
     title_da = "Kontinuitet"
     explanation_da = "Den samme psykolog, sundhedsplejerske og rådgiver møder den samme enhed hele terminen."
     order = 62
+    count_da = (
+        "{n} gang sidder en anden end den faste (psykolog, rådgiver …) på sin plads",
+        "{n} gange sidder en anden end den faste (psykolog, rådgiver …) på sin plads",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         """Each seat has a usual holder for the term; a meeting where someone else sits is a break.

@@ -1,4 +1,5 @@
-"""Fair load: the busiest shared specialist, relative to their hours, carries as little as possible."""
+"""Fair load: in each specialist role the busiest holder, relative to their hours, carries as little as
+possible."""
 
 from __future__ import annotations
 
@@ -19,28 +20,36 @@ class FairLoad(Rule):
     default_weight = 1
     title_da = "Retfærdig belastning"
     explanation_da = (
-        "Mødetiden fordeles, så den travleste specialist (regnet i forhold til sin arbejdstid) "
-        "har så få mødeminutter om ugen som muligt. Specialister er de fælles fagpersoner og "
+        "Mødetiden fordeles, så den travleste i hver faggruppe (regnet i forhold til sin "
+        "arbejdstid) har så få mødeminutter om ugen som muligt. Specialister er de fælles fagpersoner og "
         "alle roller, kommunen selv har tilføjet; ledere, referenter og Fronten tælles ikke med."
     )
     order = 64
+    count_da = (
+        "de travleste i hver faggruppe har tilsammen {n} mødeminut om ugen (regnet om til fuld tid)",
+        "de travleste i hver faggruppe har tilsammen {n} mødeminutter om ugen (regnet om til fuld tid)",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
-        """Minimise the busiest specialist's required meeting minutes per week, scaled to 37 hours.
+        """Minimise, in each specialist role, the busiest holder's required meeting minutes per
+        week, scaled to 37 hours; the rule's cost is the sum over the roles.
 
-        Per week, not per term, so one meeting moved between two people weighs about 5 minutes in
-        a spring term: less than a continuity break, so fairness never splits a unit's
-        psychologist between two people for a few minutes' balance. Optional attendance is left
-        out: coming when one can should never count as unfair.
+        Per role, because balance is judged among those who do the same work: with one maximum
+        over everyone, the busiest psychologist hid the speech therapists, and one of two was
+        left with nothing. Per week, not per term, so one meeting moved between two people
+        weighs about 5 minutes in a spring term: less than a continuity break, so fairness never
+        splits a unit's psychologist between two people for a few minutes' balance. Optional
+        attendance is left out: coming when one can should never count as unfair.
         """
         if ctx.explain:
             return
         model = ctx.model
         weeks = max(1, len({ctx.day_index(d) // 7 for d in _term_workdays(ctx)}))
         counted = fair_load_roles(ctx.config.extra_roles)
-        loads: list[tuple[list[int], list[cp_model.IntVar]]] = []
+        loads: dict[str, list[tuple[list[int], list[cp_model.IntVar]]]] = {}
         for pid, person in ctx.people.items():
-            if not counted & set(person.roles):
+            roles = sorted(counted & set(person.roles))
+            if not roles:
                 continue
             scale = FULL_TIME_HOURS / person.weekly_hours
             coefficients, literals = [], []
@@ -52,14 +61,14 @@ class FairLoad(Rule):
                         coefficients.append(round(minutes * scale))
                         literals.append(choice.lits[pid])
             if literals:
-                loads.append((coefficients, literals))
-        if not loads:
-            return
-        upper = max(sum(coefficients) for coefficients, _ in loads) // weeks + 1
-        busiest = model.new_int_var(0, upper, "busiest_specialist_minutes_per_week")
-        for coefficients, literals in loads:
-            model.add(weeks * busiest >= cp_model.LinearExpr.weighted_sum(literals, coefficients))
-        ctx.penalize(self.name, busiest)
+                for role in roles:
+                    loads.setdefault(role, []).append((coefficients, literals))
+        for role, holders in sorted(loads.items()):
+            upper = max(sum(coefficients) for coefficients, _ in holders) // weeks + 1
+            busiest = model.new_int_var(0, upper, f"busiest_minutes_per_week[{role}]")
+            for coefficients, literals in holders:
+                model.add(weeks * busiest >= cp_model.LinearExpr.weighted_sum(literals, coefficients))
+            ctx.penalize(self.name, busiest)
 
 
 def _term_workdays(ctx: PlanningContext) -> list[date]:

@@ -29,6 +29,7 @@ class MaxMeetingsPerDay(Rule):
     title_da = "Højst antal møder om dagen"
     explanation_da = "Helst ikke flere møder på en dag, end loftet siger; hvert møde over loftet tæller."
     order = 67
+    count_da = ("{n} møde ud over loftet for en dag", "{n} møder ud over loftet for en dag")
 
     def post(self, ctx: PlanningContext) -> None:
         """Per (person, day) an excess variable at least the day's meetings minus the cap.

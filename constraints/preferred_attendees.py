@@ -13,6 +13,7 @@ class PreferredAttendees(Rule):
     title_da = "Ønskede deltagere"
     explanation_da = "Valgfrie deltagere (fx klubben, når det er relevant) kan komme, hvor det er muligt."
     order = 65
+    count_da = ("{n} gang kan en valgfri deltager ikke komme", "{n} gange kan en valgfri deltager ikke komme")
 
     def post(self, ctx: PlanningContext) -> None:
         if ctx.explain:

@@ -13,6 +13,10 @@ class PreferredRoom(Rule):
     title_da = "Foretrukket lokale"
     explanation_da = "Møderne holdes helst i seriens foretrukne lokaler."
     order = 86
+    count_da = (
+        "{n} møde holdes ikke i et foretrukket lokale",
+        "{n} møder holdes ikke i et foretrukket lokale",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         for occ in ctx.occurrences:

@@ -18,6 +18,10 @@ class PreferredStart(Rule):
     title_da = "Foretrukne starttidspunkter"
     explanation_da = "Møderne begynder helst på et af seriens foretrukne starttidspunkter."
     order = 61
+    count_da = (
+        "{n} møde begynder ikke på et foretrukket tidspunkt",
+        "{n} møder begynder ikke på et foretrukket tidspunkt",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         if ctx.explain:

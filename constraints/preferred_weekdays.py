@@ -16,6 +16,10 @@ class PreferredWeekdays(Rule):
     title_da = "Foretrukne ugedage"
     explanation_da = "Møderne lægges helst på seriens foretrukne ugedage."
     order = 61
+    count_da = (
+        "{n} møde ligger ikke på en foretrukken ugedag",
+        "{n} møder ligger ikke på en foretrukken ugedag",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         if ctx.explain:

@@ -14,6 +14,10 @@ class Regularity(Rule):
     title_da = "Regelmæssighed"
     explanation_da = "En serie holder samme ugedag og klokkeslæt hele terminen (fx hver anden tirsdag 13-15)."
     order = 60
+    count_da = (
+        "{n} møde ligger ikke på seriens faste ugedag og tid",
+        "{n} møder ligger ikke på seriens faste ugedag og tid",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         if ctx.explain:

@@ -15,6 +15,10 @@ class RotaFairness(Rule):
     title_da = "Retfærdig turnus"
     explanation_da = "I en turnus deles turene ligeligt mellem puljens medlemmer."
     order = 63
+    count_da = (
+        "{n} tur i forskel mellem den med flest og den med færrest ture i turnussen",
+        "{n} ture i forskel mellem den med flest og den med færrest ture i turnusserne",
+    )
 
     def post(self, ctx: PlanningContext) -> None:
         if ctx.explain:

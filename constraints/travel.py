@@ -21,6 +21,29 @@ def _by_day(occ: Occurrence) -> dict[date, list[cp_model.IntVar]]:
     return days
 
 
+class _OnDay:
+    """Per meeting and candidate day, a literal 'the meeting falls on this day' (the option itself
+    where the day has one), made when first asked for and shared by every pair and person."""
+
+    def __init__(self, ctx: PlanningContext):
+        self._model = ctx.model
+        self.options = {occ.index: _by_day(occ) for occ in ctx.occurrences}
+        self._made: dict[tuple[int, date], cp_model.IntVar] = {}
+
+    def __call__(self, occ: Occurrence, day: date) -> cp_model.IntVar:
+        key = (occ.index, day)
+        literal = self._made.get(key)
+        if literal is None:
+            variables = self.options[occ.index][day]
+            if len(variables) == 1:
+                literal = variables[0]
+            else:
+                literal = self._model.new_bool_var(f"on_day[{occ.uid}|{day}]")
+                self._model.add(literal == sum(variables))
+            self._made[key] = literal
+        return literal
+
+
 class Travel(Rule):
     name = "travel"
     level = "soft"
@@ -31,6 +54,8 @@ class Travel(Rule):
         "hver tur tæller med sine minutter (i hele 10 minutter)."
     )
     order = 66
+    count_da = ("omkring {n} minuts transport i alt", "omkring {n} minutters transport i alt")
+    count_unit = UNIT_MINUTES
 
     def post(self, ctx: PlanningContext) -> None:
         """For each pair of a person's meetings at two sites that may fall on one day, a literal
@@ -42,7 +67,8 @@ class Travel(Rule):
         if ctx.explain:
             return
         model = ctx.model
-        days = {occ.index: _by_day(occ) for occ in ctx.occurrences}
+        on_day = _OnDay(ctx)
+        days = on_day.options
         for pid in ctx.people:
             occs = ctx.occurrences_of(pid)
             for i, a in enumerate(occs):
@@ -53,10 +79,9 @@ class Travel(Rule):
                     if not shared:
                         continue
                     trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
-                    both = a.attends[pid] + b.attends[pid]
+                    away = [a.attends[pid].negated(), b.attends[pid].negated(), trip]
                     for day in shared:
-                        on_day = sum(days[a.index][day]) + sum(days[b.index][day])
-                        model.add(trip >= both + on_day - 3)
+                        model.add_bool_or([*away, on_day(a, day).negated(), on_day(b, day).negated()])
                     units = math.ceil(ctx.travel_minutes(a.site, b.site) / UNIT_MINUTES)
                     ctx.penalize(self.name, units * trip)
 

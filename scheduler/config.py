@@ -36,6 +36,7 @@ from scheduler.model import (
     BUILT_IN_CALENDARS,
     SERIES_TYPE_DA,
     SKOLEFERIE,
+    Meeting,
     MunicipalityConfig,
     Person,
     Seat,
@@ -259,6 +260,35 @@ def all_roles(config: MunicipalityConfig) -> dict[str, str]:
 
 def unit_districts(unit: Unit) -> set[str]:
     return set(unit.districts)
+
+
+def meeting_districts(config: MunicipalityConfig, meeting: Meeting) -> set[str]:
+    """The districts a meeting belongs to: its unit's, and for a unit serving several districts
+    (Socialafsnittet's Det Kreative Råd, a two-district club) the ones that take part in it.
+
+    A district takes part when its people are there: each attendee counts for the unit's districts
+    they serve, a person serving one district counting fully and one serving k districts 1/k; the
+    districts with the most count win (all of them when nobody at the meeting is district-bound).
+    """
+    index = index_of(config)
+    unit = index.units.get(meeting.unit)
+    if unit is None:
+        return set()
+    districts = unit_districts(unit)
+    if len(districts) <= 1:
+        return districts
+    score: dict[str, float] = {}
+    for attendee in meeting.attendees:
+        person = index.people.get(attendee.person)
+        if person is None or person.serves.all:
+            continue
+        served = districts & set(person.serves.districts)
+        for district in served:
+            score[district] = score.get(district, 0.0) + 1 / len(served)
+    if not score:
+        return districts
+    best = max(score.values())
+    return {d for d, value in score.items() if value >= best - 1e-9}
 
 
 def may_serve(person: Person, unit: Unit) -> bool:

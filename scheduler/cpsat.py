@@ -30,12 +30,14 @@ def new_solver(
     log: bool = False,
     fix_to_hints: bool = False,
     deterministic: bool = False,
+    first_solution: bool = False,
 ) -> cp_model.CpSolver:
     """A CP-SAT solver with our settings: at least half a second, `workers` threads, a fixed seed.
 
     Probing costs seconds of presolve on these models and buys little once the search starts
     from a complete plan (every solve here is warm-started), so it is off. `fix_to_hints` holds
     every hinted variable at its hint: a warm start completes a greedy plan instead of searching.
+    `first_solution`: stop at the first plan (a repair that only has to make the plan complete).
 
     `deterministic`: `time_limit` buys a fixed amount of CP-SAT's work (deterministic time,
     `WORK_UNITS_PER_SECOND`) instead of seconds, so where the search stops does not depend on
@@ -53,6 +55,7 @@ def new_solver(
     params.random_seed = seed
     params.log_search_progress = log
     params.fix_variables_to_their_hinted_value = fix_to_hints
+    params.stop_after_first_solution = first_solution
     if deterministic:
         params.max_deterministic_time = limit * WORK_UNITS_PER_SECOND
         params.interleave_search = params.num_workers > 1  # one worker is sequential already

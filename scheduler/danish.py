@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from scheduler.model import CadenceKind, Weekday, format_clock
 from scheduler.term_dates import TZ
@@ -39,13 +41,31 @@ def join_da(items: list[str]) -> str:
 
 
 def plural_da(n: int, one: str, many: str) -> str:
-    """'1 møde', '3 møder'."""
-    return f"{n} {one if n == 1 else many}"
+    """'1 møde', '3 møder', '1.200 møder' (CLDR's Danish plural rule and digits)."""
+    return plural_text_da(n, (f"{{n}} {one}", f"{{n}} {many}"))
+
+
+def plural_text_da(n: int, forms: tuple[str, str]) -> str:
+    """A phrase with '{n}' in its singular and plural form, e.g. ('{n} møde ligger …',
+    '{n} møder ligger …'), said for n."""
+    one, many = forms
+    return (one if _DA.plural_form(n) == "one" else many).format(n=number_da(n, 0))
+
+
+def number_da(value: float, decimals: int = 1) -> str:
+    """'12,5', '1.234,5': decimal comma and thousands dot, as CLDR writes Danish."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, pattern, locale=_DA)
 
 
 def genitive_da(name: str) -> str:
     """'Psykolog As', 'Mads'' (a name ending in s, x or z takes only an apostrophe)."""
     return f"{name}'" if name[-1:].lower() in "sxz" else f"{name}s"
+
+
+def month_day_da(day: date) -> str:
+    """'12. jan.', '3. maj': CLDR's abbreviated month, for lists of dates."""
+    return format_date(day, "d. MMM", locale=_DA)
 
 
 def short_date_da(day: date) -> str:
@@ -166,4 +186,4 @@ def distance_da(status: str | None, objective: float | None, bound: float | None
     if status == "OPTIMAL":
         return BEST_POSSIBLE_DA
     pct = distance_pct(status, objective, bound)
-    return None if pct is None else DISTANCE_DA.format(pct=f"{pct:.1f}".replace(".", ","))
+    return None if pct is None else DISTANCE_DA.format(pct=number_da(pct))

@@ -10,7 +10,10 @@ A hint is only a suggestion: correctness never depends on this module.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
 
 from scheduler.context import Occurrence, Option, PlanningContext
 from scheduler.term_dates import TZ, Pattern, pattern_of, week_monday
@@ -134,31 +137,74 @@ def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
     return scores
 
 
+@dataclass(frozen=True)
+class GreedyStart:
+    """What the greedy hinted: how many of the meetings that must be placed it placed, and those
+    it left out (the warm start frees the part of the plan around them, `repair_neighbourhood`)."""
+
+    placed: int
+    left_out: tuple[Occurrence, ...]
+
+
 def greedy_hint(ctx: PlanningContext) -> int:
     """Add hints for every occurrence the greedy can place; returns how many it placed of those
-    that must be (a holiday fortnight's meeting, `Period.optional`, may be skipped).
+    that must be (a holiday fortnight's meeting, `Period.optional`, may be skipped)."""
+    return greedy_start(ctx).placed
+
+
+def greedy_start(ctx: PlanningContext) -> GreedyStart:
+    """Hint the greedy plan (see `greedy_hint`) and say what it left out.
 
     The greedy never backtracks; when it leaves a required meeting out, one more pass puts the
     series it failed first within each period (they then get the people and rooms they need),
     and the better of the two passes is the hint."""
-    required = sum(1 for occ in ctx.occurrences if not occ.period.optional)
     scores = _pattern_scores(ctx)  # the same for every pass: nothing is booked yet
-    placed, failed = _greedy_pass(ctx, scores, frozenset())
-    if placed == required or not failed:
-        return placed
+    first = _greedy_pass(ctx, scores, frozenset())
+    if not first.left_out:
+        return first
     ctx.model.clear_hints()
-    retried, _ = _greedy_pass(ctx, scores, failed)
-    if retried >= placed:
+    retried = _greedy_pass(ctx, scores, frozenset(o.series.id for o in first.left_out))
+    if retried.placed >= first.placed:
         return retried
     ctx.model.clear_hints()
-    return _greedy_pass(ctx, scores, frozenset())[0]
+    return _greedy_pass(ctx, scores, frozenset())
+
+
+def repair_neighbourhood(
+    ctx: PlanningContext, left_out: tuple[Occurrence, ...], wide: bool
+) -> list[Occurrence]:
+    """The meetings to free around those the greedy left out, so a solve with the rest held at
+    the greedy's choices can fit them: each one and its series' meetings in the periods next to
+    it (the gaps tie them), and the meetings in an overlapping period that share a person or the
+    site with one of those (`wide`: every meeting in such a period)."""
+    core = [
+        occ
+        for occ in ctx.occurrences
+        if any(occ.series.id == m.series.id and abs(occ.period.index - m.period.index) <= 1 for m in left_out)
+    ]
+    freed: list[Occurrence] = []
+    for occ in ctx.occurrences:
+        for near in core:
+            overlaps = occ.period.start <= near.period.end and near.period.start <= occ.period.end
+            if overlaps and (wide or occ.site == near.site or occ.attends.keys() & near.attends.keys()):
+                freed.append(occ)
+                break
+    return freed
+
+
+def occurrence_variables(occ: Occurrence) -> list[cp_model.IntVar]:
+    """The decision literals of one meeting: presence, its time options, its seats, its optional guests."""
+    variables: list[cp_model.IntVar] = [] if isinstance(occ.present, bool) else [occ.present]
+    variables += [option.var for option in occ.options]
+    variables += [lit for choice in occ.seats for lit in choice.lits.values()]
+    variables += list(occ.optional.values())
+    return variables
 
 
 def _greedy_pass(
     ctx: PlanningContext, scores: dict[str, Counter[Pattern]], first: frozenset[str]
-) -> tuple[int, frozenset[str]]:
-    """One greedy pass, hinting as it goes, with the series in `first` first within each period;
-    returns how many required meetings it placed and the series of those it could not."""
+) -> GreedyStart:
+    """One greedy pass, hinting as it goes, with the series in `first` first within each period."""
     ledger = _Ledger()
     for meeting in ctx.booked:  # booked meetings stay: their people and rooms are taken
         start, end = ctx.span_of(meeting)
@@ -169,16 +215,16 @@ def _greedy_pass(
                 ledger.people[attendee.person].append(booking)
                 ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
-    order = sorted(
-        ctx.occurrences, key=lambda o: (o.period.start, o.series.id not in first, len(o.options))
-    )
-    failed: set[str] = set()
+    order = sorted(ctx.occurrences, key=lambda o: (o.period.start, o.series.id not in first, len(o.options)))
+    reachable = _reachable(ctx)
+    failed: list[Occurrence] = []
     for occ in order:
         target = ledger.series_pattern.get(occ.series.id)
         rank = scores[occ.series.id]
         options = sorted(
             occ.options,
             key=lambda o: (
+                not reachable(occ, o),
                 target is not None and _pattern(occ, o) != target,
                 -rank[_pattern(occ, o)],
                 -_optional_free(ctx, occ, o),
@@ -199,8 +245,57 @@ def _greedy_pass(
         else:
             _leave_out(ctx, occ)
             if not occ.period.optional:
-                failed.add(occ.series.id)
-    return placed, frozenset(failed)
+                failed.append(occ)
+    return GreedyStart(placed, tuple(failed))
+
+
+def _possible_days(ctx: PlanningContext, occ: Occurrence) -> set[int]:
+    """The days (indices) the occurrence could be on as far as its people's availability goes,
+    whatever else is booked: each seat has enough candidates who can come at some option."""
+    days: set[int] = set()
+    for option in occ.options:
+        if option.day_index in days:
+            continue
+        if all(
+            sum(
+                1
+                for pid in choice.lits
+                if choice.may_sit(pid, option.day) and _can_come(ctx, pid, occ, option)
+            )
+            >= choice.seat.count
+            for choice in occ.seats
+        ):
+            days.add(option.day_index)
+    return days
+
+
+def _reachable(ctx: PlanningContext) -> Callable[[Occurrence, Option], bool]:
+    """Whether an option leaves the series' next meeting a possible day within the cadence's
+    gaps: a one-step lookahead, so the greedy does not put a meeting early in its period when
+    the next one can only be late in its own (a specialist away), which no later choice mends."""
+    following: dict[int, Occurrence] = {}
+    for occs in ctx.by_series.values():
+        ordered = sorted(occs, key=lambda o: o.period.index)
+        for occ, after in zip(ordered, ordered[1:], strict=False):
+            if after.period.index == occ.period.index + 1 and not after.period.optional:
+                following[occ.index] = after
+    possible: dict[int, list[int]] = {}
+
+    def reachable(occ: Occurrence, option: Option) -> bool:
+        after = following.get(occ.index)
+        if after is None:
+            return True
+        days = possible.get(after.index)
+        if days is None:
+            days = possible[after.index] = sorted(_possible_days(ctx, after))
+        beside_holiday = bool(occ.period.holidays or after.period.holidays)
+        min_gap, max_gap = occ.series.cadence.gap_bounds(beside_holiday)
+        return any(
+            min_gap <= day - option.day_index and (max_gap is None or day - option.day_index <= max_gap)
+            for day in days
+        )
+
+    return reachable
 
 
 def _leave_out(ctx: PlanningContext, occ: Occurrence) -> None:

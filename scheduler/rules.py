@@ -13,6 +13,8 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from scheduler.danish import plural_text_da
+
 if TYPE_CHECKING:
     from scheduler.context import Occurrence, PlanningContext
 
@@ -32,6 +34,15 @@ class Rule:
     order: ClassVar[int] = 50
     relaxable: ClassVar[bool] = True
     """Whether an infeasibility explanation may name this rule (holidays, say, are not negotiable)."""
+    count_da: ClassVar[tuple[str, str]] = ("bøjet {n} gang", "bøjet {n} gange")
+    """How often a plan bent the rule, in the meetings, minutes or people it counts: the singular
+    and plural phrase with '{n}', e.g. ('{n} møde ligger …', '{n} møder ligger …')."""
+    count_unit: ClassVar[int] = 1
+    """What one violation is worth in the phrase's unit (travel counts 10-minute units)."""
+
+    def count_phrase_da(self, violations: int) -> str:
+        """'3 møder ligger ikke på seriens faste ugedag og tid': a plan's violations said for a leader."""
+        return plural_text_da(violations * self.count_unit, self.count_da)
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         """Subjects (a person, a series) whose part of this rule forbids this candidate time."""

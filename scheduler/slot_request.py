@@ -218,6 +218,11 @@ class SlotMeeting(BaseModel):
     room: str | None
     attendees: list[str] = Field(description="staff who come (required, and optional who can)")
     optional_missing: list[str] = Field(default_factory=list)
+    notes_da: list[str] = Field(
+        default_factory=list,
+        description="what the day means, in Danish: a follow-up moved out of a holiday, a day in a school "
+        "holiday the request does not keep, or a day beyond the terms whose holidays are known",
+    )
 
 
 class Slot(BaseModel):

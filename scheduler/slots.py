@@ -21,14 +21,26 @@ and the answer's shapes live in `scheduler.slot_request` and are importable from
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.availability import Venue, commitment_room_uses, not_free_da
-from scheduler.danish import clock_da, numeric_date_da, weekday_da
+from scheduler.danish import clock_da, join_da, numeric_date_da, weekday_da
 from scheduler.index import index_of
-from scheduler.model import Attendee, Guest, Meeting, MunicipalityConfig, Person, Plan, Room, Term, Weekday
+from scheduler.model import (
+    SKOLEFERIE,
+    Attendee,
+    Guest,
+    Meeting,
+    MunicipalityConfig,
+    Person,
+    Plan,
+    Room,
+    Term,
+    Weekday,
+)
 from scheduler.rules import rule_by_name
 from scheduler.slot_request import (
     KIND_TITLE_DA,
@@ -43,7 +55,7 @@ from scheduler.slot_request import (
     load_request,
     parse_request,
 )
-from scheduler.term_dates import TZ, closed_reason, local_datetime
+from scheduler.term_dates import TZ, beyond_terms, closed_reason, local_datetime
 
 __all__ = [
     "KIND_TITLE_DA",
@@ -111,6 +123,7 @@ class _Choice:
     coming: list[str]
     missing: list[str]
     costs: Counter[str]
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def _at_da(value: datetime) -> str:
@@ -253,7 +266,23 @@ class _Finder:
             costs["preferred_start"] += 1
         if request.preferred_rooms and (room is None or room.id not in request.preferred_rooms):
             costs["preferred_room"] += 1
-        return _Choice(day, start, room.id if room else None, coming, missing, costs), []
+        return _Choice(day, start, room.id if room else None, coming, missing, costs, self.day_notes(day)), []
+
+    def day_notes(self, day: date) -> list[str]:
+        """What a leader should know about a day the finder may use: it lies in a school holiday
+        the request does not keep, or beyond the terms, where no school holiday is known."""
+        if SKOLEFERIE not in self.request.calendars:
+            holiday = closed_reason(self.config, day, [SKOLEFERIE])
+            if holiday is not None and holiday != "weekend":
+                return [f"{numeric_date_da(day)} ligger i {holiday}; forespørgslen holder ikke skoleferie"]
+            return []
+        beyond = beyond_terms(self.config, day)
+        if beyond is not None:
+            return [
+                f"{numeric_date_da(day)} ligger {beyond}; skoleferierne så langt ude kendes ikke, "
+                "så tjek datoen"
+            ]
+        return []
 
     # ------------------------------------------------------------------ candidates
 
@@ -288,12 +317,18 @@ class _Finder:
 
     def place_later(self, target: date, start: int, taken: int) -> tuple[_Choice | None, list[str]]:
         """A later meeting of a series: the same weekday and time if possible, else the best time
-        in that week, else in the week after (a holiday week), each costing regularity."""
+        in that week, else in the week after (a holiday week), each costing regularity. A longer
+        holiday (the summer between two terms) is waited out: the first open week after it, as
+        long as that is before the next meeting is due."""
         choice, reasons = self.evaluate(target, start, taken)
         if choice is not None:
             return choice, []
         monday = target - timedelta(days=target.weekday())
-        for week in (monday, monday + timedelta(weeks=1)):
+        every = self.request.follow_up.every_weeks if self.request.follow_up else 1
+        for k in range(max(2, every)):
+            week = monday + timedelta(weeks=k)
+            if k >= 2 and not self.closed_week(week - timedelta(weeks=1)):
+                break  # only a holiday is waited out; a busy week is no reason to drift further
             best: _Choice | None = None
             for day in self.days(week, week + timedelta(days=4)):
                 for s in self.starts():
@@ -302,8 +337,21 @@ class _Finder:
                         best = alt
             if best is not None:
                 best.costs["regularity"] += 1
+                closed = closed_reason(self.config, target, self.request.calendars)
+                why = (
+                    f"er lukket ({closed})"
+                    if closed is not None
+                    else f"kl. {clock_da(local_datetime(target, start))} kan ikke bruges ({reasons[0]})"
+                )
+                moved_to = _at_da(local_datetime(best.day, best.start))
+                best.notes.insert(0, f"{numeric_date_da(target)} {why}; mødet er flyttet til {moved_to}")
                 return best, []
         return None, reasons
+
+    def closed_week(self, monday: date) -> bool:
+        """Whether every day the request may use in this week is closed (a holiday week)."""
+        days = self.days(monday, monday + timedelta(days=6))
+        return all(closed_reason(self.config, d, self.request.calendars) is not None for d in days)
 
     def cost(self, costs: Counter[str]) -> int:
         return sum(self.weights[k] * v for k, v in costs.items())
@@ -359,6 +407,7 @@ class _Finder:
             room=choice.room,
             attendees=choice.coming,
             optional_missing=choice.missing,
+            notes_da=choice.notes,
         )
 
     def explain(self) -> list[str]:
@@ -372,6 +421,13 @@ class _Finder:
             days = ", ".join(weekday_da(d) for d in request.weekdays)
             lines.append(f"Perioden har ingen {days} med et tidsrum på {request.duration_minutes} minutter.")
             return lines
+        closures = [r for r in self.reasons if " er lukket: " in r]
+        if closures and len(closures) == len(self.reasons):
+            names = sorted({r.split(" er lukket: ", 1)[1] for r in closures})
+            lines.append(
+                f"Alle dage i perioden er lukket ({join_da(names)}); vælg datoer uden for ferien, eller "
+                "sig i forespørgslen, at mødet ikke holder ferien (observes)."
+            )
         by_person: Counter[str] = Counter()
         for reason, n in self.reasons.items():
             for pid in self.required:
@@ -492,6 +548,8 @@ def format_slots_da(config: MunicipalityConfig, request: SlotRequest, result: Sl
         missing = [index.person_name(p) for m in slot.meetings for p in m.optional_missing]
         if missing:
             lines.append(f"     kan ikke komme: {', '.join(sorted(set(missing)))}")
+        lines += [f"     ! {note}" for note in first.notes_da]
         for m in slot.meetings[1:]:
             lines.append(f"     - {_at_da(m.start)}")
+            lines += [f"       ! {note}" for note in m.notes_da]
     return "\n".join(lines)

@@ -100,9 +100,42 @@ def closed_reason(
         for span in _calendar_spans(config, calendar, config.terms):
             if span.start <= day <= span.end:
                 return span.name
+    if SKOLEFERIE in wanted:
+        gap = between_terms(config, day)
+        if gap is not None:
+            return gap
     if day.weekday() >= 5:
         return "weekend"
     return None
+
+
+def between_terms(config: MunicipalityConfig, day: date) -> str | None:
+    """'skoleferie mellem Forår 2027 og Efterår 2027' for a day after one term and before the next
+    (the summer and Christmas holidays, which no term lists as its own), else None."""
+    terms = sorted(config.terms, key=lambda t: t.start)
+    for before, after in zip(terms, terms[1:], strict=False):
+        if before.end < day < after.start:
+            return f"skoleferie mellem {before.name} og {after.name}"
+    return None
+
+
+def beyond_terms(config: MunicipalityConfig, day: date) -> str | None:
+    """Why the school holidays of a day are not known: it lies before the first term or after the
+    last one ('efter den sidste termin, Efterår 2027, der slutter 17/12 2027'), else None."""
+    if not config.terms:
+        return None
+    first = min(config.terms, key=lambda t: t.start)
+    last = max(config.terms, key=lambda t: t.end)
+    if day > last.end:
+        return f"efter den sidste termin, {last.name}, der slutter {_numeric(last.end)}"
+    if day < first.start:
+        return f"før den første termin, {first.name}, der begynder {_numeric(first.start)}"
+    return None
+
+
+def _numeric(day: date) -> str:
+    """'17/12 2027' (`scheduler.danish` imports this module, so it cannot be used here)."""
+    return f"{day.day}/{day.month} {day.year}"
 
 
 def closed_days_for(config: MunicipalityConfig, term: Term, series: Series) -> dict[date, str]:

@@ -295,3 +295,11 @@ def speech_config(
             series("dag", unit="solsikken", window="13:00-15:00", chair="leder"),
         ],
     )
+
+
+def at_time(start: str, clock: str, *, unless: str | None = None) -> str:
+    """The same day as an ISO start ('2027-01-05T12:30:00+01:00') at another local time `clock`
+    ('14:00'), or at `unless` when the start is already at `clock`: tests move meetings relative
+    to the plan's own times, whatever start the solver chose."""
+    chosen = unless if unless is not None and start[11:16] == clock else clock
+    return f"{start[:11]}{chosen}{start[16:]}"

@@ -19,8 +19,15 @@ router = APIRouter(prefix="/absences", tags=["absences"])
 
 @router.post("", response_model=AbsenceOut, status_code=201)
 def register(body: AbsenceRequest, db: Db, who: Anyone, state: State, response: Response) -> AbsenceOut:
-    """Register an absence and get ranked proposals; nothing is sent until one is accepted."""
+    """Register an absence and get ranked proposals; nothing is sent until one is accepted.
+
+    Whole days (`2027-03-08`), local times without an offset and a person's name are accepted.
+    The same absence again is answered 200 with the registered one (`created` false, `message`
+    "findes allerede"); one that overlaps a registered absence at one end is registered for its
+    new part only (`message` says so); one around a registered absence is refused (409)."""
     out = service.register(db, who, state, body)
+    if not out.created:
+        response.status_code = 200
     etag(response, out.version)
     return out
 

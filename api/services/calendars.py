@@ -9,6 +9,7 @@ versions and cached: plan versions never change, so neither do their feeds.
 from __future__ import annotations
 
 from enum import StrEnum
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -124,8 +125,13 @@ def issue_link(
     if not who.may_link(config, kind.value, reader_id):
         raise Forbidden(_NOT_YOURS.get(who.role, f"rollen '{who.role.value}' må ikke hente kalenderlinks"))
     token = feed_tokens.link_token(db, state.feed_secret, kind.value, reader_id, who)
-    url = f"{state.settings.public_url.rstrip('/')}/calendars/{kind.value}/{reader_id}.ics?token={token}"
-    return FeedLink(kind=kind, id=reader_id, url=url, webcal="webcal://" + url.split("://", 1)[1])
+    url = state.settings.link(f"/calendars/{kind.value}/{quote(reader_id, safe='')}.ics?token={token}")
+    return FeedLink(kind=kind, id=reader_id, url=url, webcal=webcal(url))
+
+
+def webcal(url: str) -> str:
+    """The webcal:// form of a feed link: a click on it subscribes in the calendar program."""
+    return "webcal://" + url.split("://", 1)[1]
 
 
 def link(db: Session, who: Principal, state: AppState, kind: FeedKind, reader_id: str) -> FeedLink:

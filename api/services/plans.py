@@ -28,7 +28,7 @@ from api.schemas import JobOut, job_out
 from calendar_sync.backends.base import known_backends
 from calendar_sync.publish import digest
 from calendar_sync.publish import preview as publish_preview
-from scheduler.config import ConfigError, parse_config
+from scheduler.config import ConfigError, meeting_districts, parse_config
 from scheduler.index import index_of
 from scheduler.model import (
     Meeting,
@@ -271,12 +271,12 @@ def require_plan_version(row: PlanVersion, version: int) -> None:
 def filtered(
     config: MunicipalityConfig, plan: Plan, district: str | None, unit: str | None, person: str | None
 ) -> list[Meeting]:
-    units = index_of(config).units.values()
-    in_district = {u.id for u in units if district in u.districts} if district else None
+    """The plan's meetings of a district (the ones it takes part in: `meeting_districts`), a unit,
+    a person; None: any."""
     return [
         m
         for m in plan.meetings
-        if (in_district is None or m.unit in in_district)
+        if (district is None or district in meeting_districts(config, m))
         and (unit is None or m.unit == unit)
         and (person is None or any(a.person == person for a in m.attendees))
     ]

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import STATUS_BY_ERROR, invalid_body, page_message, status_of
+from api.web import i18n
 from api.web.common import HERE, SignInRequired, WebError, error_page, page
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -27,11 +28,12 @@ def _is_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from api.web import flows, views
+    from api.web import export, flows, views
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(views.router)
     app.include_router(flows.router)
+    app.include_router(export.router)
 
     api_invalid = app.exception_handlers[RequestValidationError]
 
@@ -42,10 +44,14 @@ def install(app: FastAPI) -> None:
             answer = api_invalid(request, exc)
             return await answer if isinstance(answer, Awaitable) else answer
         p = page(request, request.app.state.moedeplan)
+        first = exc.errors()[0] if exc.errors() else {"loc": ()}
+        if first["loc"][:1] == ("path",):  # a part of the address, not a field anyone filled in
+            return error_page(request, 422, f"{p.t('bad_address')}.")
         body = invalid_body(exc.errors(), lang=p.lang)
         field = body.field or ""
         said = "; ".join(e.message for e in body.errors or [])
-        return error_page(request, 422, f"{p.t('bad_value')} «{field}»" + (f": {said}." if said else "."))
+        named = f"{p.t('bad_value')} «{i18n.label(p.lang, field)}»"
+        return error_page(request, 422, named + (f": {said}." if said else "."))
 
     def domain_error(api_answer: Handler) -> Handler:
         async def handle(request: Request, exc: Exception) -> Response:

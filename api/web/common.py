@@ -103,8 +103,11 @@ class Page:
             "clock": i18n.clock,
             "path": self.request.url.path,
             "lang_url": self.lang_url,
+            "languages": [(code, i18n.CATALOGUES[code].name) for code in i18n.LANGS],
             "lock_icon": LOCK_ICON,
-            "num": lambda v: i18n.number(v, self.lang),
+            "num": lambda v, decimals=1: i18n.number(v, self.lang, decimals),
+            "pct": lambda v, decimals=0: i18n.percent(v, self.lang, decimals),
+            "tn": lambda key, n: i18n.plural(self.lang, key, n),
             **values,
         }
         response = TEMPLATES.TemplateResponse(self.request, template, context, status_code=status)

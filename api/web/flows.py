@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from api import storage
 from api.auth import token_hash
 from api.deps import Db, Id
+from api.errors import Refused, status_of
 from api.services import absences as absence_service
 from api.services import calendars as calendar_service
 from api.services import configs as config_service
 from api.services import jobs as job_service
 from api.services import plans as plan_service
+from api.services.absence_input import AbsenceConflict, AbsenceInputError, form_text, span_text
 from api.services.calendars import FeedKind, FeedLink
 from api.web import session
 from api.web.common import (
@@ -43,7 +45,6 @@ from scheduler.config import ConfigError, parse_config
 from scheduler.danish import distance_pct
 from scheduler.model import Meeting, MunicipalityConfig, Plan
 from scheduler.rules import load_rules
-from scheduler.term_dates import TZ
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,8 +103,10 @@ RULE_GROUPS: list[tuple[str, tuple[str, ...]]] = [
 
 
 def rule_breakdown(plan: Plan) -> dict[str, Any]:
-    """The soft rules by the four things a leader weighs, with each rule's plain-Danish meaning."""
-    explanations = {r.name: r.explanation_da for r in load_rules()}
+    """The soft rules by the four things a leader weighs, with each rule's plain-Danish meaning and
+    what the plan bent, said in meetings, minutes and people by the rule itself (`count_da`)."""
+    rules = {r.name: r for r in load_rules()}
+    explanations = {name: r.explanation_da for name, r in rules.items()}
     costs = {c.rule: c for c in plan.rule_costs}
     grouped = {name for _, names in RULE_GROUPS for name in names}
     groups = [
@@ -115,7 +118,19 @@ def rule_breakdown(plan: Plan) -> dict[str, Any]:
         for c in plan.rule_costs
         if c.level == "soft" and c.rule not in grouped
     ]
-    return {"groups": groups, "others": others, "stats": plan.stats, "total": plan.objective}
+    phrases = {
+        c.rule: rules[c.rule].count_phrase_da(c.violations) if c.rule in rules else str(c.violations)
+        for c in plan.rule_costs
+        if c.violations
+    }
+    return {
+        "groups": groups,
+        "others": others,
+        "stats": plan.stats,
+        "total": plan.objective,
+        "phrases": phrases,
+        "distance": distance_pct(plan.status.value, plan.objective, plan.best_bound),
+    }
 
 
 @router.get("/solve")
@@ -173,10 +188,11 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         or config_service.planning_time_limit(db, params.config_version_id)
     )
     progress = job.progress or {}
+    elapsed = _running_for(job.started_at, progress.get("elapsed_s")) if job.state == "running" else None
     if job.state == "done":
         percent = 100
-    elif job.state == "running":
-        percent = min(99, int(100 * float(progress.get("elapsed_s") or 0) / float(limit)))
+    elif elapsed is not None:
+        percent = min(99, int(100 * elapsed / float(limit)))
     else:
         percent = 0
     # a running solve's plans are FEASIBLE; a finished job's plan says its own status
@@ -187,11 +203,30 @@ def _progress(p: Page, db: Session, job_id: int) -> dict[str, Any]:
         "percent": percent,
         "limit": limit,
         "solutions": progress.get("solutions"),
-        "elapsed": progress.get("elapsed_s"),
+        "elapsed": round(elapsed) if elapsed is not None else None,
+        "phase": _phase(job.state, progress),
         "gap": gap,
         "finished": job.state in ("done", "failed"),
         "plan_id": job.plan_id,
     }
+
+
+def _running_for(started: datetime | None, solver_seconds: Any) -> float:
+    """Seconds since the worker took the job: building the model counts, not only CP-SAT's time
+    after its first plan (which is all the solver reports)."""
+    wall = 0.0
+    if started is not None:
+        began = started if started.tzinfo is not None else started.replace(tzinfo=UTC)
+        wall = max(0.0, (datetime.now(UTC) - began).total_seconds())
+    return max(wall, float(solver_seconds or 0))
+
+
+def _phase(state: str, progress: dict[str, Any]) -> str:
+    """What the job is doing, as a text key: waiting, building the model (until the solver has
+    its first plan), solving, or its end."""
+    if state == "running":
+        return "phase_solving" if progress.get("solutions") else "phase_building"
+    return "job_" + state
 
 
 @router.get("/solve/jobs/{job_id}")
@@ -204,19 +239,27 @@ def job_page(p: LeaderPage, db: Db, job_id: Id) -> Response:
 
 @router.get("/solve/jobs/{job_id}/progress")
 def job_progress(p: LeaderPage, db: Db, job_id: Id) -> Response:
-    """The progress fragment htmx polls; once the job has finished it stops asking."""
-    return p.render("progress.html", **_progress(p, db, job_id))
+    """The progress fragment htmx polls. Once the job has finished, a poll reloads the whole page
+    (`HX-Refresh`), which then shows the plan's summary: the result needs no extra click."""
+    info = _progress(p, db, job_id)
+    response = p.render("progress.html", **info)
+    if info["finished"] and p.request.headers.get("HX-Request") == "true":
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 # --------------------------------------------------------------------------- absences
 
 
-def _local(value: str, field: str, p: Page) -> datetime:
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise WebError(422, f"{p.t(field)}: {value!r}") from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=TZ)
+def _labels(p: Page) -> dict[str, str]:
+    """The absence form's fields by the labels it shows, for messages that name them."""
+    return {
+        "person": p.t("person"),
+        "start": p.t("from"),
+        "end": p.t("to"),
+        "substitute": p.t("substitute"),
+        "reason": form_text("reason", p.lang),
+    }
 
 
 def _staff_for(p: Page, db: Session, everyone: bool = False) -> list[tuple[str, str]]:
@@ -234,41 +277,78 @@ def _staff_for(p: Page, db: Session, everyone: bool = False) -> list[tuple[str, 
     )
 
 
-@router.get("/absence")
-def absence_page(p: User, db: Db, person: str | None = None, day: str | None = None) -> Response:
+def _absence_form(
+    p: Page,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str | None, str] | None = None,
+    status: int = 200,
+    existing: int | None = None,
+) -> Response:
+    """The form, with what was typed and each message beside its field (None: the whole absence)."""
+    staff = _staff_for(p, db)
+    if not values.get("person") and len(staff) == 1:
+        values["person"] = staff[0][1]  # staff register their own absence: their name is the one choice
     return p.render(
         "absence.html",
+        status=status,
         title=p.t("absence_title"),
-        staff=_staff_for(p, db),
+        staff=staff,
         substitutes=_staff_for(p, db, everyone=True),
         recent=absence_service.recent(db, p.who, 10),
-        person=person,
-        day=day if day and len(day) == 10 else "",
+        values=values,
+        errors=errors or {},
+        existing=existing,
+        ft=lambda key: form_text(key, p.lang),
+        span=span_text,
+        names=dict(_staff_for(p, db, everyone=True)),
     )
+
+
+@router.get("/absence")
+def absence_page(p: User, db: Db, person: str | None = None, day: str | None = None) -> Response:
+    """A link from a person's week (`person`, `day`) opens the form for that whole day."""
+    names = dict(_staff_for(p, db, everyone=True))
+    values = {
+        "person": names.get(person or "", ""),
+        "start": day if day and len(day) == 10 else "",
+        "end": "",
+    }
+    return _absence_form(p, db, values)
+
+
+FORM_LIMIT = 20_000
+"""Characters a form field may carry at all; the absence's own limits (`absence_input.LIMITS`) are
+far below and answered in Danish beside the field, with what was typed kept."""
 
 
 @router.post("/absence")
 def absence_register(
     p: Posted,
     db: Db,
-    person: Annotated[str, Form(max_length=200)],
-    start: Annotated[str, Form(max_length=40)],
-    end: Annotated[str, Form(max_length=40)],
-    reason: Annotated[str, Form(max_length=1000)] = "",
-    substitute: Annotated[str, Form(max_length=200)] = "",
+    person: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
+    start: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
+    end: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
+    reason: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
+    substitute: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
 ) -> Response:
+    """Every refusal re-renders the form with the message beside its field and what was typed."""
+    values = {"person": person, "start": start, "end": end, "reason": reason, "substitute": substitute}
+    body = absence_service.AbsenceRequest(
+        person=person, start=start, end=end or None, reason=reason or None, substitute=substitute or None
+    )
     try:
-        body = absence_service.AbsenceRequest(
-            person=person,
-            start=_local(start, "from", p),
-            end=_local(end, "to", p),
-            reason=reason or None,
-            substitute=substitute or None,
-        )
-    except ValueError as exc:
-        raise WebError(422, str(exc).splitlines()[-1] if str(exc) else p.t("error")) from exc
-    out = absence_service.register(db, p.who, p.state, body)
-    return p.redirect(f"/absence/{out.id}")
+        out = absence_service.register(db, p.who, p.state, body)
+    except AbsenceInputError as exc:
+        status = 409 if isinstance(exc, AbsenceConflict) else 422
+        return _absence_form(p, db, values, exc.texts(p.lang, _labels(p)), status)
+    except Refused as exc:  # e.g. a substitute without the role, or staff naming a colleague
+        return _absence_form(p, db, values, {exc.field: exc.detail}, status_of(exc))
+    if not out.created:
+        note = out.note.text(p.lang, _labels(p)) if out.note else ""
+        return _absence_form(p, db, values, {None: note}, 200, existing=out.id)
+    query = f"?overlaps={','.join(str(i) for i in out.overlaps)}" if out.overlaps else ""
+    return p.redirect(f"/absence/{out.id}{query}")
 
 
 def _unit_of(uid: str, plans: list[Plan], config: MunicipalityConfig) -> str | None:
@@ -290,12 +370,21 @@ def _absence_context(p: Page, db: Session, absence_id: int) -> dict[str, Any]:
             acceptable[proposal.id] = p.is_leader and all(
                 u is not None and user.may_change_unit(current.config, u) for u in units
             )
-    return {"absence": out, "current": current, "acceptable": acceptable}
+    span = span_text(out.start, out.end)
+    return {"absence": out, "current": current, "acceptable": acceptable, "absence_span": span}
 
 
 @router.get("/absence/{absence_id}")
-def absence_view(p: User, db: Db, absence_id: Id) -> Response:
-    return p.render("proposals.html", title=p.t("proposals"), **_absence_context(p, db, absence_id))
+def absence_view(p: User, db: Db, absence_id: Id, overlaps: str = "") -> Response:
+    """`overlaps`: the registered absences a new one met (only its new part was registered)."""
+    ids = [int(i) for i in overlaps.split(",")[:10] if i.isdigit() and len(i) <= 9]
+    note = absence_service.overlap_note(db, p.who, absence_id, ids) if ids else None
+    return p.render(
+        "proposals.html",
+        title=p.t("proposals"),
+        note=note.text(p.lang, _labels(p)) if note else None,
+        **_absence_context(p, db, absence_id),
+    )
 
 
 @router.post("/absence/{absence_id}/accept/{proposal_id}")

@@ -36,7 +36,7 @@ from api.web.common import (
 )
 from scheduler.deviation import deviations
 from scheduler.index import index_of
-from scheduler.model import Meeting
+from scheduler.model import HELLIGDAGE, SERIES_TYPE_DA, Meeting, SeriesType
 from scheduler.term_dates import TZ, closed_days, week_monday
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +56,14 @@ class WeekRow:
     @property
     def closed_weekdays(self) -> set[int]:
         return {day.weekday() for day, _ in self.closed}
+
+    def day(self, weekday: int) -> date:
+        return self.monday + timedelta(days=weekday)
+
+    def closed_name(self, weekday: int) -> str | None:
+        """The name of the holiday closing this weekday (None: an open day)."""
+        day = self.day(weekday)
+        return next((name for d, name in self.closed if d == day), None)
 
 
 def week_rows(current: Current, meetings: list[Meeting], key: str) -> list[WeekRow]:
@@ -98,6 +106,43 @@ def home(p: Pg) -> Response:
     return p.redirect("/overview")
 
 
+@dataclass
+class Legend:
+    """What the overview's colours and marks mean: one entry per meeting type shown, and the
+    closed days (public holidays, school holidays) of the term."""
+
+    types: list[tuple[str, str]]
+    """(type key, its name) of the meeting types on the page, in the config's order"""
+    public_holidays: set[date]
+
+
+def meeting_kind(current: Current, meeting: Meeting) -> str:
+    """The meeting's type (a `SeriesType` value): it picks the chip's colour in the overview."""
+    series = current.index.series.get(meeting.series)
+    if series is not None:
+        return str(series.type.value)
+    return "familiemoede" if meeting.guests else "opfoelgning"
+
+
+def short_title(current: Current, meeting: Meeting) -> str:
+    """The title without its type's name where the chip's colour already says it (the legend
+    names it): "Baltorpskolen" for "Koordineringskonference, skole, Baltorpskolen"."""
+    series = current.index.series.get(meeting.series)
+    if series is None:
+        return meeting.title
+    prefix = SERIES_TYPE_DA[series.type]
+    rest = meeting.title.removeprefix(prefix).lstrip(",: ")
+    return rest if meeting.title.startswith(prefix) and rest else meeting.title
+
+
+def legend_of(current: Current, meetings: list[Meeting]) -> Legend:
+    shown = {meeting_kind(current, m) for m in meetings}
+    types: list[tuple[str, str]] = [(t.value, SERIES_TYPE_DA[t]) for t in SeriesType if t.value in shown]
+    term = current.index.terms.get(current.plan.term)
+    public = set(closed_days(current.config, term, [HELLIGDAGE])) if term is not None else set()
+    return Legend(types, public)
+
+
 @router.get("/overview")
 def overview(
     p: LeaderPage,
@@ -105,6 +150,9 @@ def overview(
     plan: str | None = None,
     district: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
+    """The term at a glance: one row per week, a column per weekday, a chip per meeting (its time
+    and title, coloured by type), the closed days marked; a district shows the meetings it takes
+    part in (`scheduler.config.meeting_districts`)."""
     current = current_plan(p, db, plan_param(plan))
     if current is None:
         return p.render("empty.html", title=p.t("overview_title"))
@@ -112,17 +160,22 @@ def overview(
     districts = current.config.districts
     if district is None and p.user.role == Role.distriktsleder:
         district = next((d.id for d in districts if d.id in p.user.districts), "")
-    units = [u for u in current.config.units if not district or district in u.districts]
+    if district and district not in current.index.districts:
+        raise WebError(404, f"{p.t('district')} «{district}»: {p.t('not_found')}")
     meetings = plan_service.filtered(current.config, current.plan, district or None, None, None)
     return p.render(
         "overview.html",
         title=p.t("overview_title"),
         current=current,
         district=district or "",
-        units=units,
-        rows=week_rows(current, meetings, "unit"),
+        rows=week_rows(current, meetings, "weekday"),
+        weekdays=i18n.WEEKDAYS[p.lang][:5],
+        kind={m.uid: meeting_kind(current, m) for m in meetings},
+        short={m.uid: short_title(current, m) for m in meetings},
+        legend=legend_of(current, meetings),
+        count=len(meetings),
+        dense=not district,  # every district's meetings: titles without their type, in full on hover
         locked=_locked(db, current),
-        may_change={u.id: p.user.may_change_unit(current.config, u.id) for u in units},
     )
 
 
@@ -282,10 +335,21 @@ def load_view(p: LeaderPage, db: Db, plan: str | None = None) -> Response:
     load = charts.compute_load(current.config, current.plan)
     people = {pid: current.person(pid) for pid in load.people}
     districts = {d.id: d.name for d in current.index.districts.values()}
-    unit, week = p.t("hours_short"), p.t("week")
-    people_svg = charts.people_chart(load, people, p.t("load_per_person"), p.t("load_help"), unit, week)
+    words = {
+        "unit": p.t("hours_short"),
+        "week": p.t("week"),
+        "hours": p.t("load_axis_hours"),
+        "total": p.t("total"),
+    }
+    people_svg = charts.people_chart(
+        load,
+        people,
+        charts.Labels(
+            p.t("load_per_person"), p.t("load_help"), busy=p.t("busy_limit"), over=p.t("load_over"), **words
+        ),
+    )
     districts_svg = charts.districts_chart(
-        load, districts, p.t("load_per_district"), p.t("load_per_district"), unit, week
+        load, districts, charts.Labels(p.t("load_per_district"), p.t("load_district_help"), **words)
     )
     return p.render(
         "load.html",

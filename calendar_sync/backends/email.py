@@ -21,6 +21,10 @@ login refused) raises `BackendUnavailable`, with a Danish message naming the set
 (MOEDEPLAN_SMTP_HOST, …): the sync engine then stops the run at once and leaves the rest of the
 outbox for the next run, instead of retrying every recipient with backoff.
 
+Who organises: the sender's mailbox is the invitations' ORGANIZER, the person who calls the
+meeting is an ATTENDEE with ROLE=CHAIR, no one is asked to RSVP (replies are not processed), and
+Reply-To is the caller, for a human answer (the decision and why: `calendar_sync.itip`).
+
 Settings (`Settings`, from MOEDEPLAN_SMTP_*; its `options`): host, port, starttls (bool), ssl
 (bool, SMTPS on connect; optional), username and password (optional; the password is used for
 LOGIN only and never logged or put in an error), sender (the From address), timeout (seconds;
@@ -44,7 +48,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field, SecretStr
 
-from calendar_sync import itip
+from calendar_sync import itip, texts
 from calendar_sync.backends.base import (
     BackendSettings,
     BackendUnavailable,
@@ -169,7 +173,8 @@ def exception_lines(item: CalendarItem) -> list[str]:
 
 
 def participant_lines(item: CalendarItem) -> list[str]:
-    """'Navn, rolle' for the organizer (marked arrangør) and each attendee (valgfri if optional)."""
+    """'Navn, rolle' for the organizer (marked arrangør) and each attendee (valgfri if optional),
+    then the guests by their label ('familien (gæst)')."""
     lines: list[str] = []
     seen: set[str] = set()
     people: list[tuple[ItemAttendee, bool]] = []
@@ -188,7 +193,7 @@ def participant_lines(item: CalendarItem) -> list[str]:
         role = f", {person.role_label}" if person.role_label else ""
         suffix = f" ({', '.join(notes)})" if notes else ""
         lines.append(f"{person.name}{role}{suffix}")
-    return lines
+    return lines + [texts.guest_label(guest) for guest in item.guests]
 
 
 _HEADLINES: dict[str, str] = {
@@ -272,6 +277,16 @@ def html_body(item: CalendarItem, action: str) -> str:
 # --------------------------------------------------------------------------- the message
 
 
+SERVICE_NAME = "Mødeplan"
+"""The organiser's name in invitations when MOEDEPLAN_SMTP_SENDER gives none."""
+
+
+def service_mailbox(sender: str) -> itip.Mailbox:
+    """The sender ('Mødeplan <moedeplan@ballerup.dk>') as the invitations' organiser."""
+    name, address = parseaddr(sender)
+    return itip.Mailbox(name=name or SERVICE_NAME, email=address)
+
+
 def message_id(item: CalendarItem, sequence: int, recipient: Recipient) -> str:
     """'<sha1@moedeplan>', the same for the same (uid, sequence, recipient) every time."""
     key = "\n".join((item.uid, str(sequence), recipient.person, (recipient.email or "").lower()))
@@ -287,10 +302,13 @@ def build_message(
     sender: str,
     now: datetime | None = None,
 ) -> EmailMessage:
-    """The whole invitation to one recipient (who must have an e-mail address)."""
+    """The whole invitation to one recipient (who must have an e-mail address), from `sender`,
+    which is the invitation's ORGANIZER (see `calendar_sync.itip`)."""
     assert recipient.email, "build_message needs a recipient with an e-mail address"
     # the recipient's view of the item; render runs the privacy guard on every text first
-    ics = itip.render(item, method, sequence, now, recipient=recipient.person)
+    ics = itip.render(
+        item, method, sequence, now, recipient=recipient.person, organizer=service_mailbox(sender)
+    )
     item = view_for(item, recipient.person) or item  # the bodies describe what they receive
 
     message = EmailMessage()

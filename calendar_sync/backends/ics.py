@@ -1,12 +1,18 @@
-"""The `ics` back-end: one PUBLISH file per item per recipient, and a subscription feed each.
+"""The `ics` back-end: one PUBLISH file per item per recipient, and a merged feed file each.
 
-Files are the simplest calendar there is, and the feed is what a person subscribes to in Outlook
-or Google; it is built from the stored files, so it always shows exactly what was delivered,
-with each item's SEQUENCE. Layout: `<directory>/<person>/<uid>.ics`, the names percent-encoded
-(no '/' or '@' in a file name, no collisions, reversible). Every write goes to a temporary file
-that is fsynced and renamed over the target, so a reader or a crash never sees half a file; and
-writing the same (uid, SEQUENCE) again gives the same file, so the sync engine may repeat a
-delivery it could not record.
+Files are the simplest calendar there is, and the merged feed is what a person subscribes to in
+Outlook or Google (served from a file share or any web server); it is built from the stored
+files, so it always shows exactly what was delivered, with each item's SEQUENCE. Layout:
+
+    <directory>/<person>/<uid>.ics    one item, as the person's calendar holds it
+    <directory>/<person>.ics          the person's merged feed: all their items in one calendar,
+                                      rewritten after every change to them
+
+the names percent-encoded (no '/' or '@' in a file name, no collisions, reversible); a person
+id ending in '.ics' is refused, so a folder and a feed file never share a name. Every write goes
+to a temporary file that is fsynced and renamed over the target, so a reader or a crash never
+sees half a file; and writing the same (uid, SEQUENCE) again gives the same file, so the sync
+engine may repeat a delivery it could not record.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from calendar_sync import itip
 from calendar_sync.backends.base import BackendSettings, CalendarBackend, DeliveryError, Recipient
 from calendar_sync.items import CalendarItem
 from calendar_sync.privacy import DEFAULT_GUARD
+
+FEED_SUFFIX = ".ics"
+"""A person's merged feed is `<directory>/<person>.ics`."""
 
 MAX_NAME = 200
 """Bytes; longer encoded UIDs are shortened with a hash (file systems stop at 255)."""
@@ -61,9 +70,14 @@ class Backend(CalendarBackend):
     def folder(self, person: str) -> Path:
         """The recipient's folder; an id that would leave `directory` is refused."""
         name = _safe(person)
-        if name in ("", ".", ".."):
+        if name in ("", ".", "..") or name.endswith(FEED_SUFFIX):
             raise DeliveryError(f"'{person}' cannot name a calendar folder", permanent=True)
         return self.directory / name
+
+    def feed_path(self, person: str) -> Path:
+        """The person's merged feed file, next to their folder."""
+        folder = self.folder(person)
+        return folder.with_name(folder.name + FEED_SUFFIX)
 
     def path(self, person: str, uid: str) -> Path:
         return self.folder(person) / f"{_safe(uid)}.ics"
@@ -85,11 +99,19 @@ class Backend(CalendarBackend):
         path = self.path(recipient.person, item.uid)
         path.unlink(missing_ok=True)
         _sync_dir(path.parent)
+        self._write_feed(recipient)
 
     def _store(self, item: CalendarItem, sequence: int, recipient: Recipient) -> str:
         path = self.path(recipient.person, item.uid)
         _write_atomic(path, itip.render(item, "PUBLISH", sequence, recipient=recipient.person))
+        self._write_feed(recipient)
         return self._remote_id(recipient.person, item.uid)
+
+    def _write_feed(self, recipient: Recipient) -> None:
+        """Rewrite the person's merged feed from their files (the same files give the same bytes,
+        so a repeated delivery rewrites it unchanged)."""
+        name = f"Møder – {recipient.name}" if recipient.name else None
+        _write_atomic(self.feed_path(recipient.person), self.feed(recipient.person, name))
 
     # ------------------------------------------------------------------ the feed
 

@@ -136,10 +136,29 @@ def test_users_removed_or_added_count_at_once_in_the_api(db: Db, tmp_path: Path)
                 "--district",
                 "baltorp",
             ],
+            env={"MOEDEPLAN_DATABASE_URL": db.url},  # the districts are checked against its config
         )
         assert added.exit_code == 0, added.output
         new_token = added.output.strip()
         assert site.client.get("/plans", headers={"Authorization": f"Bearer {new_token}"}).status_code == 200
+        typo = CliRunner().invoke(
+            cli,
+            [
+                "user-add",
+                str(site.users_file),
+                "Anden leder",
+                "--role",
+                "distriktsleder",
+                "--district",
+                "baltrop",
+            ],
+            env={"MOEDEPLAN_DATABASE_URL": db.url},
+        )
+        assert (
+            typo.exit_code == 2
+            and "ukendt distrikt 'baltrop' i konfigurationen test (databasen)" in typo.output
+        )
+        assert "(mente du 'baltorp'?)" in typo.output and "Anden leder" not in site.users_file.read_text()
 
         # Edited by hand into something invalid: nobody gets in (503, no file path), until fixed.
         site.users_file.write_text("users: [{name: x}]\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from api.auth import token_hash
 from api.cli import app
+from tests.builders import TWO_DISTRICTS_FILE
 
 ROOT = Path(__file__).parents[2]
 
@@ -23,7 +24,18 @@ ROOT = Path(__file__).parents[2]
 def test_user_add_prints_a_token_once_and_keeps_only_its_hash(tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
     result = CliRunner().invoke(
-        app, ["user-add", str(users), "Leder Baltorp", "--role", "distriktsleder", "--district", "baltorp"]
+        app,
+        [
+            "user-add",
+            str(users),
+            "Leder Baltorp",
+            "--role",
+            "distriktsleder",
+            "--district",
+            "baltorp",
+            "--config",
+            str(TWO_DISTRICTS_FILE),
+        ],
     )
     assert result.exit_code == 0, result.output
     token = result.output.strip()
@@ -33,6 +45,41 @@ def test_user_add_prints_a_token_once_and_keeps_only_its_hash(tmp_path: Path) ->
     assert oct(users.stat().st_mode & 0o777) == "0o600"
     bad = CliRunner().invoke(app, ["user-add", str(users), "X", "--role", "superuser"])
     assert bad.exit_code == 2 and "superuser" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--role", "distriktsleder", "--district", "baltrop"], "ukendt distrikt 'baltrop'"),
+        (["--role", "distriktsleder", "--district", "Baltorp"], "(mente du 'baltorp'?)"),
+        (["--role", "staff", "--person", "psykolog-x"], "ukendt person 'psykolog-x'"),
+        (["--role", "staff", "--person", "psykolg-a"], "(mente du 'psykolog-a', Psykolog A?)"),
+        (["--role", "staff", "--person", "Psykolog B"], "(mente du 'psykolog-b', Psykolog B?)"),
+    ],
+)
+def test_user_add_refuses_people_and_districts_the_config_does_not_have(
+    tmp_path: Path, arguments: list[str], said: str
+) -> None:
+    users = tmp_path / "users.yaml"
+    config = ["--config", str(TWO_DISTRICTS_FILE)]
+    result = CliRunner().invoke(app, ["user-add", str(users), "Ny", *arguments, *config])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert "Brugeren er ikke oprettet" in result.output and not users.exists()
+
+
+def test_user_add_without_any_config_says_how_to_give_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default SQLite file: not there, and not made by user-add
+    monkeypatch.delenv("MOEDEPLAN_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(
+        app, ["user-add", "users.yaml", "Ny", "--role", "distriktsleder", "--district", "baltorp"]
+    )
+    assert result.exit_code == 2 and "--config" in result.output and "ingen konfiguration" in result.output
+    assert not (tmp_path / "moedeplan.sqlite3").exists() and not (tmp_path / "users.yaml").exists()
+    admin = CliRunner().invoke(app, ["user-add", "users.yaml", "IT", "--role", "admin"])  # needs none
+    assert admin.exit_code == 0, admin.output
 
 
 def _free_port() -> int:
@@ -48,6 +95,7 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "MOEDEPLAN_USERS_FILE": str(users)}
     env.pop("MOEDEPLAN_DATABASE_URL", None)
+    env.pop("MOEDEPLAN_PUBLIC_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         cwd=tmp_path,
@@ -74,6 +122,9 @@ def test_serve_just_works_on_the_sqlite_default(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+    said = server.stdout.read() if server.stdout else ""
+    # no MOEDEPLAN_PUBLIC_URL: links are built on the address it listens on, and it says so
+    assert f"MOEDEPLAN_PUBLIC_URL er ikke sat: kalenderlinks bygges på http://127.0.0.1:{port}" in said
 
 
 @pytest.mark.workers

@@ -18,13 +18,14 @@ import pytest
 from calendar_sync.ledger import Ledger
 from scheduler.danish import weekday_da
 from tests.api.live import TWO_DISTRICTS, Live, at_once, auth
+from tests.builders import at_time
 
 pytestmark = pytest.mark.solve
 
 # These tests move a Baltorp meeting onto a Skovlunde time, which may be a week off Baltorp's
 # fortnightly rhythm; the default gaps (10-18 days) forbid that, so Baltorp allows 7-21 here.
 BALTORP_CADENCE = (
-    "    cadence: fortnightly\n    duration_minutes: 120\n    window: \"12:30-16:00\"\n"
+    '    cadence: fortnightly\n    duration_minutes: 120\n    window: "12:30-16:00"\n'
     "    preferred_weekdays: [tue]\n    chair: leder-baltorp"
 )
 CONFIG = TWO_DISTRICTS.replace(
@@ -37,7 +38,6 @@ B_BALTORP_ONLY = CONFIG.replace(
     "{id: psykolog-b, name: Psykolog B, roles: [psykolog], serves: {all: true}}",
     "{id: psykolog-b, name: Psykolog B, roles: [psykolog], serves: {units: [baltorpskolen]}}",
 )
-
 
 
 def solve(live: Live, who: str, config_id: int) -> dict[str, Any]:
@@ -131,7 +131,9 @@ def test_a_baltorp_leader_may_not_publish_a_change_of_a_skovlunde_meeting(live: 
     sent = deliveries(live)
     draft = solve(live, "admin", config_id)  # unchanged config: v1 again, as a draft
     skovlunde = meeting(draft, "kk-skovlunde", 1)
-    changed = move(live, "admin", draft, skovlunde["uid"], skovlunde["start"].replace("T12:30", "T13:30"))
+    changed = move(
+        live, "admin", draft, skovlunde["uid"], at_time(skovlunde["start"], "13:30", unless="14:00")
+    )
     refused = publish(live, "baltorp", changed["id"])
     assert refused.status_code == 403, refused.text
     detail = refused.json()["detail"]
@@ -210,8 +212,10 @@ def test_two_districts_drafts_that_do_not_clash_both_go_live(live: Live) -> None
     skovlunde = solve(live, "skovlunde", config_id)
     ours = meeting(baltorp, "kk-baltorp", 0)
     theirs = meeting(skovlunde, "kk-skovlunde", 1)
-    baltorp = move(live, "baltorp", baltorp, ours["uid"], ours["start"].replace("T12:30", "T13:00"))
-    skovlunde = move(live, "skovlunde", skovlunde, theirs["uid"], theirs["start"].replace("T12:30", "T13:30"))
+    baltorp = move(live, "baltorp", baltorp, ours["uid"], at_time(ours["start"], "13:00", unless="13:30"))
+    skovlunde = move(
+        live, "skovlunde", skovlunde, theirs["uid"], at_time(theirs["start"], "13:30", unless="14:00")
+    )
     assert publish(live, "baltorp", baltorp["id"]).status_code == 200
     # The preview of Skovlunde's draft, made from v1, shows what its publish sends: the merge
     # (Skovlunde's move alone), not v1's Baltorp meetings back again.

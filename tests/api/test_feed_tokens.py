@@ -115,7 +115,9 @@ def test_feed_links_end_with_their_user(db: Db, tmp_path: Path) -> None:
         assert events(site, admins) > 0
         # Back with a new token (a new user-add): the old link stays dead.
         added = CliRunner().invoke(
-            cli, ["user-add", str(site.users_file), "Psykolog A", "--role", "staff", "--person", "psykolog-a"]
+            cli,
+            ["user-add", str(site.users_file), "Psykolog A", "--role", "staff", "--person", "psykolog-a"],
+            env={"MOEDEPLAN_DATABASE_URL": db.url},  # checked against the service's config
         )
         assert added.exit_code == 0, added.output
         assert site.client.get(own).status_code == 404

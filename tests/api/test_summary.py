@@ -41,4 +41,4 @@ def test_a_moved_meeting_is_listed_as_an_exception(solved: tuple[MunicipalityCon
     school[3].end += timedelta(days=1, minutes=30)
     when = school[3].start
     line = school_line(render_summary(config, moved))
-    assert f"(afvigelser: {when.day}. {['jan', 'feb', 'mar', 'apr'][when.month - 1]} onsdag" in line
+    assert f"(afvigelser: {when.day}. {['jan.', 'feb.', 'mar.', 'apr.'][when.month - 1]} onsdag" in line

@@ -167,14 +167,19 @@ def test_request_carries_invitations(item: CalendarItem) -> None:
         invited = event["ATTENDEE"]
         assert isinstance(invited, list) and all(isinstance(a, vCalAddress) for a in invited)
         attendees = {str(a): a.params for a in invited}
-        # the organizer is not invited to their own meeting; Referent A has no address
-        assert set(attendees) == {"mailto:psykolog.a@example.dk", "mailto:sp.a@example.dk"}
+        # the organizer, who gets this REQUEST too, is an attendee: the chair; Referent A has no address
+        assert set(attendees) == {
+            "mailto:dl@example.dk",
+            "mailto:psykolog.a@example.dk",
+            "mailto:sp.a@example.dk",
+        }
+        assert attendees["mailto:dl@example.dk"]["ROLE"] == "CHAIR"
         assert attendees["mailto:psykolog.a@example.dk"]["ROLE"] == "REQ-PARTICIPANT"
         assert attendees["mailto:sp.a@example.dk"]["ROLE"] == "OPT-PARTICIPANT"
         assert attendees["mailto:sp.a@example.dk"]["CN"] == "Sundhedsplejerske A"
-        for params in attendees.values():
+        for params in attendees.values():  # no one processes replies: no one is asked for one
             assert params["PARTSTAT"] == "NEEDS-ACTION"
-            assert params["RSVP"] == "TRUE"
+            assert params["RSVP"] == "FALSE"
         assert "Referent A" in str(event["DESCRIPTION"])
         assert str(event["STATUS"]) == "CONFIRMED"
 

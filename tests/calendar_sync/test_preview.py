@@ -122,8 +122,12 @@ def test_ics_preview_is_what_publishing_writes(config: MunicipalityConfig, ledge
     first, second = check_two_rounds(config, "ics")
     everyone = {"dl", "referent", "psykolog-a", "sundhedsplejerske-a"}
     assert set(first) == everyone
-    files = {folder.name: len(list(folder.glob("*.ics"))) for folder in (ledger_env / "calendars").iterdir()}
+    calendars = ledger_env / "calendars"
+    files = {
+        folder.name: len(list(folder.glob("*.ics"))) for folder in calendars.iterdir() if folder.is_dir()
+    }
     assert files == {"dl": 1, "referent": 1, "psykolog-a": 2, "sundhedsplejerske-a": 2}
+    assert {feed.name for feed in calendars.glob("*.ics")} == {f"{person}.ics" for person in everyone}
     assert set(second) == everyone
 
 

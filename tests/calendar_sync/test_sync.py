@@ -126,7 +126,17 @@ def stored(directory: Path) -> dict[str, dict[str, int]]:
 
 
 def in_feed(backend: IcsBackend, person: str) -> dict[str, int]:
-    events = Calendar.from_ical(backend.feed(person)).walk("VEVENT")
+    return _masters(backend.feed(person))
+
+
+def in_feed_file(backend: IcsBackend, person: str) -> dict[str, int]:
+    """UID -> SEQUENCE of the merged feed file the back-end wrote for `person` (none: empty)."""
+    path = backend.feed_path(person)
+    return _masters(path.read_bytes()) if path.exists() else {}
+
+
+def _masters(ics: bytes) -> dict[str, int]:
+    events = Calendar.from_ical(ics).walk("VEVENT")
     return {str(e["UID"]): int(str(e["SEQUENCE"])) for e in events if "RECURRENCE-ID" not in e}
 
 
@@ -184,6 +194,7 @@ def assert_exact(directory: Path, items: list[CalendarItem], ledger: Ledger) -> 
     assert snapshot(directory) == expected
     for person in RECIPIENTS:
         assert in_feed(backend, person) == feeds.get(person, {})
+        assert in_feed_file(backend, person) == feeds.get(person, {}), f"{person}'s feed file is stale"
     assert [d for d in ledger.deliveries() if d.state == "pending"] == []
 
 
@@ -743,6 +754,8 @@ def test_ics_files_have_safe_names_and_writes_are_idempotent(directory: Path) ->
     with pytest.raises(DeliveryError) as refused:
         backend.create(item, 0, Recipient("..", "x", None))
     assert refused.value.permanent
+    with pytest.raises(DeliveryError):  # its folder would be someone's feed file
+        backend.create(item, 0, Recipient("tale-c.ics", "x", None))
 
 
 def test_ics_feed_merges_the_files_with_one_vtimezone(directory: Path, ledger: Ledger) -> None:
@@ -753,6 +766,9 @@ def test_ics_feed_merges_the_files_with_one_vtimezone(directory: Path, ledger: L
     assert str(feed["X-WR-CALNAME"]) == "Møder – Skoleleder B"
     assert in_feed(backend, "leder-b") == {"x1@moedeplan": 0, "serie/nord@moedeplan": 0, "x6@moedeplan": 0}
     assert len(feed.walk("VEVENT")) == 4  # three masters and one moved instance
+    written = directory / "leder-b.ics"  # the merged feed on disk, as the README says
+    assert written.read_bytes() == backend.feed("leder-b", f"Møder – {RECIPIENTS['leder-b'].name}")
+    assert str(Calendar.from_ical(written.read_bytes())["METHOD"]) == "PUBLISH"
     empty = Calendar.from_ical(backend.feed("nobody"))
     assert empty.walk("VEVENT") == [] and len(empty.walk("VTIMEZONE")) == 1
     with pytest.raises(PrivacyError):

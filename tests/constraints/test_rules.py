@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, time, timedelta
+from time import monotonic
 from typing import Any
 
 import pytest
 
 from scheduler.build import build_model
 from scheduler.config import ConfigError
-from scheduler.hint import greedy_hint
+from scheduler.context import PlanningContext
+from scheduler.hint import GreedyStart, greedy_hint, repair_neighbourhood
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.rules import load_rules
-from scheduler.solve import SolveOptions, solve
+from scheduler.solve import SolveOptions, _ProgressReporter, _warm_start, solve
 from scheduler.term_dates import local_datetime
 from scheduler.verify import verify_plan
 from tests.builders import EFTERAAR_START, person, series, small_config
@@ -57,6 +59,7 @@ CATALOGUE = {
     "max_meetings_per_day",
     "regularity",
     "holiday_fortnight",
+    "holiday_rhythm",
     "preferred_weekdays",
     "preferred_start",
     "continuity",
@@ -531,7 +534,8 @@ def test_a_holiday_fortnight_is_skipped_when_the_series_week_is_closed() -> None
     assert [(s.occurrence, s.reason) for s in plan.skipped] == [(1, "udgår: Efterårsferie")]
     assert plan.unplaced == []
     assert violations(plan, "regularity") == 0
-    assert violations(plan, "holiday_fortnight") == 1  # the skip, which nothing could avoid
+    assert violations(plan, "holiday_fortnight") == 0  # the skip, which nothing could avoid, is free
+    assert violations(plan, "holiday_rhythm") == 1  # the rhythm that skips costs a little
 
 
 def test_a_holiday_fortnight_meets_when_the_series_week_is_open() -> None:
@@ -1464,3 +1468,93 @@ def test_the_greedy_start_gives_a_series_it_failed_the_first_turn_in_a_second_pa
         for occ in ctx.occurrences[:1] + ctx.by_series["b"][:1]
     }
     assert days == {"a": {"Wed"}, "b": {"Tue"}}
+
+
+def hinted_days(ctx: PlanningContext) -> dict[str, list[str]]:
+    """Per series, the days the model's hint puts its meetings on."""
+    hint = ctx.model.proto.solution_hint
+    values = dict(zip(hint.vars, hint.values, strict=True))
+    return {
+        sid: [str(o.day) for occ in occs for o in occ.options if values.get(o.var.index) == 1]
+        for sid, occs in ctx.by_series.items()
+    }
+
+
+AWAY_20_24_SEPTEMBER = {"start": "2027-09-20", "end": "2027-09-24"}
+
+
+def test_the_greedy_start_looks_one_meeting_ahead() -> None:
+    # The psykolog (the only one) is away 20-24 September, so fortnight 1 can only meet on 28
+    # September. Both Tuesday rhythms fit three fortnights as far as the options go; the earliest,
+    # 7 September, would leave 28 September 21 days on, over the 18. Looking ahead, the greedy
+    # starts on 14 September and keeps that rhythm.
+    cfg = config(
+        series_list=[series("kk", required_roles=[{"role": "psykolog"}], **FORTNIGHT_SERIES)],
+        staff=[
+            person("leder"),
+            person("psyk", "psykolog", absences=[{"start": "2027-09-20", "end": "2027-09-24"}]),
+        ],
+        term={"end": "2027-10-15"},
+    )
+    ctx = build_model(cfg, cfg.terms[0])
+    assert greedy_hint(ctx) == 3
+    assert hinted_days(ctx) == {"kk": ["2027-09-14", "2027-09-28", "2027-10-12"]}
+
+
+def test_the_warm_start_frees_the_meetings_around_one_the_greedy_left_out() -> None:
+    # One room at the school; "b" needs the psykolog, who works Tuesdays only. A start that has
+    # "a" on every Tuesday leaves "b" no time: held fixed, it cannot be completed, so the warm
+    # start frees "a" (same site, same weeks) and the completed plan has both.
+    window = {"window": "13:00-15:00", "chair": "leder"}
+    cfg = config(
+        series_list=[
+            series("a", weekdays=["tue", "wed"], **window),
+            series("b", weekdays=["tue", "wed", "thu"], required_roles=[{"role": "psykolog"}], **window),
+        ],
+        staff=[person("leder"), person("psyk", "psykolog", working_hours={"tue": "08:00-16:00"})],
+    )
+    ctx = build_model(cfg, cfg.terms[0])
+    for occ in ctx.by_series["a"]:
+        tuesday = next(o for o in occ.options if o.day.weekday() == 1 and o.start == 13 * 60)
+        for option in occ.options:
+            ctx.model.add_hint(option.var, option is tuesday)
+        for choice in occ.seats:
+            for lit in choice.lits.values():
+                ctx.model.add_hint(lit, True)
+    left_out = tuple(ctx.by_series["b"])
+    assert {o.series.id for o in repair_neighbourhood(ctx, left_out, wide=False)} == {"a", "b"}
+    reporter = _ProgressReporter(None, monotonic())
+    warm = _warm_start(
+        ctx, cfg, SolveOptions(workers=1), reporter, 10.0, GreedyStart(4, left_out), monotonic()
+    )
+    assert warm is not None
+    placed = {
+        occ.series.id: {o.day.strftime("%a") for o in occ.options if warm.boolean_value(o.var)}
+        for occ in ctx.occurrences
+    }
+    assert placed == {"a": {"Wed"}, "b": {"Tue"}}
+
+
+def test_fair_load_balances_every_role_not_only_the_busiest() -> None:
+    # Three weekly series need a psykolog (two of them, so one has two series) and two of them a
+    # sundhedsplejerske (two of them). With one maximum over everyone, a sundhedsplejerske holding
+    # both series would tie the busiest psykolog and cost nothing; counted per role, they share.
+    nurse = {"role": "sundhedsplejerske"}
+    cfg = config(
+        series_list=[
+            series("s1", required_roles=[{"role": "psykolog"}, nurse]),
+            series("s2", unit="solsikken", required_roles=[{"role": "psykolog"}, nurse]),
+            series("s3", required_roles=[{"role": "psykolog"}]),
+        ],
+        staff=[
+            person("psyk-a", "psykolog"),
+            person("psyk-b", "psykolog"),
+            person("sund-a", "sundhedsplejerske"),
+            person("sund-b", "sundhedsplejerske"),
+        ],
+        sites=[{"id": "skolen", "name": "Nordskolen", "rooms": 2}, {"id": "huset", "name": "Huset"}],
+    )
+    plan = solved(cfg)
+    nurses = {sid: set(holders(of(plan, sid), "required_roles[1]")) for sid in ("s1", "s2")}
+    assert nurses["s1"] | nurses["s2"] == {"sund-a", "sund-b"}
+    assert violations(plan, "fair_load") == 240 + 120  # the busiest psykolog's two series, a nurse's one

@@ -70,7 +70,9 @@ class ServiceSite:
 
 
 @contextmanager
-def open_service(database_url: str, folder: Path, *, publish: bool = True) -> Iterator[ServiceSite]:
+def open_service(
+    database_url: str, folder: Path, *, publish: bool = True, public_url: str = PUBLIC_URL
+) -> Iterator[ServiceSite]:
     """The app on `database_url` with the users file `folder/users.yaml`, a config and a plan."""
     users_file = folder / "users.yaml"
     users_file.write_text(users_yaml(), encoding="utf-8")
@@ -81,7 +83,7 @@ def open_service(database_url: str, folder: Path, *, publish: bool = True) -> It
         users_file=users_file,
         feed_secret=SecretStr(FEED_SECRET),
         secret_file=folder / "secret",
-        public_url=PUBLIC_URL,
+        public_url=public_url,
         replan_time_limit=3.0,
         solve_time_limit=5.0,
     )

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan
-from scheduler.slots import BookingError, RequestError, book, find_slots, parse_request
+from scheduler.slots import BookingError, RequestError, book, find_slots, format_slots_da, parse_request
 from scheduler.term_dates import TZ
 from scheduler.verify import verify_plan
 from tests.builders import hand_plan
@@ -336,3 +336,87 @@ def test_a_partial_attendee_is_busy_for_their_part_only() -> None:
     part = meeting.attendees[0].model_copy(update={"joins_after_minutes": 90, "leaves_after_minutes": 120})
     partial = meeting.model_copy(update={"attendees": [part]})
     assert starts(find_slots(config, plan(partial), req, top=10)) == [datetime(2027, 3, 1, 9, 0)]
+
+
+# --------------------------------------------------------------------------- holidays are said
+
+
+def test_a_follow_up_moved_out_of_a_school_holiday_says_so() -> None:
+    config = cfg()
+    req = request(
+        config,
+        kind="opfoelgning",
+        participants=[{"person": "raadgiver"}],
+        earliest="2027-02-08",
+        latest="2027-02-08",
+        follow_up={"every_weeks": 6, "count": 3},
+    )
+    meetings = find_slots(config, plan(), req, top=1).slots[0].meetings
+    assert meetings[0].notes_da == [] and meetings[2].notes_da == []
+    (note,) = meetings[1].notes_da
+    assert note.startswith(
+        "mandag 22/3 2027 er lukket (Påskeferie); mødet er flyttet til tirsdag 30/3 2027 kl."
+    )
+
+
+def test_a_follow_up_waits_out_the_summer_between_two_terms_and_says_so() -> None:
+    config = cfg()
+    req = request(
+        config,
+        kind="opfoelgning",
+        participants=[{"person": "raadgiver"}],
+        earliest="2027-06-07",
+        latest="2027-06-07",
+        follow_up={"every_weeks": 6, "count": 3},
+    )
+    result = find_slots(config, plan(), req, top=1)
+    meetings = result.slots[0].meetings
+    days = [m.start.astimezone(TZ).date() for m in meetings]
+    # 19/7 lies in the summer holiday (after Forår, before Efterår): the first open week is 9/8
+    assert days == [date(2027, 6, 7), date(2027, 8, 9), date(2027, 8, 30)]
+    assert meetings[1].notes_da == [
+        "mandag 19/7 2027 er lukket (skoleferie mellem Forår og Efterår); mødet er flyttet til "
+        "mandag 9/8 2027 kl. 08:00"
+    ]
+    shown = format_slots_da(config, req, result)  # what `moedeplan find-slots` prints
+    assert "       ! mandag 19/7 2027 er lukket (skoleferie mellem Forår og Efterår)" in shown
+
+
+def test_a_time_in_a_holiday_is_said_when_the_request_does_not_keep_school_holidays() -> None:
+    config = cfg()
+    asked = request(
+        config, participants=[{"person": "raadgiver"}], earliest="2027-03-23", latest="2027-03-26"
+    )
+    kept = find_slots(config, plan(), asked, top=1)
+    assert kept.slots == []
+    assert kept.explanation[1] == (
+        "Alle dage i perioden er lukket (Langfredag, Påskeferie og Skærtorsdag); vælg datoer uden for "
+        "ferien, eller sig i forespørgslen, at mødet ikke holder ferien (observes)."
+    ), kept.explanation
+    open_in_holiday = request(
+        config,
+        participants=[{"person": "raadgiver"}],
+        earliest="2027-03-23",
+        latest="2027-03-23",
+        observes=["helligdage"],
+    )
+    first = find_slots(config, plan(), open_in_holiday, top=1).slots[0].meetings[0]
+    assert first.notes_da == ["tirsdag 23/3 2027 ligger i Påskeferie; forespørgslen holder ikke skoleferie"]
+
+
+def test_a_follow_up_beyond_the_last_term_says_its_holidays_are_not_known() -> None:
+    config = cfg()
+    req = request(
+        config,
+        kind="opfoelgning",
+        participants=[{"person": "raadgiver"}],
+        earliest="2027-12-06",
+        latest="2027-12-06",
+        follow_up={"every_weeks": 6, "count": 2},
+    )
+    later = find_slots(config, plan(), req, top=1).slots[0].meetings[1]
+    assert later.start.astimezone(TZ).date() == date(2028, 1, 17)
+    assert later.notes_da == [
+        "mandag 17/1 2028 ligger efter den sidste termin, Efterår, der slutter 22/12 2027; skoleferierne så "
+        "langt ude kendes ikke, så tjek datoen"
+    ]

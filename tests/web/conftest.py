@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import AppState
 from api.jobs import Worker
-from tests.web.site import open_site, token
+from tests.web.site import BALLERUP_FILE, open_site, store_plan, token
 
 CHROMIUM = Path(os.environ.get("MOEDEPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -111,6 +111,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     folder = tmp_path_factory.mktemp("web-e2e")
     state = open_site(folder, run_worker=True, public_url=f"http://127.0.0.1:{port}")
+    yield from _serve(state, port)
+
+
+@pytest.fixture(scope="module")
+def ballerup_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The bundled example (examples/ballerup.yaml) with a plan of foraar-2027, solved once here
+    (one worker, deterministic) and stored as a draft: what the overview's size is judged on."""
+    from scheduler.config import load_config
+    from scheduler.solve import SolveOptions, solve
+
+    options = SolveOptions(time_limit=10, workers=1, deterministic=True)  # work units: load-proof
+    plan = solve(load_config(BALLERUP_FILE), "foraar-2027", options)
+    assert plan.meetings, plan.explanation
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("web-ballerup")
+    state = open_site(
+        folder,
+        run_worker=False,
+        public_url=f"http://127.0.0.1:{port}",
+        config=("ballerup", BALLERUP_FILE.read_text(encoding="utf-8")),
+    )
+    store_plan(state, plan)
+    yield from _serve(state, port)
+
+
+def _serve(state: AppState, port: int) -> Iterator[Server]:
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(state.settings, state=state), host="127.0.0.1", port=port, log_level="warning"

@@ -14,12 +14,24 @@ from api.db import session_scope
 from api.deps import AppState
 from api.settings import AppSettings
 from calendar_sync.settings import CalendarSettings
+from scheduler.model import Plan
 from tests.builders import TWO_DISTRICTS, USERS, directory, token
 
-__all__ = ["TWO_DISTRICTS", "USERS", "directory", "open_site", "token"]
+__all__ = ["BALLERUP_FILE", "TWO_DISTRICTS", "USERS", "directory", "open_site", "store_plan", "token"]
 
-def open_site(folder: Path, *, run_worker: bool, public_url: str = "http://127.0.0.1:8000") -> AppState:
-    """A migrated database with the two-district config uploaded, and the ICS back-end in `folder`."""
+BALLERUP_FILE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+"""The bundled example (five districts, Fronten every day): the overview's size is judged on it."""
+
+
+def open_site(
+    folder: Path,
+    *,
+    run_worker: bool,
+    public_url: str = "http://127.0.0.1:8000",
+    config: tuple[str, str] = ("testkommune", TWO_DISTRICTS),
+) -> AppState:
+    """A migrated database with a config uploaded (the two-district one unless `config` gives
+    (name, YAML)), and the ICS back-end in `folder`."""
     settings = AppSettings(
         database_url=f"sqlite:///{folder / 'web.sqlite3'}",
         run_worker=run_worker,
@@ -36,5 +48,13 @@ def open_site(folder: Path, *, run_worker: bool, public_url: str = "http://127.0
         calendar_backend="ics", ics_directory=folder / "ics", ledger_path=folder / "ledger.sqlite3"
     )
     with session_scope(state.sessions) as db:
-        storage.save_config(db, "testkommune", TWO_DISTRICTS, "Kommunens IT", "test")
+        storage.save_config(db, config[0], config[1], "Kommunens IT", "test")
     return state
+
+
+def store_plan(state: AppState, plan: Plan) -> int:
+    """A plan made outside the site (solved once by a test), stored as a draft of the newest config."""
+    with session_scope(state.sessions) as db:
+        config = storage.latest_config(db)
+        assert config is not None
+        return storage.save_plan_version(db, config, plan, None, "Kommunens IT", "test").id

@@ -23,3 +23,7 @@ document.addEventListener("submit", (event) => {
   const status = form.querySelector(".busy-text");
   if (status) status.textContent = "…";
 });
+// The overview's print button (print / save as PDF; the print stylesheet drops the page's chrome).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("button[data-print]")) window.print();
+});
