@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
-Lang = Literal["da", "en"]
-"""The languages of the web pages (`api.web.i18n.Lang` is the same two)."""
+Lang = str
+"""A language code, as the web pages have them (`api.web.i18n.Lang`): Danish for "da", English
+for any other (the pages' catalogues may add languages; these messages exist in the two)."""
+
+
+def _norm(lang: Lang) -> str:
+    """'da' or 'en': the language these messages are written in that is nearest `lang`."""
+    return "da" if lang == "da" else "en"
 
 _REQUEST_PARTS = ("body", "query", "path", "header", "cookie", "form")
 """FastAPI's first loc part says where in the request; the user only wrote what follows."""
@@ -177,7 +183,7 @@ _DATE_DETAIL: dict[str, dict[Lang, str]] = {
 def number(value: float, lang: Lang = "da") -> str:
     """0.0 -> '0', 0.5 -> '0,5' (Danish decimal comma), 10000 -> '10000'."""
     text = f"{value:g}" if isinstance(value, float) else str(value)
-    return text.replace(".", ",") if lang == "da" else text
+    return text.replace(".", ",") if _norm(lang) == "da" else text
 
 
 def clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
@@ -198,7 +204,7 @@ def format_loc(loc: Sequence[Any], lang: Lang = "da") -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or _TOP[lang]
+    return out or _TOP[_norm(lang)]
 
 
 def item_label(loc: Sequence[Any], data: Any, lang: Lang = "da") -> str | None:
@@ -213,7 +219,7 @@ def item_label(loc: Sequence[Any], data: Any, lang: Lang = "da") -> str | None:
             node = node[part]
             ident = node.get("id") if isinstance(node, Mapping) else None
             if isinstance(ident, str | int) and not isinstance(ident, bool):
-                noun = ITEM_NOUN.get(str(key), {}).get(lang)
+                noun = ITEM_NOUN.get(str(key), {}).get(_norm(lang))
                 label = f"{noun} '{ident}'" if noun else f"'{ident}'"
         else:
             break
@@ -223,7 +229,7 @@ def item_label(loc: Sequence[Any], data: Any, lang: Lang = "da") -> str | None:
 def where(loc: Sequence[Any], data: Any = None, lang: Lang = "da") -> str:
     """The place of a problem: the key path, and the id of its item when the data has one."""
     loc = clean_loc(loc)
-    notes = [_KEY[lang]] if "[key]" in loc else []
+    notes = [_KEY[_norm(lang)]] if "[key]" in loc else []
     label = item_label(loc, data, lang) if data is not None else None
     notes += [label] if label else []
     path = format_loc(loc, lang)
@@ -247,12 +253,12 @@ def message(err: Mapping[str, Any], lang: Lang = "da") -> str:
         text = str(own) if own is not None else str(err.get("msg", ""))
         for prefix in _OWN_PREFIXES:
             text = text.removeprefix(prefix)
-        return text or _FALLBACK[lang]
-    template = _MESSAGES.get(kind, {}).get(lang)
+        return text or _FALLBACK[_norm(lang)]
+    template = _MESSAGES.get(kind, {}).get(_norm(lang))
     if template is None:
         # A custom error of ours (PydanticCustomError) carries its own, Danish, message.
         if kind not in _PYDANTIC_TYPES:
-            english = OWN_EN.get(kind) if lang == "en" else None
+            english = OWN_EN.get(kind) if _norm(lang) == "en" else None
             if english is not None:
                 try:
                     return english.format(**ctx)
@@ -261,7 +267,7 @@ def message(err: Mapping[str, Any], lang: Lang = "da") -> str:
             text = str(err.get("msg", ""))
             if text and "pydantic" not in text:
                 return text
-        return _FALLBACK[lang]
+        return _FALLBACK[_norm(lang)]
     if kind in ("enum", "literal_error"):
         ctx["expected"] = str(ctx.get("expected", "")).replace(" or ", ", ")
         ctx["got"] = _got(err)
@@ -269,15 +275,15 @@ def message(err: Mapping[str, Any], lang: Lang = "da") -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             ctx[name] = number(value, lang)
     if kind in ("too_short", "too_long"):
-        items, chars = _ITEMS[lang]
+        items, chars = _ITEMS[_norm(lang)]
         one, many = chars if "str" in str(ctx.get("field_type", "")).lower() else items
         limit = (err.get("ctx") or {}).get("min_length" if kind == "too_short" else "max_length")
         template += " " + (one if limit == 1 else many)
     try:
         text = template.format(**ctx)
     except (KeyError, IndexError, ValueError):
-        text = template.split("{", 1)[0].strip() or _FALLBACK[lang]
-    detail = _DATE_DETAIL.get(str(ctx.get("error", "")), {}).get(lang)
+        text = template.split("{", 1)[0].strip() or _FALLBACK[_norm(lang)]
+    detail = _DATE_DETAIL.get(str(ctx.get("error", "")), {}).get(_norm(lang))
     if detail and "date" in kind:
         text += f" ({detail})"
     return text
@@ -327,7 +333,7 @@ def problems(error: ErrorList, data: Any = None, lang: Lang = "da") -> list[tupl
         if text not in said:
             said.append(text)
         places.setdefault(loc, where(err.get("loc", ()), data, lang))
-    return [(loc, places[loc], _OR[lang].join(texts)) for loc, texts in merged.items()]
+    return [(loc, places[loc], _OR[_norm(lang)].join(texts)) for loc, texts in merged.items()]
 
 
 def messages_da(error: ErrorList, lang: Lang = "da", data: Any = None) -> list[str]:
