@@ -14,13 +14,10 @@ from datetime import date, datetime
 from scheduler.config import seat_pool
 from scheduler.index import index_of
 from scheduler.model import PLANNED, Meeting, MunicipalityConfig, Person, Plan, PlanStatus, Term
-from scheduler.roles import fair_load_roles
+from scheduler.roles import FULL_TIME_HOURS, fair_load_roles
 from scheduler.solve import plan_stats
 from scheduler.term_dates import TZ, closed_days_for, series_periods
 from scheduler.verify import verify_plan
-
-FULL_TIME_HOURS = 37.0
-"""loads are scaled to a full-time week, as the fair-load rule counts them"""
 
 
 @dataclass(frozen=True)

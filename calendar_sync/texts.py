@@ -23,7 +23,7 @@ def local(moment: datetime, uid: str) -> datetime:
 def location(site: Site, room: str | None = None) -> str:
     """'Mødelokale 2, Ballerup Rådhus, Hold-An Vej 7, 2750 Ballerup': the booked room first when
     the site names its rooms (counted rooms, 'Lokale 1' of `rooms: 3`, are no place anyone finds)."""
-    named = {r.id: r.name for r in site.rooms} if isinstance(site.rooms, list) else {}
+    named = {r.id: r.name for r in site.rooms if r.name} if isinstance(site.rooms, list) else {}
     parts = [named[room]] if room in named else []
     parts.append(site.name)
     if site.address:

@@ -8,10 +8,8 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler.context import PlanningContext
-from scheduler.roles import fair_load_roles
+from scheduler.roles import FULL_TIME_HOURS, fair_load_roles
 from scheduler.rules import Rule
-
-FULL_TIME_HOURS = 37
 
 
 class FairLoad(Rule):

@@ -69,13 +69,18 @@ class Travel(Rule):
         model = ctx.model
         on_day = _OnDay(ctx)
         days = on_day.options
+
+        def works(pid: str, day: date) -> bool:
+            return bool(ctx.free_spans(pid, day))
+
         for pid in ctx.people:
             occs = ctx.occurrences_of(pid)
             for i, a in enumerate(occs):
                 for b in occs[i + 1 :]:
                     if a.site == b.site:
                         continue
-                    shared = days[a.index].keys() & days[b.index].keys()
+                    # days both may fall on, and the person works (a part-timer's day off has no trip)
+                    shared = sorted(d for d in days[a.index].keys() & days[b.index].keys() if works(pid, d))
                     if not shared:
                         continue
                     trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")

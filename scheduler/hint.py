@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from scheduler.availability import MINUTES_PER_DAY
 from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.roles import FULL_TIME_HOURS
 from scheduler.term_dates import TZ, Pattern, pattern_of, week_monday
 
 
@@ -31,6 +33,7 @@ class _Ledger:
     people: dict[str, list[_Booking]] = field(default_factory=lambda: defaultdict(list))
     sites: dict[str, list[_Booking]] = field(default_factory=lambda: defaultdict(list))
     load: Counter[str] = field(default_factory=Counter)
+    """required meeting minutes so far, scaled to a full-time week as fair load counts them"""
     weekly: Counter[tuple[str, object]] = field(default_factory=Counter)
     series_last: dict[str, tuple[Occurrence, int]] = field(default_factory=dict)
     """per series, its last placed occurrence and that meeting's day index"""
@@ -80,10 +83,18 @@ def _keeps_the_gaps(ledger: _Ledger, occ: Occurrence, option: Option) -> bool:
     return max_gap is None or not adjacent or gap <= max_gap
 
 
+def _elsewhere(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
+    """Whether the person already meets at another site that day (a trip the travel rule counts)."""
+    day = option.absolute_start // MINUTES_PER_DAY
+    return any(b.start // MINUTES_PER_DAY == day and b.site != occ.site for b in ledger.people[pid])
+
+
 def _try(
-    ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option
+    ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option, keep_holders: bool = False
 ) -> dict[str, list[str]] | None:
-    """The people for each seat if the occurrence fits at this option, else None."""
+    """The people for each seat if the occurrence fits at this option, else None. `keep_holders`:
+    only with each seat's usual holders where it has them (a continuity break costs more than a
+    meeting off the pattern, so the greedy first looks for a time they can come)."""
     if not _keeps_the_gaps(ledger, occ, option):
         return None
     if not _room_free(ctx, ledger, occ, option):
@@ -101,8 +112,18 @@ def _try(
         if len(free) < choice.seat.count:
             return None
         usual = ledger.holders.get((occ.series.id, choice.key), ())
-        # continuity first (the seat's usual holder), then the least loaded; a rota only balances
-        free.sort(key=lambda pid: (not choice.seat.rota and pid not in usual, ledger.load[pid]))
+        kept = sum(pid in usual for pid in free)
+        if keep_holders and usual and not choice.seat.rota and kept < choice.seat.count:
+            return None
+        # continuity first (the seat's usual holder), then no trip from another site that day,
+        # then the least loaded; a rota only balances
+        free.sort(
+            key=lambda pid: (
+                not choice.seat.rota and pid not in usual,
+                _elsewhere(ctx, ledger, pid, occ, option),
+                ledger.load[pid],
+            )
+        )
         chosen[choice.key] = free[: choice.seat.count]
         taken.update(chosen[choice.key])
     return chosen
@@ -227,6 +248,7 @@ def _greedy_pass(
                 not reachable(occ, o),
                 target is not None and _pattern(occ, o) != target,
                 -rank[_pattern(occ, o)],
+                sum(_elsewhere(ctx, ledger, pid, occ, o) for pid in occ.fixed_people),
                 -_optional_free(ctx, occ, o),
                 o.day_index,
                 o.start,
@@ -235,13 +257,18 @@ def _greedy_pass(
         if occ.period.optional and target is not None:
             # a holiday fortnight is held on the series' rhythm or skipped, never a week off it
             options = [o for o in options if _pattern(occ, o)[0] == target[0]]
-        for option in options:
-            chosen = _try(ctx, ledger, occ, option)
-            if chosen is None:
-                continue
-            _commit(ctx, ledger, occ, option, chosen)
+        fit = next(
+            (
+                (option, chosen)
+                for keep_holders in (True, False)
+                for option in options
+                if (chosen := _try(ctx, ledger, occ, option, keep_holders)) is not None
+            ),
+            None,
+        )
+        if fit is not None:
+            _commit(ctx, ledger, occ, *fit)
             placed += 0 if occ.period.optional else 1
-            break
         else:
             _leave_out(ctx, occ)
             if not occ.period.optional:
@@ -337,9 +364,12 @@ def _commit(
         model.add_hint(lit, comes)
         if comes:
             attending.add(pid)
+    seated = {pid for choice in occ.seats for pid in chosen[choice.key]}
     for pid in attending:
         ledger.people[pid].append(booking)
-        ledger.load[pid] += 1
+        if pid in seated:
+            offset, minutes = occ.span_of(pid)
+            ledger.load[pid] += round(minutes * FULL_TIME_HOURS / ctx.people[pid].weekly_hours)
         ledger.weekly[(pid, week_monday(option.day))] += 1
     ledger.sites[occ.site].append(booking)
     ledger.series_last[occ.series.id] = (occ, option.day_index)

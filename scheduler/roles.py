@@ -44,6 +44,10 @@ SPECIALIST_ROLES = frozenset(
 """Shared staff serving several units: the people fair load and continuity are about."""
 
 
+FULL_TIME_HOURS = 37
+"""A full-time week: loads are compared scaled to it (37 / a person's weekly_hours)."""
+
+
 def fair_load_roles(extra_roles: Iterable[str]) -> frozenset[str]:
     """The roles whose holders fair load weighs: the shared specialists and every `extra_roles` id.
 

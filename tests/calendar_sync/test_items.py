@@ -600,3 +600,13 @@ def test_any_disturbed_series_still_expands_to_the_plan(
     items = items_from_plan(config, plan)
     assert_items_are_the_plan(config, plan, items)
     assert sum(i.rrule is not None for i in items) <= 1
+
+
+def test_a_location_names_the_room_only_where_the_site_names_it() -> None:
+    from calendar_sync.texts import location
+    from scheduler.model import Room, Site
+
+    named = Site(id="raadhus", name="Rådhuset", rooms=[Room(id="m2", name="Mødelokale 2"), Room(id="bag")])
+    assert location(named, "m2") == "Mødelokale 2, Rådhuset"
+    assert location(named, "bag") == "Rådhuset"  # a room without a name is no place anyone finds
+    assert location(named, None) == "Rådhuset"

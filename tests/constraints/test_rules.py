@@ -1558,3 +1558,13 @@ def test_fair_load_balances_every_role_not_only_the_busiest() -> None:
     nurses = {sid: set(holders(of(plan, sid), "required_roles[1]")) for sid in ("s1", "s2")}
     assert nurses["s1"] | nurses["s2"] == {"sund-a", "sund-b"}
     assert violations(plan, "fair_load") == 240 + 120  # the busiest psykolog's two series, a nurse's one
+
+
+def test_the_greedy_start_keeps_a_person_at_one_site_a_day() -> None:
+    # p meets at the school in the morning and at the day-care in the afternoon, Mondays or
+    # Tuesdays: by day alone both would go on Monday and p would drive between them every week.
+    cfg = config(series_list=two_site_series(["mon", "tue"]), staff=[person("p")])
+    ctx = build_model(cfg, cfg.terms[0])
+    assert greedy_hint(ctx) == len(ctx.occurrences)
+    hinted = hinted_days(ctx)
+    assert all(a != b for a, b in zip(hinted["skole"], hinted["dagtilbud"], strict=True))

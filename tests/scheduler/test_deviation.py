@@ -52,7 +52,7 @@ def test_a_week_moved_for_a_holiday_says_so() -> None:
     meetings = [_kk(0, D("2027-09-07")), _kk(1, D("2027-09-28")), _kk(2, D("2027-10-05"))]
     assert _texts(cfg, meetings) == [("kk-1", "flyttet en uge pga. efterårsferie")]
     summary = render_summary(cfg, hand_plan("efteraar", *meetings))
-    assert "(afvigelser: 28. sep flyttet en uge pga. efterårsferie)" in summary
+    assert "(afvigelser: 28. sep. flyttet en uge pga. efterårsferie)" in summary
     assert "28. sep tirsdag" not in summary  # the old text: the same weekday and time as usual
 
 

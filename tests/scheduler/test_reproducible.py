@@ -143,7 +143,7 @@ def test_a_real_solve_reports_honest_progress() -> None:
 
 @pytest.mark.solve
 def test_the_example_reports_honest_progress_through_warm_start_and_search() -> None:
-    plan, events = _recorded(load_config(EXAMPLE), SolveOptions(time_limit=4, workers=2, seed=0))
+    plan, events = _recorded(load_config(EXAMPLE), SolveOptions(time_limit=8, workers=2, seed=0))
     _assert_honest(plan, events)
 
 
