@@ -29,6 +29,7 @@ class _OnDay:
         self._model = ctx.model
         self.options = {occ.index: _by_day(occ) for occ in ctx.occurrences}
         self._made: dict[tuple[int, date], cp_model.IntVar] = {}
+        self._negated: dict[tuple[int, date], cp_model.LiteralT] = {}
 
     def __call__(self, occ: Occurrence, day: date) -> cp_model.IntVar:
         key = (occ.index, day)
@@ -42,6 +43,14 @@ class _OnDay:
                 self._model.add(literal == sum(variables))
             self._made[key] = literal
         return literal
+
+    def not_on(self, occ: Occurrence, day: date) -> cp_model.LiteralT:
+        """The negation of `self(occ, day)`, made once."""
+        key = (occ.index, day)
+        negated = self._negated.get(key)
+        if negated is None:
+            negated = self._negated[key] = self(occ, day).negated()
+        return negated
 
 
 class Travel(Rule):
@@ -68,27 +77,34 @@ class Travel(Rule):
             return
         model = ctx.model
         on_day = _OnDay(ctx)
-        days = on_day.options
-
-        def works(pid: str, day: date) -> bool:
-            return bool(ctx.free_spans(pid, day))
-
+        units: dict[tuple[str, str], int] = {}
         for pid in ctx.people:
             occs = ctx.occurrences_of(pid)
-            for i, a in enumerate(occs):
-                for b in occs[i + 1 :]:
-                    if a.site == b.site:
-                        continue
-                    # days both may fall on, and the person works (a part-timer's day off has no trip)
-                    shared = sorted(d for d in days[a.index].keys() & days[b.index].keys() if works(pid, d))
-                    if not shared:
-                        continue
-                    trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
-                    away = [a.attends[pid].negated(), b.attends[pid].negated(), trip]
-                    for day in shared:
-                        model.add_bool_or([*away, on_day(a, day).negated(), on_day(b, day).negated()])
-                    units = math.ceil(ctx.travel_minutes(a.site, b.site) / UNIT_MINUTES)
-                    ctx.penalize(self.name, units * trip)
+            # the days each meeting may fall on and the person works (a part-timer's day off has no
+            # trip), and by day which of the person's meetings may fall on it: pairs come from the
+            # days they share, not from every pair of the term
+            by_day: dict[date, list[int]] = defaultdict(list)
+            for i, occ in enumerate(occs):
+                for day in on_day.options[occ.index]:
+                    if ctx.free_spans(pid, day):
+                        by_day[day].append(i)
+            shared: dict[tuple[int, int], list[date]] = defaultdict(list)
+            for day in sorted(by_day):
+                on = by_day[day]
+                for x, i in enumerate(on):
+                    for j in on[x + 1 :]:
+                        if occs[i].site != occs[j].site:
+                            shared[(i, j)].append(day)
+            for i, j in sorted(shared):
+                a, b = occs[i], occs[j]
+                trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
+                away = [a.attends[pid].negated(), b.attends[pid].negated(), trip]
+                for day in shared[(i, j)]:
+                    model.add_bool_or([*away, on_day.not_on(a, day), on_day.not_on(b, day)])
+                key = (a.site, b.site)
+                if key not in units:
+                    units[key] = math.ceil(ctx.travel_minutes(a.site, b.site) / UNIT_MINUTES)
+                ctx.penalize(self.name, units[key] * trip)
 
 
 RULE = Travel()
