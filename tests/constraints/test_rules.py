@@ -1447,18 +1447,24 @@ def test_the_greedy_start_keeps_the_maximum_gap_to_the_period_before() -> None:
     assert hinted == ["2027-09-07", "2027-10-05"]
 
 
-def test_the_greedy_start_gives_a_series_it_failed_the_first_turn_in_a_second_pass() -> None:
-    # One room at the school. "a" may meet Tuesday or Wednesday, "b" Tuesday to Thursday but needs
-    # the psykolog, who works Tuesdays only. By fewest options the first pass books "a" on
-    # Tuesday and "b" finds the room taken; the second pass books "b" first, "a" on Wednesday.
+def one_room_and_a_tuesday_psykolog() -> MunicipalityConfig:
+    """One room at the school; "a" may meet Tuesday or Wednesday, "b" Tuesday to Thursday but
+    needs the psykolog, who works Tuesdays only: "b" gets its meetings only if "a" leaves Tuesday."""
     window = {"window": "13:00-15:00", "chair": "leder"}
-    cfg = config(
+    return config(
         series_list=[
             series("a", weekdays=["tue", "wed"], **window),
             series("b", weekdays=["tue", "wed", "thu"], required_roles=[{"role": "psykolog"}], **window),
         ],
         staff=[person("leder"), person("psyk", "psykolog", working_hours={"tue": "08:00-16:00"})],
     )
+
+
+def test_the_greedy_start_gives_a_series_it_failed_the_first_turn_in_a_second_pass() -> None:
+    # One room at the school. "a" may meet Tuesday or Wednesday, "b" Tuesday to Thursday but needs
+    # the psykolog, who works Tuesdays only. By fewest options the first pass books "a" on
+    # Tuesday and "b" finds the room taken; the second pass books "b" first, "a" on Wednesday.
+    cfg = one_room_and_a_tuesday_psykolog()
     ctx = build_model(cfg, cfg.terms[0])
     assert greedy_hint(ctx) == len(ctx.occurrences)
     hint = ctx.model.proto.solution_hint
@@ -1505,14 +1511,7 @@ def test_the_warm_start_frees_the_meetings_around_one_the_greedy_left_out() -> N
     # One room at the school; "b" needs the psykolog, who works Tuesdays only. A start that has
     # "a" on every Tuesday leaves "b" no time: held fixed, it cannot be completed, so the warm
     # start frees "a" (same site, same weeks) and the completed plan has both.
-    window = {"window": "13:00-15:00", "chair": "leder"}
-    cfg = config(
-        series_list=[
-            series("a", weekdays=["tue", "wed"], **window),
-            series("b", weekdays=["tue", "wed", "thu"], required_roles=[{"role": "psykolog"}], **window),
-        ],
-        staff=[person("leder"), person("psyk", "psykolog", working_hours={"tue": "08:00-16:00"})],
-    )
+    cfg = one_room_and_a_tuesday_psykolog()
     ctx = build_model(cfg, cfg.terms[0])
     for occ in ctx.by_series["a"]:
         tuesday = next(o for o in occ.options if o.day.weekday() == 1 and o.start == 13 * 60)

@@ -183,6 +183,14 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture
+def shots(artifacts: Path) -> Path:
+    """Where the browser tests' screenshots go (test-artifacts/web/)."""
+    folder = artifacts / "web"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say it at the end too: a run that skipped the browser did not test the pages in one."""
     if os.environ.get("MOEDEPLAN_SKIP_BROWSER") == "1":

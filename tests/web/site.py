@@ -5,7 +5,9 @@ Shared by the TestClient tests and the browser tests, so both see the same peopl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -17,7 +19,29 @@ from calendar_sync.settings import CalendarSettings
 from scheduler.model import Plan
 from tests.builders import TWO_DISTRICTS, USERS, directory, token
 
-__all__ = ["BALLERUP_FILE", "TWO_DISTRICTS", "USERS", "directory", "open_site", "store_plan", "token"]
+__all__ = [
+    "BALLERUP_FILE",
+    "LAPTOP",
+    "TWO_DISTRICTS",
+    "USERS",
+    "directory",
+    "open_site",
+    "sign_in",
+    "store_plan",
+    "token",
+]
+
+LAPTOP = {"width": 1280, "height": 800}
+"""The browser tests' screen."""
+
+
+def sign_in(page: Any, who: str, lang: str | None = None) -> None:
+    """Sign a browser page in with the user's token, through the login page as a person does."""
+    page.goto("/login" if lang is None else f"/login?lang={lang}")
+    page.get_by_label("Dit token").fill(token(who))
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(re.compile(r"/(overview|person|absence)"))
+
 
 BALLERUP_FILE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
 """The bundled example (five districts, Fronten every day): the overview's size is judged on it."""

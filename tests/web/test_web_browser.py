@@ -20,19 +20,11 @@ from api.db import session_scope
 from scheduler.config import parse_config
 from scheduler.index import index_of
 from tests.web.conftest import Server
-from tests.web.site import TWO_DISTRICTS, token
+from tests.web.site import LAPTOP, TWO_DISTRICTS, sign_in, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-def shots(artifacts: Path) -> Path:
-    folder = artifacts / "web"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -44,13 +36,6 @@ def context(browser: Any, server: Server) -> Iterator[Any]:
         yield ctx
     finally:
         ctx.close()
-
-
-def sign_in(page: Any, who: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Dit token").fill(token(who))
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(re.compile(r"/(overview|person|absence)"))
 
 
 def nav(page: Any, name: str) -> None:

@@ -21,20 +21,12 @@ from api.db import session_scope
 from scheduler.config import load_config, meeting_districts
 from scheduler.model import Plan
 from tests.web.conftest import Server
-from tests.web.site import BALLERUP_FILE, token
+from tests.web.site import BALLERUP_FILE, LAPTOP, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
-LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
 MAX_HEIGHT = 2.5 * LAPTOP["height"]
-
-
-@pytest.fixture
-def shots(artifacts: Path) -> Path:
-    folder = artifacts / "web"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -51,10 +43,7 @@ def context(browser: Any, ballerup_server: Server) -> Iterator[Any]:
 
 def signed_in(context: Any, who: str) -> Any:
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Dit token").fill(token(who))
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_load_state()
+    sign_in(page, who)
     return page
 
 

@@ -19,11 +19,10 @@ from api import storage
 from api.db import session_scope
 from scheduler.config import parse_config
 from tests.web.conftest import Server
-from tests.web.site import TWO_DISTRICTS, token
+from tests.web.site import LAPTOP, TWO_DISTRICTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-LAPTOP = {"width": 1280, "height": 800}
 
 ENGLISH_WORDS = (
     "the",
@@ -148,13 +147,6 @@ def context(browser: Any, server: Server) -> Iterator[Any]:
         ctx.close()
 
 
-def sign_in(page: Any, who: str) -> None:
-    page.goto("/login?lang=da")
-    page.get_by_label("Dit token").fill(token(who))
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(re.compile(r"/(overview|person|absence)"))
-
-
 def prepare(page: Any, server: Server) -> dict[str, str]:
     """A plan made on the plan page and an absence with proposals; the pages' addresses to walk."""
     page.goto("/solve?lang=da")
@@ -235,7 +227,7 @@ def test_every_page_reads_in_its_language_without_ids_or_library_text(
     context: Any, server: Server, tmp_path: Path
 ) -> None:
     page = context.new_page()
-    sign_in(page, "baltorp")
+    sign_in(page, "baltorp", lang="da")
     pages = prepare(page, server)
     ids = internal_ids()
     wrong: list[str] = []
