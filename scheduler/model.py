@@ -451,6 +451,8 @@ class SeriesType(StrEnum):
     fronten = "fronten"
     opfoelgning = "opfoelgning"
     familiemoede = "familiemoede"
+    bal_kursus = "bal_kursus"
+    bal_analyse = "bal_analyse"
     andet = "andet"
 
 
@@ -463,6 +465,8 @@ SERIES_TYPE_DA = {
     SeriesType.fronten: "Daglig møde i Fronten",
     SeriesType.opfoelgning: "Opfølgning",
     SeriesType.familiemoede: "Familiemøde",
+    SeriesType.bal_kursus: "BAL-kursus",
+    SeriesType.bal_analyse: "BAL-analyse med facilitator",
     SeriesType.andet: "Møde",
 }
 
@@ -768,6 +772,88 @@ class Planning(Strict):
         return value
 
 
+# --------------------------------------------------------------------------- BAL rollout
+
+
+class BalTeam(Strict):
+    """A team that takes the BAL course and is followed by one PPR facilitator through its phase.
+
+    Its institution is a unit of the config, so its district and kind (skole, dagtilbud, klub)
+    follow from that unit. Team members are not staff: course invitations go to the team address."""
+
+    id: Identifier
+    name: OneLine
+    unit: Identifier = Field(description="the institution (a unit of the config)")
+    size: int = Field(ge=1, le=60, description="people in the team, for the course sessions' capacity")
+    leaders: bool = Field(default=False, description="a leader team (pædagogiske ledere): own course, first")
+    email: Email | None = Field(default=None, description="the team's address for course invitations")
+
+
+class BalCourse(Strict):
+    """The shared course sessions ('kursusgange') of a round: teams meet in larger groups."""
+
+    sessions: int = Field(default=3, ge=1, le=12, description="course sessions each team attends in its round")
+    minutes: int = Field(default=180, ge=30, le=480)
+    capacity: int = Field(default=60, ge=1, le=500, description="people per course session")
+    sites: list[Identifier] = Field(min_length=1, description="where course sessions can be held")
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+    window: TimeRange | None = Field(default=None, description="time of day, e.g. 08:30-15:00")
+
+
+class BalSequence(Strict):
+    """A team's facilitated analyses in its round: one per step, every 2-4 weeks, after its course
+    sessions begin ("vekselvirkning mellem kursus og træning")."""
+
+    analyses: int = Field(default=6, ge=1, le=20, description="facilitated analyses per team (one per step)")
+    minutes: int = Field(default=90, ge=15, le=480)
+    min_gap_days: int = Field(default=14, ge=1, le=60)
+    max_gap_days: int = Field(default=28, ge=1, le=90)
+    after_course_sessions: int = Field(
+        default=1, ge=0, le=12, description="course sessions the team has had before its first analysis"
+    )
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+    window: TimeRange | None = Field(default=None, description="time of day, e.g. 08:00-16:00")
+
+    @model_validator(mode="after")
+    def _gaps(self) -> BalSequence:
+        if self.max_gap_days < self.min_gap_days:
+            raise invalid("bal_gaps", "max_gap_days er mindre end min_gap_days")
+        return self
+
+
+class BalFacilitator(Strict):
+    """A PPR employee of the staff list who facilitates BAL analyses, and the hours a week of
+    their work that BAL may take (the rest stays for the meeting structure)."""
+
+    person: Identifier
+    hours_per_week: float = Field(gt=0, le=37, description="hours a week for BAL (analyses and travel)")
+
+
+class BalPriorities(Strict):
+    leaders_first: bool = Field(default=True, description="hard: leader teams in the first round")
+    max_teams_per_institution: int | None = Field(
+        default=None, ge=1, description="hard: at most this many teams of one institution in one round"
+    )
+
+
+class BalProgramme(Strict):
+    """The BAL rollout: every team through course and facilitated analyses over several rounds.
+
+    A round is one term of the config, in order from `first_term`; rounds after the config's last
+    term are planned as rounds only (team, facilitator, course group), with `round_weeks` weeks,
+    until a term for them is added and its meetings can be placed in the joint model."""
+
+    first_term: Identifier | None = Field(default=None, description="the first round's term; default the first")
+    max_rounds: int = Field(default=8, ge=1, le=20, description="the horizon: rounds the rollout may take")
+    round_weeks: int = Field(default=18, ge=4, le=26, description="weeks of a round beyond the config's terms")
+    teams: list[BalTeam] = Field(min_length=1)
+    facilitators: list[BalFacilitator] = Field(min_length=1)
+    course: BalCourse
+    leader_course: BalCourse | None = Field(default=None, description="the leader teams' own course")
+    sequence: BalSequence = Field(default_factory=BalSequence)
+    priorities: BalPriorities = Field(default_factory=BalPriorities)
+
+
 class MunicipalityConfig(Strict):
     """Everything the planner needs for one municipality; loaded from YAML."""
 
@@ -792,6 +878,7 @@ class MunicipalityConfig(Strict):
         default_factory=dict, description="soft rule name -> weight; 0 turns the rule off"
     )
     planning: Planning = Field(default_factory=Planning)
+    bal: BalProgramme | None = Field(default=None, description="the BAL course and facilitation rollout")
 
 
 # --------------------------------------------------------------------------- the plan
@@ -933,3 +1020,36 @@ class Plan(BaseModel):
         default_factory=list, description="meetings a PARTIAL plan could not place, each with its reason"
     )
     explanation: list[str] = Field(default_factory=list, description="why there is no plan, in Danish")
+
+
+# --------------------------------------------------------------------------- the BAL rollout plan
+
+
+class BalAssignment(BaseModel):
+    """One team's place in the rollout: its round, its facilitator (the same all through) and
+    the course group it takes the shared course sessions with."""
+
+    team: str
+    round: int = Field(ge=1, description="1 is the first round")
+    term: str | None = Field(description="the config term of the round; none beyond the config's terms")
+    facilitator: str
+    course_group: int = Field(ge=1, description="the team's course group in its round")
+
+
+class BalRollout(BaseModel):
+    """Which team in which round with which facilitator; every facilitated analysis of a round
+    with a term becomes a meeting of that term's joint plan."""
+
+    schema_version: Literal[1] = 1
+    municipality: str
+    status: PlanStatus
+    rounds_used: int = Field(ge=0, description="rounds until every team is through")
+    objective: float | None = None
+    best_bound: float | None = None
+    solve_seconds: float = 0.0
+    assignments: list[BalAssignment] = Field(default_factory=list)
+    waiting: list[str] = Field(default_factory=list, description="teams not through within max_rounds")
+    facilitator_hours: dict[str, list[float]] = Field(
+        default_factory=dict, description="facilitator -> hours of BAL per week in each round"
+    )
+    explanation: list[str] = Field(default_factory=list, description="in Danish")
