@@ -682,8 +682,7 @@ class Series(Strict):
     chair: Seat | None = None
     convener: Identifier | None = Field(
         default=None,
-        description="who calls the meeting and organises the invitation; default: the chair. "
-        "Need not attend",
+        description="who calls the meeting and organises the invitation; default: the chair. Need not attend",
     )
     minute_taker: Seat | None = None
     required_people: list[Identifier] = Field(default_factory=list)
@@ -792,7 +791,9 @@ class BalTeam(Strict):
 class BalCourse(Strict):
     """The shared course sessions ('kursusgange') of a round: teams meet in larger groups."""
 
-    sessions: int = Field(default=3, ge=1, le=12, description="course sessions each team attends in its round")
+    sessions: int = Field(
+        default=3, ge=1, le=12, description="course sessions each team attends in its round"
+    )
     minutes: int = Field(default=180, ge=30, le=480)
     capacity: int = Field(default=60, ge=1, le=500, description="people per course session")
     sites: list[Identifier] = Field(min_length=1, description="where course sessions can be held")
@@ -843,9 +844,13 @@ class BalProgramme(Strict):
     term are planned as rounds only (team, facilitator, course group), with `round_weeks` weeks,
     until a term for them is added and its meetings can be placed in the joint model."""
 
-    first_term: Identifier | None = Field(default=None, description="the first round's term; default the first")
+    first_term: Identifier | None = Field(
+        default=None, description="the first round's term; default the first"
+    )
     max_rounds: int = Field(default=8, ge=1, le=20, description="the horizon: rounds the rollout may take")
-    round_weeks: int = Field(default=18, ge=4, le=26, description="weeks of a round beyond the config's terms")
+    round_weeks: int = Field(
+        default=18, ge=4, le=26, description="weeks of a round beyond the config's terms"
+    )
     teams: list[BalTeam] = Field(min_length=1)
     facilitators: list[BalFacilitator] = Field(min_length=1)
     course: BalCourse
