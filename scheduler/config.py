@@ -96,8 +96,18 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+EXTENDS_DEPTH = 3
+"""how many files deep `extends:` may go (a BAL file extends the municipality's config)"""
+
+
 def load_config(path: str | Path, limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
-    path = Path(path)
+    """The config in a YAML file. A file may start from another (`extends: ballerup.yaml`, a path
+    relative to it): its own top-level sections replace or add to the other file's, so a BAL
+    rollout or a variant keeps the municipality's facts in one place."""
+    return config_from_data(_load_raw(Path(path), limits, ()), limits)
+
+
+def _load_raw(path: Path, limits: ConfigLimits, chain: tuple[Path, ...]) -> Any:
     try:
         # The size first: a file far over the limit is refused without reading it.
         too_big = check_size(path.stat().st_size, str(path), limits)
@@ -108,11 +118,35 @@ def load_config(path: str | Path, limits: ConfigLimits = LIMITS) -> Municipality
         raise ConfigError([f"{path}: filen findes ikke"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: filen kan ikke læses ({_read_problem(exc)})"]) from None
-    return parse_config(text, source=str(path), limits=limits)
+    raw = parse_raw(text, source=str(path), limits=limits)
+    if not isinstance(raw, dict) or "extends" not in raw:
+        return raw
+    base_name = raw.pop("extends")
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ConfigError([f"{path}: extends skal være et filnavn, fx 'extends: ballerup.yaml'"])
+    base = (path.parent / base_name).resolve()
+    if base in chain or base == path.resolve():
+        raise ConfigError([f"{path}: extends: '{base_name}' bygger på sig selv (en ring af filer)"])
+    if len(chain) + 1 >= EXTENDS_DEPTH:
+        raise ConfigError([f"{path}: extends: højst {EXTENDS_DEPTH} filer oven på hinanden"])
+    base_raw = _load_raw(base, limits, (*chain, path.resolve()))
+    if not isinstance(base_raw, dict):
+        raise ConfigError([f"{base}: konfigurationen skal være et afsnit med nøgler som 'districts'"])
+    return {**base_raw, **raw}
 
 
 def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMITS) -> MunicipalityConfig:
-    """The config in a YAML text, measured (`scheduler.limits`) before anything is constructed."""
+    """The config in a YAML text (an upload: `extends:` needs a file, see `load_config`)."""
+    raw = parse_raw(text, source, limits)
+    if isinstance(raw, dict) and "extends" in raw:
+        raise ConfigError(
+            [f"{source}: extends kan kun bruges i en fil på disken; send hele konfigurationen"]
+        )
+    return config_from_data(raw, limits)
+
+
+def parse_raw(text: str, source: str = "config", limits: ConfigLimits = LIMITS) -> Any:
+    """The YAML text as data, measured (`scheduler.limits`) before anything is constructed."""
     problems = check_size(len(text.encode("utf-8", errors="surrogatepass")), source, limits)
     if problems:
         raise ConfigError(problems)
@@ -120,7 +154,7 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
     if problems:
         raise ConfigError(problems)
     try:
-        raw = yaml.load(text, Loader=_FastLoader)
+        return yaml.load(text, Loader=_FastLoader)
     except yaml.YAMLError:
         # libyaml's messages are terse: let PyYAML's own parser say where and why, after measuring
         # the text as that parser reads it (the two need not stop at the same place; libyaml stops
@@ -129,10 +163,9 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
         if problems:
             raise ConfigError(problems) from None
         try:
-            raw = yaml.load(text, Loader=_ClearLoader)
+            return yaml.load(text, Loader=_ClearLoader)
         except yaml.YAMLError as exc:
             raise ConfigError([yaml_problem(source, exc)]) from None
-    return config_from_data(raw, limits)
 
 
 def config_from_data(raw: Any, limits: ConfigLimits = LIMITS) -> MunicipalityConfig:

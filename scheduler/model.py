@@ -828,6 +828,9 @@ class BalFacilitator(Strict):
 
     person: Identifier
     hours_per_week: float = Field(gt=0, le=37, description="hours a week for BAL (analyses and travel)")
+    base_site: Identifier | None = Field(
+        default=None, description="where their trips start (PPR's office); none: no travel counted"
+    )
 
 
 class BalPriorities(Strict):

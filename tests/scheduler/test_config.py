@@ -609,3 +609,30 @@ def test_unknown_convener(raw: dict[str, Any]) -> None:
         f"series[{i}].convener (serien 'kk-skole-baltorp'): 'leder-socialafsnitt' er ikke en person i staff "
         "(mente du 'leder-socialafsnit'?)"
     ]
+
+
+def test_a_file_extends_another_and_replaces_its_sections(tmp_path: Path) -> None:
+    base = Path("examples/ballerup.yaml").resolve()
+    child = tmp_path / "variant.yaml"
+    child.write_text(f"extends: {base}\nmunicipality: Ballerup, variant\n", encoding="utf-8")
+    config = load_config(child)
+    assert config.municipality == "Ballerup, variant"
+    assert config.series == load_config(base).series
+
+
+def test_extends_in_a_ring_is_refused_in_danish(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bygger på sig selv"):
+        load_config(tmp_path / "a.yaml")
+
+
+def test_extends_names_a_missing_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: findes-ikke.yaml\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="filen findes ikke"):
+        load_config(tmp_path / "a.yaml")
+
+
+def test_an_upload_cannot_extend_a_file_on_the_server() -> None:
+    with pytest.raises(ConfigError, match="kun bruges i en fil"):
+        parse_config("extends: /etc/passwd\nmunicipality: x\n")
