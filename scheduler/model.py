@@ -106,12 +106,15 @@ class Weekday(StrEnum):
     @property
     def number(self) -> int:
         """Monday is 0, as in `date.weekday()`."""
-        return list(Weekday).index(self)
+        return _WEEKDAYS.index(self)
 
     @classmethod
     def of(cls, day: date) -> Weekday:
-        return list(Weekday)[day.weekday()]
+        return _WEEKDAYS[day.weekday()]
 
+
+_WEEKDAYS = tuple(Weekday)
+"""Monday first: `Weekday.of` is asked hundreds of thousands of times while a model is built"""
 
 WORKDAYS = [Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri]
 
