@@ -5,7 +5,9 @@ the series it names (a BAL team's analyses after its course group's first course
 one's start": exact whatever of them a partial plan leaves out, since a series' meetings lie in
 its periods in order. Where the first n always take place (a full solve), it is the one linear
 inequality against the n-th. Meetings of the other series that are already placed (`booked`, as
-when one meeting is explained around the plan) count with their fixed end.
+when one meeting is explained around the plan) count with their fixed end, and one with no
+possible time counts as never held. Only a model of one meeting alone, without the other series
+at all (an explanation's first look), leaves the order out.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ class AfterSeries(Rule):
                 continue
             theirs = ctx.by_series.get(after.series, [])
             ends = [ctx.span_of(m)[1] for m in ctx.booked if m.series == after.series and not m.one_off]
-            if not theirs and not ends:
-                continue  # a model without the other series (one meeting explained alone)
+            unplaceable = any(o.series.id == after.series for o in ctx.empty_occurrences)
+            if not theirs and not ends and not unplaceable and not any(not m.one_off for m in ctx.booked):
+                continue  # a model of one meeting alone, without the other series (explanations)
             for occ in occs:
                 self._post_one(ctx, series_id, occ, theirs, sorted(ends), after.meetings)
 
