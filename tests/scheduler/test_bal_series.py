@@ -4,16 +4,19 @@ coordination conference, and the verifier's checks of order and facilitator."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scheduler.bal_series import bal_series, with_bal
-from scheduler.config import ConfigError
+from scheduler.config import ConfigError, load_config
+from scheduler.explain import why_meeting
 from scheduler.index import index_of
 from scheduler.model import (
     Attendee,
     BalAssignment,
+    BalRollout,
     CadenceKind,
     Meeting,
     MunicipalityConfig,
@@ -274,3 +277,62 @@ def _day(start: datetime) -> str:
 def _clock(meeting: Meeting) -> str:
     start, end = meeting.start.astimezone(TZ), meeting.end.astimezone(TZ)
     return f"{start:%H:%M}-{end:%H:%M}"
+
+
+# --------------------------------------------------------------------------- the example
+
+
+def test_the_examples_first_round_becomes_series_the_config_check_passes() -> None:
+    """examples/ballerup-bal.yaml with a hand-made first round: the leader teams in their own
+    groups, then two schools' teams, two a facilitator, groups as the course's capacity allows."""
+    config = load_config(Path(__file__).resolve().parents[2] / "examples" / "ballerup-bal.yaml")
+    bal = config.bal
+    assert bal is not None and bal.leader_course is not None
+    leaders = [t for t in bal.teams if t.leaders]
+    schools = [t for t in bal.teams if t.unit in ("baltorpskolen", "hedegaardsskolen") and not t.leaders][:12]
+    facilitators = [f.person for f in bal.facilitators]
+    assignments = [
+        BalAssignment(
+            team=t.id, round=1, term="foraar-2027", facilitator=facilitators[i // 2], course_group=1 + i // 3
+        )
+        for i, t in enumerate(leaders)
+    ] + [
+        BalAssignment(
+            team=t.id,
+            round=1,
+            term="foraar-2027",
+            facilitator=facilitators[3 + i // 2],
+            course_group=3 + i // 8,
+        )
+        for i, t in enumerate(schools)
+    ]
+    rollout = BalRollout(
+        municipality=config.municipality, status=PlanStatus.FEASIBLE, rounds_used=1, assignments=assignments
+    )
+    full = with_bal(config, rollout)
+    added = {s.id: s for s in full.series[len(config.series) :]}
+    courses = [s for s in added.values() if s.type == SeriesType.bal_kursus]
+    analyses = [s for s in added.values() if s.type == SeriesType.bal_analyse]
+    assert len(analyses) == len(assignments) and len(courses) == 4
+    assert [c.title for c in courses] == [
+        "BAL-kursus for pædagogiske ledere, runde 1, hold 1",
+        "BAL-kursus for pædagogiske ledere, runde 1, hold 2",
+        "BAL-kursus, runde 1, hold 3",
+        "BAL-kursus, runde 1, hold 4",
+    ]
+    assert {c.site for c in courses} <= {"hedegaardsskolen", "rugvaenget"}
+    assert all(a.after is not None and a.after.series in added for a in analyses)
+    assert all(a.cadence.count == 6 and a.terms == ["foraar-2027"] for a in analyses)
+
+
+def test_why_here_weighs_the_order_against_the_course_session() -> None:
+    """'Hvorfor her?' for Solsikken's first analysis (the course is at Nordskolen, elsewhere, with
+    nobody in common): the days before the course session are ruled out by the order, and later
+    times on its own day are allowed, since the session is part of the comparison."""
+    config = with_bal(bal_config(), bal_rollout("team-2"))
+    plan = solve(config, BAL_TERM, SolveOptions(time_limit=5, workers=1))
+    first = of(plan, "bal-team-2")[0]
+    lines = why_meeting(config, plan, first.uid)
+    order = [line for line in lines if "udelukkes af «Rækkefølge mellem serier»" in line]
+    assert len(order) == 1 and order[0].endswith("men det holdes først onsdag 15/9 kl. 09:00-12:00"), lines
+    assert any("andre tider overholder alle regler (torsdag 16/9" in line for line in lines), lines
