@@ -763,6 +763,7 @@ class _Verifier:
             theirs = ends.get(other_id, [])
             if sum(1 for end in theirs if end <= placed.utc_start) >= n:
                 continue
+            involved = [placed]  # and the n-th meeting, so moving either one finds the problem
             if len(theirs) < n:
                 said = f"har kun {plural_da(len(theirs), 'møde', 'møder')} i planen"
             else:
@@ -770,10 +771,11 @@ class _Verifier:
                     p for p in self.placed if p.meeting.series == other_id and p.utc_end == theirs[n - 1]
                 )
                 said = f"holdes først {nth.when()}"
+                involved.append(nth)
             self.add(
                 "after_series",
                 f"{placed.named()} skal ligge efter {n}. møde i {name}, men det {said}",
-                placed,
+                *involved,
             )
 
     def _facilitator_seat(self, series: Series) -> str | None:

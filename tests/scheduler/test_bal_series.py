@@ -24,6 +24,8 @@ from scheduler.model import (
     PlanStatus,
     SeriesType,
 )
+from scheduler.replan.moves import move_meeting
+from scheduler.replan.proposals import NoProposal
 from scheduler.solve import SolveOptions, solve
 from scheduler.term_dates import TZ, local_datetime
 from scheduler.verify import Violation, format_violations, verify_plan
@@ -208,7 +210,8 @@ def test_an_analysis_before_its_course_session_is_caught(joint: tuple[Municipali
         f"«BAL-analyse: Nordskolen, team 1» tirsdag 14/9 kl. {_clock(first)} skal ligge efter 1. møde i "
         "«BAL-kursus, runde 1, hold 1», men det holdes først onsdag 15/9 kl. 09:00-12:00"
     )
-    assert found[0].meetings == (first.uid,)
+    (course,) = of(plan, COURSE)
+    assert found[0].meetings == (first.uid, course.uid)  # moving either one finds it
 
 
 def test_analyses_without_the_course_session_in_the_plan_are_caught(
@@ -336,3 +339,16 @@ def test_why_here_weighs_the_order_against_the_course_session() -> None:
     order = [line for line in lines if "udelukkes af «Rækkefølge mellem serier»" in line]
     assert len(order) == 1 and order[0].endswith("men det holdes først onsdag 15/9 kl. 09:00-12:00"), lines
     assert any("andre tider overholder alle regler (torsdag 16/9" in line for line in lines), lines
+
+
+def test_moving_the_course_session_after_an_analysis_is_refused_by_the_order(
+    joint: tuple[MunicipalityConfig, Plan],
+) -> None:
+    config, plan = joint
+    (course,) = of(plan, COURSE)
+    later = local_datetime(date(2027, 9, 22), 9 * 60)  # the Wednesday after the first analysis
+    with pytest.raises(NoProposal) as refused:
+        move_meeting(config, plan, course.uid, later)
+    assert any(
+        "skal ligge efter 1. møde i «BAL-kursus, runde 1, hold 1»" in r for r in refused.value.reasons
+    ), refused.value.reasons
