@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from scheduler.bal_series import bal_series, with_bal
+from scheduler.build import build_model
 from scheduler.config import ConfigError, load_config
+from scheduler.context import Occurrence
 from scheduler.explain import why_meeting
+from scheduler.hint import greedy_start
 from scheduler.index import index_of
 from scheduler.model import (
     Attendee,
@@ -352,3 +355,26 @@ def test_moving_the_course_session_after_an_analysis_is_refused_by_the_order(
     assert any(
         "skal ligge efter 1. møde i «BAL-kursus, runde 1, hold 1»" in r for r in refused.value.reasons
     ), refused.value.reasons
+
+
+def test_the_greedy_start_keeps_the_order() -> None:
+    """The warm start's greedy plan puts the analyses after the course session: the course may
+    meet on the term's first Monday at noon, and an analysis that Monday morning is a candidate
+    (only earlier days are ruled out in advance), so the greedy must look at the time."""
+    course = {"sessions": 1, "minutes": 180, "sites": ["skolen"], "window": "12:00-15:00"}
+    sequence = {"analyses": 2, "minutes": 90, "min_gap_days": 7, "max_gap_days": 14, "weekdays": ["mon"]}
+    config = with_bal(
+        bal_config(bal=bal_data(course=course, sequence=sequence)), bal_rollout("team-1", "team-2")
+    )
+    ctx = build_model(config, index_of(config).term(BAL_TERM))
+    assert greedy_start(ctx).left_out == ()
+    hints = dict(zip(ctx.model.proto.solution_hint.vars, ctx.model.proto.solution_hint.values, strict=True))
+
+    def start(occ: Occurrence) -> int:
+        (chosen,) = [o for o in occ.options if hints.get(o.var.index) == 1]
+        return chosen.absolute_start
+
+    (session,) = ctx.by_series[COURSE]
+    course_end = start(session) + session.duration
+    for team in ("bal-team-1", "bal-team-2"):
+        assert all(start(occ) >= course_end for occ in ctx.by_series[team])
