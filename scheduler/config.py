@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scheduler.danish import plural_da
 from scheduler.index import index_of, runs_in
 from scheduler.limits import (
     FAST_LOADER,
@@ -825,8 +826,8 @@ def _after_too_late(
         return None
     if len(theirs) < n:
         return (
-            f"'{other.id}' har kun {len(theirs)} møder i terminen '{term.id}', så intet {n}. møde "
-            "at komme efter"
+            f"'{other.id}' har kun {plural_da(len(theirs), 'møde', 'møder')} i terminen '{term.id}', "
+            f"så intet {n}. møde at komme efter"
         )
     earliest, latest = theirs[n - 1].days[0], ours[0].days[-1]
     if earliest > latest and not ours[0].optional:
@@ -915,7 +916,7 @@ def _check_bal(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:
         elif facilitator.hours_per_week > person.weekly_hours:
             yield (
                 f"{at}.hours_per_week: {facilitator.hours_per_week:g} timer om ugen er mere, end "
-                f"'{person.id}' arbejder ({person.weekly_hours:g} timer, weekly_hours)"
+                f"'{person.id}' arbejder (weekly_hours: {person.weekly_hours:g})"
             )
         if facilitator.person in first_at:
             yield (

@@ -765,16 +765,16 @@ class _Verifier:
                 continue
             involved = [placed]  # and the n-th meeting, so moving either one finds the problem
             if len(theirs) < n:
-                said = f"har kun {plural_da(len(theirs), 'møde', 'møder')} i planen"
+                said = f"den har kun {plural_da(len(theirs), 'møde', 'møder')} i planen"
             else:
                 nth = next(
                     p for p in self.placed if p.meeting.series == other_id and p.utc_end == theirs[n - 1]
                 )
-                said = f"holdes først {nth.when()}"
+                said = f"det holdes først {nth.when()}"
                 involved.append(nth)
             self.add(
                 "after_series",
-                f"{placed.named()} skal ligge efter {n}. møde i {name}, men det {said}",
+                f"{placed.named()} skal ligge efter {n}. møde i {name}, men {said}",
                 *involved,
             )
 

@@ -224,7 +224,7 @@ def test_analyses_without_the_course_session_in_the_plan_are_caught(
     without = plan.model_copy(update={"meetings": [m for m in plan.meetings if m.series != COURSE]})
     found = [v for v in verify_plan(config, without) if v.rule == "after_series"]
     assert len(found) == 2
-    assert found[0].message.endswith("«BAL-kursus, runde 1, hold 1», men det har kun 0 møder i planen")
+    assert found[0].message.endswith("«BAL-kursus, runde 1, hold 1», men den har kun 0 møder i planen")
 
 
 def test_a_second_facilitator_is_caught_once(joint: tuple[MunicipalityConfig, Plan]) -> None:

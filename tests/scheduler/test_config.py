@@ -705,7 +705,7 @@ def test_a_facilitator_is_a_ppr_employee_on_the_staff_listed_once(bal_raw: dict[
         "bal.facilitators[3].person: 'psykolog-c' står også som bal.facilitators[2]; "
         "en facilitator nævnes én gang",
         "bal.facilitators[4].hours_per_week: 30 timer om ugen er mere, end 'psykolog-e' arbejder "
-        "(29.6 timer, weekly_hours)",
+        "(weekly_hours: 29.6)",
         "bal.facilitators[5].base_site: ukendt mødested 'raadhuset' (mente du 'raadhus'?)",
     ]
 
