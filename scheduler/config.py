@@ -51,7 +51,7 @@ from scheduler.model import (
     format_clock,
 )
 from scheduler.roles import KNOWN_ROLES, PPR_ROLES
-from scheduler.term_dates import closed_days_for, series_periods
+from scheduler.term_dates import Period, closed_days_for, series_periods
 from scheduler.validation_da import Lang, clean_loc, format_loc, messages_da
 from scheduler.validation_da import where as place_of
 
@@ -64,7 +64,6 @@ KIND_DA = {
     "person": "person",
     "series": "serie",
     "soft rule": "blød regel",
-    "team": "team",
 }
 """What an id names, in the Danish of 'ukendt rolle 'psykolg''."""
 
@@ -786,6 +785,7 @@ def _check_after(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
     """`after` names another series that meets in every term this one does, with its n-th
     meeting early enough for this series' first period, and no ring of series waiting on each other."""
     index = index_of(config)
+    open_periods = _OpenPeriods(config)
     for i, series in enumerate(config.series):
         after = series.after
         if after is None:
@@ -807,21 +807,40 @@ def _check_after(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]
                     "holdes i; serien skal komme efter et møde i samme termin"
                 )
                 break
-            problem = _after_too_late(config, term, series, other, after.meetings)
+            problem = _after_too_late(open_periods, term, series, other, after.meetings)
             if problem is not None:
                 yield f"{at}.meetings: {problem}"
                 break
     yield from _after_rings(config)
 
 
+class _OpenPeriods:
+    """A series' cadence periods with an open day in a term, computed once per series and term
+    (many teams' analyses name the same course series), closed days once per set of calendars."""
+
+    def __init__(self, config: MunicipalityConfig):
+        self.config = config
+        self._closed: dict[tuple[str, tuple[str, ...]], dict[date, str]] = {}
+        self._periods: dict[tuple[str, str], list[Period]] = {}
+
+    def __call__(self, series: Series, term: Term) -> list[Period]:
+        key = (series.id, term.id)
+        if key not in self._periods:
+            calendars = (term.id, series.calendars)
+            if calendars not in self._closed:
+                self._closed[calendars] = closed_days_for(self.config, term, series)
+            periods = series_periods(series, term, self._closed[calendars])
+            self._periods[key] = [p for p in periods if p.days]
+        return self._periods[key]
+
+
 def _after_too_late(
-    config: MunicipalityConfig, term: Term, series: Series, other: Series, n: int
+    open_periods: _OpenPeriods, term: Term, series: Series, other: Series, n: int
 ) -> str | None:
     """Why the other series' n-th meeting cannot come before this series' first in the term, or
     None: it has fewer open periods, or its n-th open period begins after this one's first ends
     (`per_term` cuts a term into equal parts, so the 2nd of 3 can lie after the 1st of 6)."""
-    theirs = [p for p in series_periods(other, term, closed_days_for(config, term, other)) if p.days]
-    ours = [p for p in series_periods(series, term, closed_days_for(config, term, series)) if p.days]
+    theirs, ours = open_periods(other, term), open_periods(series, term)
     if not ours:
         return None
     if len(theirs) < n:

@@ -786,9 +786,10 @@ class _Verifier:
         return next((key for key, seat in series.seats() if seat.person == facilitator), None)
 
     def _check_facilitators(self) -> None:
-        """A BAL team keeps one facilitator from PPR all through ("følger og understøtter teamenes
-        arbejde i hele kompetenceudviklingsfasen", faq): every analysis of a `bal_analyse` series
-        has the series' facilitator in that seat, or a substitute on the facilitator's absence day."""
+        """A BAL team keeps one facilitator from PPR all through ("som i hele kompetenceudviklings-
+        fasen følger og understøtter teamenes arbejde med BAL", faq-moedestruktur.txt): every
+        analysis of a `bal_analyse` series has the series' facilitator in that seat, or a named
+        substitute on the facilitator's absence day (re-derived here, as for any seat)."""
         for placed in self.placed:
             series = None if placed.meeting.one_off else self.series.get(placed.meeting.series)
             key = None if series is None else self._facilitator_seat(series)
