@@ -6,6 +6,7 @@ of its meetings move together, and a specialist's load only when their seats mov
 else. CP-SAT's built-in neighbourhoods free random or constraint-graph pieces and rarely free
 exactly those. So a neighbourhood here is
 - a series and the series that share one of its people (a whole rhythm, and room to move it),
+  half the time one of the series that meets at more than one weekday and start,
 - one person's meetings (their load, their trips), or
 - one district's meetings.
 
@@ -83,9 +84,14 @@ class Neighbourhoods:
         self._people = sorted(self._by_person)
         self._districts = sorted(self._by_district)
 
-    def draw(self, size: int) -> tuple[str, set[int]]:
-        """(kind, occurrence indices) of about `size` meetings."""
-        kind = self._rng.choice(["series", "series", "person", "district"])
+    def draw(self, size: int, values: list[int]) -> tuple[str, set[int]]:
+        """(kind, occurrence indices) of about `size` meetings; `values` is the best plan, whose
+        irregular series (more than one weekday and start) are worth freeing first."""
+        kind = self._rng.choice(["series", "irregular", "person", "district"])
+        if kind == "irregular":
+            irregular = self._irregular(values)
+            if irregular:
+                return kind, self._grow([self._rng.choice(irregular)], size)
         if kind == "district" and self._districts:
             district = self._rng.choice(self._districts)
             meetings = self._by_district[district]
@@ -100,6 +106,20 @@ class Neighbourhoods:
                 chosen |= {occ.index for occ in self._by_person[colleagues.pop()]}
             return kind, chosen
         return "series", self._grow([self._rng.choice(self._series)], size)
+
+    def _irregular(self, values: list[int]) -> list[str]:
+        """The series that meet at more than one weekday and start in `values`."""
+        irregular = []
+        for series_id in self._series:
+            times = {
+                (option.day.weekday(), option.start)
+                for occ in self._ctx.by_series[series_id]
+                for option in occ.options
+                if values[option.var.index]
+            }
+            if len(times) > 1:
+                irregular.append(series_id)
+        return irregular
 
     def _colleagues(self, pid: str) -> list[str]:
         """Others who share a role with `pid` (drawn last first), then everyone else."""
@@ -183,7 +203,7 @@ def improve(
     size = max(MIN_MEETINGS, total // 8)
     spent, iterations, improvements, stalled = 0.0, 0, 0, 0
     while budget - spent >= subsolve_seconds / 3 and stalled < STALL_ITERATIONS:
-        _, free = neighbourhoods.draw(size)
+        _, free = neighbourhoods.draw(size, incumbent.values)
         _hint(ctx, incumbent.values)
         solver = new_solver(
             time_limit=min(subsolve_seconds, budget - spent),

@@ -34,7 +34,7 @@ def test_a_series_neighbourhood_frees_whole_series() -> None:
     _, ctx, _ = _warm(TWO_DISTRICTS_FILE)
     draws = Neighbourhoods(ctx, seed=3)
     for _ in range(30):
-        kind, free = draws.draw(size=6)
+        kind, free = draws.draw(size=6, values=[0] * len(ctx.model.proto.variables))
         if kind != "series":
             continue
         series = {ctx.occurrences[i].series.id for i in free}
