@@ -1,0 +1,302 @@
+"""The BAL rollout: which team takes BAL in which round, with which facilitator (the same all
+through) and in which course group, as one CP-SAT model.
+
+The decision is `x[team, round, facilitator]`; a team with none waits, at a cost far above the
+rest. Hard and soft rules are the rollout catalogue (`constraints/rollout/`, see
+`scheduler.rollout_rules`); the facts of rounds, minutes and courses are `scheduler.bal_facts`.
+The result is re-checked by the independent `scheduler.verify_rollout` before it is returned, as
+`scheduler.solve.solve` does with a term plan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.bal_facts import bal_rounds, course_of, programme, team_minutes, travel_of
+from scheduler.cpsat import budget_spent, new_solver
+from scheduler.danish import join_da, number_da, plural_da
+from scheduler.index import index_of
+from scheduler.model import BalAssignment, BalRollout, BalTeam, MunicipalityConfig, PlanStatus, RuleCost
+from scheduler.rollout_rules import RolloutContext, load_rollout_rules
+from scheduler.verify_rollout import verify_rollout
+
+_STATUS = {
+    cp_model.OPTIMAL: PlanStatus.OPTIMAL,
+    cp_model.FEASIBLE: PlanStatus.FEASIBLE,
+    cp_model.INFEASIBLE: PlanStatus.INFEASIBLE,
+    cp_model.MODEL_INVALID: PlanStatus.INFEASIBLE,
+}
+
+
+@dataclass
+class RolloutOptions:
+    """How long and how to solve; None takes the config's `planning` setting."""
+
+    time_limit: float | None = None
+    workers: int | None = None
+    seed: int | None = None
+    deterministic: bool | None = None
+    verify: bool = True
+
+
+class RolloutVerificationError(RuntimeError):
+    """The rollout verifier rejected what the solver returned: a bug in a rule, never the user's."""
+
+
+Require = Callable[[RolloutContext], None]
+"""Extra constraints for one solve (e.g. 'this team one round earlier', for `why_round`)."""
+
+
+def build_rollout(config: MunicipalityConfig, *, explain: bool = False) -> RolloutContext:
+    """The rollout model with every rule posted (penalties collected, objective not yet set)."""
+    bal = programme(config)
+    model = cp_model.CpModel()
+    rounds = bal_rounds(config)
+    teams, facilitators = list(bal.teams), list(bal.facilitators)
+    minutes = {(t.id, f.person): team_minutes(config, t, f) for t in teams for f in facilitators}
+    travel = {(t.id, f.person): travel_of(config, t, f) for t in teams for f in facilitators}
+    x = {
+        (t.id, r.number, f.person): model.new_bool_var(f"x[{t.id},{r.number},{f.person}]")
+        for t in teams
+        for r in rounds
+        for f in facilitators
+    }
+    in_round = {}
+    for t in teams:
+        for r in rounds:
+            var = model.new_bool_var(f"in_round[{t.id},{r.number}]")
+            model.add(var == sum(x[t.id, r.number, f.person] for f in facilitators))
+            in_round[t.id, r.number] = var
+    with_facilitator = {}
+    for t in teams:
+        for f in facilitators:
+            var = model.new_bool_var(f"with[{t.id},{f.person}]")
+            model.add(var == sum(x[t.id, r.number, f.person] for r in rounds))
+            with_facilitator[t.id, f.person] = var
+    waiting = {}
+    for t in teams:
+        var = model.new_bool_var(f"waiting[{t.id}]")
+        model.add(var + sum(in_round[t.id, r.number] for r in rounds) == 1)  # one round, or waits
+        waiting[t.id] = var
+    ctx = RolloutContext(
+        config=config,
+        bal=bal,
+        index=index_of(config),
+        model=model,
+        rounds=rounds,
+        teams=teams,
+        facilitators=facilitators,
+        minutes=minutes,
+        travel=travel,
+        x=x,
+        in_round=in_round,
+        with_facilitator=with_facilitator,
+        waiting=waiting,
+        explain=explain,
+    )
+    for rule in load_rollout_rules():
+        rule.post(ctx)
+    return ctx
+
+
+def objective_of(ctx: RolloutContext) -> cp_model.LinearExprT:
+    """The weighted sum of the soft rules' penalty terms."""
+    weights = {r.name: ctx.weight(r.name, r.default_weight) for r in load_rollout_rules()}
+    return sum(weights[rule] * expr for rule, expr in ctx.penalties)
+
+
+def plan_rollout(
+    config: MunicipalityConfig, options: RolloutOptions | None = None, require: Require | None = None
+) -> BalRollout:
+    """The best rollout found in the time limit, verified; `require` adds constraints first."""
+    options = options or RolloutOptions()
+    planning = config.planning
+    started = time.monotonic()
+    ctx = build_rollout(config)
+    if require is not None:
+        require(ctx)
+    ctx.model.minimize(objective_of(ctx))
+    solver = new_solver(
+        time_limit=options.time_limit if options.time_limit is not None else planning.time_limit_seconds,
+        workers=options.workers if options.workers is not None else planning.workers,
+        seed=options.seed if options.seed is not None else planning.seed,
+        deterministic=options.deterministic if options.deterministic is not None else planning.deterministic,
+    )
+    status = solver.solve(ctx.model)
+    rollout = read_rollout(ctx, solver, status, budget_spent(solver, started))
+    if options.verify and rollout.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        problems = verify_rollout(config, rollout)
+        if problems:
+            raise RolloutVerificationError("\n".join(problems))
+    return rollout
+
+
+def read_rollout(ctx: RolloutContext, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, seconds: float) -> BalRollout:
+    """The solver's answer as a `BalRollout`, with its course groups, hours and Danish summary."""
+    config = ctx.config
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        answer = _STATUS.get(status, PlanStatus.UNKNOWN)
+        why = (
+            "ingen udrulning opfylder de faste regler (fx ledere først med for få facilitatortimer i runde 1)"
+            if answer == PlanStatus.INFEASIBLE
+            else "ingen udrulning fundet inden for tidsgrænsen"
+        )
+        return BalRollout(
+            municipality=config.municipality,
+            status=answer,
+            rounds_used=0,
+            solve_seconds=round(seconds, 2),
+            waiting=[t.id for t in ctx.teams],
+            explanation=[f"BAL-udrulning: {why}."],
+        )
+    placed: dict[str, tuple[int, str]] = {}
+    for (team, number, facilitator), var in ctx.x.items():
+        if solver.boolean_value(var):
+            placed[team] = (number, facilitator)
+    groups = _groups(ctx, solver, placed)
+    terms = {r.number: r.term for r in ctx.rounds}
+    assignments = [
+        BalAssignment(
+            team=t.id,
+            round=placed[t.id][0],
+            term=terms[placed[t.id][0]],
+            facilitator=placed[t.id][1],
+            course_group=groups[t.id],
+        )
+        for t in ctx.teams
+        if t.id in placed
+    ]
+    rounds_used = max((a.round for a in assignments), default=0)
+    waiting = [t.id for t in ctx.teams if t.id not in placed]
+    rollout = BalRollout(
+        municipality=config.municipality,
+        status=_STATUS[status],
+        rounds_used=rounds_used,
+        objective=solver.objective_value,
+        best_bound=solver.best_objective_bound,
+        solve_seconds=round(seconds, 2),
+        assignments=assignments,
+        waiting=waiting,
+        facilitator_hours=facilitator_hours(ctx, placed, rounds_used),
+        rule_costs=_rule_costs(ctx, solver),
+    )
+    rollout.explanation = summary_da(config, rollout)
+    return rollout
+
+
+def facilitator_hours(
+    ctx: RolloutContext, placed: dict[str, tuple[int, str]], rounds_used: int
+) -> dict[str, list[float]]:
+    """Facilitator -> BAL hours a week in each round up to the last one used."""
+    minutes = {(f.person, r.number): 0 for f in ctx.facilitators for r in ctx.rounds}
+    for team, (number, facilitator) in placed.items():
+        minutes[facilitator, number] += ctx.minutes[team, facilitator]
+    weeks = {r.number: r.weeks for r in ctx.rounds}
+    return {
+        f.person: [round(minutes[f.person, n] / 60 / weeks[n], 2) for n in range(1, rounds_used + 1)]
+        for f in ctx.facilitators
+    }
+
+
+def _rule_costs(ctx: RolloutContext, solver: cp_model.CpSolver) -> list[RuleCost]:
+    totals: dict[str, int] = {}
+    for name, expr in ctx.penalties:
+        totals[name] = totals.get(name, 0) + int(solver.value(expr))
+    costs = []
+    for rule in load_rollout_rules():
+        if rule.level != "soft":
+            continue
+        weight = ctx.weight(rule.name, rule.default_weight)
+        count = totals.get(rule.name, 0)
+        costs.append(
+            RuleCost(
+                rule=rule.name,
+                title_da=rule.title_da,
+                level="soft",
+                weight=weight,
+                violations=count,
+                cost=weight * count,
+            )
+        )
+    return costs
+
+
+def _groups(
+    ctx: RolloutContext, solver: cp_model.CpSolver, placed: dict[str, tuple[int, str]]
+) -> dict[str, int]:
+    """Team -> its course group's number in its round: leader groups first, then the others in
+    order. Groups of a course with `max_groups` are the model's slots; the rest are packed here
+    (largest team first into the first group with room), which any number of groups allows."""
+    by_id = {t.id: t for t in ctx.teams}
+    per_round: dict[int, list[list[str]]] = {r.number: [] for r in ctx.rounds}
+    for slot in ctx.slots:
+        members = [tid for tid, var in slot.members.items() if solver.boolean_value(var)]
+        if members:
+            per_round[slot.round].append(members)
+    modelled = {t for slot in ctx.slots for t in slot.members}
+    for rnd in ctx.rounds:
+        loose = [by_id[t] for t, (n, _) in placed.items() if n == rnd.number and t not in modelled]
+        for leaders in (True, False):
+            kind = [t for t in loose if t.leaders == leaders]
+            per_round[rnd.number].extend(pack_groups(kind, lambda t: course_of(ctx.bal, t).capacity))
+    numbers: dict[str, int] = {}
+    for groups in per_round.values():
+        ordered = sorted(groups, key=lambda g: not by_id[g[0]].leaders)  # stable: leader groups first
+        for k, group in enumerate(ordered, start=1):
+            for tid in group:
+                numbers[tid] = k
+    return numbers
+
+
+def pack_groups(teams: list[BalTeam], capacity: Callable[[BalTeam], int]) -> list[list[str]]:
+    """Teams into groups, largest first (list order on a tie), each into the first group with room."""
+    groups: list[tuple[int, list[str]]] = []
+    for team in sorted(teams, key=lambda t: -t.size):
+        for k, (used, members) in enumerate(groups):
+            if used + team.size <= capacity(team):
+                groups[k] = (used + team.size, [*members, team.id])
+                break
+        else:
+            groups.append((team.size, [team.id]))
+    return [members for _, members in groups]
+
+
+def summary_da(config: MunicipalityConfig, rollout: BalRollout) -> list[str]:
+    """The rollout in a few Danish lines: when all are through, who waits."""
+    bal = programme(config)
+    rounds = {r.number: r for r in bal_rounds(config)}
+    index = index_of(config)
+    names = {t.id: t.name for t in bal.teams}
+    total = len(bal.teams)
+    lines = []
+    if not rollout.waiting and rollout.rounds_used:
+        last = rounds[rollout.rounds_used]
+        lines.append(
+            f"Alle {plural_da(total, 'team', 'team')} er igennem efter "
+            f"{plural_da(rollout.rounds_used, 'runde', 'runder')} (sidst {last.name})."
+        )
+    else:
+        through = total - len(rollout.waiting)
+        lines.append(
+            f"{through} af {plural_da(total, 'team', 'team')} når igennem inden for "
+            f"{plural_da(bal.max_rounds, 'runde', 'runder')}; "
+            f"{plural_da(len(rollout.waiting), 'team venter', 'team venter')}: "
+            f"{join_da([names[t] for t in rollout.waiting[:10]])}"
+            + (" …" if len(rollout.waiting) > 10 else "")
+            + "."
+        )
+    busiest = max(
+        ((f, max(hours, default=0.0)) for f, hours in rollout.facilitator_hours.items()),
+        key=lambda item: item[1],
+        default=None,
+    )
+    if busiest is not None and busiest[1] > 0:
+        lines.append(
+            f"Travleste facilitator: {index.person_name(busiest[0])} med {number_da(busiest[1])} timer om "
+            "ugen i sin travleste runde."
+        )
+    return lines
