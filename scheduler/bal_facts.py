@@ -97,3 +97,22 @@ def course_of(bal: BalProgramme, team: BalTeam) -> BalCourse:
 def shares_groups(bal: BalProgramme, team: BalTeam, other: BalTeam) -> bool:
     """Whether two teams may sit in one course group: leader teams only with leader teams."""
     return team.leaders == other.leaders
+
+
+def hours_per_week(
+    config: MunicipalityConfig, placed: dict[str, tuple[int, str]], rounds_used: int
+) -> dict[str, list[float]]:
+    """Facilitator -> BAL hours a week in each round 1..rounds_used, from team -> (round,
+    facilitator); unknown teams or facilitators are left out (the verifier names them)."""
+    bal = programme(config)
+    teams = {t.id: t for t in bal.teams}
+    facilitators = {f.person: f for f in bal.facilitators}
+    weeks = {r.number: r.weeks for r in bal_rounds(config)}
+    minutes = {(f, n): 0 for f in facilitators for n in range(1, rounds_used + 1)}
+    for team, (number, person) in placed.items():
+        if team in teams and person in facilitators and (person, number) in minutes:
+            minutes[person, number] += team_minutes(config, teams[team], facilitators[person])
+    return {
+        f: [round(minutes[f, n] / 60 / weeks.get(n, bal.round_weeks), 2) for n in range(1, rounds_used + 1)]
+        for f in facilitators
+    }

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.bal_facts import bal_rounds, course_of, programme, team_minutes, travel_of
+from scheduler.bal_facts import bal_rounds, course_of, hours_per_week, programme, team_minutes, travel_of
+from scheduler.bal_greedy import Placement, greedy_rollout
 from scheduler.cpsat import budget_spent, new_solver
 from scheduler.danish import join_da, number_da, plural_da
 from scheduler.index import index_of
 from scheduler.model import BalAssignment, BalRollout, BalTeam, MunicipalityConfig, PlanStatus, RuleCost
-from scheduler.rollout_rules import RolloutContext, load_rollout_rules
+from scheduler.rollout_rules import GroupSlot, RolloutContext, load_rollout_rules
 from scheduler.verify_rollout import verify_rollout
 
 _STATUS = {
@@ -109,6 +110,52 @@ def objective_of(ctx: RolloutContext) -> cp_model.LinearExprT:
     return sum(weights[rule] * expr for rule, expr in ctx.penalties)
 
 
+def warm_start(ctx: RolloutContext, seed: int) -> None:
+    """Hint the greedy rollout in full: its decisions, then every variable of the model as the
+    solver completes them with the decisions fixed (a fraction of a second).
+
+    A partial hint was not enough: on 200 teams CP-SAT's LP workers answered "everyone waits" or
+    nothing in 10 s, with the complete hint they start from the greedy's rollout (2026-12-01)."""
+    add_hint(ctx, greedy_rollout(ctx.config))
+    first = new_solver(time_limit=5, workers=1, seed=seed, fix_to_hints=True, first_solution=True)
+    if first.solve(ctx.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return  # the greedy's hint stays; the search repairs it
+    values = list(first.response_proto.solution)
+    ctx.model.clear_hints()
+    ctx.model.proto.solution_hint.vars.extend(range(len(values)))
+    ctx.model.proto.solution_hint.values.extend(values)
+
+
+def add_hint(ctx: RolloutContext, placed: dict[str, Placement]) -> None:
+    """Hint a complete rollout (`scheduler.bal_greedy`): every decision and course-group slot.
+
+    Slots are filled fullest first (the model's order among a round's groups), so a greedy group
+    k goes to the slot of its rank by seats."""
+    for (team, number, facilitator), var in ctx.x.items():
+        at = placed.get(team)
+        ctx.model.add_hint(var, at is not None and at.round == number and at.facilitator == facilitator)
+    for team, var in ctx.waiting.items():
+        ctx.model.add_hint(var, team not in placed)
+    by_id = {t.id: t for t in ctx.teams}
+    for number in ctx.round_numbers():
+        slots_by_course: dict[int, list[GroupSlot]] = {}
+        for slot in ctx.slots:
+            if slot.round == number:
+                slots_by_course.setdefault(id(slot.course), []).append(slot)
+        for slots in slots_by_course.values():
+            course = slots[0].course
+            members: dict[int, list[str]] = {}
+            for team, at in placed.items():
+                if at.round == number and course_of(ctx.bal, by_id[team]) is course:
+                    members.setdefault(at.group, []).append(team)
+            ranked = sorted(members.values(), key=lambda g: -sum(by_id[t].size for t in g))
+            for slot, group in zip(slots, ranked + [[]] * len(slots), strict=False):
+                for team, var in slot.members.items():
+                    ctx.model.add_hint(var, team in group)
+                if slot.leaders is not None and group:
+                    ctx.model.add_hint(slot.leaders, by_id[group[0]].leaders)
+
+
 def plan_rollout(
     config: MunicipalityConfig, options: RolloutOptions | None = None, require: Require | None = None
 ) -> BalRollout:
@@ -117,13 +164,15 @@ def plan_rollout(
     planning = config.planning
     started = time.monotonic()
     ctx = build_rollout(config)
+    ctx.model.minimize(objective_of(ctx))
+    seed = options.seed if options.seed is not None else planning.seed
+    warm_start(ctx, seed)
     if require is not None:
         require(ctx)
-    ctx.model.minimize(objective_of(ctx))
     solver = new_solver(
         time_limit=options.time_limit if options.time_limit is not None else planning.time_limit_seconds,
         workers=options.workers if options.workers is not None else planning.workers,
-        seed=options.seed if options.seed is not None else planning.seed,
+        seed=seed,
         deterministic=options.deterministic if options.deterministic is not None else planning.deterministic,
     )
     status = solver.solve(ctx.model)
@@ -135,7 +184,9 @@ def plan_rollout(
     return rollout
 
 
-def read_rollout(ctx: RolloutContext, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, seconds: float) -> BalRollout:
+def read_rollout(
+    ctx: RolloutContext, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, seconds: float
+) -> BalRollout:
     """The solver's answer as a `BalRollout`, with its course groups, hours and Danish summary."""
     config = ctx.config
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -181,25 +232,11 @@ def read_rollout(ctx: RolloutContext, solver: cp_model.CpSolver, status: cp_mode
         solve_seconds=round(seconds, 2),
         assignments=assignments,
         waiting=waiting,
-        facilitator_hours=facilitator_hours(ctx, placed, rounds_used),
+        facilitator_hours=hours_per_week(config, placed, rounds_used),
         rule_costs=_rule_costs(ctx, solver),
     )
     rollout.explanation = summary_da(config, rollout)
     return rollout
-
-
-def facilitator_hours(
-    ctx: RolloutContext, placed: dict[str, tuple[int, str]], rounds_used: int
-) -> dict[str, list[float]]:
-    """Facilitator -> BAL hours a week in each round up to the last one used."""
-    minutes = {(f.person, r.number): 0 for f in ctx.facilitators for r in ctx.rounds}
-    for team, (number, facilitator) in placed.items():
-        minutes[facilitator, number] += ctx.minutes[team, facilitator]
-    weeks = {r.number: r.weeks for r in ctx.rounds}
-    return {
-        f.person: [round(minutes[f.person, n] / 60 / weeks[n], 2) for n in range(1, rounds_used + 1)]
-        for f in ctx.facilitators
-    }
 
 
 def _rule_costs(ctx: RolloutContext, solver: cp_model.CpSolver) -> list[RuleCost]:

@@ -1,0 +1,84 @@
+"""A quick rollout that keeps every hard rule, as the rollout solver's warm start.
+
+Without it CP-SAT's first answer on 200 teams is "everyone waits", and it does not get far from
+there in seconds. Leader teams come first, then each institution's teams together; each team goes
+to the earliest round where a facilitator has the hours (one who already serves the institution
+first, else the one with the most hours left), the institution is under its cap and a course group
+has room. Deterministic: no randomness, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.bal_facts import allowance_minutes, bal_rounds, course_of, programme, team_minutes
+from scheduler.model import BalCourse, BalTeam, MunicipalityConfig
+
+
+@dataclass(frozen=True)
+class Placement:
+    round: int
+    facilitator: str
+    group: int
+    """the team's course group among its course's groups of the round, 1-based"""
+
+
+def greedy_rollout(config: MunicipalityConfig) -> dict[str, Placement]:
+    """Team id -> its placement; a team missing from the answer waits."""
+    bal = programme(config)
+    rounds = bal_rounds(config)
+    facilitators = {f.person: f for f in bal.facilitators}
+    left = {(f.person, r.number): allowance_minutes(f, r.weeks) for f in bal.facilitators for r in rounds}
+    per_unit: dict[tuple[str, int], int] = {}
+    serves: dict[str, set[str]] = {f: set() for f in facilitators}
+    groups: dict[tuple[int, int], list[tuple[bool, int]]] = {}
+    """(round, id of the course) -> per group: (leader group?, seats taken)"""
+    cap = bal.priorities.max_teams_per_institution
+    order = sorted(
+        enumerate(bal.teams), key=lambda it: (not it[1].leaders, _first_of_unit(bal.teams, it[1]), it[0])
+    )
+    placed: dict[str, Placement] = {}
+    for _, team in order:
+        course = course_of(bal, team)
+        if team.size > course.capacity:
+            continue
+        last = 1 if team.leaders and bal.priorities.leaders_first else len(rounds)
+        for rnd in rounds[:last]:
+            if cap is not None and per_unit.get((team.unit, rnd.number), 0) >= cap:
+                continue
+            group = _group_with_room(groups.setdefault((rnd.number, id(course)), []), team, course)
+            if group is None:
+                continue
+            fits = [
+                f for f in facilitators if team_minutes(config, team, facilitators[f]) <= left[f, rnd.number]
+            ]
+            if not fits:
+                continue
+            chosen = max(fits, key=lambda f: (team.unit in serves[f], left[f, rnd.number]))
+            left[chosen, rnd.number] -= team_minutes(config, team, facilitators[chosen])
+            per_unit[team.unit, rnd.number] = per_unit.get((team.unit, rnd.number), 0) + 1
+            serves[chosen].add(team.unit)
+            taken = groups[rnd.number, id(course)]
+            if group == len(taken):
+                taken.append((team.leaders, 0))
+            kind, seats = taken[group]
+            taken[group] = (kind, seats + team.size)
+            placed[team.id] = Placement(rnd.number, chosen, group + 1)
+            break
+    return placed
+
+
+def _first_of_unit(teams: list[BalTeam], team: BalTeam) -> int:
+    """Where the team's institution first appears in the list: institutions stay together."""
+    return next(i for i, t in enumerate(teams) if t.unit == team.unit)
+
+
+def _group_with_room(taken: list[tuple[bool, int]], team: BalTeam, course: BalCourse) -> int | None:
+    """The 0-based index of the first group of the team's kind with room, len(taken) for a new
+    one, None when the course's groups are all taken."""
+    for k, (leaders, seats) in enumerate(taken):
+        if leaders == team.leaders and seats + team.size <= course.capacity:
+            return k
+    if course.max_groups is not None and len(taken) >= course.max_groups:
+        return None
+    return len(taken)
