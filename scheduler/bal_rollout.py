@@ -110,20 +110,22 @@ def objective_of(ctx: RolloutContext) -> cp_model.LinearExprT:
     return sum(weights[rule] * expr for rule, expr in ctx.penalties)
 
 
-def warm_start(ctx: RolloutContext, seed: int) -> None:
+def warm_start(ctx: RolloutContext, seed: int) -> cp_model.CpSolver | None:
     """Hint the greedy rollout in full: its decisions, then every variable of the model as the
     solver completes them with the decisions fixed (a fraction of a second).
 
     A partial hint was not enough: on 200 teams CP-SAT's LP workers answered "everyone waits" or
-    nothing in 10 s, with the complete hint they start from the greedy's rollout (2026-12-01)."""
+    nothing in 10 s, with the complete hint they start from the greedy's rollout (2026-12-01).
+    Returns the solver holding that rollout (None when the greedy's hint did not complete)."""
     add_hint(ctx, greedy_rollout(ctx.config))
     first = new_solver(time_limit=5, workers=1, seed=seed, fix_to_hints=True, first_solution=True)
     if first.solve(ctx.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return  # the greedy's hint stays; the search repairs it
+        return None  # the greedy's hint stays; the search repairs it
     values = list(first.response_proto.solution)
     ctx.model.clear_hints()
     ctx.model.proto.solution_hint.vars.extend(range(len(values)))
     ctx.model.proto.solution_hint.values.extend(values)
+    return first
 
 
 def add_hint(ctx: RolloutContext, placed: dict[str, Placement]) -> None:
@@ -166,9 +168,10 @@ def plan_rollout(
     ctx = build_rollout(config)
     ctx.model.minimize(objective_of(ctx))
     seed = options.seed if options.seed is not None else planning.seed
-    warm_start(ctx, seed)
+    start = warm_start(ctx, seed)
     if require is not None:
         require(ctx)
+        start = None  # the greedy's rollout need not meet what is required
     solver = new_solver(
         time_limit=options.time_limit if options.time_limit is not None else planning.time_limit_seconds,
         workers=options.workers if options.workers is not None else planning.workers,
@@ -176,7 +179,14 @@ def plan_rollout(
         deterministic=options.deterministic if options.deterministic is not None else planning.deterministic,
     )
     status = solver.solve(ctx.model)
-    rollout = read_rollout(ctx, solver, status, budget_spent(solver, started))
+    if start is not None and (
+        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value > start.objective_value
+    ):
+        # with one worker and a short limit CP-SAT's root LP can take the whole budget before it
+        # reports the hinted rollout: the greedy's stands (seen at 5 s on 200 teams, 2026-12-01)
+        rollout = read_rollout(ctx, start, cp_model.FEASIBLE, budget_spent(solver, started))
+    else:
+        rollout = read_rollout(ctx, solver, status, budget_spent(solver, started))
     if options.verify and rollout.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         problems = verify_rollout(config, rollout)
         if problems:
