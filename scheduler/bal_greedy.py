@@ -23,8 +23,11 @@ class Placement:
     """the team's course group among its course's groups of the round, 1-based"""
 
 
-def greedy_rollout(config: MunicipalityConfig) -> dict[str, Placement]:
-    """Team id -> its placement; a team missing from the answer waits."""
+def greedy_rollout(
+    config: MunicipalityConfig, earlier: tuple[str, int] | None = None
+) -> dict[str, Placement]:
+    """Team id -> its placement; a team missing from the answer waits. `earlier=(team, k)`: that
+    team goes first, into a round before k (when it fits one)."""
     bal = programme(config)
     rounds = bal_rounds(config)
     facilitators = {f.person: f for f in bal.facilitators}
@@ -34,8 +37,10 @@ def greedy_rollout(config: MunicipalityConfig) -> dict[str, Placement]:
     groups: dict[tuple[int, int], list[tuple[bool, int]]] = {}
     """(round, id of the course) -> per group: (leader group?, seats taken)"""
     cap = bal.priorities.max_teams_per_institution
+    pinned = earlier[0] if earlier is not None else None
     order = sorted(
-        enumerate(bal.teams), key=lambda it: (not it[1].leaders, _first_of_unit(bal.teams, it[1]), it[0])
+        enumerate(bal.teams),
+        key=lambda it: (it[1].id != pinned, not it[1].leaders, _first_of_unit(bal.teams, it[1]), it[0]),
     )
     placed: dict[str, Placement] = {}
     for _, team in order:
@@ -43,6 +48,8 @@ def greedy_rollout(config: MunicipalityConfig) -> dict[str, Placement]:
         if team.size > course.capacity:
             continue
         last = 1 if team.leaders and bal.priorities.leaders_first else len(rounds)
+        if earlier is not None and team.id == pinned:
+            last = min(last, earlier[1] - 1)
         for rnd in rounds[:last]:
             if cap is not None and per_unit.get((team.unit, rnd.number), 0) >= cap:
                 continue

@@ -48,10 +48,6 @@ class RolloutVerificationError(RuntimeError):
     """The rollout verifier rejected what the solver returned: a bug in a rule, never the user's."""
 
 
-Require = Callable[[RolloutContext], None]
-"""Extra constraints for one solve (e.g. 'this team one round earlier', for `why_round`)."""
-
-
 def build_rollout(config: MunicipalityConfig, *, explain: bool = False) -> RolloutContext:
     """The rollout model with every rule posted (penalties collected, objective not yet set)."""
     bal = programme(config)
@@ -110,14 +106,16 @@ def objective_of(ctx: RolloutContext) -> cp_model.LinearExprT:
     return sum(weights[rule] * expr for rule, expr in ctx.penalties)
 
 
-def warm_start(ctx: RolloutContext, seed: int) -> cp_model.CpSolver | None:
+def warm_start(
+    ctx: RolloutContext, seed: int, earlier: tuple[str, int] | None = None
+) -> cp_model.CpSolver | None:
     """Hint the greedy rollout in full: its decisions, then every variable of the model as the
     solver completes them with the decisions fixed (a fraction of a second).
 
     A partial hint was not enough: on 200 teams CP-SAT's LP workers answered "everyone waits" or
     nothing in 10 s, with the complete hint they start from the greedy's rollout (2026-12-01).
     Returns the solver holding that rollout (None when the greedy's hint did not complete)."""
-    add_hint(ctx, greedy_rollout(ctx.config))
+    add_hint(ctx, greedy_rollout(ctx.config, earlier))
     first = new_solver(time_limit=5, workers=1, seed=seed, fix_to_hints=True, first_solution=True)
     if first.solve(ctx.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None  # the greedy's hint stays; the search repairs it
@@ -159,19 +157,22 @@ def add_hint(ctx: RolloutContext, placed: dict[str, Placement]) -> None:
 
 
 def plan_rollout(
-    config: MunicipalityConfig, options: RolloutOptions | None = None, require: Require | None = None
+    config: MunicipalityConfig,
+    options: RolloutOptions | None = None,
+    earlier: tuple[str, int] | None = None,
 ) -> BalRollout:
-    """The best rollout found in the time limit, verified; `require` adds constraints first."""
+    """The best rollout found in the time limit, verified. `earlier=(team, k)`: that team in a
+    round before k (for 'why this round?')."""
     options = options or RolloutOptions()
     planning = config.planning
     started = time.monotonic()
     ctx = build_rollout(config)
     ctx.model.minimize(objective_of(ctx))
     seed = options.seed if options.seed is not None else planning.seed
-    start = warm_start(ctx, seed)
-    if require is not None:
-        require(ctx)
-        start = None  # the greedy's rollout need not meet what is required
+    if earlier is not None:
+        team, before = earlier
+        ctx.model.add(sum(ctx.in_round[team, n] for n in ctx.round_numbers() if n < before) == 1)
+    start = warm_start(ctx, seed, earlier)
     solver = new_solver(
         time_limit=options.time_limit if options.time_limit is not None else planning.time_limit_seconds,
         workers=options.workers if options.workers is not None else planning.workers,
