@@ -10,6 +10,7 @@ The result is re-checked by the independent `scheduler.verify_rollout` before it
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -156,43 +157,139 @@ def add_hint(ctx: RolloutContext, placed: dict[str, Placement]) -> None:
                     ctx.model.add_hint(slot.leaders, by_id[group[0]].leaders)
 
 
+FULL_SHARE = 0.25
+"""The share of the time limit for one solve of the whole model (small rollouts end there, proved
+optimal); the rest goes to the neighbourhood search (`improve`)."""
+
+STEP_SECONDS = 0.5
+"""The time limit of one neighbourhood's solve."""
+
+
 def plan_rollout(
     config: MunicipalityConfig,
     options: RolloutOptions | None = None,
     earlier: tuple[str, int] | None = None,
 ) -> BalRollout:
     """The best rollout found in the time limit, verified. `earlier=(team, k)`: that team in a
-    round before k (for 'why this round?')."""
+    round before k (for 'why this round?').
+
+    The greedy's rollout is the start; a solve of the whole model may prove the optimum (small
+    rollouts); else a neighbourhood search improves the best rollout step by step."""
     options = options or RolloutOptions()
     planning = config.planning
     started = time.monotonic()
     ctx = build_rollout(config)
     ctx.model.minimize(objective_of(ctx))
     seed = options.seed if options.seed is not None else planning.seed
+    limit = options.time_limit if options.time_limit is not None else planning.time_limit_seconds
+    workers = options.workers if options.workers is not None else planning.workers
+    deterministic = options.deterministic if options.deterministic is not None else planning.deterministic
     if earlier is not None:
         team, before = earlier
         ctx.model.add(sum(ctx.in_round[team, n] for n in ctx.round_numbers() if n < before) == 1)
-    start = warm_start(ctx, seed, earlier)
+    best = warm_start(ctx, seed, earlier)
     solver = new_solver(
-        time_limit=options.time_limit if options.time_limit is not None else planning.time_limit_seconds,
-        workers=options.workers if options.workers is not None else planning.workers,
-        seed=seed,
-        deterministic=options.deterministic if options.deterministic is not None else planning.deterministic,
+        time_limit=limit * FULL_SHARE, workers=workers, seed=seed, deterministic=deterministic
     )
     status = solver.solve(ctx.model)
-    if start is not None and (
-        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value > start.objective_value
+    spent = budget_spent(solver, started)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
+        best is None or status == cp_model.OPTIMAL or solver.objective_value <= best.objective_value
     ):
-        # with one worker and a short limit CP-SAT's root LP can take the whole budget before it
-        # reports the hinted rollout: the greedy's stands (seen at 5 s on 200 teams, 2026-12-01)
-        rollout = read_rollout(ctx, start, cp_model.FEASIBLE, budget_spent(solver, started))
-    else:
-        rollout = read_rollout(ctx, solver, status, budget_spent(solver, started))
+        best = solver
+    if best is None:
+        return _checked(config, options, read_rollout(ctx, solver, status, spent))
+    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    if status != cp_model.OPTIMAL:
+        steps = max(1, int(limit * (1 - FULL_SHARE) / STEP_SECONDS))
+        best, used = improve(ctx, best, steps, seed, workers, deterministic, started + limit)
+        spent += used
+        status = cp_model.FEASIBLE
+    rollout = read_rollout(ctx, best, status, spent)
+    rollout.best_bound = bound
+    return _checked(config, options, rollout)
+
+
+def _checked(config: MunicipalityConfig, options: RolloutOptions, rollout: BalRollout) -> BalRollout:
+    """The rollout after the independent verifier agreed (`RolloutVerificationError` if not)."""
     if options.verify and rollout.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         problems = verify_rollout(config, rollout)
         if problems:
             raise RolloutVerificationError("\n".join(problems))
     return rollout
+
+
+def improve(
+    ctx: RolloutContext,
+    best: cp_model.CpSolver,
+    steps: int,
+    seed: int,
+    workers: int,
+    deterministic: bool,
+    deadline: float,
+) -> tuple[cp_model.CpSolver, float]:
+    """Large neighbourhood search: free the teams of a few facilitators, of a few institutions or
+    of two rounds (one of them the last), fix every other team where it is, re-solve, keep the
+    rollout when it is no worse. Returns the best solver and the budget used (work units in
+    deterministic mode, so a seed gives one answer on any machine; the wall-clock `deadline` only
+    cuts a non-deterministic search short).
+
+    CP-SAT's own search with one or two workers stayed at the greedy's rollout for 10 s on 200
+    teams (its LNS workers need more threads, the root LP took the rest, 2026-12-01)."""
+    rng = random.Random(seed)
+    options: dict[str, list[tuple[int, str, cp_model.IntVar]]] = {t.id: [] for t in ctx.teams}
+    for (tid, number, facilitator), var in ctx.x.items():
+        options[tid].append((number, facilitator, var))
+    units = sorted({t.unit for t in ctx.teams})
+    used = 0.0
+    for step in range(steps):
+        if not deterministic and time.monotonic() > deadline:
+            break
+        where = {t: _where(best, choices) for t, choices in options.items()}
+        kind = step % 3
+        if kind == 0:  # the busiest and the least busy facilitator (per hour they give) and one more
+            load = {f.person: 0.0 for f in ctx.facilitators}
+            for t, w in where.items():
+                if w is not None:
+                    load[w[1]] += ctx.minutes[t, w[1]]
+            share = sorted(ctx.facilitators, key=lambda f: (load[f.person] / f.hours_per_week, f.person))
+            chosen = {share[0].person, share[-1].person, rng.choice(share).person}
+            free = {t for t, w in where.items() if w is None or w[1] in chosen}
+        elif kind == 1:
+            picked = set(rng.sample(units, min(2, len(units))))
+            free = {t.id for t in ctx.teams if t.unit in picked or where[t.id] is None}
+        else:
+            last = max((w[0] for w in where.values() if w is not None), default=1)
+            other = rng.randint(1, max(1, last - 1))
+            free = {t for t, w in where.items() if w is None or w[0] in (last, other)}
+        sub = ctx.model.clone()
+        sub.clear_hints()
+        values = best.response_proto.solution
+        sub.proto.solution_hint.vars.extend(range(len(values)))
+        sub.proto.solution_hint.values.extend(values)
+        for team, choices in options.items():
+            if team in free:
+                continue
+            for var in [*(v for _, _, v in choices), ctx.waiting[team]]:
+                value = values[var.index]
+                domain = sub.proto.variables[var.index].domain
+                domain.clear()
+                domain.extend([value, value])
+        solver = new_solver(
+            time_limit=STEP_SECONDS, workers=workers, seed=seed + step, deterministic=deterministic
+        )
+        status = solver.solve(sub)
+        used += budget_spent(solver, time.monotonic() - solver.wall_time)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= best.objective_value:
+            best = solver
+    return best, used
+
+
+def _where(
+    solver: cp_model.CpSolver, choices: list[tuple[int, str, cp_model.IntVar]]
+) -> tuple[int, str] | None:
+    """(round, facilitator) of a team in the solver's rollout, None when it waits."""
+    return next(((n, f) for n, f, var in choices if solver.boolean_value(var)), None)
 
 
 def read_rollout(
