@@ -24,7 +24,7 @@ def rollout_lines(config: MunicipalityConfig, rollout: BalRollout) -> list[str]:
     for rnd in rounds[: rollout.rounds_used]:
         n_groups = sum(1 for r, _ in groups if r == rnd.number)
         lines.append(
-            f"  {rnd.name.capitalize()}: {plural_da(per_round[rnd.number], 'team', 'team')}, "
+            f"  {rnd.name[:1].upper()}{rnd.name[1:]}: {plural_da(per_round[rnd.number], 'team', 'team')}, "
             f"{plural_da(n_groups, 'kursushold', 'kursushold')}, {plural_da(rnd.weeks, 'uge', 'uger')}"
         )
     lines.append("")
@@ -60,7 +60,7 @@ def whatif_lines(
     rounds = bal_rounds(config)
     used = max((r.rounds_used for r in results.values()), default=0)
     width = 12
-    at = f" á {number_da(hours)} timer om ugen" if hours is not None else ""
+    at = f" à {number_da(hours)} timer om ugen" if hours is not None else ""
     lines = [
         f"Team igennem ved slutningen af hver runde (i alt {plural_da(len(bal.teams), 'team', 'team')}), "
         f"med K facilitatorer{at}:",

@@ -326,8 +326,12 @@ def bal_facilitator(pid: str = "psykolog-a", hours: float = 2.5, **extra: Any) -
 
 
 def rollout_config_data(
-    teams: list[dict[str, Any]], facilitators: list[dict[str, Any]] | None = None, **bal: Any
+    teams: list[dict[str, Any]],
+    facilitators: list[dict[str, Any]] | None = None,
+    weights: dict[str, int] | None = None,
+    **bal: Any,
 ) -> dict[str, Any]:
+    """The config's data; `bal` replaces keys of its `bal:` section, `weights` is the top level's."""
     section: dict[str, Any] = {
         "max_rounds": 6,
         "round_weeks": 4,
@@ -361,13 +365,18 @@ def rollout_config_data(
         series=[series("konference")],
     )
     data["bal"] = section
+    if weights is not None:
+        data["weights"] = weights
     return data
 
 
 def rollout_config(
-    teams: list[dict[str, Any]], facilitators: list[dict[str, Any]] | None = None, **bal: Any
+    teams: list[dict[str, Any]],
+    facilitators: list[dict[str, Any]] | None = None,
+    weights: dict[str, int] | None = None,
+    **bal: Any,
 ) -> MunicipalityConfig:
-    return config_from_data(rollout_config_data(teams, facilitators, **bal))
+    return config_from_data(rollout_config_data(teams, facilitators, weights, **bal))
 
 
 def wasteful_order_teams() -> list[dict[str, Any]]:

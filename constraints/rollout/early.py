@@ -15,7 +15,7 @@ class Early(RolloutRule):
         "med, og ingen facilitator holder timer tilbage i de første runder."
     )
     order = 62
-    count_da = ("{n} runde med at vente i alt", "{n} runders venten i alt")
+    count_da = ("i alt {n} runde med at vente", "i alt {n} runder med at vente")
 
     def post(self, ctx: RolloutContext) -> None:
         """Each team's round minus one, summed."""
