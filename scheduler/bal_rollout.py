@@ -49,7 +49,7 @@ class RolloutVerificationError(RuntimeError):
     """The rollout verifier rejected what the solver returned: a bug in a rule, never the user's."""
 
 
-def build_rollout(config: MunicipalityConfig, *, explain: bool = False) -> RolloutContext:
+def build_rollout(config: MunicipalityConfig) -> RolloutContext:
     """The rollout model with every rule posted (penalties collected, objective not yet set)."""
     bal = programme(config)
     model = cp_model.CpModel()
@@ -94,7 +94,6 @@ def build_rollout(config: MunicipalityConfig, *, explain: bool = False) -> Rollo
         in_round=in_round,
         with_facilitator=with_facilitator,
         waiting=waiting,
-        explain=explain,
     )
     for rule in load_rollout_rules():
         rule.post(ctx)

@@ -93,10 +93,12 @@ def _obstacles(
         key = (a.facilitator, a.round)
         if a.facilitator in facilitators:
             used[key] = used.get(key, 0) + team_minutes(config, teams[a.team], facilitators[a.facilitator])
+    blocked: set[int] = set()
     for rnd in earlier:
         here = [a for a in others if a.round == rnd.number]
         same = [a for a in here if teams[a.team].unit == team.unit]
         if cap is not None and len(same) >= cap:
+            blocked.add(rnd.number)
             lines.append(
                 f"«Højst {cap} team fra {index.unit_name(team.unit)} ad gangen»: {rnd.name} har allerede "
                 f"{plural_da(len(same), 'team', 'team')} derfra."
@@ -111,6 +113,7 @@ def _obstacles(
                     kinds[a.course_group] = other.leaders
             room = [course.capacity - s for g, s in seats.items() if kinds[g] == team.leaders]
             if len(seats) >= course.max_groups and all(r < team.size for r in room):
+                blocked.add(rnd.number)
                 lines.append(
                     f"«Kursusholdenes pladser»: kursusholdene i {rnd.name} er fulde "
                     f"({len(seats)} af {course.max_groups} hold; højst {max(room, default=0)} ledige "
@@ -122,13 +125,14 @@ def _obstacles(
             ):
                 full.setdefault(f.person, []).append(rnd)
     everyone_full = [rnd for rnd in earlier if all(rnd in full.get(f.person, []) for f in bal.facilitators)]
+    blocked.update(r.number for r in everyone_full)
     if everyone_full:
         lines.append(
             f"«Facilitatorernes timer»: ingen facilitator har tid til teamet i {_rounds_da(everyone_full)}:"
         )
         named = [f for f in bal.facilitators if full.get(f.person)][:MOST_NAMED]
         for f in named:
-            rounds = full[f.person]
+            rounds = [r for r in full[f.person] if r in everyone_full]
             hours = [used.get((f.person, r.number), 0) / 60 / r.weeks for r in rounds]
             needs = [team_minutes(config, team, f) / 60 / r.weeks for r in rounds]
             lines.append(
@@ -138,10 +142,11 @@ def _obstacles(
         rest = len([f for f in bal.facilitators if full.get(f.person)]) - len(named)
         if rest > 0:
             lines.append(f"  … og {plural_da(rest, 'facilitator mere', 'facilitatorer mere')} ligeså")
-    elif not lines:
+    open_rounds = [rnd for rnd in earlier if rnd.number not in blocked]
+    if open_rounds:
         lines.append(
-            "Med de andre team, hvor de er, er der plads til teamet i en tidligere runde; "
-            "det er placeret senere for at holde de bløde regler (se nedenfor)."
+            f"Med de andre team, hvor de er, er der plads til teamet i {_rounds_da(open_rounds)}; at det "
+            "ligger senere, skyldes de bløde regler (se nedenfor)."
         )
     return lines
 

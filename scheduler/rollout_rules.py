@@ -65,9 +65,6 @@ class RolloutContext:
     waiting: dict[str, cp_model.IntVar]
     slots: list[GroupSlot] = field(default_factory=list)
     penalties: list[tuple[str, cp_model.LinearExprT]] = field(default_factory=list)
-    guards: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
-    explain: bool = False
-    """post hard constraints under assumption literals (`guard`), for 'why this round?'"""
 
     def weight(self, rule_name: str, default: int) -> int:
         """The rule's weight: the config's `weights` override, like the term rules'."""
@@ -93,21 +90,6 @@ class RolloutContext:
             if (t.id, number, facilitator) in self.x
         ]
         return cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
-
-    def guard(self, rule: str, subject: str) -> cp_model.IntVar | None:
-        """The assumption literal for (rule, subject) in explain mode; None when planning."""
-        if not self.explain:
-            return None
-        key = (rule, subject)
-        if key not in self.guards:
-            self.guards[key] = self.model.new_bool_var(f"guard[{rule}|{subject}]")
-        return self.guards[key]
-
-    def enforce(self, constraint: cp_model.Constraint, rule: str, subject: str) -> None:
-        """Make a hard constraint conditional on its guard, so 'why' can find which ones bind."""
-        lit = self.guard(rule, subject)
-        if lit is not None:
-            constraint.only_enforce_if(lit)
 
 
 class RolloutRule:

@@ -27,7 +27,7 @@ class CourseCapacity(RolloutRule):
         for team in ctx.teams:
             if team.size > course_of(ctx.bal, team).capacity:
                 for number in ctx.round_numbers():
-                    ctx.enforce(model.add(ctx.in_round[team.id, number] == 0), self.name, f"size|{team.id}")
+                    model.add(ctx.in_round[team.id, number] == 0)
         courses = [ctx.bal.course] + ([ctx.bal.leader_course] if ctx.bal.leader_course is not None else [])
         for course in courses:
             if course.max_groups is None:
@@ -43,12 +43,11 @@ class CourseCapacity(RolloutRule):
                     if mixed:
                         slot.leaders = model.new_bool_var(f"leader_group[{rnd.number},{slot.number}]")
                     sizes = sum(t.size * slot.members[t.id] for t in takers)
-                    subject = f"{rnd.number}"
-                    ctx.enforce(model.add(sizes <= course.capacity), self.name, subject)
+                    model.add(sizes <= course.capacity)
                     if slot.leaders is not None:
                         for t in takers:
                             kind = slot.leaders if t.leaders else ~slot.leaders
-                            ctx.enforce(model.add_implication(slot.members[t.id], kind), self.name, subject)
+                            model.add_implication(slot.members[t.id], kind)
                 for t in takers:
                     model.add(sum(s.members[t.id] for s in slots) == ctx.in_round[t.id, rnd.number])
                 for before, after in zip(slots, slots[1:], strict=False):  # fill groups in order

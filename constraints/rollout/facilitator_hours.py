@@ -21,11 +21,7 @@ class FacilitatorHours(RolloutRule):
         for facilitator in ctx.facilitators:
             for rnd in ctx.rounds:
                 limit = allowance_minutes(facilitator, rnd.weeks)
-                ctx.enforce(
-                    ctx.model.add(ctx.round_load(facilitator.person, rnd.number) <= limit),
-                    self.name,
-                    f"{facilitator.person}|{rnd.number}",
-                )
+                ctx.model.add(ctx.round_load(facilitator.person, rnd.number) <= limit)
 
 
 RULE = FacilitatorHours()

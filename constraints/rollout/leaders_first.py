@@ -23,7 +23,7 @@ class LeadersFirst(RolloutRule):
             if not team.leaders:
                 continue
             for number in ctx.round_numbers()[1:]:
-                ctx.enforce(ctx.model.add(ctx.in_round[team.id, number] == 0), self.name, team.id)
+                ctx.model.add(ctx.in_round[team.id, number] == 0)
 
 
 RULE = LeadersFirst()

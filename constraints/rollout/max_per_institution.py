@@ -20,12 +20,12 @@ class MaxPerInstitution(RolloutRule):
         cap = ctx.bal.priorities.max_teams_per_institution
         if cap is None:
             return
-        for unit, teams in ctx.teams_of_unit().items():
+        for teams in ctx.teams_of_unit().values():
             if len(teams) <= cap:
                 continue
             for number in ctx.round_numbers():
                 total = sum(ctx.in_round[t.id, number] for t in teams)
-                ctx.enforce(ctx.model.add(total <= cap), self.name, f"{unit}|{number}")
+                ctx.model.add(total <= cap)
 
 
 RULE = MaxPerInstitution()

@@ -285,6 +285,30 @@ def test_why_says_what_coming_earlier_would_cost() -> None:
     ]
 
 
+def test_why_says_when_an_earlier_round_has_room_and_the_soft_rules_decided() -> None:
+    # psykolog-b sits at Sydskolen (no travel) with hours for one team a round; with the rollout's
+    # length weighing nothing, waiting a round for psykolog-b beats psykolog-a's trips
+    weights = {"bal_rounds": 0, "bal_institution_split": 0, "bal_load_balance": 0}
+    facilitators = [
+        bal_facilitator("psykolog-a", 2.5),
+        bal_facilitator("psykolog-b", 1.0, base_site="sydskolen"),
+    ]
+    config = rollout_config(
+        [bal_team("syd-1", "sydskolen"), bal_team("syd-2", "sydskolen")], facilitators, weights
+    )
+    rollout = plan_rollout(config, QUICK)
+    assert sorted(rounds_of(rollout).values()) == [1, 2]
+    assert {a.facilitator for a in rollout.assignments} == {"psykolog-b"}
+    second = next(a.team for a in rollout.assignments if a.round == 2)
+    first = next(a.team for a in rollout.assignments if a.round == 1).replace("-", " ").title()
+    lines = why_round(config, rollout, second, QUICK)
+    assert lines[1:] == [
+        "Med de andre team, hvor de er, er der plads til teamet i runde 1; at det ligger senere, skyldes "
+        "de bløde regler (se nedenfor).",
+        f"Teamet kan komme i runde 1 (Efterår) uden at udrulningen bliver dårligere («{first}» kommer så senere).",
+    ]
+
+
 def test_why_for_a_team_in_the_first_round_and_an_unknown_team() -> None:
     config = rollout_config([bal_team("nord-1")])
     rollout = plan_rollout(config, QUICK)
