@@ -305,7 +305,8 @@ def test_why_says_when_an_earlier_round_has_room_and_the_soft_rules_decided() ->
     assert lines[1:] == [
         "Med de andre team, hvor de er, er der plads til teamet i runde 1; at det ligger senere, skyldes "
         "de bløde regler (se nedenfor).",
-        f"Teamet kan komme i runde 1 (Efterår) uden at udrulningen bliver dårligere («{first}» kommer så senere).",
+        f"Teamet kan komme i runde 1 (Efterår) uden at udrulningen bliver dårligere («{first}» kommer så "
+        "senere).",
     ]
 
 
