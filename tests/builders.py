@@ -329,9 +329,11 @@ def rollout_config_data(
     teams: list[dict[str, Any]],
     facilitators: list[dict[str, Any]] | None = None,
     weights: dict[str, int] | None = None,
+    top: dict[str, Any] | None = None,
     **bal: Any,
 ) -> dict[str, Any]:
-    """The config's data; `bal` replaces keys of its `bal:` section, `weights` is the top level's."""
+    """The config's data; `bal` replaces keys of its `bal:` section, `weights` and `top` (e.g.
+    terms) keys of the top level."""
     section: dict[str, Any] = {
         "max_rounds": 6,
         "round_weeks": 4,
@@ -367,6 +369,7 @@ def rollout_config_data(
     data["bal"] = section
     if weights is not None:
         data["weights"] = weights
+    data.update(copy.deepcopy(top or {}))
     return data
 
 
@@ -374,9 +377,10 @@ def rollout_config(
     teams: list[dict[str, Any]],
     facilitators: list[dict[str, Any]] | None = None,
     weights: dict[str, int] | None = None,
+    top: dict[str, Any] | None = None,
     **bal: Any,
 ) -> MunicipalityConfig:
-    return config_from_data(rollout_config_data(teams, facilitators, weights, **bal))
+    return config_from_data(rollout_config_data(teams, facilitators, weights, top, **bal))
 
 
 def wasteful_order_teams() -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ import pytest
 
 from bench.bal_baseline import first_fit_rollout
 from scheduler import bal_rollout as solver_module
+from scheduler.bal_facts import bal_rounds
 from scheduler.bal_rollout import RolloutOptions, RolloutVerificationError, plan_rollout
 from scheduler.bal_why import UnknownTeam, why_round
 from scheduler.config import ConfigError
@@ -24,7 +25,7 @@ from scheduler.model import BalRollout, MunicipalityConfig, PlanStatus
 from scheduler.rollout_rules import load_rollout_rules
 from scheduler.rules import load_rules
 from scheduler.verify_rollout import TITLES, verify_rollout
-from tests.builders import bal_facilitator, bal_team, rollout_config, wasteful_order_teams
+from tests.builders import bal_facilitator, bal_team, rollout_config, term, wasteful_order_teams
 
 QUICK = RolloutOptions(time_limit=2, workers=1, seed=0, deterministic=True)
 
@@ -152,6 +153,28 @@ def test_at_most_n_teams_of_an_institution_at_once_and_more_without_the_rule(
         RolloutVerificationError, match="«Højst N team fra en institution ad gangen»: 4 team fra"
     ):
         plan_rollout(config, QUICK)
+
+
+def test_leader_teams_sit_in_a_group_of_their_own_among_the_courses_groups() -> None:
+    # all three would fit one group of 30; with two groups a round the leaders take one of them
+    teams = [bal_team("ledere", "solsikken", size=5, leaders=True), bal_team("nord-1"), bal_team("nord-2")]
+    course = {"capacity": 30, "sites": ["skolen"], "max_groups": 2}
+    rollout = plan_rollout(rollout_config(teams, [bal_facilitator(hours=5.0)], course=course), QUICK)
+    groups = {a.team: (a.round, a.course_group) for a in rollout.assignments}
+    assert groups["ledere"] == (1, 1)
+    assert groups["nord-1"] == groups["nord-2"] == (1, 2)
+
+
+def test_a_round_of_the_config_has_its_open_weeks() -> None:
+    # a school holiday week in the term leaves round 1 three weeks: 450 minutes at 2.5 hours a
+    # week, so two Nordskolen teams (440) fit, not a Sydskolen one beside one (560)
+    holiday = {"name": "Efterårsferie", "start": "2027-09-20", "end": "2027-09-24"}
+    teams = [bal_team("syd-1", "sydskolen"), bal_team("nord-1"), bal_team("nord-2")]
+    config = rollout_config(teams, top={"terms": [term(school_holidays=[holiday])]})
+    assert [r.weeks for r in bal_rounds(config)][:3] == [3, 4, 4]
+    rollout = plan_rollout(config, QUICK)
+    assert rounds_of(rollout) == {"nord-1": 1, "nord-2": 1, "syd-1": 2}
+    assert rollout.facilitator_hours["psykolog-a"] == [round(440 / 60 / 3, 2), round(340 / 60 / 4, 2)]
 
 
 def test_a_team_too_large_for_any_course_group_waits() -> None:
