@@ -160,7 +160,7 @@ FULL_SHARE = 0.25
 """The share of the time limit for one solve of the whole model (small rollouts end there, proved
 optimal); the rest goes to the neighbourhood search (`improve`)."""
 
-STEP_SECONDS = 0.5
+STEP_SECONDS = 0.25
 """The time limit of one neighbourhood's solve."""
 
 
@@ -227,14 +227,19 @@ def improve(
     deterministic: bool,
     deadline: float,
 ) -> tuple[cp_model.CpSolver, float]:
-    """Large neighbourhood search: free the teams of a few facilitators, of a few institutions or
-    of two rounds (one of them the last), fix every other team where it is, re-solve, keep the
-    rollout when it is no worse. Returns the best solver and the budget used (work units in
+    """Large neighbourhood search: free a few teams, fix every other team where it is, re-solve
+    (the best rollout hinted), keep the answer when it is no worse. The neighbourhoods take turns:
+    the teams of the busiest and the least busy facilitator (anywhere), the teams of two
+    institutions (anywhere), and the teams of a quarter of the facilitators in the last round and
+    one other (between those rounds and facilitators only). Small ones: a step of `STEP_SECONDS`
+    mostly ends proved optimal. Returns the best solver and the budget used (work units in
     deterministic mode, so a seed gives one answer on any machine; the wall-clock `deadline` only
-    cuts a non-deterministic search short).
+    cuts a non-deterministic search short; the Python work of a step, about 0.1 s on 200 teams,
+    is not counted).
 
     CP-SAT's own search with one or two workers stayed at the greedy's rollout for 10 s on 200
-    teams (its LNS workers need more threads, the root LP took the rest, 2026-12-01)."""
+    teams (its LNS workers need more threads, the root LP took the rest); larger neighbourhoods
+    (three facilitators, half of them for two rounds) ended UNKNOWN at 0.5 s (2026-12-01)."""
     rng = random.Random(seed)
     options: dict[str, list[tuple[int, str, cp_model.IntVar]]] = {t.id: [] for t in ctx.teams}
     for (tid, number, facilitator), var in ctx.x.items():
@@ -246,34 +251,44 @@ def improve(
             break
         where = {t: _where(best, choices) for t, choices in options.items()}
         kind = step % 3
+        allowed: tuple[set[int], set[str]] | None = None
+        """(rounds, facilitators) the free teams may take; None: any"""
         if kind == 0:  # the busiest and the least busy facilitator (per hour they give) and one more
             load = {f.person: 0.0 for f in ctx.facilitators}
             for t, w in where.items():
                 if w is not None:
                     load[w[1]] += ctx.minutes[t, w[1]]
             share = sorted(ctx.facilitators, key=lambda f: (load[f.person] / f.hours_per_week, f.person))
-            chosen = {share[0].person, share[-1].person, rng.choice(share).person}
+            chosen = {share[0].person, share[-1].person}
             free = {t for t, w in where.items() if w is None or w[1] in chosen}
-        elif kind == 1:
+        elif kind == 1:  # two institutions
             picked = set(rng.sample(units, min(2, len(units))))
             free = {t.id for t in ctx.teams if t.unit in picked or where[t.id] is None}
-        else:
+        else:  # the last round and another, half the facilitators: teams move between the two
             last = max((w[0] for w in where.values() if w is not None), default=1)
-            other = rng.randint(1, max(1, last - 1))
-            free = {t for t, w in where.items() if w is None or w[0] in (last, other)}
+            pair = {last, rng.randint(1, max(1, last - 1))}
+            people = sorted(f.person for f in ctx.facilitators)
+            half = set(rng.sample(people, max(2, len(people) // 4)))
+            allowed = (pair, half)
+            free = {t for t, w in where.items() if w is not None and w[0] in pair and w[1] in half}
         sub = ctx.model.clone()
         sub.clear_hints()
         values = best.response_proto.solution
         sub.proto.solution_hint.vars.extend(range(len(values)))
         sub.proto.solution_hint.values.extend(values)
         for team, choices in options.items():
-            if team in free:
+            if team in free and allowed is None:
                 continue
-            for var in [*(v for _, _, v in choices), ctx.waiting[team]]:
-                value = values[var.index]
-                domain = sub.proto.variables[var.index].domain
-                domain.clear()
-                domain.extend([value, value])
+            for number, facilitator, var in choices:
+                if (
+                    team in free
+                    and allowed is not None
+                    and number in allowed[0]
+                    and facilitator in allowed[1]
+                ):
+                    continue
+                _fix(sub, var.index, values[var.index] if team not in free else 0)
+            _fix(sub, ctx.waiting[team].index, values[ctx.waiting[team].index])
         solver = new_solver(
             time_limit=STEP_SECONDS, workers=workers, seed=seed + step, deterministic=deterministic
         )
@@ -282,6 +297,13 @@ def improve(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= best.objective_value:
             best = solver
     return best, used
+
+
+def _fix(model: cp_model.CpModel, index: int, value: int) -> None:
+    """Hold a variable of a neighbourhood's copy of the model at one value."""
+    domain = model.proto.variables[index].domain
+    domain.clear()
+    domain.extend([value, value])
 
 
 def _where(
