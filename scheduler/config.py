@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from scheduler.index import index_of
+from scheduler.danish import plural_da
+from scheduler.index import index_of, runs_in
 from scheduler.limits import (
     FAST_LOADER,
     LIMITS,
@@ -36,16 +37,21 @@ from scheduler.model import (
     BUILT_IN_CALENDARS,
     SERIES_TYPE_DA,
     SKOLEFERIE,
+    BalCourse,
+    BalSequence,
     Meeting,
     MunicipalityConfig,
     Person,
     Seat,
     Series,
+    Term,
     TimeRange,
     Unit,
+    UnitKind,
     format_clock,
 )
-from scheduler.roles import KNOWN_ROLES
+from scheduler.roles import KNOWN_ROLES, PPR_ROLES
+from scheduler.term_dates import Period, closed_days_for, series_periods
 from scheduler.validation_da import Lang, clean_loc, format_loc, messages_da
 from scheduler.validation_da import where as place_of
 
@@ -467,6 +473,8 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
             config, i, series, roles, site_ids, unit_ids, person_ids, term_ids, unknown, pools
         )
     yield from _check_rooms(config, unknown)
+    yield from _check_after(config, unknown)
+    yield from _check_bal(config, unknown)
 
 
 def substitute_problem(config: MunicipalityConfig, person: Person, substitute_id: str) -> str | None:
@@ -766,3 +774,210 @@ def _check_series(
     for pid, n in Counter(fixed).items():
         if n > 1 and not (chair_is_minute_taker and n == 2 and series.chair and pid == series.chair.person):
             yield f"{at}: '{pid}' har {n} pladser ved samme møde; en person har én plads"
+
+
+# --------------------------------------------------------------------------- series order (after)
+
+
+def _check_after(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:
+    """`after` names another series that meets in every term this one does, with its n-th
+    meeting early enough for this series' first period, and no ring of series waiting on each other."""
+    index = index_of(config)
+    open_periods = _OpenPeriods(config)
+    for i, series in enumerate(config.series):
+        after = series.after
+        if after is None:
+            continue
+        at = f"series[{i}].after"
+        other = index.series.get(after.series)
+        if other is None:
+            yield f"{at}.series: {unknown('series', after.series, index.series)}"
+            continue
+        if other.id == series.id:
+            yield f"{at}.series: en serie kan ikke komme efter sig selv"
+            continue
+        for term in config.terms:
+            if not runs_in(series, term):
+                continue
+            if not runs_in(other, term):
+                yield (
+                    f"{at}.series: '{other.id}' holdes ikke i terminen '{term.id}', som '{series.id}' "
+                    "holdes i; serien skal komme efter et møde i samme termin"
+                )
+                break
+            problem = _after_too_late(open_periods, term, series, other, after.meetings)
+            if problem is not None:
+                yield f"{at}.meetings: {problem}"
+                break
+    yield from _after_rings(config)
+
+
+class _OpenPeriods:
+    """A series' cadence periods with an open day in a term, computed once per series and term
+    (many teams' analyses name the same course series), closed days once per set of calendars."""
+
+    def __init__(self, config: MunicipalityConfig):
+        self.config = config
+        self._closed: dict[tuple[str, tuple[str, ...]], dict[date, str]] = {}
+        self._periods: dict[tuple[str, str], list[Period]] = {}
+
+    def __call__(self, series: Series, term: Term) -> list[Period]:
+        key = (series.id, term.id)
+        if key not in self._periods:
+            calendars = (term.id, series.calendars)
+            if calendars not in self._closed:
+                self._closed[calendars] = closed_days_for(self.config, term, series)
+            periods = series_periods(series, term, self._closed[calendars])
+            self._periods[key] = [p for p in periods if p.days]
+        return self._periods[key]
+
+
+def _after_too_late(
+    open_periods: _OpenPeriods, term: Term, series: Series, other: Series, n: int
+) -> str | None:
+    """Why the other series' n-th meeting cannot come before this series' first in the term, or
+    None: it has fewer open periods, or its n-th open period begins after this one's first ends
+    (`per_term` cuts a term into equal parts, so the 2nd of 3 can lie after the 1st of 6)."""
+    theirs, ours = open_periods(other, term), open_periods(series, term)
+    if not ours:
+        return None
+    if len(theirs) < n:
+        return (
+            f"'{other.id}' har kun {plural_da(len(theirs), 'møde', 'møder')} i terminen '{term.id}', "
+            f"så intet {n}. møde at komme efter"
+        )
+    earliest, latest = theirs[n - 1].days[0], ours[0].days[-1]
+    if earliest > latest and not ours[0].optional:
+        return (
+            f"det {n}. møde i '{other.id}' ligger tidligst {earliest}, men seriens første møde i "
+            f"terminen '{term.id}' skal ligge senest {latest}"
+        )
+    return None
+
+
+def _after_rings(config: MunicipalityConfig) -> Iterable[str]:
+    """Series that wait on each other in a ring can never meet: reported once, at the first of them."""
+    index = index_of(config)
+    position = {s.id: i for i, s in enumerate(config.series)}
+    reported: set[str] = set()
+    for series in config.series:
+        chain = [series.id]
+        current = series
+        while current.after is not None and current.after.series in index.series:
+            nxt = current.after.series
+            if nxt in chain:
+                ring = chain[chain.index(nxt) :]
+                if not reported & set(ring) and nxt != current.id:
+                    reported.update(ring)
+                    first = min(ring, key=position.__getitem__)
+                    names = " → ".join(f"'{sid}'" for sid in [*ring, ring[0]])
+                    yield (
+                        f"series[{position[first]}].after: serierne venter på hinanden i en ring "
+                        f"({names}); ingen af dem kan holdes"
+                    )
+                break
+            chain.append(nxt)
+            current = index.series[nxt]
+
+
+# --------------------------------------------------------------------------- BAL
+
+
+BAL_TEAM_KINDS = (UnitKind.skole, UnitKind.dagtilbud, UnitKind.klub)
+"""The institutions whose teams take the BAL course (Børne- og ungestrategien: dagtilbud, skole, klub)."""
+
+BAL_SERIES_PREFIX = "bal-"
+"""A team's analyses become the series 'bal-<team id>' (`scheduler.bal_series`)."""
+
+MAX_TEAM_ID = 80 - len(BAL_SERIES_PREFIX)
+"""a series id has at most 80 characters, the team's id is that minus the prefix"""
+
+
+def _check_bal(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:
+    """The `bal:` section's references: teams at schools, day-care and clubs; facilitators from
+    PPR's staff, each once; known sites and first term; course and analyses that fit their windows."""
+    bal = config.bal
+    if bal is None:
+        return
+    index = index_of(config)
+    ids = [team.id for team in bal.teams]
+    for value, n in Counter(ids).items():
+        if n > 1:
+            yield f"bal.teams[{ids.index(value)}].id: '{value}' bruges {n} gange; et id skal være entydigt"
+    for i, team in enumerate(bal.teams):
+        at = f"bal.teams[{i}]"
+        if len(team.id) > MAX_TEAM_ID:
+            yield (
+                f"{at}.id: højst {MAX_TEAM_ID} tegn (teamets analyser får serie-id'et "
+                f"'{BAL_SERIES_PREFIX}<id>', og et id har højst 80)"
+            )
+        unit = index.units.get(team.unit)
+        if unit is None:
+            yield f"{at}.unit: {unknown('unit', team.unit, index.units)}"
+        elif unit.kind not in BAL_TEAM_KINDS:
+            yield (
+                f"{at}.unit: '{unit.id}' er en enhed af typen {unit.kind.value}; et BAL-team hører til "
+                "en skole, et dagtilbud eller en klub"
+            )
+    first_at: dict[str, int] = {}
+    for i, facilitator in enumerate(bal.facilitators):
+        at = f"bal.facilitators[{i}]"
+        person = index.people.get(facilitator.person)
+        if person is None:
+            yield f"{at}.person: {unknown('person', facilitator.person, index.people)}"
+        elif not set(person.roles) & set(PPR_ROLES):
+            yield (
+                f"{at}.person: '{person.id}' ({', '.join(person.roles)}) har ingen PPR-rolle "
+                f"({', '.join(PPR_ROLES)}); en facilitator er en medarbejder fra PPR"
+            )
+        elif facilitator.hours_per_week > person.weekly_hours:
+            yield (
+                f"{at}.hours_per_week: {facilitator.hours_per_week:g} timer om ugen er mere, end "
+                f"'{person.id}' arbejder (weekly_hours: {person.weekly_hours:g})"
+            )
+        if facilitator.person in first_at:
+            yield (
+                f"{at}.person: '{facilitator.person}' står også som bal.facilitators"
+                f"[{first_at[facilitator.person]}]; en facilitator nævnes én gang"
+            )
+        first_at.setdefault(facilitator.person, i)
+        if facilitator.base_site is not None and facilitator.base_site not in index.sites:
+            yield f"{at}.base_site: {unknown('site', facilitator.base_site, index.sites)}"
+    for name, course in (("course", bal.course), ("leader_course", bal.leader_course)):
+        if course is not None:
+            yield from _check_bal_course(config, f"bal.{name}", course, unknown)
+    yield from _check_bal_sequence(config, bal.sequence)
+    if bal.first_term is not None and bal.first_term not in index.terms:
+        yield f"bal.first_term: {unknown('term', bal.first_term, index.terms)}"
+
+
+def _check_bal_course(
+    config: MunicipalityConfig, at: str, course: BalCourse, unknown: _Unknown
+) -> Iterable[str]:
+    """A course site is a known site of some unit (a course session is in that unit's calendar),
+    and a session fits the course's window on the grid."""
+    index = index_of(config)
+    for j, site in enumerate(course.sites):
+        if site not in index.sites:
+            yield f"{at}.sites[{j}]: {unknown('site', site, index.sites)}"
+        elif not any(site in unit.sites for unit in config.units):
+            yield (
+                f"{at}.sites[{j}]: mødestedet '{site}' hører ikke til nogen enhed (units[].sites); "
+                "et kursus holdes hos en enhed og står i dens kalender"
+            )
+    yield from _fits_window(config, at, course.window, course.minutes)
+
+
+def _check_bal_sequence(config: MunicipalityConfig, sequence: BalSequence) -> Iterable[str]:
+    yield from _fits_window(config, "bal.sequence", sequence.window, sequence.minutes)
+
+
+def _fits_window(
+    config: MunicipalityConfig, at: str, window: TimeRange | None, minutes: int
+) -> Iterable[str]:
+    span = window or TimeRange(start=8 * 60, end=16 * 60)
+    if not index_of(config).grid(span.start, span.end, minutes):
+        yield (
+            f"{at}.window: tidsrummet {span} har ikke plads til {minutes} minutter fra en starttid "
+            f"på tidsrasteret på {config.planning.slot_minutes} minutter (planning.slot_minutes)"
+        )

@@ -241,11 +241,13 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     series = index.series.get(meeting.series)
     start, duration = meeting.start.astimezone(TZ), meeting.end - meeting.start
     people = {a.person for a in meeting.attendees}
+    ordered = _ordered_with(config, meeting.series)
     related = [
         m
         for m in plan.meetings
         if m.uid == uid
         or m.series == meeting.series
+        or m.series in ordered
         or m.site == meeting.site
         or people & {a.person for a in m.attendees}
     ]
@@ -307,6 +309,15 @@ def why_meeting(config: MunicipalityConfig, plan: Plan, uid: str) -> list[str]:
     else:
         lines.append("Ingen anden tid i perioden overholder alle regler: mødet kan kun ligge her.")
     return lines
+
+
+def _ordered_with(config: MunicipalityConfig, series_id: str) -> set[str]:
+    """The series a series' meetings are ordered against (`Series.after`, both ways): the series
+    it comes after, and those that come after it."""
+    index = index_of(config)
+    own = index.series.get(series_id)
+    ordered = {own.after.series} if own is not None and own.after is not None else set()
+    return ordered | {s.id for s in config.series if s.after is not None and s.after.series == series_id}
 
 
 STRUCTURE_TITLE_DA = "Planens opbygning"

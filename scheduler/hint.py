@@ -2,8 +2,9 @@
 
 It walks occurrences in time order, keeps each series on the pattern of its first meeting where
 it can, and gives each seat to the free pool member with the fewest meetings so far. It checks
-the hard rules the model posts (availability, overlaps, travel, rooms, gaps, weekly ceilings)
-on its own bookkeeping; whatever it cannot place is left unhinted, and the solver does the rest.
+the hard rules the model posts (availability, overlaps, travel, rooms, gaps, weekly ceilings,
+the order between series) on its own bookkeeping; whatever it cannot place is left unhinted,
+and the solver does the rest.
 A hint is only a suggestion: correctness never depends on this module.
 """
 
@@ -37,6 +38,8 @@ class _Ledger:
     weekly: Counter[tuple[str, object]] = field(default_factory=Counter)
     series_last: dict[str, tuple[Occurrence, int]] = field(default_factory=dict)
     """per series, its last placed occurrence and that meeting's day index"""
+    series_ends: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    """per series, the ends of its placed meetings (model minutes), for `Series.after`"""
     series_pattern: dict[str, Pattern] = field(default_factory=dict)
     holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
@@ -83,6 +86,16 @@ def _keeps_the_gaps(ledger: _Ledger, occ: Occurrence, option: Option) -> bool:
     return max_gap is None or not adjacent or gap <= max_gap
 
 
+def _comes_after(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option) -> bool:
+    """`Series.after`: at least n of the other series' placed meetings have ended by then (the
+    `after_series` rule; a model without that series leaves it out, as the rule does)."""
+    after = occ.series.after
+    if after is None or after.series not in ctx.by_series:
+        return True
+    ended = sum(1 for end in ledger.series_ends[after.series] if end <= option.absolute_start)
+    return ended >= after.meetings
+
+
 def _elsewhere(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
     """Whether the person already meets at another site that day (a trip the travel rule counts)."""
     day = option.absolute_start // MINUTES_PER_DAY
@@ -95,7 +108,7 @@ def _try(
     """The people for each seat if the occurrence fits at this option, else None. `keep_holders`:
     only with each seat's usual holders where it has them (a continuity break costs more than a
     meeting off the pattern, so the greedy first looks for a time they can come)."""
-    if not _keeps_the_gaps(ledger, occ, option):
+    if not _keeps_the_gaps(ledger, occ, option) or not _comes_after(ctx, ledger, occ, option):
         return None
     if not _room_free(ctx, ledger, occ, option):
         return None
@@ -236,7 +249,11 @@ def _greedy_pass(
                 ledger.people[attendee.person].append(booking)
                 ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
-    order = sorted(ctx.occurrences, key=lambda o: (o.period.start, o.series.id not in first, len(o.options)))
+    # a series that comes after another goes after it within a period start (`Series.after`)
+    order = sorted(
+        ctx.occurrences,
+        key=lambda o: (o.period.start, o.series.after is not None, o.series.id not in first, len(o.options)),
+    )
     reachable = _reachable(ctx)
     failed: list[Occurrence] = []
     for occ in order:
@@ -373,4 +390,5 @@ def _commit(
         ledger.weekly[(pid, week_monday(option.day))] += 1
     ledger.sites[occ.site].append(booking)
     ledger.series_last[occ.series.id] = (occ, option.day_index)
+    ledger.series_ends[occ.series.id].append(option.absolute_start + occ.duration)
     ledger.series_pattern.setdefault(occ.series.id, _pattern(occ, option))

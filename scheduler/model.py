@@ -106,12 +106,15 @@ class Weekday(StrEnum):
     @property
     def number(self) -> int:
         """Monday is 0, as in `date.weekday()`."""
-        return list(Weekday).index(self)
+        return _WEEKDAYS.index(self)
 
     @classmethod
     def of(cls, day: date) -> Weekday:
-        return list(Weekday)[day.weekday()]
+        return _WEEKDAYS[day.weekday()]
 
+
+_WEEKDAYS = tuple(Weekday)
+"""Monday first: `Weekday.of` is asked hundreds of thousands of times while a model is built"""
 
 WORKDAYS = [Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri]
 
@@ -657,6 +660,17 @@ class Seat(Strict):
         return self
 
 
+class After(Strict):
+    """An order between two series of a term: every meeting of this series comes after the
+    `meetings`-th meeting of `series` has ended (a BAL team's first analysis after its course
+    group's first course session). Hard; the other series must run in every term this one does."""
+
+    series: Identifier = Field(description="the series whose meeting comes first")
+    meetings: int = Field(
+        default=1, ge=1, le=60, description="how many of its meetings have ended before this series' first"
+    )
+
+
 class Series(Strict):
     id: Identifier
     type: SeriesType
@@ -706,6 +720,11 @@ class Series(Strict):
         default=None,
         description="closed-day calendars the series keeps: helligdage, skoleferie and ids of "
         "closed_calendars; default [helligdage, skoleferie]",
+    )
+    after: After | None = Field(
+        default=None,
+        description="hard: every meeting comes after the n-th meeting of another series of the term, "
+        "e.g. {series: bal-kursus-x, meetings: 1}",
     )
 
     @field_validator("weekdays")

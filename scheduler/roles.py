@@ -43,6 +43,15 @@ SPECIALIST_ROLES = frozenset(
 )
 """Shared staff serving several units: the people fair load and continuity are about."""
 
+PPR_ROLES = (
+    "psykolog",
+    "paedagogisk_vejleder",
+    "tale_hoerelaerer",
+    "motorikkonsulent",
+    "ressourcepaedagog",
+)
+"""PPR's professions: a BAL facilitator is "en medarbejder fra PPR" (faq-moedestruktur.txt)."""
+
 
 FULL_TIME_HOURS = 37
 """A full-time week: loads are compared scaled to it (37 / a person's weekly_hours)."""

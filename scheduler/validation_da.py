@@ -45,6 +45,7 @@ ITEM_NOUN: dict[str, dict[Lang, str]] = {
     "terms": {"da": "terminen", "en": "term"},
     "rooms": {"da": "lokalet", "en": "room"},
     "participants": {"da": "deltageren", "en": "participant"},
+    "teams": {"da": "teamet", "en": "team"},
 }
 """What an item of a config list is called beside its id: "(serien 'kk-skole-x')"."""
 

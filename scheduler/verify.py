@@ -39,6 +39,7 @@ from scheduler.model import (
     Plan,
     PlanStatus,
     Series,
+    SeriesType,
     Site,
     Term,
     TimeRange,
@@ -63,6 +64,7 @@ RULES: tuple[str, ...] = (
     "allowed_weekdays",
     "time_window",
     "cadence",
+    "after_series",
     "seats",
     "one_seat_per_person",
     "availability",
@@ -325,6 +327,8 @@ class _Verifier:
             self._check_seats(placed, series)
         self._check_unplaced_list()
         self._check_cadence()
+        self._check_after()
+        self._check_facilitators()
         self._check_people()
         self._check_rooms()
         self.out.sort(key=lambda v: _RULE_ORDER[v.rule])
@@ -535,6 +539,8 @@ class _Verifier:
                         placed,
                     )
             pool = self._pool(series, key)
+            if key == self._facilitator_seat(series):
+                continue  # a BAL team's facilitator: `_check_facilitators` says it once, as such
             for person in people:
                 if (
                     person in self.staff
@@ -734,6 +740,74 @@ class _Verifier:
                     f"hinanden; højst {max_gap} er tilladt mellem to perioder i træk",
                     a,
                     b,
+                )
+
+    # ------------------------------------------------------------------ order between series
+
+    def _check_after(self) -> None:
+        """`Series.after`: each meeting of such a series starts when at least n meetings of the
+        series it names have ended (a BAL team's analyses after its group's first course session)."""
+        ends: dict[str, list[datetime]] = defaultdict(list)
+        for placed in self.placed:
+            if not placed.meeting.one_off:
+                ends[placed.meeting.series].append(placed.utc_end)
+        for series_ends in ends.values():
+            series_ends.sort()
+        for placed in self.placed:
+            series = None if placed.meeting.one_off else self.series.get(placed.meeting.series)
+            if series is None or series.after is None:
+                continue
+            n, other_id = series.after.meetings, series.after.series
+            other = self.series.get(other_id)
+            name = self.title(other) if other is not None else f"'{other_id}'"
+            theirs = ends.get(other_id, [])
+            if sum(1 for end in theirs if end <= placed.utc_start) >= n:
+                continue
+            involved = [placed]  # and the n-th meeting, so moving either one finds the problem
+            if len(theirs) < n:
+                said = f"den har kun {plural_da(len(theirs), 'møde', 'møder')} i planen"
+            else:
+                nth = next(
+                    p for p in self.placed if p.meeting.series == other_id and p.utc_end == theirs[n - 1]
+                )
+                said = f"det holdes først {nth.when()}"
+                involved.append(nth)
+            self.add(
+                "after_series",
+                f"{placed.named()} skal ligge efter {n}. møde i {name}, men {said}",
+                *involved,
+            )
+
+    def _facilitator_seat(self, series: Series) -> str | None:
+        """The seat of a BAL team's facilitator: the named seat of its first required person."""
+        if series.type != SeriesType.bal_analyse or not series.required_people:
+            return None
+        facilitator = series.required_people[0]
+        return next((key for key, seat in series.seats() if seat.person == facilitator), None)
+
+    def _check_facilitators(self) -> None:
+        """A BAL team keeps one facilitator from PPR all through ("som i hele kompetenceudviklings-
+        fasen følger og understøtter teamenes arbejde med BAL", faq-moedestruktur.txt): every
+        analysis of a `bal_analyse` series has the series' facilitator in that seat, or a named
+        substitute on the facilitator's absence day (re-derived here, as for any seat)."""
+        for placed in self.placed:
+            series = None if placed.meeting.one_off else self.series.get(placed.meeting.series)
+            key = None if series is None else self._facilitator_seat(series)
+            if series is None or key is None:
+                continue
+            facilitator = series.required_people[0]
+            for attendee in placed.meeting.attendees:
+                if attendee.seat != key or attendee.person == facilitator:
+                    continue
+                person = attendee.person
+                away = frozenset({facilitator})
+                if person in self.staff and self._stands_in(person, away, None, placed.day):
+                    continue
+                self.add(
+                    "seats",
+                    f"{placed.named()}: facilitator er {self.who(person)}, men teamet følges af "
+                    f"{self.who(facilitator)}; én facilitator fra PPR følger teamet gennem hele forløbet",
+                    placed,
                 )
 
     # ------------------------------------------------------------------ per person

@@ -21,7 +21,7 @@ import yaml
 
 from api.auth import Directory, Role, UserEntry, token_hash
 from scheduler.config import config_from_data
-from scheduler.model import Attendee, Meeting, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import Attendee, BalAssignment, BalRollout, Meeting, MunicipalityConfig, Plan, PlanStatus
 from scheduler.term_dates import local_datetime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -389,3 +389,82 @@ def wasteful_order_teams() -> list[dict[str, Any]]:
     near = [bal_team(f"nord-{k}", "nordskolen") for k in (1, 2, 3)]
     far = [bal_team(f"syd-{k}", "sydskolen") for k in (1, 2, 3)]
     return near + far
+# --------------------------------------------------------------------------- BAL (joint model)
+
+BAL_TERM = "efteraar"
+"""the term of `bal_config`: `term()`, four weeks from Monday 6 September 2027"""
+
+BAL_COURSE_DAY = date(2027, 9, 15)
+"""the one open Wednesday of `bal_config`'s first half (the 8th is a closed day): the course's day"""
+
+
+def bal_config(**top: Any) -> MunicipalityConfig:
+    """Testkommune with a BAL programme: Psykolog A (max one meeting a day, soft) sits in the
+    weekly Thursday coordination conference at Nordskolen and facilitates the teams; Psykolog B is
+    another psychologist. One course session (Wednesdays 09:00-12:00 at Nordskolen, 8 September
+    closed), then two analyses of 90 minutes on Tuesdays or Thursdays, 7-14 days apart, the first
+    after the course session. `top` replaces keys (e.g. `bal=`)."""
+    data = small_config_data(
+        staff=[
+            person("leder"),
+            person("psykolog-a", "psykolog", name="Psykolog A", max_meetings_per_day=1),
+            person("psykolog-b", "psykolog", name="Psykolog B"),
+        ],
+        public_holidays={"extra": [{"date": "2027-09-08", "name": "Personaledag"}]},
+        series=[
+            series(
+                "kk",
+                type="koordineringskonference_skole",
+                title="Koordineringskonference, skole, Nordskolen",
+                weekdays=["thu"],
+                window="12:30-16:00",
+                chair="leder",
+                required_people=["psykolog-a"],
+            )
+        ],
+        bal=bal_data(),
+    )
+    data.update(copy.deepcopy(top))
+    return config_from_data(data)
+
+
+def bal_data(**changes: Any) -> dict[str, Any]:
+    """`bal_config`'s `bal:` section: two teams (Nordskolen, Solsikken), Psykolog A facilitating."""
+    data: dict[str, Any] = {
+        "first_term": BAL_TERM,
+        "teams": [
+            {"id": "team-1", "name": "Nordskolen, team 1", "unit": "nordskolen", "size": 6},
+            {"id": "team-2", "name": "Solsikken, team 1", "unit": "solsikken", "size": 5},
+        ],
+        "facilitators": [{"person": "psykolog-a", "hours_per_week": 4}],
+        "course": {
+            "sessions": 1,
+            "minutes": 180,
+            "capacity": 60,
+            "sites": ["skolen"],
+            "weekdays": ["wed"],
+            "window": "09:00-12:00",
+        },
+        "sequence": {
+            "analyses": 2,
+            "minutes": 90,
+            "min_gap_days": 7,
+            "max_gap_days": 14,
+            "weekdays": ["tue", "thu"],
+        },
+    }
+    data.update(changes)
+    return data
+
+
+def bal_rollout(*teams: str, facilitator: str = "psykolog-a", term: str = BAL_TERM) -> BalRollout:
+    """A hand-made rollout: these teams in round 1 (`term`), one course group, one facilitator."""
+    return BalRollout(
+        municipality="Testkommune",
+        status=PlanStatus.FEASIBLE,
+        rounds_used=1,
+        assignments=[
+            BalAssignment(team=team, round=1, term=term, facilitator=facilitator, course_group=1)
+            for team in teams
+        ],
+    )

@@ -52,6 +52,7 @@ CATALOGUE = {
     "seats",
     "one_seat_per_person",
     "cadence",
+    "after_series",
     "travel_time",
     "no_double_booking",
     "rooms",

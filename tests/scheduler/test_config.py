@@ -636,3 +636,157 @@ def test_extends_names_a_missing_file(tmp_path: Path) -> None:
 def test_an_upload_cannot_extend_a_file_on_the_server() -> None:
     with pytest.raises(ConfigError, match="kun bruges i en fil"):
         parse_config("extends: /etc/passwd\nmunicipality: x\n")
+
+
+# --------------------------------------------------------------------------- BAL (joint model)
+
+BAL_EXAMPLE = EXAMPLE.parent / "ballerup-bal.yaml"
+
+
+@pytest.fixture
+def bal_raw(raw: dict[str, Any]) -> dict[str, Any]:
+    """The BAL example as plain data: ballerup.yaml with the `bal:` section of ballerup-bal.yaml."""
+    extension = yaml.safe_load(BAL_EXAMPLE.read_text(encoding="utf-8"))
+    assert extension.pop("extends") == "ballerup.yaml"
+    return {**raw, **extension}
+
+
+def test_the_bal_example_extends_ballerup_with_200_teams_at_its_institutions() -> None:
+    config = load_config(BAL_EXAMPLE)
+    assert config.series == load_config(EXAMPLE).series
+    bal = config.bal
+    assert bal is not None and bal.first_term == "foraar-2027"
+    assert len(bal.teams) >= 200  # "Mere end 200 team skal på kursus og følges"
+    units = {u.id: u for u in config.units}
+    kinds = Counter(units[t.unit].kind.value for t in bal.teams if not t.leaders)
+    assert set(kinds) == {"skole", "dagtilbud", "klub"}
+    leaders = [t for t in bal.teams if t.leaders]
+    districts = sorted(d for t in leaders for d in units[t.unit].districts)
+    assert districts == sorted(d.id for d in config.districts)
+    per_unit = Counter(t.unit for t in bal.teams if not t.leaders)
+    # in proportion to size: Måløvhøj Skole (~1,250 pupils) more than Hedegårdsskolen (~650)
+    assert per_unit["maaloevhoej-skole"] == 2 * per_unit["hedegaardsskolen"]
+    roles = {p.id: p.roles for p in config.staff}
+    assert {r for f in bal.facilitators for r in roles[f.person]} == {"psykolog", "paedagogisk_vejleder"}
+    assert (bal.sequence.analyses, bal.course.sessions, bal.course.minutes) == (6, 3, 180)
+
+
+def test_a_team_id_used_twice(bal_raw: dict[str, Any]) -> None:
+    bal_raw["bal"]["teams"][7]["id"] = bal_raw["bal"]["teams"][6]["id"]
+    assert problems_of(bal_raw) == [
+        "bal.teams[6].id (teamet 'baltorpskolen-02'): 'baltorpskolen-02' bruges 2 gange; "
+        "et id skal være entydigt"
+    ]
+
+
+def test_a_team_at_an_unknown_unit_or_one_that_is_no_institution(bal_raw: dict[str, Any]) -> None:
+    bal_raw["bal"]["teams"][5]["unit"] = "baltorpskole"
+    bal_raw["bal"]["teams"][6]["unit"] = "socialafsnittet"
+    assert problems_of(bal_raw) == [
+        "bal.teams[5].unit (teamet 'baltorpskolen-01'): ukendt enhed 'baltorpskole' "
+        "(mente du 'baltorpskolen'?)",
+        "bal.teams[6].unit (teamet 'baltorpskolen-02'): 'socialafsnittet' er en enhed af typen socialafsnit; "
+        "et BAL-team hører til en skole, et dagtilbud eller en klub",
+    ]
+
+
+def test_a_facilitator_is_a_ppr_employee_on_the_staff_listed_once(bal_raw: dict[str, Any]) -> None:
+    facilitators = bal_raw["bal"]["facilitators"]
+    facilitators[0]["person"] = "psykolog-aa"
+    facilitators[1]["person"] = "fsr-baltorp"
+    facilitators[3]["person"] = "psykolog-c"
+    facilitators[4]["hours_per_week"] = 30  # Psykolog E works 29.6 hours
+    facilitators[5]["base_site"] = "raadhuset"
+    assert problems_of(bal_raw) == [
+        "bal.facilitators[0].person: ukendt person 'psykolog-aa' (mente du 'psykolog-a'?)",
+        "bal.facilitators[1].person: 'fsr-baltorp' (forebyggende_socialraadgiver) har ingen PPR-rolle "
+        "(psykolog, paedagogisk_vejleder, tale_hoerelaerer, motorikkonsulent, ressourcepaedagog); "
+        "en facilitator er en medarbejder fra PPR",
+        "bal.facilitators[3].person: 'psykolog-c' står også som bal.facilitators[2]; "
+        "en facilitator nævnes én gang",
+        "bal.facilitators[4].hours_per_week: 30 timer om ugen er mere, end 'psykolog-e' arbejder "
+        "(weekly_hours: 29.6)",
+        "bal.facilitators[5].base_site: ukendt mødested 'raadhuset' (mente du 'raadhus'?)",
+    ]
+
+
+def test_course_sites_first_term_and_windows(bal_raw: dict[str, Any]) -> None:
+    bal = bal_raw["bal"]
+    bal_raw["sites"].append({"id": "kursuscenter", "name": "Kursuscenter"})  # a site of no unit
+    bal["course"]["sites"] = ["rugvaenget", "hedegaardskolen", "kursuscenter"]
+    bal["leader_course"]["window"] = "08:30-10:00"
+    bal["sequence"]["window"] = "12:00-13:00"
+    bal["first_term"] = "foraar-2072"
+    assert problems_of(bal_raw) == [
+        "bal.course.sites[1]: ukendt mødested 'hedegaardskolen' (mente du 'hedegaardsskolen'?)",
+        "bal.course.sites[2]: mødestedet 'kursuscenter' hører ikke til nogen enhed (units[].sites); "
+        "et kursus holdes hos en enhed og står i dens kalender",
+        "bal.leader_course.window: tidsrummet 08:30-10:00 har ikke plads til 180 minutter fra en starttid "
+        "på tidsrasteret på 30 minutter (planning.slot_minutes)",
+        "bal.sequence.window: tidsrummet 12:00-13:00 har ikke plads til 90 minutter fra en starttid "
+        "på tidsrasteret på 30 minutter (planning.slot_minutes)",
+        "bal.first_term: ukendt termin 'foraar-2072' (mente du 'foraar-2027'?)",
+    ]
+
+
+def test_leader_teams_without_a_leader_course_take_the_course(bal_raw: dict[str, Any]) -> None:
+    del bal_raw["bal"]["leader_course"]
+    config = config_from_data(bal_raw)
+    assert config.bal is not None and config.bal.leader_course is None
+
+
+def test_a_team_id_leaves_room_for_its_series_id(bal_raw: dict[str, Any]) -> None:
+    bal_raw["bal"]["teams"][0]["id"] = "x" * 80
+    assert problems_of(bal_raw) == [
+        f"bal.teams[0].id (teamet '{'x' * 80}'): højst 76 tegn (teamets analyser får serie-id'et "
+        "'bal-<id>', og et id har højst 80)"
+    ]
+
+
+def _after(raw: dict[str, Any], sid: str, after: Any) -> int:
+    i = index(raw["series"], sid)
+    raw["series"][i]["after"] = after
+    return i
+
+
+def test_after_names_a_known_other_series(raw: dict[str, Any]) -> None:
+    i = _after(raw, "strategisk-baltorp", {"series": "kk-skole-baltorpp"})
+    j = _after(raw, "strategisk-hedegaarden", {"series": "strategisk-hedegaarden"})
+    assert problems_of(raw) == [
+        f"series[{i}].after.series (serien 'strategisk-baltorp'): ukendt serie 'kk-skole-baltorpp' "
+        "(mente du 'kk-skole-baltorp'?)",
+        f"series[{j}].after.series (serien 'strategisk-hedegaarden'): en serie kan ikke komme efter sig selv",
+    ]
+
+
+def test_after_a_series_of_another_term(raw: dict[str, Any]) -> None:
+    k = index(raw["series"], "kk-skole-baltorp")
+    raw["series"][k]["terms"] = ["efteraar-2027"]
+    i = _after(raw, "strategisk-baltorp", {"series": "kk-skole-baltorp"})
+    assert problems_of(raw) == [
+        f"series[{i}].after.series (serien 'strategisk-baltorp'): 'kk-skole-baltorp' holdes ikke i terminen "
+        "'foraar-2027', som 'strategisk-baltorp' holdes i; serien skal komme efter et møde i samme termin"
+    ]
+
+
+def test_after_a_meeting_that_comes_too_late_or_never(raw: dict[str, Any]) -> None:
+    """Per term both cut the term in equal parts: the 2nd of two strategic conferences begins in
+    the term's second half, after the first half in which the other's first must lie."""
+    i = _after(raw, "strategisk-baltorp", {"series": "strategisk-hedegaarden", "meetings": 2})
+    j = _after(raw, "strategisk-maaloevhoej", {"series": "strategisk-skovlunde", "meetings": 3})
+    assert problems_of(raw) == [
+        f"series[{i}].after.meetings (serien 'strategisk-baltorp'): det 2. møde i 'strategisk-hedegaarden' "
+        "ligger tidligst 2027-04-01, men seriens første møde i terminen 'foraar-2027' skal ligge senest "
+        "2027-03-31",
+        f"series[{j}].after.meetings (serien 'strategisk-maaloevhoej'): 'strategisk-skovlunde' har kun 2 "
+        "møder i terminen 'foraar-2027', så intet 3. møde at komme efter",
+    ]
+
+
+def test_series_that_wait_on_each_other_in_a_ring(raw: dict[str, Any]) -> None:
+    i = _after(raw, "strategisk-baltorp", {"series": "strategisk-hedegaarden"})
+    _after(raw, "strategisk-hedegaarden", {"series": "strategisk-baltorp"})
+    assert problems_of(raw) == [
+        f"series[{i}].after (serien 'strategisk-baltorp'): serierne venter på hinanden i en ring "
+        "('strategisk-baltorp' → 'strategisk-hedegaarden' → 'strategisk-baltorp'); ingen af dem kan holdes"
+    ]

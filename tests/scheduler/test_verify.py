@@ -851,7 +851,7 @@ def test_summer_time_wall_clock(config: MunicipalityConfig) -> None:
 
 def test_violations_are_ordered_by_rule(config: MunicipalityConfig) -> None:
     """The weekday problem is found first (earlier meeting), but structure is listed first."""
-    assert len(RULES) == len(set(RULES)) == 12
+    assert len(RULES) == len(set(RULES)) == 13
     plan = replace(valid_plan(), uid("kk-nordskolen", 0), school(0, D("2025-03-10")))  # a Monday
     plan = edit(plan, uid("kk-nordskolen", 1), lambda m: setattr(m, "site", "boernehuset"))
     found = verify_plan(config, plan)

@@ -1,0 +1,67 @@
+"""The neighbourhood search (`scheduler.lns`): whole series move together, the rest of the plan is
+held and given back untouched, and what it finds is a better plan the verifier accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from time import monotonic
+
+from ortools.sat.python import cp_model
+
+from scheduler.build import build_model, find_term
+from scheduler.config import load_config
+from scheduler.context import PlanningContext
+from scheduler.hint import greedy_start, occurrence_variables
+from scheduler.lns import Incumbent, Neighbourhoods, improve
+from scheduler.model import MunicipalityConfig
+from scheduler.solve import SolveOptions, _ProgressReporter, _warm_start, read_plan
+from scheduler.verify import verify_plan
+from tests.builders import TWO_DISTRICTS_FILE
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+
+
+def _warm(path: Path) -> tuple[MunicipalityConfig, PlanningContext, Incumbent]:
+    config = load_config(path)
+    ctx = build_model(config, find_term(config, None))
+    options = SolveOptions(workers=2, seed=0, deterministic=True)
+    warm = _warm_start(ctx, config, options, _ProgressReporter(None, monotonic()), 10.0, greedy_start(ctx), 0)
+    assert warm is not None
+    return config, ctx, Incumbent(list(warm.response_proto.solution), warm.objective_value, warm)
+
+
+def test_a_series_neighbourhood_frees_whole_series() -> None:
+    _, ctx, _ = _warm(TWO_DISTRICTS_FILE)
+    draws = Neighbourhoods(ctx, seed=3)
+    for _ in range(30):
+        kind, free = draws.draw(size=6)
+        if kind != "series":
+            continue
+        series = {ctx.occurrences[i].series.id for i in free}
+        assert free == {occ.index for sid in series for occ in ctx.by_series[sid]}
+
+
+def test_the_search_gives_the_model_back_as_it_found_it() -> None:
+    _, ctx, incumbent = _warm(TWO_DISTRICTS_FILE)
+    before = [
+        list(ctx.model.proto.variables[v.index].domain)
+        for o in ctx.occurrences
+        for v in occurrence_variables(o)
+    ]
+    improve(ctx, incumbent, budget=2.0, workers=1, seed=0, deterministic=True)
+    after = [
+        list(ctx.model.proto.variables[v.index].domain)
+        for o in ctx.occurrences
+        for v in occurrence_variables(o)
+    ]
+    assert after == before
+
+
+def test_the_search_improves_the_warm_start_of_the_example_and_the_plan_verifies() -> None:
+    config, ctx, incumbent = _warm(EXAMPLE)
+    report = improve(ctx, incumbent, budget=4.0, workers=2, seed=0, deterministic=True)
+    assert report.improvements >= 1
+    assert report.incumbent.objective < incumbent.objective
+    plan = read_plan(ctx, report.incumbent.solver, cp_model.FEASIBLE, monotonic(), None)
+    assert plan.objective == report.incumbent.objective
+    assert verify_plan(config, plan) == []
