@@ -1,17 +1,21 @@
 """A quick rollout that keeps every hard rule, as the rollout solver's warm start.
 
 Without it CP-SAT's first answer on 200 teams is "everyone waits", and it does not get far from
-there in seconds. Leader teams come first, then each institution's teams together; each team goes
-to the earliest round where a facilitator has the hours (one who already serves the institution
-first, else the one with the most hours left), the institution is under its cap and a course group
-has room. Deterministic: no randomness, no clock.
+there in seconds. Round by round, the teams not yet placed are tried in turn: leader teams first,
+then the institutions that still need the most rounds under the cap on teams at once, then each
+institution's teams together in list order. A team goes into the round when a facilitator has the
+hours (one who already serves the institution first, else the one with the most hours left), the
+institution is under its cap and a course group has room. Team by team instead (each to its
+earliest round) left a big school's last teams for an eighth round of the example, where seven
+do (2026-12-01). Deterministic: no randomness, no clock.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from scheduler.bal_facts import allowance_minutes, bal_rounds, course_of, programme, team_minutes
+from scheduler.bal_facts import BalRound, allowance_minutes, bal_rounds, course_of, programme, team_minutes
 from scheduler.model import BalCourse, BalTeam, MunicipalityConfig
 
 
@@ -38,40 +42,48 @@ def greedy_rollout(
     """(round, id of the course) -> per group: (leader group?, seats taken)"""
     cap = bal.priorities.max_teams_per_institution
     pinned = earlier[0] if earlier is not None else None
-    order = sorted(
-        enumerate(bal.teams),
-        key=lambda it: (it[1].id != pinned, not it[1].leaders, _first_of_unit(bal.teams, it[1]), it[0]),
-    )
+    position = {t.id: i for i, t in enumerate(bal.teams)}
+    unit_at = {t.unit: _first_of_unit(bal.teams, t) for t in bal.teams}
+    remaining = [t for t in bal.teams if t.size <= course_of(bal, t).capacity]
     placed: dict[str, Placement] = {}
-    for _, team in order:
-        course = course_of(bal, team)
-        if team.size > course.capacity:
-            continue
+
+    def last_round(team: BalTeam) -> int:
         last = 1 if team.leaders and bal.priorities.leaders_first else len(rounds)
-        if earlier is not None and team.id == pinned:
-            last = min(last, earlier[1] - 1)
-        for rnd in rounds[:last]:
-            if cap is not None and per_unit.get((team.unit, rnd.number), 0) >= cap:
-                continue
-            group = _group_with_room(groups.setdefault((rnd.number, id(course)), []), team, course)
-            if group is None:
-                continue
-            fits = [
-                f for f in facilitators if team_minutes(config, team, facilitators[f]) <= left[f, rnd.number]
-            ]
-            if not fits:
-                continue
-            chosen = max(fits, key=lambda f: (team.unit in serves[f], left[f, rnd.number]))
-            left[chosen, rnd.number] -= team_minutes(config, team, facilitators[chosen])
-            per_unit[team.unit, rnd.number] = per_unit.get((team.unit, rnd.number), 0) + 1
-            serves[chosen].add(team.unit)
-            taken = groups[rnd.number, id(course)]
-            if group == len(taken):
-                taken.append((team.leaders, 0))
-            kind, seats = taken[group]
-            taken[group] = (kind, seats + team.size)
-            placed[team.id] = Placement(rnd.number, chosen, group + 1)
-            break
+        return min(last, earlier[1] - 1) if earlier is not None and team.id == pinned else last
+
+    def place(team: BalTeam, rnd: BalRound) -> bool:
+        course = course_of(bal, team)
+        if cap is not None and per_unit.get((team.unit, rnd.number), 0) >= cap:
+            return False
+        group = _group_with_room(groups.setdefault((rnd.number, id(course)), []), team, course)
+        fits = [f for f in facilitators if team_minutes(config, team, facilitators[f]) <= left[f, rnd.number]]
+        if group is None or not fits:
+            return False
+        chosen = max(fits, key=lambda f: (team.unit in serves[f], left[f, rnd.number]))
+        left[chosen, rnd.number] -= team_minutes(config, team, facilitators[chosen])
+        per_unit[team.unit, rnd.number] = per_unit.get((team.unit, rnd.number), 0) + 1
+        serves[chosen].add(team.unit)
+        taken = groups[rnd.number, id(course)]
+        if group == len(taken):
+            taken.append((team.leaders, 0))
+        kind, seats = taken[group]
+        taken[group] = (kind, seats + team.size)
+        placed[team.id] = Placement(rnd.number, chosen, group + 1)
+        return True
+
+    for rnd in rounds:
+        # the institutions that need the most rounds still (their teams over the cap) go first,
+        # so the cap does not leave a big school's teams for rounds of their own at the end
+        waiting_of = Counter(t.unit for t in remaining)
+        needs = {u: -(-n // cap) if cap is not None else 0 for u, n in waiting_of.items()}
+        order = sorted(
+            remaining,
+            key=lambda t: (t.id != pinned, not t.leaders, -needs[t.unit], unit_at[t.unit], position[t.id]),
+        )
+        for team in order:
+            if rnd.number <= last_round(team):
+                place(team, rnd)
+        remaining = [t for t in remaining if t.id not in placed]
     return placed
 
 

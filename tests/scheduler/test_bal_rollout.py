@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from bench.bal_baseline import first_fit_rollout
 from scheduler import bal_rollout as solver_module
 from scheduler.bal_facts import bal_rounds
+from scheduler.bal_greedy import greedy_rollout
 from scheduler.bal_rollout import RolloutOptions, RolloutVerificationError, plan_rollout
 from scheduler.bal_why import UnknownTeam, why_round
-from scheduler.config import ConfigError
+from scheduler.config import ConfigError, load_config
 from scheduler.model import BalRollout, MunicipalityConfig, PlanStatus
 from scheduler.rollout_rules import load_rollout_rules
 from scheduler.rules import load_rules
 from scheduler.verify_rollout import TITLES, verify_rollout
 from tests.builders import bal_facilitator, bal_team, rollout_config, term, wasteful_order_teams
 
+ROOT = Path(__file__).resolve().parents[2]
 QUICK = RolloutOptions(time_limit=2, workers=1, seed=0, deterministic=True)
 
 
@@ -339,3 +342,20 @@ def test_why_for_a_team_in_the_first_round_and_an_unknown_team() -> None:
     assert why_round(config, rollout, "nord-1")[-1] == "Det er første runde; tidligere kan teamet ikke komme."
     with pytest.raises(UnknownTeam, match="ukendt team 'nord1' \\(mente du 'nord-1'\\?\\)"):
         why_round(config, rollout, "nord1")
+
+
+# --------------------------------------------------------------------------- the warm start
+
+
+def test_the_warm_start_leaves_no_big_school_for_a_round_of_its_own() -> None:
+    # the example: 15 facilitators with hours for two teams a round, 203 teams, at most 8 of an
+    # institution at once; first fit reaches round 8 for one team, round by round with the
+    # institutions that need the most rounds first seven rounds do
+    config = load_config(ROOT / "examples" / "ballerup-bal.yaml")
+    placed = greedy_rollout(config)
+    assert len(placed) == 203
+    assert max(p.round for p in placed.values()) == 7
+    assert first_fit_rollout(config).rounds_used == 8
+    teams = {t.id: t for t in config.bal.teams} if config.bal else {}
+    per_unit = Counter((teams[t].unit, p.round) for t, p in placed.items())
+    assert max(per_unit.values()) <= 8
