@@ -24,7 +24,7 @@ from scheduler.bal_rollout import RolloutOptions, RolloutVerificationError, plan
 from scheduler.bal_why import UnknownTeam, why_round
 from scheduler.config import ConfigError, load_config
 from scheduler.model import BalRollout, MunicipalityConfig, PlanStatus
-from scheduler.rollout_rules import load_rollout_rules
+from scheduler.rollout_rules import RolloutRule, load_rollout_rules, rollout_rule_by_name
 from scheduler.rules import load_rules
 from scheduler.verify_rollout import TITLES, verify_rollout
 from tests.builders import bal_facilitator, bal_team, rollout_config, term, wasteful_order_teams
@@ -60,6 +60,24 @@ def test_the_verifier_names_the_hard_rules_by_their_titles() -> None:
     for rule in load_rollout_rules():
         if rule.level == "hard":
             assert TITLES[rule.name] == rule.title_da
+
+
+def test_every_soft_rollout_rule_says_its_count_in_its_own_words() -> None:
+    soft = [r for r in load_rollout_rules() if r.level == "soft"]
+    assert {r.name for r in soft} == {
+        "bal_waiting",
+        "bal_rounds",
+        "bal_early",
+        "bal_institution_split",
+        "bal_facilitator_institutions",
+        "bal_travel",
+        "bal_load_balance",
+    }
+    for rule in soft:
+        assert rule.count_da != RolloutRule.count_da and rule.default_weight > 0, rule.name
+        said = rule.count_phrase_da(3)
+        assert str(3 * rule.count_unit) in said and "{" not in said
+    assert rollout_rule_by_name("bal_travel").count_phrase_da(12) == "120 minutters rejse"
 
 
 def test_every_team_gets_one_round_and_one_facilitator() -> None:
