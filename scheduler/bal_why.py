@@ -169,20 +169,25 @@ def _earlier_at_a_cost(
     instead = f" ({join_da(later[:5])}{' …' if len(later) > 5 else ''} kommer så senere)" if later else ""
     if old and _no_worse(other.objective, rollout.objective):
         return [f"Teamet kan komme i {where} uden at udrulningen bliver dårligere{instead}."]
-    worse = []
+    worse: list[str] = []
+    better: list[str] = []
     for cost in other.rule_costs:
         before_cost = old.get(cost.rule)
         if before_cost is None or cost.violations == before_cost.violations:
             continue
         rule = rollout_rule_by_name(cost.rule)
-        worse.append(
+        (worse if cost.cost > before_cost.cost else better).append(
             f"  «{rule.title_da}»: {rule.count_phrase_da(cost.violations)} i stedet for "
             f"{rule.count_phrase_da(before_cost.violations)}"
         )
-    head = f"Teamet kan komme i {where}, hvis andre team flyttes{instead}"
-    if not worse:
-        return [head + "."]
-    return [head + "; det koster:", *worse]
+    lines = [
+        f"Teamet kan komme i {where}, hvis andre team flyttes{instead}" + ("; det koster:" if worse else ".")
+    ]
+    lines.extend(worse)
+    if better:
+        lines.append("Til gengæld:")
+        lines.extend(better)
+    return lines
 
 
 def _moved_later(
