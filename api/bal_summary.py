@@ -59,7 +59,7 @@ def whatif_lines(
     bal = programme(config)
     rounds = bal_rounds(config)
     used = max((r.rounds_used for r in results.values()), default=0)
-    width = 12
+    width = 16
     at = f" à {number_da(hours)} timer om ugen" if hours is not None else ""
     lines = [
         f"Team igennem ved slutningen af hver runde (i alt {plural_da(len(bal.teams), 'team', 'team')}), "
@@ -75,8 +75,8 @@ def whatif_lines(
     ends = []
     for rollout in results.values():
         if rollout.waiting or not rollout.rounds_used:
-            ends.append(f"{f'{len(rollout.waiting)} venter':>{width}}")
+            ends.append(f"{f'nej, {len(rollout.waiting)} venter':>{width}}")
         else:
-            ends.append(f"{f'runde {rollout.rounds_used}':>{width}}")
-    lines.append(f"  {'alle igennem efter':<28}" + "".join(ends))
+            ends.append(f"{f'i runde {rollout.rounds_used}':>{width}}")
+    lines.append(f"  {'alle igennem':<28}" + "".join(ends))
     return lines
