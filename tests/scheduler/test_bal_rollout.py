@@ -205,6 +205,10 @@ def test_a_team_too_large_for_any_course_group_waits() -> None:
     rollout = plan_rollout(config, QUICK)
     assert rollout.waiting == ["nord-1"]
     assert "1 team venter: Nord 1." in rollout.explanation[0]
+    assert why_round(config, rollout, "nord-1", QUICK) == [
+        "«Nord 1» (Nordskolen) venter: teamet når ikke igennem inden for 6 runder.",
+        "«Kursusholdenes pladser»: teamet har 40 deltagere, men et kursushold har kun plads til 30.",
+    ]
 
 
 # --------------------------------------------------------------------------- soft rules
