@@ -253,7 +253,7 @@ def improve(
         kind = step % 3
         allowed: tuple[set[int], set[str]] | None = None
         """(rounds, facilitators) the free teams may take; None: any"""
-        if kind == 0:  # the busiest and the least busy facilitator (per hour they give) and one more
+        if kind == 0:  # the busiest and the least busy facilitator (per hour they give)
             load = {f.person: 0.0 for f in ctx.facilitators}
             for t, w in where.items():
                 if w is not None:
