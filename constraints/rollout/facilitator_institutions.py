@@ -19,14 +19,14 @@ class FacilitatorInstitutions(RolloutRule):
     count_da = ("{n} institution for facilitatorerne i alt", "{n} institutioner for facilitatorerne i alt")
 
     def post(self, ctx: RolloutContext) -> None:
-        """Per facilitator and institution: whether any of its teams is theirs, summed."""
+        """Per facilitator and institution: whether any of its teams is theirs (held equal),
+        summed."""
         model = ctx.model
         for facilitator in ctx.facilitators:
             fid = facilitator.person
             for unit, teams in ctx.teams_of_unit().items():
                 serves = model.new_bool_var(f"serves[{fid},{unit}]")
-                for team in teams:
-                    model.add_implication(ctx.with_facilitator[team.id, fid], serves)
+                model.add_max_equality(serves, [ctx.with_facilitator[team.id, fid] for team in teams])
                 ctx.penalize(self.name, serves)
 
 

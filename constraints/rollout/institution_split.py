@@ -19,7 +19,8 @@ class InstitutionSplit(RolloutRule):
     count_da = ("{n} ekstra runde for en institution", "{n} ekstra runder for institutionerne")
 
     def post(self, ctx: RolloutContext) -> None:
-        """Per institution: the rounds with one of its teams, minus one (never below 0)."""
+        """Per institution: the rounds with one of its teams, minus one (never below 0); held
+        equal, so the count is true whatever the weight."""
         model = ctx.model
         for unit, teams in ctx.teams_of_unit().items():
             if len(teams) < 2:
@@ -27,11 +28,10 @@ class InstitutionSplit(RolloutRule):
             present = []
             for number in ctx.round_numbers():
                 here = model.new_bool_var(f"institution_in_round[{unit},{number}]")
-                for team in teams:
-                    model.add_implication(ctx.in_round[team.id, number], here)
+                model.add_max_equality(here, [ctx.in_round[team.id, number] for team in teams])
                 present.append(here)
             splits = model.new_int_var(0, len(present), f"institution_splits[{unit}]")
-            model.add(splits >= sum(present) - 1)
+            model.add_max_equality(splits, [0, sum(present) - 1])
             ctx.penalize(self.name, splits)
 
 

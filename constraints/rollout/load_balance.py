@@ -19,18 +19,25 @@ class LoadBalance(RolloutRule):
     count_da = ("{n} tiendedel uge i forskel", "{n} tiendedele uge i forskel")
 
     def post(self, ctx: RolloutContext) -> None:
-        """busiest - least of (whole rollout's minutes / minutes a week), in tenths of a week."""
+        """busiest - least of (whole rollout's minutes / minutes a week), in whole tenths of a
+        week (each facilitator's rounded down), held equal so the count is true whatever the
+        weight."""
         if len(ctx.facilitators) < 2:
             return
         model = ctx.model
         weeks = sum(r.weeks for r in ctx.rounds)
-        busiest = model.new_int_var(0, 10 * weeks, "busiest_tenths")
-        least = model.new_int_var(0, 10 * weeks, "least_tenths")
+        tenths = []
         for facilitator in ctx.facilitators:
             per_week = max(1, round(facilitator.hours_per_week * 60))
             load = sum(ctx.round_load(facilitator.person, n) for n in ctx.round_numbers())
-            model.add(busiest * per_week >= 10 * load)
-            model.add(least * per_week <= 10 * load)
+            share = model.new_int_var(0, 10 * weeks, f"load_tenths[{facilitator.person}]")
+            model.add(share * per_week <= 10 * load)
+            model.add((share + 1) * per_week > 10 * load)
+            tenths.append(share)
+        busiest = model.new_int_var(0, 10 * weeks, "busiest_tenths")
+        least = model.new_int_var(0, 10 * weeks, "least_tenths")
+        model.add_max_equality(busiest, tenths)
+        model.add_min_equality(least, tenths)
         ctx.penalize(self.name, busiest - least)
 
 

@@ -18,10 +18,12 @@ class Rounds(RolloutRule):
     count_da = ("{n} runde", "{n} runder")
 
     def post(self, ctx: RolloutContext) -> None:
-        """The last round with a team: at least each team's round."""
+        """The last round with a team: the largest team's round (0 for a team that waits), held
+        equal, so its count is true whatever its weight (0 too)."""
         last = ctx.model.new_int_var(0, len(ctx.rounds), "last_round")
-        for team in ctx.teams:
-            ctx.model.add(last >= sum(n * ctx.in_round[team.id, n] for n in ctx.round_numbers()))
+        ctx.model.add_max_equality(
+            last, [sum(n * ctx.in_round[team.id, n] for n in ctx.round_numbers()) for team in ctx.teams]
+        )
         ctx.penalize(self.name, last)
 
 
