@@ -16,7 +16,7 @@ class LoadBalance(RolloutRule):
         "BAL-timer (tiendedele), holdes lille, så ingen bærer forløbet alene."
     )
     order = 66
-    count_da = ("{n} tiendedel uge i forskel", "{n} tiendedele uge i forskel")
+    count_da = ("{n} tiendedel af en uge i forskel", "{n} tiendedele af en uge i forskel")
 
     def post(self, ctx: RolloutContext) -> None:
         """busiest - least of (whole rollout's minutes / minutes a week), in whole tenths of a

@@ -358,6 +358,33 @@ def test_why_says_when_an_earlier_round_has_room_and_the_soft_rules_decided() ->
     ]
 
 
+def test_why_says_what_coming_earlier_saves_apart_from_what_it_costs() -> None:
+    # psykolog-b at Sydskolen has hours for one team a round, the leader team's in round 1; the
+    # other team waits for psykolog-b rather than cost psykolog-a's trips (rounds weigh nothing)
+    weights = {"bal_rounds": 0, "bal_institution_split": 0, "bal_load_balance": 0}
+    facilitators = [
+        bal_facilitator("psykolog-a", 2.5),
+        bal_facilitator("psykolog-b", 1.0, base_site="sydskolen"),
+    ]
+    teams = [bal_team("ledere", "sydskolen", leaders=True), bal_team("syd-1", "sydskolen")]
+    config = rollout_config(teams, facilitators, weights)
+    rollout = plan_rollout(config, QUICK)
+    assert rounds_of(rollout) == {"ledere": 1, "syd-1": 2}
+    assert why_round(config, rollout, "syd-1", QUICK)[2:] == [
+        "Teamet kan komme i runde 1 (Efterår), hvis andre team flyttes; det koster:",
+        "  «Få institutioner pr. facilitator»: 2 institutioner for facilitatorerne i alt i stedet for 1 "
+        "institution for facilitatorerne i alt",
+        "  «Facilitatorernes rejsetid»: 160 minutters rejse i stedet for 0 minutters rejse",
+        "Til gengæld:",
+        "  «Runder til alle er igennem»: 1 runde i stedet for 2 runder",
+        "  «Tidligt igennem»: i alt 0 runder med at vente i stedet for i alt 1 runde med at vente",
+        "  «Hele institutionen i samme runde»: 0 ekstra runder for institutionerne i stedet for 1 ekstra "
+        "runde for en institution",
+        "  «Jævn fordeling mellem facilitatorerne»: 8 tiendedele af en uge i forskel i stedet for 60 "
+        "tiendedele af en uge i forskel",
+    ]
+
+
 def test_why_for_a_team_in_the_first_round_and_an_unknown_team() -> None:
     config = rollout_config([bal_team("nord-1")])
     rollout = plan_rollout(config, QUICK)
