@@ -82,3 +82,11 @@ def budget_spent(solver: cp_model.CpSolver, started: float) -> float:
     if is_deterministic(solver):
         return float(solver.response_proto.deterministic_time) / WORK_UNITS_PER_SECOND
     return time.monotonic() - started
+
+
+def solve_seconds(solver: cp_model.CpSolver) -> float:
+    """What a finished solve took, in the limit's seconds: its work units in deterministic mode,
+    else its own wall time."""
+    if is_deterministic(solver):
+        return float(solver.response_proto.deterministic_time) / WORK_UNITS_PER_SECOND
+    return float(solver.wall_time)

@@ -13,11 +13,11 @@ from ortools.sat.python import cp_model
 from scheduler.build import build_model, find_term, objective_terms, placed_count
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.cpsat import budget_spent, new_solver
+from scheduler.cpsat import budget_spent, new_solver, solve_seconds
 from scheduler.deviation import regular_count
 from scheduler.hint import GreedyStart, greedy_hint, greedy_start, occurrence_variables, repair_neighbourhood
 from scheduler.index import index_of
-from scheduler.lns import MIN_MEETINGS, Incumbent, improve
+from scheduler.lns import LOAD_FACTOR, MIN_MEETINGS, SUBSOLVE_SECONDS, Incumbent, improve
 from scheduler.model import (
     Attendee,
     Meeting,
@@ -166,6 +166,7 @@ def solve(
             seed=config.planning.seed if options.seed is None else options.seed,
             deterministic=_deterministic(config, options),
             callback=reporter,  # its plans are complete plans; its bound is the held part's
+            subsolve_seconds=max(SUBSOLVE_SECONDS, LOAD_FACTOR * solve_seconds(warm)),
         )
         best = report.incumbent.solver
         spent = spent + report.spent if _deterministic(config, options) else time.monotonic() - started
