@@ -21,13 +21,24 @@ from scheduler import bal_rollout as solver_module
 from scheduler.bal_facts import bal_rounds
 from scheduler.bal_greedy import greedy_rollout
 from scheduler.bal_rollout import RolloutOptions, RolloutVerificationError, plan_rollout
+from scheduler.bal_series import with_bal
 from scheduler.bal_why import UnknownTeam, why_round
 from scheduler.config import ConfigError, load_config
 from scheduler.model import BalRollout, MunicipalityConfig, PlanStatus
 from scheduler.rollout_rules import RolloutRule, load_rollout_rules, rollout_rule_by_name
 from scheduler.rules import load_rules
+from scheduler.solve import SolveOptions, solve
+from scheduler.verify import verify_plan
 from scheduler.verify_rollout import TITLES, verify_rollout
-from tests.builders import bal_facilitator, bal_team, rollout_config, term, wasteful_order_teams
+from tests.builders import (
+    BAL_TERM,
+    bal_config,
+    bal_facilitator,
+    bal_team,
+    rollout_config,
+    term,
+    wasteful_order_teams,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = RolloutOptions(time_limit=2, workers=1, seed=0, deterministic=True)
@@ -408,3 +419,21 @@ def test_the_warm_start_leaves_no_big_school_for_a_round_of_its_own() -> None:
     teams = {t.id: t for t in config.bal.teams} if config.bal else {}
     per_unit = Counter((teams[t].unit, p.round) for t, p in placed.items())
     assert max(per_unit.values()) <= 8
+
+
+# --------------------------------------------------------------------------- into the joint model
+
+
+def test_the_rollout_feeds_the_joint_model() -> None:
+    # the joint model's builder config: both teams fit Psykolog A's first round, so the term's
+    # plan holds the course session and both teams' analyses beside the conference, verified
+    config = bal_config()
+    rollout = plan_rollout(config, QUICK)
+    assert rounds_of(rollout) == {"team-1": 1, "team-2": 1}
+    joint = with_bal(config, rollout)
+    plan = solve(joint, BAL_TERM, SolveOptions(time_limit=5, workers=1, deterministic=True))
+    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE), plan.explanation
+    assert verify_plan(joint, plan) == []
+    analyses = [m for m in plan.meetings if m.series in ("bal-team-1", "bal-team-2")]
+    assert len(analyses) == 4
+    assert {a.person for m in analyses for a in m.attendees} == {"psykolog-a"}
