@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.replan
 	$(BIN)/python -m bench.keep
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.bal
 
 ## Timefold's meeting-scheduling benchmark: three instances, 60 s, 2 workers, a table.
 bench-meetings: $(STAMP)

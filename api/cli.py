@@ -17,9 +17,10 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from api.summary import render_summary
+from scheduler.bal_rollout import RolloutOptions, plan_rollout
 from scheduler.config import ConfigError, load_config
 from scheduler.danish import distance_da, number_da
-from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, BalRollout, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import PlanVerificationError, Progress, SolveOptions, solve
 from scheduler.validation_da import messages_da
 
@@ -752,6 +753,135 @@ def book(
             raise typer.Exit(EXIT_BAD_INPUT) from None
         typer.echo(f"Udsendt: {sum(report.messages.values())} beskeder til {len(report.messages)} personer.")
         _report_failures(report)
+
+
+# --------------------------------------------------------------------------- BAL rollout
+
+
+def _load_bal(config_path: Path) -> MunicipalityConfig:
+    """The config, which must have a `bal:` section; exit 2 in Danish otherwise."""
+    cfg = _load(config_path)
+    if cfg.bal is None:
+        typer.echo(f"{config_path}: konfigurationen har ingen bal:-sektion (BAL-forløbet)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return cfg
+
+
+def _rollout_options(time_limit: float | None, workers: int | None, seed: int | None) -> RolloutOptions:
+    return RolloutOptions(time_limit=time_limit, workers=workers, seed=seed, deterministic=True)
+
+
+def _solved_rollout(cfg: MunicipalityConfig, options: RolloutOptions) -> BalRollout:
+    """The rollout, or exit 3 with the reason when there is none."""
+    rollout = plan_rollout(cfg, options)
+    if rollout.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        for line in rollout.explanation:
+            typer.echo(line, err=True)
+        raise typer.Exit(EXIT_NO_PLAN)
+    return rollout
+
+
+@app.command("bal-rollout")
+def bal_rollout(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML) with a bal: section")],
+    out: Annotated[Path | None, typer.Option(help="write the rollout here (JSON)")] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds (work units)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+) -> None:
+    """Plan the BAL rollout: each team's round, facilitator and course group; prints the rounds,
+    teams per round and the facilitators' hours. Exit 0, 2 bad input, 3 no rollout."""
+    from api.bal_summary import rollout_lines
+
+    cfg = _load_bal(config)
+    rollout = _solved_rollout(cfg, _rollout_options(time_limit, workers, seed))
+    for line in rollout_lines(cfg, rollout):
+        typer.echo(line)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(rollout.model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(f"Udrulningen er skrevet til {out}")
+
+
+def _counts(text: str, available: int) -> list[int]:
+    """'4,6,8' as [4, 6, 8], each between 1 and the facilitators there are; exit 2 otherwise."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or any(k < 1 for k in counts):
+        typer.echo(f"--facilitators: '{text}' skal være hele tal over 0 adskilt af komma, fx 4,6,8", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    too_many = [k for k in counts if k > available]
+    if too_many:
+        typer.echo(
+            f"--facilitators: {too_many[0]} er flere end de {available} facilitatorer i konfigurationen",
+            err=True,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return list(dict.fromkeys(counts))
+
+
+@app.command("bal-whatif")
+def bal_whatif(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML) with a bal: section")],
+    facilitators: Annotated[str, typer.Option(help="how many facilitators to try, e.g. 4,6,8 (the first K)")],
+    hours: Annotated[
+        float | None, typer.Option(min=0.1, max=37, help="hours a week each gives BAL; default their own")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds (work units) per K")] = 10.0,
+    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+) -> None:
+    """With the first K facilitators (at H hours a week each): teams through per round for each K,
+    and when all are through. Exit 0, 2 bad input."""
+    from api.bal_summary import whatif_lines, with_facilitators
+    from scheduler.bal_facts import programme
+
+    cfg = _load_bal(config)
+    counts = _counts(facilitators, len(programme(cfg).facilitators))
+    options = _rollout_options(time_limit, workers, seed)
+    results = {k: plan_rollout(with_facilitators(cfg, k, hours), options) for k in counts}
+    for line in whatif_lines(cfg, results, hours):
+        typer.echo(line)
+
+
+@app.command("bal-why")
+def bal_why(
+    config: Annotated[Path, typer.Argument(help="municipality config (YAML) with a bal: section")],
+    team: Annotated[str, typer.Argument(help="the team's id")],
+    rollout_file: Annotated[
+        Path | None, typer.Option("--rollout", help="a rollout.json from bal-rollout; default: plan one")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds (work units) per solve")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+) -> None:
+    """Why the team waits until its round, in Danish. Exit 0, 2 bad input, 3 no rollout."""
+    from scheduler.bal_why import UnknownTeam, find_team, why_round
+
+    cfg = _load_bal(config)
+    try:
+        find_team(cfg, team)
+    except UnknownTeam as exc:
+        typer.echo(f"TEAM: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    options = _rollout_options(time_limit, workers, seed)
+    rollout = _read_rollout(rollout_file) if rollout_file is not None else _solved_rollout(cfg, options)
+    for line in why_round(cfg, rollout, team, options):
+        typer.echo(line)
+
+
+def _read_rollout(path: Path) -> BalRollout:
+    try:
+        return BalRollout.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        typer.echo(f"{path}: filen findes ikke", err=True)
+    except ValidationError as exc:
+        typer.echo(f"{path} er ikke en rollout.json fra moedeplan bal-rollout:", err=True)
+        for problem in messages_da(exc)[:20]:
+            typer.echo(f"  {problem}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def main() -> None:

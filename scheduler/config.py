@@ -145,9 +145,7 @@ def parse_config(text: str, source: str = "config", limits: ConfigLimits = LIMIT
     """The config in a YAML text (an upload: `extends:` needs a file, see `load_config`)."""
     raw = parse_raw(text, source, limits)
     if isinstance(raw, dict) and "extends" in raw:
-        raise ConfigError(
-            [f"{source}: extends kan kun bruges i en fil på disken; send hele konfigurationen"]
-        )
+        raise ConfigError([f"{source}: extends kan kun bruges i en fil på disken; send hele konfigurationen"])
     return config_from_data(raw, limits)
 
 

@@ -818,6 +818,13 @@ class BalCourse(Strict):
     sites: list[Identifier] = Field(min_length=1, description="where course sessions can be held")
     weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
     window: TimeRange | None = Field(default=None, description="time of day, e.g. 08:30-15:00")
+    max_groups: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="course groups one round can hold (the course's teachers and rooms); none: as many "
+        "as needed",
+    )
 
 
 class BalSequence(Strict):
@@ -1078,5 +1085,8 @@ class BalRollout(BaseModel):
     waiting: list[str] = Field(default_factory=list, description="teams not through within max_rounds")
     facilitator_hours: dict[str, list[float]] = Field(
         default_factory=dict, description="facilitator -> hours of BAL per week in each round"
+    )
+    rule_costs: list[RuleCost] = Field(
+        default_factory=list, description="per soft rollout rule: its count and share of the objective"
     )
     explanation: list[str] = Field(default_factory=list, description="in Danish")

@@ -80,4 +80,7 @@ def rule_by_name(name: str) -> Rule:
 
 
 def soft_rule_names() -> list[str]:
-    return [r.name for r in load_rules() if r.level == "soft"]
+    """Every soft rule a config's `weights` may name: the term rules' and the BAL rollout's."""
+    from scheduler.rollout_rules import soft_rollout_rule_names  # late: it loads its own catalogue
+
+    return [r.name for r in load_rules() if r.level == "soft"] + soft_rollout_rule_names()

@@ -283,3 +283,10 @@ def meeting_patterns(
 def local_datetime(day: date, minute_of_day: int) -> datetime:
     """A wall-clock time in Copenhagen; 13:00 stays 13:00 across summer time."""
     return datetime(day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60, tzinfo=TZ)
+
+
+def open_weeks(config: MunicipalityConfig, term: Term, calendars: Iterable[str] = DEFAULT_CALENDARS) -> int:
+    """Weeks of the term with at least one open weekday (not a helligdag or school holiday): the
+    weeks in which term work such as a BAL round's analyses can happen."""
+    closed = closed_days(config, term, calendars)
+    return len({week_monday(d) for d in term_days(term) if d.weekday() < 5 and d not in closed})

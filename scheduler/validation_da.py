@@ -26,6 +26,7 @@ def _norm(lang: Lang) -> str:
     """'da' or 'en': the language these messages are written in that is nearest `lang`."""
     return "da" if lang == "da" else "en"
 
+
 _REQUEST_PARTS = ("body", "query", "path", "header", "cookie", "form")
 """FastAPI's first loc part says where in the request; the user only wrote what follows."""
 

@@ -1015,9 +1015,7 @@ class _Verifier:
                 continue
             room = rooms.get(meeting.room)
             if room is None:
-                self.add(
-                    "rooms", f"{at} er i lokalet '{meeting.room}', som {site.name} ikke har", placed
-                )
+                self.add("rooms", f"{at} er i lokalet '{meeting.room}', som {site.name} ikke har", placed)
                 continue
             by_room[room.id].append(placed)
             people = sum(1 for a in meeting.attendees if a.required) + len(meeting.guests)

@@ -305,6 +305,90 @@ def at_time(start: str, clock: str, *, unless: str | None = None) -> str:
     return f"{start[:11]}{chosen}{start[16:]}"
 
 
+# --------------------------------------------------------------------------- BAL (rollout)
+#
+# `rollout_config(teams, facilitators, **bal)`: Testkommune with a second school far from PPR's
+# office, three psychologists and a `bal:` section: rounds of 4 weeks (the term `term()` first),
+# 2 analyses of 90 minutes per team, one course session, capacity 30. Trips from the office: 10
+# minutes to Nordskolen, 15 to Solsikken, 40 to Sydskolen, so a team costs its facilitator
+# 2 × (90 + 2 × trip) minutes in its round: 220 at Nordskolen, 240 at Solsikken, 340 at Sydskolen.
+
+
+def bal_team(tid: str, unit: str = "nordskolen", size: int = 10, **extra: Any) -> dict[str, Any]:
+    """A team of `size` people at `unit`; the name is the id in words."""
+    name = extra.pop("name", tid.replace("-", " ").title())
+    return {"id": tid, "name": name, "unit": unit, "size": size, **extra}
+
+
+def bal_facilitator(pid: str = "psykolog-a", hours: float = 2.5, **extra: Any) -> dict[str, Any]:
+    """A facilitator with `hours` a week for BAL (2.5 h: 600 minutes a 4-week round), based at PPR."""
+    return {"person": pid, "hours_per_week": hours, "base_site": extra.pop("base_site", "ppr"), **extra}
+
+
+def rollout_config_data(
+    teams: list[dict[str, Any]],
+    facilitators: list[dict[str, Any]] | None = None,
+    weights: dict[str, int] | None = None,
+    top: dict[str, Any] | None = None,
+    **bal: Any,
+) -> dict[str, Any]:
+    """The config's data; `bal` replaces keys of its `bal:` section, `weights` and `top` (e.g.
+    terms) keys of the top level."""
+    section: dict[str, Any] = {
+        "max_rounds": 6,
+        "round_weeks": 4,
+        "teams": teams,
+        "facilitators": facilitators if facilitators is not None else [bal_facilitator()],
+        "course": {"sessions": 1, "capacity": 30, "sites": ["skolen"]},
+        "sequence": {"analyses": 2, "minutes": 90},
+        **bal,
+    }
+    data = small_config_data(
+        sites=[
+            {"id": "skolen", "name": "Nordskolen", "rooms": 1},
+            {"id": "huset", "name": "Børnehuset", "rooms": 1},
+            {"id": "sydskolen", "name": "Sydskolen", "rooms": 1},
+            {"id": "ppr", "name": "PPR", "rooms": 1},
+        ],
+        units=[
+            unit("nordskolen", "Nordskolen", "skole", "skolen"),
+            unit("solsikken", "Solsikken", "dagtilbud", "huset"),
+            unit("sydskolen", "Sydskolen", "skole", "sydskolen"),
+        ],
+        travel={
+            "default_minutes": 20,
+            "pairs": [
+                {"sites": ["ppr", "skolen"], "minutes": 10},
+                {"sites": ["ppr", "huset"], "minutes": 15},
+                {"sites": ["ppr", "sydskolen"], "minutes": 40},
+            ],
+        },
+        staff=[person("leder"), *(person(f"psykolog-{c}", "psykolog") for c in "abc")],
+        series=[series("konference")],
+    )
+    data["bal"] = section
+    if weights is not None:
+        data["weights"] = weights
+    data.update(copy.deepcopy(top or {}))
+    return data
+
+
+def rollout_config(
+    teams: list[dict[str, Any]],
+    facilitators: list[dict[str, Any]] | None = None,
+    weights: dict[str, int] | None = None,
+    top: dict[str, Any] | None = None,
+    **bal: Any,
+) -> MunicipalityConfig:
+    return config_from_data(rollout_config_data(teams, facilitators, weights, top, **bal))
+
+
+def wasteful_order_teams() -> list[dict[str, Any]]:
+    """Three near teams (220 minutes) before three far ones (340): first fit in list order takes
+    four 600-minute rounds of one facilitator (220+220, 220+340, 340, 340), three do (220+340 each)."""
+    near = [bal_team(f"nord-{k}", "nordskolen") for k in (1, 2, 3)]
+    far = [bal_team(f"syd-{k}", "sydskolen") for k in (1, 2, 3)]
+    return near + far
 # --------------------------------------------------------------------------- BAL (joint model)
 
 BAL_TERM = "efteraar"

@@ -33,8 +33,7 @@ def touched_meetings(plan: Plan, unavailability: Unavailability, now: datetime) 
         for m in plan.meetings
         if m.start >= now
         and any(
-            a.person == unavailability.person and _overlaps(m.span_of(a), unavailability)
-            for a in m.attendees
+            a.person == unavailability.person and _overlaps(m.span_of(a), unavailability) for a in m.attendees
         )
     ]
 
