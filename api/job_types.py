@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SOLVE = "solve"
 WHAT_IF = "what_if"
-KINDS = (SOLVE, WHAT_IF)
+BAL_ROLLOUT = "bal_rollout"
+KINDS = (SOLVE, WHAT_IF, BAL_ROLLOUT)
 
 _ID = Field(ge=1)
 _SECONDS = Field(default=None, gt=0, le=3600, description="seconds; default: the settings'")
@@ -51,10 +52,19 @@ class WhatIfParams(_Params):
     base_plan_version_id: int = _ID
 
 
-JobParams = SolveParams | WhatIfParams
-PARAMS_BY_KIND: dict[str, type[SolveParams] | type[WhatIfParams]] = {
+class BalRolloutParams(_Params):
+    """Plan the BAL rollout of a config version with a `bal:` section (a draft rollout)."""
+
+    kind: ClassVar[str] = BAL_ROLLOUT
+    workers: int | None = Field(default=None, ge=1, le=64)
+    seed: int | None = Field(default=None, ge=0, le=2_147_483_647)
+
+
+JobParams = SolveParams | WhatIfParams | BalRolloutParams
+PARAMS_BY_KIND: dict[str, type[SolveParams] | type[WhatIfParams] | type[BalRolloutParams]] = {
     SOLVE: SolveParams,
     WHAT_IF: WhatIfParams,
+    BAL_ROLLOUT: BalRolloutParams,
 }
 
 
@@ -67,22 +77,27 @@ def read_params(kind: str, text: str) -> JobParams:
 
 
 class JobResult(BaseModel):
-    """What a finished job made: the plan version it stored."""
+    """What a finished job made: the plan version (or, a `bal_rollout` job, the rollout) it stored."""
 
     model_config = ConfigDict(frozen=True)
 
     plan_id: int | None = None
+    rollout_id: int | None = None
 
     PREFIX: ClassVar[str] = "plan_version:"
+    ROLLOUT_PREFIX: ClassVar[str] = "bal_rollout:"
 
     @property
     def ref(self) -> str | None:
-        """The stored reference string (`JobOut.result`), e.g. ``plan_version:7``."""
+        """The stored reference string (`JobOut.result`), e.g. ``plan_version:7``, ``bal_rollout:2``."""
+        if self.rollout_id is not None:
+            return f"{self.ROLLOUT_PREFIX}{self.rollout_id}"
         return None if self.plan_id is None else f"{self.PREFIX}{self.plan_id}"
 
     @classmethod
     def from_ref(cls, ref: str | None) -> JobResult:
-        """The result a stored reference names; an unknown or empty one names no plan."""
-        if ref and ref.startswith(cls.PREFIX) and ref[len(cls.PREFIX) :].isdigit():
-            return cls(plan_id=int(ref[len(cls.PREFIX) :]))
+        """The result a stored reference names; an unknown or empty one names nothing."""
+        for prefix, key in ((cls.PREFIX, "plan_id"), (cls.ROLLOUT_PREFIX, "rollout_id")):
+            if ref and ref.startswith(prefix) and ref[len(prefix) :].isdigit():
+                return cls.model_validate({key: int(ref[len(prefix) :])})
         return cls()

@@ -64,11 +64,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import storage
 from api.db import install_job_queue_schema, normalize_url, session_scope
 from api.isolation import Reporter, SolveFailed, run_isolated
-from api.job_types import KINDS, WHAT_IF, JobParams, JobResult, SolveParams, read_params
+from api.job_types import (
+    BAL_ROLLOUT,
+    KINDS,
+    WHAT_IF,
+    BalRolloutParams,
+    JobParams,
+    JobResult,
+    SolveParams,
+    WhatIfParams,
+    read_params,
+)
 from api.orm import Absence, ConfigVersion, Job, PlanState, PlanVersion
 from api.settings import AppSettings
 from scheduler.config import parse_config
-from scheduler.model import PLANNED, MunicipalityConfig, Plan, PlanStatus
+from scheduler.model import PLANNED, BalRollout, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import Progress, SolveOptions, solve
 
 log = logging.getLogger("moedeplan.jobs")
@@ -152,17 +162,32 @@ class _Inputs:
     districts: list[str] | None = None
 
 
+def live_rollout(db: Session, config_version: ConfigVersion) -> BalRollout | None:
+    """The live BAL rollout of the config's name when the config has a `bal:` section."""
+    row = storage.live_rollout_version(db, config_version.name)
+    return None if row is None else storage.get_rollout(db, row.id)[1]
+
+
 def effective_config(db: Session, config_version: ConfigVersion) -> MunicipalityConfig:
-    """The config as uploaded plus every absence registered through the API since.
+    """The config as uploaded, with the live BAL rollout's series, plus every absence registered
+    through the API since.
 
     Absences live in the database, not in the uploaded YAML, so that a re-solve or a move by hand
-    never puts a meeting back where an accepted absence took it from.
+    never puts a meeting back where an accepted absence took it from. With a `bal:` section and a
+    live rollout of the config's name, each term's course groups and facilitated analyses are
+    series of the config (`scheduler.bal_series.with_bal`): a term solve plans them in the same
+    joint model, and verifying, moving and publishing the plan see them like any meeting.
     """
     from scheduler.availability import Unavailability, config_with_unavailability
+    from scheduler.bal_series import with_bal
     from scheduler.config import substitute_problem
     from scheduler.index import index_of
 
     config = parse_config(config_version.yaml, source=config_version.name)
+    if config.bal is not None:
+        rollout = live_rollout(db, config_version)
+        if rollout is not None:
+            config = with_bal(config, rollout)
     known = index_of(config).people
     for absence in db.scalars(select(Absence).order_by(Absence.id)):
         if absence.person_id in known:
@@ -199,9 +224,11 @@ def _read_inputs(db: Session, job: Job, settings: AppSettings) -> _Inputs:
         parent_plan = storage.get_plan(db, parent_row.id)[1] if parent_row is not None else None
         if parent_row is not None and parent_row.state == PlanState.published:
             live_plan = parent_plan
-    else:
+    elif isinstance(params, WhatIfParams):
         parent_row, parent_plan = storage.get_plan(db, params.base_plan_version_id)
         term = parent_plan.term if parent_plan is not None else None
+    else:
+        raise ValueError(f"a {job.kind} job is not a solve (run_rollout_job runs it)")
     locked = storage.locked_uids(db, term) if term else set()
     return _Inputs(
         job.kind,
@@ -289,9 +316,92 @@ def no_plan_error(plan: Plan) -> str:
     return "\n".join([headline, *plan.explanation])
 
 
+@dataclass
+class _RolloutInputs:
+    """What a `bal_rollout` job reads from the database before it solves."""
+
+    config_version_id: int
+    config: MunicipalityConfig
+    time_limit: float | None
+    """None: the config's `planning`"""
+    workers: int | None
+    seed: int | None
+
+
+def _compute_rollout(inputs: _RolloutInputs, settings: AppSettings, beat: Reporter) -> BalRollout:
+    """The rollout of the config (`scheduler.bal_rollout.plan_rollout`, verified)."""
+    from scheduler.bal_rollout import RolloutOptions, plan_rollout
+
+    options = RolloutOptions(time_limit=inputs.time_limit, workers=inputs.workers, seed=inputs.seed)
+    return plan_rollout(inputs.config, options)
+
+
+def no_rollout_error(rollout: BalRollout) -> str:
+    """What a rollout job that found no rollout says, in Danish."""
+    return "\n".join(
+        ["Der blev ikke fundet nogen BAL-udrulning; der er ikke gemt nogen ny version.", *rollout.explanation]
+    )
+
+
+def run_rollout_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: AppSettings) -> None:
+    """Run a claimed `bal_rollout` job: a stored draft rollout, or a failed job saying why."""
+    from scheduler.bal_facts import programme
+
+    params = job_params(job)
+    assert isinstance(params, BalRolloutParams)
+    with _Heartbeat(sessions, job.id, worker, every=max(1.0, settings.job_stale_seconds / 6)) as beat:
+        try:
+            with session_scope(sessions) as db:
+                config_version = storage.get_config(db, params.config_version_id)
+                config = parse_config(config_version.yaml, source=config_version.name)
+                programme(config)  # NoBalSection, in Danish, when there is no bal:
+                inputs = _RolloutInputs(
+                    config_version.id,
+                    config,
+                    params.time_limit or settings.solve_time_limit,
+                    params.workers or settings.solve_workers,
+                    params.seed,
+                )
+            rollout = run_isolated(
+                _compute_rollout,
+                inputs,
+                settings,
+                memory_mb=settings.solve_memory_mb,
+                reporter=beat,
+                deadline=settings.solve_max_seconds,
+            )
+        except Exception as exc:
+            log.exception("job %s failed", job.id)
+            error = str(exc) if isinstance(exc, SolveFailed | ValueError) else f"{type(exc).__name__}: {exc}"
+            with session_scope(sessions) as db:
+                storage.fail_job(db, job.id, worker, error)
+            return
+    if beat.lost:
+        log.warning("job %s was taken over by another worker; its result is dropped", job.id)
+        return
+    if rollout.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+        with session_scope(sessions) as db:
+            storage.fail_job(db, job.id, worker, no_rollout_error(rollout))
+        return
+    with session_scope(sessions) as db:
+        config_version = storage.get_config(db, inputs.config_version_id)
+        row = storage.save_rollout(
+            db,
+            config_version,
+            rollout,
+            params.actor if params.actor is not None else worker,
+            params.reason or "ny BAL-udrulning",
+        )
+        storage.finish_job(db, job.id, worker, JobResult(rollout_id=row.id).ref)
+
+
 def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: AppSettings) -> None:
     """Run one claimed job to its end: a stored plan version, or a failed job saying why (an
-    INFEASIBLE or UNKNOWN solve included: it stores no version)."""
+    INFEASIBLE or UNKNOWN solve included: it stores no version). A `bal_rollout` job stores a
+    rollout instead (`run_rollout_job`)."""
+    if job.kind == BAL_ROLLOUT:
+        run_rollout_job(sessions, job, worker, settings)
+        return
     with _Heartbeat(sessions, job.id, worker, every=max(1.0, settings.job_stale_seconds / 6)) as beat:
         try:
             with session_scope(sessions) as db:

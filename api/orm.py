@@ -209,6 +209,64 @@ class PlanVersion(Base):
         return value
 
 
+class BalRolloutVersion(Base):
+    """One stored BAL rollout of a config (migration 0006), a version like a plan version.
+
+    A `bal_rollout` job makes a draft from a config version with a `bal:` section; an admin
+    publishes it as the live rollout of that config *name* (the one before it is superseded),
+    which term solves of the config then plan with (`scheduler.bal_series.with_bal`). Only
+    ``state`` moves on (the moves of `PlanState`) and ``published_at`` is set once; the rest is
+    history, refused by the validator and the ``before_update`` guard below.
+    """
+
+    __tablename__ = "bal_rollouts"
+    __table_args__ = (
+        CheckConstraint(_check_in("state", PlanState), name="state"),
+        Index(
+            "uq_bal_rollouts_live",
+            "config_name",
+            unique=True,
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+    )
+
+    IMMUTABLE = (
+        "config_version_id",
+        "config_name",
+        "status",
+        "rounds_used",
+        "objective",
+        "rollout_json",
+        "created_by",
+        "created_at",
+        "reason",
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_version_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"), index=True)
+    config_name: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    rounds_used: Mapped[int] = mapped_column(Integer)
+    objective: Mapped[float | None] = mapped_column(Float)
+    rollout_json: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[PlanState] = mapped_column(StrEnumType(PlanState), default=PlanState.draft)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @validates(*IMMUTABLE)
+    def _refuse_change(self, key: str, value: Any) -> Any:
+        """Setting a content attribute of a stored rollout raises at once."""
+        if inspect(self).has_identity:
+            raise ImmutableRow(f"BAL rollout {self.id} is immutable: {key} cannot change")
+        return value
+
+
 class MeetingLock(Base):
     """A meeting a person has fixed: replanning must keep it where it is."""
 
@@ -377,6 +435,15 @@ def _plan_version_update(_mapper: Any, _connection: Any, target: PlanVersion) ->
             raise ImmutableRow(f"plan version {target.id} is immutable: {key} cannot change")
 
 
+@event.listens_for(BalRolloutVersion, "before_update")
+def _bal_rollout_update(_mapper: Any, _connection: Any, target: BalRolloutVersion) -> None:
+    """Only ``state`` and ``published_at`` of a stored rollout may reach an UPDATE."""
+    state = inspect(target)
+    for key in BalRolloutVersion.IMMUTABLE:
+        if state.attrs[key].history.has_changes():
+            raise ImmutableRow(f"BAL rollout {target.id} is immutable: {key} cannot change")
+
+
 @event.listens_for(ConfigVersion, "before_update")
 @event.listens_for(AuditEntry, "before_update")
 def _history_update(_mapper: Any, _connection: Any, target: Any) -> None:
@@ -384,6 +451,7 @@ def _history_update(_mapper: Any, _connection: Any, target: Any) -> None:
 
 
 @event.listens_for(PlanVersion, "before_delete")
+@event.listens_for(BalRolloutVersion, "before_delete")
 @event.listens_for(ConfigVersion, "before_delete")
 @event.listens_for(AuditEntry, "before_delete")
 def _history_delete(_mapper: Any, _connection: Any, target: Any) -> None:

@@ -43,6 +43,9 @@ class JobOut(BaseModel):
     plan_id: int | None = Field(
         default=None, description="the plan version the job made, once it is done (`GET /plans/{plan_id}`)"
     )
+    rollout_id: int | None = Field(
+        default=None, description="the BAL rollout a bal_rollout job made (`GET /bal/rollouts/{rollout_id}`)"
+    )
     error: str | None
     created_at: datetime
     started_at: datetime | None
@@ -58,6 +61,7 @@ def job_out(job: Job) -> JobOut:
         progress=json.loads(job.progress) if job.progress else None,
         result=job.result_ref,
         plan_id=JobResult.from_ref(job.result_ref).plan_id,
+        rollout_id=JobResult.from_ref(job.result_ref).rollout_id,
         error=job.error,
         created_at=job.created_at,
         started_at=job.started_at,

@@ -48,6 +48,7 @@ from api.orm import (
     Absence,
     AbsenceState,
     AuditEntry,
+    BalRolloutVersion,
     ConfigVersion,
     Job,
     JobState,
@@ -60,7 +61,7 @@ from api.orm import (
     PublishLock,
     utcnow,
 )
-from scheduler.model import Plan
+from scheduler.model import BalRollout, Plan
 
 __all__ = [
     "Conflict",
@@ -87,6 +88,12 @@ __all__ = [
     "get_job",
     "get_lock",
     "get_plan",
+    "get_rollout",
+    "get_rollout_version",
+    "live_rollout_version",
+    "publish_rollout",
+    "rollout_versions",
+    "save_rollout",
     "get_plan_version",
     "get_publication",
     "add_publication",
@@ -533,6 +540,127 @@ def discard_plan_version(session: Session, plan_version_id: int, actor: str, rea
     row.state = PlanState.discarded
     audit(session, actor, "plan.discard", "plan_version", row.id, {"reason": reason})
     _flush(session, "plan version", row.id, expected)
+    return row
+
+
+# --------------------------------------------------------------------------- BAL rollouts
+
+
+def save_rollout(
+    session: Session, config_version: ConfigVersion, rollout: BalRollout, actor: str, reason: str
+) -> BalRolloutVersion:
+    """Store a rollout of `config_version` as a new, immutable draft of its config name."""
+    if config_version.id is None:
+        raise ValueError("save the config version before a rollout made from it")
+    row = BalRolloutVersion(
+        config_version_id=config_version.id,
+        config_name=config_version.name,
+        status=rollout.status.value,
+        rounds_used=rollout.rounds_used,
+        objective=rollout.objective,
+        rollout_json=rollout.model_dump_json(),
+        created_by=_actor(actor),
+        created_at=utcnow(),
+        reason=reason,
+        state=PlanState.draft,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "bal_rollout.save",
+        "bal_rollout",
+        row.id,
+        {
+            "config_version_id": row.config_version_id,
+            "config_name": row.config_name,
+            "status": row.status,
+            "rounds_used": row.rounds_used,
+            "teams": len(rollout.assignments),
+            "waiting": len(rollout.waiting),
+            "reason": reason,
+        },
+    )
+    session.flush()
+    return row
+
+
+def get_rollout_version(session: Session, rollout_id: int) -> BalRolloutVersion:
+    row = session.get(BalRolloutVersion, rollout_id)
+    if row is None:
+        raise NotFound(f"BAL-udrulning {rollout_id} findes ikke")
+    return row
+
+
+def get_rollout(session: Session, rollout_id: int) -> tuple[BalRolloutVersion, BalRollout]:
+    """The stored rollout row and the rollout, read back into the scheduler's model."""
+    row = get_rollout_version(session, rollout_id)
+    return row, BalRollout.model_validate_json(row.rollout_json)
+
+
+def live_rollout_version(session: Session, config_name: str) -> BalRolloutVersion | None:
+    """The live (published) rollout of a config name, or None before its first publish."""
+    return session.scalars(
+        select(BalRolloutVersion).where(
+            BalRolloutVersion.config_name == config_name, BalRolloutVersion.state == PlanState.published
+        )
+    ).first()
+
+
+def rollout_versions(
+    session: Session, config_name: str | None = None, limit: int = 50
+) -> list[BalRolloutVersion]:
+    """Stored rollouts (of a config name), newest first."""
+    stmt = select(BalRolloutVersion).order_by(BalRolloutVersion.id.desc()).limit(limit)
+    if config_name is not None:
+        stmt = stmt.where(BalRolloutVersion.config_name == config_name)
+    return list(session.scalars(stmt))
+
+
+def publish_rollout(
+    session: Session, rollout_id: int, expected_version: int, actor: str, reason: str
+) -> BalRolloutVersion:
+    """Make a draft the live rollout of its config name; the one live before is superseded.
+    Idempotent, and with the rules of `publish_plan_version`: a superseded or discarded rollout
+    is refused (`Conflict`), a rollout read at an older version (`StaleVersion`), and two at once
+    meet the partial unique index (`Conflict`)."""
+    row = get_rollout_version(session, rollout_id)
+    if row.state == PlanState.published:
+        return row
+    if row.state == PlanState.superseded:
+        raise Conflict(f"BAL-udrulning {row.id} har været gældende og er afløst; den kan ikke udsendes igen")
+    if row.state == PlanState.discarded:
+        raise Conflict(f"BAL-udrulning {row.id} er kasseret og kan ikke udsendes")
+    _check_version(row, "BAL rollout", expected_version)
+    live = live_rollout_version(session, row.config_name)
+    if live is not None:
+        live.state = PlanState.superseded
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise Conflict(
+                f"en anden BAL-udrulning for {row.config_name} blev udsendt samtidig; hent den og prøv igen"
+            ) from exc
+        audit(
+            session, actor, "bal_rollout.supersede", "bal_rollout", live.id, {"by": row.id, "reason": reason}
+        )
+    row.state = PlanState.published
+    row.published_at = utcnow()
+    audit(
+        session,
+        actor,
+        "bal_rollout.publish",
+        "bal_rollout",
+        row.id,
+        {"reason": reason, "supersedes": live.id if live is not None else None},
+    )
+    try:
+        _flush(session, "BAL rollout", row.id, expected_version)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"en anden BAL-udrulning for {row.config_name} blev udsendt samtidig; hent den og prøv igen"
+        ) from exc
     return row
 
 

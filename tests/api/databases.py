@@ -30,6 +30,7 @@ SKIP_POSTGRES = os.environ.get("MOEDEPLAN_SKIP_POSTGRES") == "1"
 TABLES = {
     "config_versions",
     "plan_versions",
+    "bal_rollouts",
     "meeting_locks",
     "absences",
     "proposals",
