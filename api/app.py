@@ -75,9 +75,9 @@ def create_app(
     )
     app.state.moedeplan = state
     _error_handlers(app)
-    from api.routes import absences, calendars, configs, freebusy, health, jobs, plans, slots
+    from api.routes import absences, bal, calendars, configs, freebusy, health, jobs, plans, slots
 
-    for module in (health, configs, plans, jobs, absences, slots, freebusy, calendars):
+    for module in (health, configs, plans, jobs, absences, slots, freebusy, calendars, bal):
         app.include_router(module.router)
     from api import docs
     from api.web import install

@@ -404,6 +404,27 @@ def bal_config(**top: Any) -> MunicipalityConfig:
     another psychologist. One course session (Wednesdays 09:00-12:00 at Nordskolen, 8 September
     closed), then two analyses of 90 minutes on Tuesdays or Thursdays, 7-14 days apart, the first
     after the course session. `top` replaces keys (e.g. `bal=`)."""
+    return config_from_data(bal_config_data(**top))
+
+
+def bal_yaml(**top: Any) -> str:
+    """`bal_config`'s data as YAML text, for uploading through the API."""
+    return str(yaml.safe_dump(bal_config_data(**top), allow_unicode=True, sort_keys=False))
+
+
+BAL_TWO_DISTRICTS: dict[str, Any] = {
+    "districts": [{"id": "baltorp", "name": "Baltorp"}, {"id": "skovlunde", "name": "Skovlunde"}],
+    "units": [
+        unit("nordskolen", "Nordskolen", "skole", "skolen", district="baltorp"),
+        unit("solsikken", "Solsikken", "dagtilbud", "huset", district="skovlunde"),
+    ],
+}
+"""`top` for `bal_config`: Nordskolen (team-1) in Baltorp, Solsikken (team-2) in Skovlunde, the
+districts of the `baltorp` and `skovlunde` users."""
+
+
+def bal_config_data(**top: Any) -> dict[str, Any]:
+    """The data of `bal_config`."""
     data = small_config_data(
         staff=[
             person("leder"),
@@ -425,7 +446,7 @@ def bal_config(**top: Any) -> MunicipalityConfig:
         bal=bal_data(),
     )
     data.update(copy.deepcopy(top))
-    return config_from_data(data)
+    return data
 
 
 def bal_data(**changes: Any) -> dict[str, Any]:
