@@ -98,7 +98,8 @@ class CalendarItem:
     master is not rendered, as RFC 5546 allows for an attendee invited to single instances"""
     guests: tuple[str, ...] = ()
     """labels of the people from outside the staff list (a one-off meeting's family): shown in
-    the invite as 'familien (gæst)', never invited or addressed (their e-mail stays out)"""
+    the invite as 'familien (gæst)', never invited or addressed (their e-mail stays out). A BAL
+    team's address is the exception: it is also an attendee ('team:<id>', `team_attendees`)"""
     reason: Reason | None = None
     """why the message carrying this item is sent, set by the sync engine per delivery: a cancel
     because "removed" is an uninvitation (the meeting still takes place), not a cancellation.
@@ -291,7 +292,30 @@ def _draft(
         location=texts.location(sites[meeting.site], meeting.room),
         description=texts.description(meeting, people, role_labels, convener),
         organizer=organizer,
-        attendees=tuple(item_attendee(a, p) for a, p in chosen if p.id != chair),
+        attendees=(
+            *(item_attendee(a, p) for a, p in chosen if p.id != chair),
+            *team_attendees(meeting),
+        ),
+    )
+
+
+TEAM_RECIPIENT = "team:"
+"""The prefix of a BAL team's recipient id ('team:<team id>'): a team address, never staff."""
+
+
+def team_attendees(meeting: Meeting) -> tuple[ItemAttendee, ...]:
+    """A BAL meeting's team guests with an address, as optional attendees that get the invitation
+    ('team:<id>', labelled as a guest); a family's guest label is never addressed."""
+    return tuple(
+        ItemAttendee(
+            person=f"{TEAM_RECIPIENT}{guest.team}",
+            name=guest.name,
+            email=guest.email,
+            required=False,
+            role_label=texts.GUEST,
+        )
+        for guest in meeting.guests
+        if guest.team is not None and guest.email is not None
     )
 
 

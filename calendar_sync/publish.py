@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_sync.backends.base import Recipient, backend_class, load_backend
-from calendar_sync.items import CalendarItem, Reason, delivered_series, fingerprint
+from calendar_sync.items import TEAM_RECIPIENT, CalendarItem, Reason, delivered_series, fingerprint
 from calendar_sync.ledger import Action, Delivery, Ledger
 from calendar_sync.privacy import PrivacyGuard, guarded_items
 from calendar_sync.settings import CalendarSettings
@@ -33,7 +33,15 @@ class PublishError(Exception):
 
 
 def recipients_of(config: MunicipalityConfig) -> dict[str, Recipient]:
-    return {p.id: Recipient(person=p.id, name=p.name, email=p.email) for p in config.staff}
+    """Whose calendars a publish writes: the staff, and the BAL teams' addresses ('team:<id>',
+    guests of their course sessions and analyses; `calendar_sync.items.team_attendees`)."""
+    people = {p.id: Recipient(person=p.id, name=p.name, email=p.email) for p in config.staff}
+    teams = config.bal.teams if config.bal is not None else []
+    for team in teams:
+        if team.email is not None:
+            key = f"{TEAM_RECIPIENT}{team.id}"
+            people[key] = Recipient(person=key, name=f"team {team.name}", email=team.email)
+    return people
 
 
 def prepare(

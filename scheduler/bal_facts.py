@@ -7,7 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scheduler.index import index_of
-from scheduler.model import BalCourse, BalFacilitator, BalProgramme, BalTeam, MunicipalityConfig
+from scheduler.model import (
+    BalCourse,
+    BalFacilitator,
+    BalProgramme,
+    BalTeam,
+    Guest,
+    MunicipalityConfig,
+    Series,
+)
 from scheduler.term_dates import open_weeks
 
 
@@ -116,3 +124,16 @@ def hours_per_week(
         f: [round(minutes[f, n] / 60 / weeks.get(n, bal.round_weeks), 2) for n in range(1, rounds_used + 1)]
         for f in facilitators
     }
+
+
+def team_guests(config: MunicipalityConfig, series: Series) -> list[Guest]:
+    """The guests of a meeting of the series: each of its `guest_teams` by its label ('team
+    Nordskolen, team 1') and address, marked as a team (invited, unlike a family's label)."""
+    if not series.guest_teams or config.bal is None:
+        return []
+    teams = {team.id: team for team in config.bal.teams}
+    return [
+        Guest(name=f"team {teams[tid].name}", email=teams[tid].email, team=tid)
+        for tid in series.guest_teams
+        if tid in teams
+    ]

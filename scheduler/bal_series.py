@@ -16,7 +16,8 @@ A course group spans institutions, but every meeting of the product belongs to a
 calendar, its district). A session is held at an address, so it belongs to the unit there: a
 team's own institution when the course is at its address, else the first unit with that site.
 Course sessions have no staff seats: the teams' members are not staff, and invitations go to the
-teams' addresses.
+teams' addresses: a course group's series names its teams, a team's analyses the team
+(`Series.guest_teams`), and each meeting has them as guests (`bal_facts.team_guests`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def bal_series(config: MunicipalityConfig, rollout: BalRollout, term: Term) -> l
             weekdays=list(course.weekdays),
             window=course.window,
             terms=[term.id],
+            guest_teams=[team.id for team in group_teams],
         )
         course_of[group] = series.id
         out.append(series)
@@ -118,6 +120,7 @@ def bal_series(config: MunicipalityConfig, rollout: BalRollout, term: Term) -> l
                 required_people=[assignment.facilitator],
                 terms=[term.id],
                 after=after,
+                guest_teams=[team.id],
             )
         )
     return out

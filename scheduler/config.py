@@ -474,6 +474,7 @@ def cross_check(config: MunicipalityConfig, hints: int | None = None) -> Iterabl
         )
     yield from _check_rooms(config, unknown)
     yield from _check_after(config, unknown)
+    yield from _check_guest_teams(config, unknown)
     yield from _check_bal(config, unknown)
 
 
@@ -777,6 +778,15 @@ def _check_series(
 
 
 # --------------------------------------------------------------------------- series order (after)
+
+
+def _check_guest_teams(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:
+    """`guest_teams` names teams of the `bal:` section (their addresses get the invitations)."""
+    teams = [team.id for team in config.bal.teams] if config.bal is not None else []
+    for i, series in enumerate(config.series):
+        for k, tid in enumerate(series.guest_teams):
+            if tid not in teams:
+                yield f"series[{i}].guest_teams[{k}]: {unknown('BAL-team', tid, teams)}"
 
 
 def _check_after(config: MunicipalityConfig, unknown: _Unknown) -> Iterable[str]:

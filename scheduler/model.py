@@ -726,6 +726,11 @@ class Series(Strict):
         description="hard: every meeting comes after the n-th meeting of another series of the term, "
         "e.g. {series: bal-kursus-x, meetings: 1}",
     )
+    guest_teams: list[Identifier] = Field(
+        default_factory=list,
+        description="BAL teams (ids of bal.teams) invited to every meeting as guests through the "
+        "team's address, never as staff: a course group's teams, a team's own analyses",
+    )
 
     @field_validator("weekdays")
     @classmethod
@@ -966,6 +971,10 @@ class Guest(BaseModel):
 
     name: str
     email: Email | None = None
+    team: str | None = Field(
+        default=None,
+        description="the BAL team whose address this is: it gets the invitation (a family's never does)",
+    )
 
 
 class Meeting(BaseModel):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from scheduler.bal_facts import team_guests
 from scheduler.build import build_model, find_term, objective_terms, placed_count
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
@@ -502,6 +503,7 @@ def read_plan(
                 end=local_datetime(day, start + occ.duration),
                 attendees=attendees,
                 room=rooms.get(occ.uid),
+                guests=team_guests(config, occ.series),
             )
         )
     series_meetings = list(meetings)
