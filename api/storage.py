@@ -793,6 +793,7 @@ def update_absence(
     end: datetime | _Unset = UNSET,
     reason: str | None | _Unset = UNSET,
     state: AbsenceState | str | _Unset = UNSET,
+    substitute_id: str | None | _Unset = UNSET,
 ) -> Absence:
     """Change an absence the caller read at `expected_version` (its ETag).
 
@@ -821,6 +822,9 @@ def update_absence(
     if not isinstance(state, _Unset) and AbsenceState(state) != absence.state:
         changes["state"] = {"from": absence.state, "to": AbsenceState(state)}
         absence.state = AbsenceState(state)
+    if not isinstance(substitute_id, _Unset) and substitute_id != absence.substitute_id:
+        changes["substitute_id"] = {"from": absence.substitute_id, "to": substitute_id}
+        absence.substitute_id = substitute_id
     if not changes:
         return absence
     audit(

@@ -478,14 +478,23 @@ def bal_data(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def bal_rollout(*teams: str, facilitator: str = "psykolog-a", term: str = BAL_TERM) -> BalRollout:
-    """A hand-made rollout: these teams in round 1 (`term`), one course group, one facilitator."""
+def bal_rollout(
+    *teams: str,
+    facilitator: str = "psykolog-a",
+    term: str = BAL_TERM,
+    facilitators: dict[str, str] | None = None,
+) -> BalRollout:
+    """A hand-made rollout: these teams in round 1 (`term`), one course group, one facilitator
+    (`facilitators`: team id -> another one for that team)."""
+    chosen = facilitators or {}
     return BalRollout(
         municipality="Testkommune",
         status=PlanStatus.FEASIBLE,
         rounds_used=1,
         assignments=[
-            BalAssignment(team=team, round=1, term=term, facilitator=facilitator, course_group=1)
+            BalAssignment(
+                team=team, round=1, term=term, facilitator=chosen.get(team, facilitator), course_group=1
+            )
             for team in teams
         ],
     )

@@ -50,10 +50,12 @@ from api.services.absence_input import (
 )
 from api.services.plans import ChangeOut, changeable, load, may_change, save_change
 from calendar_sync.freebusy import BUSY_REASON
+from scheduler.bal_substitutes import bal_substitutes
 from scheduler.config import substitute_problem
 from scheduler.index import index_of
-from scheduler.model import MunicipalityConfig, RuleCost, UnplacedMeeting
+from scheduler.model import MunicipalityConfig, Plan, RuleCost, UnplacedMeeting
 from scheduler.replan import MeetingChange, NoProposal, Proposal, ReplanRequest, Unavailability, propose
+from scheduler.replan.unavailability import touched_meetings
 from scheduler.term_dates import TZ
 
 
@@ -303,11 +305,15 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
             allow_short_notice=body.allow_short_notice,
             max_proposals=body.max_proposals,
         )
+        limit = state.settings.replan_time_limit
+        substitutes = bal_substitute_proposals(plan_config, plan, request, limit)
         try:
-            proposals = propose(plan_config, plan, request, time_limit=state.settings.replan_time_limit)
+            proposals = propose(plan_config, plan, request, time_limit=limit)
         except NoProposal as exc:  # why; and, if some meetings can be kept, the proposal that keeps most
-            reasons = exc.reasons
-            proposals = [exc.partial] if exc.partial is not None else []
+            reasons = [] if substitutes else exc.reasons
+            proposals = [exc.partial] if exc.partial is not None and not substitutes else []
+        seen = {p.id for p in substitutes}
+        proposals = [*substitutes, *(p for p in proposals if p.id not in seen)][: body.max_proposals]
     absence = storage.create_absence(db, person, start, end, read.reason, who.name, substitute_id=substitute)
     for rank, proposal in enumerate(proposals, start=1):
         assert plan_row is not None
@@ -316,6 +322,41 @@ def register(db: Session, who: Principal, state: AppState, body: AbsenceRequest)
         storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
     commit(db)
     return _absence_out(db, who, absence, reasons).noted(note, overlaps)
+
+
+BAL_CANDIDATES = 2
+"""Substitute facilitators tried for a BAL facilitator's absence (each costs a replan)."""
+
+
+def bal_substitute_proposals(
+    config: MunicipalityConfig, plan: Plan, request: ReplanRequest, time_limit: float
+) -> list[Proposal]:
+    """For a BAL facilitator's absence from a team's analyses, with no substitute named: a
+    proposal per substitute facilitator, the best first (`scheduler.bal_substitutes`: who already
+    follows a team of the same institution, then of the same district, then the rest), each
+    saying who and why in Danish. [] for any other absence."""
+    absence = request.unavailability
+    if absence.substitute is not None or config.bal is None:
+        return []
+    touched = sorted(touched_meetings(plan, absence, request.now), key=lambda m: m.start)
+    candidates = next((c for m in touched if (c := bal_substitutes(config, absence.person, m))), [])
+    index = index_of(config)
+    out: list[Proposal] = []
+    for candidate in candidates[:BAL_CANDIDATES]:
+        asked = request.model_copy(
+            update={"unavailability": absence.model_copy(update={"substitute": candidate.person})}
+        )
+        try:
+            ranked = propose(config, plan, asked, time_limit=time_limit)
+        except NoProposal:
+            continue
+        steps_in = next((p for p in ranked if candidate.person in p.notified), None)
+        if steps_in is None:
+            continue
+        name = index.person_name(candidate.person)
+        summary = f"{name} tager over som BAL-facilitator ({candidate.reason_da}). {steps_in.summary_da}"
+        out.append(steps_in.model_copy(update={"summary_da": summary, "substitute": candidate.person}))
+    return out
 
 
 def overlap_note(db: Session, who: Principal, absence_id: int, others: list[int]) -> Problem | None:
@@ -367,6 +408,11 @@ def accept(
             may_change(who, config, meeting)
     changeable(db, base_row)
     storage.accept_proposal(db, proposal_id, version, who.name)
-    storage.update_absence(db, absence.id, absence.version, actor=who.name, state="resolved")
+    # A substitute who steps in is stored with the absence, so re-solves and publishing read the
+    # absence back with them (`api.jobs.effective_config`) and the plan still verifies.
+    substitute = absence.substitute_id if proposal.substitute is None else proposal.substitute
+    storage.update_absence(
+        db, absence.id, absence.version, actor=who.name, state="resolved", substitute_id=substitute
+    )
     reason = f"fravær {absence_id}: {proposal.summary_da}"[:1000]
     return save_change(db, state, base_row, base, proposal.plan, config, who, reason)

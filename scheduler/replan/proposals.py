@@ -79,6 +79,11 @@ class Proposal(BaseModel):
     changed_meetings: int
     rule_costs: list[RuleCost]
     plan: Plan
+    substitute: str | None = Field(
+        default=None,
+        description="who steps in for the absent person (a BAL facilitator proposed for their "
+        "analyses); accepting the proposal records them with the absence",
+    )
 
     @property
     def soft_cost(self) -> int:

@@ -17,7 +17,7 @@ from scheduler.model import BalRollout, SeriesType
 from scheduler.verify import verify_plan
 from tests.api.test_service import TWO_DISTRICTS, Service, auth
 from tests.api.test_service import service as service  # noqa: F401  (the fixture: app, database, worker)
-from tests.builders import BAL_TERM, BAL_TWO_DISTRICTS, bal_yaml
+from tests.builders import BAL_TERM, BAL_TWO_DISTRICTS, bal_data, bal_rollout, bal_yaml, person
 
 pytestmark = pytest.mark.solve
 
@@ -148,3 +148,54 @@ def solve(service: Service, config_id: int) -> dict[str, Any]:
 def service_rollout(service: Service, rollout_id: int) -> dict[str, Any]:
     out = dict(service.get(f"/bal/rollouts/{rollout_id}", "admin").json())
     return {"municipality": "Testkommune", **{k: out[k] for k in BalRollout.model_fields if k in out}}
+
+
+def test_an_absent_facilitator_is_covered_first_by_one_who_follows_a_team_of_the_institution(
+    service: Service,
+) -> None:
+    # Psykolog A follows team 1 at Nordskolen, Psykolog B team 3 there, Psykolog C team 2 at
+    # Solsikken: for A's absence, B comes first, with the reason; accepting records B with it
+    staff = [
+        person("leder"),
+        person("psykolog-a", "psykolog", name="Psykolog A", max_meetings_per_day=1),
+        person("psykolog-b", "psykolog", name="Psykolog B"),
+        person("psykolog-c", "psykolog", name="Psykolog C"),
+    ]
+    teams = [
+        *bal_data()["teams"],
+        {"id": "team-3", "name": "Nordskolen, team 2", "unit": "nordskolen", "size": 6},
+    ]
+    facilitators = [{"person": p, "hours_per_week": 4} for p in ("psykolog-a", "psykolog-c", "psykolog-b")]
+    config_id = upload_bal(service, staff=staff, bal=bal_data(teams=teams, facilitators=facilitators))
+    rollout = bal_rollout(
+        "team-1", "team-2", "team-3", facilitators={"team-2": "psykolog-c", "team-3": "psykolog-b"}
+    )
+    with session_scope(service.state.sessions) as db:
+        row = storage.save_rollout(db, storage.get_config(db, config_id), rollout, "admin", "i hånden")
+        storage.publish_rollout(db, row.id, row.version, "admin", "")
+    plan = solve(service, config_id)
+    team_1 = [m for m in plan["meetings"] if m["series"] == "bal-team-1"]
+    assert len(team_1) == 2 and all(a["person"] == "psykolog-a" for m in team_1 for a in m["attendees"])
+
+    body = {"person": "psykolog-a", "start": "2027-09-06", "end": "2027-10-01", "plan_id": plan["id"]}
+    answer = service.client.post("/absences", json=body, headers=auth("admin"))
+    assert answer.status_code == 201, answer.text
+    first = answer.json()["proposals"][0]
+    assert first["summary_da"].startswith(
+        "Psykolog B tager over som BAL-facilitator (følger allerede 1 team på Nordskolen)."
+    ), first["summary_da"]
+    second = answer.json()["proposals"][1]
+    assert second["summary_da"].startswith(
+        "Psykolog C tager over som BAL-facilitator (følger allerede 1 team i Nord)"
+    )
+
+    absence_id = answer.json()["id"]
+    accepted = service.client.post(
+        f"/absences/{absence_id}/proposals/{first['id']}/accept",
+        headers={**auth("admin"), "If-Match": f'"{first["version"]}"'},
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert service.get(f"/absences/{absence_id}", "admin").json()["substitute"] == "psykolog-b"
+    new_plan = service.get(f"/plans/{accepted.json()['plan']['id']}", "admin").json()
+    covered = [m for m in new_plan["meetings"] if m["series"] == "bal-team-1"]
+    assert all({a["person"] for a in m["attendees"]} == {"psykolog-b"} for m in covered)
