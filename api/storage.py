@@ -91,6 +91,7 @@ __all__ = [
     "get_rollout",
     "get_rollout_version",
     "live_rollout_version",
+    "live_rollout_versions",
     "publish_rollout",
     "rollout_versions",
     "save_rollout",
@@ -606,6 +607,17 @@ def live_rollout_version(session: Session, config_name: str) -> BalRolloutVersio
             BalRolloutVersion.config_name == config_name, BalRolloutVersion.state == PlanState.published
         )
     ).first()
+
+
+def live_rollout_versions(session: Session) -> list[BalRolloutVersion]:
+    """Every config name's live rollout, newest first."""
+    return list(
+        session.scalars(
+            select(BalRolloutVersion)
+            .where(BalRolloutVersion.state == PlanState.published)
+            .order_by(BalRolloutVersion.id.desc())
+        )
+    )
 
 
 def rollout_versions(

@@ -28,12 +28,13 @@ def _is_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from api.web import export, flows, views
+    from api.web import bal, export, flows, views
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(views.router)
     app.include_router(flows.router)
     app.include_router(export.router)
+    app.include_router(bal.router)
 
     api_invalid = app.exception_handlers[RequestValidationError]
 

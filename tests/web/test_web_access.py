@@ -118,6 +118,8 @@ def test_each_role_reaches_exactly_its_pages(site: Site) -> None:
         "/drafts": (200, 200, 403, 403),
         f"/meeting/{uid}": (200, 200, 403, 403),
         "/absence": (200, 200, 200, 200),
+        "/bal": (200, 200, 403, 403),
+        "/bal/facilitators": (200, 200, 200, 403),
     }
     wrong = []
     for i, who in enumerate(("admin", "baltorp", "psyk-a", "hr")):

@@ -18,6 +18,7 @@ import pytest
 from api import storage
 from api.db import session_scope
 from scheduler.config import parse_config
+from tests.web.bal_site import publish_bal_rollout
 from tests.web.conftest import Server
 from tests.web.site import LAPTOP, TWO_DISTRICTS, sign_in
 
@@ -173,6 +174,7 @@ def prepare(page: Any, server: Server) -> dict[str, str]:
     page.get_by_role("button", name="Find forslag").click()
     page.wait_for_url(re.compile(r"/absence/\d+$"), timeout=90_000)
     proposals = page.url.split(server.url)[1]
+    publish_bal_rollout(server.state)  # after the plan and the absence: the BAL config is newest
     return {
         "login": "/login",
         "overview": "/overview",
@@ -185,6 +187,9 @@ def prepare(page: Any, server: Server) -> dict[str, str]:
         "publish": "/publish",
         "drafts": "/drafts",
         "meeting": f"/meeting/{meeting.uid}?why=1",  # with "Hvorfor her?" answered
+        "bal": "/bal",
+        "bal-facilitators": "/bal/facilitators",
+        "bal-why": "/bal/why/team-1",
         "error-no-meeting": "/meeting/no-such-meeting",
         "error-not-found": "/solve/jobs/999999",
         "error-bad-value": "/solve/jobs/abc",
