@@ -135,8 +135,8 @@ def test_a_term_solve_with_a_live_rollout_plans_its_analyses_in_the_joint_model(
     assert verify_plan(joint, stored) == []  # no clash with the conference Psykolog A sits in
 
 
-def solve(service: Service, config_id: int) -> dict[str, Any]:
-    body = {"config_id": config_id, "term": BAL_TERM, "time_limit": 5, "workers": 1, "fresh": True}
+def solve(service: Service, config_id: int, fresh: bool = True) -> dict[str, Any]:
+    body = {"config_id": config_id, "term": BAL_TERM, "time_limit": 5, "workers": 1, "fresh": fresh}
     job = service.client.post("/plans/solve", json=body, headers=auth("admin"))
     assert job.status_code == 202, job.text
     service.run_jobs()
@@ -199,3 +199,25 @@ def test_an_absent_facilitator_is_covered_first_by_one_who_follows_a_team_of_the
     new_plan = service.get(f"/plans/{accepted.json()['plan']['id']}", "admin").json()
     covered = [m for m in new_plan["meetings"] if m["series"] == "bal-team-1"]
     assert all({a["person"] for a in m["attendees"]} == {"psykolog-b"} for m in covered)
+
+
+def test_a_re_solve_of_the_live_plan_after_a_rollout_goes_live_adds_its_meetings(service: Service) -> None:
+    # the term's plan is live before the rollout; the next solve starts from it (its parent) and
+    # places the course session and the analyses beside the conference, verified
+    config_id = upload_bal(service)
+    first = solve(service, config_id)
+    assert (
+        service.client.post(f"/plans/{first['id']}/publish", json={}, headers=auth("admin")).status_code
+        == 200
+    )
+    rollout = draft(service, config_id)
+    assert publish(service, rollout["id"]).status_code == 200
+    plan = solve(service, config_id, fresh=False)
+    assert plan["parent_id"] == first["id"]
+    series = {m["series"] for m in plan["meetings"]}
+    assert {"bal-team-1", "bal-team-2"} <= series
+    joint = with_bal(
+        parse_config(bal_yaml()), BalRollout.model_validate(service_rollout(service, rollout["id"]))
+    )
+    with session_scope(service.state.sessions) as db:
+        assert verify_plan(joint, storage.get_plan(db, plan["id"])[1]) == []

@@ -112,6 +112,26 @@ def matrix(site: ServiceSite, job_id: int, own_absence: int, other_absence: int)
         ),
         ("GET", "/plans/{plan_id}/delivery", f"/plans/{p}/delivery", None, {}, row(200, 200, 403, 403)),
         ("GET", "/jobs/{job_id}", f"/jobs/{job_id}", None, {}, row(200, 200, 403, 403)),
+        # BAL rollouts: made and published by an admin, read like plans (no rollout here: 404)
+        ("POST", "/bal/rollouts", "/bal/rollouts", {"config_id": 0}, {}, row(422, 403, 403, 403)),
+        ("GET", "/bal/rollouts/live", "/bal/rollouts/live", None, {}, row(404, 404, 404, 403)),
+        ("GET", "/bal/rollouts/{rollout_id}", "/bal/rollouts/999", None, {}, row(404, 404, 404, 403)),
+        (
+            "POST",
+            "/bal/rollouts/{rollout_id}/publish",
+            "/bal/rollouts/999/publish",
+            {},
+            {},
+            row(404, 403, 403, 403),
+        ),
+        (
+            "GET",
+            "/bal/rollouts/{rollout_id}/why/{team}",
+            "/bal/rollouts/999/why/team-1",
+            None,
+            {},
+            row(404, 404, 404, 403),
+        ),
         ("POST", "/absences", "/absences", {"person": ""}, {}, row(422, 422, 422, 422)),
         # An absence of Psykolog A (theirs), and one of Psykolog B (not theirs).
         ("GET", "/absences/{absence_id}", f"/absences/{own_absence}", None, {}, row(200, 200, 200, 200)),
