@@ -9,9 +9,10 @@ starts from its greedy rollout, so the table shows what the search adds in that 
 
 Then the joint figures of the first BAL term (`--seeds` term solves, min / median / max): the
 meeting structure's plan without BAL, and with first fit's and the solver's round planned into it
-the way `moedeplan bal-whatif` does (`scheduler.bal_whatif.structure_cost`: a joint solve, then
-the least change from the plan without BAL), judged by `bench.judge`, with the structure's
-meetings moved and the busiest facilitator's minutes a week.
+the way `moedeplan bal-whatif` does (`scheduler.bal_whatif.structure_cost`: the structure kept as
+it is with BAL fitted around it, else a joint solve and the least change from the plan without
+BAL), judged by `bench.judge`, with the structure's meetings moved and the busiest facilitator's
+minutes a week.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from scheduler.bal_rollout import RolloutOptions, plan_rollout
 from scheduler.bal_series import with_bal
 from scheduler.bal_whatif import WhatIfOptions, compare, cost_term, structure_cost
 from scheduler.config import load_config
-from scheduler.model import BalRollout, MunicipalityConfig, Plan
+from scheduler.model import PLANNED, BalRollout, MunicipalityConfig, Plan
 from scheduler.solve import SolveOptions, solve
 from scheduler.verify_rollout import verify_rollout
 
@@ -136,6 +137,7 @@ def _shown(path: Path) -> Path:
 # --------------------------------------------------------------------------- the joint figures
 
 JOINT_ROWS: list[tuple[str, str]] = [
+    ("how", "BAL fitted in (StructureCost.how)"),
     ("moved", "structure's meetings moved"),
     ("left_out", "structure's meetings left out"),
     ("bal_meetings", "BAL meetings placed"),
@@ -157,20 +159,23 @@ def joint_figures(
 ) -> dict[str, Any]:
     """The term's plan judged (`bench.judge`): `base` (no BAL) when `rollout` is None, else the
     rollout's round planned into it as the what-if does (`scheduler.bal_whatif.structure_cost`:
-    a joint solve, then the least change from `base`), with what it moved and the facilitators'
-    load."""
+    the structure kept and BAL around it, else a joint solve and the least change from `base`),
+    with what it moved and the facilitators' load."""
     where = cost_term(config)
     assert where is not None  # the instances' first round is a term of theirs
     number, term = where
     if rollout is None:
-        cost = compare(config, config, term, number, base, base, base.solve_seconds)
+        cost = compare(config, config, term, number, base, base, "kept", base.solve_seconds)
         full, plan = config, base
     else:
         options = WhatIfOptions(time_limit=limit, workers=1, seed=seed)
         cost = structure_cost(config, rollout, term, number, base, options)
         full, plan = with_bal(config, rollout), cost.plan
+    if plan.status not in PLANNED:  # no plan with BAL in the limit: nothing to judge
+        return {key: None for key, _ in JOINT_ROWS} | {"wall_s": cost.seconds}
     judged = judge(full, plan)
     return {
+        "how": None if rollout is None else cost.how,
         "moved": cost.moved,
         "left_out": cost.left_out,
         "bal_meetings": cost.bal_meetings,
@@ -212,7 +217,7 @@ def joint_table(
         columns["moedeplan"].append(joint_figures(config, ours, base, limit, seed))
     lines = [
         f"{_shown(path)}: {term.name} (round {number}) planned without BAL and with each rollout's "
-        f"round (joint solve, then the least change; {limit:g} s a solve, 1 worker, "
+        f"round (as bal-whatif plans it; {limit:g} s a solve, 1 worker, "
         f"{seeds} seed(s): min / median / max)",
         f"  {'':<38}" + "".join(f"{name:>24}" for name in columns),
     ]

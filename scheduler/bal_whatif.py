@@ -3,19 +3,23 @@ each K costs the meeting structure in the first round that is a term of the conf
 
 Per K: the rollout with the first K facilitators (`with_facilitators`), the teams through by the
 end of each round (cumulative) and the round when all are through. The cost in the meeting
-structure compares two verified plans of that term:
+structure compares two verified plans of that term: the structure without BAL
+(`scheduler.solve.solve`, once for every K: the structure's series do not depend on the
+facilitators), and the plan with the K's round (`with_bal`), found with the least change from it
+(`scheduler.replan.engine.Engine`, one model for both steps; the same limit, seed and workers,
+the limit in work units):
 
-- without BAL: the structure as the config plans it (`scheduler.solve.solve`, solved once for
-  every K, since the structure's series do not depend on the facilitators);
-- with BAL: `with_bal(config, rollout)` solved the same way (same limit, seed and workers, the
-  limit in work units), then replanned with the least change from the plan without BAL
-  (`scheduler.replan.engine.Engine`, warm from the joint plan, so it never moves more).
+1. every meeting of the structure kept as it is (time and people), BAL's meetings placed around
+   it: when that works, nothing moved;
+2. else the joint solve (`solve` of the config with BAL), then the least change from the plan
+   without BAL, started from the joint plan (so it never moves more than the joint plan does).
 
-Why the second step: two independent solves of different models differ wherever the structure
-has equally good times to choose between. On `tests.builders.bal_config` with a facilitator who
-sits in no conference, the joint solve alone moved all four conferences from 14:00 to 12:30 at no
-cost (2026-12-01); on the Ballerup example 20 of its 274 meetings moved against a first-fit
-round 1 (5 s, 1 worker). "Conferences moved" should count what BAL forces, not the solver's ties.
+Why not two plain solves: they differ wherever the structure has equally good times to choose
+between. With a facilitator who sits in no conference (`tests.builders.bal_config`), the joint
+solve moved all four conferences from 14:00 to 12:30 at no cost; on the Ballerup example it moved
+20 of 274 meetings against first fit's round 1 (5 s, 1 worker), and the least-change search from
+there still 20, while step 1 fitted all 198 BAL meetings around the structure unchanged in 5 s
+(2026-12-01). "Meetings moved" should count what BAL forces, not the solver's ties.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from scheduler.bal_facts import bal_rounds, programme
 from scheduler.bal_rollout import RolloutOptions, plan_rollout
 from scheduler.bal_series import with_bal
-from scheduler.context import Occurrence
 from scheduler.index import index_of
 from scheduler.model import (
     PLANNED,
@@ -37,13 +41,19 @@ from scheduler.model import (
     Meeting,
     MunicipalityConfig,
     Plan,
+    Planning,
     PlanStatus,
     Term,
 )
 from scheduler.replan.diff import diff_plans
-from scheduler.replan.engine import Engine, Freedom
+from scheduler.replan.engine import PINNED, Engine, Freedom
 from scheduler.solve import PlanVerificationError, SolveOptions, plan_stats, solve
 from scheduler.term_dates import open_weeks
+
+Placed = Literal["kept", "least_change", "joint"]
+"""How the plan with BAL came about: every meeting of the structure kept as it was (BAL fitted
+around it); the least change found from the joint plan; the joint plan itself (PARTIAL, or the
+least-change search found no plan)."""
 
 ROLLED_OUT = (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
 """rollout statuses with assignments to plan into a term"""
@@ -88,10 +98,12 @@ class StructureCost:
     """the same with BAL (course sessions have no staff seats: analyses and the structure)"""
     busiest: str | None
     """the facilitator with `load_after` (None without facilitators)"""
+    how: Placed
     seconds: float
-    """the term plans with BAL: joint solve and least-change replan"""
+    """the term plans with BAL (not the plan without it)"""
     plan: Plan = field(repr=False, compare=False)
-    """the plan with BAL, verified"""
+    """the plan with BAL, verified (UNKNOWN or INFEASIBLE, with no meetings, when there is none:
+    then the figures compare nothing, and `what_if` gives no cost)"""
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,11 @@ def what_if(
                     row = replace(row, cost_missing_da=f"mødestrukturen har ingen plan uden BAL: {why}")
                 else:
                     cost = structure_cost(chosen, rollout, term, number, base, options)
-                    row = replace(row, cost=cost)
+                    if cost.status in PLANNED:
+                        row = replace(row, cost=cost)
+                    else:  # the joint solve found no plan in the limit
+                        why = cost.plan.explanation[0] if cost.plan.explanation else cost.status.value
+                        row = replace(row, cost_missing_da=f"ingen plan med BAL: {why}")
         rows.append(row)
     return rows
 
@@ -195,46 +211,45 @@ def structure_cost(
     compared with `base`, the verified plan of the term without BAL."""
     started = time.monotonic()
     full = with_bal(config, rollout)
-    solve_options = _solve_options(options)
-    plan = base if full is config else solve(full, term.id, solve_options)
-    if full is not config and plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
-        plan = _least_change(full, term, base, plan, options)
-    return compare(config, full, term, number, base, plan, time.monotonic() - started)
-
-
-def _least_change(
-    full: MunicipalityConfig, term: Term, base: Plan, joint: Plan, options: WhatIfOptions
-) -> Plan:
-    """The joint plan with as few of `base`'s meetings changed as the search finds (the joint plan
-    when it finds nothing better), verified."""
-    from scheduler.verify import format_violations, verify_plan
-
-    planning = full.planning.model_copy(
-        update={
-            "deterministic": True,
-            **({"seed": options.seed} if options.seed is not None else {}),
-        }
-    )
-    tuned = full.model_copy(update={"planning": planning})
+    if full is config:  # no BAL meeting in any term: nothing to plan
+        return compare(config, full, term, number, base, base, "kept", time.monotonic() - started)
     engine = Engine(
-        tuned,
+        full.model_copy(update={"planning": _planning(full, options)}),
         term,
         base,
         time_limit=options.time_limit or full.planning.time_limit_seconds,
         workers=options.workers or full.planning.workers,
     )
     free = Freedom(time=True, seats="all", optional="all")
+    held = {m.uid for m in base.meetings}
+    kept = engine.solve(lambda occ: PINNED if occ.uid in held else free, hint=base)
+    how: Placed
+    if kept.plan is not None:
+        plan, how = _verified(full, kept.plan), "kept"
+    else:
+        plan, how = solve(full, term.id, _solve_options(options)), "joint"
+        if plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
+            least = engine.solve(lambda occ: free, hint=plan, warm=True)
+            if least.plan is not None:
+                plan, how = _verified(full, least.plan), "least_change"
+    return compare(config, full, term, number, base, plan, how, time.monotonic() - started)
 
-    def freedom_of(occ: Occurrence) -> Freedom:
-        return free
 
-    outcome = engine.solve(freedom_of, hint=joint, warm=True)
-    if outcome.plan is None:
-        return joint
-    violations = verify_plan(full, outcome.plan)
+def _planning(config: MunicipalityConfig, options: WhatIfOptions) -> Planning:
+    """The config's planning setting with the what-if's seed, deterministic (the engine's solves
+    read both from the config)."""
+    seed = {"seed": options.seed} if options.seed is not None else {}
+    return config.planning.model_copy(update={"deterministic": True, **seed})
+
+
+def _verified(config: MunicipalityConfig, plan: Plan) -> Plan:
+    """The engine's plan once the independent verifier agreed (`PlanVerificationError` if not)."""
+    from scheduler.verify import format_violations, verify_plan
+
+    violations = verify_plan(config, plan)
     if violations:
         raise PlanVerificationError(format_violations(violations))
-    return outcome.plan
+    return plan
 
 
 def compare(
@@ -244,6 +259,7 @@ def compare(
     number: int,
     base: Plan,
     plan: Plan,
+    how: Placed,
     seconds: float,
 ) -> StructureCost:
     """The figures of `StructureCost` from the two plans: `config`'s series are the structure's,
@@ -271,6 +287,7 @@ def compare(
         load_before=max(load_before.values(), default=0),
         load_after=max(load_after.values(), default=0),
         busiest=busiest,
+        how=how,
         seconds=round(seconds, 2),
         plan=plan,
     )

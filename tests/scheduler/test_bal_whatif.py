@@ -77,11 +77,12 @@ def test_no_term_is_planned_without_the_structure_cost() -> None:
 def test_nothing_moves_when_bal_touches_none_of_the_structures_people() -> None:
     """Psykolog B facilitates and sits in no conference. Two solves alone disagree here: the
     conference's four meetings are equally good at 12:30 and 14:00, and the joint solve took the
-    other one (so the least-change step is what makes this 0)."""
+    other one; kept as it is, BAL fits around it."""
     config = bal_config(bal=bal_data(facilitators=[{"person": "psykolog-b", "hours_per_week": 4}]))
     (row,) = what_if(config, [1], None, QUICK)
     cost = cost_of(row)
     assert (cost.term, cost.round, cost.meetings, cost.moved, cost.left_out) == ("efteraar", 1, 4, 0, 0)
+    assert cost.how == "kept"
     assert (cost.bal_meetings, cost.bal_unplaced) == (5, 0)  # one course session, two teams' two analyses
     assert (cost.regularity_before, cost.regularity_after) == (100.0, 100.0)
     # Psykolog B: four analyses of 90 minutes in four weeks, nothing before
@@ -94,6 +95,7 @@ def test_the_facilitators_conference_moves_where_the_analyses_need_its_time() ->
     (row,) = what_if(config, [1], None, QUICK)
     cost = cost_of(row)
     assert (cost.meetings, cost.moved, cost.left_out, cost.bal_meetings) == (4, 2, 0, 3)
+    assert cost.how == "least_change"  # kept as it is, the analyses do not fit; the joint plan moved all 4
     assert (cost.regularity_before, cost.regularity_after) == (100.0, 50.0)
     # Psykolog A: four conferences of two hours, then two analyses of 90 minutes more, in four weeks
     assert (cost.busiest, cost.load_before, cost.load_after) == ("psykolog-a", 120, 165)
