@@ -136,6 +136,8 @@ def cost_lines(config: MunicipalityConfig, rows: list[WhatIfRow]) -> list[str]:
             cells(lambda c: f"{number_da(c.moved, 0)} af {number_da(c.meetings, 0)}"),
         )
     )
+    if any(c.added for c in known):
+        lines.append(_row("strukturens møder tilføjet", cells(lambda c: number_da(c.added, 0))))
     if any(c.left_out for c in known):
         lines.append(_row("strukturens møder uden plads", cells(lambda c: number_da(c.left_out, 0))))
     lines.append(_row("BAL-møder planlagt", cells(lambda c: number_da(c.bal_meetings, 0))))

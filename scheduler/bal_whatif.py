@@ -85,6 +85,9 @@ class StructureCost:
     """of those, at another time (day or start) or site with BAL"""
     left_out: int
     """of those, missing from the plan with BAL (it is PARTIAL)"""
+    added: int
+    """the structure's meetings the plan with BAL holds and the one without does not (a period
+    that may be skipped, e.g. a holiday fortnight)"""
     bal_meetings: int
     """course sessions and analyses placed"""
     bal_unplaced: int
@@ -221,8 +224,8 @@ def structure_cost(
         workers=options.workers or full.planning.workers,
     )
     free = Freedom(time=True, seats="all", optional="all")
-    held = {m.uid for m in base.meetings}
-    kept = engine.solve(lambda occ: PINNED if occ.uid in held else free, hint=base)
+    own = {s.id for s in config.series}  # pinned: held as in `base`, a skipped holiday period skipped
+    kept = engine.solve(lambda occ: PINNED if occ.series.id in own else free, hint=base)
     how: Placed
     if kept.plan is not None:
         plan, how = _verified(full, kept.plan), "kept"
@@ -280,6 +283,7 @@ def compare(
         meetings=len(before),
         moved=sum(1 for c in changes if c.what == "moved"),
         left_out=sum(1 for c in changes if c.what == "removed"),
+        added=sum(1 for c in changes if c.what == "added"),
         bal_meetings=sum(1 for m in plan.meetings if m.series not in own),
         bal_unplaced=sum(1 for u in plan.unplaced if u.series not in own),
         regularity_before=plan_stats(config, term, before).regularity_pct,

@@ -81,7 +81,14 @@ def test_nothing_moves_when_bal_touches_none_of_the_structures_people() -> None:
     config = bal_config(bal=bal_data(facilitators=[{"person": "psykolog-b", "hours_per_week": 4}]))
     (row,) = what_if(config, [1], None, QUICK)
     cost = cost_of(row)
-    assert (cost.term, cost.round, cost.meetings, cost.moved, cost.left_out) == ("efteraar", 1, 4, 0, 0)
+    assert (cost.term, cost.round, cost.meetings, cost.moved, cost.left_out, cost.added) == (
+        "efteraar",
+        1,
+        4,
+        0,
+        0,
+        0,
+    )
     assert cost.how == "kept"
     assert (cost.bal_meetings, cost.bal_unplaced) == (5, 0)  # one course session, two teams' two analyses
     assert (cost.regularity_before, cost.regularity_after) == (100.0, 100.0)
@@ -94,7 +101,7 @@ def test_the_facilitators_conference_moves_where_the_analyses_need_its_time() ->
     config = config_from_data(conference_in_the_way_data())
     (row,) = what_if(config, [1], None, QUICK)
     cost = cost_of(row)
-    assert (cost.meetings, cost.moved, cost.left_out, cost.bal_meetings) == (4, 2, 0, 3)
+    assert (cost.meetings, cost.moved, cost.left_out, cost.added, cost.bal_meetings) == (4, 2, 0, 0, 3)
     assert cost.how == "least_change"  # kept as it is, the analyses do not fit; the joint plan moved all 4
     assert (cost.regularity_before, cost.regularity_after) == (100.0, 50.0)
     # Psykolog A: four conferences of two hours, then two analyses of 90 minutes more, in four weeks
