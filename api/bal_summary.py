@@ -102,17 +102,22 @@ def chart_lines(config: MunicipalityConfig, rows: list[WhatIfRow]) -> list[str]:
     used = _used(rows)
     lines = [f"Team igennem pr. runde (█ = alle {plural_da(total, 'team', 'team')}):"]
     for row in rows:
-        bars = " ".join(_bar(n, total) for n in row.through[:used])
+        bars = " ".join(bar(n, total) for n in row.through[:used])
         who = plural_da(row.facilitators, "facilitator", "facilitatorer")
         ending = f"alle igennem {_end(row)}" if row.all_through is not None else _end(row)
         lines.append(f"  {who:<18} {bars}  {ending}")
     return lines
 
 
-def _bar(through: int, total: int) -> str:
+def bar(through: int, total: int) -> str:
+    """One round's bar: '·' for no team through, '█' only when all are, else as high as the share
+    through (rounded up, so a few teams show)."""
     if through <= 0 or total <= 0:
         return "·"
-    return BARS[max(0, -(-through * len(BARS) // total) - 1)]
+    level = -(-through * len(BARS) // total)  # 1..len(BARS)
+    if through < total:
+        level = min(level, len(BARS) - 1)
+    return BARS[level - 1]
 
 
 def cost_lines(config: MunicipalityConfig, rows: list[WhatIfRow]) -> list[str]:

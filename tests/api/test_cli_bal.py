@@ -8,6 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
+from api.bal_summary import bar
 from api.cli import app
 from scheduler.model import BalRollout
 from tests.builders import (
@@ -79,6 +80,12 @@ def test_bal_whatif_draws_a_bar_per_round_for_each_number_of_facilitators(tmp_pa
         ["2", "facilitatorer", "▆", "█", "█", "alle", "igennem", "i", "runde", "2"],
         ["3", "facilitatorer", "█", "█", "█", "alle", "igennem", "i", "runde", "1"],
     ]
+
+
+def test_a_full_bar_only_when_every_team_is_through() -> None:
+    # eighths of 203, rounded up: 1-25 teams the lowest bar, 26 the next; 179 would be full
+    shown = "".join(bar(n, 203) for n in (0, 1, 25, 26, 100, 179, 202, 203))
+    assert shown == "·▁▁▂▄▇▇█"
 
 
 def test_bal_whatif_prices_the_round_in_the_meeting_structure(tmp_path: Path) -> None:
