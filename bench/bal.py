@@ -137,7 +137,7 @@ def _shown(path: Path) -> Path:
 # --------------------------------------------------------------------------- the joint figures
 
 JOINT_ROWS: list[tuple[str, str]] = [
-    ("how", "BAL fitted in (StructureCost.how)"),
+    ("how", "BAL fitted in (or no plan: status)"),
     ("moved", "structure's meetings moved"),
     ("left_out", "structure's meetings left out"),
     ("added", "structure's meetings added"),
@@ -173,7 +173,7 @@ def joint_figures(
         cost = structure_cost(config, rollout, term, number, base, options)
         full, plan = with_bal(config, rollout), cost.plan
     if plan.status not in PLANNED:  # no plan with BAL in the limit: nothing to judge
-        return {key: None for key, _ in JOINT_ROWS} | {"wall_s": cost.seconds}
+        return {key: None for key, _ in JOINT_ROWS} | {"how": plan.status.value, "wall_s": cost.seconds}
     judged = judge(full, plan)
     return {
         "how": None if rollout is None else cost.how,

@@ -137,7 +137,7 @@ def test_the_joint_figures_put_the_term_without_bal_beside_each_rollouts_round(t
     assert lines[0].startswith(f"{tmp_path / 'c.yaml'}: Efterår (round 1) planned without BAL and with")
     assert lines[1].split() == ["without", "BAL", "first", "fit", "moedeplan"]
     rows = {line[:40].strip(): line[40:].split() for line in lines[2:]}
-    assert rows["BAL fitted in (StructureCost.how)"] == ["–", "least_change", "least_change"]
+    assert rows["BAL fitted in (or no plan: status)"] == ["–", "least_change", "least_change"]
     assert rows["structure's meetings moved"] == ["0", "2", "2"]  # both seeds agree: one value
     assert rows["BAL meetings placed"] == ["0", "3", "3"]
     assert rows["structure same weekday and start %"] == ["100", "50", "50"]
