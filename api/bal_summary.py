@@ -120,6 +120,12 @@ def bar(through: int, total: int) -> str:
     return BARS[level - 1]
 
 
+def _at_most(cost: StructureCost) -> str:
+    """'højst ' when the plan with BAL is the joint plan itself, whose moves may be the solver's
+    ties rather than BAL's need (`scheduler.bal_whatif.Placed`)."""
+    return "højst " if cost.how == "joint" else ""
+
+
 def cost_lines(config: MunicipalityConfig, rows: list[WhatIfRow]) -> list[str]:
     """The cost in the meeting structure per K: meetings moved and left out, BAL's meetings, the
     structure's regularity and the busiest facilitator's minutes a week, without BAL → with."""
@@ -138,7 +144,7 @@ def cost_lines(config: MunicipalityConfig, rows: list[WhatIfRow]) -> list[str]:
     lines.append(
         _row(
             "strukturens møder flyttet",
-            cells(lambda c: f"{number_da(c.moved, 0)} af {number_da(c.meetings, 0)}"),
+            cells(lambda c: f"{_at_most(c)}{number_da(c.moved, 0)} af {number_da(c.meetings, 0)}"),
         )
     )
     if any(c.added for c in known):

@@ -53,7 +53,7 @@ from scheduler.term_dates import open_weeks
 Placed = Literal["kept", "least_change", "joint"]
 """How the plan with BAL came about: every meeting of the structure kept as it was (BAL fitted
 around it); the least change found from the joint plan; the joint plan itself (PARTIAL, or the
-least-change search found no plan)."""
+least-change search found no plan: its moves may include the solver's ties, so "at most")."""
 
 ROLLED_OUT = (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
 """rollout statuses with assignments to plan into a term"""

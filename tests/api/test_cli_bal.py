@@ -4,12 +4,15 @@ and exit 2 with a Danish message on bad input (never a traceback)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from api.bal_summary import bar
+from api.bal_summary import bar, cost_lines
 from api.cli import app
+from scheduler.bal_whatif import WhatIfOptions, what_if
+from scheduler.config import config_from_data
 from scheduler.model import BalRollout
 from tests.builders import (
     bal_facilitator,
@@ -100,6 +103,20 @@ def test_bal_whatif_prices_the_round_in_the_meeting_structure(tmp_path: Path) ->
         ["BAL-møder", "planlagt", "3"],
         ["regelmæssighed", "%", "(samme", "ugedag", "og", "tid)", "100,0", "→", "50,0"],
         ["travleste", "facilitator,", "minutter", "om", "ugen", "120", "→", "165"],
+    ]
+
+
+def test_moves_of_the_joint_plan_itself_are_said_as_at_most() -> None:
+    config = config_from_data(conference_in_the_way_data())
+    (row,) = what_if(config, [1], None, WhatIfOptions(time_limit=2, workers=1, seed=0))
+    assert row.cost is not None and row.cost.how == "least_change"
+    joint = replace(row, cost=replace(row.cost, how="joint"))
+    moved = [
+        line.split() for line in cost_lines(config, [row]) + cost_lines(config, [joint]) if "flyttet" in line
+    ]
+    assert moved == [
+        ["strukturens", "møder", "flyttet", "2", "af", "4"],
+        ["strukturens", "møder", "flyttet", "højst", "2", "af", "4"],
     ]
 
 
