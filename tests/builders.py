@@ -404,6 +404,11 @@ def bal_config(**top: Any) -> MunicipalityConfig:
     another psychologist. One course session (Wednesdays 09:00-12:00 at Nordskolen, 8 September
     closed), then two analyses of 90 minutes on Tuesdays or Thursdays, 7-14 days apart, the first
     after the course session. `top` replaces keys (e.g. `bal=`)."""
+    return config_from_data(bal_config_data(**top))
+
+
+def bal_config_data(**top: Any) -> dict[str, Any]:
+    """`bal_config`'s data, for a config file."""
     data = small_config_data(
         staff=[
             person("leder"),
@@ -425,7 +430,19 @@ def bal_config(**top: Any) -> MunicipalityConfig:
         bal=bal_data(),
     )
     data.update(copy.deepcopy(top))
-    return config_from_data(data)
+    return data
+
+
+def conference_in_the_way_data() -> dict[str, Any]:
+    """`bal_config`'s data where BAL must move the conference: it prefers 14:00 (12:30-16:00 on
+    Thursdays, two hours), and team 1's analyses (alone: Solsikken's team is left out) can only be
+    on Thursdays 14:00-16:00 with Psykolog A, who sits in it. So a Thursday with an analysis has
+    the conference at 12:30, the analysis at 14:30."""
+    data = bal_config_data()
+    data["series"][0]["preferred_starts"] = ["14:00"]
+    data["bal"]["teams"] = data["bal"]["teams"][:1]
+    data["bal"]["sequence"].update({"weekdays": ["thu"], "window": "14:00-16:00"})
+    return data
 
 
 def bal_data(**changes: Any) -> dict[str, Any]:
