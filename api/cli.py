@@ -829,20 +829,40 @@ def bal_whatif(
     hours: Annotated[
         float | None, typer.Option(min=0.1, max=37, help="hours a week each gives BAL; default their own")
     ] = None,
-    time_limit: Annotated[float | None, typer.Option(min=0.1, help="seconds (work units) per K")] = 10.0,
+    structure_cost: Annotated[
+        bool,
+        typer.Option(
+            "--structure-cost/--no-structure-cost",
+            help="also plan the first BAL term without and with each K's round: meetings moved, "
+            "regularity, the busiest facilitator's minutes a week (one solve without BAL, two per K)",
+        ),
+    ] = True,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="seconds (work units) per solve: each rollout, each term plan"),
+    ] = 10.0,
     workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
 ) -> None:
     """With the first K facilitators (at H hours a week each): teams through per round for each K,
-    and when all are through. Exit 0, 2 bad input."""
-    from api.bal_summary import whatif_lines, with_facilitators
+    when all are through, a chart, and what each K costs the meeting structure. Exit 0, 2 bad input."""
+    from api.bal_summary import whatif_lines
     from scheduler.bal_facts import programme
+    from scheduler.bal_whatif import WhatIfOptions, what_if
 
     cfg = _load_bal(config)
     counts = _counts(facilitators, len(programme(cfg).facilitators))
-    options = _rollout_options(time_limit, workers, seed)
-    results = {k: plan_rollout(with_facilitators(cfg, k, hours), options) for k in counts}
-    for line in whatif_lines(cfg, results, hours):
+    options = WhatIfOptions(
+        time_limit=time_limit, workers=workers, seed=seed, with_structure_cost=structure_cost
+    )
+    try:
+        rows = what_if(cfg, counts, hours, options)
+    except ConfigError as exc:  # a generated BAL series the config cannot plan
+        typer.echo(f"BAL-møderne kan ikke planlægges i {config} ({len(exc.problems)}):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for line in whatif_lines(cfg, rows, hours):
         typer.echo(line)
 
 

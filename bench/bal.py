@@ -6,6 +6,13 @@ team is through (and teams left waiting), teams per round, the facilitators' loa
 over the rollout's rounds: the busiest, the mean, their ratio), the most institutions one
 facilitator serves, and the facilitators' travel minutes. One worker, a short limit: the solver
 starts from its greedy rollout, so the table shows what the search adds in that budget.
+
+Then the joint figures of the first BAL term (`--seeds` term solves, min / median / max): the
+meeting structure's plan without BAL, and with first fit's and the solver's round planned into it
+the way `moedeplan bal-whatif` does (`scheduler.bal_whatif.structure_cost`: the structure kept as
+it is with BAL fitted around it, else a joint solve and the least change from the plan without
+BAL), judged by `bench.judge`, with the structure's meetings moved and the busiest facilitator's
+minutes a week.
 """
 
 from __future__ import annotations
@@ -14,12 +21,18 @@ import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.bal_baseline import first_fit_rollout
+from bench.judge import judge
+from bench.run import _cell
 from scheduler.bal_facts import bal_rounds, programme, travel_of
 from scheduler.bal_rollout import RolloutOptions, plan_rollout
+from scheduler.bal_series import with_bal
+from scheduler.bal_whatif import WhatIfOptions, compare, cost_term, structure_cost
 from scheduler.config import load_config
-from scheduler.model import BalRollout, MunicipalityConfig
+from scheduler.model import PLANNED, BalRollout, MunicipalityConfig, Plan
+from scheduler.solve import SolveOptions, solve
 from scheduler.verify_rollout import verify_rollout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,19 +90,25 @@ def _row(name: str, left: str, right: str) -> str:
     return f"  {name:<34} {left:>22} | {right:<22}"
 
 
-def table(path: Path, time_limit: float, seed: int) -> list[str]:
-    config = load_config(path)
+def rollouts(
+    config: MunicipalityConfig, time_limit: float, seed: int
+) -> tuple[BalRollout, BalRollout, float]:
+    """First fit's rollout, the solver's (1 worker, deterministic) and the solver's wall seconds."""
     hand = first_fit_rollout(config)
     started = time.monotonic()
     ours = plan_rollout(
         config, RolloutOptions(time_limit=time_limit, workers=1, seed=seed, deterministic=True)
     )
-    seconds = time.monotonic() - started
+    return hand, ours, time.monotonic() - started
+
+
+def table(
+    path: Path, config: MunicipalityConfig, hand: BalRollout, ours: BalRollout, seconds: float, seed: int
+) -> list[str]:
     a, b = figures(config, hand), figures(config, ours)
     bal = programme(config)
-    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     lines = [
-        f"{shown}: {len(bal.teams)} team, {len(bal.facilitators)} facilitatorer "
+        f"{_shown(path)}: {len(bal.teams)} team, {len(bal.facilitators)} facilitatorer "
         f"(moedeplan {ours.status.value}, {seconds:.1f} s, 1 worker, seed {seed})",
         _row("", "first fit", "moedeplan"),
         _row(
@@ -111,18 +130,124 @@ def table(path: Path, time_limit: float, seed: int) -> list[str]:
     return lines
 
 
+def _shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+# --------------------------------------------------------------------------- the joint figures
+
+JOINT_ROWS: list[tuple[str, str]] = [
+    ("how", "BAL fitted in (or no plan: status)"),
+    ("moved", "structure's meetings moved"),
+    ("left_out", "structure's meetings left out"),
+    ("added", "structure's meetings added"),
+    ("bal_meetings", "BAL meetings placed"),
+    ("bal_unplaced", "BAL meetings unplaced"),
+    ("structure_regularity_pct", "structure same weekday and start %"),
+    ("facilitator_minutes", "busiest facilitator min a week"),
+    ("hard_violations", "hard violations (judge)"),
+    ("regularity_pct", "all series same weekday and start %"),
+    ("continuity_pct", "continuity %"),
+    ("travel_minutes", "travel minutes"),
+    ("worst_load_ratio", "worst specialist load / role mean"),
+    ("wall_s", "wall s"),
+]
+"""(key of `joint_figures`, the row's label)"""
+
+
+def joint_figures(
+    config: MunicipalityConfig, rollout: BalRollout | None, base: Plan, limit: float, seed: int
+) -> dict[str, Any]:
+    """The term's plan judged (`bench.judge`): `base` (no BAL) when `rollout` is None, else the
+    rollout's round planned into it as the what-if does (`scheduler.bal_whatif.structure_cost`:
+    the structure kept and BAL around it, else a joint solve and the least change from `base`),
+    with what it moved and the facilitators' load."""
+    where = cost_term(config)
+    assert where is not None  # the instances' first round is a term of theirs
+    number, term = where
+    if rollout is None:
+        cost = compare(config, config, term, number, base, base, "kept", base.solve_seconds)
+        full, plan = config, base
+    else:
+        options = WhatIfOptions(time_limit=limit, workers=1, seed=seed)
+        cost = structure_cost(config, rollout, term, number, base, options)
+        full, plan = with_bal(config, rollout), cost.plan
+    if plan.status not in PLANNED:  # no plan with BAL in the limit: nothing to judge
+        return {key: None for key, _ in JOINT_ROWS} | {"how": plan.status.value, "wall_s": cost.seconds}
+    judged = judge(full, plan)
+    return {
+        "how": None if rollout is None else cost.how,
+        "moved": cost.moved,
+        "left_out": cost.left_out,
+        "added": cost.added,
+        "bal_meetings": cost.bal_meetings,
+        "bal_unplaced": cost.bal_unplaced,
+        "structure_regularity_pct": cost.regularity_after,
+        "facilitator_minutes": cost.load_after,
+        "hard_violations": judged.hard_violations,
+        "regularity_pct": judged.regularity_pct,
+        "continuity_pct": judged.continuity_pct,
+        "travel_minutes": judged.travel_minutes,
+        "worst_load_ratio": judged.worst_load_ratio,
+        "wall_s": cost.seconds,
+    }
+
+
+def joint_table(
+    path: Path,
+    config: MunicipalityConfig,
+    hand: BalRollout,
+    ours: BalRollout,
+    limit: float,
+    seeds: int,
+) -> list[str]:
+    """The first BAL term's plan without BAL, with first fit's round and with the solver's, each
+    seed a separate solve of the term (the rollouts stay): min / median / max over the seeds."""
+    where = cost_term(config)
+    if where is None:
+        return [f"{_shown(path)}: no round of the rollout is a term of the config, no joint figures"]
+    number, term = where
+    columns: dict[str, list[dict[str, Any]]] = {"without BAL": [], "first fit": [], "moedeplan": []}
+    for seed in range(seeds):
+        started = time.monotonic()
+        options = SolveOptions(time_limit=limit, workers=1, seed=seed, deterministic=True)
+        base = solve(config, term.id, options)
+        base_row = joint_figures(config, None, base, limit, seed)
+        base_row["wall_s"] = round(time.monotonic() - started, 2)
+        columns["without BAL"].append(base_row)
+        columns["first fit"].append(joint_figures(config, hand, base, limit, seed))
+        columns["moedeplan"].append(joint_figures(config, ours, base, limit, seed))
+    lines = [
+        f"{_shown(path)}: {term.name} (round {number}) planned without BAL and with each rollout's "
+        f"round (as bal-whatif plans it; {limit:g} s a solve, 1 worker, "
+        f"{seeds} seed(s): min / median / max)",
+        f"  {'':<38}" + "".join(f"{name:>24}" for name in columns),
+    ]
+    for key, label in JOINT_ROWS:
+        cells = [_cell([run[key] for run in runs]) for runs in columns.values()]
+        lines.append(f"  {label:<38}" + "".join(f"{c:>24}" for c in cells))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("instances", nargs="*", type=Path, default=INSTANCES)
-    parser.add_argument("--time-limit", type=float, default=10.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-limit", type=float, default=10.0, help="the rollout solver's seconds")
+    parser.add_argument("--seed", type=int, default=0, help="the rollout solver's seed")
+    parser.add_argument("--term-limit", type=float, default=10.0, help="seconds a term solve (joint figures)")
+    parser.add_argument("--seeds", type=int, default=3, help="term solves' seeds 0..N-1; 0: no joint figures")
     args = parser.parse_args()
     for path in args.instances:
         if not path.exists():
             print(f"{path}: missing, skipped")
             continue
-        print("\n".join(table(path.resolve(), args.time_limit, args.seed)))
-        print()
+        config = load_config(path.resolve())
+        hand, ours, seconds = rollouts(config, args.time_limit, args.seed)
+        print("\n".join(table(path.resolve(), config, hand, ours, seconds, args.seed)), flush=True)
+        if args.seeds > 0:
+            print()
+            print("\n".join(joint_table(path.resolve(), config, hand, ours, args.term_limit, args.seeds)))
+        print(flush=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.bal_facts import bal_rounds, course_of, hours_per_week, programme, team_minutes, travel_of
 from scheduler.bal_greedy import Placement, greedy_rollout
-from scheduler.cpsat import budget_spent, new_solver
+from scheduler.cpsat import budget_spent, held, hint_all, new_solver
 from scheduler.danish import join_da, number_da, plural_da
 from scheduler.index import index_of
 from scheduler.model import BalAssignment, BalRollout, BalTeam, MunicipalityConfig, PlanStatus, RuleCost
@@ -119,10 +119,7 @@ def warm_start(
     first = new_solver(time_limit=5, workers=1, seed=seed, fix_to_hints=True, first_solution=True)
     if first.solve(ctx.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None  # the greedy's hint stays; the search repairs it
-    values = list(first.response_proto.solution)
-    ctx.model.clear_hints()
-    ctx.model.proto.solution_hint.vars.extend(range(len(values)))
-    ctx.model.proto.solution_hint.values.extend(values)
+    hint_all(ctx.model, list(first.response_proto.solution))
     return first
 
 
@@ -275,11 +272,8 @@ def improve(
             half = set(rng.sample(people, max(2, len(people) // 4)))
             allowed = (pair, half)
             free = {t for t, w in where.items() if w is not None and w[0] in pair and w[1] in half}
-        sub = ctx.model.clone()
-        sub.clear_hints()
         values = best.response_proto.solution
-        sub.proto.solution_hint.vars.extend(range(len(values)))
-        sub.proto.solution_hint.values.extend(values)
+        fixed: dict[int, int] = {}
         for team, choices in options.items():
             if team in free and allowed is None:
                 continue
@@ -291,23 +285,18 @@ def improve(
                     and facilitator in allowed[1]
                 ):
                     continue
-                _fix(sub, var.index, values[var.index] if team not in free else 0)
-            _fix(sub, ctx.waiting[team].index, values[ctx.waiting[team].index])
+                fixed[var.index] = values[var.index] if team not in free else 0
+            fixed[ctx.waiting[team].index] = values[ctx.waiting[team].index]
+        hint_all(ctx.model, values)
         solver = new_solver(
             time_limit=STEP_SECONDS, workers=workers, seed=seed + step, deterministic=deterministic
         )
-        status = solver.solve(sub)
+        with held(ctx.model, fixed):
+            status = solver.solve(ctx.model)
         used += budget_spent(solver, time.monotonic() - solver.wall_time)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= best.objective_value:
             best = solver
     return best, used
-
-
-def _fix(model: cp_model.CpModel, index: int, value: int) -> None:
-    """Hold a variable of a neighbourhood's copy of the model at one value."""
-    domain = model.proto.variables[index].domain
-    domain.clear()
-    domain.extend([value, value])
 
 
 def _where(

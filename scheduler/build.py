@@ -76,6 +76,20 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     return [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
 
 
+def objective_floor(ctx: PlanningContext) -> int:
+    """A lower bound of the plan's objective known before any search: a penalty that is one
+    variable counts the least value of its domain times its weight (fair load's busiest holder,
+    whose domain starts at what the seats alone force); every other term counts 0. On a model too
+    big for the full search to reach its first LP (storby, the ×10 copy) this is the bound shown."""
+    floor = 0
+    variables = ctx.model.proto.variables
+    for penalty in ctx.penalties:
+        if isinstance(penalty.expr, cp_model.IntVar):
+            weight = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
+            floor += weight * variables[penalty.expr.index].domain[0]
+    return floor
+
+
 def placed_count(ctx: PlanningContext) -> cp_model.LinearExprT:
     """How many meetings the model places: the first objective of a partial solve. A holiday
     fortnight's meeting (`Period.optional`) is not counted: left out it is skipped, not lost."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
@@ -90,3 +92,32 @@ def solve_seconds(solver: cp_model.CpSolver) -> float:
     if is_deterministic(solver):
         return float(solver.response_proto.deterministic_time) / WORK_UNITS_PER_SECOND
     return float(solver.wall_time)
+
+
+def hint_all(model: cp_model.CpModel, values: Sequence[int]) -> None:
+    """Every variable of the model hinted at `values` (a solution's, in proto order), written to
+    the proto at once: 100,000 `add_hint` calls take a third of a second."""
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+@contextmanager
+def held(model: cp_model.CpModel, fixed: Mapping[int, int]) -> Iterator[None]:
+    """The variables `fixed` names (proto index -> value) held at those values for the solves
+    inside, their domains given back after: a neighbourhood's solve is the whole model with the
+    rest of the best solution fixed, without copying the model."""
+    variables = model.proto.variables
+    saved = {index: list(variables[index].domain) for index in fixed}
+    try:
+        for index, value in fixed.items():
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend([value, value])
+        yield
+    finally:
+        for index, domain_values in saved.items():
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend(domain_values)

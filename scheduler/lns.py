@@ -22,15 +22,13 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.config import unit_districts
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.cpsat import budget_spent, new_solver
+from scheduler.cpsat import budget_spent, held, hint_all, new_solver
 from scheduler.hint import occurrence_variables
 
 SUBSOLVE_SECONDS = 1.5
@@ -152,32 +150,14 @@ class Neighbourhoods:
         return chosen
 
 
-@contextmanager
-def _held(ctx: PlanningContext, free: set[int], values: list[int]) -> Iterator[None]:
-    """Every decision literal outside `free` held at its value in `values`, for one solve."""
-    proto = ctx.model.proto
-    held = [
-        var.index for occ in ctx.occurrences if occ.index not in free for var in occurrence_variables(occ)
-    ]
-    saved = [(proto.variables[i].domain[0], proto.variables[i].domain[1]) for i in held]
-    try:
-        for i in held:
-            domain = proto.variables[i].domain
-            domain[0] = domain[1] = values[i]
-        yield
-    finally:
-        for i, (low, high) in zip(held, saved, strict=True):
-            domain = proto.variables[i].domain
-            domain[0], domain[1] = low, high
-
-
-def _hint(ctx: PlanningContext, values: list[int]) -> None:
-    """Every variable hinted at `values` (written to the proto at once: 100,000 `add_hint` calls
-    take a third of a second)."""
-    ctx.model.clear_hints()
-    hint = ctx.model.proto.solution_hint
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
+def _outside(ctx: PlanningContext, free: set[int], values: list[int]) -> dict[int, int]:
+    """The decision literals of every meeting outside `free`, at their value in `values`."""
+    return {
+        var.index: values[var.index]
+        for occ in ctx.occurrences
+        if occ.index not in free
+        for var in occurrence_variables(occ)
+    }
 
 
 def improve(
@@ -204,7 +184,7 @@ def improve(
     spent, iterations, improvements, stalled = 0.0, 0, 0, 0
     while budget - spent >= subsolve_seconds / 3 and stalled < STALL_ITERATIONS:
         _, free = neighbourhoods.draw(size, incumbent.values)
-        _hint(ctx, incumbent.values)
+        hint_all(ctx.model, incumbent.values)
         solver = new_solver(
             time_limit=min(subsolve_seconds, budget - spent),
             workers=workers,
@@ -212,7 +192,7 @@ def improve(
             deterministic=deterministic,
         )
         started = time.monotonic()
-        with _held(ctx, free, incumbent.values):
+        with held(ctx.model, _outside(ctx, free, incumbent.values)):
             status = solver.solve(ctx.model, callback) if callback else solver.solve(ctx.model)
         spent += budget_spent(solver, started)
         iterations += 1
@@ -226,5 +206,5 @@ def improve(
             size = min(total, int(size * 1.25) + 1)
         else:
             size = max(MIN_MEETINGS, int(size * 0.85))
-    _hint(ctx, incumbent.values)
+    hint_all(ctx.model, incumbent.values)
     return SearchReport(incumbent, iterations, improvements, spent)

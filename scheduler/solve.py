@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.bal_facts import team_guests
-from scheduler.build import build_model, find_term, objective_terms, placed_count
+from scheduler.build import build_model, find_term, objective_floor, objective_terms, placed_count
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import budget_spent, new_solver, solve_seconds
@@ -150,6 +150,8 @@ def solve(
         return _partial_or_infeasible(config, term, options, progress, booked, started, limit)
 
     reporter = _ProgressReporter(progress, started)
+    floor = objective_floor(ctx)
+    reporter.honest.bound = floor  # known before any search: the progress starts from it
     warm = _warm_start(ctx, config, options, reporter, limit, greedy_start(ctx), started)
 
     if _deterministic(config, options):  # what the warm start used, in work units (seconds vary)
@@ -196,7 +198,7 @@ def solve(
     plan = read_plan(ctx, solver, status, started, reporter.first_feasible)
     if solver is best:
         plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
-    plan.best_bound = _valid_bound(plan.objective, plan.best_bound)
+    plan.best_bound = _valid_bound(plan.objective, max(plan.best_bound or 0.0, floor))
     return _verified(config, plan, options)
 
 

@@ -424,7 +424,7 @@ districts of the `baltorp` and `skovlunde` users."""
 
 
 def bal_config_data(**top: Any) -> dict[str, Any]:
-    """The data of `bal_config`."""
+    """`bal_config`'s data, for a config file."""
     data = small_config_data(
         staff=[
             person("leder"),
@@ -446,6 +446,18 @@ def bal_config_data(**top: Any) -> dict[str, Any]:
         bal=bal_data(),
     )
     data.update(copy.deepcopy(top))
+    return data
+
+
+def conference_in_the_way_data() -> dict[str, Any]:
+    """`bal_config`'s data where BAL must move the conference: it prefers 14:00 (12:30-16:00 on
+    Thursdays, two hours), and team 1's analyses (alone: Solsikken's team is left out) can only be
+    on Thursdays 14:00-16:00 with Psykolog A, who sits in it. So a Thursday with an analysis has
+    the conference at 12:30, the analysis at 14:30."""
+    data = bal_config_data()
+    data["series"][0]["preferred_starts"] = ["14:00"]
+    data["bal"]["teams"] = data["bal"]["teams"][:1]
+    data["bal"]["sequence"].update({"weekdays": ["thu"], "window": "14:00-16:00"})
     return data
 
 

@@ -4,15 +4,20 @@ and exit 2 with a Danish message on bad input (never a traceback)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
+from api.bal_summary import bar, cost_lines
 from api.cli import app
+from scheduler.bal_whatif import WhatIfOptions, what_if
+from scheduler.config import config_from_data
 from scheduler.model import BalRollout
 from tests.builders import (
     bal_facilitator,
     bal_team,
+    conference_in_the_way_data,
     rollout_config_data,
     small_config_data,
     wasteful_order_teams,
@@ -62,7 +67,65 @@ def test_bal_whatif_says_who_waits(tmp_path: Path) -> None:
     # at one hour a week (240 minutes a round) the Sydskolen teams (340 minutes) never fit
     result = run("bal-whatif", wasteful(tmp_path), "--facilitators", "1", "--hours", "1", *QUICK)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].split() == ["alle", "igennem", "nej,", "3", "venter"]
+    lines = result.stdout.splitlines()
+    assert lines[5].split() == ["alle", "igennem", "nej,", "3", "venter"]
+    assert lines[8].split() == ["1", "facilitator", "▂", "▃", "▄", "nej,", "3", "venter"]
+
+
+def test_bal_whatif_draws_a_bar_per_round_for_each_number_of_facilitators(tmp_path: Path) -> None:
+    config = wasteful(tmp_path, 3)
+    result = run("bal-whatif", config, "--facilitators", "1,2,3", "--hours", "2.5", *QUICK)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    chart = lines[lines.index("Team igennem pr. runde (█ = alle 6 team):") + 1 :][:3]
+    assert [line.split() for line in chart] == [
+        ["1", "facilitator", "▃", "▆", "█", "alle", "igennem", "i", "runde", "3"],
+        ["2", "facilitatorer", "▆", "█", "█", "alle", "igennem", "i", "runde", "2"],
+        ["3", "facilitatorer", "█", "█", "█", "alle", "igennem", "i", "runde", "1"],
+    ]
+
+
+def test_a_full_bar_only_when_every_team_is_through() -> None:
+    # eighths of 203, rounded up: 1-25 teams the lowest bar, 26 the next; 179 would be full
+    shown = "".join(bar(n, 203) for n in (0, 1, 25, 26, 100, 179, 202, 203))
+    assert shown == "·▁▁▂▄▇▇█"
+
+
+def test_bal_whatif_prices_the_round_in_the_meeting_structure(tmp_path: Path) -> None:
+    config = write_config(tmp_path, conference_in_the_way_data())
+    result = run("bal-whatif", config, "--facilitators", "1", *QUICK)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index("Prisen i mødestrukturen i Efterår (runde 1), planlagt uden BAL → med BAL:")
+    assert [line.split() for line in lines[at + 1 :]] == [
+        ["K", "facilitatorer", "1"],
+        ["strukturens", "møder", "flyttet", "2", "af", "4"],
+        ["BAL-møder", "planlagt", "3"],
+        ["regelmæssighed", "%", "(samme", "ugedag", "og", "tid)", "100,0", "→", "50,0"],
+        ["travleste", "facilitator,", "minutter", "om", "ugen", "120", "→", "165"],
+    ]
+
+
+def test_moves_of_the_joint_plan_itself_are_said_as_at_most() -> None:
+    config = config_from_data(conference_in_the_way_data())
+    (row,) = what_if(config, [1], None, WhatIfOptions(time_limit=2, workers=1, seed=0))
+    assert row.cost is not None and row.cost.how == "least_change"
+    joint = replace(row, cost=replace(row.cost, how="joint"))
+    moved = [
+        line.split() for line in cost_lines(config, [row]) + cost_lines(config, [joint]) if "flyttet" in line
+    ]
+    assert moved == [
+        ["strukturens", "møder", "flyttet", "2", "af", "4"],
+        ["strukturens", "møder", "flyttet", "højst", "2", "af", "4"],
+    ]
+
+
+def test_bal_whatif_skips_the_structure_on_request(tmp_path: Path) -> None:
+    config = write_config(tmp_path, conference_in_the_way_data())
+    result = run("bal-whatif", config, "--facilitators", "1", "--no-structure-cost", *QUICK)
+    assert result.exit_code == 0, result.output
+    assert "Prisen i mødestrukturen" not in result.stdout
+    assert "1 facilitator" in result.stdout
 
 
 def test_bal_why_explains_with_names_and_numbers(tmp_path: Path) -> None:

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.bal import INSTANCES, figures, table
+from bench.bal import INSTANCES, figures, joint_table, rollouts, table
 from bench.bal_baseline import first_fit_rollout
+from scheduler.config import config_from_data, load_config
 from scheduler.model import BalRollout, MunicipalityConfig
 from scheduler.verify_rollout import verify_rollout
-from tests.builders import bal_facilitator, bal_team, rollout_config, wasteful_order_teams
+from tests.builders import (
+    bal_facilitator,
+    bal_team,
+    conference_in_the_way_data,
+    rollout_config,
+    wasteful_order_teams,
+)
 
 
 def verified(config: MunicipalityConfig) -> BalRollout:
@@ -104,7 +111,9 @@ def test_figures_judge_a_rollout() -> None:
 
 
 def test_the_table_puts_first_fit_beside_the_solver(tmp_path: Path) -> None:
-    lines = table(INSTANCES[1], time_limit=1, seed=0)
+    config = load_config(INSTANCES[1])
+    hand, ours, seconds = rollouts(config, time_limit=1, seed=0)
+    lines = table(INSTANCES[1], config, hand, ours, seconds, seed=0)
     assert lines[0].startswith("bench/instances/lilleby-bal.yaml: ")
     assert lines[1].split() == ["first", "fit", "|", "moedeplan"]
     rows = {line[:36].strip(): line[36:] for line in lines[2:]}
@@ -118,3 +127,19 @@ def test_the_table_puts_first_fit_beside_the_solver(tmp_path: Path) -> None:
         "verifier problems",
     }
     assert rows["verifier problems"].split() == ["0", "|", "0"]
+
+
+def test_the_joint_figures_put_the_term_without_bal_beside_each_rollouts_round(tmp_path: Path) -> None:
+    """`conference_in_the_way_data`: team 1's analyses need two of Psykolog A's conference times."""
+    config = config_from_data(conference_in_the_way_data())
+    hand, ours, _ = rollouts(config, time_limit=1, seed=0)
+    lines = joint_table(tmp_path / "c.yaml", config, hand, ours, limit=2, seeds=2)
+    assert lines[0].startswith(f"{tmp_path / 'c.yaml'}: Efterår (round 1) planned without BAL and with")
+    assert lines[1].split() == ["without", "BAL", "first", "fit", "moedeplan"]
+    rows = {line[:40].strip(): line[40:].split() for line in lines[2:]}
+    assert rows["BAL fitted in (or no plan: status)"] == ["–", "least_change", "least_change"]
+    assert rows["structure's meetings moved"] == ["0", "2", "2"]  # both seeds agree: one value
+    assert rows["BAL meetings placed"] == ["0", "3", "3"]
+    assert rows["structure same weekday and start %"] == ["100", "50", "50"]
+    assert rows["busiest facilitator min a week"] == ["120", "165", "165"]
+    assert rows["hard violations (judge)"] == ["0", "0", "0"]

@@ -90,7 +90,12 @@ def test_the_catalogue_lists_the_example_the_untuned_instances_and_the_scaled_co
 
 
 def test_only_the_untuned_instances_are_committed_the_scaled_copies_are_generated() -> None:
-    assert sorted(p.stem for p in INSTANCES.glob("*.yaml")) == sorted(UNTUNED)
+    """Besides them only BAL rollouts (`<name>-bal.yaml`), each on top of one of them."""
+    stems = sorted(p.stem for p in INSTANCES.glob("*.yaml"))
+    assert [s for s in stems if not s.endswith("-bal")] == sorted(UNTUNED)
+    for stem in (s for s in stems if s.endswith("-bal")):
+        first = (INSTANCES / f"{stem}.yaml").read_text(encoding="utf-8")
+        assert f"extends: {stem.removesuffix('-bal')}.yaml" in first, stem
 
 
 def test_an_unknown_instance_name_is_refused() -> None:

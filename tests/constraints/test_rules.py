@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.build import build_model
+from scheduler.build import build_model, objective_floor
 from scheduler.config import ConfigError
 from scheduler.context import PlanningContext
 from scheduler.hint import GreedyStart, greedy_hint, repair_neighbourhood
@@ -1535,12 +1535,11 @@ def test_the_warm_start_frees_the_meetings_around_one_the_greedy_left_out() -> N
     assert placed == {"a": {"Wed"}, "b": {"Tue"}}
 
 
-def test_fair_load_balances_every_role_not_only_the_busiest() -> None:
-    # Three weekly series need a psykolog (two of them, so one has two series) and two of them a
-    # sundhedsplejerske (two of them). With one maximum over everyone, a sundhedsplejerske holding
-    # both series would tie the busiest psykolog and cost nothing; counted per role, they share.
+def _three_psykolog_two_nurse_series() -> MunicipalityConfig:
+    """Three weekly series of 120 minutes need a psykolog (two of them, full time) and two of them
+    a sundhedsplejerske (two of them, full time)."""
     nurse = {"role": "sundhedsplejerske"}
-    cfg = config(
+    return config(
         series_list=[
             series("s1", required_roles=[{"role": "psykolog"}, nurse]),
             series("s2", unit="solsikken", required_roles=[{"role": "psykolog"}, nurse]),
@@ -1554,10 +1553,32 @@ def test_fair_load_balances_every_role_not_only_the_busiest() -> None:
         ],
         sites=[{"id": "skolen", "name": "Nordskolen", "rooms": 2}, {"id": "huset", "name": "Huset"}],
     )
+
+
+def test_fair_load_balances_every_role_not_only_the_busiest() -> None:
+    # With one maximum over everyone, a sundhedsplejerske holding both of their series would tie
+    # the busiest psykolog and cost nothing; counted per role, they share.
+    cfg = _three_psykolog_two_nurse_series()
     plan = solved(cfg)
     nurses = {sid: set(holders(of(plan, sid), "required_roles[1]")) for sid in ("s1", "s2")}
     assert nurses["s1"] | nurses["s2"] == {"sund-a", "sund-b"}
     assert violations(plan, "fair_load") == 240 + 120  # the busiest psykolog's two series, a nurse's one
+
+
+def test_fair_load_knows_the_least_its_busiest_can_carry_before_any_search() -> None:
+    # 3 x 120 psykolog minutes a week over two full-time holders: the busiest has at least 180
+    # (179 after the half-minute allowance for rounding); 2 x 120 nurse minutes: at least 120 (119).
+    cfg = _three_psykolog_two_nurse_series()
+    ctx = build_model(cfg, cfg.terms[0])
+    floors = {v.name: v.domain[0] for v in ctx.model.proto.variables if v.name.startswith("busiest")}
+    assert floors == {
+        "busiest_minutes_per_week[psykolog]": 179,
+        "busiest_minutes_per_week[sundhedsplejerske]": 119,
+    }
+    assert objective_floor(ctx) == 179 + 119
+    plan = solved(cfg)  # the floor is a bound: the optimum (240 + 120) lies above it
+    assert plan.best_bound is not None and plan.best_bound >= 179 + 119
+    assert violations(plan, "fair_load") == 240 + 120
 
 
 def test_the_greedy_start_keeps_a_person_at_one_site_a_day() -> None:
