@@ -16,6 +16,7 @@ solve is left running for nobody. A child still busy after `deadline` seconds is
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import multiprocessing
 import os
@@ -102,13 +103,18 @@ def _limit_address_space(memory_mb: int) -> None:
 
 def _out_of_memory(exc: BaseException) -> bool:
     """Whether an error in the child means its address space ran out: a MemoryError anywhere in
-    the chain, or C code (OR-Tools, protobuf) whose allocation failed without setting one, which
-    Python reports as "SystemError: error return without exception set"."""
+    the chain, C code (OR-Tools, protobuf) whose allocation failed without setting one, which
+    Python reports as "SystemError: error return without exception set", or a thread CP-SAT
+    could not start because its stack did not fit under the cap (EAGAIN from pthread_create,
+    "RuntimeError: Resource temporarily unavailable": what 256 MB gives once the forkserver
+    preloads the BAL modules too)."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, MemoryError):
             return True
         if isinstance(seen, SystemError) and "without exception set" in str(seen):
+            return True
+        if isinstance(seen, RuntimeError) and os.strerror(errno.EAGAIN) in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
