@@ -84,23 +84,29 @@ class Travel(Rule):
             # trip), and by day which of the person's meetings may fall on it: pairs come from the
             # days they share, not from every pair of the term
             by_day: dict[date, list[int]] = defaultdict(list)
+            works: dict[date, bool] = {}
             for i, occ in enumerate(occs):
                 for day in on_day.options[occ.index]:
-                    if ctx.free_spans(pid, day):
+                    if day not in works:
+                        works[day] = bool(ctx.free_spans(pid, day))
+                    if works[day]:
                         by_day[day].append(i)
+            sites = [occ.site for occ in occs]
             shared: dict[tuple[int, int], list[date]] = defaultdict(list)
             for day in sorted(by_day):
                 on = by_day[day]
                 for x, i in enumerate(on):
+                    site = sites[i]
                     for j in on[x + 1 :]:
-                        if occs[i].site != occs[j].site:
+                        if sites[j] != site:
                             shared[(i, j)].append(day)
+            not_on = on_day.not_on
             for i, j in sorted(shared):
                 a, b = occs[i], occs[j]
                 trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
-                away = [a.attends[pid].negated(), b.attends[pid].negated(), trip]
+                not_a, not_b = a.attends[pid].negated(), b.attends[pid].negated()
                 for day in shared[(i, j)]:
-                    model.add_bool_or([*away, on_day.not_on(a, day), on_day.not_on(b, day)])
+                    model.add_bool_or([not_a, not_b, trip, not_on(a, day), not_on(b, day)])
                 key = (a.site, b.site)
                 if key not in units:
                     units[key] = math.ceil(ctx.travel_minutes(a.site, b.site) / UNIT_MINUTES)
