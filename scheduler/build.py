@@ -73,7 +73,11 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     Public so a caller that adds its own terms (rescheduling's cost of change) can minimise them
     together with the plan's soft rules.
     """
-    return [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
+    weights: dict[str, int] = {}  # looked up once per rule: storby has ~50,000 penalties
+    for penalty in ctx.penalties:
+        if penalty.rule not in weights:
+            weights[penalty.rule] = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
+    return [weights[p.rule] * p.expr for p in ctx.penalties]
 
 
 def objective_floor(ctx: PlanningContext) -> int:
