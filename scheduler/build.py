@@ -144,7 +144,9 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             model.add_exactly_one(occ.option_vars())
         values = sorted({o.absolute_start for o in occ.options} | ({0} if occ.placed_lits() else set()))
         occ.start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"start[{occ.uid}]")
-        model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
+        # weighted_sum: one expression, where sum() builds one per option (the same constraint)
+        starts = [o.absolute_start for o in occ.options]
+        model.add(occ.start == cp_model.LinearExpr.weighted_sum(occ.option_vars(), starts))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
             pool = [*pools[key], *extra[key]]
