@@ -73,11 +73,9 @@ class Availability(Rule):
                 if not busy:
                     continue
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
+                away = [attends.negated()] if guard is None else [attends.negated(), guard.negated()]
                 for var in busy:
-                    clause = [var.negated(), attends.negated()]
-                    if guard is not None:
-                        clause.append(guard.negated())
-                    ctx.model.add_bool_or(clause)
+                    ctx.model.add_bool_or([var.negated(), *away])
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         person = ctx.people[subject]

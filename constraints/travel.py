@@ -112,10 +112,15 @@ class Travel(Rule):
                     for j in on[x + 1 :]:
                         if sites[j] != site:
                             shared[(i, j)].append(day)
+            absent: dict[int, cp_model.LiteralT] = {}  # i -> not occs[i].attends[pid], made once
             for i, j in sorted(shared):
                 a, b = occs[i], occs[j]
                 trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
-                not_a, not_b = a.attends[pid].negated(), b.attends[pid].negated()
+                if i not in absent:
+                    absent[i] = a.attends[pid].negated()
+                if j not in absent:
+                    absent[j] = b.attends[pid].negated()
+                not_a, not_b = absent[i], absent[j]
                 a_not_on, b_not_on = on_day.not_on(a), on_day.not_on(b)
                 for day in shared[(i, j)]:
                     model.add_bool_or([not_a, not_b, trip, a_not_on[day], b_not_on[day]])
