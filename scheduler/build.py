@@ -199,9 +199,14 @@ def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> 
     starts = _candidate_starts(ctx, series)
     for day in _candidate_days(ctx, series, occ.period.start, occ.period.end):
         for start in starts:
-            blockers = [(rule, subject) for rule in filters for subject in rule.blocks(ctx, occ, day, start)]
-            if blockers and (not ctx.explain or any(not r.relaxable for r, _ in blockers)):
-                continue
+            if not ctx.explain:  # planning: one rule that forbids the time is enough to drop it
+                if any(rule.blocks(ctx, occ, day, start) for rule in filters):
+                    continue
+                blockers = []
+            else:
+                blockers = [(r, subject) for r in filters for subject in r.blocks(ctx, occ, day, start)]
+                if any(not r.relaxable for r, _ in blockers):
+                    continue
             var = ctx.model.new_bool_var(f"x[{occ.uid}|{day}|{start}]")
             for rule, subject in blockers:
                 guard = ctx.guard(rule.name, subject)
