@@ -9,18 +9,31 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduler.availability import not_employed_da
+from scheduler.availability import Span, not_employed_da, within
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.danish import date_range_da, join_da, weekday_da
 from scheduler.model import Absence, Person
 from scheduler.rules import Rule
 
+FixedOn = list[tuple[str, int, int, tuple[Span, ...]]]
 
-def _free(ctx: PlanningContext, occ: Occurrence, pid: str, day: date, start: int) -> bool:
-    """Free for their part of the meeting (a partial seat needs only that part free), with the
-    trip to and from a commitment at another site."""
-    offset, minutes = occ.span_of(pid)
-    return ctx.is_free(pid, day, start + offset, start + offset + minutes, occ.site)
+
+def _fixed_on(ctx: PlanningContext, occ: Occurrence, day: date) -> FixedOn:
+    """Per named person of the occurrence (sorted): their part of the meeting (offset, minutes; a
+    partial seat needs only that part free) and their free spans that day at its site, with the
+    trip to and from a commitment elsewhere. Kept for the last (occurrence, day) asked about, since
+    `blocks` is asked once per candidate start and the options are made day by day."""
+    last = ctx.memo.get(_FIXED_KEY)
+    if last is not None and last[0] is occ and last[1] == day:
+        return last[2]
+    entries = [
+        (pid, *occ.span_of(pid), ctx.free_spans(pid, day, occ.site)) for pid in sorted(occ.fixed_people)
+    ]
+    ctx.memo[_FIXED_KEY] = (occ, day, entries)
+    return entries
+
+
+_FIXED_KEY = "availability.fixed_on"
 
 
 class Availability(Rule):
@@ -34,7 +47,11 @@ class Availability(Rule):
     order = 13
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
-        return [pid for pid in sorted(occ.fixed_people) if not _free(ctx, occ, pid, day, start)]
+        return [
+            pid
+            for pid, offset, minutes, spans in _fixed_on(ctx, occ, day)
+            if not within(spans, start + offset, start + offset + minutes)
+        ]
 
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time,
@@ -43,15 +60,22 @@ class Availability(Rule):
             for pid, attends in occ.attends.items():
                 if pid in occ.fixed_people and not ctx.explain:
                     continue  # their busy candidates were pruned already
-                busy = [o.var for o in occ.options if not _free(ctx, occ, pid, o.day, o.start)]
+                offset, minutes = occ.span_of(pid)
+                busy = []
+                spans_day: date | None = None
+                spans: tuple[Span, ...] = ()
+                for option in occ.options:  # made day by day: the spans once per day
+                    if option.day != spans_day:
+                        spans_day, spans = option.day, ctx.free_spans(pid, option.day, occ.site)
+                    begins = option.start + offset
+                    if not within(spans, begins, begins + minutes):
+                        busy.append(option.var)
                 if not busy:
                     continue
                 guard = ctx.guard(self.name, pid) if pid not in occ.optional else None
+                away = [attends.negated()] if guard is None else [attends.negated(), guard.negated()]
                 for var in busy:
-                    clause = [var.negated(), attends.negated()]
-                    if guard is not None:
-                        clause.append(guard.negated())
-                    ctx.model.add_bool_or(clause)
+                    ctx.model.add_bool_or([var.negated(), *away])
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         person = ctx.people[subject]

@@ -29,7 +29,7 @@ class _OnDay:
         self._model = ctx.model
         self.options = {occ.index: _by_day(occ) for occ in ctx.occurrences}
         self._made: dict[tuple[int, date], cp_model.IntVar] = {}
-        self._negated: dict[tuple[int, date], cp_model.LiteralT] = {}
+        self._negated: dict[int, _NotOn] = {}
 
     def __call__(self, occ: Occurrence, day: date) -> cp_model.IntVar:
         key = (occ.index, day)
@@ -44,12 +44,24 @@ class _OnDay:
             self._made[key] = literal
         return literal
 
-    def not_on(self, occ: Occurrence, day: date) -> cp_model.LiteralT:
-        """The negation of `self(occ, day)`, made once."""
-        key = (occ.index, day)
-        negated = self._negated.get(key)
+    def not_on(self, occ: Occurrence) -> _NotOn:
+        """Per day, the negation of `self(occ, day)`, made once (a plain lookup once made: a
+        person's pairs ask ~10⁵ times)."""
+        negated = self._negated.get(occ.index)
         if negated is None:
-            negated = self._negated[key] = self(occ, day).negated()
+            negated = self._negated[occ.index] = _NotOn(self, occ)
+        return negated
+
+
+class _NotOn(dict[date, cp_model.LiteralT]):
+    """One meeting's 'not on this day' literals by day, each made when first looked up."""
+
+    def __init__(self, on_day: _OnDay, occ: Occurrence):
+        super().__init__()
+        self._on_day, self._occ = on_day, occ
+
+    def __missing__(self, day: date) -> cp_model.LiteralT:
+        negated = self[day] = self._on_day(self._occ, day).negated()
         return negated
 
 
@@ -84,23 +96,34 @@ class Travel(Rule):
             # trip), and by day which of the person's meetings may fall on it: pairs come from the
             # days they share, not from every pair of the term
             by_day: dict[date, list[int]] = defaultdict(list)
+            works: dict[date, bool] = {}
             for i, occ in enumerate(occs):
                 for day in on_day.options[occ.index]:
-                    if ctx.free_spans(pid, day):
+                    if day not in works:
+                        works[day] = bool(ctx.free_spans(pid, day))
+                    if works[day]:
                         by_day[day].append(i)
+            sites = [occ.site for occ in occs]
             shared: dict[tuple[int, int], list[date]] = defaultdict(list)
             for day in sorted(by_day):
                 on = by_day[day]
                 for x, i in enumerate(on):
+                    site = sites[i]
                     for j in on[x + 1 :]:
-                        if occs[i].site != occs[j].site:
+                        if sites[j] != site:
                             shared[(i, j)].append(day)
+            absent: dict[int, cp_model.LiteralT] = {}  # i -> not occs[i].attends[pid], made once
             for i, j in sorted(shared):
                 a, b = occs[i], occs[j]
                 trip = model.new_bool_var(f"trip[{pid}|{a.uid}|{b.uid}]")
-                away = [a.attends[pid].negated(), b.attends[pid].negated(), trip]
+                if i not in absent:
+                    absent[i] = a.attends[pid].negated()
+                if j not in absent:
+                    absent[j] = b.attends[pid].negated()
+                not_a, not_b = absent[i], absent[j]
+                a_not_on, b_not_on = on_day.not_on(a), on_day.not_on(b)
                 for day in shared[(i, j)]:
-                    model.add_bool_or([*away, on_day.not_on(a, day), on_day.not_on(b, day)])
+                    model.add_bool_or([not_a, not_b, trip, a_not_on[day], b_not_on[day]])
                 key = (a.site, b.site)
                 if key not in units:
                     units[key] = math.ceil(ctx.travel_minutes(a.site, b.site) / UNIT_MINUTES)

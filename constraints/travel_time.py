@@ -46,7 +46,10 @@ class TravelTime(Rule):
         the model small (the daily 08:30 Fronten never meets an afternoon conference).
         """
         spans = {occ.index: _day_spans(occ) for occ in ctx.occurrences}
+        # first and last candidate day, to pass over pairs in periods apart without a look at each day
+        reach = {index: (min(days), max(days)) for index, days in spans.items() if days}
         ordered: dict[tuple[object, ...], cp_model.IntVar] = {}
+        gaps: dict[tuple[int, int], tuple[cp_model.LinearExpr, cp_model.LinearExpr]] = {}
         for pid in ctx.people:
             by_site: dict[str, list[Occurrence]] = defaultdict(list)
             for occ in ctx.occurrences_of(pid):
@@ -58,10 +61,14 @@ class TravelTime(Rule):
                     if travel == 0:
                         continue
                     for a in by_site[site_a]:
+                        a_first_day, a_last_day = reach[a.index]
                         for b in by_site[site_b]:
+                            b_first_day, b_last_day = reach[b.index]
+                            if a_last_day < b_first_day or b_last_day < a_first_day:
+                                continue
                             if not _may_come_close(spans[a.index], spans[b.index], travel):
                                 continue
-                            self._keep_apart(ctx, pid, a, b, travel, ordered)
+                            self._keep_apart(ctx, pid, a, b, travel, ordered, gaps)
 
     @staticmethod
     def _keep_apart(
@@ -71,9 +78,14 @@ class TravelTime(Rule):
         b: Occurrence,
         travel: int,
         ordered: dict[tuple[object, ...], cp_model.IntVar],
+        gaps: dict[tuple[int, int], tuple[cp_model.LinearExpr, cp_model.LinearExpr]],
     ) -> None:
         assert a.start is not None and b.start is not None
         model = ctx.model
+        gap = gaps.get((a.index, b.index))
+        if gap is None:  # b.start - a.start and back, made once per pair and shared by all who attend both
+            gap = gaps[(a.index, b.index)] = (b.start - a.start, a.start - b.start)
+        b_after_a, a_after_b = gap
         (a_off, a_minutes), (b_off, b_minutes) = a.span_of(pid), b.span_of(pid)
         whole = (a_off, a_minutes, b_off, b_minutes) == (0, a.duration, 0, b.duration)
         key: tuple[object, ...] = (min(a.index, b.index), max(a.index, b.index))
@@ -83,9 +95,9 @@ class TravelTime(Rule):
             ordered[key] = model.new_bool_var(f"a_first[{a.uid}|{b.uid}]")
         a_first = ordered[key] if a.index < b.index else ordered[key].negated()
         both = [a.attends[pid], b.attends[pid]]
-        a_start, b_start = a.start + a_off, b.start + b_off
-        model.add(b_start >= a_start + a_minutes + travel).only_enforce_if([*both, a_first])
-        model.add(a_start >= b_start + b_minutes + travel).only_enforce_if([*both, a_first.negated()])
+        # b starts after a's part and the trip: (b.start + b_off) >= (a.start + a_off) + a_minutes + travel
+        model.add(b_after_a >= a_off + a_minutes + travel - b_off).only_enforce_if([*both, a_first])
+        model.add(a_after_b >= b_off + b_minutes + travel - a_off).only_enforce_if([*both, a_first.negated()])
 
 
 RULE = TravelTime()

@@ -73,7 +73,11 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     Public so a caller that adds its own terms (rescheduling's cost of change) can minimise them
     together with the plan's soft rules.
     """
-    return [ctx.weight(p.rule, rule_by_name(p.rule).default_weight) * p.expr for p in ctx.penalties]
+    weights: dict[str, int] = {}  # looked up once per rule: storby has ~50,000 penalties
+    for penalty in ctx.penalties:
+        if penalty.rule not in weights:
+            weights[penalty.rule] = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
+    return [weights[p.rule] * p.expr for p in ctx.penalties]
 
 
 def objective_floor(ctx: PlanningContext) -> int:
@@ -140,7 +144,9 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             model.add_exactly_one(occ.option_vars())
         values = sorted({o.absolute_start for o in occ.options} | ({0} if occ.placed_lits() else set()))
         occ.start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"start[{occ.uid}]")
-        model.add(occ.start == sum(o.absolute_start * o.var for o in occ.options))
+        # weighted_sum: one expression, where sum() builds one per option (the same constraint)
+        starts = [o.absolute_start for o in occ.options]
+        model.add(occ.start == cp_model.LinearExpr.weighted_sum(occ.option_vars(), starts))
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
             pool = [*pools[key], *extra[key]]
@@ -193,9 +199,14 @@ def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> 
     starts = _candidate_starts(ctx, series)
     for day in _candidate_days(ctx, series, occ.period.start, occ.period.end):
         for start in starts:
-            blockers = [(rule, subject) for rule in filters for subject in rule.blocks(ctx, occ, day, start)]
-            if blockers and (not ctx.explain or any(not r.relaxable for r, _ in blockers)):
-                continue
+            if not ctx.explain:  # planning: one rule that forbids the time is enough to drop it
+                if any(rule.blocks(ctx, occ, day, start) for rule in filters):
+                    continue
+                blockers = []
+            else:
+                blockers = [(r, subject) for r in filters for subject in r.blocks(ctx, occ, day, start)]
+                if any(not r.relaxable for r, _ in blockers):
+                    continue
             var = ctx.model.new_bool_var(f"x[{occ.uid}|{day}|{start}]")
             for rule, subject in blockers:
                 guard = ctx.guard(rule.name, subject)

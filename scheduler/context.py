@@ -19,7 +19,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import Venue, free_spans
+from scheduler.availability import Span, Venue, free_spans, site_matters, within
 from scheduler.index import index_of
 from scheduler.model import (
     Meeting,
@@ -171,7 +171,9 @@ class PlanningContext:
         self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
         self.empty_occurrences: list[Occurrence] = []
         self.memo: dict[Any, Any] = {}
-        """per-solve cache for rules (e.g. a person's free spans per day)"""
+        """per-solve cache for rules (e.g. the patterns regularity found)"""
+        self._free: dict[tuple[str, date], tuple[tuple[Span, ...], dict[str, tuple[Span, ...]] | None]] = {}
+        """(person, day) -> free spans without a venue, and per site where the site matters (`free_spans`)"""
         self.booked: list[Meeting] = list(booked or [])
         self._booked_by_day: dict[tuple[str, date], list[Booked]] = defaultdict(list)
         for meeting in self.booked:
@@ -206,20 +208,29 @@ class PlanningContext:
         """A meeting at `site`, as availability asks about it (travel to commitments elsewhere)."""
         return Venue(site, self.index)
 
-    def free_spans(self, person_id: str, day: date, site: str | None = None) -> tuple[tuple[int, int], ...]:
+    def free_spans(self, person_id: str, day: date, site: str | None = None) -> tuple[Span, ...]:
         """The parts of the day the person can meet (at `site`: leaving time to travel to and
-        from commitments elsewhere) (`scheduler.availability`), cached per solve."""
-        key = ("free_spans", person_id, day, site)
-        spans = self.memo.get(key)
-        if spans is None:
-            venue = None if site is None else self.venue(site)
-            spans = self.memo[key] = free_spans(self.people[person_id], day, self.term.start, venue)
-        return spans
+        from commitments elsewhere) (`scheduler.availability`), cached per solve: once per
+        (person, day) where no commitment that day has a site, else once per site as well."""
+        entry = self._free.get((person_id, day))
+        if entry is None:
+            person = self.people[person_id]
+            matters = site_matters(person, day, self.term.start)
+            by_site: dict[str, tuple[Span, ...]] | None = {} if matters else None
+            entry = self._free[(person_id, day)] = (free_spans(person, day, self.term.start), by_site)
+        spans, by_site = entry
+        if by_site is None or site is None:
+            return spans
+        at_site = by_site.get(site)
+        if at_site is None:
+            person = self.people[person_id]
+            at_site = by_site[site] = free_spans(person, day, self.term.start, self.venue(site))
+        return at_site
 
     def is_free(self, person_id: str, day: date, start: int, end: int, site: str | None = None) -> bool:
         """Whether the person can meet from `start` to `end` that day (working hours, commitments
         with the trip to them from `site`, absences); booked meetings are `clashes_with_booked`."""
-        return any(s <= start and end <= e for s, e in self.free_spans(person_id, day, site))
+        return within(self.free_spans(person_id, day, site), start, end)
 
     def booked_for(self, person_id: str, day: date) -> list[Booked]:
         """The person's booked meetings on that day (see the class docstring)."""

@@ -10,6 +10,7 @@ A hint is only a suggestion: correctness never depends on this module.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,14 +43,21 @@ class _Ledger:
     """per series, the ends of its placed meetings (model minutes), for `Series.after`"""
     series_pattern: dict[str, Pattern] = field(default_factory=dict)
     holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    day_sites: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
+    """per (person, day index), the sites of their bookings that day (`_elsewhere`)"""
+
+    def book(self, pid: str, booking: _Booking) -> None:
+        """The person is at `booking` (their times and the sites they are at each day)."""
+        self.people[pid].append(booking)
+        self.day_sites[(pid, booking.start // MINUTES_PER_DAY)].add(booking.site)
 
 
 def _can_come(ctx: PlanningContext, pid: str, occ: Occurrence, option: Option) -> bool:
     """Free as the model sees it: available (`PlanningContext.is_free`) and clear of booked meetings."""
     end = option.start + occ.duration
-    return ctx.is_free(pid, option.day, option.start, end, occ.site) and not ctx.clashes_with_booked(
-        pid, option.day, option.start, end, occ.site
-    )
+    if not ctx.is_free(pid, option.day, option.start, end, occ.site):
+        return False
+    return not ctx.booked or not ctx.clashes_with_booked(pid, option.day, option.start, end, occ.site)
 
 
 def _person_free(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
@@ -98,8 +106,8 @@ def _comes_after(ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option:
 
 def _elsewhere(ctx: PlanningContext, ledger: _Ledger, pid: str, occ: Occurrence, option: Option) -> bool:
     """Whether the person already meets at another site that day (a trip the travel rule counts)."""
-    day = option.absolute_start // MINUTES_PER_DAY
-    return any(b.start // MINUTES_PER_DAY == day and b.site != occ.site for b in ledger.people[pid])
+    sites = ledger.day_sites.get((pid, option.day_index))
+    return sites is not None and any(site != occ.site for site in sites)
 
 
 def _try(
@@ -150,22 +158,40 @@ def _optional_free(ctx: PlanningContext, occ: Occurrence, option: Option) -> int
     return sum(1 for pid in occ.optional if _can_come(ctx, pid, occ, option))
 
 
-def _pattern_scores(ctx: PlanningContext) -> dict[str, Counter[Pattern]]:
+@dataclass(frozen=True)
+class _OptionFacts:
+    """What the greedy asks about each option whatever is booked, worked out once for all passes:
+    per occurrence (by index) and option (in order), its pattern and how many optional attendees
+    can come."""
+
+    patterns: dict[int, list[Pattern]]
+    optional_free: dict[int, list[int]]
+
+
+def _option_facts(ctx: PlanningContext) -> _OptionFacts:
+    return _OptionFacts(
+        {occ.index: [_pattern(occ, o) for o in occ.options] for occ in ctx.occurrences},
+        {occ.index: [_optional_free(ctx, occ, o) for o in occ.options] for occ in ctx.occurrences},
+    )
+
+
+def _pattern_scores(ctx: PlanningContext, facts: _OptionFacts) -> dict[str, Counter[Pattern]]:
     """Per series, how good each pattern looks before anything is booked: how many periods can
     hold it, on a preferred weekday and start, with optional attendees free."""
     scores: dict[str, Counter[Pattern]] = defaultdict(Counter)
     for occ in ctx.occurrences:
         preferred = {d.number for d in occ.series.preferred_weekdays}
         preferred_starts = set(occ.series.preferred_starts)
+        patterns, optional_free = facts.patterns[occ.index], facts.optional_free[occ.index]
         best: dict[Pattern, int] = {}
-        for option in occ.options:
+        for k, option in enumerate(occ.options):
             score = (
                 100
                 + 10 * (option.day.weekday() in preferred)
                 + 10 * (option.start in preferred_starts)
-                + _optional_free(ctx, occ, option)
+                + optional_free[k]
             )
-            key = _pattern(occ, option)
+            key = patterns[k]
             best[key] = max(best.get(key, 0), score)
         scores[occ.series.id].update(best)
     return scores
@@ -192,16 +218,17 @@ def greedy_start(ctx: PlanningContext) -> GreedyStart:
     The greedy never backtracks; when it leaves a required meeting out, one more pass puts the
     series it failed first within each period (they then get the people and rooms they need),
     and the better of the two passes is the hint."""
-    scores = _pattern_scores(ctx)  # the same for every pass: nothing is booked yet
-    first = _greedy_pass(ctx, scores, frozenset())
+    facts = _option_facts(ctx)
+    scores = _pattern_scores(ctx, facts)  # the same for every pass: nothing is booked yet
+    first = _greedy_pass(ctx, scores, facts, frozenset())
     if not first.left_out:
         return first
     ctx.model.clear_hints()
-    retried = _greedy_pass(ctx, scores, frozenset(o.series.id for o in first.left_out))
+    retried = _greedy_pass(ctx, scores, facts, frozenset(o.series.id for o in first.left_out))
     if retried.placed >= first.placed:
         return retried
     ctx.model.clear_hints()
-    return _greedy_pass(ctx, scores, frozenset())
+    return _greedy_pass(ctx, scores, facts, frozenset())
 
 
 def repair_neighbourhood(
@@ -236,7 +263,7 @@ def occurrence_variables(occ: Occurrence) -> list[cp_model.IntVar]:
 
 
 def _greedy_pass(
-    ctx: PlanningContext, scores: dict[str, Counter[Pattern]], first: frozenset[str]
+    ctx: PlanningContext, scores: dict[str, Counter[Pattern]], facts: _OptionFacts, first: frozenset[str]
 ) -> GreedyStart:
     """One greedy pass, hinting as it goes, with the series in `first` first within each period."""
     ledger = _Ledger()
@@ -246,7 +273,7 @@ def _greedy_pass(
         ledger.sites[meeting.site].append(booking)
         for attendee in meeting.attendees:
             if attendee.person in ctx.people:
-                ledger.people[attendee.person].append(booking)
+                ledger.book(attendee.person, booking)
                 ledger.weekly[(attendee.person, week_monday(meeting.start.astimezone(TZ).date()))] += 1
     placed = 0
     # a series that comes after another goes after it within a period start (`Series.after`)
@@ -259,21 +286,23 @@ def _greedy_pass(
     for occ in order:
         target = ledger.series_pattern.get(occ.series.id)
         rank = scores[occ.series.id]
-        options = sorted(
-            occ.options,
-            key=lambda o: (
-                not reachable(occ, o),
-                target is not None and _pattern(occ, o) != target,
-                -rank[_pattern(occ, o)],
-                sum(_elsewhere(ctx, ledger, pid, occ, o) for pid in occ.fixed_people),
-                -_optional_free(ctx, occ, o),
-                o.day_index,
-                o.start,
+        patterns, optional_free = facts.patterns[occ.index], facts.optional_free[occ.index]
+        ranked = sorted(  # the options' positions, so their facts are looked up, not worked out again
+            range(len(occ.options)),
+            key=lambda k: (
+                not reachable(occ, occ.options[k]),
+                target is not None and patterns[k] != target,
+                -rank[patterns[k]],
+                sum(_elsewhere(ctx, ledger, pid, occ, occ.options[k]) for pid in occ.fixed_people),
+                -optional_free[k],
+                occ.options[k].day_index,
+                occ.options[k].start,
             ),
         )
         if occ.period.optional and target is not None:
             # a holiday fortnight is held on the series' rhythm or skipped, never a week off it
-            options = [o for o in options if _pattern(occ, o)[0] == target[0]]
+            ranked = [k for k in ranked if patterns[k][0] == target[0]]
+        options = [occ.options[k] for k in ranked]
         fit = next(
             (
                 (option, chosen)
@@ -323,21 +352,21 @@ def _reachable(ctx: PlanningContext) -> Callable[[Occurrence, Option], bool]:
         for occ, after in zip(ordered, ordered[1:], strict=False):
             if after.period.index == occ.period.index + 1 and not after.period.optional:
                 following[occ.index] = after
-    possible: dict[int, list[int]] = {}
+    possible: dict[int, tuple[list[int], int, int | None]] = {}
 
     def reachable(occ: Occurrence, option: Option) -> bool:
         after = following.get(occ.index)
         if after is None:
             return True
-        days = possible.get(after.index)
-        if days is None:
-            days = possible[after.index] = sorted(_possible_days(ctx, after))
-        beside_holiday = bool(occ.period.holidays or after.period.holidays)
-        min_gap, max_gap = occ.series.cadence.gap_bounds(beside_holiday)
-        return any(
-            min_gap <= day - option.day_index and (max_gap is None or day - option.day_index <= max_gap)
-            for day in days
-        )
+        known = possible.get(after.index)
+        if known is None:
+            beside_holiday = bool(occ.period.holidays or after.period.holidays)
+            gaps = occ.series.cadence.gap_bounds(beside_holiday)
+            known = possible[after.index] = (sorted(_possible_days(ctx, after)), *gaps)
+        days, min_gap, max_gap = known
+        # the first possible day at least min_gap on, and whether it is within max_gap
+        first = bisect_left(days, option.day_index + min_gap)
+        return first < len(days) and (max_gap is None or days[first] <= option.day_index + max_gap)
 
     return reachable
 
@@ -383,7 +412,7 @@ def _commit(
             attending.add(pid)
     seated = {pid for choice in occ.seats for pid in chosen[choice.key]}
     for pid in attending:
-        ledger.people[pid].append(booking)
+        ledger.book(pid, booking)
         if pid in seated:
             offset, minutes = occ.span_of(pid)
             ledger.load[pid] += round(minutes * FULL_TIME_HOURS / ctx.people[pid].weekly_hours)

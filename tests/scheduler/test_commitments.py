@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from scheduler.availability import free_spans
 from scheduler.build import build_model
 from scheduler.config import ConfigError, config_from_data
 from scheduler.index import index_of
@@ -375,3 +376,19 @@ def test_what_if_the_team_meeting_moves_to_another_site_moves_the_meetings_next_
     assert verify_plan(elsewhere, answer.plan) == []
     assert {clock(m) for m in answer.plan.meetings} <= {time(10, 30), time(11)}
     assert {c.what for c in answer.changes} == {"moved"}
+
+
+def test_the_context_keeps_free_spans_per_site_only_on_a_day_with_a_trip() -> None:
+    """The build's cache of free spans: on Monday the team meeting at Børnehuset takes a trip from
+    Nordskolen but not from Børnehuset, so each site has its own spans; on Tuesday nothing takes a
+    trip, so every site shares the spans computed once (the same object)."""
+    cfg = config([person("p", commitments=[team_meeting()])], [monday_series(required_people=["p"])])
+    ctx = build_model(cfg, index_of(cfg).term(None))
+    who, tuesday = ctx.people["p"], MONDAY + timedelta(days=1)
+    for day in (MONDAY, tuesday):
+        for site in ("skolen", "huset", None):
+            venue = None if site is None else ctx.venue(site)
+            assert ctx.free_spans("p", day, site) == free_spans(who, day, ctx.term.start, venue)
+    assert ctx.free_spans("p", MONDAY, "skolen") != ctx.free_spans("p", MONDAY, "huset")
+    assert ctx.free_spans("p", tuesday, "skolen") is ctx.free_spans("p", tuesday, "huset")
+    assert ctx.free_spans("p", tuesday, "huset") is ctx.free_spans("p", tuesday)
