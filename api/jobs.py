@@ -56,7 +56,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,6 +80,9 @@ from api.settings import AppSettings
 from scheduler.config import parse_config
 from scheduler.model import PLANNED, BalRollout, MunicipalityConfig, Plan, PlanStatus
 from scheduler.solve import Progress, SolveOptions, solve
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 log = logging.getLogger("moedeplan.jobs")
 
@@ -343,27 +346,25 @@ def no_rollout_error(rollout: BalRollout) -> str:
     )
 
 
-def run_rollout_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: AppSettings) -> None:
-    """Run a claimed `bal_rollout` job: a stored draft rollout, or a failed job saying why."""
-    from scheduler.bal_facts import programme
-
-    params = job_params(job)
-    assert isinstance(params, BalRolloutParams)
+def _isolated_result(
+    sessions: sessionmaker[Session],
+    job: Job,
+    worker: str,
+    settings: AppSettings,
+    read: Callable[[Session], In],
+    compute: Callable[[In, AppSettings, Reporter], Out],
+    said: tuple[type[Exception], ...] = (SolveFailed,),
+) -> tuple[In, Out] | None:
+    """A job's inputs read (`read`, in one session) and its result computed in an isolated child
+    (`api.isolation.run_isolated`) while the job's heartbeat beats. A failure fails the job (its
+    own message for the exceptions in `said`, which speak Danish; else the exception's type and
+    text); a job another worker took over is dropped. None in both cases."""
     with _Heartbeat(sessions, job.id, worker, every=max(1.0, settings.job_stale_seconds / 6)) as beat:
         try:
             with session_scope(sessions) as db:
-                config_version = storage.get_config(db, params.config_version_id)
-                config = parse_config(config_version.yaml, source=config_version.name)
-                programme(config)  # NoBalSection, in Danish, when there is no bal:
-                inputs = _RolloutInputs(
-                    config_version.id,
-                    config,
-                    params.time_limit or settings.solve_time_limit,
-                    params.workers or settings.solve_workers,
-                    params.seed,
-                )
-            rollout = run_isolated(
-                _compute_rollout,
+                inputs = read(db)
+            result = run_isolated(
+                compute,
                 inputs,
                 settings,
                 memory_mb=settings.solve_memory_mb,
@@ -372,13 +373,41 @@ def run_rollout_job(sessions: sessionmaker[Session], job: Job, worker: str, sett
             )
         except Exception as exc:
             log.exception("job %s failed", job.id)
-            error = str(exc) if isinstance(exc, SolveFailed | ValueError) else f"{type(exc).__name__}: {exc}"
+            error = str(exc) if isinstance(exc, said) else f"{type(exc).__name__}: {exc}"
             with session_scope(sessions) as db:
                 storage.fail_job(db, job.id, worker, error)
-            return
+            return None
     if beat.lost:
         log.warning("job %s was taken over by another worker; its result is dropped", job.id)
+        return None
+    return inputs, result
+
+
+def run_rollout_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: AppSettings) -> None:
+    """Run a claimed `bal_rollout` job: a stored draft rollout, or a failed job saying why."""
+    from scheduler.bal_facts import programme
+
+    params = job_params(job)
+    assert isinstance(params, BalRolloutParams)
+
+    def read(db: Session) -> _RolloutInputs:
+        config_version = storage.get_config(db, params.config_version_id)
+        config = parse_config(config_version.yaml, source=config_version.name)
+        programme(config)  # NoBalSection, in Danish, when there is no bal:
+        return _RolloutInputs(
+            config_version.id,
+            config,
+            params.time_limit or settings.solve_time_limit,
+            params.workers or settings.solve_workers,
+            params.seed,
+        )
+
+    done = _isolated_result(
+        sessions, job, worker, settings, read, _compute_rollout, (SolveFailed, ValueError)
+    )
+    if done is None:
         return
+    inputs, rollout = done
     if rollout.status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         with session_scope(sessions) as db:
             storage.fail_job(db, job.id, worker, no_rollout_error(rollout))
@@ -402,27 +431,12 @@ def run_job(sessions: sessionmaker[Session], job: Job, worker: str, settings: Ap
     if job.kind == BAL_ROLLOUT:
         run_rollout_job(sessions, job, worker, settings)
         return
-    with _Heartbeat(sessions, job.id, worker, every=max(1.0, settings.job_stale_seconds / 6)) as beat:
-        try:
-            with session_scope(sessions) as db:
-                inputs = _read_inputs(db, job, settings)
-            plan = run_isolated(
-                _compute,
-                inputs,
-                settings,
-                memory_mb=settings.solve_memory_mb,
-                reporter=beat,
-                deadline=settings.solve_max_seconds,
-            )
-        except Exception as exc:
-            log.exception("job %s failed", job.id)
-            error = str(exc) if isinstance(exc, SolveFailed) else f"{type(exc).__name__}: {exc}"
-            with session_scope(sessions) as db:
-                storage.fail_job(db, job.id, worker, error)
-            return
-    if beat.lost:
-        log.warning("job %s was taken over by another worker; its result is dropped", job.id)
+    done = _isolated_result(
+        sessions, job, worker, settings, lambda db: _read_inputs(db, job, settings), _compute
+    )
+    if done is None:
         return
+    inputs, plan = done
     if plan.status not in PLANNED:  # a PARTIAL plan is kept as a draft like any other
         # A failed solve is not a plan: no version (it would become the term's newest and every
         # page would read "0 møder" from it); the job keeps the Danish explanation instead.

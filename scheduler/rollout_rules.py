@@ -10,20 +10,15 @@ and the subpackage's `__init__` has none).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from functools import cache
-from typing import ClassVar, Literal
 
 from ortools.sat.python import cp_model
 
 from scheduler.bal_facts import BalRound
-from scheduler.danish import plural_text_da
 from scheduler.index import ConfigIndex
 from scheduler.model import BalCourse, BalFacilitator, BalProgramme, BalTeam, MunicipalityConfig
-
-Level = Literal["hard", "soft"]
+from scheduler.rules import RuleBase, load_catalogue
 
 ROLLOUT_RULES_PACKAGE = "constraints.rollout"
 
@@ -92,22 +87,8 @@ class RolloutContext:
         return cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
 
 
-class RolloutRule:
+class RolloutRule(RuleBase):
     """Base of every rollout rule; `post` adds its constraints or penalty terms."""
-
-    name: ClassVar[str]
-    level: ClassVar[Level]
-    default_weight: ClassVar[int] = 0
-    title_da: ClassVar[str]
-    explanation_da: ClassVar[str]
-    order: ClassVar[int] = 50
-    count_da: ClassVar[tuple[str, str]] = ("{n} gang", "{n} gange")
-    """How a rollout's cost of this rule reads: the singular and plural phrase with '{n}'."""
-    count_unit: ClassVar[int] = 1
-    """What one counted unit is worth in the phrase (travel counts 10-minute units)."""
-
-    def count_phrase_da(self, violations: int) -> str:
-        return plural_text_da(violations * self.count_unit, self.count_da)
 
     def post(self, ctx: RolloutContext) -> None:
         """Add the rule's constraints and penalty terms to the model."""
@@ -116,17 +97,7 @@ class RolloutRule:
 @cache
 def load_rollout_rules() -> tuple[RolloutRule, ...]:
     """Every rollout rule, in the order they are posted."""
-    package = importlib.import_module(ROLLOUT_RULES_PACKAGE)
-    rules: list[RolloutRule] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{ROLLOUT_RULES_PACKAGE}.{info.name}")
-        rule = getattr(module, "RULE", None)
-        if isinstance(rule, RolloutRule):
-            rules.append(rule)
-    names = [r.name for r in rules]
-    if len(set(names)) != len(names):
-        raise RuntimeError(f"two rollout rules share a name: {sorted(names)}")
-    return tuple(sorted(rules, key=lambda r: (r.order, r.name)))
+    return load_catalogue(ROLLOUT_RULES_PACKAGE, RolloutRule)
 
 
 def rollout_rule_by_name(name: str) -> RolloutRule:

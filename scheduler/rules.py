@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from scheduler.danish import plural_text_da
 
@@ -23,8 +23,9 @@ Level = Literal["hard", "soft"]
 RULES_PACKAGE = "constraints"
 
 
-class Rule:
-    """Base of every rule. Override what the rule needs; the defaults do nothing."""
+class RuleBase:
+    """What every rule says of itself, whatever model it posts on (a term's meetings here, the BAL
+    rollout's teams in `scheduler.rollout_rules`): its name, level, weight and Danish text."""
 
     name: ClassVar[str]
     level: ClassVar[Level]
@@ -32,9 +33,7 @@ class Rule:
     title_da: ClassVar[str]
     explanation_da: ClassVar[str]
     order: ClassVar[int] = 50
-    relaxable: ClassVar[bool] = True
-    """Whether an infeasibility explanation may name this rule (holidays, say, are not negotiable)."""
-    count_da: ClassVar[tuple[str, str]] = ("bøjet {n} gang", "bøjet {n} gange")
+    count_da: ClassVar[tuple[str, str]] = ("{n} gang", "{n} gange")
     """How often a plan bent the rule, in the meetings, minutes or people it counts: the singular
     and plural phrase with '{n}', e.g. ('{n} møde ligger …', '{n} møder ligger …')."""
     count_unit: ClassVar[int] = 1
@@ -43,6 +42,14 @@ class Rule:
     def count_phrase_da(self, violations: int) -> str:
         """'3 møder ligger ikke på seriens faste ugedag og tid': a plan's violations said for a leader."""
         return plural_text_da(violations * self.count_unit, self.count_da)
+
+
+class Rule(RuleBase):
+    """Base of every term rule. Override what the rule needs; the defaults do nothing."""
+
+    relaxable: ClassVar[bool] = True
+    """Whether an infeasibility explanation may name this rule (holidays, say, are not negotiable)."""
+    count_da: ClassVar[tuple[str, str]] = ("bøjet {n} gang", "bøjet {n} gange")
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         """Subjects (a person, a series) whose part of this rule forbids this candidate time."""
@@ -56,20 +63,29 @@ class Rule:
         return f"{self.title_da}: {subject}"
 
 
-@cache
-def load_rules() -> tuple[Rule, ...]:
-    """Every rule in the catalogue, in the order they are posted."""
-    package = importlib.import_module(RULES_PACKAGE)
-    rules: list[Rule] = []
+R = TypeVar("R", bound=RuleBase)
+
+
+def load_catalogue(package_name: str, kind: type[R]) -> tuple[R, ...]:
+    """Every `RULE` of kind `kind` in the package's modules, in the order they are posted; two
+    with one name are a programming error."""
+    package = importlib.import_module(package_name)
+    rules: list[R] = []
     for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{RULES_PACKAGE}.{info.name}")
+        module = importlib.import_module(f"{package_name}.{info.name}")
         rule = getattr(module, "RULE", None)
-        if isinstance(rule, Rule):
+        if isinstance(rule, kind):
             rules.append(rule)
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise RuntimeError(f"two rules share a name: {sorted(names)}")
     return tuple(sorted(rules, key=lambda r: (r.order, r.name)))
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    """Every rule in the catalogue, in the order they are posted."""
+    return load_catalogue(RULES_PACKAGE, Rule)
 
 
 def rule_by_name(name: str) -> Rule:
