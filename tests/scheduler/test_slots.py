@@ -97,6 +97,18 @@ def request(config: MunicipalityConfig, **changes: Any) -> Any:
     return parse_request(raw, config)
 
 
+def six_weekly_follow_ups(config: MunicipalityConfig, first: str) -> Any:
+    """The rådgiver's three follow-ups every 6 weeks, the first on `first` (an ISO date)."""
+    return request(
+        config,
+        kind="opfoelgning",
+        participants=[{"person": "raadgiver"}],
+        earliest=first,
+        latest=first,
+        follow_up={"every_weeks": 6, "count": 3},
+    )
+
+
 def starts(result: Any) -> list[datetime]:
     return [s.meetings[0].start.astimezone(TZ).replace(tzinfo=None) for s in result.slots]
 
@@ -151,14 +163,7 @@ def test_explains_why_there_is_no_time() -> None:
 
 def test_follow_up_every_six_weeks_avoids_the_school_holiday() -> None:
     config = cfg()
-    req = request(
-        config,
-        kind="opfoelgning",
-        participants=[{"person": "raadgiver"}],
-        earliest="2027-02-08",
-        latest="2027-02-08",
-        follow_up={"every_weeks": 6, "count": 3},
-    )
+    req = six_weekly_follow_ups(config, "2027-02-08")
     result = find_slots(config, plan(), req, top=1)
     days = [m.start.date() for m in result.slots[0].meetings]
     # 2027-03-22 is in Påskeferie: that meeting moves to the week after, the others keep Monday.
@@ -203,9 +208,7 @@ def test_request_errors_name_the_field() -> None:
     config = cfg()
     with pytest.raises(RequestError) as err:
         request(config, participants=[{"person": "psykolg"}])
-    assert err.value.problems == [
-        "participants[0].person: ukendt person 'psykolg' (mente du 'psykolog'?)"
-    ]
+    assert err.value.problems == ["participants[0].person: ukendt person 'psykolg' (mente du 'psykolog'?)"]
     with pytest.raises(RequestError) as err:
         request(config, latest="2027-02-01")
     assert "latest" in err.value.problems[0]
@@ -343,14 +346,7 @@ def test_a_partial_attendee_is_busy_for_their_part_only() -> None:
 
 def test_a_follow_up_moved_out_of_a_school_holiday_says_so() -> None:
     config = cfg()
-    req = request(
-        config,
-        kind="opfoelgning",
-        participants=[{"person": "raadgiver"}],
-        earliest="2027-02-08",
-        latest="2027-02-08",
-        follow_up={"every_weeks": 6, "count": 3},
-    )
+    req = six_weekly_follow_ups(config, "2027-02-08")
     meetings = find_slots(config, plan(), req, top=1).slots[0].meetings
     assert meetings[0].notes_da == [] and meetings[2].notes_da == []
     (note,) = meetings[1].notes_da
@@ -361,14 +357,7 @@ def test_a_follow_up_moved_out_of_a_school_holiday_says_so() -> None:
 
 def test_a_follow_up_waits_out_the_summer_between_two_terms_and_says_so() -> None:
     config = cfg()
-    req = request(
-        config,
-        kind="opfoelgning",
-        participants=[{"person": "raadgiver"}],
-        earliest="2027-06-07",
-        latest="2027-06-07",
-        follow_up={"every_weeks": 6, "count": 3},
-    )
+    req = six_weekly_follow_ups(config, "2027-06-07")
     result = find_slots(config, plan(), req, top=1)
     meetings = result.slots[0].meetings
     days = [m.start.astimezone(TZ).date() for m in meetings]
