@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler.context import PlanningContext
-from scheduler.roles import FULL_TIME_HOURS, fair_load_roles
+from scheduler.roles import FULL_TIME_HOURS, fair_load_roles, full_time_scale
 from scheduler.rules import Rule
 
 
@@ -50,7 +50,7 @@ class FairLoad(Rule):
             roles = sorted(counted & set(person.roles))
             if not roles:
                 continue
-            scale = FULL_TIME_HOURS / person.weekly_hours
+            scale = full_time_scale(person)
             coefficients, literals = [], []
             for occ in ctx.occurrences_of(pid):
                 for choice in occ.seats:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.model import Person
 
 KNOWN_ROLES: dict[str, str] = {
     "psykolog": "Psykolog (PPR)",
@@ -55,6 +59,11 @@ PPR_ROLES = (
 
 FULL_TIME_HOURS = 37
 """A full-time week: loads are compared scaled to it (37 / a person's weekly_hours)."""
+
+
+def full_time_scale(person: Person) -> float:
+    """What a minute of this person's meetings weighs in a full-time week: a half-timer's twice."""
+    return FULL_TIME_HOURS / person.weekly_hours
 
 
 def fair_load_roles(extra_roles: Iterable[str]) -> frozenset[str]:

@@ -12,7 +12,7 @@ from scheduler.build import build_model, find_term
 from scheduler.config import load_config
 from scheduler.context import PlanningContext
 from scheduler.hint import greedy_start, occurrence_variables
-from scheduler.lns import Incumbent, Neighbourhoods, improve
+from scheduler.lns import Incumbent, Neighbourhoods, _outside, improve
 from scheduler.model import MunicipalityConfig
 from scheduler.solve import SolveOptions, _ProgressReporter, _warm_start, read_plan
 from scheduler.verify import verify_plan
@@ -34,11 +34,11 @@ def test_a_series_neighbourhood_frees_whole_series() -> None:
     _, ctx, _ = _warm(TWO_DISTRICTS_FILE)
     draws = Neighbourhoods(ctx, seed=3)
     for _ in range(30):
-        kind, free = draws.draw(size=6, values=[0] * len(ctx.model.proto.variables))
-        if kind != "series":
+        drawn = draws.draw(size=6, values=[0] * len(ctx.model.proto.variables))
+        if drawn.kind != "series":
             continue
-        series = {ctx.occurrences[i].series.id for i in free}
-        assert free == {occ.index for sid in series for occ in ctx.by_series[sid]}
+        series = {ctx.occurrences[i].series.id for i in drawn.meetings}
+        assert drawn.meetings == {occ.index for sid in series for occ in ctx.by_series[sid]}
 
 
 def test_the_search_gives_the_model_back_as_it_found_it() -> None:
@@ -65,3 +65,45 @@ def test_the_search_improves_the_warm_start_of_the_example_and_the_plan_verifies
     plan = read_plan(ctx, report.incumbent.solver, cp_model.FEASIBLE, monotonic(), None)
     assert plan.objective == report.incumbent.objective
     assert verify_plan(config, plan) == []
+
+
+def test_a_role_neighbourhood_frees_the_roles_seats_all_term_and_keeps_every_time() -> None:
+    _, ctx, incumbent = _warm(EXAMPLE)
+    draws = Neighbourhoods(ctx, seed=0)
+    assert "psykolog" in draws.roles()
+    drawn = draws.role("psykolog", False, incumbent.values)
+    psychologist_seats = {
+        lit.index
+        for occ in ctx.occurrences
+        for choice in occ.seats
+        if any("psykolog" in ctx.people[pid].roles for pid in choice.lits)
+        for pid, lit in choice.lits.items()
+        if "psykolog" in ctx.people[pid].roles
+    }
+    assert drawn.meetings == set() and psychologist_seats <= drawn.seats
+    held_now = _outside(ctx, drawn, incumbent.values)
+    assert not psychologist_seats & set(held_now)
+    assert all(option.var.index in held_now for occ in ctx.occurrences for option in occ.options)
+
+
+def test_with_the_busiest_holder_their_series_are_freed_whole() -> None:
+    _, ctx, incumbent = _warm(EXAMPLE)
+    drawn = Neighbourhoods(ctx, seed=0).role("psykolog", True, incumbent.values)
+    load: dict[str, int] = {}
+    for occ in ctx.occurrences:
+        for choice in occ.seats:
+            for pid, lit in choice.lits.items():
+                if "psykolog" in ctx.people[pid].roles and incumbent.values[lit.index]:
+                    load[pid] = load.get(pid, 0) + round(occ.duration * 37 / ctx.people[pid].weekly_hours)
+    busiest = max(load.values())
+    series = {ctx.occurrences[i].series.id for i in drawn.meetings}
+    assert drawn.meetings == {occ.index for sid in series for occ in ctx.by_series[sid]}
+    sitting = {
+        pid
+        for sid in series
+        for occ in ctx.by_series[sid]
+        for choice in occ.seats
+        for pid, lit in choice.lits.items()
+        if incumbent.values[lit.index] and "psykolog" in ctx.people[pid].roles
+    }
+    assert any(load[pid] == busiest for pid in sitting)
