@@ -14,6 +14,7 @@ from scheduler.rules import Rule
 class AllowedWeekdays(Rule):
     name = "allowed_weekdays"
     level = "hard"
+    local = True
     title_da = "Faste ugedage"
     explanation_da = "En mødeserie holdes kun på de ugedage, der er aftalt for den."
     order = 11

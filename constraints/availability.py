@@ -39,6 +39,7 @@ _FIXED_KEY = "availability.fixed_on"
 class Availability(Rule):
     name = "availability"
     level = "hard"
+    local = True
     title_da = "Tilgængelighed"
     explanation_da = (
         "Man bookes kun, når man er på arbejde: egne ugedage og timer (deltid), "

@@ -22,6 +22,7 @@ def _clashes(ctx: PlanningContext, pid: str, occ: Occurrence, day: date, start: 
 class BookedMeetings(Rule):
     name = "booked_meetings"
     level = "hard"
+    local = True
     title_da = "Bookede møder"
     explanation_da = (
         "Bookede møder (Familiemøder og opfølgninger) ligger fast: ingen planlægges oven i dem, "

@@ -18,6 +18,7 @@ CADENCE_DA = {
 class Cadence(Rule):
     name = "cadence"
     level = "hard"
+    local = True
     title_da = "Mødefrekvens"
     explanation_da = (
         "Hver serie holder ét møde pr. periode (uge, 14 dage, måned) og holder den aftalte "

@@ -10,6 +10,8 @@ class Continuity(Rule):
     name = "continuity"
     level = "soft"
     default_weight = 50
+    local = True
+    bound_group = "load"
     title_da = "Kontinuitet"
     explanation_da = "Den samme psykolog, sundhedsplejerske og rådgiver møder den samme enhed hele terminen."
     order = 62

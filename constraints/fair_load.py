@@ -17,6 +17,7 @@ class FairLoad(Rule):
     name = "fair_load"
     level = "soft"
     default_weight = 1
+    bound_group = "load"
     title_da = "Retfærdig belastning"
     explanation_da = (
         "Mødetiden fordeles, så den travleste i hver faggruppe (regnet i forhold til sin "

@@ -17,6 +17,8 @@ class HolidayFortnight(Rule):
     name = "holiday_fortnight"
     level = "soft"
     default_weight = 100
+    local = True
+    bound_group = "series"
     title_da = "Møder i ferieperioder"
     explanation_da = (
         "En 14-dages periode med en hel ferieuge holder sit møde, når seriens faste uge er åben; "

@@ -18,6 +18,8 @@ class HolidayRhythm(Rule):
     name = "holiday_rhythm"
     level = "soft"
     default_weight = 5
+    local = True
+    bound_group = "series"
     title_da = "Rytme uden om ferier"
     explanation_da = (
         "En serie vælger hellere den uge i 14-dages rytmen, der er åben i ferieperioderne, "

@@ -11,6 +11,7 @@ from scheduler.rules import Rule
 class Holidays(Rule):
     name = "holidays"
     level = "hard"
+    local = True
     title_da = "Helligdage, ferier og lukkedage"
     explanation_da = (
         "Der holdes ingen møder på de lukkedage, serien følger: helligdage, skolernes ferier og "

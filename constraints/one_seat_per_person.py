@@ -11,6 +11,7 @@ from scheduler.rules import Rule
 class OneSeatPerPerson(Rule):
     name = "one_seat_per_person"
     level = "hard"
+    local = True
     title_da = "Mødeleder og referent er forskellige"
     explanation_da = "En person udfylder én plads pr. møde; mødeleder og referent er ikke den samme."
     order = 21

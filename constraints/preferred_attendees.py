@@ -10,6 +10,8 @@ class PreferredAttendees(Rule):
     name = "preferred_attendees"
     level = "soft"
     default_weight = 2
+    local = True
+    bound_group = "series"
     title_da = "Ønskede deltagere"
     explanation_da = "Valgfrie deltagere (fx klubben, når det er relevant) kan komme, hvor det er muligt."
     order = 65

@@ -11,6 +11,8 @@ from scheduler.rules import Rule
 class PreferredStart(Rule):
     name = "preferred_start"
     level = "soft"
+    local = True
+    bound_group = "series"
     # A little above preferred_weekdays (3): a meeting at another hour of the right day breaks
     # the day people planned around, while another weekday usually keeps the hour; both above
     # regularity-level noise, well below the hard rules' reach.

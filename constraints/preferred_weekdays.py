@@ -13,6 +13,8 @@ class PreferredWeekdays(Rule):
     name = "preferred_weekdays"
     level = "soft"
     default_weight = 3
+    local = True
+    bound_group = "series"
     title_da = "Foretrukne ugedage"
     explanation_da = "Møderne lægges helst på seriens foretrukne ugedage."
     order = 61

@@ -11,6 +11,8 @@ class Regularity(Rule):
     name = "regularity"
     level = "soft"
     default_weight = 10
+    local = True
+    bound_group = "series"
     title_da = "Regelmæssighed"
     explanation_da = "En serie holder samme ugedag og klokkeslæt hele terminen (fx hver anden tirsdag 13-15)."
     order = 60

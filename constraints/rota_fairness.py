@@ -12,6 +12,8 @@ class RotaFairness(Rule):
     name = "rota_fairness"
     level = "soft"
     default_weight = 5
+    local = True
+    bound_group = "series"
     title_da = "Retfærdig turnus"
     explanation_da = "I en turnus deles turene ligeligt mellem puljens medlemmer."
     order = 63

@@ -11,6 +11,7 @@ from scheduler.rules import Rule
 class Seats(Rule):
     name = "seats"
     level = "hard"
+    local = True
     title_da = "Mødepligt og roller"
     explanation_da = (
         "Kernegruppen har mødepligt: de navngivne deltagere kommer, og hver krævet rolle "

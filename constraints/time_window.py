@@ -13,6 +13,7 @@ from scheduler.rules import Rule
 class TimeWindow(Rule):
     name = "time_window"
     level = "hard"
+    local = True
     title_da = "Tidsrum på dagen"
     explanation_da = (
         "Møderne ligger inden for det tidsrum, enheden har sat af (fx skoler efter undervisning)."

@@ -8,6 +8,7 @@ nothing is pruned: forbidden candidates stay, guarded by the forbidding rule's a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
@@ -43,6 +44,8 @@ def build_model(
     booked: list[Meeting] | None = None,
     partial: bool = False,
     only: set[str] | None = None,
+    rules: Collection[str] | None = None,
+    series_ids: Collection[str] | None = None,
 ) -> PlanningContext:
     """The joint model of a term; `booked` meetings stay as they are (see `PlanningContext`).
 
@@ -50,14 +53,20 @@ def build_model(
     maximise (`placed_count`). A holiday fortnight's meeting (`Period.optional`) may always be
     left out; the `holiday_fortnight` rule makes that cost. `only`: just these occurrences (by
     uid), for explaining one of them.
+
+    `rules`: post only the rules of these names (every rule still prunes the candidate times it
+    forbids), and `series_ids`: only these series; the relaxations of `scheduler.bound`.
     """
     ctx = PlanningContext(config, term, explain=explain, booked=booked, partial=partial)
-    rules = load_rules()
-    filters = [r for r in rules if type(r).blocks is not Rule.blocks]
+    catalogue = load_rules()
+    filters = [r for r in catalogue if type(r).blocks is not Rule.blocks]
     for series in active_series(config, term):
-        _expand_series(ctx, series, filters, only)
+        if series_ids is None or series.id in series_ids:
+            _expand_series(ctx, series, filters, only)
     ctx.index_people()
-    for rule in rules:
+    for rule in catalogue:
+        if rules is not None and rule.name not in rules:
+            continue
         if rule.level == "soft" and ctx.weight(rule.name, rule.default_weight) == 0:
             continue  # weight 0 turns a soft rule off: its penalty would be a free variable
         rule.post(ctx)
@@ -80,14 +89,16 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     return [weights[p.rule] * p.expr for p in ctx.penalties]
 
 
-def objective_floor(ctx: PlanningContext) -> int:
-    """A lower bound of the plan's objective known before any search: a penalty that is one
-    variable counts the least value of its domain times its weight (fair load's busiest holder,
-    whose domain starts at what the seats alone force); every other term counts 0. On a model too
-    big for the full search to reach its first LP (storby, the ×10 copy) this is the bound shown."""
+def objective_floor(ctx: PlanningContext, rules: Collection[str] | None = None) -> int:
+    """A lower bound of the plan's objective (of the penalties of `rules`, None: all) known before
+    any search: a penalty that is one variable counts the least value of its domain times its
+    weight (fair load's busiest holder, whose domain starts at what the seats alone force); every
+    other term counts 0. `scheduler.bound` raises it with relaxations solved on their own."""
     floor = 0
     variables = ctx.model.proto.variables
     for penalty in ctx.penalties:
+        if rules is not None and penalty.rule not in rules:
+            continue
         if isinstance(penalty.expr, cp_model.IntVar):
             weight = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
             floor += weight * variables[penalty.expr.index].domain[0]

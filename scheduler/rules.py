@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from scheduler.context import Occurrence, PlanningContext
 
 Level = Literal["hard", "soft"]
+BoundGroup = Literal["series", "load"]
+"""How `scheduler.bound` relaxes a soft rule: "series", each series alone (its rhythm, preferred
+times, guests, rota); "load", all of them at once, without anything that ties one series' times to
+another's (who sits where, and how that balances)."""
 
 RULES_PACKAGE = "constraints"
 
@@ -49,6 +53,14 @@ class Rule(RuleBase):
 
     relaxable: ClassVar[bool] = True
     """Whether an infeasibility explanation may name this rule (holidays, say, are not negotiable)."""
+    local: ClassVar[bool] = False
+    """Whether what the rule posts ties one series' own meetings only (with fixed facts: working
+    hours, holidays, booked meetings), so a model of fewer series keeps its part of the rule as it
+    is. The relaxations that bound the objective (`scheduler.bound`) post only local hard rules."""
+    bound_group: ClassVar[BoundGroup | None] = None
+    """A soft rule's relaxation (`scheduler.bound`): the rules of one group are minimised together
+    on a model with the local hard rules only; None: the rule's cost is bounded by 0 (and its
+    penalties' domains)."""
     count_da: ClassVar[tuple[str, str]] = ("bøjet {n} gang", "bøjet {n} gange")
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.bal_facts import team_guests
+from scheduler.bound import relaxed_floor, ungrouped_rules
 from scheduler.build import build_model, find_term, objective_floor, objective_terms, placed_count
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, PlanningContext
@@ -50,14 +51,24 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 
-LNS_SHARE = 0.5
+LNS_SHARE = 0.6
 """of the time left after the warm start, what the neighbourhood search takes (`scheduler.lns`);
-the full search, which also proves the bound, has the rest, starting from the best plan.
-Measured at 10 s (three instances, two seeds): 0.4 beat no neighbourhood search on all six runs;
-0.6 lost the bound on two of them (the full search had too little time to load the model)."""
+the relaxations that bound the objective take `BOUND_SHARE`, and the full search, which proves
+small models optimal, the rest, starting from the best plan. Measured at 10 s (three instances,
+two seeds): 0.4 beat no neighbourhood search on all six runs; 0.6 lost the bound on two of them
+while only the full search gave one (before `scheduler.bound`). With the role sweep the
+neighbourhoods found every improvement the full search did not (2026-12-02, 20 s)."""
 
 FULL_SEARCH_SECONDS = 4.0
 """the least the full search keeps after the neighbourhood search, for a bound worth showing"""
+
+BOUND_SHARE = 0.2
+"""of the time left after the warm start, what the relaxations that bound the objective take
+(`scheduler.bound`), after the neighbourhood search: on the example they prove 595 where the full
+search's bound stays near 500 (objective about 700). Measured 2026-12-02."""
+
+MIN_BOUND_SECONDS = 1.0
+"""below this the relaxations are not tried: building them alone takes longer"""
 
 
 class PlanVerificationError(RuntimeError):
@@ -160,11 +171,12 @@ def solve(
         spent = time.monotonic() - started
     best = warm
     if warm is not None and len(ctx.occurrences) >= 2 * MIN_MEETINGS:
+        left = limit - spent
         reporter.phase(bound_valid=False)
         report = improve(
             ctx,
             Incumbent(list(warm.response_proto.solution), warm.objective_value, warm),
-            budget=min(LNS_SHARE * (limit - spent), limit - spent - FULL_SEARCH_SECONDS),
+            budget=min(LNS_SHARE * left, left - FULL_SEARCH_SECONDS),
             workers=options.workers or config.planning.workers,
             seed=config.planning.seed if options.seed is None else options.seed,
             deterministic=_deterministic(config, options),
@@ -173,6 +185,11 @@ def solve(
         )
         best = report.incumbent.solver
         spent = spent + report.spent if _deterministic(config, options) else time.monotonic() - started
+        if BOUND_SHARE * left >= MIN_BOUND_SECONDS:
+            floor = max(floor, _relaxed_floor(ctx, config, options, booked, BOUND_SHARE * left))
+            reporter.honest.bound = max(reporter.honest.bound, floor)
+            if not _deterministic(config, options):  # their work units do not change the plan
+                spent = time.monotonic() - started
     solver = _solver(config, options, spent, limit)
     reporter.phase(bound_valid=True)
     status = solver.solve(ctx.model, reporter)
@@ -200,6 +217,27 @@ def solve(
         plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
     plan.best_bound = _valid_bound(plan.objective, max(plan.best_bound or 0.0, floor))
     return _verified(config, plan, options)
+
+
+def _relaxed_floor(
+    ctx: PlanningContext,
+    config: MunicipalityConfig,
+    options: SolveOptions,
+    booked: list[Meeting] | None,
+    seconds: float,
+) -> int:
+    """The relaxations' bound of the plan's objective (`scheduler.bound`), with what the domains
+    of the rules in no relaxation force."""
+    grouped = relaxed_floor(
+        config,
+        ctx.term,
+        booked,
+        seconds=seconds,
+        workers=options.workers or config.planning.workers,
+        seed=config.planning.seed if options.seed is None else options.seed,
+        deterministic=_deterministic(config, options),
+    )
+    return grouped + objective_floor(ctx, ungrouped_rules())
 
 
 def _valid_bound(objective: float | None, bound: float | None) -> float | None:
