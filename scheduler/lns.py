@@ -6,7 +6,8 @@ of its meetings move together, and a specialist's load only when their seats mov
 else. CP-SAT's built-in neighbourhoods free random or constraint-graph pieces and rarely free
 exactly those. So a neighbourhood here is
 - a series and the series that share one of its people (a whole rhythm, and room to move it),
-  half the time one of the series that meets at more than one weekday and start,
+  half the time one of the series that meets at more than one weekday and start, or off its
+  preferred weekday or start,
 - one person's meetings (their load, their trips),
 - one district's meetings, or
 - one specialist role's seats all term, every meeting keeping its time (half the time with the
@@ -33,6 +34,7 @@ from scheduler.config import unit_districts
 from scheduler.context import Occurrence, PlanningContext
 from scheduler.cpsat import budget_spent, held, hint_all, new_solver
 from scheduler.hint import occurrence_variables
+from scheduler.model import Weekday
 from scheduler.roles import fair_load_roles, full_time_scale
 
 SUBSOLVE_SECONDS = 1.5
@@ -170,16 +172,20 @@ class Neighbourhoods:
         return Neighbourhood("role", meetings, frozenset(index for _, _, index, _ in seats))
 
     def _irregular(self, values: list[int]) -> list[str]:
-        """The series that meet at more than one weekday and start in `values`."""
+        """The series that meet at more than one weekday and start in `values`, or at a weekday
+        or start they do not prefer: to move them, their meetings must move together."""
         irregular = []
         for series_id in self._series:
-            times = {
-                (option.day.weekday(), option.start)
-                for occ in self._ctx.by_series[series_id]
-                for option in occ.options
-                if values[option.var.index]
-            }
-            if len(times) > 1:
+            occurrences = self._ctx.by_series[series_id]
+            series = occurrences[0].series
+            chosen = [option for occ in occurrences for option in occ.options if values[option.var.index]]
+            times = {(option.day.weekday(), option.start) for option in chosen}
+            unwanted = any(
+                (series.preferred_weekdays and Weekday.of(option.day) not in series.preferred_weekdays)
+                or (series.preferred_starts and option.start not in series.preferred_starts)
+                for option in chosen
+            )
+            if len(times) > 1 or unwanted:
                 irregular.append(series_id)
         return irregular
 
@@ -247,11 +253,11 @@ def improve(
     total = len(ctx.occurrences)
     size = max(MIN_MEETINGS, total // 8)
     spent, iterations, improvements, stalled = 0.0, 0, 0, 0
-    sweep = [
+    sweep = [  # every role's seats first (quick), then each with its busiest holder's series
         (role, busiest)
         for _ in range(ROLE_SWEEPS)
-        for role in neighbourhoods.roles()
         for busiest in (False, True)
+        for role in neighbourhoods.roles()
     ]
     while budget - spent >= subsolve_seconds / 3 and stalled < STALL_ITERATIONS:
         if sweep:
