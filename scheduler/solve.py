@@ -64,13 +64,13 @@ FULL_SEARCH_SECONDS = 4.0
 
 BOUND_SHARE = 0.2
 """of the time left after the warm start, what the relaxations that bound the objective take
-(`scheduler.bound`), after the neighbourhood search: on the example they prove 595 where the full
+(`scheduler.bound`), after the neighbourhood search: on the example they prove 591 where the full
 search's bound stays near 500 (objective about 700). Measured 2026-12-02."""
 
 MIN_BOUND_SECONDS = 3.0
 """below this the relaxations are not tried: the example's load relaxation needs about 1 s to be
-built and 2 s to be proven, and with less the full search's own bound is higher (at 10 s the gap
-shown was 40-44 % with them, 28-32 % without; 2026-12-02)"""
+built and 2 s to be proven (given 0.5-1 s of solve it had 432-476 of its 512; 2026-12-02), and the
+time is better left to the full search"""
 
 
 class PlanVerificationError(RuntimeError):
