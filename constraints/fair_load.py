@@ -56,9 +56,7 @@ class FairLoad(Rule):
             for occ in ctx.occurrences_of(pid):
                 for choice in occ.seats:
                     if pid in choice.lits:
-                        part = choice.seat.part
-                        minutes = part.minutes if part is not None else occ.duration  # its part only
-                        coefficients.append(round(minutes * scale))
+                        coefficients.append(round(choice.minutes(occ.duration) * scale))  # its part only
                         literals.append(choice.lits[pid])
             if literals:
                 for role in roles:
@@ -96,9 +94,7 @@ def _least_busiest(ctx: PlanningContext, role: str, weeks: int, counted: frozens
             continue  # may be left out
         for choice in occ.seats:
             if choice.lits and set(choice.lits) <= ids:
-                part = choice.seat.part
-                minutes = part.minutes if part is not None else occ.duration
-                minutes_total += choice.seat.count * minutes
+                minutes_total += choice.seat.count * choice.minutes(occ.duration)
                 seats += choice.seat.count
     shares = [person.weekly_hours / FULL_TIME_HOURS for person in holders]
     spare = minutes_total - 0.5 * max(shares) * seats

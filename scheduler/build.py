@@ -82,11 +82,17 @@ def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
     Public so a caller that adds its own terms (rescheduling's cost of change) can minimise them
     together with the plan's soft rules.
     """
-    weights: dict[str, int] = {}  # looked up once per rule: storby has ~50,000 penalties
+    weights = _penalty_weights(ctx)
+    return [weights[p.rule] * p.expr for p in ctx.penalties]
+
+
+def _penalty_weights(ctx: PlanningContext) -> dict[str, int]:
+    """Each penalised rule's weight, looked up once per rule: storby has ~50,000 penalties."""
+    weights: dict[str, int] = {}
     for penalty in ctx.penalties:
         if penalty.rule not in weights:
             weights[penalty.rule] = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
-    return [weights[p.rule] * p.expr for p in ctx.penalties]
+    return weights
 
 
 def objective_floor(ctx: PlanningContext, rules: Collection[str] | None = None) -> int:
@@ -96,12 +102,12 @@ def objective_floor(ctx: PlanningContext, rules: Collection[str] | None = None) 
     other term counts 0. `scheduler.bound` raises it with relaxations solved on their own."""
     floor = 0
     variables = ctx.model.proto.variables
+    weights = _penalty_weights(ctx)
     for penalty in ctx.penalties:
         if rules is not None and penalty.rule not in rules:
             continue
         if isinstance(penalty.expr, cp_model.IntVar):
-            weight = ctx.weight(penalty.rule, rule_by_name(penalty.rule).default_weight)
-            floor += weight * variables[penalty.expr.index].domain[0]
+            floor += weights[penalty.rule] * variables[penalty.expr.index].domain[0]
     return floor
 
 

@@ -69,6 +69,10 @@ class SeatChoice:
     def role(self) -> str | None:
         return self.seat.role
 
+    def minutes(self, duration: int) -> int:
+        """What the seat's holder attends of a meeting of `duration` minutes: a partial seat its part."""
+        return self.seat.part.minutes if self.seat.part is not None else duration
+
 
 @dataclass
 class Occurrence:

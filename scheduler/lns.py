@@ -115,7 +115,7 @@ class Neighbourhoods:
             for choice in occ.seats:
                 if len(choice.lits) < 2:
                     continue
-                minutes = choice.seat.part.minutes if choice.seat.part is not None else occ.duration
+                minutes = choice.minutes(occ.duration)
                 for pid, lit in choice.lits.items():
                     person = self._ctx.people[pid]
                     for role in counted & set(person.roles):

@@ -179,8 +179,8 @@ def solve(
             ctx,
             Incumbent(list(warm.response_proto.solution), warm.objective_value, warm),
             budget=min(LNS_SHARE * left, left - FULL_SEARCH_SECONDS),
-            workers=options.workers or config.planning.workers,
-            seed=config.planning.seed if options.seed is None else options.seed,
+            workers=_workers(config, options),
+            seed=_seed(config, options),
             deterministic=_deterministic(config, options),
             callback=reporter,  # its plans are complete plans; its bound is the held part's
             subsolve_seconds=max(SUBSOLVE_SECONDS, LOAD_FACTOR * solve_seconds(warm)),
@@ -235,8 +235,8 @@ def _relaxed_floor(
         ctx.term,
         booked,
         seconds=seconds,
-        workers=options.workers or config.planning.workers,
-        seed=config.planning.seed if options.seed is None else options.seed,
+        workers=_workers(config, options),
+        seed=_seed(config, options),
         deterministic=_deterministic(config, options),
     )
     return grouped + objective_floor(ctx, ungrouped_rules())
@@ -406,12 +406,20 @@ def _solver(
 ) -> cp_model.CpSolver:
     return new_solver(
         time_limit=limit - elapsed,
-        workers=options.workers or config.planning.workers,
-        seed=config.planning.seed if options.seed is None else options.seed,
+        workers=_workers(config, options),
+        seed=_seed(config, options),
         fix_to_hints=fix_to_hints,
         first_solution=first_solution,
         deterministic=_deterministic(config, options),
     )
+
+
+def _workers(config: MunicipalityConfig, options: SolveOptions) -> int:
+    return options.workers or config.planning.workers
+
+
+def _seed(config: MunicipalityConfig, options: SolveOptions) -> int:
+    return config.planning.seed if options.seed is None else options.seed
 
 
 def _deterministic(config: MunicipalityConfig, options: SolveOptions) -> bool:
