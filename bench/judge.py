@@ -137,9 +137,7 @@ def travel_minutes(config: MunicipalityConfig, meetings: list[Meeting]) -> int:
 def worst_load_ratio(config: MunicipalityConfig, term: Term, meetings: list[Meeting]) -> float | None:
     """Per specialist role (`fair_load_roles`): each holder's required meeting minutes scaled to
     a full-time week (37 / weekly_hours), the busiest holder over the mean of the role's holders;
-    the worst role's ratio. A holder counts when some seat of the term's series could take them
-    and they work some of the term (one who serves no unit with a meeting carries nothing any
-    plan could give them). None when no role has two such holders with a load."""
+    the worst role's ratio (`load_ratio`)."""
     index = index_of(config)
     minutes: dict[str, float] = defaultdict(float)
     for meeting in meetings:
@@ -148,6 +146,15 @@ def worst_load_ratio(config: MunicipalityConfig, term: Term, meetings: list[Meet
             if attendee.required and attendee.person in index.people:
                 joins, leaves = attendee.span_in(length)
                 minutes[attendee.person] += leaves - joins
+    return load_ratio(config, term, minutes)
+
+
+def load_ratio(config: MunicipalityConfig, term: Term, minutes: dict[str, float]) -> float | None:
+    """The worst role's busiest holder over the role's mean, of each person's required meeting
+    minutes in the term scaled to a full-time week. A holder counts when some seat of the term's
+    series could take them and they work some of the term (one who serves no unit with a meeting
+    carries nothing any plan could give them). None when no role has two such holders with a load."""
+    index = index_of(config)
     seatable = {
         pid
         for series in index.active_series(term)
@@ -157,7 +164,7 @@ def worst_load_ratio(config: MunicipalityConfig, term: Term, meetings: list[Meet
     worst: float | None = None
     for role in sorted(fair_load_roles(config.extra_roles)):
         holders = [p for p in config.staff if role in p.roles and p.id in seatable and _employed_in(p, term)]
-        loads = [minutes[p.id] * FULL_TIME_HOURS / p.weekly_hours for p in holders]
+        loads = [minutes.get(p.id, 0.0) * FULL_TIME_HOURS / p.weekly_hours for p in holders]
         mean = sum(loads) / len(loads) if loads else 0.0
         if len(loads) < 2 or mean <= 0:
             continue

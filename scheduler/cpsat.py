@@ -28,6 +28,13 @@ DETERMINISTIC_SKIPS = ("max_lp", "max_lp_sym")
 """Deterministic mode: CP-SAT workers left out of the interleaved search (see `new_solver`); the
 bound is a little weaker, the plans far better (the example at 20 s: objective 991 -> 762)."""
 
+BOUND_SUBSOLVERS = ("max_lp", "objective_shaving")
+"""the workers of a search for a bound, not a plan (`new_solver(bound_search=True)`): the fullest LP
+and shaving of the objective's lower end. On the relaxation "apart" (`scheduler.bound`) with two
+workers they proved lilleby in 1 s, stramkommune in 10 s and the example×2 once of two in 14 s,
+where CP-SAT's default pair (LP search and a first-solution heuristic) proved none within 30 s and
+stopped near the LP root's first bound (the example 553-594 against its optimum 641; 2026-12-02)."""
+
 
 def new_solver(
     *,
@@ -38,6 +45,7 @@ def new_solver(
     fix_to_hints: bool = False,
     deterministic: bool = False,
     first_solution: bool = False,
+    bound_search: bool = False,
 ) -> cp_model.CpSolver:
     """A CP-SAT solver with our settings: at least half a second, `workers` threads, a fixed seed.
 
@@ -45,6 +53,8 @@ def new_solver(
     from a complete plan (every solve here is warm-started), so it is off. `fix_to_hints` holds
     every hinted variable at its hint: a warm start completes a greedy plan instead of searching.
     `first_solution`: stop at the first plan (a repair that only has to make the plan complete).
+    `bound_search`: the workers prove a lower bound (`BOUND_SUBSOLVERS`; one worker: the full LP),
+    for a relaxation whose plans nobody uses.
 
     `deterministic`: `time_limit` buys a fixed amount of CP-SAT's work (deterministic time,
     `WORK_UNITS_PER_SECOND`) instead of seconds, so where the search stops does not depend on
@@ -63,12 +73,17 @@ def new_solver(
     params.log_search_progress = log
     params.fix_variables_to_their_hinted_value = fix_to_hints
     params.stop_after_first_solution = first_solution
+    if bound_search and params.num_workers > 1:
+        params.subsolvers.extend(BOUND_SUBSOLVERS[: params.num_workers])
+    elif bound_search:
+        params.linearization_level = 2  # what max_lp is: the bound rises fastest (the example: 608 in 2 s)
     if deterministic:
         params.max_deterministic_time = limit * WORK_UNITS_PER_SECOND
         params.interleave_search = params.num_workers > 1  # one worker is sequential already
         # interleaved, the LP-heavy full-problem workers took 9.7 of 10 units on the example and
         # the LNS workers none: the greedy's plan came back unimproved (2026-12-01)
-        params.ignore_subsolvers.extend(DETERMINISTIC_SKIPS)
+        if not bound_search:
+            params.ignore_subsolvers.extend(DETERMINISTIC_SKIPS)
     return solver
 
 

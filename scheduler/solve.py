@@ -51,21 +51,22 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 
-LNS_SHARE = 0.6
+LNS_SHARE = 0.5
 """of the time left after the warm start, what the neighbourhood search takes (`scheduler.lns`);
 the relaxations that bound the objective take `BOUND_SHARE`, and the full search, which proves
-small models optimal, the rest, starting from the best plan. Measured at 10 s (three instances,
-two seeds): 0.4 beat no neighbourhood search on all six runs; 0.6 lost the bound on two of them
-while only the full search gave one (before `scheduler.bound`). With the role sweep the
-neighbourhoods found every improvement the full search did not (2026-12-02, 20 s)."""
+small models optimal, the rest, starting from the best plan. On the example the neighbourhoods
+reach 641-644 within 20 s of a 60 s solve (2026-12-02); 0.6 before the "apart" relaxation, which
+needs more of the time than the relaxations before it."""
 
 FULL_SEARCH_SECONDS = 4.0
 """the least the full search keeps after the neighbourhood search, for a bound worth showing"""
 
-BOUND_SHARE = 0.2
+BOUND_SHARE = 0.4
 """of the time left after the warm start, what the relaxations that bound the objective take
-(`scheduler.bound`), after the neighbourhood search: on the example they prove 591 where the full
-search's bound stays near 500 (objective about 700). Measured 2026-12-02."""
+(`scheduler.bound`), after the neighbourhood search; where the neighbourhoods stalled early, the
+same proportion of what they left. At 60 s on the example they proved its 641 optimal on two
+seeds of three (the third 604), where the full search's own bound stays near 500; a plan at a
+proven bound ends the solve as optimal (2026-12-02)."""
 
 MIN_BOUND_SECONDS = 3.0
 """below this the relaxations are not tried: the example's load relaxation needs about 1 s to be
@@ -126,16 +127,35 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
         """whether the running solve's bound is a bound of the plan's objective"""
         self.objective: cp_model.LinearExprT | None = None
         """the plan's objective, where the running solve optimises another (placed meetings)"""
+        self.stop_at: float | None = None
 
-    def phase(self, *, bound_valid: bool, objective: cp_model.LinearExprT | None = None) -> None:
-        """Say what the next solve's objective and bound mean (see `HonestProgress`)."""
-        self.bound_valid, self.objective = bound_valid, objective
+    def phase(
+        self,
+        *,
+        bound_valid: bool,
+        objective: cp_model.LinearExprT | None = None,
+        stop_at: float | None = None,
+    ) -> None:
+        """Say what the next solve's objective and bound mean (see `HonestProgress`); `stop_at`: a
+        proven lower bound of its objective, where a plan that reaches it ends the solve."""
+        self.bound_valid, self.objective, self.stop_at = bound_valid, objective, stop_at
+
+    def new_bound(self, floor: float) -> None:
+        """A bound proven outside the running solve (`scheduler.bound`): shown at once, so the
+        progress line says how close the best plan is before the full search starts."""
+        before = self.honest.bound
+        self.honest.bound = max(self.honest.bound, floor)
+        if self._callback and self.honest.objective is not None and self.honest.bound > before:
+            objective, bound = self.honest.step(self.honest.objective, None)
+            self._callback(Progress(self.solutions, objective, bound, time.monotonic() - self._started))
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
         elapsed = time.monotonic() - self._started
         if self.first_feasible is None:
             self.first_feasible = elapsed
+        if self.stop_at is not None and _reaches(self.objective_value, self.stop_at):
+            self.stop_search()  # proven optimal by a relaxation's bound
         if self._callback:
             value = self.objective_value if self.objective is None else float(self.value(self.objective))
             bound = self.best_objective_bound if self.bound_valid else None
@@ -187,19 +207,26 @@ def solve(
         )
         best = report.incumbent.solver
         spent = spent + report.spent if _deterministic(config, options) else time.monotonic() - started
-        if BOUND_SHARE * left >= MIN_BOUND_SECONDS:
-            floor = max(floor, _relaxed_floor(ctx, config, options, booked, BOUND_SHARE * left))
-            reporter.honest.bound = max(reporter.honest.bound, floor)
+        bounding = BOUND_SHARE / (1 - LNS_SHARE) * (limit - spent)  # all the neighbourhoods left
+        if bounding >= MIN_BOUND_SECONDS:
+            floor = max(floor, _relaxed_floor(ctx, config, options, booked, bounding))
+            reporter.new_bound(floor)
             if not _deterministic(config, options):  # their work units do not change the plan
                 spent = time.monotonic() - started
-    solver = _solver(config, options, spent, limit)
-    reporter.phase(bound_valid=True)
-    status = solver.solve(ctx.model, reporter)
-    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    if best is not None and (
-        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value > best.objective_value
-    ):
-        solver, status = best, cp_model.FEASIBLE  # the full search ran out of time before improving
+    if best is not None and _reaches(best.objective_value, floor):
+        solver, status, bound = best, cp_model.OPTIMAL, None  # the bound proves it: nothing to search
+    else:
+        solver = _solver(config, options, spent, limit)
+        reporter.phase(bound_valid=True, stop_at=floor)
+        status = solver.solve(ctx.model, reporter)
+        bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+        if best is not None and (
+            status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            or solver.objective_value > best.objective_value
+        ):
+            solver, status = best, cp_model.FEASIBLE  # the full search ran out of time before improving
+        if status == cp_model.FEASIBLE and _reaches(solver.objective_value, floor):
+            status = cp_model.OPTIMAL
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         return _partial_or_infeasible(config, term, options, progress, booked, started, limit)
@@ -240,6 +267,12 @@ def _relaxed_floor(
         deterministic=_deterministic(config, options),
     )
     return grouped + objective_floor(ctx, ungrouped_rules())
+
+
+def _reaches(objective: float, floor: float) -> bool:
+    """Whether a plan's objective is down at a proven lower bound: the plan is optimal. Every
+    term is an integer weight times a count, so a fraction below is solver rounding."""
+    return objective <= floor + 1e-6
 
 
 def _valid_bound(objective: float | None, bound: float | None) -> float | None:

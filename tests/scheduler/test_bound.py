@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.bound import group_rules, relaxed_floor, ungrouped_rules
+from scheduler.bound import apart_rules, group_rules, relaxed_floor, ungrouped_rules
 from scheduler.build import build_model, find_term, objective_floor
 from scheduler.config import load_config
 from scheduler.model import PlanStatus
+from scheduler.rules import load_rules
 from scheduler.solve import SolveOptions, solve
 from tests.builders import SMALL, TWO_DISTRICTS_FILE
 
@@ -40,3 +41,21 @@ def test_a_relaxation_holds_only_its_rules_and_its_series() -> None:
     assert set(ctx.by_series) == {one}
     assert {p.rule for p in ctx.penalties} <= group_rules("series")
     assert {o.series.id for o in ctx.occurrences} == {one}
+
+
+def test_the_apart_relaxation_leaves_out_only_what_ties_series_to_each_other() -> None:
+    """Its bound plus the domains of the rules it leaves out bounds the plan only if every soft
+    rule is counted exactly once, and it is a relaxation only if it keeps no rule between series."""
+    rules = {r.name: r for r in load_rules()}
+    apart, ungrouped = apart_rules(), ungrouped_rules()
+    soft = {name for name, r in rules.items() if r.level == "soft"}
+    assert not apart & ungrouped and soft <= apart | ungrouped
+    assert all(rules[name].level == "soft" or rules[name].local for name in apart)
+    assert {"no_double_booking", "rooms", "travel_time", "travel", "max_meetings_per_day"}.isdisjoint(apart)
+    assert {"availability", "seats", "regularity", "fair_load", "continuity"} <= apart
+
+    config = load_config(TWO_DISTRICTS_FILE)
+    term = find_term(config, None)
+    ctx = build_model(config, term, rules=apart)
+    assert {p.rule for p in ctx.penalties} <= apart
+    assert set(ctx.by_series) == set(build_model(config, term).by_series)  # all at once, unlike "series"
