@@ -241,6 +241,7 @@ def improve(
     deterministic: bool,
     callback: cp_model.CpSolverSolutionCallback | None = None,
     subsolve_seconds: float = SUBSOLVE_SECONDS,
+    target: float = 0.0,
 ) -> SearchReport:
     """Better plans by re-solving neighbourhoods, for `budget` seconds (work units when
     `deterministic`, so the same seed gives the same plan). The model's hints are left at the
@@ -248,7 +249,8 @@ def improve(
 
     A neighbourhood solved to its optimum without a better plan grows the next one (there is
     nothing more to find that small); one that runs out of time shrinks it. `subsolve_seconds`:
-    what one neighbourhood may take; a big model needs more just to be loaded."""
+    what one neighbourhood may take; a big model needs more just to be loaded. `target`: a
+    proven lower bound of the objective; a plan that reaches it ends the search."""
     neighbourhoods = Neighbourhoods(ctx, seed)
     total = len(ctx.occurrences)
     size = max(MIN_MEETINGS, total // 8)
@@ -259,7 +261,11 @@ def improve(
         for busiest in (False, True)
         for role in neighbourhoods.roles()
     ]
-    while budget - spent >= subsolve_seconds / 3 and stalled < STALL_ITERATIONS:
+    while (
+        budget - spent >= subsolve_seconds / 3
+        and stalled < STALL_ITERATIONS
+        and incumbent.objective > target + 1e-6
+    ):
         if sweep:
             role, busiest = sweep.pop(0)
             free = neighbourhoods.role(role, busiest, incumbent.values)

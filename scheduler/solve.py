@@ -52,21 +52,21 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 LNS_SHARE = 0.5
-"""of the time left after the warm start, what the neighbourhood search takes (`scheduler.lns`);
-the relaxations that bound the objective take `BOUND_SHARE`, and the full search, which proves
-small models optimal, the rest, starting from the best plan. On the example the neighbourhoods
-reach 641-644 within 20 s of a 60 s solve (2026-12-02); 0.6 before the "apart" relaxation, which
-needs more of the time than the relaxations before it."""
+"""of the time left after the warm start, what the neighbourhood search takes (`scheduler.lns`),
+after the relaxations' `BOUND_SHARE` (as a share of what they leave: where they are proven early,
+the neighbourhoods get more); the full search, which proves small models optimal, has the rest,
+starting from the best plan. On the example the neighbourhoods reach 641-644 within about 20 s
+(2026-12-02); 0.6 before the "apart" relaxation, which needs more time than the ones before it."""
 
 FULL_SEARCH_SECONDS = 4.0
 """the least the full search keeps after the neighbourhood search, for a bound worth showing"""
 
 BOUND_SHARE = 0.4
-"""of the time left after the warm start, what the relaxations that bound the objective take
-(`scheduler.bound`), after the neighbourhood search; where the neighbourhoods stalled early, the
-same proportion of what they left. At 60 s on the example they proved its 641 optimal on two
-seeds of three (the third 604), where the full search's own bound stays near 500; a plan at a
-proven bound ends the solve as optimal (2026-12-02)."""
+"""of the time left after the warm start, what the relaxations that bound the objective may take
+(`scheduler.bound`), before the neighbourhoods, which stop at a plan that reaches the bound (it
+is optimal; so does the full search). At 60 s on the example, five seeds: bounds of 641 (its
+optimum) on four and 605 on one, plans of 641-643, two of them ended as proven optimal at 37-38 s;
+with the relaxations after the neighbourhoods the plans were 641-664 (2026-12-02)."""
 
 MIN_BOUND_SECONDS = 3.0
 """below this the relaxations are not tried: the example's load relaxation needs about 1 s to be
@@ -194,25 +194,26 @@ def solve(
     best = warm
     if warm is not None and len(ctx.occurrences) >= 2 * MIN_MEETINGS:
         left = limit - spent
+        if BOUND_SHARE * left >= MIN_BOUND_SECONDS:  # first, so the neighbourhoods know when to stop
+            floor = max(floor, _relaxed_floor(ctx, config, options, booked, BOUND_SHARE * left))
+            reporter.new_bound(floor)
+            if not _deterministic(config, options):  # their work units do not change the plan
+                spent = time.monotonic() - started
+        left = limit - spent
         reporter.phase(bound_valid=False)
         report = improve(
             ctx,
             Incumbent(list(warm.response_proto.solution), warm.objective_value, warm),
-            budget=min(LNS_SHARE * left, left - FULL_SEARCH_SECONDS),
+            budget=min(LNS_SHARE / (1 - BOUND_SHARE) * left, left - FULL_SEARCH_SECONDS),
             workers=_workers(config, options),
             seed=_seed(config, options),
             deterministic=_deterministic(config, options),
             callback=reporter,  # its plans are complete plans; its bound is the held part's
             subsolve_seconds=max(SUBSOLVE_SECONDS, LOAD_FACTOR * solve_seconds(warm)),
+            target=floor,
         )
         best = report.incumbent.solver
         spent = spent + report.spent if _deterministic(config, options) else time.monotonic() - started
-        bounding = BOUND_SHARE / (1 - LNS_SHARE) * (limit - spent)  # all the neighbourhoods left
-        if bounding >= MIN_BOUND_SECONDS:
-            floor = max(floor, _relaxed_floor(ctx, config, options, booked, bounding))
-            reporter.new_bound(floor)
-            if not _deterministic(config, options):  # their work units do not change the plan
-                spent = time.monotonic() - started
     if best is not None and _reaches(best.objective_value, floor):
         solver, status, bound = best, cp_model.OPTIMAL, None  # the bound proves it: nothing to search
     else:

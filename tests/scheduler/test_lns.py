@@ -67,6 +67,17 @@ def test_the_search_improves_the_warm_start_of_the_example_and_the_plan_verifies
     assert verify_plan(config, plan) == []
 
 
+def test_the_search_stops_at_a_plan_that_reaches_its_target() -> None:
+    """A proven lower bound as the target: a plan there is optimal, nothing more to search."""
+    _, ctx, incumbent = _warm(TWO_DISTRICTS_FILE)
+    report = improve(
+        ctx, incumbent, budget=2.0, workers=1, seed=0, deterministic=True, target=incumbent.objective
+    )
+    assert (report.iterations, report.incumbent.objective) == (0, incumbent.objective)
+    below = improve(ctx, incumbent, budget=2.0, workers=1, seed=0, deterministic=True, target=-1)
+    assert below.iterations > 0
+
+
 def test_a_role_neighbourhood_frees_the_roles_seats_all_term_and_keeps_every_time() -> None:
     _, ctx, incumbent = _warm(EXAMPLE)
     draws = Neighbourhoods(ctx, seed=0)
