@@ -142,7 +142,7 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
 
     def new_bound(self, floor: float) -> None:
         """A bound proven outside the running solve (`scheduler.bound`): shown at once, so the
-        progress line says how close the best plan is before the full search starts."""
+        progress line says how close the best plan is before the neighbourhoods start."""
         before = self.honest.bound
         self.honest.bound = max(self.honest.bound, floor)
         if self._callback and self.honest.objective is not None and self.honest.bound > before:
