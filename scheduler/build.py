@@ -57,23 +57,47 @@ def build_model(
     `rules`: post only the rules of these names (every rule still prunes the candidate times it
     forbids), and `series_ids`: only these series; the relaxations of `scheduler.bound`.
     """
+    ctx = expand_model(
+        config, term, explain=explain, booked=booked, partial=partial, only=only, series_ids=series_ids
+    )
+    post_rules(ctx, rules)
+    return ctx
+
+
+def expand_model(
+    config: MunicipalityConfig,
+    term: Term,
+    explain: bool = False,
+    booked: list[Meeting] | None = None,
+    partial: bool = False,
+    only: set[str] | None = None,
+    series_ids: Collection[str] | None = None,
+) -> PlanningContext:
+    """The first half of `build_model` (same arguments): every meeting with its candidate times,
+    its seats and who attends, but no rule between them yet (`post_rules`). A greedy plan needs no
+    more, so a solve can have one before the rules are posted (on a 1,100-meeting city they take
+    most of the build)."""
     ctx = PlanningContext(config, term, explain=explain, booked=booked, partial=partial)
-    catalogue = load_rules()
-    filters = [r for r in catalogue if type(r).blocks is not Rule.blocks]
+    filters = [r for r in load_rules() if type(r).blocks is not Rule.blocks]
     for series in active_series(config, term):
         if series_ids is None or series.id in series_ids:
             _expand_series(ctx, series, filters, only)
     ctx.index_people()
-    for rule in catalogue:
+    return ctx
+
+
+def post_rules(ctx: PlanningContext, rules: Collection[str] | None = None) -> None:
+    """The second half of `build_model`: post the rules (of these names; None: all) on an
+    expanded model (`expand_model`) and minimise their penalties."""
+    for rule in load_rules():
         if rules is not None and rule.name not in rules:
             continue
         if rule.level == "soft" and ctx.weight(rule.name, rule.default_weight) == 0:
             continue  # weight 0 turns a soft rule off: its penalty would be a free variable
         rule.post(ctx)
     objective = objective_terms(ctx)
-    if objective and not explain:
+    if objective and not ctx.explain:
         ctx.model.minimize(sum(objective))
-    return ctx
 
 
 def objective_terms(ctx: PlanningContext) -> list[cp_model.LinearExprT]:
