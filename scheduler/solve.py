@@ -68,7 +68,13 @@ starting from the best plan. On the example the neighbourhoods reach 641-644 wit
 (2026-12-02); 0.6 before the "apart" relaxation, which needs more time than the ones before it."""
 
 FULL_SEARCH_SECONDS = 4.0
-"""the least the full search keeps after the neighbourhood search, for a bound worth showing"""
+"""the least the full search keeps after the neighbourhood search, for a bound worth showing, on
+a model of at most `FULL_SEARCH_MEETINGS` meetings"""
+
+FULL_SEARCH_MEETINGS = 400
+"""above this many meetings the full search keeps no time of its own: in seconds it neither
+improves nor bounds a city's plan (storby at 10 s: its 4 s left the warm start's plan as it was),
+where one neighbourhood does"""
 
 BOUND_SHARE = 0.4
 """of the time left after the warm start, what the relaxations that bound the objective may take
@@ -217,7 +223,7 @@ def solve(
         report = improve(
             ctx,
             Incumbent(list(warm.response_proto.solution), warm.objective_value, warm),
-            budget=min(LNS_SHARE / (1 - BOUND_SHARE) * left, left - FULL_SEARCH_SECONDS),
+            budget=min(LNS_SHARE / (1 - BOUND_SHARE) * left, left - _full_search_reserve(ctx)),
             workers=_workers(config, options),
             seed=_seed(config, options),
             deterministic=_deterministic(config, options),
@@ -260,6 +266,11 @@ def solve(
         plan.best_bound = bound  # the warm start's own bound only speaks for its fixed choices
     plan.best_bound = _valid_bound(plan.objective, max(plan.best_bound or 0.0, floor))
     return _verified(config, plan, options)
+
+
+def _full_search_reserve(ctx: PlanningContext) -> float:
+    """The seconds the full search keeps after the neighbourhoods (`FULL_SEARCH_MEETINGS`)."""
+    return FULL_SEARCH_SECONDS if len(ctx.occurrences) <= FULL_SEARCH_MEETINGS else 0.0
 
 
 def _greedy_plan_passes(ctx: PlanningContext, greedy: GreedyStart, started: float) -> float | None:
