@@ -282,15 +282,14 @@ def _greedy_plan_passes(ctx: PlanningContext, greedy: GreedyStart, started: floa
         return None
     from scheduler.verify import verify_plan
 
-    series_meetings = read_meetings(ctx, Hinted(ctx.model))
-    held = {(m.series, m.occurrence) for m in series_meetings}
+    meetings, skipped = _with_booked(ctx, read_meetings(ctx, Hinted(ctx.model)))
     plan = Plan(
         municipality=ctx.config.municipality,
         term=ctx.term.id,
         status=PlanStatus.FEASIBLE,
         solve_seconds=round(time.monotonic() - started, 3),
-        meetings=series_meetings + [m.model_copy(deep=True) for m in ctx.booked],
-        skipped=skipped_periods(ctx.config, ctx.term, held),
+        meetings=meetings,
+        skipped=skipped,
     )
     return None if verify_plan(ctx.config, plan) else time.monotonic() - started
 
@@ -579,11 +578,6 @@ def _is_placed(values: Values, occ: Occurrence) -> bool:
     return occ.present is True or bool(values.boolean_value(occ.present))
 
 
-def _chosen(values: Values, occ: Occurrence) -> tuple:
-    option = _chosen_option(values, occ)
-    return option.day, option.start
-
-
 def _chosen_option(values: Values, occ: Occurrence) -> Option:
     for option in occ.options:
         if values.boolean_value(option.var):
@@ -620,12 +614,7 @@ def read_plan(
 ) -> Plan:
     config, term = ctx.config, ctx.term
     series_meetings = read_meetings(ctx, solver)
-    meetings = series_meetings + [m.model_copy(deep=True) for m in ctx.booked]
-    meetings.sort(key=lambda m: (m.start, m.uid))
-    held = {(m.series, m.occurrence) for m in series_meetings}
-
-    skipped = skipped_periods(config, term, held)
-
+    meetings, skipped = _with_booked(ctx, series_meetings)
     rule_costs = _rule_costs(ctx, solver)
     return Plan(
         municipality=config.municipality,
@@ -642,6 +631,16 @@ def read_plan(
     )
 
 
+def _with_booked(
+    ctx: PlanningContext, series_meetings: list[Meeting]
+) -> tuple[list[Meeting], list[SkippedPeriod]]:
+    """A plan's meetings, the series' and the booked ones in time order, and the periods it skips."""
+    meetings = series_meetings + [m.model_copy(deep=True) for m in ctx.booked]
+    meetings.sort(key=lambda m: (m.start, m.uid))
+    held = {(m.series, m.occurrence) for m in series_meetings}
+    return meetings, skipped_periods(ctx.config, ctx.term, held)
+
+
 def read_meetings(ctx: PlanningContext, values: Values) -> list[Meeting]:
     """The term's meetings as `values` place them (the booked ones not among them)."""
     config = ctx.config
@@ -650,7 +649,8 @@ def read_meetings(ctx: PlanningContext, values: Values) -> list[Meeting]:
     for occ in ctx.occurrences:
         if not _is_placed(values, occ):
             continue  # partial mode: listed in `unplaced` by the caller
-        day, start = _chosen(values, occ)
+        chosen = _chosen_option(values, occ)
+        day, start = chosen.day, chosen.start
         attendees: list[Attendee] = []
         seated: set[str] = set()
         for choice in occ.seats:
