@@ -118,21 +118,52 @@ def hint_all(model: cp_model.CpModel, values: Sequence[int]) -> None:
     hint.values.extend(values)
 
 
+class Holds:
+    """Variables of a model held at values, one neighbourhood after another: each `hold` writes
+    only the domains that differ from the last one's (a variable newly held, held at another
+    value, or let go), and `release` gives every domain back. Saving and narrowing all of
+    stramkommune's 18,000 decision variables per neighbourhood took 0.25 s of its 0.45 s, more
+    than the solve (2026-12-02)."""
+
+    def __init__(self, model: cp_model.CpModel):
+        self._variables = model.proto.variables
+        self._original: dict[int, list[int]] = {}
+        self._held: dict[int, int] = {}
+
+    def hold(self, fixed: Mapping[int, int]) -> None:
+        """From now on exactly the variables `fixed` names (proto index -> value) are held."""
+        for index in [index for index in self._held if index not in fixed]:
+            self._restore(index)
+        for index, value in fixed.items():
+            if self._held.get(index) == value:
+                continue
+            domain = self._variables[index].domain
+            if index not in self._original:
+                self._original[index] = list(domain)
+            domain.clear()
+            domain.extend([value, value])
+            self._held[index] = value
+
+    def release(self) -> None:
+        """Every held variable's domain as it was."""
+        for index in list(self._held):
+            self._restore(index)
+
+    def _restore(self, index: int) -> None:
+        domain = self._variables[index].domain
+        domain.clear()
+        domain.extend(self._original[index])
+        del self._held[index]
+
+
 @contextmanager
 def held(model: cp_model.CpModel, fixed: Mapping[int, int]) -> Iterator[None]:
     """The variables `fixed` names (proto index -> value) held at those values for the solves
     inside, their domains given back after: a neighbourhood's solve is the whole model with the
     rest of the best solution fixed, without copying the model."""
-    variables = model.proto.variables
-    saved = {index: list(variables[index].domain) for index in fixed}
+    holds = Holds(model)
     try:
-        for index, value in fixed.items():
-            domain = variables[index].domain
-            domain.clear()
-            domain.extend([value, value])
+        holds.hold(fixed)
         yield
     finally:
-        for index, domain_values in saved.items():
-            domain = variables[index].domain
-            domain.clear()
-            domain.extend(domain_values)
+        holds.release()

@@ -32,7 +32,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.config import unit_districts
 from scheduler.context import Occurrence, PlanningContext
-from scheduler.cpsat import budget_spent, held, hint_all, new_solver
+from scheduler.cpsat import Holds, budget_spent, hint_all, new_solver
 from scheduler.hint import occurrence_variables
 from scheduler.model import Weekday
 from scheduler.roles import fair_load_roles, full_time_scale
@@ -261,39 +261,43 @@ def improve(
         for busiest in (False, True)
         for role in neighbourhoods.roles()
     ]
-    while (
-        budget - spent >= subsolve_seconds / 3
-        and stalled < STALL_ITERATIONS
-        and incumbent.objective > target + 1e-6
-    ):
-        if sweep:
-            role, busiest = sweep.pop(0)
-            free = neighbourhoods.role(role, busiest, incumbent.values)
-        else:
-            free = neighbourhoods.draw(size, incumbent.values)
-        hint_all(ctx.model, incumbent.values)
-        solver = new_solver(
-            time_limit=min(subsolve_seconds, budget - spent),
-            workers=workers,
-            seed=seed + iterations,
-            deterministic=deterministic,
-        )
-        started = time.monotonic()
-        with held(ctx.model, _outside(ctx, free, incumbent.values)):
+    holds = Holds(ctx.model)  # the rest of the best plan, held a neighbourhood at a time
+    try:
+        while (
+            budget - spent >= subsolve_seconds / 3
+            and stalled < STALL_ITERATIONS
+            and incumbent.objective > target + 1e-6
+        ):
+            if sweep:
+                role, busiest = sweep.pop(0)
+                free = neighbourhoods.role(role, busiest, incumbent.values)
+            else:
+                free = neighbourhoods.draw(size, incumbent.values)
+            hint_all(ctx.model, incumbent.values)
+            solver = new_solver(
+                time_limit=min(subsolve_seconds, budget - spent),
+                workers=workers,
+                seed=seed + iterations,
+                deterministic=deterministic,
+            )
+            started = time.monotonic()
+            holds.hold(_outside(ctx, free, incumbent.values))
             status = solver.solve(ctx.model, callback) if callback else solver.solve(ctx.model)
-        spent += budget_spent(solver, started)
-        iterations += 1
-        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if found and solver.objective_value < incumbent.objective - 0.5:
-            incumbent = Incumbent(list(solver.response_proto.solution), solver.objective_value, solver)
-            improvements += 1
-            stalled = 0
-        elif free.kind == "role":
-            pass  # the sweep's: says nothing of the size
-        elif status == cp_model.OPTIMAL:
-            stalled += 1
-            size = min(total, int(size * 1.25) + 1)
-        else:
-            size = max(MIN_MEETINGS, int(size * 0.85))
+            spent += budget_spent(solver, started)
+            iterations += 1
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if found and solver.objective_value < incumbent.objective - 0.5:
+                incumbent = Incumbent(list(solver.response_proto.solution), solver.objective_value, solver)
+                improvements += 1
+                stalled = 0
+            elif free.kind == "role":
+                pass  # the sweep's: says nothing of the size
+            elif status == cp_model.OPTIMAL:
+                stalled += 1
+                size = min(total, int(size * 1.25) + 1)
+            else:
+                size = max(MIN_MEETINGS, int(size * 0.85))
+    finally:
+        holds.release()
     hint_all(ctx.model, incumbent.values)
     return SearchReport(incumbent, iterations, improvements, spent)

@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 from scheduler.build import build_model, find_term
 from scheduler.config import load_config
 from scheduler.context import PlanningContext
+from scheduler.cpsat import Holds
 from scheduler.hint import greedy_start, occurrence_variables
 from scheduler.lns import Incumbent, Neighbourhoods, _outside, improve
 from scheduler.model import MunicipalityConfig
@@ -118,3 +119,27 @@ def test_with_the_busiest_holder_their_series_are_freed_whole() -> None:
         if incumbent.values[lit.index] and "psykolog" in ctx.people[pid].roles
     }
     assert any(load[pid] == busiest for pid in sitting)
+
+
+def test_holds_change_only_what_differs_and_give_every_domain_back() -> None:
+    model = cp_model.CpModel()
+    free, third = model.new_bool_var("free"), model.new_bool_var("third")
+    forbidden = model.new_int_var(0, 0, "forbidden")  # a literal the model itself fixed
+    model.maximize(free + forbidden + third)
+
+    def domains() -> list[list[int]]:
+        return [list(v.domain) for v in model.proto.variables]
+
+    original = domains()
+    holds = Holds(model)
+    holds.hold({free.index: 0, forbidden.index: 0})
+    assert domains() == [[0, 0], [0, 1], [0, 0]]
+    holds.hold({third.index: 0, forbidden.index: 0})  # `free` let go, `third` newly held
+    assert domains() == [[0, 1], [0, 0], [0, 0]]
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert (solver.value(free), solver.value(third)) == (1, 0)
+    holds.hold({third.index: 1})
+    assert domains() == [[0, 1], [1, 1], [0, 0]]
+    holds.release()
+    assert domains() == original
