@@ -12,7 +12,7 @@ from scheduler.build import build_model, find_term, objective_floor
 from scheduler.config import load_config
 from scheduler.model import PlanStatus
 from scheduler.rules import load_rules
-from scheduler.solve import SolveOptions, solve
+from scheduler.solve import BOUND_SHARE, MIN_BOUND_SECONDS, SolveOptions, _bound_seconds, solve
 from tests.builders import SMALL, TWO_DISTRICTS_FILE
 
 
@@ -59,3 +59,11 @@ def test_the_apart_relaxation_leaves_out_only_what_ties_series_to_each_other() -
     ctx = build_model(config, term, rules=apart)
     assert {p.rule for p in ctx.penalties} <= apart
     assert set(ctx.by_series) == set(build_model(config, term).by_series)  # all at once, unlike "series"
+
+
+def test_a_long_solve_bounds_first_and_a_short_one_after_its_search() -> None:
+    long_before, long_after = _bound_seconds(57.0)
+    assert long_before == pytest.approx(BOUND_SHARE * 57.0) and long_after == 0.0
+    short_before, short_after = _bound_seconds(7.5)  # 10 s after a warm start of 2.5 s
+    assert short_before == 0.0 and short_after == pytest.approx(max(MIN_BOUND_SECONDS, BOUND_SHARE * 7.5))
+    assert _bound_seconds(2 * MIN_BOUND_SECONDS - 0.1) == (0.0, 0.0)  # too little: all to the search
