@@ -118,6 +118,37 @@ def hint_all(model: cp_model.CpModel, values: Sequence[int]) -> None:
     hint.values.extend(values)
 
 
+def hint_some(model: cp_model.CpModel, hints: Mapping[int, int]) -> None:
+    """The model's hints replaced by `hints` (proto index: value), written at once as `hint_all`."""
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(hints.keys())
+    hint.values.extend(hints.values())
+
+
+class HintWriter:
+    """Hints gathered literal by literal and written to the proto at once (`flush`): the greedy
+    hints every option and seat of the city's 1,100 meetings, 56,000 `add_hint` calls that took
+    0.28 s of its 0.75 s (2026-12-04)."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, int] = {}
+
+    def add(self, literal: cp_model.IntVar, value: bool) -> None:
+        index = literal.index
+        if index >= 0:
+            self.values[index] = int(value)
+        else:  # a negated literal: its variable at the other value
+            self.values[-index - 1] = int(not value)
+
+    def flush(self, model: cp_model.CpModel) -> None:
+        """Append the gathered hints to the model's (one value per variable, the last given)."""
+        hint = model.proto.solution_hint
+        hint.vars.extend(self.values.keys())
+        hint.values.extend(self.values.values())
+        self.values = {}
+
+
 class Holds:
     """Variables of a model held at values, one neighbourhood after another: each `hold` writes
     only the domains that differ from the last one's (a variable newly held, held at another

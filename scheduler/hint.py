@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.availability import MINUTES_PER_DAY
 from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.cpsat import HintWriter
 from scheduler.roles import FULL_TIME_HOURS
 from scheduler.term_dates import TZ, Pattern, pattern_of, week_monday
 
@@ -45,6 +46,8 @@ class _Ledger:
     holders: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     day_sites: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     """per (person, day index), the sites of their bookings that day (`_elsewhere`)"""
+    hints: HintWriter = field(default_factory=HintWriter)
+    """the pass's hints, written to the model when it ends"""
 
     def book(self, pid: str, booking: _Booking) -> None:
         """The person is at `booking` (their times and the sites they are at each day)."""
@@ -316,9 +319,10 @@ def _greedy_pass(
             _commit(ctx, ledger, occ, *fit)
             placed += 0 if occ.period.optional else 1
         else:
-            _leave_out(ctx, occ)
+            _leave_out(ledger, occ)
             if not occ.period.optional:
                 failed.append(occ)
+    ledger.hints.flush(ctx.model)
     return GreedyStart(placed, tuple(failed))
 
 
@@ -371,43 +375,43 @@ def _reachable(ctx: PlanningContext) -> Callable[[Occurrence, Option], bool]:
     return reachable
 
 
-def _leave_out(ctx: PlanningContext, occ: Occurrence) -> None:
+def _leave_out(ledger: _Ledger, occ: Occurrence) -> None:
     """Partial mode or a holiday fortnight: hint a meeting the greedy cannot place as left out, so
     the hint stays a complete plan of what it did place (nothing to hint when it must be placed)."""
     if isinstance(occ.present, bool):
         return
-    model = ctx.model
-    model.add_hint(occ.present, False)
+    hints = ledger.hints
+    hints.add(occ.present, False)
     for option in occ.options:
-        model.add_hint(option.var, False)
+        hints.add(option.var, False)
     for choice in occ.seats:
         for lit in choice.lits.values():
-            model.add_hint(lit, False)
+            hints.add(lit, False)
     for lit in occ.optional.values():
-        model.add_hint(lit, False)
+        hints.add(lit, False)
 
 
 def _commit(
     ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, option: Option, chosen: dict[str, list[str]]
 ) -> None:
-    model = ctx.model
+    hints = ledger.hints
     if not isinstance(occ.present, bool):
-        model.add_hint(occ.present, True)
+        hints.add(occ.present, True)
     for other in occ.options:
-        model.add_hint(other.var, other is option)
+        hints.add(other.var, other is option)
     booking = _Booking(option.absolute_start, option.absolute_start + occ.duration, occ.site)
     attending: set[str] = set()
     for choice in occ.seats:
         for pid, lit in choice.lits.items():
             sits = pid in chosen[choice.key]
-            model.add_hint(lit, sits)
+            hints.add(lit, sits)
             if sits and pid not in choice.stand_ins:  # a substitute holds the seat only while needed
                 ledger.holders.setdefault((occ.series.id, choice.key), set()).add(pid)
             if sits:
                 attending.add(pid)
     for pid, lit in occ.optional.items():
         comes = pid in attending or _person_free(ctx, ledger, pid, occ, option)
-        model.add_hint(lit, comes)
+        hints.add(lit, comes)
         if comes:
             attending.add(pid)
     seated = {pid for choice in occ.seats for pid in chosen[choice.key]}

@@ -36,7 +36,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.build import build_model, objective_terms
 from scheduler.context import Occurrence, Option, PlanningContext
-from scheduler.cpsat import new_solver
+from scheduler.cpsat import HintWriter, hint_all, new_solver
 from scheduler.model import OPTIONAL_SEAT, Meeting, MunicipalityConfig, Plan, Term
 from scheduler.solve import MostPlaced, place_most, read_plan, with_unplaced
 from scheduler.term_dates import local_datetime, local_shape
@@ -248,28 +248,29 @@ class Engine:
 
     def _hint(self, reference: Plan) -> None:
         """Start the search from a known plan: its times, seat holders and optional attendees."""
-        model = self.ctx.model
-        model.clear_hints()
+        hints = HintWriter()
         for meeting in reference.meetings:
             occ = self.occ_by_uid.get(meeting.uid)
             if occ is None:
                 continue
             chosen = self._option_of(occ, meeting)
             for present in occ.placed_lits():
-                model.add_hint(present, chosen is not None)
+                hints.add(present, chosen is not None)
             if chosen is not None:
                 for option in occ.options:
-                    model.add_hint(option.var, option is chosen)
+                    hints.add(option.var, option is chosen)
             holders = _holders(meeting)
             for choice in occ.seats:
                 for pid, lit in choice.lits.items():
-                    model.add_hint(lit, pid in holders.get(choice.key, set()))
+                    hints.add(lit, pid in holders.get(choice.key, set()))
             attending = {a.person for a in meeting.attendees}
             for pid, lit in occ.optional.items():
-                model.add_hint(lit, pid in attending)
+                hints.add(lit, pid in attending)
             if meeting.room in occ.rooms:
                 for room, lit in occ.rooms.items():
-                    model.add_hint(lit, room == meeting.room)
+                    hints.add(lit, room == meeting.room)
+        self.ctx.model.clear_hints()
+        hints.flush(self.ctx.model)
 
     def _complete(self) -> tuple[cp_model.CpSolver, int] | None:
         """The hinted plan as a whole model solution, and the change weight that keeps it.
@@ -292,10 +293,7 @@ class Engine:
             return None
         soft = int(solver.value(self.plan_cost))
         weight = max(CHANGE_WEIGHT, soft + 1)
-        model = self.ctx.model
-        model.clear_hints()
-        for index, value in enumerate(solver.response_proto.solution):
-            model.add_hint(model.get_int_var_from_proto_index(index), value)
+        hint_all(self.ctx.model, list(solver.response_proto.solution))
         return solver, weight
 
     # ----------------------------------------------------------------- solving
