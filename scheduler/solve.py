@@ -24,8 +24,9 @@ from scheduler.build import (
 )
 from scheduler.config import seat_pool, series_title
 from scheduler.context import Occurrence, Option, PlanningContext
-from scheduler.cpsat import budget_spent, new_solver, solve_seconds
+from scheduler.cpsat import budget_spent, hint_all, hint_some, new_solver, solve_seconds
 from scheduler.deviation import regular_count
+from scheduler.gcpause import paused_gc
 from scheduler.hint import GreedyStart, greedy_hint, greedy_start, occurrence_variables, repair_neighbourhood
 from scheduler.index import index_of
 from scheduler.lns import LOAD_FACTOR, MIN_MEETINGS, SUBSOLVE_SECONDS, Incumbent, improve
@@ -195,7 +196,18 @@ def solve(
 ) -> Plan:
     """A plan of the term. `booked`: one-off meetings already in the plan (Familiemøder and
     follow-ups); they stay where they are, everything else is planned around them, and they are
-    part of the plan that comes back."""
+    part of the plan that comes back. The garbage collector waits meanwhile (`paused_gc`)."""
+    with paused_gc():
+        return _solve(config, term_id, options, progress, booked)
+
+
+def _solve(
+    config: MunicipalityConfig,
+    term_id: str | None,
+    options: SolveOptions | None,
+    progress: ProgressCallback | None,
+    booked: list[Meeting] | None,
+) -> Plan:
     options = options or SolveOptions()
     term = find_term(config, term_id)
     started = time.monotonic()
@@ -458,9 +470,7 @@ def place_most(
     proven = status == cp_model.OPTIMAL
     model.add(placed_count(ctx) >= best)
     model.minimize(objective)
-    model.clear_hints()
-    for index, value in enumerate(solver.response_proto.solution):
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
+    hint_all(model, list(solver.response_proto.solution))
     second = make_solver(budget - budget_spent(solver, started))
     if callback is not None:
         callback.honest.new_objective()  # the second phase's plans place the most: a new best
@@ -574,23 +584,16 @@ def _warm_start(
                 for occ in repair_neighbourhood(ctx, greedy.left_out, wide)
                 for v in occurrence_variables(occ)
             }
-            model.clear_hints()
-            for index, value in greedy_hints.items():
-                if index not in freed:
-                    model.add_hint(model.get_int_var_from_proto_index(index), value)
+            hint_some(model, {index: value for index, value in greedy_hints.items() if index not in freed})
         repair = wide is not None  # a plan that fits the freed meetings in will do: the search improves it
         solver = _solver(config, options, 0.0, budget, fix_to_hints=True, first_solution=repair)
         reporter.phase(bound_valid=False)  # its bound speaks for the greedy's choices only
         status = solver.solve(model, reporter)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            model.clear_hints()
-            for index, value in enumerate(solver.response_proto.solution):
-                model.add_hint(model.get_int_var_from_proto_index(index), value)
+            hint_all(model, list(solver.response_proto.solution))
             return solver
     if greedy.left_out:  # the cold search starts from what the greedy did place
-        model.clear_hints()
-        for index, value in greedy_hints.items():
-            model.add_hint(model.get_int_var_from_proto_index(index), value)
+        hint_some(model, greedy_hints)
     return None
 
 
