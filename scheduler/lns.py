@@ -242,6 +242,7 @@ def improve(
     callback: cp_model.CpSolverSolutionCallback | None = None,
     subsolve_seconds: float = SUBSOLVE_SECONDS,
     target: float = 0.0,
+    role_sweeps: int = ROLE_SWEEPS,
 ) -> SearchReport:
     """Better plans by re-solving neighbourhoods, for `budget` seconds (work units when
     `deterministic`, so the same seed gives the same plan). The model's hints are left at the
@@ -250,14 +251,16 @@ def improve(
     A neighbourhood solved to its optimum without a better plan grows the next one (there is
     nothing more to find that small); one that runs out of time shrinks it. `subsolve_seconds`:
     what one neighbourhood may take; a big model needs more just to be loaded. `target`: a
-    proven lower bound of the objective; a plan that reaches it ends the search."""
+    proven lower bound of the objective; a plan that reaches it ends the search. `role_sweeps`:
+    times every role's seats are freed in turn before neighbourhoods are drawn at random (0 for a
+    search that goes on from an earlier one's plan)."""
     neighbourhoods = Neighbourhoods(ctx, seed)
     total = len(ctx.occurrences)
     size = max(MIN_MEETINGS, total // 8)
     spent, iterations, improvements, stalled = 0.0, 0, 0, 0
     sweep = [  # every role's seats first (quick), then each with its busiest holder's series
         (role, busiest)
-        for _ in range(ROLE_SWEEPS)
+        for _ in range(role_sweeps)
         for busiest in (False, True)
         for role in neighbourhoods.roles()
     ]
