@@ -588,21 +588,21 @@ def _unknown_in_config(
     found: tuple[MunicipalityConfig, str], person: str | None, districts: list[str]
 ) -> list[str]:
     """'ukendt person …' and 'ukendt distrikt …' in Danish, each with the nearest known id."""
-    from scheduler.config import _closest as closest
+    from scheduler.config import closest_name
 
     cfg, source = found
     problems: list[str] = []
     people = {p.id: p.name for p in cfg.staff}
     if person is not None and person not in people:
         by_name = [pid for pid, full in people.items() if full.casefold() == person.casefold()]
-        near = by_name[0] if by_name else closest(person, people)
+        near = by_name[0] if by_name else closest_name(person, people)
         hint = f" (mente du '{near}', {people[near]}?)" if near else ""
         problems.append(f"--person: ukendt person '{person}' i konfigurationen {source}{hint}")
     known = {d.id: d.name for d in cfg.districts}
     for wanted in districts:
         if wanted not in known:
             by_name = [did for did, full in known.items() if full.casefold() == wanted.casefold()]
-            near = by_name[0] if by_name else closest(wanted, known)
+            near = by_name[0] if by_name else closest_name(wanted, known)
             hint = f" (mente du '{near}'?)" if near else f" (distrikterne er: {', '.join(sorted(known))})"
             problems.append(f"--district: ukendt distrikt '{wanted}' i konfigurationen {source}{hint}")
     return problems

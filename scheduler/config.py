@@ -254,7 +254,7 @@ _SUGGESTION_POOL = 50
 """difflib's full ratio for at most this many names; the rest are ranked by its cheap quick_ratio"""
 
 
-def _closest(value: str, known: Iterable[str]) -> str | None:
+def closest_name(value: str, known: Iterable[str]) -> str | None:
     """The known name `value` was probably meant to be, in bounded time however many names there are."""
     names = list(known)
     if len(names) > _SUGGESTION_POOL:
@@ -269,7 +269,7 @@ def _closest(value: str, known: Iterable[str]) -> str | None:
 
 
 def _unknown(kind: str, value: str, known: Iterable[str], hint: bool = True) -> str:
-    close = _closest(value, known) if hint else None
+    close = closest_name(value, known) if hint else None
     suggestion = f" (mente du '{close}'?)" if close else ""
     return f"ukendt {KIND_DA.get(kind, kind)} '{value}'{suggestion}"
 
@@ -487,7 +487,7 @@ def substitute_problem(config: MunicipalityConfig, person: Person, substitute_id
     people = index_of(config).people
     substitute = people.get(substitute_id)
     if substitute is None:
-        close = _closest(substitute_id, people)
+        close = closest_name(substitute_id, people)
         return f"ukendt person '{substitute_id}'" + (f" (mente du '{close}'?)" if close else "")
     if substitute.id == person.id:
         return f"'{person.id}' kan ikke være sin egen vikar"
@@ -585,7 +585,7 @@ def _check_commitments(
     for j, commitment in enumerate(person.commitments):
         at = f"staff[{i}].commitments[{j}]"
         if commitment.site is not None and commitment.site not in site_ids:
-            close = _closest(commitment.site, site_ids)
+            close = closest_name(commitment.site, site_ids)
             hint = f" (mente du '{close}'?)" if close else ""
             yield f"{at}.site: ukendt mødested '{commitment.site}'{hint}"
             continue
@@ -596,7 +596,7 @@ def _check_commitments(
             continue
         rooms = [r.id for r in sites[commitment.site].room_list]
         if commitment.room not in rooms:
-            close = _closest(commitment.room, rooms)
+            close = closest_name(commitment.room, rooms)
             hint = f" (mente du '{close}'?)" if close else ""
             known = ", ".join(rooms[:10]) + (" …" if len(rooms) > 10 else "")
             yield (
@@ -611,7 +611,7 @@ def _check_alternating_sites(at: str, series: Series, unit: Unit, site_ids: dict
         yield f"{at}.sites: angiv enten 'site' (ét mødested) eller 'sites' (skiftevis), ikke begge"
     for j, site in enumerate(series.sites):
         if site not in site_ids:
-            close = _closest(site, site_ids)
+            close = closest_name(site, site_ids)
             hint = f" (mente du '{close}'?)" if close else ""
             yield f"{at}.sites[{j}]: ukendt mødested '{site}'{hint}"
         elif site not in unit.sites:
@@ -626,7 +626,7 @@ def _check_observes(config: MunicipalityConfig, at: str, series: Series) -> Iter
     known = [*BUILT_IN_CALENDARS, *config.closed_calendars]
     for j, name in enumerate(series.observes or []):
         if name not in known:
-            close = _closest(name, known)
+            close = closest_name(name, known)
             hint = f" (mente du '{close}'?)" if close else ""
             yield f"{at}.observes[{j}]: ukendt lukkedagskalender '{name}'{hint}; kendte: {', '.join(known)}"
     if series.observes is not None and series.observe_school_holidays is not None:
@@ -726,7 +726,7 @@ def _check_series(
         seats.append((f"{at}.rota", series.rota))
 
     if series.convener is not None and series.convener not in person_ids:
-        close = _closest(series.convener, person_ids)
+        close = closest_name(series.convener, person_ids)
         hint = f" (mente du '{close}'?)" if close else ""
         yield f"{at}.convener: '{series.convener}' er ikke en person i staff{hint}"
 

@@ -77,19 +77,20 @@ __all__ = [
     "parse_request",
 ]
 
-DEFAULT_WEIGHTS = {
-    "preferred_attendees": 2,
-    "travel": 2,
-    "load": 1,
-    "preferred_weekdays": 3,
-    "preferred_room": 2,
-    "regularity": 10,
-    "soonest": 1,
-}
-"""Soft costs of a slot; the config's `weights` override those it shares a name with."""
+SOONEST_WEIGHT = 1
+"""the finder's own soft cost: a later slot costs this much more per day (no rule of the planner's)"""
 
-PLANNER_RULES = ("preferred_start", "max_meetings_per_day")
-"""Soft costs the finder shares with the planner's rules, at the rule's own default weight."""
+PLANNER_RULES = (
+    "preferred_attendees",
+    "travel",
+    "preferred_weekdays",
+    "preferred_room",
+    "regularity",
+    "preferred_start",
+    "max_meetings_per_day",
+)
+"""Soft costs the finder shares with the planner's rules, at the rule's own default weight unless
+the config's `weights` name it; "load" is `fair_load`'s."""
 
 RULE_DA = {
     "preferred_attendees": "valgfri deltagere, der ikke kan",
@@ -141,10 +142,11 @@ class _Finder:
         self.index = index_of(config)
         self.staff: dict[str, Person] = self.index.people
         self.site = self.index.sites[request.site]
-        defaults = DEFAULT_WEIGHTS | {name: rule_by_name(name).default_weight for name in PLANNER_RULES}
-        self.weights = {k: config.weights.get(k, v) for k, v in defaults.items()}
-        if "fair_load" in config.weights:
-            self.weights["load"] = config.weights["fair_load"]
+        self.weights = {
+            name: config.weights.get(name, rule_by_name(name).default_weight) for name in PLANNER_RULES
+        }
+        self.weights["load"] = config.weights.get("fair_load", rule_by_name("fair_load").default_weight)
+        self.weights["soonest"] = SOONEST_WEIGHT
         self.busy: dict[tuple[str, date], list[_Busy]] = defaultdict(list)
         self.week_count: Counter[tuple[str, int, int]] = Counter()
         self.room_busy: dict[date, list[tuple[int, int, str | None]]] = defaultdict(list)
@@ -465,7 +467,9 @@ def booked_uid(request: SlotRequest, index: int) -> str:
     return f"{request.series_id}.{index}@moedeplan"
 
 
-def _default_unit(config: MunicipalityConfig, request: SlotRequest) -> str:
+def booking_unit_for(config: MunicipalityConfig, request: SlotRequest) -> str:
+    """The unit a booked slot belongs to: the request's, else the first unit at its site (the
+    finder and the booking service ask this one place)."""
     if request.unit:
         return request.unit
     return next((u.id for u in config.units if request.site in u.sites), config.units[0].id)
@@ -495,7 +499,7 @@ def book(config: MunicipalityConfig, plan: Plan, request: SlotRequest, slot: Slo
                 series=request.series_id,
                 occurrence=index,
                 title=KIND_TITLE_DA[request.kind],
-                unit=_default_unit(config, request),
+                unit=booking_unit_for(config, request),
                 site=request.site,
                 start=sm.start,
                 end=sm.end,

@@ -26,7 +26,7 @@ from scheduler.slots import (
     find_slots,
     parse_request,
 )
-from scheduler.slots import _default_unit as booking_unit  # where a booking goes: the finder's rule
+from scheduler.slots import booking_unit_for as booking_unit  # where a booking goes: the finder's rule
 
 
 class SlotSearch(BaseModel):
