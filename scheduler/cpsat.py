@@ -142,10 +142,8 @@ class HintWriter:
             self.values[-index - 1] = int(not value)
 
     def flush(self, model: cp_model.CpModel) -> None:
-        """Append the gathered hints to the model's (one value per variable, the last given)."""
-        hint = model.proto.solution_hint
-        hint.vars.extend(self.values.keys())
-        hint.values.extend(self.values.values())
+        """The model's hints replaced by the gathered ones (one value per variable, the last given)."""
+        hint_some(model, self.values)
         self.values = {}
 
 

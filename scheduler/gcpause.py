@@ -3,8 +3,9 @@
 Building a city's model allocates hundreds of thousands of small objects (options, literals,
 CP-SAT expressions) that all stay alive until the solve ends; each automatic collection then
 walks all of them again, and in one process the walks grow with every solve. On storby (1,122
-meetings, 2 workers) the first plan came at 1.6-2.2 s with the collector on and 1.25-1.4 s with
-it paused; a 3 s solve took 6.8-7.5 s of wall time against 5.5-6.5 s (2026-12-04). Reference
+meetings, 2 workers, three solves in one process) the first plan came at 1.65-2.16 s with the
+collector on and 1.22-1.38 s with it paused; a 3 s solve took 6.8-7.5 s of wall time against
+5.4-6.3 s (2026-12-04). Reference
 counting still frees everything without a cycle; the collector runs again when the last pause
 ends, so cycles made during a solve are collected after it.
 """

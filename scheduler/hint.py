@@ -47,7 +47,7 @@ class _Ledger:
     day_sites: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     """per (person, day index), the sites of their bookings that day (`_elsewhere`)"""
     hints: HintWriter = field(default_factory=HintWriter)
-    """the pass's hints, written to the model when it ends"""
+    """the pass's hints, written to the model (in place of any it had) when it ends"""
 
     def book(self, pid: str, booking: _Booking) -> None:
         """The person is at `booking` (their times and the sites they are at each day)."""
@@ -226,12 +226,10 @@ def greedy_start(ctx: PlanningContext) -> GreedyStart:
     first = _greedy_pass(ctx, scores, facts, frozenset())
     if not first.left_out:
         return first
-    ctx.model.clear_hints()
     retried = _greedy_pass(ctx, scores, facts, frozenset(o.series.id for o in first.left_out))
     if retried.placed >= first.placed:
         return retried
-    ctx.model.clear_hints()
-    return _greedy_pass(ctx, scores, facts, frozenset())
+    return _greedy_pass(ctx, scores, facts, frozenset())  # each pass's hints replace the last's
 
 
 def repair_neighbourhood(

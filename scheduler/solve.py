@@ -217,6 +217,7 @@ def _solve(
     booked: list[Meeting] | None,
 ) -> Plan:
     options = options or SolveOptions()
+    deterministic = _deterministic(config, options)
     term = find_term(config, term_id)
     started = time.monotonic()
     ctx = expand_model(config, term, booked=booked)
@@ -234,7 +235,7 @@ def _solve(
     reporter.honest.bound = floor  # known before any search: the progress starts from it
     warm = _warm_start(ctx, config, options, reporter, limit, greedy, started)
 
-    if _deterministic(config, options):  # what the warm start used, in work units (seconds vary)
+    if deterministic:  # what the warm start used, in work units (seconds vary)
         spent = budget_spent(warm, started) if warm is not None else 0.0
     else:
         spent = time.monotonic() - started
@@ -244,11 +245,10 @@ def _solve(
         if before:  # so the neighbourhoods know when to stop
             floor = max(floor, _relaxed_floor(ctx, config, options, booked, before))
             reporter.new_bound(floor)
-            if not _deterministic(config, options):  # their work units do not change the plan
+            if not deterministic:  # their work units do not change the plan
                 spent = time.monotonic() - started
         left = limit - spent
         reporter.phase(bound_valid=False)
-        deterministic = _deterministic(config, options)
 
         def search(incumbent: Incumbent, budget: float, seed: int, sweeps: int = ROLE_SWEEPS) -> SearchReport:
             return improve(
@@ -271,18 +271,18 @@ def _solve(
             _seed(config, options),
         )
         best = report.incumbent.solver
-        spent = spent + report.spent if _deterministic(config, options) else time.monotonic() - started
+        spent = spent + report.spent if deterministic else time.monotonic() - started
         if after and not _reaches(best.objective_value, floor):
             floor = max(floor, _relaxed_floor(ctx, config, options, booked, after))
             reporter.new_bound(floor)
-            spent = spent + after if _deterministic(config, options) else time.monotonic() - started
+            spent = spent + after if deterministic else time.monotonic() - started
             if limit - spent >= MIN_FULL_SEARCH_SECONDS and not _reaches(best.objective_value, floor):
                 # what the bound left of its time: more neighbourhoods, where the full search from
                 # the plan did less (stramkommune at 10 s, 5 seeds: 1,139 every seed against 1,122-1,139)
                 seed = _seed(config, options) + report.iterations
                 report = search(report.incumbent, limit - spent, seed, sweeps=0)
                 best = report.incumbent.solver
-                spent = (spent + report.spent) if deterministic else time.monotonic() - started
+                spent = spent + report.spent if deterministic else time.monotonic() - started
     if best is not None and _reaches(best.objective_value, floor):
         solver, status, bound = best, cp_model.OPTIMAL, None  # the bound proves it: nothing to search
     elif best is not None and limit - spent < MIN_FULL_SEARCH_SECONDS:

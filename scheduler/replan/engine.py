@@ -269,7 +269,6 @@ class Engine:
             if meeting.room in occ.rooms:
                 for room, lit in occ.rooms.items():
                     hints.add(lit, room == meeting.room)
-        self.ctx.model.clear_hints()
         hints.flush(self.ctx.model)
 
     def _complete(self) -> tuple[cp_model.CpSolver, int] | None:
