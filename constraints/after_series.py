@@ -32,6 +32,7 @@ class AfterSeries(Rule):
         "den anden serie, fx et teams BAL-analyser efter holdets første kursusgang."
     )
     order = 32
+    per_day = True
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         """A day before the other series' n-th open period can never come after its n-th meeting."""

@@ -18,6 +18,7 @@ class AllowedWeekdays(Rule):
     title_da = "Faste ugedage"
     explanation_da = "En mødeserie holdes kun på de ugedage, der er aftalt for den."
     order = 11
+    per_day = True
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         return [] if Weekday.of(day) in occ.series.weekdays else [occ.series.id]

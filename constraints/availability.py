@@ -54,6 +54,18 @@ class Availability(Rule):
             if not within(spans, start + offset, start + offset + minutes)
         ]
 
+    def allowed_starts(
+        self, ctx: PlanningContext, occ: Occurrence, day: date, starts: list[int]
+    ) -> list[int]:
+        fixed = _fixed_on(ctx, occ, day)
+        return [
+            start
+            for start in starts
+            if all(
+                within(spans, start + offset, start + offset + minutes) for _, offset, minutes, spans in fixed
+            )
+        ]
+
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) must be free at the chosen time,
         with time to travel to and from a commitment at another site."""

@@ -36,6 +36,11 @@ class BookedMeetings(Rule):
             return []
         return [pid for pid in sorted(occ.fixed_people) if _clashes(ctx, pid, occ, day, start)]
 
+    def allowed_starts(
+        self, ctx: PlanningContext, occ: Occurrence, day: date, starts: list[int]
+    ) -> list[int]:
+        return starts if not ctx.booked else super().allowed_starts(ctx, occ, day, starts)
+
     def post(self, ctx: PlanningContext) -> None:
         """People chosen from a pool (and optional attendees) keep clear of their booked meetings."""
         if not ctx.booked:

@@ -18,6 +18,7 @@ class Holidays(Rule):
         "fx dagtilbuddenes lukkedage."
     )
     order = 10
+    per_day = True
     relaxable = False
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:

@@ -21,11 +21,16 @@ class TimeWindow(Rule):
     order = 12
 
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
+        return [] if self.allowed_starts(ctx, occ, day, [start]) else [occ.series.id]
+
+    def allowed_starts(
+        self, ctx: PlanningContext, occ: Occurrence, day: date, starts: list[int]
+    ) -> list[int]:
         window = occ.series.window_on(Weekday.of(day))
         if window is None:
-            return []  # the weekday rule speaks for that day
-        inside = window.start <= start and start + occ.duration <= window.end
-        return [] if inside else [occ.series.id]
+            return starts  # the weekday rule speaks for that day
+        latest = window.end - occ.duration  # the meeting ends inside the window
+        return [start for start in starts if window.start <= start <= latest]
 
     def describe(self, ctx: PlanningContext, subject: str) -> str:
         series = ctx.index.series[subject]

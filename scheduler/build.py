@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.config import seat_pool, stand_ins
 from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
+from scheduler.cpsat import new_bool
 from scheduler.index import index_of
 from scheduler.model import WORKDAYS, Meeting, MunicipalityConfig, Series, Term, Weekday
 from scheduler.rules import Rule, load_rules, rule_by_name
@@ -179,7 +180,7 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
             continue
         model = ctx.model
         if ctx.partial or period.optional:
-            occ.present = model.new_bool_var(f"present[{occ.uid}]")
+            occ.present = new_bool(model, f"present[{occ.uid}]")
             model.add(sum(occ.option_vars()) == occ.present)
         else:
             model.add_exactly_one(occ.option_vars())
@@ -191,7 +192,7 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
         occ.day = cp_model.LinearExpr.weighted_sum(occ.option_vars(), [o.day_index for o in occ.options])
         for key, seat in seats:
             pool = [*pools[key], *extra[key]]
-            lits = {pid: model.new_bool_var(f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
+            lits = {pid: new_bool(model, f"seat[{occ.uid}|{key}|{pid}]") for pid in pool}
             choice = SeatChoice(key, seat, lits, extra[key])
             for pid in choice.stand_ins:
                 for option in occ.options:
@@ -199,7 +200,7 @@ def _expand_series(ctx: PlanningContext, series: Series, filters: list[Rule], on
                         model.add_implication(option.var, lits[pid].negated())
             occ.seats.append(choice)
         for pid in series.optional_people:
-            occ.optional[pid] = model.new_bool_var(f"optional[{occ.uid}|{pid}]")
+            occ.optional[pid] = new_bool(model, f"optional[{occ.uid}|{pid}]")
         _link_attendance(ctx, occ)
         ctx.occurrences.append(occ)
         ctx.by_series[series.id].append(occ)
@@ -238,21 +239,28 @@ def _candidate_starts(ctx: PlanningContext, series: Series) -> list[int]:
 def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> None:
     series = occ.series
     starts = _candidate_starts(ctx, series)
+    model = ctx.model
     for day in _candidate_days(ctx, series, occ.period.start, occ.period.end):
-        for start in starts:
-            if not ctx.explain:  # planning: one rule that forbids the time is enough to drop it
-                if any(rule.blocks(ctx, occ, day, start) for rule in filters):
-                    continue
-                blockers = []
-            else:
-                blockers = [(r, subject) for r in filters for subject in r.blocks(ctx, occ, day, start)]
-                if any(not r.relaxable for r, _ in blockers):
-                    continue
-            var = ctx.model.new_bool_var(f"x[{occ.uid}|{day}|{start}]")
+        if not ctx.explain:  # planning: one rule that forbids a time is enough to drop it
+            kept = starts
+            for rule in filters:
+                kept = rule.allowed_starts(ctx, occ, day, kept)
+                if not kept:
+                    break
+            day_index = ctx.day_index(day)
+            for start in kept:
+                var = new_bool(model, f"x[{occ.uid}|{day}|{start}]")
+                occ.options.append(Option(day, start, var, day_index))
+            continue
+        for start in starts:  # explaining: every rule's subjects, each behind its guard
+            blockers = [(r, subject) for r in filters for subject in r.blocks(ctx, occ, day, start)]
+            if any(not r.relaxable for r, _ in blockers):
+                continue
+            var = new_bool(model, f"x[{occ.uid}|{day}|{start}]")
             for rule, subject in blockers:
                 guard = ctx.guard(rule.name, subject)
                 assert guard is not None
-                ctx.model.add_implication(var, guard.negated())
+                model.add_implication(var, guard.negated())
             occ.options.append(Option(day, start, var, ctx.day_index(day)))
 
 
@@ -269,7 +277,7 @@ def _link_attendance(ctx: PlanningContext, occ: Occurrence) -> None:
         if len(lits) == 1:
             occ.attends[pid] = lits[0]
             continue
-        attends = model.new_bool_var(f"attends[{occ.uid}|{pid}]")
+        attends = new_bool(model, f"attends[{occ.uid}|{pid}]")
         model.add_bool_or(lits).only_enforce_if(attends)
         for lit in lits:
             model.add_implication(lit, attends)

@@ -331,20 +331,22 @@ def meeting_districts(config: MunicipalityConfig, meeting: Meeting) -> set[str]:
 def may_serve(person: Person, unit: Unit) -> bool:
     """Whether a person may be booked for meetings of this unit."""
     serves = person.serves
-    return serves.all or unit.id in serves.units or bool(unit_districts(unit) & set(serves.districts))
+    return serves.all or unit.id in serves.units or any(d in unit.districts for d in serves.districts)
 
 
 def seat_pool(config: MunicipalityConfig, series: Series, seat: Seat) -> list[str]:
     """The people who may fill a seat of a series, in config order."""
     if seat.person is not None:
         return [seat.person]
-    unit = index_of(config).units[series.unit]
-    people = config.staff
+    index = index_of(config)
+    unit = index.units[series.unit]
     if seat.people is not None:
         wanted = set(seat.people)
-        people = [p for p in people if p.id in wanted]
+        people = [p for p in config.staff if p.id in wanted]
         if seat.role is None:
             return [p.id for p in people]
+    else:
+        people = index.with_role.get(seat.role, []) if seat.role is not None else []
     return [p.id for p in people if seat.role in p.roles and may_serve(p, unit)]
 
 
@@ -520,6 +522,8 @@ def stand_ins(
     index = index_of(config)
     members = set(pool)
     out: dict[str, dict[date, tuple[str, ...]]] = {}
+    if members.isdisjoint(index.substituted):
+        return out  # nobody in the pool has a substitute (most seats, every period)
     wanted = sorted(set(days))
     for pid, absences in index.substituted.items():
         if pid not in members:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from ortools.sat.python import cp_model
 
-from scheduler.availability import MINUTES_PER_DAY
-from scheduler.context import Occurrence, Option, PlanningContext
+from scheduler.availability import MINUTES_PER_DAY, Span, within
+from scheduler.context import Occurrence, Option, PlanningContext, SeatChoice
 from scheduler.cpsat import HintWriter
 from scheduler.roles import FULL_TIME_HOURS
 from scheduler.term_dates import TZ, Pattern, pattern_of, week_monday
@@ -57,8 +58,14 @@ class _Ledger:
 
 def _can_come(ctx: PlanningContext, pid: str, occ: Occurrence, option: Option) -> bool:
     """Free as the model sees it: available (`PlanningContext.is_free`) and clear of booked meetings."""
+    return _fits(ctx, ctx.free_spans(pid, option.day, occ.site), pid, occ, option)
+
+
+def _fits(ctx: PlanningContext, spans: tuple[Span, ...], pid: str, occ: Occurrence, option: Option) -> bool:
+    """`_can_come` with the person's free spans that day at the meeting's site already looked up
+    (where one day's many options are asked about)."""
     end = option.start + occ.duration
-    if not ctx.is_free(pid, option.day, option.start, end, occ.site):
+    if not within(spans, option.start, end):
         return False
     return not ctx.booked or not ctx.clashes_with_booked(pid, option.day, option.start, end, occ.site)
 
@@ -157,8 +164,14 @@ def _pattern(occ: Occurrence, option: Option) -> Pattern:
     return pattern_of(option.day, option.start, occ.period, occ.series.cadence.kind)
 
 
-def _optional_free(ctx: PlanningContext, occ: Occurrence, option: Option) -> int:
-    return sum(1 for pid in occ.optional if _can_come(ctx, pid, occ, option))
+def _optional_free(ctx: PlanningContext, occ: Occurrence) -> list[int]:
+    """Per option (in order), how many of the occurrence's optional attendees can come."""
+    counts: list[int] = []
+    for _, same_day in groupby(occ.options, key=lambda o: o.day):
+        options = list(same_day)
+        spans = [(pid, ctx.free_spans(pid, options[0].day, occ.site)) for pid in occ.optional]
+        counts += [sum(1 for pid, free in spans if _fits(ctx, free, pid, occ, option)) for option in options]
+    return counts
 
 
 @dataclass(frozen=True)
@@ -174,7 +187,7 @@ class _OptionFacts:
 def _option_facts(ctx: PlanningContext) -> _OptionFacts:
     return _OptionFacts(
         {occ.index: [_pattern(occ, o) for o in occ.options] for occ in ctx.occurrences},
-        {occ.index: [_optional_free(ctx, occ, o) for o in occ.options] for occ in ctx.occurrences},
+        {occ.index: _optional_free(ctx, occ) for occ in ctx.occurrences},
     )
 
 
@@ -207,6 +220,8 @@ class GreedyStart:
 
     placed: int
     left_out: tuple[Occurrence, ...]
+    hints: Mapping[int, int] = field(default_factory=dict)
+    """what it hinted (proto index: value), as the model's hints now are"""
 
 
 def greedy_hint(ctx: PlanningContext) -> int:
@@ -288,13 +303,14 @@ def _greedy_pass(
         target = ledger.series_pattern.get(occ.series.id)
         rank = scores[occ.series.id]
         patterns, optional_free = facts.patterns[occ.index], facts.optional_free[occ.index]
+        by_day = _day_facts(ctx, ledger, occ, reachable)
         ranked = sorted(  # the options' positions, so their facts are looked up, not worked out again
             range(len(occ.options)),
             key=lambda k: (
-                not reachable(occ, occ.options[k]),
+                by_day[occ.options[k].day_index][0],
                 target is not None and patterns[k] != target,
                 -rank[patterns[k]],
-                sum(_elsewhere(ctx, ledger, pid, occ, occ.options[k]) for pid in occ.fixed_people),
+                by_day[occ.options[k].day_index][1],
                 -optional_free[k],
                 occ.options[k].day_index,
                 occ.options[k].start,
@@ -320,28 +336,60 @@ def _greedy_pass(
             _leave_out(ledger, occ)
             if not occ.period.optional:
                 failed.append(occ)
-    ledger.hints.flush(ctx.model)
-    return GreedyStart(placed, tuple(failed))
+    hints = ledger.hints.flush(ctx.model)
+    return GreedyStart(placed, tuple(failed), hints)
+
+
+def _day_facts(
+    ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, reachable: Callable[[Occurrence, Option], bool]
+) -> dict[int, tuple[bool, int]]:
+    """What ranks an occurrence's options by their day alone, once per day (a city's 114,000
+    options lie on a tenth as many days): whether the day leaves the series' next meeting no
+    possible day (`_reachable`), and how many of its named people would meet elsewhere that day."""
+    facts: dict[int, tuple[bool, int]] = {}
+    for option in occ.options:
+        if option.day_index not in facts:
+            facts[option.day_index] = (
+                not reachable(occ, option),
+                sum(_elsewhere(ctx, ledger, pid, occ, option) for pid in occ.fixed_people),
+            )
+    return facts
 
 
 def _possible_days(ctx: PlanningContext, occ: Occurrence) -> set[int]:
     """The days (indices) the occurrence could be on as far as its people's availability goes,
     whatever else is booked: each seat has enough candidates who can come at some option."""
     days: set[int] = set()
-    for option in occ.options:
-        if option.day_index in days:
-            continue
-        if all(
-            sum(
-                1
-                for pid in choice.lits
-                if choice.may_sit(pid, option.day) and _can_come(ctx, pid, occ, option)
-            )
-            >= choice.seat.count
-            for choice in occ.seats
+    for day_index, same_day in groupby(occ.options, key=lambda o: o.day_index):
+        spans: dict[str, tuple[Span, ...]] = {}  # looked up once a seat asks: most need one person
+        if any(
+            all(_fillable(ctx, occ, choice, option, spans) for choice in occ.seats) for option in same_day
         ):
-            days.add(option.day_index)
+            days.add(day_index)
     return days
+
+
+def _fillable(
+    ctx: PlanningContext,
+    occ: Occurrence,
+    choice: SeatChoice,
+    option: Option,
+    spans: dict[str, tuple[Span, ...]],
+) -> bool:
+    """Whether enough of the seat's people may sit and can come at the option (`spans`: their free
+    spans that day at the meeting's site, filled in as they are asked about)."""
+    found = 0  # a seat's count is at least 1 (`Seat.count`)
+    for pid in choice.lits:
+        if not choice.may_sit(pid, option.day):
+            continue
+        free = spans.get(pid)
+        if free is None:
+            free = spans[pid] = ctx.free_spans(pid, option.day, occ.site)
+        if _fits(ctx, free, pid, occ, option):
+            found += 1
+            if found >= choice.seat.count:
+                return True
+    return False
 
 
 def _reachable(ctx: PlanningContext) -> Callable[[Occurrence, Option], bool]:

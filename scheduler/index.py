@@ -35,6 +35,11 @@ class ConfigIndex:
             p.id: subs for p in config.staff if (subs := [a for a in p.absences if a.substitute is not None])
         }
         """person id -> their absences that name a substitute (few people have any)"""
+        self.with_role: dict[str, list[Person]] = {}
+        """role -> the people who hold it, in config order (a city's seats each ask for their pool)"""
+        for person in config.staff:
+            for role in dict.fromkeys(person.roles):
+                self.with_role.setdefault(role, []).append(person)
 
     # ------------------------------------------------------------------ names users read
 

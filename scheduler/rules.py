@@ -63,9 +63,23 @@ class Rule(RuleBase):
     penalties' domains)."""
     count_da: ClassVar[tuple[str, str]] = ("bøjet {n} gang", "bøjet {n} gange")
 
+    per_day: ClassVar[bool] = False
+    """Whether `blocks` depends on the day alone (a closed day, a weekday, an earliest date), so
+    planning asks it once per candidate day and not once per start."""
+
     def blocks(self, ctx: PlanningContext, occ: Occurrence, day: date, start: int) -> list[str]:
         """Subjects (a person, a series) whose part of this rule forbids this candidate time."""
         return []
+
+    def allowed_starts(
+        self, ctx: PlanningContext, occ: Occurrence, day: date, starts: list[int]
+    ) -> list[int]:
+        """Of `starts` (in order), those this rule leaves that day: what planning asks, a day at a
+        time (a city has 10⁵ candidate times, and a call per rule and time took most of building
+        its model). A rule may answer faster than this, never differently from `blocks`."""
+        if self.per_day:
+            return [] if starts and self.blocks(ctx, occ, day, starts[0]) else starts
+        return [start for start in starts if not self.blocks(ctx, occ, day, start)]
 
     def post(self, ctx: PlanningContext) -> None:
         """Add the rule's constraints and penalty terms to the model."""

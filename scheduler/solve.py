@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -349,7 +349,7 @@ def _greedy_plan_passes(ctx: PlanningContext, greedy: GreedyStart, started: floa
         return None
     from scheduler.verify import verify_plan
 
-    meetings, skipped = _with_booked(ctx, read_meetings(ctx, Hinted(ctx.model)))
+    meetings, skipped = _with_booked(ctx, read_meetings(ctx, Hinted(ctx.model, greedy.hints)))
     plan = Plan(
         municipality=ctx.config.municipality,
         term=ctx.term.id,
@@ -650,11 +650,14 @@ class Values(Protocol):
 
 
 class Hinted:
-    """The model's hints as a solution to read a plan from: a greedy plan before any solve."""
+    """Hints as a solution to read a plan from: a greedy plan before any solve. `hints`: proto
+    index to value, where they are at hand (`GreedyStart.hints`); else the model's own."""
 
-    def __init__(self, model: cp_model.CpModel):
-        hint = model.proto.solution_hint
-        self._values = dict(zip(hint.vars, hint.values, strict=True))
+    def __init__(self, model: cp_model.CpModel, hints: Mapping[int, int] | None = None):
+        if hints is None:
+            hint = model.proto.solution_hint
+            hints = dict(zip(hint.vars, hint.values, strict=True))
+        self._values = hints
 
     def boolean_value(self, literal: cp_model.LiteralT) -> bool:
         index: int | None = getattr(literal, "index", None)

@@ -996,13 +996,20 @@ class _Verifier:
         by_site: dict[str, list[_Placed]] = defaultdict(list)
         for placed in self.placed:
             by_site[placed.meeting.site].append(placed)
+        held_at: dict[str, list[Commitment]] = defaultdict(list)  # site -> commitments in its rooms
+        for person in self.config.staff:
+            for commitment in person.commitments:
+                if commitment.site is not None and commitment.room is not None:
+                    held_at[commitment.site].append(commitment)
         for site_id, meetings in by_site.items():
             site = self.sites.get(site_id)
             if site is not None:
                 self._check_site_rooms(site_id, site.room_count, meetings)
-                self._check_named_rooms(site_id, site, meetings)
+                self._check_named_rooms(site_id, site, meetings, held_at[site_id])
 
-    def _check_named_rooms(self, site_id: str, site: Site, meetings: list[_Placed]) -> None:
+    def _check_named_rooms(
+        self, site_id: str, site: Site, meetings: list[_Placed], commitments: list[Commitment]
+    ) -> None:
         """Each meeting's room exists at its site, seats its people, is the series' room, and is
         not used by two meetings at once."""
         rooms = {r.id: r for r in site.room_list}
@@ -1035,7 +1042,7 @@ class _Verifier:
                     f"holdes i {self.room_name(site, series.room)}",
                     placed,
                 )
-        self._check_committed_rooms(site_id, by_room)
+        self._check_committed_rooms(site_id, by_room, commitments)
         for room_id, in_room in by_room.items():
             in_room.sort(key=lambda p: (p.utc_start, p.index))
             for a, b in zip(in_room, in_room[1:], strict=False):
@@ -1048,27 +1055,29 @@ class _Verifier:
                         b,
                     )
 
-    def _check_committed_rooms(self, site_id: str, by_room: dict[str, list[_Placed]]) -> None:
-        """No meeting in a room while a commitment held there takes it (reported once per meeting
-        and commitment, however many people list the commitment)."""
+    def _check_committed_rooms(
+        self, site_id: str, by_room: dict[str, list[_Placed]], commitments: list[Commitment]
+    ) -> None:
+        """No meeting in a room while a commitment held there (`commitments`: those at the site, in
+        staff order) takes it (reported once per meeting and commitment, however many people list
+        the commitment)."""
         seen: set[tuple[int, str, str]] = set()
-        for person in self.config.staff:
-            for commitment in person.commitments:
-                if commitment.site != site_id or commitment.room not in by_room:
+        for commitment in commitments:
+            if commitment.room not in by_room:
+                continue
+            for placed in by_room[commitment.room]:
+                key = (placed.index, commitment.title, str(commitment.time))
+                if key in seen or not _overlaps(placed, commitment.time):
                     continue
-                for placed in by_room[commitment.room]:
-                    key = (placed.index, commitment.title, str(commitment.time))
-                    if key in seen or not _overlaps(placed, commitment.time):
-                        continue
-                    if self._happens(commitment, placed.day):
-                        seen.add(key)
-                        self.add(
-                            "rooms",
-                            f"{placed.named()} er i {self.room_name(self.sites[site_id], commitment.room)}, "
-                            f"som den faste aftale '{commitment.title}' ({weekday_da(commitment.weekday)} "
-                            f"{commitment.time}) bruger",
-                            placed,
-                        )
+                if self._happens(commitment, placed.day):
+                    seen.add(key)
+                    self.add(
+                        "rooms",
+                        f"{placed.named()} er i {self.room_name(self.sites[site_id], commitment.room)}, "
+                        f"som den faste aftale '{commitment.title}' ({weekday_da(commitment.weekday)} "
+                        f"{commitment.time}) bruger",
+                        placed,
+                    )
 
     def _check_site_rooms(self, site_id: str, rooms: int, meetings: list[_Placed]) -> None:
         """Sweep the site's day: ends before starts at the same instant, so back-to-back is fine."""

@@ -1,7 +1,8 @@
 """What many tests build on: the fixture configs, a small config built from dicts, and users.
 
-- `SMALL` and `TWO_DISTRICTS_FILE` are the YAML fixtures; `TWO_DISTRICTS` is the latter's text;
-  `small_data()` is the small one with an address for everyone, `write_config` puts data in a file.
+- `EXAMPLE` is the bundled example; `SMALL` and `TWO_DISTRICTS_FILE` are the YAML fixtures;
+  `TWO_DISTRICTS` is the latter's text; `small_data()` is the small one with an address for
+  everyone, `write_config` puts data in a file.
 - `small_config(**top)` is "Testkommune" (below), with any top-level key replaced; `person`,
   `series`, `term` and `unit` build the dicts that go into it, so a test states only what it changes.
 - `hand_plan(term, *meetings)` is a plan of hand-placed meetings; `solved_and_verified(config)` a
@@ -25,6 +26,8 @@ from scheduler.model import Attendee, BalAssignment, BalRollout, Meeting, Munici
 from scheduler.term_dates import local_datetime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ballerup.yaml"
+"""the bundled example config"""
 SMALL = FIXTURES / "small.yaml"
 TWO_DISTRICTS_FILE = FIXTURES / "two_districts.yaml"
 TWO_DISTRICTS = TWO_DISTRICTS_FILE.read_text(encoding="utf-8")
@@ -389,6 +392,8 @@ def wasteful_order_teams() -> list[dict[str, Any]]:
     near = [bal_team(f"nord-{k}", "nordskolen") for k in (1, 2, 3)]
     far = [bal_team(f"syd-{k}", "sydskolen") for k in (1, 2, 3)]
     return near + far
+
+
 # --------------------------------------------------------------------------- BAL (joint model)
 
 BAL_TERM = "efteraar"

@@ -39,6 +39,7 @@ def test_the_plan_read_from_the_greedys_hints_is_the_one_the_warm_start_complete
     greedy = greedy_start(ctx)
     assert not greedy.left_out
     from_hints = read_meetings(ctx, Hinted(ctx.model))
+    assert read_meetings(ctx, Hinted(ctx.model, greedy.hints)) == from_hints  # what it says it hinted
     post_rules(ctx)
     options = SolveOptions(workers=2, seed=0, deterministic=True)
     warm = _warm_start(ctx, config, options, _ProgressReporter(None, monotonic()), 10.0, greedy, monotonic())
@@ -69,10 +70,12 @@ def test_a_greedy_plan_the_verifier_rejects_is_no_first_plan() -> None:
     ctx = expand_model(config, find_term(config, None))
     greedy = greedy_start(ctx)
     occ = next(o for o in ctx.occurrences if o.seats)
+    hints = dict(greedy.hints)
     for choice in occ.seats:  # nobody in the meeting's seats: the verifier's seats rule says so
         for lit in choice.lits.values():
-            ctx.model.add_hint(lit, False)
-    assert _greedy_plan_passes(ctx, greedy, monotonic()) is None
+            hints[lit.index] = 0
+    emptied = GreedyStart(greedy.placed, greedy.left_out, hints)
+    assert _greedy_plan_passes(ctx, emptied, monotonic()) is None
 
 
 def test_a_solve_reports_its_first_plan_no_later_than_its_end() -> None:
