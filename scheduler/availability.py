@@ -112,6 +112,8 @@ def free_spans(person: Person, day: date, term_start: date, venue: Venue | None 
     hours = person.working_hours.get(Weekday.of(day))
     if hours is None or not employed_on(person, day):
         return ()
+    if not person.absences and not person.commitments:
+        return ((hours.start, hours.end),)  # half of a city's people: nothing else to take away
     spans = [(hours.start, hours.end)]
     for b_start, b_end, _ in busy_spans(person, day, term_start, venue):
         spans = [
@@ -126,7 +128,7 @@ def free_spans(person: Person, day: date, term_start: date, venue: Venue | None 
 def site_matters(person: Person, day: date, term_start: date) -> bool:
     """Whether the person's free spans that day depend on where the meeting is: only a commitment
     at a site takes a trip (`commitment_span`), so without one they are the same at every venue."""
-    if not employed_on(person, day):
+    if not person.commitments or not employed_on(person, day):
         return False
     return any(c.site is not None for c in commitments_on(person, day, term_start))
 

@@ -247,10 +247,9 @@ def _add_options(ctx: PlanningContext, occ: Occurrence, filters: list[Rule]) -> 
                 kept = rule.allowed_starts(ctx, occ, day, kept)
                 if not kept:
                     break
-            day_index = ctx.day_index(day)
+            day_index, prefix = ctx.day_index(day), f"x[{occ.uid}|{day}|"  # the day's text once
             for start in kept:
-                var = new_bool(model, f"x[{occ.uid}|{day}|{start}]")
-                occ.options.append(Option(day, start, var, day_index))
+                occ.options.append(Option(day, start, new_bool(model, f"{prefix}{start}]"), day_index))
             continue
         for start in starts:  # explaining: every rule's subjects, each behind its guard
             blockers = [(r, subject) for r in filters for subject in r.blocks(ctx, occ, day, start)]

@@ -1,27 +1,31 @@
 """A solve's first plan is the greedy's, read from its hints before the rules are posted, and it
-counts only when the independent verifier passes it (`scheduler.solve._greedy_plan_passes`)."""
+counts only when the independent verifier passes it (`scheduler.solve._greedy_plan`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from time import monotonic
+from typing import Any
 
+import pytest
+from ortools.sat.python import cp_model
+
+import scheduler.solve as solve_module
 from scheduler.build import expand_model, find_term, post_rules
 from scheduler.config import load_config
 from scheduler.hint import GreedyStart, greedy_start
-from scheduler.model import Meeting
+from scheduler.model import Meeting, PlanStatus
 from scheduler.solve import (
+    UNIMPROVED_DA,
     Hinted,
     SolveOptions,
-    _greedy_plan_passes,
+    _greedy_plan,
     _ProgressReporter,
     _warm_start,
     read_meetings,
     solve,
 )
-from tests.builders import TWO_DISTRICTS_FILE
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+from scheduler.verify import verify_plan
+from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE
 
 
 def _placed(meetings: list[Meeting]) -> set[tuple[str, str, str, frozenset[tuple[str, str]]]]:
@@ -53,8 +57,9 @@ def test_a_complete_greedy_plan_that_the_verifier_passes_is_the_first_plan() -> 
     ctx = expand_model(config, find_term(config, None))
     started = monotonic()
     greedy = greedy_start(ctx)
-    at = _greedy_plan_passes(ctx, greedy, started)
-    assert at is not None and 0 < at <= monotonic() - started
+    first = _greedy_plan(ctx, greedy, started)
+    assert first is not None and first.first_feasible_seconds is not None
+    assert 0 < first.first_feasible_seconds <= monotonic() - started
 
 
 def test_a_greedy_plan_that_leaves_a_meeting_out_is_no_first_plan() -> None:
@@ -62,7 +67,7 @@ def test_a_greedy_plan_that_leaves_a_meeting_out_is_no_first_plan() -> None:
     ctx = expand_model(config, find_term(config, None))
     greedy = greedy_start(ctx)
     short = GreedyStart(placed=greedy.placed - 1, left_out=(ctx.occurrences[0],))
-    assert _greedy_plan_passes(ctx, short, monotonic()) is None
+    assert _greedy_plan(ctx, short, monotonic()) is None
 
 
 def test_a_greedy_plan_the_verifier_rejects_is_no_first_plan() -> None:
@@ -75,7 +80,7 @@ def test_a_greedy_plan_the_verifier_rejects_is_no_first_plan() -> None:
         for lit in choice.lits.values():
             hints[lit.index] = 0
     emptied = GreedyStart(greedy.placed, greedy.left_out, hints)
-    assert _greedy_plan_passes(ctx, emptied, monotonic()) is None
+    assert _greedy_plan(ctx, emptied, monotonic()) is None
 
 
 def test_a_solve_reports_its_first_plan_no_later_than_its_end() -> None:
@@ -83,3 +88,25 @@ def test_a_solve_reports_its_first_plan_no_later_than_its_end() -> None:
     plan = solve(config, None, SolveOptions(time_limit=2, workers=2, seed=0))
     assert plan.first_feasible_seconds is not None
     assert 0 < plan.first_feasible_seconds <= plan.solve_seconds
+
+
+def test_a_solve_that_runs_out_of_time_before_completing_the_greedy_plan_returns_that_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a city's model a loaded machine may not complete the greedy plan in the model within a
+    short limit: the solve returns the verified greedy plan (no objective), not "no plan"."""
+    config = load_config(TWO_DISTRICTS_FILE)
+    real = solve_module._solver
+
+    def out_of_time(*args: Any, **kwargs: Any) -> cp_model.CpSolver:
+        solver = real(*args, **kwargs)
+        solver.parameters.max_time_in_seconds = 0.0  # CP-SAT stops before its first solution
+        return solver
+
+    monkeypatch.setattr(solve_module, "_solver", out_of_time)
+    plan = solve(config, None, SolveOptions(time_limit=2, workers=2, seed=0))
+    assert plan.status == PlanStatus.FEASIBLE and plan.objective is None
+    assert plan.explanation == [UNIMPROVED_DA]
+    assert plan.meetings and verify_plan(config, plan) == []
+    assert plan.first_feasible_seconds is not None
+    assert plan.stats is not None and plan.stats.regularity_pct > 0
