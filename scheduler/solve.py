@@ -362,7 +362,7 @@ def _greedy_plan(ctx: PlanningContext, greedy: GreedyStart, started: float) -> P
     )
     if verify_plan(ctx.config, plan):
         return None
-    plan.first_feasible_seconds = round(time.monotonic() - started, 3)
+    plan.first_feasible_seconds = time.monotonic() - started  # rounded where a plan is returned
     return plan
 
 
@@ -382,6 +382,7 @@ def _unimproved(ctx: PlanningContext, first: Plan, started: float) -> Plan:
     return first.model_copy(
         update={
             "solve_seconds": round(time.monotonic() - started, 3),
+            "first_feasible_seconds": round(first.first_feasible_seconds or 0.0, 3),
             "stats": plan_stats(ctx.config, ctx.term, series_meetings),
             "explanation": [UNIMPROVED_DA],
         }
