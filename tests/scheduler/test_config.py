@@ -14,9 +14,7 @@ import yaml
 from bench.generate import coupling_people, main, scale_config, to_yaml
 from scheduler.config import ConfigError, config_from_data, load_config, parse_config, seat_pool
 from scheduler.model import MunicipalityConfig, Seat, SeriesType
-from tests.builders import TWO_DISTRICTS_FILE
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,7 @@ from scheduler.lns import Incumbent, Neighbourhoods, _outside, improve
 from scheduler.model import MunicipalityConfig
 from scheduler.solve import SolveOptions, _ProgressReporter, _warm_start, read_plan
 from scheduler.verify import verify_plan
-from tests.builders import TWO_DISTRICTS_FILE
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE
 
 
 def _warm(path: Path) -> tuple[MunicipalityConfig, PlanningContext, Incumbent]:

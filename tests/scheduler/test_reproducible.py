@@ -16,9 +16,7 @@ from scheduler.cpsat import WORK_UNITS_PER_SECOND, budget_spent, is_deterministi
 from scheduler.danish import distance_da, distance_pct
 from scheduler.model import MunicipalityConfig, Plan
 from scheduler.solve import HonestProgress, Progress, SolveOptions, solve
-from tests.builders import TWO_DISTRICTS_FILE
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
+from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE
 
 
 def _fingerprint(plan: Plan) -> list[tuple[str, str, str, list[tuple[str, str]]]]:

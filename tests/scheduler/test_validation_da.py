@@ -17,10 +17,17 @@ from scheduler.explain import why_meeting
 from scheduler.model import Absence, MunicipalityConfig, TimeRange
 from scheduler.validation_da import messages_da
 from scheduler.verify import verify_plan
-from tests.builders import council, council_meeting, hand_plan, person, small_config, small_config_data
+from tests.builders import (
+    EXAMPLE,
+    council,
+    council_meeting,
+    hand_plan,
+    person,
+    small_config,
+    small_config_data,
+)
 from tests.builders import term as efteraar
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ballerup.yaml"
 PYDANTIC_WORDS = ("pydantic", "errors.pydantic.dev", "Input should", "Field required", "Value error")
 
 
