@@ -176,6 +176,8 @@ def _write_plan(cfg: MunicipalityConfig, result: Plan, out: Path, quiet: bool) -
     if result.status == PlanStatus.PARTIAL:
         typer.echo("\n".join(result.explanation), err=True)
         raise typer.Exit(EXIT_PARTIAL)
+    if result.explanation:  # a complete plan with a remark (the first plan, not improved in time)
+        typer.echo("\n".join(result.explanation), err=True)
 
 
 @app.command()

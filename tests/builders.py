@@ -18,8 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from ortools.sat.python import cp_model
 
+import scheduler.solve as solve_module
 from api.auth import Directory, Role, UserEntry, token_hash
 from scheduler.config import config_from_data
 from scheduler.model import Attendee, BalAssignment, BalRollout, Meeting, MunicipalityConfig, Plan, PlanStatus
@@ -515,3 +518,16 @@ def bal_rollout(
             for team in teams
         ],
     )
+
+
+def cpsat_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CP-SAT solve of `scheduler.solve` stops before its first solution (its own time
+    parameter at 0), as a city's model on a loaded machine may within a short limit."""
+    real = solve_module._solver
+
+    def out_of_time(*args: Any, **kwargs: Any) -> cp_model.CpSolver:
+        solver = real(*args, **kwargs)
+        solver.parameters.max_time_in_seconds = 0.0
+        return solver
+
+    monkeypatch.setattr(solve_module, "_solver", out_of_time)

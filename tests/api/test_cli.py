@@ -19,9 +19,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
+import scheduler.solve as solve_module
 from api.cli import app
 from scheduler.model import Plan, PlanStatus
-from tests.builders import SMALL
+from tests.builders import SMALL, cpsat_out_of_time
 
 ROOT = Path(__file__).parents[2]
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
@@ -178,6 +179,20 @@ def test_plan_without_a_plan_exits_3_with_the_reason_in_a_process(tmp_path: Path
     assert raw["status"] == "INFEASIBLE" and raw["meetings"] == []
     assert raw["explanation"][0].startswith("Der findes ingen plan")
     assert not (tmp_path / "out" / "ics").exists()
+
+
+def test_plan_whose_first_plan_could_not_be_improved_in_time_writes_it_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CP-SAT stopped before its first solution: the verified greedy plan is written, exit 0, and
+    the leader is told why."""
+    cpsat_out_of_time(monkeypatch)
+    result = run("plan", SMALL, "--out", tmp_path / "out", "--time-limit", "2")
+    assert result.exit_code == 0, result.output
+    assert solve_module.UNIMPROVED_DA in result.stderr
+    raw = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert raw["status"] == "FEASIBLE" and raw["objective"] is None and raw["meetings"]
+    assert run("verify", SMALL, tmp_path / "out" / "plan.json").exit_code == 0
 
 
 def test_plan_with_meetings_that_cannot_be_placed_exits_4_and_writes_the_rest(tmp_path: Path) -> None:

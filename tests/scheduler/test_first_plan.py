@@ -4,12 +4,9 @@ counts only when the independent verifier passes it (`scheduler.solve._greedy_pl
 from __future__ import annotations
 
 from time import monotonic
-from typing import Any
 
 import pytest
-from ortools.sat.python import cp_model
 
-import scheduler.solve as solve_module
 from scheduler.build import expand_model, find_term, post_rules
 from scheduler.config import load_config
 from scheduler.hint import GreedyStart, greedy_start
@@ -25,7 +22,7 @@ from scheduler.solve import (
     solve,
 )
 from scheduler.verify import verify_plan
-from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE
+from tests.builders import EXAMPLE, TWO_DISTRICTS_FILE, cpsat_out_of_time
 
 
 def _placed(meetings: list[Meeting]) -> set[tuple[str, str, str, frozenset[tuple[str, str]]]]:
@@ -96,14 +93,7 @@ def test_a_solve_that_runs_out_of_time_before_completing_the_greedy_plan_returns
     """On a city's model a loaded machine may not complete the greedy plan in the model within a
     short limit: the solve returns the verified greedy plan (no objective), not "no plan"."""
     config = load_config(TWO_DISTRICTS_FILE)
-    real = solve_module._solver
-
-    def out_of_time(*args: Any, **kwargs: Any) -> cp_model.CpSolver:
-        solver = real(*args, **kwargs)
-        solver.parameters.max_time_in_seconds = 0.0  # CP-SAT stops before its first solution
-        return solver
-
-    monkeypatch.setattr(solve_module, "_solver", out_of_time)
+    cpsat_out_of_time(monkeypatch)
     plan = solve(config, None, SolveOptions(time_limit=2, workers=2, seed=0))
     assert plan.status == PlanStatus.FEASIBLE and plan.objective is None
     assert plan.explanation == [UNIMPROVED_DA]
