@@ -343,8 +343,8 @@ def _greedy_pass(
 def _day_facts(
     ctx: PlanningContext, ledger: _Ledger, occ: Occurrence, reachable: Callable[[Occurrence, Option], bool]
 ) -> dict[int, tuple[bool, int]]:
-    """What ranks an occurrence's options by their day alone, once per day (a city's 114,000
-    options lie on a tenth as many days): whether the day leaves the series' next meeting no
+    """What ranks an occurrence's options by their day alone, once per day (×10's 113,830 options
+    lie on 24,270 meeting-days): whether the day leaves the series' next meeting no
     possible day (`_reachable`), and how many of its named people would meet elsewhere that day."""
     facts: dict[int, tuple[bool, int]] = {}
     for option in occ.options:
