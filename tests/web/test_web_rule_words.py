@@ -14,6 +14,7 @@ from api.web.i18n import CATALOGUES, number, percent, plural, text
 from scheduler.config import parse_config
 from scheduler.model import Plan, PlanStats, PlanStatus, RuleCost
 from scheduler.rules import Rule, load_rules
+from scheduler.solve import UNIMPROVED_DA
 from tests.builders import TWO_DISTRICTS
 
 SOFT = [r for r in load_rules() if r.level == "soft"]
@@ -128,3 +129,20 @@ def test_the_summary_says_the_bent_rules_in_the_same_words() -> None:
 def test_every_catalogue_can_say_the_quality() -> None:
     for lang in CATALOGUES:
         assert "{pct}" in text(lang, "gap")
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("da", "Bemærk"), ("en", "Note")])
+def test_a_complete_plans_remark_is_a_remark_not_why_there_is_no_plan(lang: str, heading: str) -> None:
+    """The first plan, not improved in time (`scheduler.solve.UNIMPROVED_DA`): it is a plan."""
+    plan = plan_with(PlanStatus.FEASIBLE, None, None)
+    plan.explanation = [UNIMPROVED_DA]
+    page = render_rules(plan, lang)
+    assert f"{heading} {UNIMPROVED_DA}" in page
+    assert "Hvorfor der ikke er en plan" not in page and "Why there is no plan" not in page
+    assert "bedst mulige" not in page and "best possible" not in page
+
+
+def test_no_plans_explanation_is_still_why_there_is_no_plan() -> None:
+    plan = plan_with(PlanStatus.INFEASIBLE, None, None)
+    plan.explanation = ["Psykolog A arbejder kun tirsdag og torsdag"]
+    assert "Hvorfor der ikke er en plan Psykolog A arbejder kun tirsdag og torsdag" in render_rules(plan)
