@@ -22,7 +22,8 @@ def _fixed_on(ctx: PlanningContext, occ: Occurrence, day: date) -> FixedOn:
     """Per named person of the occurrence (sorted): their part of the meeting (offset, minutes; a
     partial seat needs only that part free) and their free spans that day at its site, with the
     trip to and from a commitment elsewhere. Kept for the last (occurrence, day) asked about, since
-    `blocks` is asked once per candidate start and the options are made day by day."""
+    an explanation asks `blocks` once per candidate start, day by day (planning asks
+    `allowed_starts` once per day)."""
     last = ctx.memo.get(_FIXED_KEY)
     if last is not None and last[0] is occ and last[1] == day:
         return last[2]

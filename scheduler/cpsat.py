@@ -37,6 +37,8 @@ stopped near the LP root's first bound (the example 553-594 against its optimum 
 
 
 _BOOLEAN = cp_model.Domain(0, 1)
+_DIRECT_INT_VAR = hasattr(cp_model.IntVar, "with_domain") and hasattr(cp_model.IntVar, "with_name")
+"""whether this ortools makes an `IntVar` on the proto directly (9.15 does), for `new_bool`"""
 
 
 def new_bool(model: cp_model.CpModel, name: str) -> cp_model.IntVar:
@@ -46,9 +48,6 @@ def new_bool(model: cp_model.CpModel, name: str) -> cp_model.IntVar:
     if _DIRECT_INT_VAR:
         return cp_model.IntVar(model.proto).with_name(name).with_domain(_BOOLEAN)
     return model.new_bool_var(name)
-
-
-_DIRECT_INT_VAR = hasattr(cp_model.IntVar, "with_domain") and hasattr(cp_model.IntVar, "with_name")
 
 
 def new_solver(
